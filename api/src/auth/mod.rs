@@ -1,0 +1,94 @@
+//! Who is asking: access tokens (JWT, HS256) and the signed-in viewer of a request.
+//!
+//! Resolvers call `require_viewer(ctx)`; per-record permissions live in `domain::*::policy`.
+
+pub mod tokens;
+
+use async_graphql::Context;
+use sea_orm::{DatabaseConnection, EntityTrait};
+
+use crate::error::{AppError, AppResult};
+
+/// What the request's `Authorization` header said, before any database look-up.
+#[derive(Clone, Debug)]
+pub enum AuthState {
+    Anonymous,
+    /// A header was sent but the token was bad (forged, expired, tampered, wrong audience…).
+    Invalid,
+    Token(tokens::Claims),
+}
+
+/// The signed-in account of this request (loaded once per request and checked still valid).
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub account: entity::account::Model,
+}
+
+impl Viewer {
+    pub fn id(&self) -> &str {
+        &self.account.id
+    }
+    pub fn is_admin(&self) -> bool {
+        self.account.is_admin
+    }
+}
+
+/// The client address of this request (for rate limits); never logged.
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
+/// Resolve the auth state to a live account: the token must name an existing account whose
+/// session epoch has not moved (deactivation and password resets end sessions at once).
+pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResult<Option<Viewer>> {
+    match state {
+        AuthState::Anonymous => Ok(None),
+        AuthState::Invalid => Err(AppError::Unauthenticated),
+        AuthState::Token(claims) => {
+            let account = entity::account::Entity::find_by_id(claims.sub.clone()).one(db).await?;
+            match account {
+                Some(account) if account.session_epoch == claims.epoch => Ok(Some(Viewer { account })),
+                _ => Err(AppError::Unauthenticated),
+            }
+        }
+    }
+}
+
+/// Per-request cache of the viewer, so several resolvers of one request share one look-up.
+#[derive(Default)]
+pub struct ViewerCell(pub tokio::sync::OnceCell<Result<Option<Viewer>, &'static str>>);
+
+/// The viewer, or `None` for an anonymous request. A bad token is `UNAUTHENTICATED`.
+pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
+    let state = ctx.data::<crate::startup::AppState>().map_err(|_| AppError::Internal(anyhow::anyhow!("no state")))?;
+    let auth = ctx.data_opt::<AuthState>().cloned().unwrap_or(AuthState::Anonymous);
+    let cell = ctx.data_opt::<ViewerCell>();
+    let load = || async {
+        match load_viewer(&state.db, &auth).await {
+            Ok(v) => Ok(v),
+            Err(AppError::Unauthenticated) => Err("unauthenticated"),
+            Err(e) => {
+                let _ = e.into_graphql();
+                Err("internal")
+            }
+        }
+    };
+    let result = match cell {
+        Some(cell) => cell.0.get_or_init(load).await.clone(),
+        None => load().await,
+    };
+    match result {
+        Ok(v) => Ok(v),
+        Err("unauthenticated") => Err(AppError::Unauthenticated),
+        Err(_) => Err(AppError::Internal(anyhow::anyhow!("viewer look-up failed"))),
+    }
+}
+
+/// The signed-in viewer, else `UNAUTHENTICATED`.
+pub async fn require_viewer(ctx: &Context<'_>) -> AppResult<Viewer> {
+    optional_viewer(ctx).await?.ok_or(AppError::Unauthenticated)
+}
+
+/// The application state, from a resolver's context.
+pub fn app_state<'a>(ctx: &Context<'a>) -> AppResult<&'a crate::startup::AppState> {
+    ctx.data::<crate::startup::AppState>().map_err(|_| AppError::Internal(anyhow::anyhow!("application state missing")))
+}

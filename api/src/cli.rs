@@ -1,0 +1,139 @@
+//! The `jiayuan` command line. Every option can also be set from the environment.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Settings;
+
+#[derive(Debug, Parser)]
+#[command(name = "jiayuan", version, about = "Jiayuan (家园): resident self-governance for residential communities")]
+pub struct Cli {
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://jiayuan.db?mode=rwc")]
+    pub database_url: String,
+    /// Log filter (tracing EnvFilter syntax).
+    #[arg(long = "log", global = true, env = "RUST_LOG", default_value = "info")]
+    pub log_filter: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run pending migrations, then serve the GraphQL API and the portal.
+    Serve(ServeArgs),
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Platform administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the GraphQL schema (SDL).
+    ExportSchema,
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "JIAYUAN_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Seed a demo community into an empty database and print its sign-ins.
+    #[arg(long)]
+    pub demo: bool,
+    /// Secret for signing access tokens (shared by all replicas). Generated and stored in the database when absent.
+    #[arg(long, env = "JIAYUAN_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Folder of the built portal.
+    #[arg(long, env = "JIAYUAN_PORTAL_DIR")]
+    pub portal_dir: Option<std::path::PathBuf>,
+    /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
+    #[arg(long, env = "JIAYUAN_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform administrator, or reset the password of an existing one.
+    Create {
+        #[arg(long)]
+        phone: String,
+        #[arg(long, env = "JIAYUAN_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "管理员")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain; names the first altered row.
+    Verify,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            let mut settings = Settings::for_database(&cli.database_url);
+            settings.bind = args.bind;
+            settings.jwt_secret = args.jwt_secret;
+            settings.trust_proxy = args.trust_proxy;
+            if let Some(dir) = args.portal_dir {
+                settings.portal_dir = dir;
+            }
+            let app = crate::startup::Application::build(settings).await?;
+            if args.demo {
+                crate::demo::seed_and_print(app.state(), app.port()).await?;
+            }
+            tracing::info!(port = app.port(), "serving");
+            app.run_until_stopped().await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let db = crate::db::connect(&cli.database_url).await?;
+            crate::db::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin { command: AdminCommand::Create { phone, password, name } } => {
+            let db = crate::db::connect(&cli.database_url).await?;
+            crate::db::migrate(&db).await?;
+            let hasher = crate::domain::identity::PasswordHasher::new(Settings::for_database("").argon2_memory_kib);
+            match crate::domain::identity::service::create_admin(&db, &hasher, &phone, &password, &name).await {
+                Ok(created) => {
+                    println!("{}", if created { "administrator created" } else { "administrator password reset" });
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{}", e.describe());
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::ExportSchema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let db = crate::db::connect(&cli.database_url).await?;
+            let report = crate::domain::audit::verify(&db).await.context("reading the audit log")?;
+            match report.first_bad {
+                None => {
+                    println!("audit log intact: {} entries verified", report.checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(bad) => {
+                    println!("audit log ALTERED: first bad entry is seq {} ({})", bad.seq, bad.reason);
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}

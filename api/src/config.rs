@@ -1,0 +1,51 @@
+//! Settings of one `jiayuan` process. Every setting can come from the environment; see the
+//! configuration table in README.md.
+
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    /// HMAC secret for access tokens; when absent one is generated once and kept in the database.
+    pub jwt_secret: Option<String>,
+    /// Folder holding the built portal (index.html, portal.js, portal_bg.wasm, …).
+    pub portal_dir: PathBuf,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+    /// Lifetimes, in seconds.
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_secs: i64,
+    pub invite_ttl_secs: i64,
+    /// Rate limit of failed sign-ins: at most this many failures per phone / per client address
+    /// within `rate_window_secs`.
+    pub max_failures_per_phone: i32,
+    pub max_failures_per_ip: i32,
+    pub rate_window_secs: i64,
+    /// Password hashing cost; OWASP parameters by default. Tests may lower it.
+    pub argon2_memory_kib: u32,
+}
+
+impl Settings {
+    pub fn default_portal_dir() -> PathBuf {
+        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../portal/dist"))
+    }
+
+    /// Settings for a given database with every other value at its default.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            bind: "127.0.0.1:8080".into(),
+            jwt_secret: None,
+            portal_dir: Self::default_portal_dir(),
+            trust_proxy: false,
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            invite_ttl_secs: 30 * 24 * 3600,
+            max_failures_per_phone: 5,
+            max_failures_per_ip: 30,
+            rate_window_secs: 15 * 60,
+            argon2_memory_kib: 19 * 1024,
+        }
+    }
+}

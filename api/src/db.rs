@@ -1,0 +1,41 @@
+//! Database connections. The same code and migrations serve SQLite and PostgreSQL.
+//!
+//! SQLite: WAL, foreign keys on, a busy timeout, and a pool of ONE connection: every statement of
+//! the process is serialised, so a read-then-write transaction can never fail with SQLITE_BUSY
+//! under concurrency (SQLite allows one writer anyway). PostgreSQL gets a normal pool and relies
+//! on row locks and unique indexes.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    let is_sqlite = url.starts_with("sqlite:");
+    if is_sqlite {
+        opts.max_connections(1).min_connections(1);
+    } else {
+        opts.max_connections(16).min_connections(1);
+    }
+    let db = Database::connect(opts).await.context("connecting to the database")?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA synchronous=NORMAL"] {
+            db.execute_unprepared(pragma).await.with_context(|| format!("setting {pragma}"))?;
+        }
+    }
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await.context("running migrations")
+}
+
+/// True when the error is a unique-index violation (the "only once" rules rely on these).
+pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}

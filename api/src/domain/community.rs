@@ -1,0 +1,80 @@
+//! Communities: creation by a platform admin, visibility, counts.
+
+use entity::{community, household, resident};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+use crate::auth::Viewer;
+use crate::domain::{audit, new_id, now, roles};
+use crate::error::{AppError, AppResult};
+
+pub const DEFAULT_COSIGN_THRESHOLD: i32 = 5;
+
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, name: &str) -> AppResult<community::Model> {
+    roles::can_create_community(viewer)?;
+    let name = name.trim();
+    let len = name.chars().count();
+    if !(2..=100).contains(&len) {
+        return Err(AppError::bad_input("name", "must have 2 to 100 characters"));
+    }
+    let txn = db.begin().await?;
+    let c = community::ActiveModel {
+        id: Set(new_id()),
+        name: Set(name.to_owned()),
+        cosign_threshold: Set(DEFAULT_COSIGN_THRESHOLD),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::append(
+        &txn,
+        audit::Entry {
+            actor_id: Some(viewer.id()),
+            community_id: Some(&c.id),
+            action: "community.create",
+            subject: &c.id,
+            details: serde_json::json!({ "name": c.name }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// A community the viewer may see, else `NOT_FOUND`.
+pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: &str) -> AppResult<community::Model> {
+    roles::can_see_community(db, viewer, id).await?;
+    community::Entity::find_by_id(id.to_owned()).one(db).await?.ok_or(AppError::NotFound)
+}
+
+/// Admins see every community; others the ones where they are active residents.
+pub async fn visible(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<community::Model>> {
+    if viewer.is_admin() {
+        return Ok(community::Entity::find().order_by_asc(community::Column::Name).all(db).await?);
+    }
+    let ids: Vec<String> = resident::Entity::find()
+        .filter(resident::Column::AccountId.eq(viewer.id()))
+        .filter(resident::Column::Active.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.community_id)
+        .collect();
+    Ok(community::Entity::find()
+        .filter(community::Column::Id.is_in(ids))
+        .order_by_asc(community::Column::Name)
+        .all(db)
+        .await?)
+}
+
+pub async fn counts(db: &DatabaseConnection, id: &str) -> AppResult<(u64, u64)> {
+    let residents = resident::Entity::find()
+        .filter(resident::Column::CommunityId.eq(id))
+        .filter(resident::Column::Active.eq(true))
+        .count(db)
+        .await?;
+    let households = household::Entity::find().filter(household::Column::CommunityId.eq(id)).count(db).await?;
+    Ok((residents, households))
+}

@@ -1,0 +1,151 @@
+//! Notifications (DESIGN §8): the inbox row, the outbox row for SMS/e-mail, and the live event.
+//! Modules only call `emit` inside their transaction and `publish` after it commits.
+
+use entity::{notification, outbox};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait}, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use crate::bus::{Bus, BusEvent};
+use crate::domain::{new_id, now};
+use crate::error::AppResult;
+
+/// A notification written but not yet announced (announce after commit).
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub account_id: String,
+    pub notification_id: String,
+}
+
+pub async fn emit<C: ConnectionTrait>(
+    conn: &C,
+    account_id: &str,
+    community_id: Option<&str>,
+    kind: &str,
+    params: serde_json::Value,
+) -> AppResult<Pending> {
+    let id = new_id();
+    let at = now();
+    notification::ActiveModel {
+        id: Set(id.clone()),
+        account_id: Set(account_id.to_owned()),
+        community_id: Set(community_id.map(str::to_owned)),
+        kind: Set(kind.to_owned()),
+        params: Set(params.to_string()),
+        created_at: Set(at),
+        read_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    outbox::ActiveModel {
+        id: Set(new_id()),
+        notification_id: Set(id.clone()),
+        channel: Set("SMS".into()),
+        status: Set("PENDING".into()),
+        attempts: Set(0),
+        created_at: Set(at),
+        sent_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(Pending { account_id: account_id.to_owned(), notification_id: id })
+}
+
+pub fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
+    for p in pending {
+        bus.publish(BusEvent::Notification { account_id: p.account_id, notification_id: p.notification_id });
+    }
+}
+
+/// Delivers pending outbox rows. The default sender only logs (ids and kinds, never phones or
+/// text). Each row is claimed by one conditional update, so replicas never send one twice.
+pub async fn deliver_outbox(db: &DatabaseConnection) -> AppResult<usize> {
+    let batch = outbox::Entity::find()
+        .filter(outbox::Column::Status.eq("PENDING"))
+        .order_by_asc(outbox::Column::CreatedAt)
+        .limit(100)
+        .all(db)
+        .await?;
+    let mut sent = 0;
+    for row in batch {
+        let claimed = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value("SENT"))
+            .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+            .col_expr(outbox::Column::SentAt, Expr::value(now()))
+            .filter(outbox::Column::Id.eq(row.id.clone()))
+            .filter(outbox::Column::Status.eq("PENDING"))
+            .exec(db)
+            .await?;
+        if claimed.rows_affected == 1 {
+            tracing::info!(outbox_id = %row.id, channel = %row.channel, "log sender: message delivered");
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// The inbox, newest first: at most `first` items after the cursor, and whether more follow.
+pub async fn inbox(
+    db: &DatabaseConnection,
+    account_id: &str,
+    first: u64,
+    after: Option<(chrono::DateTime<chrono::Utc>, String)>,
+) -> AppResult<(Vec<notification::Model>, bool)> {
+    use sea_orm::Condition;
+    let mut q = notification::Entity::find().filter(notification::Column::AccountId.eq(account_id));
+    if let Some((at, id)) = after {
+        q = q.filter(
+            Condition::any()
+                .add(notification::Column::CreatedAt.lt(at))
+                .add(Condition::all().add(notification::Column::CreatedAt.eq(at)).add(notification::Column::Id.lt(id))),
+        );
+    }
+    let mut rows = q
+        .order_by_desc(notification::Column::CreatedAt)
+        .order_by_desc(notification::Column::Id)
+        .limit(first + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > first;
+    rows.truncate(first as usize);
+    Ok((rows, more))
+}
+
+pub async fn unread_count(db: &DatabaseConnection, account_id: &str) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(notification::Entity::find()
+        .filter(notification::Column::AccountId.eq(account_id))
+        .filter(notification::Column::ReadAt.is_null())
+        .count(db)
+        .await?)
+}
+
+/// Another account's notification is answered as not found.
+pub async fn find_own(db: &DatabaseConnection, account_id: &str, id: &str) -> AppResult<notification::Model> {
+    notification::Entity::find_by_id(id.to_owned())
+        .filter(notification::Column::AccountId.eq(account_id))
+        .one(db)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)
+}
+
+pub async fn mark_read(db: &DatabaseConnection, account_id: &str, id: &str) -> AppResult<notification::Model> {
+    let n = find_own(db, account_id, id).await?;
+    if n.read_at.is_some() {
+        return Ok(n);
+    }
+    let mut active: notification::ActiveModel = n.into();
+    active.read_at = Set(Some(now()));
+    Ok(active.update(db).await?)
+}
+
+pub async fn mark_all_read(db: &DatabaseConnection, account_id: &str) -> AppResult<u64> {
+    let res = notification::Entity::update_many()
+        .col_expr(notification::Column::ReadAt, Expr::value(now()))
+        .filter(notification::Column::AccountId.eq(account_id))
+        .filter(notification::Column::ReadAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -1,0 +1,114 @@
+//! Community roles and the named permission checks built on them.
+//!
+//! Data a viewer may not see is answered as `NOT_FOUND` (its existence does not leak); a member
+//! who lacks the role gets `FORBIDDEN`.
+
+use entity::{resident, role_grant};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Resident,
+    Committee,
+    Mediator,
+    Organizer,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Resident => "RESIDENT",
+            Role::Committee => "COMMITTEE",
+            Role::Mediator => "MEDIATOR",
+            Role::Organizer => "ORGANIZER",
+            Role::Admin => "ADMIN",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "RESIDENT" => Some(Role::Resident),
+            "COMMITTEE" => Some(Role::Committee),
+            "MEDIATOR" => Some(Role::Mediator),
+            "ORGANIZER" => Some(Role::Organizer),
+            "ADMIN" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// Roles a committee can grant (RESIDENT comes with the roster, ADMIN from the CLI).
+    pub fn is_grantable(self) -> bool {
+        matches!(self, Role::Committee | Role::Mediator | Role::Organizer)
+    }
+}
+
+/// The roles an account holds in a community. Granted roles count only while the account is an
+/// active resident there; ADMIN holds everywhere.
+pub async fn roles_in<C: ConnectionTrait>(
+    conn: &C,
+    account_id: &str,
+    is_admin: bool,
+    community_id: &str,
+) -> AppResult<Vec<Role>> {
+    let mut roles = Vec::new();
+    let active = resident::Entity::find()
+        .filter(resident::Column::AccountId.eq(account_id))
+        .filter(resident::Column::CommunityId.eq(community_id))
+        .filter(resident::Column::Active.eq(true))
+        .one(conn)
+        .await?
+        .is_some();
+    if active {
+        roles.push(Role::Resident);
+        let grants = role_grant::Entity::find()
+            .filter(role_grant::Column::AccountId.eq(account_id))
+            .filter(role_grant::Column::CommunityId.eq(community_id))
+            .all(conn)
+            .await?;
+        roles.extend(grants.iter().filter_map(|g| Role::parse(&g.role)));
+    }
+    if is_admin {
+        roles.push(Role::Admin);
+    }
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
+pub async fn viewer_roles<C: ConnectionTrait>(conn: &C, viewer: &Viewer, community_id: &str) -> AppResult<Vec<Role>> {
+    roles_in(conn, viewer.id(), viewer.is_admin(), community_id).await
+}
+
+/// Members and admins may see a community; anyone else is told it does not exist.
+pub async fn can_see_community<C: ConnectionTrait>(conn: &C, viewer: &Viewer, community_id: &str) -> AppResult<()> {
+    let roles = viewer_roles(conn, viewer, community_id).await?;
+    if roles.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+/// Roster, invites, roles: the committee of the community, or a platform admin.
+pub async fn can_manage_roster<C: ConnectionTrait>(conn: &C, viewer: &Viewer, community_id: &str) -> AppResult<()> {
+    let roles = viewer_roles(conn, viewer, community_id).await?;
+    if roles.contains(&Role::Committee) || roles.contains(&Role::Admin) {
+        Ok(())
+    } else if roles.is_empty() {
+        Err(AppError::NotFound)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Creating communities is for platform admins.
+pub fn can_create_community(viewer: &Viewer) -> AppResult<()> {
+    if viewer.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,477 @@
+//! Roster import and resident management, each in one transaction with its audit entry.
+
+use std::collections::HashMap;
+
+use entity::{account, building, household, invite, resident, role_grant};
+use sea_orm::{
+    sea_query::{Expr, ExprTrait}, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use super::rules::{self, RosterRow};
+use crate::auth::Viewer;
+use crate::domain::identity::service::revoke_all_refresh_tokens;
+use crate::domain::roles::{self, Role};
+use crate::domain::{audit, new_id, notify, now};
+use crate::error::{AppError, AppResult};
+use crate::startup::AppState;
+
+/// An invite code in clear: returned once, never stored.
+#[derive(Clone, Debug)]
+pub struct IssuedInvite {
+    pub code: String,
+    pub phone: String,
+    pub name: String,
+    pub resident_id: String,
+    pub household_id: String,
+    pub building: String,
+    pub unit: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ImportOutcome {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub invites: Vec<IssuedInvite>,
+}
+
+pub const INVITE_CODE_LEN: usize = 10;
+
+async fn new_invite<C: ConnectionTrait>(conn: &C, state: &AppState, resident_id: &str) -> AppResult<(String, chrono::DateTime<chrono::Utc>)> {
+    let code = crate::auth::tokens::random_code(INVITE_CODE_LEN);
+    let now = now();
+    let expires_at = now + chrono::Duration::seconds(state.settings.invite_ttl_secs);
+    // Earlier unused codes of this resident stop working.
+    invite::Entity::update_many()
+        .col_expr(invite::Column::RevokedAt, Expr::value(now))
+        .filter(invite::Column::ResidentId.eq(resident_id))
+        .filter(invite::Column::UsedAt.is_null())
+        .filter(invite::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    invite::ActiveModel {
+        id: Set(new_id()),
+        resident_id: Set(resident_id.to_owned()),
+        code_hash: Set(crate::auth::tokens::sha256_hex(&code)),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok((code, expires_at))
+}
+
+async fn grant<C: ConnectionTrait>(conn: &C, account_id: &str, community_id: &str, role: Role) -> AppResult<bool> {
+    let exists = role_grant::Entity::find()
+        .filter(role_grant::Column::AccountId.eq(account_id))
+        .filter(role_grant::Column::CommunityId.eq(community_id))
+        .filter(role_grant::Column::Role.eq(role.as_str()))
+        .count(conn)
+        .await?
+        > 0;
+    if exists {
+        return Ok(false);
+    }
+    role_grant::ActiveModel {
+        id: Set(new_id()),
+        account_id: Set(account_id.to_owned()),
+        community_id: Set(community_id.to_owned()),
+        role: Set(role.as_str().to_owned()),
+        granted_at: Set(now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(true)
+}
+
+pub async fn import(state: &AppState, viewer: &Viewer, community_id: &str, csv: &str) -> AppResult<ImportOutcome> {
+    let db = &state.db;
+    roles::can_manage_roster(db, viewer, community_id).await?;
+    let rows = rules::parse(csv).map_err(|rows| AppError::BadRows { field: "csv", rows })?;
+    let txn = db.begin().await?;
+    let outcome = import_rows(&txn, state, community_id, &rows).await?;
+    audit::append(
+        &txn,
+        audit::Entry {
+            actor_id: Some(viewer.id()),
+            community_id: Some(community_id),
+            action: "roster.import",
+            subject: community_id,
+            details: serde_json::json!({
+                "rows": rows.len(), "created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(created = outcome.created, updated = outcome.updated, unchanged = outcome.unchanged, "roster imported");
+    Ok(outcome)
+}
+
+async fn import_rows<C: ConnectionTrait>(conn: &C, state: &AppState, community_id: &str, rows: &[RosterRow]) -> AppResult<ImportOutcome> {
+    let mut buildings: HashMap<String, building::Model> = building::Entity::find()
+        .filter(building::Column::CommunityId.eq(community_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|b| (b.name.clone(), b))
+        .collect();
+    let mut households: HashMap<(String, String), household::Model> = household::Entity::find()
+        .filter(household::Column::CommunityId.eq(community_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| ((h.building_id.clone(), h.unit.clone()), h))
+        .collect();
+    let residents: HashMap<String, resident::Model> = resident::Entity::find()
+        .filter(resident::Column::CommunityId.eq(community_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.account_id.clone(), r))
+        .collect();
+    let mut accounts: HashMap<String, account::Model> = HashMap::new();
+    for chunk in rows.chunks(500) {
+        let phones: Vec<String> = chunk.iter().map(|r| r.phone.clone()).collect();
+        for a in account::Entity::find().filter(account::Column::Phone.is_in(phones)).all(conn).await? {
+            accounts.insert(a.phone.clone(), a);
+        }
+    }
+
+    let mut out = ImportOutcome::default();
+    for row in rows {
+        // Building and household.
+        let b = match buildings.get(&row.building) {
+            Some(b) => b.clone(),
+            None => {
+                let b = building::ActiveModel {
+                    id: Set(new_id()),
+                    community_id: Set(community_id.to_owned()),
+                    name: Set(row.building.clone()),
+                }
+                .insert(conn)
+                .await?;
+                buildings.insert(row.building.clone(), b.clone());
+                b
+            }
+        };
+        let hkey = (b.id.clone(), row.unit.clone());
+        let mut household_changed = false;
+        let h = match households.get(&hkey) {
+            Some(h) if h.area_centi == row.area_centi && h.owner == row.owner => h.clone(),
+            Some(h) => {
+                let mut active: household::ActiveModel = h.clone().into();
+                active.area_centi = Set(row.area_centi);
+                active.owner = Set(row.owner);
+                let h = active.update(conn).await?;
+                households.insert(hkey, h.clone());
+                household_changed = true;
+                h
+            }
+            None => {
+                let h = household::ActiveModel {
+                    id: Set(new_id()),
+                    community_id: Set(community_id.to_owned()),
+                    building_id: Set(b.id.clone()),
+                    unit: Set(row.unit.clone()),
+                    area_centi: Set(row.area_centi),
+                    owner: Set(row.owner),
+                }
+                .insert(conn)
+                .await?;
+                households.insert(hkey, h.clone());
+                h
+            }
+        };
+
+        // Account (one per phone, across communities).
+        let acc = match accounts.get(&row.phone) {
+            Some(a) if a.name == row.name => a.clone(),
+            Some(a) => {
+                let mut active: account::ActiveModel = a.clone().into();
+                active.name = Set(row.name.clone());
+                let a = active.update(conn).await?;
+                accounts.insert(row.phone.clone(), a.clone());
+                a
+            }
+            None => {
+                let a = account::ActiveModel {
+                    id: Set(new_id()),
+                    phone: Set(row.phone.clone()),
+                    name: Set(row.name.clone()),
+                    password_hash: Set(None),
+                    is_admin: Set(false),
+                    session_epoch: Set(0),
+                    created_at: Set(now()),
+                }
+                .insert(conn)
+                .await?;
+                accounts.insert(row.phone.clone(), a.clone());
+                a
+            }
+        };
+
+        // The resident on this community's roster.
+        let mut roles_changed = false;
+        for role in &row.roles {
+            roles_changed |= grant(conn, &acc.id, community_id, *role).await?;
+        }
+        match residents.get(&acc.id) {
+            Some(r) => {
+                let same = r.name == row.name && r.household_id == h.id && r.active;
+                if same {
+                    if household_changed || roles_changed {
+                        out.updated += 1;
+                    } else {
+                        out.unchanged += 1;
+                    }
+                } else {
+                    let mut active: resident::ActiveModel = r.clone().into();
+                    active.name = Set(row.name.clone());
+                    active.household_id = Set(h.id.clone());
+                    active.active = Set(true);
+                    active.deactivated_at = Set(None);
+                    active.update(conn).await?;
+                    out.updated += 1;
+                }
+            }
+            None => {
+                let r = resident::ActiveModel {
+                    id: Set(new_id()),
+                    account_id: Set(acc.id.clone()),
+                    community_id: Set(community_id.to_owned()),
+                    household_id: Set(h.id.clone()),
+                    name: Set(row.name.clone()),
+                    active: Set(true),
+                    created_at: Set(now()),
+                    deactivated_at: Set(None),
+                }
+                .insert(conn)
+                .await?;
+                let (code, expires_at) = new_invite(conn, state, &r.id).await?;
+                out.created += 1;
+                out.invites.push(IssuedInvite {
+                    code,
+                    phone: row.phone.clone(),
+                    name: row.name.clone(),
+                    resident_id: r.id,
+                    household_id: h.id.clone(),
+                    building: row.building.clone(),
+                    unit: row.unit.clone(),
+                    expires_at,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A resident of a community the viewer manages; else NOT_FOUND / FORBIDDEN.
+async fn managed_resident<C: ConnectionTrait>(conn: &C, viewer: &Viewer, resident_id: &str) -> AppResult<resident::Model> {
+    let r = resident::Entity::find_by_id(resident_id.to_owned()).one(conn).await?.ok_or(AppError::NotFound)?;
+    roles::can_manage_roster(conn, viewer, &r.community_id).await?;
+    Ok(r)
+}
+
+pub async fn issue_invite(state: &AppState, viewer: &Viewer, resident_id: &str) -> AppResult<IssuedInvite> {
+    let txn = state.db.begin().await?;
+    let r = managed_resident(&txn, viewer, resident_id).await?;
+    if !r.active {
+        return Err(AppError::invalid_state("the resident has been deactivated"));
+    }
+    let acc = account::Entity::find_by_id(r.account_id.clone()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let h = household::Entity::find_by_id(r.household_id.clone()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let b = building::Entity::find_by_id(h.building_id.clone()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let (code, expires_at) = new_invite(&txn, state, &r.id).await?;
+    audit::append(
+        &txn,
+        audit::Entry {
+            actor_id: Some(viewer.id()),
+            community_id: Some(&r.community_id),
+            action: "invite.issue",
+            subject: &r.id,
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(IssuedInvite {
+        code,
+        phone: acc.phone,
+        name: r.name,
+        resident_id: r.id,
+        household_id: h.id,
+        building: b.name,
+        unit: h.unit,
+        expires_at,
+    })
+}
+
+async fn active_committee_count<C: ConnectionTrait>(conn: &C, community_id: &str) -> AppResult<u64> {
+    let grants = role_grant::Entity::find()
+        .filter(role_grant::Column::CommunityId.eq(community_id))
+        .filter(role_grant::Column::Role.eq(Role::Committee.as_str()))
+        .all(conn)
+        .await?;
+    let ids: Vec<String> = grants.into_iter().map(|g| g.account_id).collect();
+    Ok(resident::Entity::find()
+        .filter(resident::Column::CommunityId.eq(community_id))
+        .filter(resident::Column::Active.eq(true))
+        .filter(resident::Column::AccountId.is_in(ids))
+        .count(conn)
+        .await?)
+}
+
+async fn holds_committee<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> AppResult<bool> {
+    Ok(role_grant::Entity::find()
+        .filter(role_grant::Column::AccountId.eq(r.account_id.clone()))
+        .filter(role_grant::Column::CommunityId.eq(r.community_id.clone()))
+        .filter(role_grant::Column::Role.eq(Role::Committee.as_str()))
+        .count(conn)
+        .await?
+        > 0)
+}
+
+/// A resident who moved out: kept on record, off the roster, every session ended at once.
+pub async fn deactivate(state: &AppState, viewer: &Viewer, resident_id: &str) -> AppResult<resident::Model> {
+    let txn = state.db.begin().await?;
+    let r = managed_resident(&txn, viewer, resident_id).await?;
+    if !r.active {
+        return Err(AppError::invalid_state("the resident is already deactivated"));
+    }
+    if holds_committee(&txn, &r).await? && active_committee_count(&txn, &r.community_id).await? <= 1 {
+        return Err(AppError::invalid_state("the community's last committee member cannot be removed"));
+    }
+    let now = now();
+    let mut active: resident::ActiveModel = r.clone().into();
+    active.active = Set(false);
+    active.deactivated_at = Set(Some(now));
+    let updated = active.update(&txn).await?;
+    invite::Entity::update_many()
+        .col_expr(invite::Column::RevokedAt, Expr::value(now))
+        .filter(invite::Column::ResidentId.eq(r.id.clone()))
+        .filter(invite::Column::UsedAt.is_null())
+        .filter(invite::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    account::Entity::update_many()
+        .col_expr(account::Column::SessionEpoch, Expr::col(account::Column::SessionEpoch).add(1))
+        .filter(account::Column::Id.eq(r.account_id.clone()))
+        .exec(&txn)
+        .await?;
+    revoke_all_refresh_tokens(&txn, &r.account_id).await?;
+    audit::append(
+        &txn,
+        audit::Entry {
+            actor_id: Some(viewer.id()),
+            community_id: Some(&r.community_id),
+            action: "resident.deactivate",
+            subject: &r.id,
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn set_role(state: &AppState, viewer: &Viewer, resident_id: &str, role: Role, on: bool) -> AppResult<resident::Model> {
+    if !role.is_grantable() {
+        return Err(AppError::bad_input("role", "only COMMITTEE, MEDIATOR and ORGANIZER can be granted or revoked"));
+    }
+    let txn = state.db.begin().await?;
+    let r = managed_resident(&txn, viewer, resident_id).await?;
+    if !r.active {
+        return Err(AppError::invalid_state("the resident has been deactivated"));
+    }
+    let changed = if on {
+        grant(&txn, &r.account_id, &r.community_id, role).await?
+    } else {
+        if role == Role::Committee && holds_committee(&txn, &r).await? && active_committee_count(&txn, &r.community_id).await? <= 1 {
+            return Err(AppError::invalid_state("the community's last committee member cannot be removed"));
+        }
+        let res = role_grant::Entity::delete_many()
+            .filter(role_grant::Column::AccountId.eq(r.account_id.clone()))
+            .filter(role_grant::Column::CommunityId.eq(r.community_id.clone()))
+            .filter(role_grant::Column::Role.eq(role.as_str()))
+            .exec(&txn)
+            .await?;
+        res.rows_affected > 0
+    };
+    let mut pending = Vec::new();
+    if changed {
+        let action = if on { "role.grant" } else { "role.revoke" };
+        audit::append(
+            &txn,
+            audit::Entry {
+                actor_id: Some(viewer.id()),
+                community_id: Some(&r.community_id),
+                action,
+                subject: &r.id,
+                details: serde_json::json!({ "role": role.as_str() }),
+            },
+        )
+        .await?;
+        let community = entity::community::Entity::find_by_id(r.community_id.clone()).one(&txn).await?;
+        let kind = if on { "ROLE_GRANTED" } else { "ROLE_REVOKED" };
+        pending.push(
+            notify::emit(
+                &txn,
+                &r.account_id,
+                Some(&r.community_id),
+                kind,
+                serde_json::json!({ "role": role.as_str(), "community": community.map(|c| c.name).unwrap_or_default() }),
+            )
+            .await?,
+        );
+    }
+    txn.commit().await?;
+    notify::publish(&state.bus, pending);
+    Ok(r)
+}
+
+/// The community's residents for the committee, by building, unit and name.
+pub async fn list(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+    search: Option<&str>,
+    include_inactive: bool,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<resident::Model>, u64)> {
+    roles::can_manage_roster(db, viewer, community_id).await?;
+    let mut q = resident::Entity::find().filter(resident::Column::CommunityId.eq(community_id));
+    if !include_inactive {
+        q = q.filter(resident::Column::Active.eq(true));
+    }
+    if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
+        let like = format!("%{}%", s.replace('%', "").replace('_', ""));
+        let phone_matches: Vec<String> = account::Entity::find()
+            .filter(account::Column::Phone.like(like.clone()))
+            .limit(1000)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(resident::Column::Name.like(like))
+                .add(resident::Column::AccountId.is_in(phone_matches)),
+        );
+    }
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_asc(resident::Column::Name)
+        .order_by_asc(resident::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}

@@ -1,0 +1,47 @@
+//! The GraphQL schema: transport only. One merged part per module; each resolver takes the
+//! viewer and connection, turns input into domain types, calls one service function and maps
+//! the result. Errors pass through `crate::error` (never `?` on a foreign error type here).
+
+mod identity;
+mod loaders;
+mod notifications;
+mod roster;
+mod types;
+
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+
+use crate::startup::AppState;
+
+pub use loaders::Loaders;
+
+#[derive(MergedObject, Default)]
+pub struct Query(identity::IdentityQuery, roster::RosterQuery, notifications::NotificationQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(identity::IdentityMutation, roster::RosterMutation, notifications::NotificationMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(notifications::NotificationSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// Query limits (DESIGN §9). Aliases are limited in `http::graphql` before execution.
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 2_000;
+pub const MAX_ALIASES: usize = 30;
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(32)
+}
+
+pub fn build_schema(state: AppState) -> AppSchema {
+    builder().data(state).finish()
+}
+
+/// The SDL as `jiayuan export-schema` prints it and `api/schema.graphql` holds it.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

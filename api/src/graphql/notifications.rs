@@ -1,0 +1,118 @@
+//! The inbox: notifications connection, unread count, mark read, live subscription.
+
+use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::{Context, Object, Subscription, ID};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+
+use crate::auth::{app_state, require_viewer};
+use crate::bus::BusEvent;
+use crate::domain::notify;
+use crate::error::{AppError, GqlResult};
+
+pub struct Notification(entity::notification::Model);
+
+#[Object]
+impl Notification {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// What happened, e.g. ROLE_GRANTED; clients render it in their own language.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    /// A JSON object with the values the message names.
+    async fn params(&self) -> &str {
+        &self.0.params
+    }
+    async fn community_id(&self) -> Option<ID> {
+        self.0.community_id.clone().map(ID)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn read(&self) -> bool {
+        self.0.read_at.is_some()
+    }
+}
+
+type Cursor = OpaqueCursor<(DateTime<Utc>, String)>;
+
+#[derive(Default)]
+pub struct NotificationQuery;
+
+#[Object]
+impl NotificationQuery {
+    /// The viewer's inbox, newest first.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Connection<Cursor, Notification>> {
+        let viewer = require_viewer(ctx).await?;
+        let first = match first {
+            None => 20,
+            Some(n) if (1..=100).contains(&n) => n as u64,
+            Some(_) => return Err(AppError::bad_input("first", "must be between 1 and 100").into()),
+        };
+        let after = match after {
+            None => None,
+            Some(c) => Some(Cursor::decode_cursor(&c).map_err(|_| AppError::bad_input("after", "not a valid cursor"))?.0),
+        };
+        let has_prev = after.is_some();
+        let (rows, more) = notify::inbox(&app_state(ctx)?.db, viewer.id(), first, after).await?;
+        let mut conn = Connection::new(has_prev, more);
+        conn.edges.extend(
+            rows.into_iter().map(|n| Edge::new(OpaqueCursor((n.created_at, n.id.clone())), Notification(n))),
+        );
+        Ok(conn)
+    }
+
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(notify::unread_count(&app_state(ctx)?.db, viewer.id()).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationMutation;
+
+#[Object]
+impl NotificationMutation {
+    async fn mark_notification_read(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Notification> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Notification(notify::mark_read(&app_state(ctx)?.db, viewer.id(), &id).await?))
+    }
+
+    /// Marks every unread notification read; returns how many were.
+    async fn mark_all_notifications_read(&self, ctx: &Context<'_>) -> GqlResult<u64> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(notify::mark_all_read(&app_state(ctx)?.db, viewer.id()).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct NotificationSubscription;
+
+#[Subscription]
+impl NotificationSubscription {
+    /// The viewer's new notifications as they arrive.
+    async fn notification_added(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Notification>, async_graphql::Error> {
+        let viewer = require_viewer(ctx).await?;
+        let state = app_state(ctx)?.clone();
+        let me = viewer.id().to_owned();
+        let events = tokio_stream::wrappers::BroadcastStream::new(state.bus.subscribe());
+        Ok(events.filter_map(move |event| {
+            let (state, me) = (state.clone(), me.clone());
+            async move {
+                match event {
+                    Ok(BusEvent::Notification { account_id, notification_id }) if account_id == me => {
+                        notify::find_own(&state.db, &me, &notification_id).await.ok().map(Notification)
+                    }
+                    _ => None,
+                }
+            }
+        }))
+    }
+}

@@ -1,0 +1,174 @@
+//! GraphQL object types shared by several modules. They wrap storage models but publish only
+//! the fields listed here.
+
+use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use crate::auth::{app_state, require_viewer};
+use crate::domain::roles::{self, Role};
+use crate::domain::roster::rules::format_area;
+use crate::domain::roster::service::{ImportOutcome, IssuedInvite};
+use crate::error::{AppError, AppResult, GqlResult};
+use crate::graphql::Loaders;
+
+fn loaders<'a>(ctx: &Context<'a>) -> AppResult<&'a Loaders> {
+    ctx.data::<Loaders>().map_err(|_| AppError::Internal(anyhow::anyhow!("loaders missing")))
+}
+
+pub struct Community(pub entity::community::Model);
+
+#[Object]
+impl Community {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Co-signatures a resident's topic needs before review (DESIGN §3).
+    async fn cosign_threshold(&self) -> i32 {
+        self.0.cosign_threshold
+    }
+    /// Active residents on the roster.
+    async fn resident_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
+        Ok(crate::domain::community::counts(&app_state(ctx)?.db, &self.0.id).await?.0)
+    }
+    async fn household_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
+        Ok(crate::domain::community::counts(&app_state(ctx)?.db, &self.0.id).await?.1)
+    }
+}
+
+pub struct Household(pub entity::household::Model);
+
+#[Object]
+impl Household {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// The building's name, e.g. "3栋".
+    async fn building(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        let b = loaders(ctx)?
+            .buildings
+            .load_one(self.0.building_id.clone())
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("building look-up failed")))?;
+        Ok(b.map(|b| b.name).unwrap_or_default())
+    }
+    async fn unit(&self) -> &str {
+        &self.0.unit
+    }
+    /// Floor area in m² as an exact decimal string, e.g. "88.50".
+    async fn area_m2(&self) -> String {
+        format_area(self.0.area_centi)
+    }
+    async fn owner(&self) -> bool {
+        self.0.owner
+    }
+}
+
+pub async fn household_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Household>> {
+    let h = loaders(ctx)?
+        .households
+        .load_one(id.to_owned())
+        .await
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("household look-up failed")))?;
+    Ok(h.map(Household))
+}
+
+/// A resident as the committee sees them on the roster.
+pub struct Resident(pub entity::resident::Model);
+
+#[Object]
+impl Resident {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Only the committee and admins reach residents through the API, so the phone is theirs to see.
+    async fn phone(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        Ok(self.account(ctx).await?.map(|a| a.phone).unwrap_or_default())
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    /// Whether the resident has set a password (claimed an invite).
+    async fn claimed(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        Ok(self.account(ctx).await?.is_some_and(|a| a.password_hash.is_some()))
+    }
+    async fn household(&self, ctx: &Context<'_>) -> GqlResult<Household> {
+        Ok(household_by_id(ctx, &self.0.household_id).await?.ok_or(AppError::NotFound)?)
+    }
+    async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<Role>> {
+        let db = &app_state(ctx)?.db;
+        Ok(roles::roles_in(db, &self.0.account_id, false, &self.0.community_id).await?)
+    }
+}
+
+impl Resident {
+    async fn account(&self, ctx: &Context<'_>) -> AppResult<Option<entity::account::Model>> {
+        // Resolvers that reach a Resident have already checked the viewer may see the roster.
+        let _ = require_viewer(ctx).await?;
+        loaders(ctx)?
+            .accounts
+            .load_one(self.0.account_id.clone())
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("account look-up failed")))
+    }
+}
+
+/// An invite code in clear: shown once to the committee, never stored.
+#[derive(SimpleObject)]
+pub struct Invite {
+    pub phone: String,
+    pub code: String,
+    pub resident_id: ID,
+    pub household_id: ID,
+    pub name: String,
+    pub building: String,
+    pub unit: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<IssuedInvite> for Invite {
+    fn from(i: IssuedInvite) -> Self {
+        Self {
+            phone: i.phone,
+            code: i.code,
+            resident_id: ID(i.resident_id),
+            household_id: ID(i.household_id),
+            name: i.name,
+            building: i.building,
+            unit: i.unit,
+            expires_at: i.expires_at,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct RosterImport {
+    /// New residents (each has an invite in `invites`).
+    pub created: u64,
+    /// Residents already on the roster whose household, name, status or roles changed.
+    pub updated: u64,
+    /// Residents already on the roster exactly as the file says.
+    pub unchanged: u64,
+    #[graphql(skip)]
+    pub invites_list: Vec<IssuedInvite>,
+}
+
+#[ComplexObject]
+impl RosterImport {
+    /// One-time invite codes for the new residents; they are not shown again.
+    async fn invites(&self) -> Vec<Invite> {
+        self.invites_list.iter().cloned().map(Invite::from).collect()
+    }
+}
+
+impl From<ImportOutcome> for RosterImport {
+    fn from(o: ImportOutcome) -> Self {
+        Self { created: o.created, updated: o.updated, unchanged: o.unchanged, invites_list: o.invites }
+    }
+}

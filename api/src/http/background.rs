@@ -1,0 +1,17 @@
+//! Work every replica does on a timer. Each job is safe to run on several replicas at once.
+
+use std::time::Duration;
+
+use crate::startup::AppState;
+
+pub fn spawn(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::domain::notify::deliver_outbox(&state.db).await {
+                tracing::warn!(code = e.code(), "outbox delivery failed; will retry");
+            }
+        }
+    });
+}

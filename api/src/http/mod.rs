@@ -1,0 +1,34 @@
+//! HTTP routes: GraphQL (POST, GraphiQL, WebSocket), health, metrics, and the portal.
+
+pub mod background;
+pub mod graphql;
+pub mod metrics;
+pub mod portal;
+
+use actix_web::{web, HttpResponse};
+
+use crate::startup::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql::execute))
+        .route("/graphql", web::get().to(graphql::graphiql))
+        .route("/graphql/ws", web::get().to(graphql::subscriptions))
+        .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics::render))
+        .default_service(web::to(portal::serve));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
+}
+
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not reachable");
+            HttpResponse::ServiceUnavailable().content_type("text/plain; charset=utf-8").body("database unreachable")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! `Application::build(settings)`: connect, migrate, load the signing secret, build the schema
+//! and bind the HTTP server. Tests call exactly this.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{dev::Server, middleware, web, App, HttpServer};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::tokens::TokenKeys;
+use crate::bus::Bus;
+use crate::config::Settings;
+use crate::domain::identity::PasswordHasher;
+use crate::graphql::AppSchema;
+use crate::http::metrics::Metrics;
+
+/// Everything a request needs, shared by all workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub keys: TokenKeys,
+    pub hasher: PasswordHasher,
+    pub bus: Bus,
+    pub metrics: Metrics,
+}
+
+pub struct Application {
+    port: u16,
+    state: AppState,
+    server: Server,
+}
+
+/// Largest request body accepted (a roster of several thousand households fits).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = crate::db::connect(&settings.database_url).await?;
+        crate::db::migrate(&db).await?;
+        Self::build_with_db(settings, db).await
+    }
+
+    pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let secret = crate::domain::secrets::jwt_secret(&db, settings.jwt_secret.as_deref()).await?;
+        let state = AppState {
+            keys: TokenKeys::new(&secret, settings.access_ttl_secs),
+            hasher: PasswordHasher::new(settings.argon2_memory_kib),
+            db,
+            bus: Bus::new(),
+            metrics: Metrics::new()?,
+            settings: Arc::new(settings),
+        };
+        let listener = TcpListener::bind(&state.settings.bind).with_context(|| format!("binding {}", state.settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let schema = crate::graphql::build_schema(state.clone());
+        let server = run(listener, state.clone(), schema)?;
+        crate::http::background::spawn(state.clone());
+        Ok(Self { port, state, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// For tests: the server as a future to spawn.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+fn run(listener: TcpListener, state: AppState, schema: AppSchema) -> anyhow::Result<Server> {
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(4);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(state.clone()))
+            .app_data(web::Data::new(schema.clone()))
+            .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+            .wrap(middleware::Compress::default())
+            .wrap(
+                middleware::DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "no-referrer")),
+            )
+            .configure(crate::http::routes)
+    })
+    .workers(workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

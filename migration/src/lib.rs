@@ -1,0 +1,15 @@
+//! Migrations run by `jiayuan migrate` and at `jiayuan serve` start-up, identically on SQLite
+//! and PostgreSQL. A migration that has landed on `main` is never edited: add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}

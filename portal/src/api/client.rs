@@ -1,0 +1,313 @@
+//! The one GraphQL client function, with the session's refresh logic.
+//!
+//! `graphql` sends the stored access token. When the server answers `UNAUTHENTICATED` it
+//! refreshes the session once (`refreshSession` rotates the pair: the new pair is stored) and
+//! retries; when that fails the session ends (tokens cleared, the app sends the viewer to the
+//! sign-in page). Concurrent requests that hit an expired token share one refresh, because a
+//! rotated refresh token works only once.
+
+use super::{decode, ApiError, ErrorCode};
+use crate::session;
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+
+/// Where the server listens (same origin as the portal).
+pub const ENDPOINT: &str = "/graphql";
+
+const REFRESH_SESSION: &str = "mutation RefreshSession($refreshToken: String!) { \
+    refreshSession(refreshToken: $refreshToken) { accessToken refreshToken } }";
+
+/// A request on behalf of the signed-in viewer: sends the token, refreshes once if needed.
+pub async fn graphql<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T, ApiError> {
+    let body = request_body(query, variables);
+    let sent_token = session::access_token();
+    let first = send(&body, sent_token.as_deref()).await;
+    let error = match first {
+        Err(e) if e.is(ErrorCode::Unauthenticated) && session::has_tokens() => e,
+        other => return other,
+    };
+    // Another request may have refreshed while this one was on the way.
+    let current = session::access_token();
+    let renewed = current.is_some() && current != sent_token;
+    if !renewed {
+        match refresh().await {
+            Ok(()) => {}
+            Err(e) if e.is(ErrorCode::Network) => return Err(e),
+            Err(_) => {
+                session::end();
+                return Err(error);
+            }
+        }
+    }
+    let second = send(&body, session::access_token().as_deref()).await;
+    if matches!(&second, Err(e) if e.is(ErrorCode::Unauthenticated)) {
+        session::end();
+    }
+    second
+}
+
+/// A request that must not carry or refresh a session: sign in, claim an invite, refresh.
+pub async fn graphql_anonymous<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T, ApiError> {
+    send(&request_body(query, variables), None).await
+}
+
+/// A request that carries the token if there is one but never refreshes or ends the session
+/// (signing out must not spend the refresh token it is about to revoke).
+pub async fn graphql_no_refresh<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T, ApiError> {
+    send(&request_body(query, variables), session::access_token().as_deref()).await
+}
+
+fn request_body(query: &str, variables: Value) -> String {
+    json!({ "query": query, "variables": variables }).to_string()
+}
+
+async fn send<T: DeserializeOwned>(body: &str, token: Option<&str>) -> Result<T, ApiError> {
+    let text = transport::post(body, token).await?;
+    decode(&text)
+}
+
+thread_local! {
+    static REFRESHING: RefCell<Option<Shared<LocalBoxFuture<'static, Result<(), ApiError>>>>> =
+        const { RefCell::new(None) };
+}
+
+/// Refreshes the session, joining a refresh already under way. `Ok` means a new pair is stored.
+pub async fn refresh() -> Result<(), ApiError> {
+    let shared = REFRESHING.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        match slot.as_ref() {
+            Some(running) => running.clone(),
+            None => {
+                let started = refresh_tokens().boxed_local().shared();
+                *slot = Some(started.clone());
+                started
+            }
+        }
+    });
+    let result = shared.clone().await;
+    REFRESHING.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_some_and(|running| running.ptr_eq(&shared)) {
+            *slot = None;
+        }
+    });
+    result
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RefreshData {
+    refresh_session: TokenPair,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TokenPair {
+    access_token: String,
+    refresh_token: String,
+}
+
+async fn refresh_tokens() -> Result<(), ApiError> {
+    let token = session::refresh_token().ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+    let data: RefreshData = graphql_anonymous(REFRESH_SESSION, json!({ "refreshToken": token })).await?;
+    session::store(&data.refresh_session.access_token, &data.refresh_session.refresh_token);
+    Ok(())
+}
+
+#[cfg(target_arch = "wasm32")]
+mod transport {
+    use super::{ApiError, ErrorCode, ENDPOINT};
+    use gloo_net::http::Request;
+
+    pub async fn post(body: &str, token: Option<&str>) -> Result<String, ApiError> {
+        let mut request = Request::post(ENDPOINT).header("Content-Type", "application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let network = |_| ApiError::new(ErrorCode::Network);
+        let response = request.body(body.to_string()).map_err(network)?.send().await.map_err(network)?;
+        let status = response.status();
+        let text = response.text().await.map_err(network)?;
+        // A GraphQL error body is decoded whatever the status; anything else is judged by it.
+        if !(200..300).contains(&status) && !text.trim_start().starts_with('{') {
+            let code = match status {
+                429 => ErrorCode::RateLimited,
+                401 => ErrorCode::Unauthenticated,
+                502..=504 => ErrorCode::Network,
+                _ => ErrorCode::Internal,
+            };
+            return Err(ApiError::new(code));
+        }
+        Ok(text)
+    }
+}
+
+/// On the host target there is no browser: tests install a fake server.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod transport {
+    use super::{ApiError, ErrorCode};
+    use std::cell::RefCell;
+
+    type Handler = Box<dyn FnMut(&str, Option<&str>) -> Result<String, ApiError>>;
+
+    thread_local! {
+        static HANDLER: RefCell<Option<Handler>> = RefCell::new(None);
+    }
+
+    /// Answers every request with `handler(body, bearer_token)`.
+    pub fn install(handler: impl FnMut(&str, Option<&str>) -> Result<String, ApiError> + 'static) {
+        HANDLER.with(|h| *h.borrow_mut() = Some(Box::new(handler)));
+    }
+
+    /// Like a real request, the answer comes on a later poll, so concurrent requests interleave.
+    pub async fn post(body: &str, token: Option<&str>) -> Result<String, ApiError> {
+        YieldOnce(false).await;
+        HANDLER.with(|h| match h.borrow_mut().as_mut() {
+            Some(handler) => handler(body, token),
+            None => Err(ApiError::new(ErrorCode::Network)),
+        })
+    }
+
+    struct YieldOnce(bool);
+
+    impl std::future::Future for YieldOnce {
+        type Output = ();
+
+        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+            if self.0 {
+                std::task::Poll::Ready(())
+            } else {
+                self.0 = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage;
+    use std::cell::Cell;
+    use std::future::Future;
+    use std::pin::pin;
+    use std::rc::Rc;
+    use std::task::{Context, Poll, Waker};
+
+    /// The fake transport answers at once, so one poll finishes any of these futures.
+    fn block_on<F: Future>(future: F) -> F::Output {
+        let mut future = pin!(future);
+        let mut cx = Context::from_waker(Waker::noop());
+        for _ in 0..1000 {
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+        panic!("future did not finish");
+    }
+
+    const UNAUTHENTICATED: &str = r#"{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}"#;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Me {
+        me: String,
+    }
+
+    /// A server whose valid access token is `valid`, which rotates `r1` → (`valid`, `r2`).
+    fn install_server(refreshes: Rc<Cell<u32>>, refresh_works: bool) {
+        transport::install(move |body, token| {
+            if body.contains("refreshSession") {
+                refreshes.set(refreshes.get() + 1);
+                assert_eq!(token, None, "a refresh must not send the old access token");
+                return Ok(if refresh_works && body.contains("\"r1\"") {
+                    r#"{"data":{"refreshSession":{"accessToken":"valid","refreshToken":"r2"}}}"#.into()
+                } else {
+                    UNAUTHENTICATED.into()
+                });
+            }
+            Ok(match token {
+                Some("valid") => r#"{"data":{"me":"Wang"}}"#.into(),
+                _ => UNAUTHENTICATED.into(),
+            })
+        });
+    }
+
+    fn session_ended_counter() -> Rc<Cell<u32>> {
+        let ended = Rc::new(Cell::new(0));
+        let seen = ended.clone();
+        session::on_ended(move || seen.set(seen.get() + 1));
+        ended
+    }
+
+    #[test]
+    fn a_valid_token_is_sent_as_is() {
+        let refreshes = Rc::new(Cell::new(0));
+        install_server(refreshes.clone(), true);
+        session::store("valid", "r1");
+        assert_eq!(block_on(graphql::<Me>("{ me }", json!({}))), Ok(Me { me: "Wang".into() }));
+        assert_eq!(refreshes.get(), 0);
+    }
+
+    #[test]
+    fn an_expired_token_is_refreshed_once_rotated_and_the_request_retried() {
+        let refreshes = Rc::new(Cell::new(0));
+        install_server(refreshes.clone(), true);
+        let ended = session_ended_counter();
+        session::store("expired", "r1");
+        assert_eq!(block_on(graphql::<Me>("{ me }", json!({}))), Ok(Me { me: "Wang".into() }));
+        assert_eq!(refreshes.get(), 1);
+        assert_eq!(storage::get(storage::ACCESS_TOKEN).as_deref(), Some("valid"));
+        assert_eq!(storage::get(storage::REFRESH_TOKEN).as_deref(), Some("r2"));
+        assert_eq!(ended.get(), 0);
+    }
+
+    #[test]
+    fn a_failed_refresh_ends_the_session() {
+        let refreshes = Rc::new(Cell::new(0));
+        install_server(refreshes.clone(), false);
+        let ended = session_ended_counter();
+        session::store("expired", "r1");
+        let result = block_on(graphql::<Me>("{ me }", json!({})));
+        assert_eq!(result.err().map(|e| e.code), Some(ErrorCode::Unauthenticated));
+        assert_eq!(refreshes.get(), 1);
+        assert_eq!(ended.get(), 1);
+        assert!(!session::has_tokens());
+    }
+
+    #[test]
+    fn concurrent_requests_share_one_refresh() {
+        let refreshes = Rc::new(Cell::new(0));
+        install_server(refreshes.clone(), true);
+        session::store("expired", "r1");
+        let both = futures::future::join(graphql::<Me>("{ me }", json!({})), graphql::<Me>("{ me }", json!({})));
+        let (a, b) = block_on(both);
+        assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+        assert_eq!(refreshes.get(), 1);
+    }
+
+    #[test]
+    fn anonymous_requests_neither_send_nor_refresh_tokens() {
+        let refreshes = Rc::new(Cell::new(0));
+        install_server(refreshes.clone(), true);
+        let ended = session_ended_counter();
+        session::store("expired", "r1");
+        let result = block_on(graphql_anonymous::<Me>("{ me }", json!({})));
+        assert_eq!(result.err().map(|e| e.code), Some(ErrorCode::Unauthenticated));
+        assert_eq!(refreshes.get(), 0);
+        assert_eq!(ended.get(), 0);
+        assert!(session::has_tokens());
+    }
+
+    #[test]
+    fn a_network_failure_keeps_the_session() {
+        transport::install(|_, _| Err(ApiError::new(ErrorCode::Network)));
+        session::store("expired", "r1");
+        let result = block_on(graphql::<Me>("{ me }", json!({})));
+        assert_eq!(result.err().map(|e| e.code), Some(ErrorCode::Network));
+        assert!(session::has_tokens());
+    }
+}

@@ -1,0 +1,304 @@
+//! Identity: sign in, claim an invite, sign out, the viewer and their communities.
+
+use super::client::{graphql, graphql_anonymous, graphql_no_refresh, refresh};
+use super::{ApiError, ErrorCode, Role};
+use crate::session;
+use serde::Deserialize;
+use serde_json::json;
+
+const SIGN_IN: &str = "mutation SignIn($phone: String!, $password: String!) { \
+    signIn(phone: $phone, password: $password) { accessToken refreshToken viewer { id name } } }";
+
+const CLAIM_INVITE: &str = "mutation ClaimInvite($code: String!, $password: String!) { \
+    claimInvite(code: $code, password: $password) { accessToken refreshToken viewer { id name } } }";
+
+const SIGN_OUT: &str = "mutation SignOut($refreshToken: String!) { signOut(refreshToken: $refreshToken) }";
+
+const ME: &str = "query Me { me { id name phone isAdmin communities { id name } } }";
+
+const ME_IN_COMMUNITY: &str = "query MeInCommunity($communityId: ID!) { \
+    me { id name phone isAdmin communities { id name } roles(communityId: $communityId) } \
+    community(id: $communityId) { id name } }";
+
+const COMMUNITIES: &str = "query Communities { communities { id name residentCount householdCount } }";
+
+const CREATE_COMMUNITY: &str = "mutation CreateCommunity($name: String!) { \
+    createCommunity(name: $name) { id name residentCount householdCount } }";
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthPayload {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub viewer: ViewerName,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ViewerName {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CommunityRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Viewer {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub is_admin: bool,
+    pub communities: Vec<CommunityRef>,
+    /// Roles in the current community; empty when none is chosen.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Community {
+    pub id: String,
+    pub name: String,
+    pub resident_count: i64,
+    pub household_count: i64,
+}
+
+/// Who is signed in, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub viewer: Viewer,
+    /// The chosen community, if one is chosen and still visible to the viewer.
+    pub community: Option<CommunityRef>,
+    /// A community id was chosen but the server no longer shows it (`NOT_FOUND`).
+    pub community_gone: bool,
+}
+
+impl SessionInfo {
+    /// May use the committee tools of the current community (the server checks again).
+    pub fn is_committee(&self) -> bool {
+        self.community.is_some() && (self.viewer.is_admin || self.viewer.roles.contains(&Role::Committee))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignInData {
+    sign_in: AuthPayload,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ClaimData {
+    claim_invite: AuthPayload,
+}
+
+#[derive(Deserialize)]
+struct MeData {
+    me: Option<Viewer>,
+}
+
+#[derive(Deserialize)]
+struct MeInCommunityData {
+    me: Option<Viewer>,
+    community: Option<CommunityRef>,
+}
+
+#[derive(Deserialize)]
+struct CommunitiesData {
+    communities: Vec<Community>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateCommunityData {
+    create_community: Community,
+}
+
+/// Keeps the digits of what was typed ("138 0000 0000", "+86-138…"); the server checks the rest.
+pub fn normalise_phone(input: &str) -> String {
+    let digits: String = input.chars().filter(char::is_ascii_digit).collect();
+    match digits.strip_prefix("86") {
+        Some(rest) if rest.len() == 11 => rest.to_string(),
+        _ => digits,
+    }
+}
+
+/// Passwords are 8 to 128 characters (the server checks the same).
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+
+/// Checks a new password and its confirmation before sending; `Err` holds a locale key.
+pub fn check_new_password(password: &str, confirm: &str) -> Result<(), &'static str> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN {
+        Err("claim.password_too_short")
+    } else if length > PASSWORD_MAX {
+        Err("claim.password_too_long")
+    } else if password != confirm {
+        Err("claim.password_mismatch")
+    } else {
+        Ok(())
+    }
+}
+
+/// Invite codes are printed for people to type: drop the spaces they add (the code's own
+/// characters and case are left to the server).
+pub fn normalise_code(input: &str) -> String {
+    input.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Signs in and stores the new session.
+pub async fn sign_in(phone: &str, password: &str) -> Result<AuthPayload, ApiError> {
+    let data: SignInData = graphql_anonymous(SIGN_IN, json!({ "phone": phone, "password": password })).await?;
+    session::store(&data.sign_in.access_token, &data.sign_in.refresh_token);
+    Ok(data.sign_in)
+}
+
+/// Claims an invite code with a new password and stores the new session.
+pub async fn claim_invite(code: &str, password: &str) -> Result<AuthPayload, ApiError> {
+    let data: ClaimData = graphql_anonymous(CLAIM_INVITE, json!({ "code": code, "password": password })).await?;
+    session::store(&data.claim_invite.access_token, &data.claim_invite.refresh_token);
+    Ok(data.claim_invite)
+}
+
+/// Revokes the refresh token on the server (best effort) and forgets the session here.
+pub async fn sign_out() {
+    if let Some(token) = session::refresh_token() {
+        // The local session ends whatever the server says: an error must not keep anyone signed in.
+        let _ = graphql_no_refresh::<serde_json::Value>(SIGN_OUT, json!({ "refreshToken": token })).await;
+    }
+    session::clear();
+}
+
+/// Loads the viewer, and the chosen community with the viewer's roles in it.
+/// `Ok(None)` means the stored session is not accepted any more (it has been ended).
+pub async fn load_session(community_id: Option<String>) -> Result<Option<SessionInfo>, ApiError> {
+    let mut refreshed = false;
+    loop {
+        let info = fetch_session(community_id.as_deref()).await?;
+        match info {
+            Some(info) => return Ok(Some(info)),
+            // `me` is null although a token was sent: try a fresh one once.
+            None if !refreshed && session::refresh_token().is_some() => {
+                refreshed = true;
+                if let Err(e) = refresh().await {
+                    if e.is(ErrorCode::Network) {
+                        return Err(e);
+                    }
+                    session::end();
+                    return Ok(None);
+                }
+            }
+            None => {
+                session::end();
+                return Ok(None);
+            }
+        }
+    }
+}
+
+async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>, ApiError> {
+    if let Some(id) = community_id {
+        match graphql::<MeInCommunityData>(ME_IN_COMMUNITY, json!({ "communityId": id })).await {
+            Ok(data) => {
+                return Ok(data.me.map(|viewer| SessionInfo {
+                    community_gone: data.community.is_none(),
+                    community: data.community,
+                    viewer,
+                }))
+            }
+            // A community that went away (or a stale id): carry on without it.
+            Err(e) if e.is(ErrorCode::NotFound) || e.is(ErrorCode::Forbidden) => {
+                let data: MeData = graphql(ME, json!({})).await?;
+                return Ok(data.me.map(|viewer| SessionInfo {
+                    viewer,
+                    community: None,
+                    community_gone: true,
+                }));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let data: MeData = graphql(ME, json!({})).await?;
+    Ok(data.me.map(|viewer| SessionInfo {
+        viewer,
+        community: None,
+        community_gone: false,
+    }))
+}
+
+/// The communities the viewer may switch to (all of them for a platform admin).
+pub async fn communities() -> Result<Vec<Community>, ApiError> {
+    let data: CommunitiesData = graphql(COMMUNITIES, json!({})).await?;
+    Ok(data.communities)
+}
+
+/// ADMIN: creates a community.
+pub async fn create_community(name: &str) -> Result<Community, ApiError> {
+    let data: CreateCommunityData = graphql(CREATE_COMMUNITY, json!({ "name": name })).await?;
+    Ok(data.create_community)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_are_reduced_to_their_digits() {
+        assert_eq!(normalise_phone(" 138 0013-8000 "), "13800138000");
+        assert_eq!(normalise_phone("+86 138 0013 8000"), "13800138000");
+        assert_eq!(normalise_phone("8613800138000"), "13800138000");
+        assert_eq!(normalise_phone("86123"), "86123");
+        assert_eq!(normalise_phone(""), "");
+    }
+
+    #[test]
+    fn new_passwords_need_8_to_128_characters_and_a_matching_confirmation() {
+        assert_eq!(check_new_password("1234567", "1234567"), Err("claim.password_too_short"));
+        assert_eq!(check_new_password("一二三四五六七八", "一二三四五六七八"), Ok(()));
+        assert_eq!(check_new_password(&"x".repeat(129), &"x".repeat(129)), Err("claim.password_too_long"));
+        assert_eq!(check_new_password("12345678", "12345679"), Err("claim.password_mismatch"));
+    }
+
+    #[test]
+    fn invite_codes_ignore_spaces() {
+        assert_eq!(normalise_code(" ab12 CD-34\n"), "ab12CD-34");
+    }
+
+    #[test]
+    fn a_viewer_decodes_with_and_without_roles() {
+        let with_roles = r#"{"me":{"id":"1","name":"王","phone":"13800000000","isAdmin":false,
+            "communities":[{"id":"c","name":"一区"}],"roles":["RESIDENT","COMMITTEE"]},"community":{"id":"c","name":"一区"}}"#;
+        let data: Result<MeInCommunityData, _> = serde_json::from_str(with_roles);
+        let roles = data.ok().and_then(|d| d.me).map(|v| v.roles);
+        assert_eq!(roles, Some(vec![Role::Resident, Role::Committee]));
+
+        let without = r#"{"me":{"id":"1","name":"王","phone":"13800000000","isAdmin":true,"communities":[]}}"#;
+        let data: Result<MeData, _> = serde_json::from_str(without);
+        assert_eq!(data.ok().and_then(|d| d.me).map(|v| v.is_admin), Some(true));
+    }
+
+    #[test]
+    fn committee_tools_need_a_community_and_the_role_or_admin() {
+        let viewer = Viewer {
+            id: "1".into(),
+            name: "王".into(),
+            phone: "13800000000".into(),
+            is_admin: false,
+            communities: vec![],
+            roles: vec![Role::Resident, Role::Committee],
+        };
+        let here = Some(CommunityRef { id: "c".into(), name: "一区".into() });
+        let info = |viewer: Viewer, community: Option<CommunityRef>| SessionInfo { viewer, community, community_gone: false };
+        assert!(info(viewer.clone(), here.clone()).is_committee());
+        assert!(!info(viewer.clone(), None).is_committee());
+        let resident = Viewer { roles: vec![Role::Resident], ..viewer.clone() };
+        assert!(!info(resident.clone(), here.clone()).is_committee());
+        let admin = Viewer { is_admin: true, ..resident };
+        assert!(info(admin, here).is_committee());
+    }
+}

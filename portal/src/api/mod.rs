@@ -1,0 +1,252 @@
+//! The GraphQL API as the portal uses it: one client function ([`client::graphql`]) and one
+//! file per module holding its query strings, serde types and typed calls.
+//!
+//! Everything here compiles on every target; only the HTTP transport inside `client` is
+//! browser-only, so the error decoding and the refresh logic are unit-tested natively.
+
+pub mod client;
+pub mod identity;
+pub mod notifications;
+pub mod roster;
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// `errors[].extensions.code`, plus `Network` for a request that never got an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput,
+    Conflict,
+    InvalidState,
+    RateLimited,
+    Internal,
+    Network,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::BadUserInput,
+        ErrorCode::Conflict,
+        ErrorCode::InvalidState,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::Network,
+    ];
+
+    /// An unknown or missing code is treated as `INTERNAL`.
+    pub fn from_wire(code: &str) -> ErrorCode {
+        ErrorCode::ALL
+            .into_iter()
+            .find(|c| c.as_str() == code && *c != ErrorCode::Network)
+            .unwrap_or(ErrorCode::Internal)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::InvalidState => "INVALID_STATE",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::Internal => "INTERNAL",
+            ErrorCode::Network => "NETWORK",
+        }
+    }
+}
+
+/// One bad row of a rejected roster import (`extensions.rows[]`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RowError {
+    pub line: i64,
+    #[serde(default)]
+    pub column: Option<String>,
+    pub reason: String,
+}
+
+/// A failed request, reduced to what the portal shows: the code (never the server's English
+/// message), the offending field, and for a roster import the bad rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub field: Option<String>,
+    pub rows: Vec<RowError>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> ApiError {
+        ApiError {
+            code,
+            field: None,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == code
+    }
+}
+
+#[derive(Deserialize)]
+struct RawResponse {
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+    #[serde(default)]
+    errors: Vec<RawError>,
+}
+
+#[derive(Deserialize)]
+struct RawError {
+    #[serde(default)]
+    extensions: Option<RawExtensions>,
+}
+
+#[derive(Deserialize)]
+struct RawExtensions {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    field: Option<String>,
+    #[serde(default)]
+    rows: Vec<RowError>,
+}
+
+impl From<RawError> for ApiError {
+    fn from(raw: RawError) -> ApiError {
+        match raw.extensions {
+            Some(ext) => ApiError {
+                code: ext.code.as_deref().map_or(ErrorCode::Internal, ErrorCode::from_wire),
+                field: ext.field,
+                rows: ext.rows,
+            },
+            None => ApiError::new(ErrorCode::Internal),
+        }
+    }
+}
+
+/// Decodes a GraphQL response body. Any error makes the whole call fail with the first error
+/// (the portal never uses partial data); data of an unexpected shape is `INTERNAL`.
+pub fn decode<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
+    let raw: RawResponse =
+        serde_json::from_str(body).map_err(|_| ApiError::new(ErrorCode::Internal))?;
+    if let Some(first) = raw.errors.into_iter().next() {
+        return Err(first.into());
+    }
+    let data = raw.data.ok_or_else(|| ApiError::new(ErrorCode::Internal))?;
+    serde_json::from_value(data).map_err(|_| ApiError::new(ErrorCode::Internal))
+}
+
+/// A page of a Relay connection, as the portal reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    #[serde(default)]
+    pub end_cursor: Option<String>,
+}
+
+/// A role a resident holds in a community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Resident,
+    Committee,
+    Mediator,
+    Organizer,
+    Admin,
+    /// A role added to the server after this portal was built.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Role {
+    /// The roles the committee grants and revokes.
+    pub const GRANTABLE: [Role; 3] = [Role::Committee, Role::Mediator, Role::Organizer];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Resident => "RESIDENT",
+            Role::Committee => "COMMITTEE",
+            Role::Mediator => "MEDIATOR",
+            Role::Organizer => "ORGANIZER",
+            Role::Admin => "ADMIN",
+            Role::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Count {
+        n: i64,
+    }
+
+    #[test]
+    fn data_is_decoded_into_the_requested_type() {
+        assert_eq!(decode::<Count>(r#"{"data":{"n":3}}"#), Ok(Count { n: 3 }));
+    }
+
+    #[test]
+    fn the_first_error_wins_over_partial_data() {
+        let body = r#"{"data":{"n":null},"errors":[{"message":"No","extensions":{"code":"FORBIDDEN"}},{"message":"x"}]}"#;
+        assert_eq!(decode::<Count>(body), Err(ApiError::new(ErrorCode::Forbidden)));
+    }
+
+    #[test]
+    fn bad_user_input_keeps_the_field_and_the_roster_rows() {
+        let body = r#"{"data":null,"errors":[{"message":"bad csv","extensions":{"code":"BAD_USER_INPUT","field":"csv",
+            "rows":[{"line":3,"column":"phone","reason":"PHONE_INVALID","message":"bad phone"},
+                    {"line":4,"column":null,"reason":"COLUMNS","message":"wrong"}]}}]}"#;
+        let err = decode::<Count>(body).err();
+        let expected = ApiError {
+            code: ErrorCode::BadUserInput,
+            field: Some("csv".into()),
+            rows: vec![
+                RowError { line: 3, column: Some("phone".into()), reason: "PHONE_INVALID".into() },
+                RowError { line: 4, column: None, reason: "COLUMNS".into() },
+            ],
+        };
+        assert_eq!(err, Some(expected));
+    }
+
+    #[test]
+    fn unknown_or_missing_codes_and_garbage_are_internal() {
+        let unknown = r#"{"errors":[{"message":"?","extensions":{"code":"TEAPOT"}}]}"#;
+        assert_eq!(decode::<Count>(unknown).err().map(|e| e.code), Some(ErrorCode::Internal));
+        let missing = r#"{"errors":[{"message":"?"}]}"#;
+        assert_eq!(decode::<Count>(missing).err().map(|e| e.code), Some(ErrorCode::Internal));
+        assert_eq!(decode::<Count>("<html>").err().map(|e| e.code), Some(ErrorCode::Internal));
+        assert_eq!(decode::<Count>(r#"{"data":{"m":1}}"#).err().map(|e| e.code), Some(ErrorCode::Internal));
+    }
+
+    #[test]
+    fn network_is_never_read_from_the_wire() {
+        assert_eq!(ErrorCode::from_wire("NETWORK"), ErrorCode::Internal);
+    }
+
+    #[test]
+    fn every_error_code_and_role_has_a_locale_key_family_entry() {
+        for code in ErrorCode::ALL {
+            assert!(crate::i18n::ERROR_CODES.contains(&code.as_str()), "{code:?}");
+        }
+        for role in [Role::Resident, Role::Committee, Role::Mediator, Role::Organizer, Role::Admin, Role::Unknown] {
+            assert!(crate::i18n::ROLES.contains(&role.as_str()), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_roles_do_not_break_decoding() {
+        let roles: Vec<Role> = serde_json::from_str(r#"["COMMITTEE","AUDITOR"]"#).unwrap_or_default();
+        assert_eq!(roles, vec![Role::Committee, Role::Unknown]);
+    }
+}

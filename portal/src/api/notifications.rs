@@ -1,0 +1,135 @@
+//! The in-app inbox.
+
+use super::client::graphql;
+use super::{ApiError, PageInfo};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const NOTIFICATIONS: &str = "query Notifications($first: Int!, $after: String) { \
+    notifications(first: $first, after: $after) { \
+    nodes { id kind params communityId createdAt read } pageInfo { hasNextPage endCursor } } }";
+
+const UNREAD_COUNT: &str = "query UnreadCount { unreadNotificationCount }";
+
+const MARK_READ: &str = "mutation MarkNotificationRead($id: ID!) { markNotificationRead(id: $id) { id read } }";
+
+const MARK_ALL_READ: &str = "mutation MarkAllNotificationsRead { markAllNotificationsRead }";
+
+/// How many notifications one page loads.
+pub const PAGE_SIZE: i64 = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    pub id: String,
+    pub kind: String,
+    /// A JSON object, as text.
+    pub params: String,
+    #[serde(default)]
+    pub community_id: Option<String>,
+    pub created_at: String,
+    pub read: bool,
+}
+
+impl Notification {
+    /// The parameters as (name, text) pairs; a value that is not a string is shown as JSON.
+    /// Unreadable params give no pairs (the message then shows its placeholders' names).
+    pub fn param_pairs(&self) -> Vec<(String, String)> {
+        match serde_json::from_str::<Value>(&self.params) {
+            Ok(Value::Object(map)) => map
+                .into_iter()
+                .map(|(k, v)| {
+                    let text = match v {
+                        Value::String(s) => s,
+                        Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    (k, text)
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationPage {
+    pub nodes: Vec<Notification>,
+    pub page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+struct NotificationsData {
+    notifications: NotificationPage,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UnreadData {
+    unread_notification_count: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MarkAllData {
+    mark_all_notifications_read: i64,
+}
+
+/// Newest first.
+pub async fn notifications(after: Option<String>) -> Result<NotificationPage, ApiError> {
+    let data: NotificationsData = graphql(NOTIFICATIONS, json!({ "first": PAGE_SIZE, "after": after })).await?;
+    Ok(data.notifications)
+}
+
+pub async fn unread_count() -> Result<i64, ApiError> {
+    let data: UnreadData = graphql(UNREAD_COUNT, json!({})).await?;
+    Ok(data.unread_notification_count)
+}
+
+pub async fn mark_read(id: &str) -> Result<(), ApiError> {
+    graphql::<Value>(MARK_READ, json!({ "id": id })).await.map(|_| ())
+}
+
+/// Returns how many were marked.
+pub async fn mark_all_read() -> Result<i64, ApiError> {
+    let data: MarkAllData = graphql(MARK_ALL_READ, json!({})).await?;
+    Ok(data.mark_all_notifications_read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_params(params: &str) -> Notification {
+        Notification {
+            id: "n1".into(),
+            kind: "ROLE_GRANTED".into(),
+            params: params.into(),
+            community_id: None,
+            created_at: "2026-11-25T08:00:00Z".into(),
+            read: false,
+        }
+    }
+
+    #[test]
+    fn params_become_text_pairs() {
+        let n = with_params(r#"{"role":"COMMITTEE","community":"一区","count":3}"#);
+        let mut pairs = n.param_pairs();
+        pairs.sort();
+        assert_eq!(
+            pairs,
+            vec![
+                ("community".to_string(), "一区".to_string()),
+                ("count".to_string(), "3".to_string()),
+                ("role".to_string(), "COMMITTEE".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn unreadable_params_give_nothing() {
+        assert!(with_params("not json").param_pairs().is_empty());
+        assert!(with_params("[1,2]").param_pairs().is_empty());
+    }
+}

@@ -1,0 +1,265 @@
+//! The roster: import, residents, invite codes and roles (committee tools).
+
+use super::client::graphql;
+use super::{ApiError, PageInfo, Role};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The fields of a `Resident` every call here selects.
+macro_rules! resident_fields {
+    () => {
+        "id name phone active claimed household { id building unit } roles"
+    };
+}
+
+const IMPORT_ROSTER: &str = "mutation ImportRoster($communityId: ID!, $csv: String!) { \
+    importRoster(communityId: $communityId, csv: $csv) { created updated unchanged \
+    invites { phone code residentId householdId name building unit expiresAt } } }";
+
+const RESIDENTS: &str = concat!(
+    "query Residents($communityId: ID!, $first: Int, $after: String, $search: String, $includeInactive: Boolean) { ",
+    "residents(communityId: $communityId, first: $first, after: $after, search: $search, includeInactive: $includeInactive) { ",
+    "nodes { ",
+    resident_fields!(),
+    " } pageInfo { hasNextPage endCursor } totalCount } }"
+);
+
+const ISSUE_INVITE: &str = "mutation IssueInvite($residentId: ID!) { \
+    issueInvite(residentId: $residentId) { phone code residentId householdId name building unit expiresAt } }";
+
+const DEACTIVATE: &str = concat!(
+    "mutation DeactivateResident($residentId: ID!) { deactivateResident(residentId: $residentId) { ",
+    resident_fields!(),
+    " } }"
+);
+
+const GRANT_ROLE: &str = concat!(
+    "mutation GrantRole($residentId: ID!, $role: Role!) { grantRole(residentId: $residentId, role: $role) { ",
+    resident_fields!(),
+    " } }"
+);
+
+const REVOKE_ROLE: &str = concat!(
+    "mutation RevokeRole($residentId: ID!, $role: Role!) { revokeRole(residentId: $residentId, role: $role) { ",
+    resident_fields!(),
+    " } }"
+);
+
+/// How many residents one page loads.
+pub const PAGE_SIZE: i64 = 30;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Invite {
+    pub phone: String,
+    pub code: String,
+    pub resident_id: String,
+    pub household_id: String,
+    pub name: String,
+    pub building: String,
+    pub unit: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RosterImport {
+    pub created: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+    pub invites: Vec<Invite>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HouseholdRef {
+    pub id: String,
+    pub building: String,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Resident {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub active: bool,
+    pub claimed: bool,
+    pub household: HouseholdRef,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResidentPage {
+    pub nodes: Vec<Resident>,
+    pub page_info: PageInfo,
+    pub total_count: i64,
+}
+
+/// What the residents list asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResidentFilter {
+    pub search: String,
+    pub include_inactive: bool,
+}
+
+/// One printed slip: the invite codes of one household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdSlip {
+    pub household_id: String,
+    pub building: String,
+    pub unit: String,
+    pub invites: Vec<Invite>,
+}
+
+/// Groups invites by household, households in the order they first appear.
+pub fn slips(invites: &[Invite]) -> Vec<HouseholdSlip> {
+    let mut out: Vec<HouseholdSlip> = Vec::new();
+    for invite in invites {
+        match out.iter_mut().find(|s| s.household_id == invite.household_id) {
+            Some(slip) => slip.invites.push(invite.clone()),
+            None => out.push(HouseholdSlip {
+                household_id: invite.household_id.clone(),
+                building: invite.building.clone(),
+                unit: invite.unit.clone(),
+                invites: vec![invite.clone()],
+            }),
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportData {
+    import_roster: RosterImport,
+}
+
+#[derive(Deserialize)]
+struct ResidentsData {
+    residents: ResidentPage,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IssueInviteData {
+    issue_invite: Invite,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeactivateData {
+    deactivate_resident: Resident,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantData {
+    grant_role: Resident,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RevokeData {
+    revoke_role: Resident,
+}
+
+/// All or nothing: a bad row rejects the file with `BAD_USER_INPUT` and `rows`.
+pub async fn import_roster(community_id: &str, csv: &str) -> Result<RosterImport, ApiError> {
+    let data: ImportData = graphql(IMPORT_ROSTER, json!({ "communityId": community_id, "csv": csv })).await?;
+    Ok(data.import_roster)
+}
+
+pub async fn residents(
+    community_id: &str,
+    filter: &ResidentFilter,
+    after: Option<String>,
+) -> Result<ResidentPage, ApiError> {
+    let search = filter.search.trim();
+    let variables = json!({
+        "communityId": community_id,
+        "first": PAGE_SIZE,
+        "after": after,
+        "search": if search.is_empty() { None } else { Some(search) },
+        "includeInactive": filter.include_inactive,
+    });
+    let data: ResidentsData = graphql(RESIDENTS, variables).await?;
+    Ok(data.residents)
+}
+
+pub async fn issue_invite(resident_id: &str) -> Result<Invite, ApiError> {
+    let data: IssueInviteData = graphql(ISSUE_INVITE, json!({ "residentId": resident_id })).await?;
+    Ok(data.issue_invite)
+}
+
+pub async fn deactivate(resident_id: &str) -> Result<Resident, ApiError> {
+    let data: DeactivateData = graphql(DEACTIVATE, json!({ "residentId": resident_id })).await?;
+    Ok(data.deactivate_resident)
+}
+
+pub async fn grant_role(resident_id: &str, role: Role) -> Result<Resident, ApiError> {
+    let data: GrantData = graphql(GRANT_ROLE, json!({ "residentId": resident_id, "role": role })).await?;
+    Ok(data.grant_role)
+}
+
+pub async fn revoke_role(resident_id: &str, role: Role) -> Result<Resident, ApiError> {
+    let data: RevokeData = graphql(REVOKE_ROLE, json!({ "residentId": resident_id, "role": role })).await?;
+    Ok(data.revoke_role)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invite(name: &str, household: &str) -> Invite {
+        Invite {
+            phone: "13800000000".into(),
+            code: format!("CODE-{name}"),
+            resident_id: format!("r-{name}"),
+            household_id: household.into(),
+            name: name.into(),
+            building: "3号楼".into(),
+            unit: format!("{household}室"),
+            expires_at: "2026-12-25T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn slips_group_invites_by_household_in_first_seen_order() {
+        let got = slips(&[invite("a", "h2"), invite("b", "h1"), invite("c", "h2")]);
+        let shape: Vec<(String, Vec<String>)> = got
+            .iter()
+            .map(|s| (s.household_id.clone(), s.invites.iter().map(|i| i.name.clone()).collect()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("h2".to_string(), vec!["a".to_string(), "c".to_string()]),
+                ("h1".to_string(), vec!["b".to_string()]),
+            ]
+        );
+        assert_eq!(got[0].unit, "h2室");
+    }
+
+    #[test]
+    fn the_resident_queries_select_the_same_fields() {
+        for query in [RESIDENTS, DEACTIVATE, GRANT_ROLE, REVOKE_ROLE] {
+            assert!(query.contains("household { id building unit } roles"), "{query}");
+        }
+    }
+
+    #[test]
+    fn roles_serialise_as_the_schema_enum() {
+        assert_eq!(json!({ "role": Role::Mediator }).to_string(), r#"{"role":"MEDIATOR"}"#);
+    }
+
+    #[test]
+    fn a_resident_page_decodes() {
+        let body = r#"{"nodes":[{"id":"r1","name":"李","phone":"13900000000","active":true,"claimed":false,
+            "household":{"id":"h1","building":"1","unit":"101"},"roles":["RESIDENT"]}],
+            "pageInfo":{"hasNextPage":true,"endCursor":"abc"},"totalCount":41}"#;
+        let page: Result<ResidentPage, _> = serde_json::from_str(body);
+        let page = page.ok();
+        assert_eq!(page.as_ref().map(|p| p.total_count), Some(41));
+        assert_eq!(page.and_then(|p| p.page_info.end_cursor), Some("abc".into()));
+    }
+}

@@ -1,0 +1,216 @@
+//! The app shell: shared state, the header and the router.
+
+use crate::api::identity::{self, SessionInfo};
+use crate::api::{notifications, ApiError};
+use crate::i18n::{self, t, tf, Lang};
+use crate::pages::{
+    claim::Claim, communities::Communities, home::Home, inbox::Inbox, not_found::NotFound,
+    residents::Residents, roster_import::RosterImport, signin::SignIn, signout::SignOut,
+};
+use crate::{session, storage};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::path;
+
+/// State every page shares, provided as context by [`App`].
+#[derive(Clone, Copy)]
+pub struct AppState {
+    /// There is a session to use. Set on sign-in; cleared on sign-out or when it expires.
+    pub signed_in: RwSignal<bool>,
+    /// The chosen community (remembered in `localStorage`).
+    pub community_id: RwSignal<Option<String>>,
+    pub lang: RwSignal<Lang>,
+    /// The viewer, the chosen community and the viewer's roles there.
+    pub session: LocalResource<Result<Option<SessionInfo>, ApiError>>,
+    /// Bumped when notifications change, so the unread badge is fetched again.
+    pub inbox_version: RwSignal<u32>,
+}
+
+impl AppState {
+    pub fn choose_community(&self, id: Option<String>) {
+        match &id {
+            Some(id) => storage::set(storage::COMMUNITY_ID, id),
+            None => storage::remove(storage::COMMUNITY_ID),
+        }
+        self.community_id.set(id);
+    }
+
+    pub fn set_lang(&self, lang: Lang) {
+        storage::set(storage::LANG, lang.code());
+        self.lang.set(lang);
+    }
+
+    /// The loaded session, if it loaded (tracks the resource).
+    pub fn info(&self) -> Option<SessionInfo> {
+        self.session.get().and_then(Result::ok).flatten()
+    }
+
+    /// Ends the session on the server and here; protected pages then redirect to sign-in.
+    pub fn sign_out(&self) {
+        let signed_in = self.signed_in;
+        spawn_local(async move {
+            identity::sign_out().await;
+            signed_in.set(false);
+        });
+    }
+}
+
+pub fn use_app() -> AppState {
+    expect_context::<AppState>()
+}
+
+fn initial_lang() -> Lang {
+    storage::get(storage::LANG)
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let lang = RwSignal::new(initial_lang());
+    i18n::install(lang);
+    let signed_in = RwSignal::new(session::has_tokens());
+    session::on_ended(move || signed_in.set(false));
+    let community_id = RwSignal::new(storage::get(storage::COMMUNITY_ID));
+    let session = LocalResource::new(move || {
+        let signed_in = signed_in.get();
+        let community = community_id.get();
+        async move {
+            if signed_in {
+                identity::load_session(community).await
+            } else {
+                Ok(None)
+            }
+        }
+    });
+    let state = AppState {
+        signed_in,
+        community_id,
+        lang,
+        session,
+        inbox_version: RwSignal::new(0),
+    };
+    provide_context(state);
+
+    // `<html lang>` and the window title follow the language.
+    Effect::new(move || {
+        let lang = lang.get();
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(root) = doc.document_element() {
+                let _ = root.set_attribute("lang", lang.code());
+            }
+            doc.set_title(&t("app.title"));
+        }
+    });
+
+    // Forget a community that went away; choose the only one a resident has.
+    Effect::new(move || {
+        if let Some(Ok(Some(info))) = session.get() {
+            if info.community_gone {
+                state.choose_community(None);
+            } else if info.community.is_none() && !info.viewer.is_admin {
+                if let [only] = info.viewer.communities.as_slice() {
+                    state.choose_community(Some(only.id.clone()));
+                }
+            }
+        }
+    });
+
+    let signed = move || Some(signed_in.get());
+    let anonymous = move || Some(!signed_in.get());
+    let to_signin = || "/signin";
+    let to_home = || "/";
+
+    view! {
+        <Router>
+            <Header />
+            <main id="main" class="main">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <ProtectedRoute path=path!("/signin") view=SignIn condition=anonymous redirect_path=to_home />
+                    <ProtectedRoute path=path!("/claim") view=Claim condition=anonymous redirect_path=to_home />
+                    <Route path=path!("/signout") view=SignOut />
+                    <ProtectedRoute path=path!("/") view=Home condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/communities") view=Communities condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/inbox") view=Inbox condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/committee/roster") view=RosterImport condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/committee/residents") view=Residents condition=signed redirect_path=to_signin />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The top bar: app name, language, and for a signed-in viewer the community, inbox and sign-out.
+#[component]
+fn Header() -> impl IntoView {
+    let app = use_app();
+    let location = use_location();
+    let unread = LocalResource::new(move || {
+        let signed_in = app.signed_in.get();
+        app.inbox_version.track();
+        // Fetched again on every navigation: cheap, and keeps the badge honest.
+        location.pathname.track();
+        async move {
+            if signed_in {
+                notifications::unread_count().await.ok()
+            } else {
+                None
+            }
+        }
+    });
+    let unread_count = move || unread.get().flatten().filter(|n| *n > 0);
+    let community_label = move || match app.info().and_then(|i| i.community) {
+        Some(c) => c.name,
+        None => t("header.choose_community"),
+    };
+    let lang_button = move |lang: Lang, testid: &'static str, key: &'static str| {
+        view! {
+            <button
+                type="button"
+                class="lang-button"
+                data-testid=testid
+                lang=lang.code()
+                aria-pressed=move || (app.lang.get() == lang).to_string()
+                on:click=move |_| app.set_lang(lang)
+            >
+                {move || t(key)}
+            </button>
+        }
+    };
+
+    view! {
+        <header class="site-header screen-only">
+            <div class="header-row">
+                <a href="/" class="brand">{move || t("app.name")}</a>
+                <div class="lang-switch" role="group" aria-label=move || t("header.language")>
+                    {lang_button(Lang::Zh, "lang-zh", "lang.zh")}
+                    {lang_button(Lang::En, "lang-en", "lang.en")}
+                </div>
+            </div>
+            <Show when=move || app.signed_in.get()>
+                <nav class="header-row header-nav" aria-label=move || t("header.nav")>
+                    <a href="/communities" class="community-link" data-testid="current-community"
+                        title=move || t("header.switch_community")>
+                        {community_label}
+                    </a>
+                    <a href="/inbox" class="inbox-link" data-testid="inbox-link">
+                        {move || t("header.inbox")}
+                        {move || unread_count().map(|n| view! {
+                            <span class="badge" data-testid="unread-count"
+                                aria-label=move || tf("header.unread", &[("count", &n.to_string())])>
+                                {n}
+                            </span>
+                        })}
+                    </a>
+                    <button type="button" class="link-button" data-testid="signout"
+                        on:click=move |_| app.sign_out()>
+                        {move || t("header.sign_out")}
+                    </button>
+                </nav>
+            </Show>
+        </header>
+    }
+}

@@ -1,0 +1,408 @@
+//! Locale tables and lookup.
+//!
+//! Every user-visible string comes from `locales/<lang>.json` (flat key → string, `{name}`
+//! placeholders). Code asks for text with the two greppable calls `t("key")` and
+//! `tf("key", &[("name", value)])`; a unit test checks that every literal key passed to them
+//! exists in both locales. Keys built at run time (an error code, a role, a notification kind…)
+//! are only ever built from one of the closed lists in [`DYNAMIC_KEYS`], which the same tests
+//! check one by one.
+//!
+//! This module compiles on every target: the tables and `translate` are plain Rust, and only
+//! the "current language" signal behind [`current_lang`] is browser-only.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The languages the portal ships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// Simplified Chinese, the default.
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Zh, Lang::En];
+
+    /// The BCP 47 tag, used for `<html lang>`, `localStorage` and date formatting.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "zh-CN" | "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Lang::Zh => include_str!("../locales/zh-CN.json"),
+            Lang::En => include_str!("../locales/en.json"),
+        }
+    }
+}
+
+type Table = HashMap<String, String>;
+
+/// Parses a locale file. Kept separate from the cache so tests can see the parse error.
+pub fn parse_table(source: &str) -> Result<Table, serde_json::Error> {
+    serde_json::from_str(source)
+}
+
+fn table(lang: Lang) -> &'static Table {
+    static ZH: OnceLock<Table> = OnceLock::new();
+    static EN: OnceLock<Table> = OnceLock::new();
+    let cell = match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    // A broken locale file is caught by the unit tests; at run time it degrades to showing keys.
+    cell.get_or_init(|| parse_table(lang.source()).unwrap_or_default())
+}
+
+/// The text of `key` in `lang`, or `None` when the key is missing there.
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    table(lang).get(key).map(String::as_str)
+}
+
+/// The text of `key` in `lang`, falling back to Chinese and then to the key itself, so a
+/// missing string is visible but never breaks a page.
+pub fn translate(lang: Lang, key: &str) -> String {
+    lookup(lang, key)
+        .or_else(|| lookup(Lang::Zh, key))
+        .unwrap_or(key)
+        .to_string()
+}
+
+/// Replaces each `{name}` in `template` with its value; unknown placeholders stay as they are.
+pub fn fill(template: &str, params: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match params.iter().find(|(k, _)| *k == name) {
+                    Some((_, value)) => out.push_str(value),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The placeholder names used in a template, in order of appearance.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                names.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    names
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys built at run time: each prefix is only ever completed with a value from its list.
+
+/// `errors[].extensions.code` values, plus the client's own `NETWORK`.
+pub const ERROR_CODES: &[&str] = &[
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "INVALID_STATE",
+    "RATE_LIMITED",
+    "INTERNAL",
+    "NETWORK",
+];
+
+/// `extensions.field` values of `BAD_USER_INPUT` that get a field-specific message.
+pub const INPUT_FIELDS: &[&str] = &["phone", "password", "code", "csv", "name", "refreshToken"];
+
+/// `extensions.rows[].reason` of a rejected roster import.
+pub const ROSTER_REASONS: &[&str] = &[
+    "HEADER",
+    "COLUMNS",
+    "EMPTY",
+    "TOO_MANY_ROWS",
+    "BUILDING_REQUIRED",
+    "UNIT_REQUIRED",
+    "AREA_INVALID",
+    "OWNER_INVALID",
+    "NAME_REQUIRED",
+    "NAME_TOO_LONG",
+    "PHONE_INVALID",
+    "ROLES_INVALID",
+    "DUPLICATE_PHONE",
+    "HOUSEHOLD_CONFLICT",
+    "UNKNOWN",
+];
+
+/// The roster CSV's columns, as `extensions.rows[].column` names them.
+pub const ROSTER_COLUMNS: &[&str] = &["building", "unit", "area_m2", "owner", "name", "phone", "roles"];
+
+/// `Role` enum values.
+pub const ROLES: &[&str] = &["RESIDENT", "COMMITTEE", "MEDIATOR", "ORGANIZER", "ADMIN", "UNKNOWN"];
+
+/// `Notification.kind` values known to this portal; anything else renders as `UNKNOWN`.
+pub const NOTIFICATION_KINDS: &[&str] = &["ROLE_GRANTED", "ROLE_REVOKED", "UNKNOWN"];
+
+/// Every run-time key family: `prefix` + one of `values`.
+pub const DYNAMIC_KEYS: &[(&str, &[&str])] = &[
+    ("error.", ERROR_CODES),
+    ("error.field.", INPUT_FIELDS),
+    ("roster.reason.", ROSTER_REASONS),
+    ("roster.column.", ROSTER_COLUMNS),
+    ("role.", ROLES),
+    ("notification.", NOTIFICATION_KINDS),
+];
+
+/// The key for a value of one of the [`DYNAMIC_KEYS`] families, or the family's fallback
+/// (`fallback` must itself be in the list) when the value is not one the portal knows.
+pub fn dynamic_key(prefix: &str, value: &str, fallback: &str) -> String {
+    let known = DYNAMIC_KEYS
+        .iter()
+        .find(|(p, _)| *p == prefix)
+        .is_some_and(|(_, values)| values.contains(&value));
+    format!("{prefix}{}", if known { value } else { fallback })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The current language.
+
+#[cfg(target_arch = "wasm32")]
+mod current {
+    use super::Lang;
+    use leptos::prelude::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        static LANG: Cell<Option<RwSignal<Lang>>> = const { Cell::new(None) };
+    }
+
+    /// Registers the app's language signal; `t` reads it (and so re-renders on a switch).
+    pub fn install(signal: RwSignal<Lang>) {
+        LANG.with(|cell| cell.set(Some(signal)));
+    }
+
+    pub fn current_lang() -> Lang {
+        LANG.with(Cell::get).map(|s| s.get()).unwrap_or_default()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod current {
+    use super::Lang;
+
+    pub fn current_lang() -> Lang {
+        Lang::default()
+    }
+}
+
+pub use current::*;
+
+/// The text of `key` in the current language. Inside a reactive closure this subscribes to
+/// the language, so `move || t("key")` follows a language switch.
+pub fn t(key: &str) -> String {
+    translate(current_lang(), key)
+}
+
+/// Like [`t`], with `{name}` placeholders filled from `params`.
+pub fn tf(key: &str, params: &[(&str, &str)]) -> String {
+    fill(&t(key), params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    fn keys(lang: Lang) -> BTreeSet<String> {
+        match parse_table(lang.source()) {
+            Ok(table) => table.into_keys().collect(),
+            Err(e) => panic!("locales/{}.json does not parse: {e}", lang.code()),
+        }
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Literal keys passed to `t("…")` / `tf("…"` in a source text. The call must not be
+    /// preceded by an identifier character, so `format!("…")`, `get("…")` and friends do not count.
+    fn literal_keys(source: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for pattern in ["t(\"", "tf(\""] {
+            let mut from = 0;
+            while let Some(pos) = source[from..].find(pattern) {
+                let start = from + pos;
+                from = start + pattern.len();
+                let preceded_by_ident = source[..start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_');
+                if preceded_by_ident {
+                    continue;
+                }
+                if let Some(end) = source[from..].find('"') {
+                    found.push(source[from..from + end].to_string());
+                }
+            }
+        }
+        found
+    }
+
+    fn source_keys() -> BTreeSet<String> {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        assert!(files.len() > 5, "found too few sources under {}", src.display());
+        let mut all = BTreeSet::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            // This file's tests quote the pattern itself; skip them.
+            let text = match text.find("#[cfg(test)]") {
+                Some(pos) if file.ends_with("i18n.rs") => text[..pos].to_string(),
+                _ => text,
+            };
+            all.extend(literal_keys(&text));
+        }
+        all
+    }
+
+    fn dynamic_keys() -> BTreeSet<String> {
+        DYNAMIC_KEYS
+            .iter()
+            .flat_map(|(prefix, values)| values.iter().map(move |v| format!("{prefix}{v}")))
+            .collect()
+    }
+
+    #[test]
+    fn both_locales_have_exactly_the_same_keys() {
+        let zh = keys(Lang::Zh);
+        let en = keys(Lang::En);
+        let only_zh: Vec<_> = zh.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&zh).collect();
+        assert!(only_zh.is_empty(), "keys only in zh-CN.json: {only_zh:?}");
+        assert!(only_en.is_empty(), "keys only in en.json: {only_en:?}");
+    }
+
+    #[test]
+    fn every_key_used_in_the_source_exists_in_both_locales() {
+        let used = source_keys();
+        assert!(used.len() > 50, "the key scan found only {} keys", used.len());
+        for lang in Lang::ALL {
+            let have = keys(lang);
+            let missing: Vec<_> = used.difference(&have).collect();
+            assert!(missing.is_empty(), "{} lacks keys used in src/: {missing:?}", lang.code());
+        }
+    }
+
+    #[test]
+    fn every_run_time_key_exists_in_both_locales() {
+        for lang in Lang::ALL {
+            let have = keys(lang);
+            let missing: Vec<_> = dynamic_keys().into_iter().filter(|k| !have.contains(k)).collect();
+            assert!(missing.is_empty(), "{} lacks run-time keys: {missing:?}", lang.code());
+        }
+    }
+
+    #[test]
+    fn every_locale_key_is_used_somewhere() {
+        let used: BTreeSet<String> = source_keys().union(&dynamic_keys()).cloned().collect();
+        let unused: Vec<_> = keys(Lang::Zh).into_iter().filter(|k| !used.contains(k)).collect();
+        assert!(unused.is_empty(), "locale keys nothing uses: {unused:?}");
+    }
+
+    #[test]
+    fn translations_use_the_same_placeholders() {
+        for key in keys(Lang::Zh) {
+            let mut zh = placeholders(&translate(Lang::Zh, &key)).into_iter().map(String::from).collect::<Vec<_>>();
+            let mut en = placeholders(&translate(Lang::En, &key)).into_iter().map(String::from).collect::<Vec<_>>();
+            zh.sort();
+            en.sort();
+            assert_eq!(zh, en, "placeholders differ for {key}");
+        }
+    }
+
+    #[test]
+    fn no_translation_is_empty() {
+        for lang in Lang::ALL {
+            for key in keys(lang) {
+                assert!(!translate(lang, &key).trim().is_empty(), "{}: {key} is empty", lang.code());
+            }
+        }
+    }
+
+    #[test]
+    fn fill_substitutes_named_placeholders() {
+        assert_eq!(fill("第 {line} 行：{reason}", &[("line", "3"), ("reason", "手机号无效")]), "第 3 行：手机号无效");
+        assert_eq!(fill("{a}{a}", &[("a", "x")]), "xx");
+        assert_eq!(fill("keep {unknown}", &[]), "keep {unknown}");
+        assert_eq!(fill("broken {brace", &[("brace", "x")]), "broken {brace");
+    }
+
+    #[test]
+    fn translate_falls_back_to_chinese_then_to_the_key() {
+        assert_eq!(translate(Lang::En, "no.such.key"), "no.such.key");
+        assert_eq!(translate(Lang::Zh, "app.name"), "家园");
+    }
+
+    #[test]
+    fn dynamic_key_falls_back_for_unknown_values() {
+        assert_eq!(dynamic_key("error.", "CONFLICT", "INTERNAL"), "error.CONFLICT");
+        assert_eq!(dynamic_key("error.", "SOMETHING_NEW", "INTERNAL"), "error.INTERNAL");
+        assert_eq!(dynamic_key("notification.", "BALLOT_OPENED", "UNKNOWN"), "notification.UNKNOWN");
+    }
+
+    #[test]
+    fn the_key_scanner_ignores_other_calls() {
+        let found = literal_keys(r#"t("a.b") tf("c", &[]) format!("x") get("y") (t("z"))"#);
+        assert_eq!(found, vec!["a.b", "z", "c"]);
+    }
+
+    #[test]
+    fn language_codes_round_trip() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+        assert_eq!(Lang::from_code("fr"), None);
+    }
+}

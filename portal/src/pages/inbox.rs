@@ -1,0 +1,162 @@
+//! `/inbox`: notifications, newest first; mark one or all read.
+
+use crate::api::notifications::{self, Notification};
+use crate::api::{ApiError, Role};
+use crate::app::use_app;
+use crate::components::{error_text, format_time, role_name, ErrorBanner, Loading};
+use crate::i18n::{dynamic_key, t, tf};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// The notification's text in the current language: `notification.KIND` with its params; a
+/// `role` param is shown by its localised name.
+pub fn notification_text(n: &Notification) -> String {
+    let params: Vec<(String, String)> = n
+        .param_pairs()
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "role" {
+                let role: Role = serde_json::from_value(serde_json::Value::String(v)).unwrap_or(Role::Unknown);
+                (k, role_name(role))
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let key = dynamic_key("notification.", &n.kind, "UNKNOWN");
+    crate::i18n::fill(&t(&key), &refs)
+}
+
+#[component]
+pub fn Inbox() -> impl IntoView {
+    let app = use_app();
+    let items = RwSignal::new(Vec::<Notification>::new());
+    let cursor = RwSignal::new(None::<String>);
+    let has_more = RwSignal::new(false);
+    let loaded = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+
+    let load = move |reset: bool| {
+        busy.set(true);
+        let after = if reset { None } else { cursor.get_untracked() };
+        spawn_local(async move {
+            match notifications::notifications(after).await {
+                Ok(page) => {
+                    if reset {
+                        items.set(page.nodes);
+                    } else {
+                        items.update(|list| list.extend(page.nodes));
+                    }
+                    cursor.set(page.page_info.end_cursor);
+                    has_more.set(page.page_info.has_next_page);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            loaded.set(true);
+            busy.set(false);
+        });
+    };
+    load(true);
+
+    let mark_read = move |id: String| {
+        spawn_local(async move {
+            match notifications::mark_read(&id).await {
+                Ok(()) => {
+                    items.update(|list| {
+                        if let Some(n) = list.iter_mut().find(|n| n.id == id) {
+                            n.read = true;
+                        }
+                    });
+                    app.inbox_version.update(|v| *v += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let mark_all = move |_| {
+        spawn_local(async move {
+            match notifications::mark_all_read().await {
+                Ok(_) => {
+                    items.update(|list| list.iter_mut().for_each(|n| n.read = true));
+                    app.inbox_version.update(|v| *v += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let any_unread = move || items.with(|list| list.iter().any(|n| !n.read));
+
+    let list = move || {
+        if !loaded.get() {
+            return view! { <Loading /> }.into_any();
+        }
+        if items.with(Vec::is_empty) {
+            return view! { <p class="empty" data-testid="inbox-empty">{move || t("inbox.empty")}</p> }.into_any();
+        }
+        view! {
+            <ul class="notices" data-testid="notifications">
+                <For each=move || items.get() key=|n| (n.id.clone(), n.read) let:n>
+                    <NotificationItem n=n on_read=mark_read />
+                </For>
+            </ul>
+        }
+        .into_any()
+    };
+
+    view! {
+        <section class="page">
+            <div class="page-head">
+                <h1>{move || t("inbox.title")}</h1>
+                <Show when=any_unread>
+                    <button type="button" class="button" data-testid="mark-all-read" on:click=mark_all>
+                        {move || t("inbox.mark_all_read")}
+                    </button>
+                </Show>
+            </div>
+            <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+            {list}
+            <Show when=move || has_more.get()>
+                <button type="button" class="button wide" data-testid="load-more"
+                    disabled=move || busy.get() on:click=move |_| load(false)>
+                    {move || if busy.get() { t("common.loading") } else { t("common.load_more") }}
+                </button>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn NotificationItem(n: Notification, on_read: impl Fn(String) + Copy + 'static) -> impl IntoView {
+    let unread = !n.read;
+    let id = n.id.clone();
+    let when = n.created_at.clone();
+    let text = {
+        let n = n.clone();
+        move || notification_text(&n)
+    };
+    view! {
+        <li class="notice" class:unread=unread data-testid="notification" data-notification-id=n.id.clone()>
+            <p class="notice-text">
+                {unread.then(|| view! { <span class="tag">{move || t("inbox.unread")}</span> " " })}
+                {text}
+            </p>
+            <p class="notice-meta">
+                <time datetime=n.created_at.clone()>{move || format_time(&when)}</time>
+            </p>
+            {unread.then(|| view! {
+                <button type="button" class="button small" data-testid="mark-read"
+                    on:click=move |_| on_read(id.clone())>
+                    {move || t("inbox.mark_read")}
+                </button>
+            })}
+        </li>
+    }
+}
+
+#[allow(dead_code)]
+fn _unused(_: &str) -> String {
+    tf("inbox.unread", &[])
+}
