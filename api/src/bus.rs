@@ -5,7 +5,10 @@ use tokio::sync::broadcast;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BusEvent {
-    Notification { account_id: String, notification_id: String },
+    Notification {
+        account_id: String,
+        notification_id: String,
+    },
 }
 
 #[derive(Clone)]

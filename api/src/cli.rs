@@ -8,10 +8,19 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::Settings;
 
 #[derive(Debug, Parser)]
-#[command(name = "jiayuan", version, about = "Jiayuan (家园): resident self-governance for residential communities")]
+#[command(
+    name = "jiayuan",
+    version,
+    about = "Jiayuan (家园): resident self-governance for residential communities"
+)]
 pub struct Cli {
     /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://USER@HOST/DB`.
-    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://jiayuan.db?mode=rwc")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://jiayuan.db?mode=rwc"
+    )]
     pub database_url: String,
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long = "log", global = true, env = "RUST_LOG", default_value = "info")]
@@ -102,13 +111,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Admin { command: AdminCommand::Create { phone, password, name } } => {
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    phone,
+                    password,
+                    name,
+                },
+        } => {
             let db = crate::db::connect(&cli.database_url).await?;
             crate::db::migrate(&db).await?;
-            let hasher = crate::domain::identity::PasswordHasher::new(Settings::for_database("").argon2_memory_kib);
-            match crate::domain::identity::service::create_admin(&db, &hasher, &phone, &password, &name).await {
+            let hasher = crate::domain::identity::PasswordHasher::new(
+                Settings::for_database("").argon2_memory_kib,
+            );
+            match crate::domain::identity::service::create_admin(
+                &db, &hasher, &phone, &password, &name,
+            )
+            .await
+            {
                 Ok(created) => {
-                    println!("{}", if created { "administrator created" } else { "administrator password reset" });
+                    println!(
+                        "{}",
+                        if created {
+                            "administrator created"
+                        } else {
+                            "administrator password reset"
+                        }
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
@@ -121,16 +150,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", crate::graphql::sdl());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let db = crate::db::connect(&cli.database_url).await?;
-            let report = crate::domain::audit::verify(&db).await.context("reading the audit log")?;
+            let report = crate::domain::audit::verify(&db)
+                .await
+                .context("reading the audit log")?;
             match report.first_bad {
                 None => {
                     println!("audit log intact: {} entries verified", report.checked);
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(bad) => {
-                    println!("audit log ALTERED: first bad entry is seq {} ({})", bad.seq, bad.reason);
+                    println!(
+                        "audit log ALTERED: first bad entry is seq {} ({})",
+                        bad.seq, bad.reason
+                    );
                     Ok(ExitCode::from(1))
                 }
             }

@@ -22,10 +22,19 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         opts.max_connections(16).min_connections(1);
     }
-    let db = Database::connect(opts).await.context("connecting to the database")?;
+    let db = Database::connect(opts)
+        .await
+        .context("connecting to the database")?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=10000", "PRAGMA synchronous=NORMAL"] {
-            db.execute_unprepared(pragma).await.with_context(|| format!("setting {pragma}"))?;
+        for pragma in [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=10000",
+            "PRAGMA synchronous=NORMAL",
+        ] {
+            db.execute_unprepared(pragma)
+                .await
+                .with_context(|| format!("setting {pragma}"))?;
         }
     }
     Ok(db)
@@ -37,5 +46,8 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 /// True when the error is a unique-index violation (the "only once" rules rely on these).
 pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

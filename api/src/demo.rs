@@ -29,7 +29,9 @@ pub async fn seed_and_print(state: &AppState, port: u16) -> anyhow::Result<()> {
         print_signins(port);
         return Ok(());
     }
-    create_admin(db, &state.hasher, ADMIN_PHONE, DEMO_PASSWORD, "平台管理员").await.map_err(|e| anyhow::anyhow!(e.describe()))?;
+    create_admin(db, &state.hasher, ADMIN_PHONE, DEMO_PASSWORD, "平台管理员")
+        .await
+        .map_err(|e| anyhow::anyhow!(e.describe()))?;
     let admin = entity::account::Entity::find()
         .one(db)
         .await?
@@ -38,9 +40,10 @@ pub async fn seed_and_print(state: &AppState, port: u16) -> anyhow::Result<()> {
     let community = crate::domain::community::create(db, &viewer, "胜利油田·东营社区")
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
-    let outcome = crate::domain::roster::service::import(state, &viewer, &community.id, DEMO_ROSTER)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    let outcome =
+        crate::domain::roster::service::import(state, &viewer, &community.id, DEMO_ROSTER)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.describe()))?;
     // Demo residents get the demo password directly (real residents claim their invite codes).
     for invite in &outcome.invites {
         crate::domain::identity::service::claim_invite(state, &invite.code, DEMO_PASSWORD, "demo")

@@ -21,8 +21,14 @@ pub enum AppError {
     Unauthenticated,
     Forbidden,
     NotFound,
-    BadInput { field: &'static str, message: String },
-    BadRows { field: &'static str, rows: Vec<RowError> },
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
+    BadRows {
+        field: &'static str,
+        rows: Vec<RowError>,
+    },
     Conflict(String),
     InvalidState(String),
     RateLimited,
@@ -33,7 +39,10 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
-        AppError::BadInput { field, message: message.into() }
+        AppError::BadInput {
+            field,
+            message: message.into(),
+        }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
@@ -66,7 +75,11 @@ impl AppError {
             AppError::BadInput { field, message } => format!("{field}: {message}"),
             AppError::BadRows { rows, .. } => {
                 let mut msg = format!("{} invalid row(s): ", rows.len());
-                let parts: Vec<String> = rows.iter().take(20).map(|r| format!("line {}: {}", r.line, r.message)).collect();
+                let parts: Vec<String> = rows
+                    .iter()
+                    .take(20)
+                    .map(|r| format!("line {}: {}", r.line, r.message))
+                    .collect();
                 msg.push_str(&parts.join("; "));
                 msg
             }
@@ -99,7 +112,10 @@ impl AppError {
                                 r.column.map(Value::from).unwrap_or(Value::Null),
                             );
                             m.insert(async_graphql::Name::new("reason"), Value::from(r.reason));
-                            m.insert(async_graphql::Name::new("message"), Value::from(r.message.clone()));
+                            m.insert(
+                                async_graphql::Name::new("message"),
+                                Value::from(r.message.clone()),
+                            );
                             Value::Object(m)
                         })
                         .collect::<Vec<_>>();

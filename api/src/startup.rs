@@ -43,7 +43,8 @@ impl Application {
     }
 
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
-        let secret = crate::domain::secrets::jwt_secret(&db, settings.jwt_secret.as_deref()).await?;
+        let secret =
+            crate::domain::secrets::jwt_secret(&db, settings.jwt_secret.as_deref()).await?;
         let state = AppState {
             keys: TokenKeys::new(&secret, settings.access_ttl_secs),
             hasher: PasswordHasher::new(settings.argon2_memory_kib),
@@ -52,12 +53,17 @@ impl Application {
             metrics: Metrics::new()?,
             settings: Arc::new(settings),
         };
-        let listener = TcpListener::bind(&state.settings.bind).with_context(|| format!("binding {}", state.settings.bind))?;
+        let listener = TcpListener::bind(&state.settings.bind)
+            .with_context(|| format!("binding {}", state.settings.bind))?;
         let port = listener.local_addr()?.port();
         let schema = crate::graphql::build_schema(state.clone());
         let server = run(listener, state.clone(), schema)?;
         crate::http::background::spawn(state.clone());
-        Ok(Self { port, state, server })
+        Ok(Self {
+            port,
+            state,
+            server,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -79,7 +85,10 @@ impl Application {
 }
 
 fn run(listener: TcpListener, state: AppState, schema: AppSchema) -> anyhow::Result<Server> {
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).min(4);
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(4);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(state.clone()))

@@ -6,19 +6,32 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 fn id() -> ColumnDef {
-    ColumnDef::new(Alias::new("id")).string_len(36).not_null().primary_key().to_owned()
+    ColumnDef::new(Alias::new("id"))
+        .string_len(36)
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 fn fk_string(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).string_len(36).not_null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .string_len(36)
+        .not_null()
+        .to_owned()
 }
 
 fn time(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).timestamp_with_time_zone().not_null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
 }
 
 fn time_null(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).timestamp_with_time_zone().null().to_owned()
+    ColumnDef::new(Alias::new(name))
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
 }
 
 fn fk(from_table: &str, from_col: &str, to_table: &str) -> ForeignKeyCreateStatement {
@@ -51,7 +64,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(t("settings"))
-                    .col(ColumnDef::new(t("key")).string_len(64).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(t("key"))
+                            .string_len(64)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new(t("value")).text().not_null())
                     .to_owned(),
             )
@@ -63,7 +81,12 @@ impl MigrationTrait for Migration {
                     .table(t("communities"))
                     .col(id())
                     .col(ColumnDef::new(t("name")).string_len(100).not_null())
-                    .col(ColumnDef::new(t("cosign_threshold")).integer().not_null().default(5))
+                    .col(
+                        ColumnDef::new(t("cosign_threshold"))
+                            .integer()
+                            .not_null()
+                            .default(5),
+                    )
                     .col(time("created_at"))
                     .to_owned(),
             )
@@ -81,7 +104,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("buildings", "ux_buildings_community_name", &["community_id", "name"], true))
+            .create_index(index(
+                "buildings",
+                "ux_buildings_community_name",
+                &["community_id", "name"],
+                true,
+            ))
             .await?;
 
         manager
@@ -100,10 +128,20 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("households", "ux_households_building_unit", &["building_id", "unit"], true))
+            .create_index(index(
+                "households",
+                "ux_households_building_unit",
+                &["building_id", "unit"],
+                true,
+            ))
             .await?;
         manager
-            .create_index(index("households", "ix_households_community", &["community_id"], false))
+            .create_index(index(
+                "households",
+                "ix_households_community",
+                &["community_id"],
+                false,
+            ))
             .await?;
 
         manager
@@ -111,11 +149,26 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(t("accounts"))
                     .col(id())
-                    .col(ColumnDef::new(t("phone")).string_len(11).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(t("phone"))
+                            .string_len(11)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(ColumnDef::new(t("name")).string_len(50).not_null())
                     .col(ColumnDef::new(t("password_hash")).text().null())
-                    .col(ColumnDef::new(t("is_admin")).boolean().not_null().default(false))
-                    .col(ColumnDef::new(t("session_epoch")).integer().not_null().default(0))
+                    .col(
+                        ColumnDef::new(t("is_admin"))
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new(t("session_epoch"))
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
                     .col(time("created_at"))
                     .to_owned(),
             )
@@ -140,13 +193,28 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("residents", "ux_residents_account_community", &["account_id", "community_id"], true))
+            .create_index(index(
+                "residents",
+                "ux_residents_account_community",
+                &["account_id", "community_id"],
+                true,
+            ))
             .await?;
         manager
-            .create_index(index("residents", "ix_residents_community_active", &["community_id", "active"], false))
+            .create_index(index(
+                "residents",
+                "ix_residents_community_active",
+                &["community_id", "active"],
+                false,
+            ))
             .await?;
         manager
-            .create_index(index("residents", "ix_residents_household", &["household_id"], false))
+            .create_index(index(
+                "residents",
+                "ix_residents_household",
+                &["household_id"],
+                false,
+            ))
             .await?;
 
         manager
@@ -178,7 +246,12 @@ impl MigrationTrait for Migration {
                     .table(t("invites"))
                     .col(id())
                     .col(fk_string("resident_id"))
-                    .col(ColumnDef::new(t("code_hash")).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(t("code_hash"))
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(time("created_at"))
                     .col(time("expires_at"))
                     .col(time_null("used_at"))
@@ -188,7 +261,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("invites", "ix_invites_resident", &["resident_id"], false))
+            .create_index(index(
+                "invites",
+                "ix_invites_resident",
+                &["resident_id"],
+                false,
+            ))
             .await?;
 
         manager
@@ -198,7 +276,12 @@ impl MigrationTrait for Migration {
                     .col(id())
                     .col(fk_string("account_id"))
                     .col(fk_string("family_id"))
-                    .col(ColumnDef::new(t("token_hash")).string_len(64).not_null().unique_key())
+                    .col(
+                        ColumnDef::new(t("token_hash"))
+                            .string_len(64)
+                            .not_null()
+                            .unique_key(),
+                    )
                     .col(time("created_at"))
                     .col(time("expires_at"))
                     .col(time_null("used_at"))
@@ -208,10 +291,20 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("refresh_tokens", "ix_refresh_tokens_account", &["account_id"], false))
+            .create_index(index(
+                "refresh_tokens",
+                "ix_refresh_tokens_account",
+                &["account_id"],
+                false,
+            ))
             .await?;
         manager
-            .create_index(index("refresh_tokens", "ix_refresh_tokens_family", &["family_id"], false))
+            .create_index(index(
+                "refresh_tokens",
+                "ix_refresh_tokens_family",
+                &["family_id"],
+                false,
+            ))
             .await?;
 
         manager
@@ -238,7 +331,12 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(t("audit_log"))
-                    .col(ColumnDef::new(t("seq")).big_integer().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(t("seq"))
+                            .big_integer()
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(time("at"))
                     .col(ColumnDef::new(t("actor_id")).string_len(36).null())
                     .col(ColumnDef::new(t("community_id")).string_len(36).null())
@@ -283,7 +381,12 @@ impl MigrationTrait for Migration {
                     .col(fk_string("notification_id"))
                     .col(ColumnDef::new(t("channel")).string_len(16).not_null())
                     .col(ColumnDef::new(t("status")).string_len(16).not_null())
-                    .col(ColumnDef::new(t("attempts")).integer().not_null().default(0))
+                    .col(
+                        ColumnDef::new(t("attempts"))
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
                     .col(time("created_at"))
                     .col(time_null("sent_at"))
                     .foreign_key(&mut fk("outbox", "notification_id", "notifications"))
@@ -291,14 +394,24 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("outbox", "ix_outbox_status", &["status", "created_at"], false))
+            .create_index(index(
+                "outbox",
+                "ix_outbox_status",
+                &["status", "created_at"],
+                false,
+            ))
             .await?;
 
         manager
             .create_table(
                 Table::create()
                     .table(t("rate_limits"))
-                    .col(ColumnDef::new(t("key")).string_len(80).not_null().primary_key())
+                    .col(
+                        ColumnDef::new(t("key"))
+                            .string_len(80)
+                            .not_null()
+                            .primary_key(),
+                    )
                     .col(time("window_start"))
                     .col(ColumnDef::new(t("count")).integer().not_null())
                     .to_owned(),
@@ -324,7 +437,9 @@ impl MigrationTrait for Migration {
             "communities",
             "settings",
         ] {
-            manager.drop_table(Table::drop().table(Alias::new(table)).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(Alias::new(table)).to_owned())
+                .await?;
         }
         Ok(())
     }

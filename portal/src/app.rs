@@ -2,7 +2,7 @@
 
 use crate::api::identity::{self, SessionInfo};
 use crate::api::{notifications, ApiError};
-use crate::i18n::{self, t, tf, Lang};
+use crate::i18n::{self, k, t, tf, Lang};
 use crate::pages::{
     claim::Claim, communities::Communities, home::Home, inbox::Inbox, not_found::NotFound,
     residents::Residents, roster_import::RosterImport, signin::SignIn, signout::SignOut,
@@ -186,8 +186,8 @@ fn Header() -> impl IntoView {
             <div class="header-row">
                 <a href="/" class="brand">{move || t("app.name")}</a>
                 <div class="lang-switch" role="group" aria-label=move || t("header.language")>
-                    {lang_button(Lang::Zh, "lang-zh", "lang.zh")}
-                    {lang_button(Lang::En, "lang-en", "lang.en")}
+                    {lang_button(Lang::Zh, "lang-zh", k("lang.zh"))}
+                    {lang_button(Lang::En, "lang-en", k("lang.en"))}
                 </div>
             </div>
             <Show when=move || app.signed_in.get()>

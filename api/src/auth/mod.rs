@@ -44,9 +44,13 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
         AuthState::Anonymous => Ok(None),
         AuthState::Invalid => Err(AppError::Unauthenticated),
         AuthState::Token(claims) => {
-            let account = entity::account::Entity::find_by_id(claims.sub.clone()).one(db).await?;
+            let account = entity::account::Entity::find_by_id(claims.sub.clone())
+                .one(db)
+                .await?;
             match account {
-                Some(account) if account.session_epoch == claims.epoch => Ok(Some(Viewer { account })),
+                Some(account) if account.session_epoch == claims.epoch => {
+                    Ok(Some(Viewer { account }))
+                }
                 _ => Err(AppError::Unauthenticated),
             }
         }
@@ -59,8 +63,13 @@ pub struct ViewerCell(pub tokio::sync::OnceCell<Result<Option<Viewer>, &'static 
 
 /// The viewer, or `None` for an anonymous request. A bad token is `UNAUTHENTICATED`.
 pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
-    let state = ctx.data::<crate::startup::AppState>().map_err(|_| AppError::Internal(anyhow::anyhow!("no state")))?;
-    let auth = ctx.data_opt::<AuthState>().cloned().unwrap_or(AuthState::Anonymous);
+    let state = ctx
+        .data::<crate::startup::AppState>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("no state")))?;
+    let auth = ctx
+        .data_opt::<AuthState>()
+        .cloned()
+        .unwrap_or(AuthState::Anonymous);
     let cell = ctx.data_opt::<ViewerCell>();
     let load = || async {
         match load_viewer(&state.db, &auth).await {
@@ -90,5 +99,6 @@ pub async fn require_viewer(ctx: &Context<'_>) -> AppResult<Viewer> {
 
 /// The application state, from a resolver's context.
 pub fn app_state<'a>(ctx: &Context<'a>) -> AppResult<&'a crate::startup::AppState> {
-    ctx.data::<crate::startup::AppState>().map_err(|_| AppError::Internal(anyhow::anyhow!("application state missing")))
+    ctx.data::<crate::startup::AppState>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("application state missing")))
 }

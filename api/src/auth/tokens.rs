@@ -38,7 +38,12 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, account_id: &str, epoch: i32, now: DateTime<Utc>) -> anyhow::Result<(String, DateTime<Utc>)> {
+    pub fn issue(
+        &self,
+        account_id: &str,
+        epoch: i32,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(String, DateTime<Utc>)> {
         let exp = now + chrono::Duration::seconds(self.access_ttl_secs);
         let claims = Claims {
             sub: account_id.to_owned(),
@@ -59,7 +64,9 @@ impl TokenKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 0;
-        decode::<Claims>(token, &self.decoding, &validation).ok().map(|d| d.claims)
+        decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -78,12 +85,17 @@ const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 pub fn random_code(len: usize) -> String {
     let dist = Uniform::from(0..CODE_ALPHABET.len());
     let mut rng = rand::thread_rng();
-    (0..len).map(|_| CODE_ALPHABET[rng.sample(dist)] as char).collect()
+    (0..len)
+        .map(|_| CODE_ALPHABET[rng.sample(dist)] as char)
+        .collect()
 }
 
 /// How a typed code is compared: case and separators do not matter.
 pub fn normalize_code(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 pub fn sha256_hex(input: &str) -> String {
@@ -102,12 +114,17 @@ mod tests {
     fn a_fresh_token_verifies_and_names_its_account() {
         let (t, _) = keys().issue("acc-1", 3, Utc::now()).unwrap_or_default();
         let claims = keys().verify(&t);
-        assert_eq!(claims.map(|c| (c.sub, c.epoch)), Some(("acc-1".to_string(), 3)));
+        assert_eq!(
+            claims.map(|c| (c.sub, c.epoch)),
+            Some(("acc-1".to_string(), 3))
+        );
     }
 
     #[test]
     fn an_expired_token_is_refused() {
-        let (t, _) = keys().issue("acc-1", 0, Utc::now() - chrono::Duration::hours(1)).unwrap_or_default();
+        let (t, _) = keys()
+            .issue("acc-1", 0, Utc::now() - chrono::Duration::hours(1))
+            .unwrap_or_default();
         assert!(keys().verify(&t).is_none());
     }
 

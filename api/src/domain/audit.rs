@@ -4,7 +4,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{audit_head, audit_log};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait}, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -55,7 +57,10 @@ fn chain_hash(
 /// serialises appenders, so the chain never forks.
 pub async fn append<C: ConnectionTrait>(conn: &C, entry: Entry<'_>) -> AppResult<i64> {
     audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq).add(1))
+        .col_expr(
+            audit_head::Column::Seq,
+            Expr::col(audit_head::Column::Seq).add(1),
+        )
         .filter(audit_head::Column::Id.eq(1))
         .exec(conn)
         .await?;
@@ -65,7 +70,16 @@ pub async fn append<C: ConnectionTrait>(conn: &C, entry: Entry<'_>) -> AppResult
         .ok_or_else(|| anyhow::anyhow!("audit head row missing"))?;
     let at = now();
     let details = entry.details.to_string();
-    let hash = chain_hash(head.seq, &at, entry.actor_id, entry.community_id, entry.action, entry.subject, &details, &head.hash);
+    let hash = chain_hash(
+        head.seq,
+        &at,
+        entry.actor_id,
+        entry.community_id,
+        entry.action,
+        entry.subject,
+        &details,
+        &head.hash,
+    );
     audit_log::ActiveModel {
         seq: Set(head.seq),
         at: Set(at),
@@ -115,7 +129,15 @@ pub async fn verify(db: &DatabaseConnection) -> anyhow::Result<VerifyReport> {
             break;
         }
         for row in page {
-            let bad = |reason| Ok(VerifyReport { checked, first_bad: Some(BadEntry { seq: row.seq, reason }) });
+            let bad = |reason| {
+                Ok(VerifyReport {
+                    checked,
+                    first_bad: Some(BadEntry {
+                        seq: row.seq,
+                        reason,
+                    }),
+                })
+            };
             if row.seq != expected_seq {
                 return bad("sequence gap: an entry was removed or inserted");
             }
@@ -143,8 +165,17 @@ pub async fn verify(db: &DatabaseConnection) -> anyhow::Result<VerifyReport> {
     let head = audit_head::Entity::find_by_id(1).one(db).await?;
     if let Some(head) = head {
         if head.seq != expected_seq - 1 || head.hash != prev {
-            return Ok(VerifyReport { checked, first_bad: Some(BadEntry { seq: expected_seq, reason: "the last entries were removed" }) });
+            return Ok(VerifyReport {
+                checked,
+                first_bad: Some(BadEntry {
+                    seq: expected_seq,
+                    reason: "the last entries were removed",
+                }),
+            });
         }
     }
-    Ok(VerifyReport { checked, first_bad: None })
+    Ok(VerifyReport {
+        checked,
+        first_bad: None,
+    })
 }

@@ -2,8 +2,8 @@
 
 use entity::{community, household, resident};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
 
 use crate::auth::Viewer;
@@ -12,7 +12,11 @@ use crate::error::{AppError, AppResult};
 
 pub const DEFAULT_COSIGN_THRESHOLD: i32 = 5;
 
-pub async fn create(db: &DatabaseConnection, viewer: &Viewer, name: &str) -> AppResult<community::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    name: &str,
+) -> AppResult<community::Model> {
     roles::can_create_community(viewer)?;
     let name = name.trim();
     let len = name.chars().count();
@@ -44,15 +48,25 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, name: &str) -> App
 }
 
 /// A community the viewer may see, else `NOT_FOUND`.
-pub async fn get(db: &DatabaseConnection, viewer: &Viewer, id: &str) -> AppResult<community::Model> {
+pub async fn get(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    id: &str,
+) -> AppResult<community::Model> {
     roles::can_see_community(db, viewer, id).await?;
-    community::Entity::find_by_id(id.to_owned()).one(db).await?.ok_or(AppError::NotFound)
+    community::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Admins see every community; others the ones where they are active residents.
 pub async fn visible(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<community::Model>> {
     if viewer.is_admin() {
-        return Ok(community::Entity::find().order_by_asc(community::Column::Name).all(db).await?);
+        return Ok(community::Entity::find()
+            .order_by_asc(community::Column::Name)
+            .all(db)
+            .await?);
     }
     let ids: Vec<String> = resident::Entity::find()
         .filter(resident::Column::AccountId.eq(viewer.id()))
@@ -75,6 +89,9 @@ pub async fn counts(db: &DatabaseConnection, id: &str) -> AppResult<(u64, u64)> 
         .filter(resident::Column::Active.eq(true))
         .count(db)
         .await?;
-    let households = household::Entity::find().filter(household::Column::CommunityId.eq(id)).count(db).await?;
+    let households = household::Entity::find()
+        .filter(household::Column::CommunityId.eq(id))
+        .count(db)
+        .await?;
     Ok((residents, households))
 }

@@ -3,7 +3,8 @@
 
 use entity::{notification, outbox};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait}, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
 
@@ -49,12 +50,18 @@ pub async fn emit<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    Ok(Pending { account_id: account_id.to_owned(), notification_id: id })
+    Ok(Pending {
+        account_id: account_id.to_owned(),
+        notification_id: id,
+    })
 }
 
 pub fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
     for p in pending {
-        bus.publish(BusEvent::Notification { account_id: p.account_id, notification_id: p.notification_id });
+        bus.publish(BusEvent::Notification {
+            account_id: p.account_id,
+            notification_id: p.notification_id,
+        });
     }
 }
 
@@ -71,7 +78,10 @@ pub async fn deliver_outbox(db: &DatabaseConnection) -> AppResult<usize> {
     for row in batch {
         let claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value("SENT"))
-            .col_expr(outbox::Column::Attempts, Expr::col(outbox::Column::Attempts).add(1))
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).add(1),
+            )
             .col_expr(outbox::Column::SentAt, Expr::value(now()))
             .filter(outbox::Column::Id.eq(row.id.clone()))
             .filter(outbox::Column::Status.eq("PENDING"))
@@ -98,7 +108,11 @@ pub async fn inbox(
         q = q.filter(
             Condition::any()
                 .add(notification::Column::CreatedAt.lt(at))
-                .add(Condition::all().add(notification::Column::CreatedAt.eq(at)).add(notification::Column::Id.lt(id))),
+                .add(
+                    Condition::all()
+                        .add(notification::Column::CreatedAt.eq(at))
+                        .add(notification::Column::Id.lt(id)),
+                ),
         );
     }
     let mut rows = q
@@ -122,7 +136,11 @@ pub async fn unread_count(db: &DatabaseConnection, account_id: &str) -> AppResul
 }
 
 /// Another account's notification is answered as not found.
-pub async fn find_own(db: &DatabaseConnection, account_id: &str, id: &str) -> AppResult<notification::Model> {
+pub async fn find_own(
+    db: &DatabaseConnection,
+    account_id: &str,
+    id: &str,
+) -> AppResult<notification::Model> {
     notification::Entity::find_by_id(id.to_owned())
         .filter(notification::Column::AccountId.eq(account_id))
         .one(db)
@@ -130,7 +148,11 @@ pub async fn find_own(db: &DatabaseConnection, account_id: &str, id: &str) -> Ap
         .ok_or(crate::error::AppError::NotFound)
 }
 
-pub async fn mark_read(db: &DatabaseConnection, account_id: &str, id: &str) -> AppResult<notification::Model> {
+pub async fn mark_read(
+    db: &DatabaseConnection,
+    account_id: &str,
+    id: &str,
+) -> AppResult<notification::Model> {
     let n = find_own(db, account_id, id).await?;
     if n.read_at.is_some() {
         return Ok(n);

@@ -79,12 +79,20 @@ pub async fn roles_in<C: ConnectionTrait>(
     Ok(roles)
 }
 
-pub async fn viewer_roles<C: ConnectionTrait>(conn: &C, viewer: &Viewer, community_id: &str) -> AppResult<Vec<Role>> {
+pub async fn viewer_roles<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<Vec<Role>> {
     roles_in(conn, viewer.id(), viewer.is_admin(), community_id).await
 }
 
 /// Members and admins may see a community; anyone else is told it does not exist.
-pub async fn can_see_community<C: ConnectionTrait>(conn: &C, viewer: &Viewer, community_id: &str) -> AppResult<()> {
+pub async fn can_see_community<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<()> {
     let roles = viewer_roles(conn, viewer, community_id).await?;
     if roles.is_empty() {
         return Err(AppError::NotFound);
@@ -93,7 +101,11 @@ pub async fn can_see_community<C: ConnectionTrait>(conn: &C, viewer: &Viewer, co
 }
 
 /// Roster, invites, roles: the committee of the community, or a platform admin.
-pub async fn can_manage_roster<C: ConnectionTrait>(conn: &C, viewer: &Viewer, community_id: &str) -> AppResult<()> {
+pub async fn can_manage_roster<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<()> {
     let roles = viewer_roles(conn, viewer, community_id).await?;
     if roles.contains(&Role::Committee) || roles.contains(&Role::Admin) {
         Ok(())

@@ -7,9 +7,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::types::{household_by_id, Community, Household};
 use crate::auth::{app_state, optional_viewer, require_viewer, ClientAddr};
+use crate::domain::community;
 use crate::domain::identity::service::{self, Session};
 use crate::domain::roles::{self, Role};
-use crate::domain::community;
 use crate::error::{AppError, GqlResult};
 
 pub struct AuthPayload(Session);
@@ -67,13 +67,21 @@ impl Viewer {
     }
     /// Communities the viewer belongs to (every community for a platform admin).
     async fn communities(&self, ctx: &Context<'_>) -> GqlResult<Vec<Community>> {
-        let viewer = crate::auth::Viewer { account: self.0.clone() };
+        let viewer = crate::auth::Viewer {
+            account: self.0.clone(),
+        };
         let list = community::visible(&app_state(ctx)?.db, &viewer).await?;
         Ok(list.into_iter().map(Community).collect())
     }
     /// The viewer's roles in a community (empty when not a member).
     async fn roles(&self, ctx: &Context<'_>, community_id: ID) -> GqlResult<Vec<Role>> {
-        Ok(roles::roles_in(&app_state(ctx)?.db, &self.0.id, self.0.is_admin, &community_id).await?)
+        Ok(roles::roles_in(
+            &app_state(ctx)?.db,
+            &self.0.id,
+            self.0.is_admin,
+            &community_id,
+        )
+        .await?)
     }
     /// The viewer's resident id in a community, if on its roster.
     async fn resident_id(&self, ctx: &Context<'_>, community_id: ID) -> GqlResult<Option<ID>> {
@@ -89,7 +97,9 @@ impl Viewer {
 }
 
 fn client(ctx: &Context<'_>) -> String {
-    ctx.data_opt::<ClientAddr>().map(|c| c.0.clone()).unwrap_or_default()
+    ctx.data_opt::<ClientAddr>()
+        .map(|c| c.0.clone())
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -109,7 +119,9 @@ impl IdentityQuery {
     }
     async fn community(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Community>> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Some(Community(community::get(&app_state(ctx)?.db, &viewer, &id).await?)))
+        Ok(Some(Community(
+            community::get(&app_state(ctx)?.db, &viewer, &id).await?,
+        )))
     }
 }
 
@@ -118,20 +130,40 @@ pub struct IdentityMutation;
 
 #[Object]
 impl IdentityMutation {
-    async fn sign_in(&self, ctx: &Context<'_>, phone: String, password: String) -> GqlResult<AuthPayload> {
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        phone: String,
+        password: String,
+    ) -> GqlResult<AuthPayload> {
         let state = app_state(ctx)?;
-        Ok(AuthPayload(service::sign_in(state, &phone, &password, &client(ctx)).await?))
+        Ok(AuthPayload(
+            service::sign_in(state, &phone, &password, &client(ctx)).await?,
+        ))
     }
 
     /// Exchanges a refresh token for a new pair. Each refresh token works once.
-    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<AuthPayload> {
-        Ok(AuthPayload(service::refresh(app_state(ctx)?, &refresh_token).await?))
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        refresh_token: String,
+    ) -> GqlResult<AuthPayload> {
+        Ok(AuthPayload(
+            service::refresh(app_state(ctx)?, &refresh_token).await?,
+        ))
     }
 
     /// Sets a password with a one-time invite code and signs in.
-    async fn claim_invite(&self, ctx: &Context<'_>, code: String, password: String) -> GqlResult<AuthPayload> {
+    async fn claim_invite(
+        &self,
+        ctx: &Context<'_>,
+        code: String,
+        password: String,
+    ) -> GqlResult<AuthPayload> {
         let state = app_state(ctx)?;
-        Ok(AuthPayload(service::claim_invite(state, &code, &password, &client(ctx)).await?))
+        Ok(AuthPayload(
+            service::claim_invite(state, &code, &password, &client(ctx)).await?,
+        ))
     }
 
     /// Ends the session of this refresh token.
@@ -142,7 +174,8 @@ impl IdentityMutation {
     /// Platform admins only.
     async fn create_community(&self, ctx: &Context<'_>, name: String) -> GqlResult<Community> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Community(community::create(&app_state(ctx)?.db, &viewer, &name).await?))
+        Ok(Community(
+            community::create(&app_state(ctx)?.db, &viewer, &name).await?,
+        ))
     }
 }
-

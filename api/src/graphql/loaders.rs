@@ -35,7 +35,10 @@ macro_rules! loader {
         impl Loader<String> for $name {
             type Value = $entity::Model;
             type Error = LoadError;
-            async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+            async fn load(
+                &self,
+                keys: &[String],
+            ) -> Result<HashMap<String, Self::Value>, Self::Error> {
                 let rows = $entity::Entity::find()
                     .filter($entity::Column::Id.is_in(keys.iter().cloned()))
                     .all(&self.0.db)

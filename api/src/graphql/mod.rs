@@ -15,10 +15,18 @@ use crate::startup::AppState;
 pub use loaders::Loaders;
 
 #[derive(MergedObject, Default)]
-pub struct Query(identity::IdentityQuery, roster::RosterQuery, notifications::NotificationQuery);
+pub struct Query(
+    identity::IdentityQuery,
+    roster::RosterQuery,
+    notifications::NotificationQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, roster::RosterMutation, notifications::NotificationMutation);
+pub struct Mutation(
+    identity::IdentityMutation,
+    roster::RosterMutation,
+    notifications::NotificationMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(notifications::NotificationSubscription);
@@ -31,14 +39,19 @@ pub const MAX_COMPLEXITY: usize = 2_000;
 pub const MAX_ALIASES: usize = 30;
 
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription::default())
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(32)
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
 }
 
 pub fn build_schema(state: AppState) -> AppSchema {
-    builder().data(state).finish()
+    // The loaders keep no cache (DataLoader::new), so one set serves every request and only batches.
+    builder().data(Loaders::new(&state.db)).data(state).finish()
 }
 
 /// The SDL as `jiayuan export-schema` prints it and `api/schema.graphql` holds it.

@@ -58,13 +58,18 @@ impl NotificationQuery {
         };
         let after = match after {
             None => None,
-            Some(c) => Some(Cursor::decode_cursor(&c).map_err(|_| AppError::bad_input("after", "not a valid cursor"))?.0),
+            Some(c) => Some(
+                Cursor::decode_cursor(&c)
+                    .map_err(|_| AppError::bad_input("after", "not a valid cursor"))?
+                    .0,
+            ),
         };
         let has_prev = after.is_some();
         let (rows, more) = notify::inbox(&app_state(ctx)?.db, viewer.id(), first, after).await?;
         let mut conn = Connection::new(has_prev, more);
         conn.edges.extend(
-            rows.into_iter().map(|n| Edge::new(OpaqueCursor((n.created_at, n.id.clone())), Notification(n))),
+            rows.into_iter()
+                .map(|n| Edge::new(OpaqueCursor((n.created_at, n.id.clone())), Notification(n))),
         );
         Ok(conn)
     }
@@ -82,7 +87,9 @@ pub struct NotificationMutation;
 impl NotificationMutation {
     async fn mark_notification_read(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Notification> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Notification(notify::mark_read(&app_state(ctx)?.db, viewer.id(), &id).await?))
+        Ok(Notification(
+            notify::mark_read(&app_state(ctx)?.db, viewer.id(), &id).await?,
+        ))
     }
 
     /// Marks every unread notification read; returns how many were.
@@ -98,7 +105,10 @@ pub struct NotificationSubscription;
 #[Subscription]
 impl NotificationSubscription {
     /// The viewer's new notifications as they arrive.
-    async fn notification_added(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Notification>, async_graphql::Error> {
+    async fn notification_added(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<impl Stream<Item = Notification>, async_graphql::Error> {
         let viewer = require_viewer(ctx).await?;
         let state = app_state(ctx)?.clone();
         let me = viewer.id().to_owned();
@@ -107,9 +117,13 @@ impl NotificationSubscription {
             let (state, me) = (state.clone(), me.clone());
             async move {
                 match event {
-                    Ok(BusEvent::Notification { account_id, notification_id }) if account_id == me => {
-                        notify::find_own(&state.db, &me, &notification_id).await.ok().map(Notification)
-                    }
+                    Ok(BusEvent::Notification {
+                        account_id,
+                        notification_id,
+                    }) if account_id == me => notify::find_own(&state.db, &me, &notification_id)
+                        .await
+                        .ok()
+                        .map(Notification),
                     _ => None,
                 }
             }

@@ -30,7 +30,10 @@ pub fn page(first: Option<i32>, after: Option<String>) -> AppResult<(u64, usize)
         None => 0,
         Some(c) => {
             use async_graphql::connection::CursorType;
-            OpaqueCursor::<u64>::decode_cursor(&c).map_err(|_| AppError::bad_input("after", "not a valid cursor"))?.0 + 1
+            OpaqueCursor::<u64>::decode_cursor(&c)
+                .map_err(|_| AppError::bad_input("after", "not a valid cursor"))?
+                .0
+                + 1
         }
     };
     Ok((offset, limit))
@@ -64,9 +67,15 @@ impl RosterQuery {
         )
         .await?;
         let has_next = offset + (rows.len() as u64) < total;
-        let mut conn = Connection::with_additional_fields(offset > 0, has_next, ResidentTotals { total_count: total });
+        let mut conn = Connection::with_additional_fields(
+            offset > 0,
+            has_next,
+            ResidentTotals { total_count: total },
+        );
         conn.edges.extend(
-            rows.into_iter().enumerate().map(|(i, r)| Edge::new(OpaqueCursor(offset + i as u64), Resident(r))),
+            rows.into_iter()
+                .enumerate()
+                .map(|(i, r)| Edge::new(OpaqueCursor(offset + i as u64), Resident(r))),
         );
         Ok(conn)
     }
@@ -79,30 +88,59 @@ pub struct RosterMutation;
 impl RosterMutation {
     /// Imports a roster CSV (`building,unit,area_m2,owner,name,phone,roles`). All or nothing:
     /// a bad file changes nothing and every bad row is reported in `extensions.rows`.
-    async fn import_roster(&self, ctx: &Context<'_>, community_id: ID, csv: String) -> GqlResult<RosterImport> {
+    async fn import_roster(
+        &self,
+        ctx: &Context<'_>,
+        community_id: ID,
+        csv: String,
+    ) -> GqlResult<RosterImport> {
         let viewer = require_viewer(ctx).await?;
-        Ok(service::import(app_state(ctx)?, &viewer, &community_id, &csv).await?.into())
+        Ok(
+            service::import(app_state(ctx)?, &viewer, &community_id, &csv)
+                .await?
+                .into(),
+        )
     }
 
     /// A fresh one-time invite code (e.g. for a forgotten password); earlier codes stop working.
     async fn issue_invite(&self, ctx: &Context<'_>, resident_id: ID) -> GqlResult<Invite> {
         let viewer = require_viewer(ctx).await?;
-        Ok(service::issue_invite(app_state(ctx)?, &viewer, &resident_id).await?.into())
+        Ok(
+            service::issue_invite(app_state(ctx)?, &viewer, &resident_id)
+                .await?
+                .into(),
+        )
     }
 
     /// A resident who moved out: kept on record, off the roster, signed out everywhere.
     async fn deactivate_resident(&self, ctx: &Context<'_>, resident_id: ID) -> GqlResult<Resident> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Resident(service::deactivate(app_state(ctx)?, &viewer, &resident_id).await?))
+        Ok(Resident(
+            service::deactivate(app_state(ctx)?, &viewer, &resident_id).await?,
+        ))
     }
 
-    async fn grant_role(&self, ctx: &Context<'_>, resident_id: ID, role: Role) -> GqlResult<Resident> {
+    async fn grant_role(
+        &self,
+        ctx: &Context<'_>,
+        resident_id: ID,
+        role: Role,
+    ) -> GqlResult<Resident> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Resident(service::set_role(app_state(ctx)?, &viewer, &resident_id, role, true).await?))
+        Ok(Resident(
+            service::set_role(app_state(ctx)?, &viewer, &resident_id, role, true).await?,
+        ))
     }
 
-    async fn revoke_role(&self, ctx: &Context<'_>, resident_id: ID, role: Role) -> GqlResult<Resident> {
+    async fn revoke_role(
+        &self,
+        ctx: &Context<'_>,
+        resident_id: ID,
+        role: Role,
+    ) -> GqlResult<Resident> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Resident(service::set_role(app_state(ctx)?, &viewer, &resident_id, role, false).await?))
+        Ok(Resident(
+            service::set_role(app_state(ctx)?, &viewer, &resident_id, role, false).await?,
+        ))
     }
 }

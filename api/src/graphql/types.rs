@@ -12,7 +12,8 @@ use crate::error::{AppError, AppResult, GqlResult};
 use crate::graphql::Loaders;
 
 fn loaders<'a>(ctx: &Context<'a>) -> AppResult<&'a Loaders> {
-    ctx.data::<Loaders>().map_err(|_| AppError::Internal(anyhow::anyhow!("loaders missing")))
+    ctx.data::<Loaders>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("loaders missing")))
 }
 
 pub struct Community(pub entity::community::Model);
@@ -31,10 +32,18 @@ impl Community {
     }
     /// Active residents on the roster.
     async fn resident_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
-        Ok(crate::domain::community::counts(&app_state(ctx)?.db, &self.0.id).await?.0)
+        Ok(
+            crate::domain::community::counts(&app_state(ctx)?.db, &self.0.id)
+                .await?
+                .0,
+        )
     }
     async fn household_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
-        Ok(crate::domain::community::counts(&app_state(ctx)?.db, &self.0.id).await?.1)
+        Ok(
+            crate::domain::community::counts(&app_state(ctx)?.db, &self.0.id)
+                .await?
+                .1,
+        )
     }
 }
 
@@ -88,17 +97,26 @@ impl Resident {
     }
     /// Only the committee and admins reach residents through the API, so the phone is theirs to see.
     async fn phone(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        Ok(self.account(ctx).await?.map(|a| a.phone).unwrap_or_default())
+        Ok(self
+            .account(ctx)
+            .await?
+            .map(|a| a.phone)
+            .unwrap_or_default())
     }
     async fn active(&self) -> bool {
         self.0.active
     }
     /// Whether the resident has set a password (claimed an invite).
     async fn claimed(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        Ok(self.account(ctx).await?.is_some_and(|a| a.password_hash.is_some()))
+        Ok(self
+            .account(ctx)
+            .await?
+            .is_some_and(|a| a.password_hash.is_some()))
     }
     async fn household(&self, ctx: &Context<'_>) -> GqlResult<Household> {
-        Ok(household_by_id(ctx, &self.0.household_id).await?.ok_or(AppError::NotFound)?)
+        Ok(household_by_id(ctx, &self.0.household_id)
+            .await?
+            .ok_or(AppError::NotFound)?)
     }
     async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<Role>> {
         let db = &app_state(ctx)?.db;
@@ -163,12 +181,21 @@ pub struct RosterImport {
 impl RosterImport {
     /// One-time invite codes for the new residents; they are not shown again.
     async fn invites(&self) -> Vec<Invite> {
-        self.invites_list.iter().cloned().map(Invite::from).collect()
+        self.invites_list
+            .iter()
+            .cloned()
+            .map(Invite::from)
+            .collect()
     }
 }
 
 impl From<ImportOutcome> for RosterImport {
     fn from(o: ImportOutcome) -> Self {
-        Self { created: o.created, updated: o.updated, unchanged: o.unchanged, invites_list: o.invites }
+        Self {
+            created: o.created,
+            updated: o.updated,
+            unchanged: o.unchanged,
+            invites_list: o.invites,
+        }
     }
 }

@@ -17,7 +17,10 @@ pub fn auth_state_from_header(value: Option<&str>, state: &AppState) -> AuthStat
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return AuthState::Anonymous;
     };
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).unwrap_or(value);
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .unwrap_or(value);
     match state.keys.verify(token.trim()) {
         Some(claims) => AuthState::Token(claims),
         None => AuthState::Invalid,
@@ -30,14 +33,18 @@ fn client_addr(req: &HttpRequest, trust_proxy: bool) -> String {
             return ip.to_owned();
         }
     }
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default()
 }
 
 fn count_aliases(set: &SelectionSet) -> usize {
     set.items
         .iter()
         .map(|s| match &s.node {
-            Selection::Field(f) => usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node),
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
+            }
             Selection::InlineFragment(f) => count_aliases(&f.node.selection_set.node),
             Selection::FragmentSpread(_) => 0,
         })
@@ -45,15 +52,29 @@ fn count_aliases(set: &SelectionSet) -> usize {
 }
 
 fn total_aliases(doc: &ExecutableDocument) -> usize {
-    let ops: usize = doc.operations.iter().map(|(_, op)| count_aliases(&op.node.selection_set.node)).sum();
-    let frags: usize = doc.fragments.values().map(|f| count_aliases(&f.node.selection_set.node)).sum();
+    let ops: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+        .sum();
+    let frags: usize = doc
+        .fragments
+        .values()
+        .map(|f| count_aliases(&f.node.selection_set.node))
+        .sum();
     ops + frags
 }
 
 /// A label for metrics: the operation name if it is a plain identifier.
 fn operation_label(name: Option<&str>) -> String {
     match name {
-        Some(n) if !n.is_empty() && n.len() <= 64 && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => n.to_owned(),
+        Some(n)
+            if !n.is_empty()
+                && n.len() <= 64
+                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            n.to_owned()
+        }
         _ => "anonymous".to_owned(),
     }
 }
@@ -75,14 +96,24 @@ fn finalize_errors(resp: &mut async_graphql::Response) -> Vec<String> {
             .extensions
             .as_ref()
             .and_then(|e| e.get("code"))
-            .and_then(|v| if let async_graphql::Value::String(s) = v { Some(s.clone()) } else { None });
+            .and_then(|v| {
+                if let async_graphql::Value::String(s) = v {
+                    Some(s.clone())
+                } else {
+                    None
+                }
+            });
         let code = match code {
             Some(c) => c,
             None => {
                 let client_fault = err.path.is_empty()
                     || err.message.starts_with("Failed to parse")
                     || err.message.starts_with("Invalid value");
-                let code = if client_fault { "BAD_USER_INPUT" } else { "INTERNAL" };
+                let code = if client_fault {
+                    "BAD_USER_INPUT"
+                } else {
+                    "INTERNAL"
+                };
                 if !client_fault {
                     tracing::error!(error = %err.message, "unexpected resolver error");
                     err.message = "internal error".into();
@@ -107,13 +138,21 @@ pub async fn execute(
     let started = Instant::now();
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(_) => return HttpResponse::BadRequest().json(bad_request("the body must be a GraphQL request in JSON")),
+        Err(_) => {
+            return HttpResponse::BadRequest()
+                .json(bad_request("the body must be a GraphQL request in JSON"))
+        }
     };
     let label = operation_label(request.operation_name.as_deref());
     let mut resp = match async_graphql::parser::parse_query(&request.query) {
-        Ok(doc) if total_aliases(&doc) > MAX_ALIASES => bad_request(&format!("too many aliases (at most {MAX_ALIASES})")),
+        Ok(doc) if total_aliases(&doc) > MAX_ALIASES => {
+            bad_request(&format!("too many aliases (at most {MAX_ALIASES})"))
+        }
         _ => {
-            let header = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+            let header = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
             let request = request
                 .data(auth_state_from_header(header, &state))
                 .data(ClientAddr(client_addr(&req, state.settings.trust_proxy)))
@@ -122,14 +161,21 @@ pub async fn execute(
         }
     };
     let codes = finalize_errors(&mut resp);
-    state.metrics.observe(&label, started.elapsed().as_secs_f64(), &codes);
+    state
+        .metrics
+        .observe(&label, started.elapsed().as_secs_f64(), &codes);
     HttpResponse::Ok().json(resp)
 }
 
 pub async fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql/ws")
+                .finish(),
+        )
 }
 
 /// graphql-transport-ws; the access token comes in the `connection_init` payload as

@@ -20,22 +20,41 @@ fn safe_join(root: &Path, url_path: &str) -> Option<PathBuf> {
 }
 
 pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if req.method() != actix_web::http::Method::GET && req.method() != actix_web::http::Method::HEAD {
+    if req.method() != actix_web::http::Method::GET && req.method() != actix_web::http::Method::HEAD
+    {
         return HttpResponse::MethodNotAllowed().finish();
     }
     let root = &state.settings.portal_dir;
     let path = req.path();
-    let looks_like_file = path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    let looks_like_file = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'));
     let file = match safe_join(root, path) {
         Some(p) if p.is_file() => p,
-        Some(_) if looks_like_file => return with_csp(HttpResponse::NotFound().content_type("text/plain").body("not found")),
-        None => return with_csp(HttpResponse::NotFound().content_type("text/plain").body("not found")),
+        Some(_) if looks_like_file => {
+            return with_csp(
+                HttpResponse::NotFound()
+                    .content_type("text/plain")
+                    .body("not found"),
+            )
+        }
+        None => {
+            return with_csp(
+                HttpResponse::NotFound()
+                    .content_type("text/plain")
+                    .body("not found"),
+            )
+        }
         _ => root.join("index.html"),
     };
     match NamedFile::open(&file) {
         Ok(f) => {
             let mut resp = f.use_etag(true).use_last_modified(true).into_response(&req);
-            resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
+            resp.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("no-cache"),
+            );
             with_csp(resp)
         }
         Err(_) => with_csp(
@@ -47,6 +66,9 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
 }
 
 fn with_csp(mut resp: HttpResponse) -> HttpResponse {
-    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static(CSP));
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CSP),
+    );
     resp
 }

@@ -50,14 +50,24 @@ pub async fn graphql<T: DeserializeOwned>(query: &str, variables: Value) -> Resu
 }
 
 /// A request that must not carry or refresh a session: sign in, claim an invite, refresh.
-pub async fn graphql_anonymous<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T, ApiError> {
+pub async fn graphql_anonymous<T: DeserializeOwned>(
+    query: &str,
+    variables: Value,
+) -> Result<T, ApiError> {
     send(&request_body(query, variables), None).await
 }
 
 /// A request that carries the token if there is one but never refreshes or ends the session
 /// (signing out must not spend the refresh token it is about to revoke).
-pub async fn graphql_no_refresh<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T, ApiError> {
-    send(&request_body(query, variables), session::access_token().as_deref()).await
+pub async fn graphql_no_refresh<T: DeserializeOwned>(
+    query: &str,
+    variables: Value,
+) -> Result<T, ApiError> {
+    send(
+        &request_body(query, variables),
+        session::access_token().as_deref(),
+    )
+    .await
 }
 
 fn request_body(query: &str, variables: Value) -> String {
@@ -111,9 +121,14 @@ struct TokenPair {
 }
 
 async fn refresh_tokens() -> Result<(), ApiError> {
-    let token = session::refresh_token().ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
-    let data: RefreshData = graphql_anonymous(REFRESH_SESSION, json!({ "refreshToken": token })).await?;
-    session::store(&data.refresh_session.access_token, &data.refresh_session.refresh_token);
+    let token =
+        session::refresh_token().ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+    let data: RefreshData =
+        graphql_anonymous(REFRESH_SESSION, json!({ "refreshToken": token })).await?;
+    session::store(
+        &data.refresh_session.access_token,
+        &data.refresh_session.refresh_token,
+    );
     Ok(())
 }
 
@@ -128,7 +143,12 @@ mod transport {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
         let network = |_| ApiError::new(ErrorCode::Network);
-        let response = request.body(body.to_string()).map_err(network)?.send().await.map_err(network)?;
+        let response = request
+            .body(body.to_string())
+            .map_err(network)?
+            .send()
+            .await
+            .map_err(network)?;
         let status = response.status();
         let text = response.text().await.map_err(network)?;
         // A GraphQL error body is decoded whatever the status; anything else is judged by it.
@@ -176,7 +196,10 @@ pub mod transport {
     impl std::future::Future for YieldOnce {
         type Output = ();
 
-        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
             if self.0 {
                 std::task::Poll::Ready(())
             } else {
@@ -210,7 +233,8 @@ mod tests {
         panic!("future did not finish");
     }
 
-    const UNAUTHENTICATED: &str = r#"{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}"#;
+    const UNAUTHENTICATED: &str =
+        r#"{"errors":[{"message":"expired","extensions":{"code":"UNAUTHENTICATED"}}]}"#;
 
     #[derive(Debug, Deserialize, PartialEq)]
     struct Me {
@@ -224,7 +248,8 @@ mod tests {
                 refreshes.set(refreshes.get() + 1);
                 assert_eq!(token, None, "a refresh must not send the old access token");
                 return Ok(if refresh_works && body.contains("\"r1\"") {
-                    r#"{"data":{"refreshSession":{"accessToken":"valid","refreshToken":"r2"}}}"#.into()
+                    r#"{"data":{"refreshSession":{"accessToken":"valid","refreshToken":"r2"}}}"#
+                        .into()
                 } else {
                     UNAUTHENTICATED.into()
                 });
@@ -248,7 +273,10 @@ mod tests {
         let refreshes = Rc::new(Cell::new(0));
         install_server(refreshes.clone(), true);
         session::store("valid", "r1");
-        assert_eq!(block_on(graphql::<Me>("{ me }", json!({}))), Ok(Me { me: "Wang".into() }));
+        assert_eq!(
+            block_on(graphql::<Me>("{ me }", json!({}))),
+            Ok(Me { me: "Wang".into() })
+        );
         assert_eq!(refreshes.get(), 0);
     }
 
@@ -258,9 +286,15 @@ mod tests {
         install_server(refreshes.clone(), true);
         let ended = session_ended_counter();
         session::store("expired", "r1");
-        assert_eq!(block_on(graphql::<Me>("{ me }", json!({}))), Ok(Me { me: "Wang".into() }));
+        assert_eq!(
+            block_on(graphql::<Me>("{ me }", json!({}))),
+            Ok(Me { me: "Wang".into() })
+        );
         assert_eq!(refreshes.get(), 1);
-        assert_eq!(storage::get(storage::ACCESS_TOKEN).as_deref(), Some("valid"));
+        assert_eq!(
+            storage::get(storage::ACCESS_TOKEN).as_deref(),
+            Some("valid")
+        );
         assert_eq!(storage::get(storage::REFRESH_TOKEN).as_deref(), Some("r2"));
         assert_eq!(ended.get(), 0);
     }
@@ -272,7 +306,10 @@ mod tests {
         let ended = session_ended_counter();
         session::store("expired", "r1");
         let result = block_on(graphql::<Me>("{ me }", json!({})));
-        assert_eq!(result.err().map(|e| e.code), Some(ErrorCode::Unauthenticated));
+        assert_eq!(
+            result.err().map(|e| e.code),
+            Some(ErrorCode::Unauthenticated)
+        );
         assert_eq!(refreshes.get(), 1);
         assert_eq!(ended.get(), 1);
         assert!(!session::has_tokens());
@@ -283,7 +320,10 @@ mod tests {
         let refreshes = Rc::new(Cell::new(0));
         install_server(refreshes.clone(), true);
         session::store("expired", "r1");
-        let both = futures::future::join(graphql::<Me>("{ me }", json!({})), graphql::<Me>("{ me }", json!({})));
+        let both = futures::future::join(
+            graphql::<Me>("{ me }", json!({})),
+            graphql::<Me>("{ me }", json!({})),
+        );
         let (a, b) = block_on(both);
         assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
         assert_eq!(refreshes.get(), 1);
@@ -296,7 +336,10 @@ mod tests {
         let ended = session_ended_counter();
         session::store("expired", "r1");
         let result = block_on(graphql_anonymous::<Me>("{ me }", json!({})));
-        assert_eq!(result.err().map(|e| e.code), Some(ErrorCode::Unauthenticated));
+        assert_eq!(
+            result.err().map(|e| e.code),
+            Some(ErrorCode::Unauthenticated)
+        );
         assert_eq!(refreshes.get(), 0);
         assert_eq!(ended.get(), 0);
         assert!(session::has_tokens());

@@ -2,6 +2,7 @@
 
 use super::client::{graphql, graphql_anonymous, graphql_no_refresh, refresh};
 use super::{ApiError, ErrorCode, Role};
+use crate::i18n::k;
 use crate::session;
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +13,8 @@ const SIGN_IN: &str = "mutation SignIn($phone: String!, $password: String!) { \
 const CLAIM_INVITE: &str = "mutation ClaimInvite($code: String!, $password: String!) { \
     claimInvite(code: $code, password: $password) { accessToken refreshToken viewer { id name } } }";
 
-const SIGN_OUT: &str = "mutation SignOut($refreshToken: String!) { signOut(refreshToken: $refreshToken) }";
+const SIGN_OUT: &str =
+    "mutation SignOut($refreshToken: String!) { signOut(refreshToken: $refreshToken) }";
 
 const ME: &str = "query Me { me { id name phone isAdmin communities { id name } } }";
 
@@ -20,7 +22,8 @@ const ME_IN_COMMUNITY: &str = "query MeInCommunity($communityId: ID!) { \
     me { id name phone isAdmin communities { id name } roles(communityId: $communityId) } \
     community(id: $communityId) { id name } }";
 
-const COMMUNITIES: &str = "query Communities { communities { id name residentCount householdCount } }";
+const COMMUNITIES: &str =
+    "query Communities { communities { id name residentCount householdCount } }";
 
 const CREATE_COMMUNITY: &str = "mutation CreateCommunity($name: String!) { \
     createCommunity(name: $name) { id name residentCount householdCount } }";
@@ -80,7 +83,8 @@ pub struct SessionInfo {
 impl SessionInfo {
     /// May use the committee tools of the current community (the server checks again).
     pub fn is_committee(&self) -> bool {
-        self.community.is_some() && (self.viewer.is_admin || self.viewer.roles.contains(&Role::Committee))
+        self.community.is_some()
+            && (self.viewer.is_admin || self.viewer.roles.contains(&Role::Committee))
     }
 }
 
@@ -135,11 +139,11 @@ pub const PASSWORD_MAX: usize = 128;
 pub fn check_new_password(password: &str, confirm: &str) -> Result<(), &'static str> {
     let length = password.chars().count();
     if length < PASSWORD_MIN {
-        Err("claim.password_too_short")
+        Err(k("claim.password_too_short"))
     } else if length > PASSWORD_MAX {
-        Err("claim.password_too_long")
+        Err(k("claim.password_too_long"))
     } else if password != confirm {
-        Err("claim.password_mismatch")
+        Err(k("claim.password_mismatch"))
     } else {
         Ok(())
     }
@@ -153,15 +157,20 @@ pub fn normalise_code(input: &str) -> String {
 
 /// Signs in and stores the new session.
 pub async fn sign_in(phone: &str, password: &str) -> Result<AuthPayload, ApiError> {
-    let data: SignInData = graphql_anonymous(SIGN_IN, json!({ "phone": phone, "password": password })).await?;
+    let data: SignInData =
+        graphql_anonymous(SIGN_IN, json!({ "phone": phone, "password": password })).await?;
     session::store(&data.sign_in.access_token, &data.sign_in.refresh_token);
     Ok(data.sign_in)
 }
 
 /// Claims an invite code with a new password and stores the new session.
 pub async fn claim_invite(code: &str, password: &str) -> Result<AuthPayload, ApiError> {
-    let data: ClaimData = graphql_anonymous(CLAIM_INVITE, json!({ "code": code, "password": password })).await?;
-    session::store(&data.claim_invite.access_token, &data.claim_invite.refresh_token);
+    let data: ClaimData =
+        graphql_anonymous(CLAIM_INVITE, json!({ "code": code, "password": password })).await?;
+    session::store(
+        &data.claim_invite.access_token,
+        &data.claim_invite.refresh_token,
+    );
     Ok(data.claim_invite)
 }
 
@@ -169,7 +178,8 @@ pub async fn claim_invite(code: &str, password: &str) -> Result<AuthPayload, Api
 pub async fn sign_out() {
     if let Some(token) = session::refresh_token() {
         // The local session ends whatever the server says: an error must not keep anyone signed in.
-        let _ = graphql_no_refresh::<serde_json::Value>(SIGN_OUT, json!({ "refreshToken": token })).await;
+        let _ = graphql_no_refresh::<serde_json::Value>(SIGN_OUT, json!({ "refreshToken": token }))
+            .await;
     }
     session::clear();
 }
@@ -258,10 +268,22 @@ mod tests {
 
     #[test]
     fn new_passwords_need_8_to_128_characters_and_a_matching_confirmation() {
-        assert_eq!(check_new_password("1234567", "1234567"), Err("claim.password_too_short"));
-        assert_eq!(check_new_password("一二三四五六七八", "一二三四五六七八"), Ok(()));
-        assert_eq!(check_new_password(&"x".repeat(129), &"x".repeat(129)), Err("claim.password_too_long"));
-        assert_eq!(check_new_password("12345678", "12345679"), Err("claim.password_mismatch"));
+        assert_eq!(
+            check_new_password("1234567", "1234567"),
+            Err(k("claim.password_too_short"))
+        );
+        assert_eq!(
+            check_new_password("一二三四五六七八", "一二三四五六七八"),
+            Ok(())
+        );
+        assert_eq!(
+            check_new_password(&"x".repeat(129), &"x".repeat(129)),
+            Err(k("claim.password_too_long"))
+        );
+        assert_eq!(
+            check_new_password("12345678", "12345679"),
+            Err(k("claim.password_mismatch"))
+        );
     }
 
     #[test]
@@ -292,13 +314,26 @@ mod tests {
             communities: vec![],
             roles: vec![Role::Resident, Role::Committee],
         };
-        let here = Some(CommunityRef { id: "c".into(), name: "一区".into() });
-        let info = |viewer: Viewer, community: Option<CommunityRef>| SessionInfo { viewer, community, community_gone: false };
+        let here = Some(CommunityRef {
+            id: "c".into(),
+            name: "一区".into(),
+        });
+        let info = |viewer: Viewer, community: Option<CommunityRef>| SessionInfo {
+            viewer,
+            community,
+            community_gone: false,
+        };
         assert!(info(viewer.clone(), here.clone()).is_committee());
         assert!(!info(viewer.clone(), None).is_committee());
-        let resident = Viewer { roles: vec![Role::Resident], ..viewer.clone() };
+        let resident = Viewer {
+            roles: vec![Role::Resident],
+            ..viewer.clone()
+        };
         assert!(!info(resident.clone(), here.clone()).is_committee());
-        let admin = Viewer { is_admin: true, ..resident };
+        let admin = Viewer {
+            is_admin: true,
+            ..resident
+        };
         assert!(info(admin, here).is_committee());
     }
 }

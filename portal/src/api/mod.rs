@@ -122,7 +122,10 @@ impl From<RawError> for ApiError {
     fn from(raw: RawError) -> ApiError {
         match raw.extensions {
             Some(ext) => ApiError {
-                code: ext.code.as_deref().map_or(ErrorCode::Internal, ErrorCode::from_wire),
+                code: ext
+                    .code
+                    .as_deref()
+                    .map_or(ErrorCode::Internal, ErrorCode::from_wire),
                 field: ext.field,
                 rows: ext.rows,
             },
@@ -199,7 +202,10 @@ mod tests {
     #[test]
     fn the_first_error_wins_over_partial_data() {
         let body = r#"{"data":{"n":null},"errors":[{"message":"No","extensions":{"code":"FORBIDDEN"}},{"message":"x"}]}"#;
-        assert_eq!(decode::<Count>(body), Err(ApiError::new(ErrorCode::Forbidden)));
+        assert_eq!(
+            decode::<Count>(body),
+            Err(ApiError::new(ErrorCode::Forbidden))
+        );
     }
 
     #[test]
@@ -212,8 +218,16 @@ mod tests {
             code: ErrorCode::BadUserInput,
             field: Some("csv".into()),
             rows: vec![
-                RowError { line: 3, column: Some("phone".into()), reason: "PHONE_INVALID".into() },
-                RowError { line: 4, column: None, reason: "COLUMNS".into() },
+                RowError {
+                    line: 3,
+                    column: Some("phone".into()),
+                    reason: "PHONE_INVALID".into(),
+                },
+                RowError {
+                    line: 4,
+                    column: None,
+                    reason: "COLUMNS".into(),
+                },
             ],
         };
         assert_eq!(err, Some(expected));
@@ -222,11 +236,23 @@ mod tests {
     #[test]
     fn unknown_or_missing_codes_and_garbage_are_internal() {
         let unknown = r#"{"errors":[{"message":"?","extensions":{"code":"TEAPOT"}}]}"#;
-        assert_eq!(decode::<Count>(unknown).err().map(|e| e.code), Some(ErrorCode::Internal));
+        assert_eq!(
+            decode::<Count>(unknown).err().map(|e| e.code),
+            Some(ErrorCode::Internal)
+        );
         let missing = r#"{"errors":[{"message":"?"}]}"#;
-        assert_eq!(decode::<Count>(missing).err().map(|e| e.code), Some(ErrorCode::Internal));
-        assert_eq!(decode::<Count>("<html>").err().map(|e| e.code), Some(ErrorCode::Internal));
-        assert_eq!(decode::<Count>(r#"{"data":{"m":1}}"#).err().map(|e| e.code), Some(ErrorCode::Internal));
+        assert_eq!(
+            decode::<Count>(missing).err().map(|e| e.code),
+            Some(ErrorCode::Internal)
+        );
+        assert_eq!(
+            decode::<Count>("<html>").err().map(|e| e.code),
+            Some(ErrorCode::Internal)
+        );
+        assert_eq!(
+            decode::<Count>(r#"{"data":{"m":1}}"#).err().map(|e| e.code),
+            Some(ErrorCode::Internal)
+        );
     }
 
     #[test]
@@ -237,16 +263,27 @@ mod tests {
     #[test]
     fn every_error_code_and_role_has_a_locale_key_family_entry() {
         for code in ErrorCode::ALL {
-            assert!(crate::i18n::ERROR_CODES.contains(&code.as_str()), "{code:?}");
+            assert!(
+                crate::i18n::ERROR_CODES.contains(&code.as_str()),
+                "{code:?}"
+            );
         }
-        for role in [Role::Resident, Role::Committee, Role::Mediator, Role::Organizer, Role::Admin, Role::Unknown] {
+        for role in [
+            Role::Resident,
+            Role::Committee,
+            Role::Mediator,
+            Role::Organizer,
+            Role::Admin,
+            Role::Unknown,
+        ] {
             assert!(crate::i18n::ROLES.contains(&role.as_str()), "{role:?}");
         }
     }
 
     #[test]
     fn unknown_roles_do_not_break_decoding() {
-        let roles: Vec<Role> = serde_json::from_str(r#"["COMMITTEE","AUDITOR"]"#).unwrap_or_default();
+        let roles: Vec<Role> =
+            serde_json::from_str(r#"["COMMITTEE","AUDITOR"]"#).unwrap_or_default();
         assert_eq!(roles, vec![Role::Committee, Role::Unknown]);
     }
 }

@@ -11,7 +11,8 @@ const NOTIFICATIONS: &str = "query Notifications($first: Int!, $after: String) {
 
 const UNREAD_COUNT: &str = "query UnreadCount { unreadNotificationCount }";
 
-const MARK_READ: &str = "mutation MarkNotificationRead($id: ID!) { markNotificationRead(id: $id) { id read } }";
+const MARK_READ: &str =
+    "mutation MarkNotificationRead($id: ID!) { markNotificationRead(id: $id) { id read } }";
 
 const MARK_ALL_READ: &str = "mutation MarkAllNotificationsRead { markAllNotificationsRead }";
 
@@ -78,7 +79,8 @@ struct MarkAllData {
 
 /// Newest first.
 pub async fn notifications(after: Option<String>) -> Result<NotificationPage, ApiError> {
-    let data: NotificationsData = graphql(NOTIFICATIONS, json!({ "first": PAGE_SIZE, "after": after })).await?;
+    let data: NotificationsData =
+        graphql(NOTIFICATIONS, json!({ "first": PAGE_SIZE, "after": after })).await?;
     Ok(data.notifications)
 }
 
@@ -88,7 +90,9 @@ pub async fn unread_count() -> Result<i64, ApiError> {
 }
 
 pub async fn mark_read(id: &str) -> Result<(), ApiError> {
-    graphql::<Value>(MARK_READ, json!({ "id": id })).await.map(|_| ())
+    graphql::<Value>(MARK_READ, json!({ "id": id }))
+        .await
+        .map(|_| ())
 }
 
 /// Returns how many were marked.

@@ -115,7 +115,10 @@ pub struct HouseholdSlip {
 pub fn slips(invites: &[Invite]) -> Vec<HouseholdSlip> {
     let mut out: Vec<HouseholdSlip> = Vec::new();
     for invite in invites {
-        match out.iter_mut().find(|s| s.household_id == invite.household_id) {
+        match out
+            .iter_mut()
+            .find(|s| s.household_id == invite.household_id)
+        {
             Some(slip) => slip.invites.push(invite.clone()),
             None => out.push(HouseholdSlip {
                 household_id: invite.household_id.clone(),
@@ -165,7 +168,11 @@ struct RevokeData {
 
 /// All or nothing: a bad row rejects the file with `BAD_USER_INPUT` and `rows`.
 pub async fn import_roster(community_id: &str, csv: &str) -> Result<RosterImport, ApiError> {
-    let data: ImportData = graphql(IMPORT_ROSTER, json!({ "communityId": community_id, "csv": csv })).await?;
+    let data: ImportData = graphql(
+        IMPORT_ROSTER,
+        json!({ "communityId": community_id, "csv": csv }),
+    )
+    .await?;
     Ok(data.import_roster)
 }
 
@@ -197,12 +204,20 @@ pub async fn deactivate(resident_id: &str) -> Result<Resident, ApiError> {
 }
 
 pub async fn grant_role(resident_id: &str, role: Role) -> Result<Resident, ApiError> {
-    let data: GrantData = graphql(GRANT_ROLE, json!({ "residentId": resident_id, "role": role })).await?;
+    let data: GrantData = graphql(
+        GRANT_ROLE,
+        json!({ "residentId": resident_id, "role": role }),
+    )
+    .await?;
     Ok(data.grant_role)
 }
 
 pub async fn revoke_role(resident_id: &str, role: Role) -> Result<Resident, ApiError> {
-    let data: RevokeData = graphql(REVOKE_ROLE, json!({ "residentId": resident_id, "role": role })).await?;
+    let data: RevokeData = graphql(
+        REVOKE_ROLE,
+        json!({ "residentId": resident_id, "role": role }),
+    )
+    .await?;
     Ok(data.revoke_role)
 }
 
@@ -228,7 +243,12 @@ mod tests {
         let got = slips(&[invite("a", "h2"), invite("b", "h1"), invite("c", "h2")]);
         let shape: Vec<(String, Vec<String>)> = got
             .iter()
-            .map(|s| (s.household_id.clone(), s.invites.iter().map(|i| i.name.clone()).collect()))
+            .map(|s| {
+                (
+                    s.household_id.clone(),
+                    s.invites.iter().map(|i| i.name.clone()).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             shape,
@@ -243,13 +263,19 @@ mod tests {
     #[test]
     fn the_resident_queries_select_the_same_fields() {
         for query in [RESIDENTS, DEACTIVATE, GRANT_ROLE, REVOKE_ROLE] {
-            assert!(query.contains("household { id building unit } roles"), "{query}");
+            assert!(
+                query.contains("household { id building unit } roles"),
+                "{query}"
+            );
         }
     }
 
     #[test]
     fn roles_serialise_as_the_schema_enum() {
-        assert_eq!(json!({ "role": Role::Mediator }).to_string(), r#"{"role":"MEDIATOR"}"#);
+        assert_eq!(
+            json!({ "role": Role::Mediator }).to_string(),
+            r#"{"role":"MEDIATOR"}"#
+        );
     }
 
     #[test]
@@ -260,6 +286,9 @@ mod tests {
         let page: Result<ResidentPage, _> = serde_json::from_str(body);
         let page = page.ok();
         assert_eq!(page.as_ref().map(|p| p.total_count), Some(41));
-        assert_eq!(page.and_then(|p| p.page_info.end_cursor), Some("abc".into()));
+        assert_eq!(
+            page.and_then(|p| p.page_info.end_cursor),
+            Some("abc".into())
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Small pieces shared by the pages.
 
+use crate::api::identity::CommunityRef;
 use crate::api::{ApiError, ErrorCode, Role};
+use crate::app::use_app;
 use crate::i18n::{current_lang, dynamic_key, t, INPUT_FIELDS};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
@@ -65,6 +67,48 @@ pub fn NotCommittee() -> impl IntoView {
                 <a href="/">{move || t("common.back_home")}</a>
             </p>
         </section>
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Access {
+    Loading,
+    Failed(ApiError),
+    SignedOut,
+    NoCommunity,
+    Denied,
+    Allowed(CommunityRef),
+}
+
+/// Renders `page` for the current community when the viewer may use its committee tools;
+/// otherwise says why not. (The server authorises every call on its own.)
+#[component]
+pub fn CommitteeOnly<F, V>(page: F) -> impl IntoView
+where
+    F: Fn(CommunityRef) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let app = use_app();
+    let access = Memo::new(move |_| match app.session.get() {
+        None => Access::Loading,
+        Some(Err(e)) => Access::Failed(e),
+        Some(Ok(None)) => Access::SignedOut,
+        Some(Ok(Some(info))) => match (&info.community, info.is_committee()) {
+            (None, _) => Access::NoCommunity,
+            (Some(c), true) => Access::Allowed(c.clone()),
+            (Some(_), false) => Access::Denied,
+        },
+    });
+    move || match access.get() {
+        Access::Loading => view! { <Loading /> }.into_any(),
+        Access::Failed(e) => {
+            view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }
+                .into_any()
+        }
+        Access::SignedOut => ().into_any(),
+        Access::NoCommunity => view! { <NoCommunity /> }.into_any(),
+        Access::Denied => view! { <NotCommittee /> }.into_any(),
+        Access::Allowed(community) => page(community).into_any(),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::api::identity;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner};
-use crate::i18n::{t, tf};
+use crate::i18n::{k, t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -41,11 +41,19 @@ pub fn Claim() -> impl IntoView {
             app.signed_in.set(true);
         }
     });
+    let limits = [
+        identity::PASSWORD_MIN.to_string(),
+        identity::PASSWORD_MAX.to_string(),
+    ];
     let message = Signal::derive(move || {
         if let Some(key) = local_error.get() {
-            return Some(t(key));
+            return Some(tf(key, &[("min", &limits[0]), ("max", &limits[1])]));
         }
-        action.value().get().and_then(Result::err).map(|e| claim_error(&e))
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| claim_error(&e))
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -53,7 +61,7 @@ pub fn Claim() -> impl IntoView {
         let code = identity::normalise_code(&code.get_untracked());
         let password = password.get_untracked();
         let checked = if code.is_empty() {
-            Err("claim.code_required")
+            Err(k("claim.code_required"))
         } else {
             identity::check_new_password(&password, &confirm.get_untracked())
         };
@@ -65,7 +73,13 @@ pub fn Claim() -> impl IntoView {
             Err(key) => local_error.set(Some(key)),
         }
     };
-    let password_type = move || if show_password.get() { "text" } else { "password" };
+    let password_type = move || {
+        if show_password.get() {
+            "text"
+        } else {
+            "password"
+        }
+    };
     let rule = move || {
         tf(
             "claim.password_rule",

@@ -3,7 +3,7 @@
 use crate::api::identity::{self, Community};
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner, Loading};
-use crate::i18n::{t, tf};
+use crate::i18n::{k, t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
@@ -14,7 +14,8 @@ pub fn Communities() -> impl IntoView {
     let list = LocalResource::new(identity::communities);
     let is_admin = move || app.info().is_some_and(|i| i.viewer.is_admin);
 
-    let list_view = move || match list.get() {
+    let list_view = move || {
+        match list.get() {
         None => view! { <Loading /> }.into_any(),
         Some(Err(error)) => {
             view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&error))) /> }.into_any()
@@ -28,6 +29,7 @@ pub fn Communities() -> impl IntoView {
             </ul>
         }
         .into_any(),
+    }
     };
 
     view! {
@@ -52,8 +54,16 @@ fn CommunityChoice(community: Community) -> impl IntoView {
         move || app.community_id.get().as_deref() == Some(id.as_str())
     };
     let counts = {
-        let (residents, households) = (community.resident_count.to_string(), community.household_count.to_string());
-        move || tf("communities.counts", &[("residents", &residents), ("households", &households)])
+        let (residents, households) = (
+            community.resident_count.to_string(),
+            community.household_count.to_string(),
+        );
+        move || {
+            tf(
+                "communities.counts",
+                &[("residents", &residents), ("households", &households)],
+            )
+        }
     };
     let choose = move |_| {
         app.choose_community(Some(id.clone()));
@@ -95,7 +105,11 @@ fn CreateCommunity(on_created: impl Fn() + 'static) -> impl IntoView {
         if let Some(key) = local_error.get() {
             return Some(t(key));
         }
-        action.value().get().and_then(Result::err).map(|e| error_text(&e))
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| error_text(&e))
     });
     let created = move || {
         action.value().get().and_then(Result::ok).map(|c| {
@@ -111,7 +125,7 @@ fn CreateCommunity(on_created: impl Fn() + 'static) -> impl IntoView {
         ev.prevent_default();
         let value = name.get_untracked().trim().to_string();
         if value.is_empty() {
-            local_error.set(Some("communities.name_required"));
+            local_error.set(Some(k("communities.name_required")));
         } else {
             local_error.set(None);
             action.dispatch(value);

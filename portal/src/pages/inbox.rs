@@ -4,7 +4,7 @@ use crate::api::notifications::{self, Notification};
 use crate::api::{ApiError, Role};
 use crate::app::use_app;
 use crate::components::{error_text, format_time, role_name, ErrorBanner, Loading};
-use crate::i18n::{dynamic_key, t, tf};
+use crate::i18n::{dynamic_key, fill, t};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -16,16 +16,20 @@ pub fn notification_text(n: &Notification) -> String {
         .into_iter()
         .map(|(k, v)| {
             if k == "role" {
-                let role: Role = serde_json::from_value(serde_json::Value::String(v)).unwrap_or(Role::Unknown);
+                let role: Role =
+                    serde_json::from_value(serde_json::Value::String(v)).unwrap_or(Role::Unknown);
                 (k, role_name(role))
             } else {
                 (k, v)
             }
         })
         .collect();
-    let refs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refs: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let key = dynamic_key("notification.", &n.kind, "UNKNOWN");
-    crate::i18n::fill(&t(&key), &refs)
+    fill(&t(&key), &refs)
 }
 
 #[component]
@@ -154,9 +158,4 @@ fn NotificationItem(n: Notification, on_read: impl Fn(String) + Copy + 'static) 
             })}
         </li>
     }
-}
-
-#[allow(dead_code)]
-fn _unused(_: &str) -> String {
-    tf("inbox.unread", &[])
 }

@@ -4,7 +4,7 @@ use crate::api::identity;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner};
-use crate::i18n::t;
+use crate::i18n::{k, t};
 use leptos::prelude::*;
 
 fn sign_in_error(error: &ApiError) -> String {
@@ -38,7 +38,11 @@ pub fn SignIn() -> impl IntoView {
         if let Some(key) = local_error.get() {
             return Some(t(key));
         }
-        action.value().get().and_then(Result::err).map(|e| sign_in_error(&e))
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| sign_in_error(&e))
     });
 
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -46,9 +50,9 @@ pub fn SignIn() -> impl IntoView {
         let phone = identity::normalise_phone(&phone.get_untracked());
         let password = password.get_untracked();
         if phone.is_empty() {
-            local_error.set(Some("signin.phone_required"));
+            local_error.set(Some(k("signin.phone_required")));
         } else if password.is_empty() {
-            local_error.set(Some("signin.password_required"));
+            local_error.set(Some(k("signin.password_required")));
         } else {
             local_error.set(None);
             action.dispatch((phone, password));

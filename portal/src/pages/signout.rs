@@ -15,7 +15,13 @@ pub fn SignOut() -> impl IntoView {
     spawn_local(async move {
         identity::sign_out().await;
         app.signed_in.set(false);
-        navigate("/signin", NavigateOptions { replace: true, ..Default::default() });
+        navigate(
+            "/signin",
+            NavigateOptions {
+                replace: true,
+                ..Default::default()
+            },
+        );
     });
     view! {
         <section class="page narrow">

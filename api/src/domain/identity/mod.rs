@@ -5,7 +5,9 @@ pub mod service;
 
 pub use rules::{normalize_phone, validate_password};
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// argon2id with OWASP parameters (19 MiB, t=2, p=1) unless told otherwise.
@@ -35,7 +37,10 @@ impl PasswordHasher {
     /// Parameters are read from the stored hash, so older hashes keep verifying.
     pub fn verify(&self, password: &str, stored: &str) -> bool {
         match PasswordHash::new(stored) {
-            Ok(parsed) => self.argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+            Ok(parsed) => self
+                .argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
             Err(_) => false,
         }
     }

@@ -11,7 +11,13 @@ pub fn normalize_phone(raw: &str) -> Option<String> {
     let digits = digits
         .strip_prefix("+86")
         .or_else(|| digits.strip_prefix("0086"))
-        .or_else(|| if digits.len() == 13 { digits.strip_prefix("86") } else { None })
+        .or_else(|| {
+            if digits.len() == 13 {
+                digits.strip_prefix("86")
+            } else {
+                None
+            }
+        })
         .unwrap_or(&digits);
     let bytes = digits.as_bytes();
     let ok = bytes.len() == 11

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use entity::{account, invite, refresh_token, resident};
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, Set, TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
 use super::{normalize_phone, validate_password, PasswordHasher};
@@ -30,7 +30,11 @@ async fn hash_password(hasher: &PasswordHasher, password: &str) -> AppResult<Str
         .map_err(AppError::Internal)
 }
 
-async fn verify_password(hasher: &PasswordHasher, password: &str, stored: Option<String>) -> AppResult<bool> {
+async fn verify_password(
+    hasher: &PasswordHasher,
+    password: &str,
+    stored: Option<String>,
+) -> AppResult<bool> {
     let hasher = hasher.clone();
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || match stored {
@@ -66,7 +70,12 @@ async fn open_session<C: ConnectionTrait>(
     .insert(conn)
     .await?;
     let (access_token, expires_at) = state.keys.issue(&account.id, account.session_epoch, now)?;
-    Ok(Session { access_token, refresh_token: refresh, expires_at, account })
+    Ok(Session {
+        access_token,
+        refresh_token: refresh,
+        expires_at,
+        account,
+    })
 }
 
 /// May this account sign in at all? Admins always; residents while on some roster.
@@ -82,16 +91,25 @@ async fn may_sign_in<C: ConnectionTrait>(conn: &C, account: &account::Model) -> 
     Ok(active > 0)
 }
 
-pub async fn sign_in(state: &AppState, phone: &str, password: &str, client: &str) -> AppResult<Session> {
+pub async fn sign_in(
+    state: &AppState,
+    phone: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<Session> {
     let db = &state.db;
-    let phone_norm = normalize_phone(phone).ok_or_else(|| AppError::bad_input("phone", "not a mainland mobile number"))?;
+    let phone_norm = normalize_phone(phone)
+        .ok_or_else(|| AppError::bad_input("phone", "not a mainland mobile number"))?;
     let phone_key = rate_limit::key("signin-phone", &phone_norm);
     let ip_key = rate_limit::key("signin-ip", client);
     let s = &state.settings;
     rate_limit::check(db, &phone_key, s.max_failures_per_phone, s.rate_window_secs).await?;
     rate_limit::check(db, &ip_key, s.max_failures_per_ip, s.rate_window_secs).await?;
 
-    let account = account::Entity::find().filter(account::Column::Phone.eq(phone_norm)).one(db).await?;
+    let account = account::Entity::find()
+        .filter(account::Column::Phone.eq(phone_norm))
+        .one(db)
+        .await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
     let ok = verify_password(&state.hasher, password, stored).await?;
     let account = match account {
@@ -107,18 +125,36 @@ pub async fn sign_in(state: &AppState, phone: &str, password: &str, client: &str
     open_session(db, state, account, None).await
 }
 
-pub async fn claim_invite(state: &AppState, code: &str, password: &str, client: &str) -> AppResult<Session> {
+pub async fn claim_invite(
+    state: &AppState,
+    code: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<Session> {
     validate_password(password).map_err(|m| AppError::bad_input("password", m))?;
     let s = &state.settings;
     let ip_key = rate_limit::key("claim-ip", client);
-    rate_limit::check(&state.db, &ip_key, s.max_failures_per_ip, s.rate_window_secs).await?;
+    rate_limit::check(
+        &state.db,
+        &ip_key,
+        s.max_failures_per_ip,
+        s.rate_window_secs,
+    )
+    .await?;
     let code_hash = crate::auth::tokens::sha256_hex(&crate::auth::tokens::normalize_code(code));
     let now = now();
-    let found = invite::Entity::find().filter(invite::Column::CodeHash.eq(code_hash)).one(&state.db).await?;
-    let usable = found.filter(|i| i.used_at.is_none() && i.revoked_at.is_none() && i.expires_at > now);
+    let found = invite::Entity::find()
+        .filter(invite::Column::CodeHash.eq(code_hash))
+        .one(&state.db)
+        .await?;
+    let usable =
+        found.filter(|i| i.used_at.is_none() && i.revoked_at.is_none() && i.expires_at > now);
     let Some(inv) = usable else {
         rate_limit::record_failure(&state.db, &ip_key, s.rate_window_secs).await?;
-        return Err(AppError::bad_input("code", "invalid or expired invite code"));
+        return Err(AppError::bad_input(
+            "code",
+            "invalid or expired invite code",
+        ));
     };
     let password_hash = hash_password(&state.hasher, password).await?;
     let txn = state.db.begin().await?;
@@ -131,13 +167,25 @@ pub async fn claim_invite(state: &AppState, code: &str, password: &str, client: 
         .exec(&txn)
         .await?;
     if used.rows_affected != 1 {
-        return Err(AppError::bad_input("code", "invalid or expired invite code"));
+        return Err(AppError::bad_input(
+            "code",
+            "invalid or expired invite code",
+        ));
     }
-    let res = resident::Entity::find_by_id(inv.resident_id.clone()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let res = resident::Entity::find_by_id(inv.resident_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !res.active {
-        return Err(AppError::bad_input("code", "invalid or expired invite code"));
+        return Err(AppError::bad_input(
+            "code",
+            "invalid or expired invite code",
+        ));
     }
-    let acc = account::Entity::find_by_id(res.account_id.clone()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let acc = account::Entity::find_by_id(res.account_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // A claim sets a new password and ends every other session of the account.
     let epoch = acc.session_epoch + 1;
     let mut active: account::ActiveModel = acc.into();
@@ -150,7 +198,10 @@ pub async fn claim_invite(state: &AppState, code: &str, password: &str, client: 
     Ok(session)
 }
 
-pub async fn revoke_all_refresh_tokens<C: ConnectionTrait>(conn: &C, account_id: &str) -> AppResult<()> {
+pub async fn revoke_all_refresh_tokens<C: ConnectionTrait>(
+    conn: &C,
+    account_id: &str,
+) -> AppResult<()> {
     refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now()))
         .filter(refresh_token::Column::AccountId.eq(account_id))
@@ -176,7 +227,10 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
     let hash = crate::auth::tokens::sha256_hex(token);
     let now = now();
     let txn = state.db.begin().await?;
-    let Some(row) = refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash)).one(&txn).await?
+    let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash))
+        .one(&txn)
+        .await?
     else {
         return Err(AppError::Unauthenticated);
     };
@@ -196,7 +250,10 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
         tracing::warn!("refresh token reused; its session family was revoked");
         return Err(AppError::Unauthenticated);
     }
-    let acc = account::Entity::find_by_id(row.account_id.clone()).one(&txn).await?.ok_or(AppError::Unauthenticated)?;
+    let acc = account::Entity::find_by_id(row.account_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     if !may_sign_in(&txn, &acc).await? {
         return Err(AppError::Unauthenticated);
     }
@@ -208,7 +265,11 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
 /// Ends the session the refresh token belongs to. Unknown tokens are answered the same way.
 pub async fn sign_out(db: &DatabaseConnection, token: &str) -> AppResult<bool> {
     let hash = crate::auth::tokens::sha256_hex(token);
-    if let Some(row) = refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash)).one(db).await? {
+    if let Some(row) = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(hash))
+        .one(db)
+        .await?
+    {
         revoke_family(db, &row.family_id).await?;
     }
     Ok(true)
@@ -223,14 +284,18 @@ pub async fn create_admin(
     password: &str,
     name: &str,
 ) -> AppResult<bool> {
-    let phone = normalize_phone(phone).ok_or_else(|| AppError::bad_input("phone", "not a mainland mobile number"))?;
+    let phone = normalize_phone(phone)
+        .ok_or_else(|| AppError::bad_input("phone", "not a mainland mobile number"))?;
     validate_password(password).map_err(|m| AppError::bad_input("password", m))?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 50 {
         return Err(AppError::bad_input("name", "must have 1 to 50 characters"));
     }
     let hash = hash_password(hasher, password).await?;
-    let existing = account::Entity::find().filter(account::Column::Phone.eq(phone.clone())).one(db).await?;
+    let existing = account::Entity::find()
+        .filter(account::Column::Phone.eq(phone.clone()))
+        .one(db)
+        .await?;
     match existing {
         Some(acc) => {
             let epoch = acc.session_epoch + 1;

@@ -7,7 +7,9 @@ use crate::domain::identity::normalize_phone;
 use crate::domain::roles::Role;
 use crate::error::RowError;
 
-pub const HEADER: [&str; 7] = ["building", "unit", "area_m2", "owner", "name", "phone", "roles"];
+pub const HEADER: [&str; 7] = [
+    "building", "unit", "area_m2", "owner", "name", "phone", "roles",
+];
 pub const MAX_ROWS: usize = 20_000;
 /// Largest floor area accepted for one household, in m² (sanity bound against typos).
 pub const MAX_AREA_M2: i64 = 10_000;
@@ -34,7 +36,10 @@ pub fn parse_area(raw: &str) -> Option<i64> {
     if int.is_empty() || int.len() > 6 || !int.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) || (s.contains('.') && frac.is_empty()) {
+    if frac.len() > 2
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || (s.contains('.') && frac.is_empty())
+    {
         return None;
     }
     let whole: i64 = int.parse().ok()?;
@@ -60,13 +65,27 @@ fn parse_owner(raw: &str) -> Option<bool> {
     }
 }
 
-fn row_error(line: u64, column: Option<&'static str>, reason: &'static str, message: impl Into<String>) -> RowError {
-    RowError { line, column, reason, message: message.into() }
+fn row_error(
+    line: u64,
+    column: Option<&'static str>,
+    reason: &'static str,
+    message: impl Into<String>,
+) -> RowError {
+    RowError {
+        line,
+        column,
+        reason,
+        message: message.into(),
+    }
 }
 
 pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
     let text = csv_text.strip_prefix('\u{feff}').unwrap_or(csv_text);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut seen_phone: HashMap<String, u64> = HashMap::new();
@@ -79,7 +98,12 @@ pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(fallback_line);
-                errors.push(row_error(line, None, "COLUMNS", "the line cannot be read as CSV"));
+                errors.push(row_error(
+                    line,
+                    None,
+                    "COLUMNS",
+                    "the line cannot be read as CSV",
+                ));
                 continue;
             }
         };
@@ -91,17 +115,32 @@ pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
             header_seen = true;
             let got: Vec<String> = record.iter().map(|f| f.to_ascii_lowercase()).collect();
             if got != HEADER {
-                errors.push(row_error(line, None, "HEADER", format!("the first line must be: {}", HEADER.join(","))));
+                errors.push(row_error(
+                    line,
+                    None,
+                    "HEADER",
+                    format!("the first line must be: {}", HEADER.join(",")),
+                ));
                 return Err(errors);
             }
             continue;
         }
         if rows.len() + errors.len() >= MAX_ROWS {
-            errors.push(row_error(line, None, "TOO_MANY_ROWS", format!("at most {MAX_ROWS} rows per import")));
+            errors.push(row_error(
+                line,
+                None,
+                "TOO_MANY_ROWS",
+                format!("at most {MAX_ROWS} rows per import"),
+            ));
             break;
         }
         if record.len() != HEADER.len() {
-            errors.push(row_error(line, None, "COLUMNS", format!("expected {} fields, found {}", HEADER.len(), record.len())));
+            errors.push(row_error(
+                line,
+                None,
+                "COLUMNS",
+                format!("expected {} fields, found {}", HEADER.len(), record.len()),
+            ));
             continue;
         }
         let field = |i: usize| record.get(i).unwrap_or("").to_owned();
@@ -112,15 +151,27 @@ pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
         };
         let building = field(0);
         if building.is_empty() || building.chars().count() > 50 {
-            report("building", "BUILDING_REQUIRED", "building is required (at most 50 characters)");
+            report(
+                "building",
+                "BUILDING_REQUIRED",
+                "building is required (at most 50 characters)",
+            );
         }
         let unit = field(1);
         if unit.is_empty() || unit.chars().count() > 50 {
-            report("unit", "UNIT_REQUIRED", "unit is required (at most 50 characters)");
+            report(
+                "unit",
+                "UNIT_REQUIRED",
+                "unit is required (at most 50 characters)",
+            );
         }
         let area = parse_area(&field(2));
         if area.is_none() {
-            report("area_m2", "AREA_INVALID", "area_m2 must be a positive number of m² with at most two decimals");
+            report(
+                "area_m2",
+                "AREA_INVALID",
+                "area_m2 must be a positive number of m² with at most two decimals",
+            );
         }
         let owner = parse_owner(&field(3));
         if owner.is_none() {
@@ -130,11 +181,19 @@ pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
         if name.is_empty() {
             report("name", "NAME_REQUIRED", "name is required");
         } else if name.chars().count() > 50 {
-            report("name", "NAME_TOO_LONG", "name must have at most 50 characters");
+            report(
+                "name",
+                "NAME_TOO_LONG",
+                "name must have at most 50 characters",
+            );
         }
         let phone = normalize_phone(&field(5));
         if phone.is_none() {
-            report("phone", "PHONE_INVALID", "phone must be an 11-digit mainland mobile number");
+            report(
+                "phone",
+                "PHONE_INVALID",
+                "phone must be an 11-digit mainland mobile number",
+            );
         }
         let mut roles = Vec::new();
         for part in field(6).split(';').map(str::trim).filter(|p| !p.is_empty()) {
@@ -142,7 +201,11 @@ pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
                 Some(r) if !roles.contains(&r) => roles.push(r),
                 Some(_) => {}
                 None => {
-                    report("roles", "ROLES_INVALID", "roles must be empty or COMMITTEE, MEDIATOR, ORGANIZER joined by ;");
+                    report(
+                        "roles",
+                        "ROLES_INVALID",
+                        "roles must be empty or COMMITTEE, MEDIATOR, ORGANIZER joined by ;",
+                    );
                     break;
                 }
             }
@@ -159,7 +222,8 @@ pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
             let key = (building.clone(), unit.clone());
             match households.get(&key) {
                 Some(&(first, a0, o0)) if a0 != a || o0 != o => {
-                    let msg = format!("the same unit on line {first} has a different area or owner");
+                    let msg =
+                        format!("the same unit on line {first} has a different area or owner");
                     report("area_m2", "HOUSEHOLD_CONFLICT", &msg);
                 }
                 Some(_) => {}
@@ -172,11 +236,25 @@ pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
             continue;
         }
         if let (Some(area_centi), Some(owner), Some(phone)) = (area, owner, phone) {
-            rows.push(RosterRow { line, building, unit, area_centi, owner, name, phone, roles });
+            rows.push(RosterRow {
+                line,
+                building,
+                unit,
+                area_centi,
+                owner,
+                name,
+                phone,
+                roles,
+            });
         }
     }
     if !header_seen {
-        errors.push(row_error(1, None, "HEADER", format!("the first line must be: {}", HEADER.join(","))));
+        errors.push(row_error(
+            1,
+            None,
+            "HEADER",
+            format!("the first line must be: {}", HEADER.join(",")),
+        ));
     } else if rows.is_empty() && errors.is_empty() {
         errors.push(row_error(2, None, "EMPTY", "the roster has no rows"));
     }
@@ -231,14 +309,20 @@ mod tests {
 
     #[test]
     fn a_wrong_header_or_empty_file_is_refused() {
-        assert_eq!(reasons("name,phone\n张三,13800138000\n"), vec![(1, "HEADER")]);
+        assert_eq!(
+            reasons("name,phone\n张三,13800138000\n"),
+            vec![(1, "HEADER")]
+        );
         assert_eq!(reasons(""), vec![(1, "HEADER")]);
         assert_eq!(reasons(H), vec![(2, "EMPTY")]);
     }
 
     #[test]
     fn excel_bom_crlf_and_blank_lines_are_accepted() {
-        let csv = format!("\u{feff}{}\r\n1栋,101,88.50,TRUE,张三,13800138000,\r\n\r\n", H.trim_end());
+        let csv = format!(
+            "\u{feff}{}\r\n1栋,101,88.50,TRUE,张三,13800138000,\r\n\r\n",
+            H.trim_end()
+        );
         assert_eq!(parse(&csv).map(|r| r.len()), Ok(1));
     }
 
@@ -250,7 +334,10 @@ mod tests {
 
     #[test]
     fn wrong_field_counts_are_reported() {
-        assert_eq!(reasons(&format!("{H}1栋,101,88.5,true,张三\n")), vec![(2, "COLUMNS")]);
+        assert_eq!(
+            reasons(&format!("{H}1栋,101,88.5,true,张三\n")),
+            vec![(2, "COLUMNS")]
+        );
     }
 
     #[test]
@@ -259,7 +346,9 @@ mod tests {
         assert_eq!(parse_area("88.5"), Some(8850));
         assert_eq!(parse_area("88.05"), Some(8805));
         assert_eq!(parse_area("0.01"), Some(1));
-        for bad in ["0", "0.00", "88.", ".5", "88.555", "-1", "1e3", "abc", "", "10000.01"] {
+        for bad in [
+            "0", "0.00", "88.", ".5", "88.555", "-1", "1e3", "abc", "", "10000.01",
+        ] {
             assert_eq!(parse_area(bad), None, "{bad}");
         }
         assert_eq!(format_area(8805), "88.05");

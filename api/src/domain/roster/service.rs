@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use entity::{account, building, household, invite, resident, role_grant};
 use sea_orm::{
-    sea_query::{Expr, ExprTrait}, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::rules::{self, RosterRow};
@@ -39,7 +40,11 @@ pub struct ImportOutcome {
 
 pub const INVITE_CODE_LEN: usize = 10;
 
-async fn new_invite<C: ConnectionTrait>(conn: &C, state: &AppState, resident_id: &str) -> AppResult<(String, chrono::DateTime<chrono::Utc>)> {
+async fn new_invite<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    resident_id: &str,
+) -> AppResult<(String, chrono::DateTime<chrono::Utc>)> {
     let code = crate::auth::tokens::random_code(INVITE_CODE_LEN);
     let now = now();
     let expires_at = now + chrono::Duration::seconds(state.settings.invite_ttl_secs);
@@ -65,7 +70,12 @@ async fn new_invite<C: ConnectionTrait>(conn: &C, state: &AppState, resident_id:
     Ok((code, expires_at))
 }
 
-async fn grant<C: ConnectionTrait>(conn: &C, account_id: &str, community_id: &str, role: Role) -> AppResult<bool> {
+async fn grant<C: ConnectionTrait>(
+    conn: &C,
+    account_id: &str,
+    community_id: &str,
+    role: Role,
+) -> AppResult<bool> {
     let exists = role_grant::Entity::find()
         .filter(role_grant::Column::AccountId.eq(account_id))
         .filter(role_grant::Column::CommunityId.eq(community_id))
@@ -88,7 +98,12 @@ async fn grant<C: ConnectionTrait>(conn: &C, account_id: &str, community_id: &st
     Ok(true)
 }
 
-pub async fn import(state: &AppState, viewer: &Viewer, community_id: &str, csv: &str) -> AppResult<ImportOutcome> {
+pub async fn import(
+    state: &AppState,
+    viewer: &Viewer,
+    community_id: &str,
+    csv: &str,
+) -> AppResult<ImportOutcome> {
     let db = &state.db;
     roles::can_manage_roster(db, viewer, community_id).await?;
     let rows = rules::parse(csv).map_err(|rows| AppError::BadRows { field: "csv", rows })?;
@@ -108,11 +123,21 @@ pub async fn import(state: &AppState, viewer: &Viewer, community_id: &str, csv: 
     )
     .await?;
     txn.commit().await?;
-    tracing::info!(created = outcome.created, updated = outcome.updated, unchanged = outcome.unchanged, "roster imported");
+    tracing::info!(
+        created = outcome.created,
+        updated = outcome.updated,
+        unchanged = outcome.unchanged,
+        "roster imported"
+    );
     Ok(outcome)
 }
 
-async fn import_rows<C: ConnectionTrait>(conn: &C, state: &AppState, community_id: &str, rows: &[RosterRow]) -> AppResult<ImportOutcome> {
+async fn import_rows<C: ConnectionTrait>(
+    conn: &C,
+    state: &AppState,
+    community_id: &str,
+    rows: &[RosterRow],
+) -> AppResult<ImportOutcome> {
     let mut buildings: HashMap<String, building::Model> = building::Entity::find()
         .filter(building::Column::CommunityId.eq(community_id))
         .all(conn)
@@ -137,7 +162,11 @@ async fn import_rows<C: ConnectionTrait>(conn: &C, state: &AppState, community_i
     let mut accounts: HashMap<String, account::Model> = HashMap::new();
     for chunk in rows.chunks(500) {
         let phones: Vec<String> = chunk.iter().map(|r| r.phone.clone()).collect();
-        for a in account::Entity::find().filter(account::Column::Phone.is_in(phones)).all(conn).await? {
+        for a in account::Entity::find()
+            .filter(account::Column::Phone.is_in(phones))
+            .all(conn)
+            .await?
+        {
             accounts.insert(a.phone.clone(), a);
         }
     }
@@ -271,21 +300,41 @@ async fn import_rows<C: ConnectionTrait>(conn: &C, state: &AppState, community_i
 }
 
 /// A resident of a community the viewer manages; else NOT_FOUND / FORBIDDEN.
-async fn managed_resident<C: ConnectionTrait>(conn: &C, viewer: &Viewer, resident_id: &str) -> AppResult<resident::Model> {
-    let r = resident::Entity::find_by_id(resident_id.to_owned()).one(conn).await?.ok_or(AppError::NotFound)?;
+async fn managed_resident<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    resident_id: &str,
+) -> AppResult<resident::Model> {
+    let r = resident::Entity::find_by_id(resident_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     roles::can_manage_roster(conn, viewer, &r.community_id).await?;
     Ok(r)
 }
 
-pub async fn issue_invite(state: &AppState, viewer: &Viewer, resident_id: &str) -> AppResult<IssuedInvite> {
+pub async fn issue_invite(
+    state: &AppState,
+    viewer: &Viewer,
+    resident_id: &str,
+) -> AppResult<IssuedInvite> {
     let txn = state.db.begin().await?;
     let r = managed_resident(&txn, viewer, resident_id).await?;
     if !r.active {
         return Err(AppError::invalid_state("the resident has been deactivated"));
     }
-    let acc = account::Entity::find_by_id(r.account_id.clone()).one(&txn).await?.ok_or(AppError::NotFound)?;
-    let h = household::Entity::find_by_id(r.household_id.clone()).one(&txn).await?.ok_or(AppError::NotFound)?;
-    let b = building::Entity::find_by_id(h.building_id.clone()).one(&txn).await?.ok_or(AppError::NotFound)?;
+    let acc = account::Entity::find_by_id(r.account_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let h = household::Entity::find_by_id(r.household_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let b = building::Entity::find_by_id(h.building_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (code, expires_at) = new_invite(&txn, state, &r.id).await?;
     audit::append(
         &txn,
@@ -311,7 +360,10 @@ pub async fn issue_invite(state: &AppState, viewer: &Viewer, resident_id: &str) 
     })
 }
 
-async fn active_committee_count<C: ConnectionTrait>(conn: &C, community_id: &str) -> AppResult<u64> {
+async fn active_committee_count<C: ConnectionTrait>(
+    conn: &C,
+    community_id: &str,
+) -> AppResult<u64> {
     let grants = role_grant::Entity::find()
         .filter(role_grant::Column::CommunityId.eq(community_id))
         .filter(role_grant::Column::Role.eq(Role::Committee.as_str()))
@@ -337,14 +389,23 @@ async fn holds_committee<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> A
 }
 
 /// A resident who moved out: kept on record, off the roster, every session ended at once.
-pub async fn deactivate(state: &AppState, viewer: &Viewer, resident_id: &str) -> AppResult<resident::Model> {
+pub async fn deactivate(
+    state: &AppState,
+    viewer: &Viewer,
+    resident_id: &str,
+) -> AppResult<resident::Model> {
     let txn = state.db.begin().await?;
     let r = managed_resident(&txn, viewer, resident_id).await?;
     if !r.active {
-        return Err(AppError::invalid_state("the resident is already deactivated"));
+        return Err(AppError::invalid_state(
+            "the resident is already deactivated",
+        ));
     }
-    if holds_committee(&txn, &r).await? && active_committee_count(&txn, &r.community_id).await? <= 1 {
-        return Err(AppError::invalid_state("the community's last committee member cannot be removed"));
+    if holds_committee(&txn, &r).await? && active_committee_count(&txn, &r.community_id).await? <= 1
+    {
+        return Err(AppError::invalid_state(
+            "the community's last committee member cannot be removed",
+        ));
     }
     let now = now();
     let mut active: resident::ActiveModel = r.clone().into();
@@ -359,7 +420,10 @@ pub async fn deactivate(state: &AppState, viewer: &Viewer, resident_id: &str) ->
         .exec(&txn)
         .await?;
     account::Entity::update_many()
-        .col_expr(account::Column::SessionEpoch, Expr::col(account::Column::SessionEpoch).add(1))
+        .col_expr(
+            account::Column::SessionEpoch,
+            Expr::col(account::Column::SessionEpoch).add(1),
+        )
         .filter(account::Column::Id.eq(r.account_id.clone()))
         .exec(&txn)
         .await?;
@@ -379,9 +443,18 @@ pub async fn deactivate(state: &AppState, viewer: &Viewer, resident_id: &str) ->
     Ok(updated)
 }
 
-pub async fn set_role(state: &AppState, viewer: &Viewer, resident_id: &str, role: Role, on: bool) -> AppResult<resident::Model> {
+pub async fn set_role(
+    state: &AppState,
+    viewer: &Viewer,
+    resident_id: &str,
+    role: Role,
+    on: bool,
+) -> AppResult<resident::Model> {
     if !role.is_grantable() {
-        return Err(AppError::bad_input("role", "only COMMITTEE, MEDIATOR and ORGANIZER can be granted or revoked"));
+        return Err(AppError::bad_input(
+            "role",
+            "only COMMITTEE, MEDIATOR and ORGANIZER can be granted or revoked",
+        ));
     }
     let txn = state.db.begin().await?;
     let r = managed_resident(&txn, viewer, resident_id).await?;
@@ -391,8 +464,13 @@ pub async fn set_role(state: &AppState, viewer: &Viewer, resident_id: &str, role
     let changed = if on {
         grant(&txn, &r.account_id, &r.community_id, role).await?
     } else {
-        if role == Role::Committee && holds_committee(&txn, &r).await? && active_committee_count(&txn, &r.community_id).await? <= 1 {
-            return Err(AppError::invalid_state("the community's last committee member cannot be removed"));
+        if role == Role::Committee
+            && holds_committee(&txn, &r).await?
+            && active_committee_count(&txn, &r.community_id).await? <= 1
+        {
+            return Err(AppError::invalid_state(
+                "the community's last committee member cannot be removed",
+            ));
         }
         let res = role_grant::Entity::delete_many()
             .filter(role_grant::Column::AccountId.eq(r.account_id.clone()))
@@ -416,7 +494,9 @@ pub async fn set_role(state: &AppState, viewer: &Viewer, resident_id: &str, role
             },
         )
         .await?;
-        let community = entity::community::Entity::find_by_id(r.community_id.clone()).one(&txn).await?;
+        let community = entity::community::Entity::find_by_id(r.community_id.clone())
+            .one(&txn)
+            .await?;
         let kind = if on { "ROLE_GRANTED" } else { "ROLE_REVOKED" };
         pending.push(
             notify::emit(

@@ -1,0 +1,301 @@
+//! `/committee/residents`: the roster as a list — search, include moved-out residents, load
+//! more; per resident: deactivate, issue a new invite code, grant or revoke roles.
+
+use crate::api::identity::CommunityRef;
+use crate::api::roster::{self, Invite, Resident, ResidentFilter};
+use crate::api::{ApiError, Role};
+use crate::components::{
+    claim_url, confirm, error_text, format_date, role_list, role_name, CommitteeOnly, ErrorBanner,
+    Loading,
+};
+use crate::i18n::{k, t, tf};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn Residents() -> impl IntoView {
+    view! {
+        <section class="page">
+            <h1>{move || t("residents.title")}</h1>
+            <CommitteeOnly page=|community| view! { <ResidentList community=community /> } />
+        </section>
+    }
+}
+
+/// A change to one resident, run from its row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum RowAction {
+    Deactivate,
+    NewInvite,
+    Grant(Role),
+    Revoke(Role),
+}
+
+#[component]
+fn ResidentList(community: CommunityRef) -> impl IntoView {
+    let community_id = StoredValue::new(community.id.clone());
+    let search = RwSignal::new(String::new());
+    let include_inactive = RwSignal::new(false);
+    let rows = RwSignal::new(Vec::<Resident>::new());
+    let total = RwSignal::new(None::<i64>);
+    let cursor = RwSignal::new(None::<String>);
+    let has_more = RwSignal::new(false);
+    let loading = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy_row = RwSignal::new(None::<String>);
+    let invite = RwSignal::new(None::<Invite>);
+    // Answers to an older search are dropped.
+    let generation = StoredValue::new(0u32);
+
+    let load = move |reset: bool| {
+        let filter = ResidentFilter {
+            search: search.get_untracked(),
+            include_inactive: include_inactive.get_untracked(),
+        };
+        let after = if reset { None } else { cursor.get_untracked() };
+        generation.update_value(|g| *g += 1);
+        let this = generation.get_value();
+        loading.set(true);
+        spawn_local(async move {
+            let result = roster::residents(&community_id.get_value(), &filter, after).await;
+            if generation.get_value() != this {
+                return;
+            }
+            match result {
+                Ok(page) => {
+                    if reset {
+                        rows.set(page.nodes);
+                    } else {
+                        rows.update(|list| list.extend(page.nodes));
+                    }
+                    total.set(Some(page.total_count));
+                    cursor.set(page.page_info.end_cursor);
+                    has_more.set(page.page_info.has_next_page);
+                    error.set(None);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            loading.set(false);
+        });
+    };
+    load(true);
+
+    let run = move |resident: Resident, action: RowAction| {
+        if action == RowAction::Deactivate
+            && !confirm(&tf(
+                "residents.confirm_deactivate",
+                &[("name", &resident.name)],
+            ))
+        {
+            return;
+        }
+        busy_row.set(Some(resident.id.clone()));
+        spawn_local(async move {
+            let id = resident.id.as_str();
+            let outcome = match action {
+                RowAction::Deactivate => roster::deactivate(id).await.map(Some),
+                RowAction::Grant(role) => roster::grant_role(id, role).await.map(Some),
+                RowAction::Revoke(role) => roster::revoke_role(id, role).await.map(Some),
+                RowAction::NewInvite => roster::issue_invite(id).await.map(|code| {
+                    invite.set(Some(code));
+                    None
+                }),
+            };
+            match outcome {
+                Ok(Some(updated)) => {
+                    rows.update(|list| {
+                        if let Some(row) = list.iter_mut().find(|r| r.id == updated.id) {
+                            *row = updated;
+                        }
+                    });
+                    error.set(None);
+                }
+                Ok(None) => error.set(None),
+                Err(e) => error.set(Some(e)),
+            }
+            busy_row.set(None);
+        });
+    };
+
+    let on_search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        load(true);
+    };
+
+    let list = move || {
+        if rows.with(Vec::is_empty) {
+            return if loading.get() {
+                view! { <Loading /> }.into_any()
+            } else {
+                view! { <p class="empty" data-testid="residents-empty">{move || t("residents.none")}</p> }.into_any()
+            };
+        }
+        view! {
+            <ul class="residents" data-testid="residents">
+                <For each=move || rows.get() key=|r| (r.id.clone(), r.active, r.claimed, r.roles.clone()) let:resident>
+                    <ResidentRow resident=resident busy_row=busy_row on_action=run />
+                </For>
+            </ul>
+        }
+        .into_any()
+    };
+
+    view! {
+        <p class="muted">{community.name.clone()}</p>
+        <form class="form search" role="search" on:submit=on_search>
+            <div class="field">
+                <label for="resident-search">{move || t("residents.search")}</label>
+                <div class="inline">
+                    <input id="resident-search" type="search" maxlength="50" bind:value=search />
+                    <button type="submit" class="button" data-testid="resident-search-submit">
+                        {move || t("residents.search_submit")}
+                    </button>
+                </div>
+            </div>
+            <div class="field check">
+                <input id="include-inactive" type="checkbox" bind:checked=include_inactive
+                    on:change=move |_| load(true) />
+                <label for="include-inactive">{move || t("residents.include_inactive")}</label>
+            </div>
+        </form>
+        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        <p class="muted" role="status" data-testid="residents-total">
+            {move || total.get().map(|n| tf("residents.total", &[("count", &n.to_string())]))}
+        </p>
+        {list}
+        <Show when=move || has_more.get()>
+            <button type="button" class="button wide" data-testid="load-more"
+                disabled=move || loading.get() on:click=move |_| load(false)>
+                {move || if loading.get() { t("common.loading") } else { t("common.load_more") }}
+            </button>
+        </Show>
+        <InviteDialog invite=invite />
+    }
+}
+
+#[component]
+fn ResidentRow(
+    resident: Resident,
+    busy_row: RwSignal<Option<String>>,
+    on_action: impl Fn(Resident, RowAction) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = resident.id.clone();
+    let busy = move || busy_row.get().as_deref() == Some(id.as_str());
+    let place = {
+        let (building, unit) = (
+            resident.household.building.clone(),
+            resident.household.unit.clone(),
+        );
+        move || tf("roster.place", &[("building", &building), ("unit", &unit)])
+    };
+    let roles = {
+        let roles = resident.roles.clone();
+        move || role_list(&roles)
+    };
+    let status = {
+        let (active, claimed) = (resident.active, resident.claimed);
+        move || {
+            if !active {
+                t("residents.inactive")
+            } else if claimed {
+                t("residents.claimed")
+            } else {
+                t("residents.unclaimed")
+            }
+        }
+    };
+    let role_buttons = Role::GRANTABLE
+        .into_iter()
+        .map(|role| {
+            let has = resident.roles.contains(&role);
+            let action = if has { RowAction::Revoke(role) } else { RowAction::Grant(role) };
+            let testid = format!("{}-{}", if has { "revoke" } else { "grant" }, role.as_str());
+            let label = move || {
+                let key = if has { k("residents.revoke") } else { k("residents.grant") };
+                tf(key, &[("role", &role_name(role))])
+            };
+            let resident = resident.clone();
+            let busy = busy.clone();
+            view! {
+                <button type="button" class="button small" data-testid=testid aria-pressed=has.to_string()
+                    disabled=busy on:click=move |_| on_action(resident.clone(), action)>
+                    {label}
+                </button>
+            }
+        })
+        .collect_view();
+    let for_invite = resident.clone();
+    let for_deactivate = resident.clone();
+    let active = resident.active;
+
+    view! {
+        <li class="resident" class:inactive=!active data-testid="resident-row" data-resident-id=resident.id.clone()>
+            <p class="resident-who">
+                <strong>{resident.name.clone()}</strong>
+                " "
+                <span class="muted">{resident.phone.clone()}</span>
+            </p>
+            <p class="muted">{place}</p>
+            <p>
+                <span class="tag" data-testid="resident-status">{status}</span>
+                " "
+                <span data-testid="resident-roles">{roles}</span>
+            </p>
+            {active.then(|| view! {
+                <div class="actions" role="group" aria-label=move || t("residents.actions")>
+                    <button type="button" class="button small" data-testid="issue-invite"
+                        disabled=busy.clone() on:click=move |_| on_action(for_invite.clone(), RowAction::NewInvite)>
+                        {move || t("residents.new_invite")}
+                    </button>
+                    {role_buttons}
+                    <button type="button" class="button small danger" data-testid="deactivate"
+                        disabled=busy.clone() on:click=move |_| on_action(for_deactivate.clone(), RowAction::Deactivate)>
+                        {move || t("residents.deactivate")}
+                    </button>
+                </div>
+            })}
+        </li>
+    }
+}
+
+/// Shows a freshly issued invite code, once, in a modal `<dialog>` (Esc or the button closes it).
+#[component]
+fn InviteDialog(invite: RwSignal<Option<Invite>>) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    Effect::new(move || {
+        let open = invite.with(Option::is_some);
+        if let Some(el) = dialog.get() {
+            if open && !el.open() {
+                let _ = el.show_modal();
+            } else if !open && el.open() {
+                el.close();
+            }
+        }
+    });
+    let body = move || {
+        invite.get().map(|i| {
+            let who = tf("residents.invite_for", &[("name", &i.name), ("phone", &i.phone)]);
+            let expires = tf("slip.expires", &[("date", &format_date(&i.expires_at))]);
+            let how = tf("slip.step_open", &[("url", &claim_url())]);
+            view! {
+                <p>{who}</p>
+                <p><code class="code code-large" data-testid="invite-dialog-code">{i.code}</code></p>
+                <p class="banner banner-warning">{move || t("residents.invite_once")}</p>
+                <p class="hint">{how} " " {expires}</p>
+            }
+        })
+    };
+    view! {
+        <dialog node_ref=dialog class="dialog" data-testid="invite-dialog" aria-labelledby="invite-dialog-title"
+            on:close=move |_| invite.set(None)>
+            <h2 id="invite-dialog-title">{move || t("residents.invite_title")}</h2>
+            {body}
+            <form method="dialog">
+                <button type="submit" class="button primary" data-testid="invite-dialog-close">
+                    {move || t("common.close")}
+                </button>
+            </form>
+        </dialog>
+    }
+}

@@ -1,0 +1,333 @@
+//! Starts the real application in-process on port 0 with a fresh database per test:
+//! SQLite (a temporary file) by default, PostgreSQL when `JIAYUAN_TEST_PG` names a server
+//! (e.g. `postgres://postgres@127.0.0.1:5432`): a template database is migrated once per run
+//! and every test gets its own copy (`CREATE DATABASE … TEMPLATE …`).
+
+use std::path::PathBuf;
+
+use api::config::Settings;
+use api::startup::{AppState, Application};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub state: AppState,
+    pub http: reqwest::Client,
+    sqlite_file: Option<PathBuf>,
+}
+
+/// Which database this run uses, for test names in failure output.
+pub fn backend() -> &'static str {
+    if pg_server().is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+fn pg_server() -> Option<String> {
+    std::env::var("JIAYUAN_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+static TEMPLATE: tokio::sync::Mutex<Option<String>> = tokio::sync::Mutex::const_new(None);
+
+async fn admin_conn(server: &str) -> DatabaseConnection {
+    Database::connect(format!("{}/postgres", server.trim_end_matches('/')))
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server}: {e}"))
+}
+
+/// A fresh PostgreSQL database copied from the migrated template.
+async fn fresh_pg_database(server: &str) -> String {
+    let mut tpl = TEMPLATE.lock().await;
+    let admin = admin_conn(server).await;
+    if tpl.is_none() {
+        let name = format!("jiayuan_test_tpl_{}", std::process::id());
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap_or_else(|e| panic!("create template: {e}"));
+        let db = Database::connect(format!("{}/{name}", server.trim_end_matches('/')))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        api::db::migrate(&db)
+            .await
+            .unwrap_or_else(|e| panic!("migrate template: {e}"));
+        db.close().await.unwrap_or_else(|e| panic!("{e}"));
+        *tpl = Some(name);
+    }
+    let tpl_name = tpl.clone().unwrap_or_default();
+    let name = format!("jiayuan_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {tpl_name}"))
+        .await
+        .unwrap_or_else(|e| panic!("create test database: {e}"));
+    let _ = admin.close().await;
+    format!("{}/{name}", server.trim_end_matches('/'))
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the app with adjusted settings (e.g. a lower rate limit).
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let (url, sqlite_file) = match pg_server() {
+            Some(server) => (fresh_pg_database(&server).await, None),
+            None => {
+                let file = std::env::temp_dir()
+                    .join(format!("jiayuan-test-{}.db", uuid::Uuid::new_v4().simple()));
+                (format!("sqlite://{}?mode=rwc", file.display()), Some(file))
+            }
+        };
+        Self::spawn_on(url, sqlite_file, adjust).await
+    }
+
+    /// A second application instance on the same database (a replica).
+    pub async fn replica(&self) -> TestApp {
+        Self::spawn_on(self.state.settings.database_url.clone(), None, |_| {}).await
+    }
+
+    async fn spawn_on(
+        url: String,
+        sqlite_file: Option<PathBuf>,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        let mut settings = Settings::for_database(url);
+        settings.bind = "127.0.0.1:0".into();
+        // Cheaper hashing keeps the suite fast; production parameters are tested in unit tests.
+        settings.argon2_memory_kib = 1024;
+        adjust(&mut settings);
+        let app = Application::build(settings)
+            .await
+            .unwrap_or_else(|e| panic!("app failed to start: {e:#}"));
+        let port = app.port();
+        let state = app.state().clone();
+        tokio::spawn(app.into_server());
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            state,
+            http: reqwest::Client::new(),
+            sqlite_file,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// POST /graphql; returns the whole JSON response.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .http
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request failed: {e}"));
+        resp.json()
+            .await
+            .unwrap_or_else(|e| panic!("response is not JSON: {e}"))
+    }
+
+    /// Data of a request that must succeed.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let resp = self.gql(token, query, variables).await;
+        assert!(resp.get("errors").is_none(), "unexpected errors: {resp}");
+        resp["data"].clone()
+    }
+
+    /// `extensions.code` of the first error of a request that must fail.
+    pub async fn err_code(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let resp = self.gql(token, query, variables).await;
+        error_code(&resp)
+    }
+
+    /// Creates a platform admin and signs in; returns the access token.
+    pub async fn admin_token(&self) -> String {
+        api::domain::identity::service::create_admin(
+            self.db(),
+            &self.state.hasher,
+            "13900000000",
+            PASSWORD,
+            "管理员",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("create admin: {}", e.describe()));
+        self.sign_in("13900000000", PASSWORD).await
+    }
+
+    pub async fn sign_in(&self, phone: &str, password: &str) -> String {
+        let data = self
+            .ok(
+                None,
+                "mutation($p:String!,$w:String!){ signIn(phone:$p,password:$w){ accessToken } }",
+                json!({ "p": phone, "w": password }),
+            )
+            .await;
+        data["signIn"]["accessToken"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn sign_in_full(&self, phone: &str, password: &str) -> Value {
+        let data = self
+            .ok(
+                None,
+                "mutation($p:String!,$w:String!){ signIn(phone:$p,password:$w){ accessToken refreshToken viewer { id name } } }",
+                json!({ "p": phone, "w": password }),
+            )
+            .await;
+        data["signIn"].clone()
+    }
+
+    pub async fn create_community(&self, admin: &str, name: &str) -> String {
+        let data = self
+            .ok(
+                Some(admin),
+                "mutation($n:String!){ createCommunity(name:$n){ id } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["createCommunity"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn import_roster(&self, token: &str, community_id: &str, csv: &str) -> Value {
+        self.gql(
+            Some(token),
+            "mutation($c:ID!,$csv:String!){ importRoster(communityId:$c, csv:$csv){ created updated unchanged invites { phone code residentId householdId name building unit } } }",
+            json!({ "c": community_id, "csv": csv }),
+        )
+        .await
+    }
+
+    /// Claims an invite and returns (accessToken, refreshToken).
+    pub async fn claim(&self, code: &str, password: &str) -> (String, String) {
+        let data = self
+            .ok(
+                None,
+                "mutation($c:String!,$w:String!){ claimInvite(code:$c,password:$w){ accessToken refreshToken } }",
+                json!({ "c": code, "w": password }),
+            )
+            .await;
+        (
+            data["claimInvite"]["accessToken"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            data["claimInvite"]["refreshToken"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    }
+
+    /// A community with `ROSTER` imported by the admin and every invite claimed with `PASSWORD`.
+    pub async fn community(&self) -> World {
+        let admin = self.admin_token().await;
+        let community_id = self.create_community(&admin, "测试社区").await;
+        let resp = self.import_roster(&admin, &community_id, ROSTER).await;
+        assert!(resp.get("errors").is_none(), "roster import failed: {resp}");
+        let mut people = std::collections::HashMap::new();
+        for inv in resp["data"]["importRoster"]["invites"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            let phone = inv["phone"].as_str().unwrap_or_default().to_owned();
+            let (token, refresh) = self
+                .claim(inv["code"].as_str().unwrap_or_default(), PASSWORD)
+                .await;
+            people.insert(
+                phone.clone(),
+                Person {
+                    phone,
+                    token,
+                    refresh,
+                    resident_id: inv["residentId"].as_str().unwrap_or_default().to_owned(),
+                    household_id: inv["householdId"].as_str().unwrap_or_default().to_owned(),
+                },
+            );
+        }
+        World {
+            admin,
+            community_id,
+            people,
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(file) = &self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+pub fn error_code(resp: &Value) -> String {
+    resp["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no error>")
+        .to_owned()
+}
+
+/// Four households in two buildings; 13800000001 is on the committee, 13800000003 a mediator.
+pub const ROSTER: &str = "building,unit,area_m2,owner,name,phone,roles
+1栋,101,88.50,true,王建国,13800000001,COMMITTEE
+1栋,101,88.50,true,李秀英,13800000002,
+1栋,102,92.00,true,张伟,13800000003,MEDIATOR
+2栋,101,120.00,false,刘芳,13800000004,ORGANIZER
+2栋,102,75.25,true,陈静,13800000005,
+";
+
+pub const COMMITTEE: &str = "13800000001";
+pub const RESIDENT: &str = "13800000002";
+pub const MEDIATOR: &str = "13800000003";
+
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub phone: String,
+    pub token: String,
+    pub refresh: String,
+    pub resident_id: String,
+    pub household_id: String,
+}
+
+pub struct World {
+    pub admin: String,
+    pub community_id: String,
+    pub people: std::collections::HashMap<String, Person>,
+}
+
+impl World {
+    pub fn person(&self, phone: &str) -> &Person {
+        self.people
+            .get(phone)
+            .unwrap_or_else(|| panic!("no person {phone} in the roster"))
+    }
+    pub fn token(&self, phone: &str) -> &str {
+        &self.person(phone).token
+    }
+}
