@@ -79,9 +79,11 @@ async fn send<T: DeserializeOwned>(body: &str, token: Option<&str>) -> Result<T,
     decode(&text)
 }
 
+/// The refresh under way, which every request that needs one awaits.
+type SharedRefresh = Shared<LocalBoxFuture<'static, Result<(), ApiError>>>;
+
 thread_local! {
-    static REFRESHING: RefCell<Option<Shared<LocalBoxFuture<'static, Result<(), ApiError>>>>> =
-        const { RefCell::new(None) };
+    static REFRESHING: RefCell<Option<SharedRefresh>> = const { RefCell::new(None) };
 }
 
 /// Refreshes the session, joining a refresh already under way. `Ok` means a new pair is stored.
