@@ -45,11 +45,12 @@ impl Application {
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         let secret =
             crate::domain::secrets::jwt_secret(&db, settings.jwt_secret.as_deref()).await?;
+        let bus = Bus::for_database(&db).await?;
         let state = AppState {
             keys: TokenKeys::new(&secret, settings.access_ttl_secs),
             hasher: PasswordHasher::new(settings.argon2_memory_kib),
             db,
-            bus: Bus::new(),
+            bus,
             metrics: Metrics::new()?,
             settings: Arc::new(settings),
         };

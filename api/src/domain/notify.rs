@@ -56,12 +56,13 @@ pub async fn emit<C: ConnectionTrait>(
     })
 }
 
-pub fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
+pub async fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
     for p in pending {
         bus.publish(BusEvent::Notification {
             account_id: p.account_id,
             notification_id: p.notification_id,
-        });
+        })
+        .await;
     }
 }
 

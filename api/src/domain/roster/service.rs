@@ -510,7 +510,7 @@ pub async fn set_role(
         );
     }
     txn.commit().await?;
-    notify::publish(&state.bus, pending);
+    notify::publish(&state.bus, pending).await;
     Ok(r)
 }
 

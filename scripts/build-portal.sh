@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds the portal into portal/dist: cargo (wasm32, size profile) → wasm-bindgen --target web
+# → wasm-opt -Oz → static files. Runnable from any directory. It installs nothing: when a tool
+# is missing it stops and says which (the tools' install script provides them).
+#
+# Environment:
+#   WASM_OPT   path to binaryen's wasm-opt (default: the npm binaryen under
+#              ~/.cache/jiayuan/binaryen). Never Debian's binaryen 108: it writes a module whose
+#              externref table export is broken ("WebAssembly.Table.set(): Argument 1 is invalid").
+#   SKIP_WASM_OPT=1   skip the wasm-opt step (bigger output; for quick local builds).
+#   CARGO_TARGET_DIR  honoured, as by cargo.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PORTAL="$ROOT/portal"
+DIST="$PORTAL/dist"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# Relative CARGO_TARGET_DIR values are relative to where cargo runs (we run it from $ROOT).
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
+WASM_BINDGEN_VERSION="0.2.130"
+WASM_OPT="${WASM_OPT:-$HOME/.cache/jiayuan/binaryen/node_modules/.bin/wasm-opt}"
+
+die() {
+  echo "build-portal: $*" >&2
+  exit 1
+}
+
+command -v cargo >/dev/null 2>&1 || die "cargo is not installed (need the Rust toolchain)."
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  die "the Rust target wasm32-unknown-unknown is missing (rustup target add wasm32-unknown-unknown)."
+fi
+command -v wasm-bindgen >/dev/null 2>&1 ||
+  die "wasm-bindgen is missing: need wasm-bindgen-cli $WASM_BINDGEN_VERSION (cargo install wasm-bindgen-cli --version $WASM_BINDGEN_VERSION)."
+found="$(wasm-bindgen --version | awk '{print $2}')"
+[ "$found" = "$WASM_BINDGEN_VERSION" ] ||
+  die "wasm-bindgen $found found, but the portal pins wasm-bindgen =$WASM_BINDGEN_VERSION: the CLI must be exactly $WASM_BINDGEN_VERSION."
+if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
+  [ -x "$WASM_OPT" ] ||
+    die "wasm-opt is missing at $WASM_OPT: need npm binaryen@132 there (or set WASM_OPT; never Debian's binaryen 108)."
+  opt_version="$("$WASM_OPT" --version | grep -oE '[0-9]+' | head -n1)"
+  [ "${opt_version:-0}" -ge 116 ] ||
+    die "wasm-opt at $WASM_OPT is version ${opt_version:-unknown}; need binaryen >= 116 (Debian's 108 breaks the module)."
+fi
+
+echo "==> cargo build (wasm32-unknown-unknown, profile wasm-release)"
+(cd "$ROOT" && cargo build -p portal --lib --target wasm32-unknown-unknown --profile wasm-release)
+WASM_IN="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/portal.wasm"
+[ -f "$WASM_IN" ] || die "cargo did not produce $WASM_IN"
+
+echo "==> wasm-bindgen --target web"
+rm -rf "$DIST"
+mkdir -p "$DIST"
+wasm-bindgen "$WASM_IN" --target web --no-typescript --out-name portal --out-dir "$DIST"
+RAW_BINDGEN_SIZE="$(wc -c <"$DIST/portal_bg.wasm")"
+
+if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
+  echo "==> wasm-opt -Oz"
+  # The features rustc's wasm32 target emits by default; wasm-opt must accept them and keep them.
+  "$WASM_OPT" -Oz \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-reference-types --enable-multivalue --enable-mutable-globals \
+    "$DIST/portal_bg.wasm" -o "$DIST/portal_bg.opt.wasm"
+  mv "$DIST/portal_bg.opt.wasm" "$DIST/portal_bg.wasm"
+fi
+
+echo "==> static files"
+cp "$PORTAL/index.html" "$PORTAL/boot.js" "$PORTAL/style.css" "$DIST/"
+
+size_of() { wc -c <"$1" | tr -d ' '; }
+gzip_size_of() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
+echo "==> portal/dist"
+printf '  %-16s %10s %10s\n' file raw gzip
+for f in portal_bg.wasm portal.js boot.js index.html style.css; do
+  printf '  %-16s %10s %10s\n' "$f" "$(size_of "$DIST/$f")" "$(gzip_size_of "$DIST/$f")"
+done
+printf '  (wasm straight from wasm-bindgen: %s bytes)\n' "$RAW_BINDGEN_SIZE"
