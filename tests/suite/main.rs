@@ -6,4 +6,6 @@ mod browser;
 #[allow(dead_code)]
 mod harness;
 mod identity;
+mod logs;
+mod replicas;
 mod schema;
