@@ -530,7 +530,7 @@ pub async fn list(
         q = q.filter(resident::Column::Active.eq(true));
     }
     if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
-        let like = format!("%{}%", s.replace('%', "").replace('_', ""));
+        let like = format!("%{}%", s.replace(['%', '_'], ""));
         let phone_matches: Vec<String> = account::Entity::find()
             .filter(account::Column::Phone.like(like.clone()))
             .limit(1000)
