@@ -1,0 +1,3 @@
+//! Ballots and votes (DESIGN §4).
+
+pub mod rules;
