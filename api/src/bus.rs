@@ -12,7 +12,10 @@ pub const CHANNEL: &str = "jiayuan_bus";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum BusEvent {
-    Notification { account_id: String, notification_id: String },
+    Notification {
+        account_id: String,
+        notification_id: String,
+    },
 }
 
 #[derive(Clone)]
@@ -29,7 +32,9 @@ impl Bus {
         if db.get_database_backend() != DbBackend::Postgres {
             return Ok(Self { tx, relay: None });
         }
-        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+        let mut listener =
+            sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool())
+                .await?;
         listener.listen(CHANNEL).await?;
         let local = tx.clone();
         tokio::spawn(async move {
@@ -48,7 +53,10 @@ impl Bus {
                 }
             }
         });
-        Ok(Self { tx, relay: Some(db.clone()) })
+        Ok(Self {
+            tx,
+            relay: Some(db.clone()),
+        })
     }
 
     pub async fn publish(&self, event: BusEvent) {

@@ -34,15 +34,22 @@ fn free_port() -> u16 {
 /// Starts chromedriver and a headless Chromium emulating a 390×844 phone.
 pub async fn browser() -> Browser {
     let index = api::config::Settings::default_portal_dir().join("index.html");
-    assert!(index.is_file(), "the portal is not built ({}): run ./dev portal", index.display());
+    assert!(
+        index.is_file(),
+        "the portal is not built ({}): run ./dev portal",
+        index.display()
+    );
     let port = free_port();
     let driver = Command::new("chromedriver")
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start chromedriver (apt-get install chromium-driver): {e}"));
-    let profile = std::env::temp_dir().join(format!("jiayuan-chrome-{}", uuid::Uuid::new_v4().simple()));
+        .unwrap_or_else(|e| {
+            panic!("cannot start chromedriver (apt-get install chromium-driver): {e}")
+        });
+    let profile =
+        std::env::temp_dir().join(format!("jiayuan-chrome-{}", uuid::Uuid::new_v4().simple()));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -59,10 +66,17 @@ pub async fn browser() -> Browser {
     );
     let mut last_err = String::new();
     for _ in 0..100 {
-        let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
         builder.capabilities(caps.clone());
         match builder.connect(&format!("http://127.0.0.1:{port}")).await {
-            Ok(client) => return Browser { client, driver, profile },
+            Ok(client) => {
+                return Browser {
+                    client,
+                    driver,
+                    profile,
+                }
+            }
             Err(e) => last_err = e.to_string(),
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -72,7 +86,10 @@ pub async fn browser() -> Browser {
 
 impl Browser {
     pub async fn goto(&self, url: &str) {
-        self.client.goto(url).await.unwrap_or_else(|e| panic!("goto {url}: {e}"));
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
     /// Waits (bounded) for an element; the WASM app renders asynchronously.
@@ -87,8 +104,12 @@ impl Browser {
 
     pub async fn fill(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        el.clear().await.unwrap_or_else(|e| panic!("clear {css}: {e}"));
-        el.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
     /// Sets a textarea's value in one go (typing a whole CSV key by key is slow) and fires `input`.
@@ -105,7 +126,11 @@ impl Browser {
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Waits (bounded) until the element's text contains `needle`; returns the text.
@@ -124,10 +149,17 @@ impl Browser {
     }
 
     pub async fn eval(&self, script: &str) -> serde_json::Value {
-        self.client.execute(script, vec![]).await.unwrap_or_else(|e| panic!("script failed: {e}"))
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}"))
     }
 
     pub async fn path(&self) -> String {
-        self.client.current_url().await.map(|u| u.path().to_owned()).unwrap_or_default()
+        self.client
+            .current_url()
+            .await
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default()
     }
 }

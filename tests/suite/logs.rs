@@ -14,7 +14,11 @@ pub fn jiayuan_binary() -> std::path::PathBuf {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let bin = target.join("debug/jiayuan");
-    assert!(bin.is_file(), "{} is missing: run `cargo build -p api` first", bin.display());
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p api` first",
+        bin.display()
+    );
     bin
 }
 
@@ -25,8 +29,16 @@ fn free_port() -> u16 {
         .unwrap_or_else(|e| panic!("no free port: {e}"))
 }
 
-async fn gql(http: &reqwest::Client, base: &str, token: Option<&str>, query: &str, vars: Value) -> Value {
-    let mut req = http.post(format!("{base}/graphql")).json(&json!({"query": query, "variables": vars}));
+async fn gql(
+    http: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    query: &str,
+    vars: Value,
+) -> Value {
+    let mut req = http
+        .post(format!("{base}/graphql"))
+        .json(&json!({"query": query, "variables": vars}));
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
@@ -46,13 +58,25 @@ async fn no_secret_or_phone_number_reaches_the_logs() {
     let wrong_pw = "wrong-secret-pw-3";
 
     let out = Command::new(jiayuan_binary())
-        .args(["admin", "create", "--phone", "13900000009", "--password", admin_pw])
+        .args([
+            "admin",
+            "create",
+            "--phone",
+            "13900000009",
+            "--password",
+            admin_pw,
+        ])
         .env("DATABASE_URL", &db)
         .env("RUST_LOG", "trace")
         .output()
         .unwrap_or_else(|e| panic!("cannot run jiayuan: {e}"));
-    assert!(out.status.success(), "admin create failed: {}", String::from_utf8_lossy(&out.stderr));
-    let mut logs = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "admin create failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut logs =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
 
     let port = free_port();
     let log_path = dir.join("serve.log");
@@ -79,10 +103,27 @@ async fn no_secret_or_phone_number_reaches_the_logs() {
     assert!(up, "the server did not come up");
 
     let sign_in = "mutation($p:String!,$w:String!){ signIn(phone:$p,password:$w){ accessToken refreshToken } }";
-    let admin = gql(&http, &base, None, sign_in, json!({"p": "13900000009", "w": admin_pw})).await;
-    let admin_token = admin["data"]["signIn"]["accessToken"].as_str().unwrap_or_default().to_owned();
+    let admin = gql(
+        &http,
+        &base,
+        None,
+        sign_in,
+        json!({"p": "13900000009", "w": admin_pw}),
+    )
+    .await;
+    let admin_token = admin["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(!admin_token.is_empty(), "admin sign-in failed: {admin}");
-    let c = gql(&http, &base, Some(&admin_token), "mutation{ createCommunity(name:\"日志社区\"){ id } }", json!({})).await;
+    let c = gql(
+        &http,
+        &base,
+        Some(&admin_token),
+        "mutation{ createCommunity(name:\"日志社区\"){ id } }",
+        json!({}),
+    )
+    .await;
     let cid = c["data"]["createCommunity"]["id"].clone();
     let csv = "building,unit,area_m2,owner,name,phone,roles\n1栋,101,88.50,true,王建国,13800000071,COMMITTEE\n";
     let imp = gql(
@@ -93,7 +134,10 @@ async fn no_secret_or_phone_number_reaches_the_logs() {
         json!({"c": cid, "csv": csv}),
     )
     .await;
-    let code = imp["data"]["importRoster"]["invites"][0]["code"].as_str().unwrap_or_default().to_owned();
+    let code = imp["data"]["importRoster"]["invites"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(!code.is_empty(), "import failed: {imp}");
     let claim = gql(
         &http,
@@ -103,8 +147,14 @@ async fn no_secret_or_phone_number_reaches_the_logs() {
         json!({"c": code, "w": resident_pw}),
     )
     .await;
-    let refresh = claim["data"]["claimInvite"]["refreshToken"].as_str().unwrap_or_default().to_owned();
-    let access = claim["data"]["claimInvite"]["accessToken"].as_str().unwrap_or_default().to_owned();
+    let refresh = claim["data"]["claimInvite"]["refreshToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let access = claim["data"]["claimInvite"]["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let rotated = gql(
         &http,
         &base,
@@ -113,8 +163,18 @@ async fn no_secret_or_phone_number_reaches_the_logs() {
         json!({"r": refresh}),
     )
     .await;
-    let refresh2 = rotated["data"]["refreshSession"]["refreshToken"].as_str().unwrap_or_default().to_owned();
-    let wrong = gql(&http, &base, None, sign_in, json!({"p": "13800000071", "w": wrong_pw})).await;
+    let refresh2 = rotated["data"]["refreshSession"]["refreshToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let wrong = gql(
+        &http,
+        &base,
+        None,
+        sign_in,
+        json!({"p": "13800000071", "w": wrong_pw}),
+    )
+    .await;
     assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
     // An internal failure path is logged too; it must not carry the token either.
     let _ = gql(&http, &base, Some(&access), "{ me { id name } }", json!({})).await;
@@ -126,7 +186,10 @@ async fn no_secret_or_phone_number_reaches_the_logs() {
         .and_then(|mut f| f.read_to_string(&mut served))
         .unwrap_or_else(|e| panic!("{e}"));
     logs.push_str(&served);
-    assert!(logs.contains("serving"), "expected the server's own logs, got: {logs}");
+    assert!(
+        logs.contains("serving"),
+        "expected the server's own logs, got: {logs}"
+    );
     for (what, secret) in [
         ("admin password", admin_pw.to_owned()),
         ("resident password", resident_pw.to_owned()),

@@ -2,10 +2,16 @@
 //! PostgreSQL when `JIAYUAN_TEST_PG` is set; `browser::` needs chromedriver and a built portal.
 //! Read `harness.rs` first.
 
+mod audit;
 mod browser;
+mod concurrency;
 #[allow(dead_code)]
 mod harness;
+mod http;
 mod identity;
 mod logs;
+mod notifications;
+mod permissions;
 mod replicas;
+mod roster;
 mod schema;

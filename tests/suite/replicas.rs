@@ -14,25 +14,41 @@ async fn a_token_from_one_replica_works_on_another() {
     let a = TestApp::spawn().await;
     let w = a.community().await;
     let b = a.replica().await;
-    let data = b.ok(Some(w.token(RESIDENT)), "{ me { name } }", json!({})).await;
+    let data = b
+        .ok(Some(w.token(RESIDENT)), "{ me { name } }", json!({}))
+        .await;
     assert_eq!(data["me"]["name"], "李秀英");
 }
 
 #[tokio::test]
 async fn a_notification_made_on_one_replica_reaches_a_subscriber_on_another() {
     if backend() != "postgres" {
-        eprintln!("skipped on {}: replicas share events through PostgreSQL only", backend());
+        eprintln!(
+            "skipped on {}: replicas share events through PostgreSQL only",
+            backend()
+        );
         return;
     }
     let a = TestApp::spawn().await;
     let w = a.community().await;
     let b = a.replica().await;
 
-    let mut req = format!("ws://127.0.0.1:{}/graphql/ws", b.port).into_client_request().unwrap_or_else(|e| panic!("{e}"));
-    req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap_or_else(|e| panic!("{e}")));
-    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap_or_else(|e| panic!("ws connect: {e}"));
+    let mut req = format!("ws://127.0.0.1:{}/graphql/ws", b.port)
+        .into_client_request()
+        .unwrap_or_else(|e| panic!("{e}"));
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .unwrap_or_else(|e| panic!("ws connect: {e}"));
     let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", w.token(RESIDENT))}});
-    ws.send(Message::Text(init.to_string().into())).await.unwrap_or_else(|e| panic!("{e}"));
+    ws.send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { kind params } }"}});
     let mut acked = false;
     while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
@@ -44,7 +60,9 @@ async fn a_notification_made_on_one_replica_reaches_a_subscriber_on_another() {
         }
     }
     assert!(acked, "no connection_ack");
-    ws.send(Message::Text(sub.to_string().into())).await.unwrap_or_else(|e| panic!("{e}"));
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // Give the subscription a moment to be registered before the event (bounded, not a timing assertion).
     tokio::time::sleep(Duration::from_millis(300)).await;
 
@@ -68,5 +86,8 @@ async fn a_notification_made_on_one_replica_reaches_a_subscriber_on_another() {
         }
     }
     let got = got.unwrap_or_else(|| panic!("the subscriber on replica B received nothing"));
-    assert_eq!(got["payload"]["data"]["notificationAdded"]["kind"], "ROLE_GRANTED");
+    assert_eq!(
+        got["payload"]["data"]["notificationAdded"]["kind"],
+        "ROLE_GRANTED"
+    );
 }

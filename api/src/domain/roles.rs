@@ -87,6 +87,15 @@ pub async fn viewer_roles<C: ConnectionTrait>(
     roles_in(conn, viewer.id(), viewer.is_admin(), community_id).await
 }
 
+async fn community_exists<C: ConnectionTrait>(conn: &C, community_id: &str) -> AppResult<bool> {
+    Ok(
+        entity::community::Entity::find_by_id(community_id.to_owned())
+            .one(conn)
+            .await?
+            .is_some(),
+    )
+}
+
 /// Members and admins may see a community; anyone else is told it does not exist.
 pub async fn can_see_community<C: ConnectionTrait>(
     conn: &C,
@@ -94,7 +103,7 @@ pub async fn can_see_community<C: ConnectionTrait>(
     community_id: &str,
 ) -> AppResult<()> {
     let roles = viewer_roles(conn, viewer, community_id).await?;
-    if roles.is_empty() {
+    if roles.is_empty() || !community_exists(conn, community_id).await? {
         return Err(AppError::NotFound);
     }
     Ok(())
@@ -107,10 +116,10 @@ pub async fn can_manage_roster<C: ConnectionTrait>(
     community_id: &str,
 ) -> AppResult<()> {
     let roles = viewer_roles(conn, viewer, community_id).await?;
-    if roles.contains(&Role::Committee) || roles.contains(&Role::Admin) {
-        Ok(())
-    } else if roles.is_empty() {
+    if roles.is_empty() || !community_exists(conn, community_id).await? {
         Err(AppError::NotFound)
+    } else if roles.contains(&Role::Committee) || roles.contains(&Role::Admin) {
+        Ok(())
     } else {
         Err(AppError::Forbidden)
     }

@@ -79,6 +79,15 @@ fn operation_label(name: Option<&str>) -> String {
     }
 }
 
+/// The name of the document's only operation, when it has exactly one and it is named.
+fn single_operation_name(doc: Option<&ExecutableDocument>) -> Option<&str> {
+    let mut ops = doc?.operations.iter();
+    match (ops.next(), ops.next()) {
+        (Some((Some(name), _)), None) => Some(name.as_str()),
+        _ => None,
+    }
+}
+
 fn bad_request(message: &str) -> async_graphql::Response {
     let mut err = ServerError::new(message, None);
     let mut ext = async_graphql::ErrorExtensionValues::default();
@@ -143,8 +152,14 @@ pub async fn execute(
                 .json(bad_request("the body must be a GraphQL request in JSON"))
         }
     };
-    let label = operation_label(request.operation_name.as_deref());
-    let mut resp = match async_graphql::parser::parse_query(&request.query) {
+    let parsed = async_graphql::parser::parse_query(&request.query);
+    let label = operation_label(
+        request
+            .operation_name
+            .as_deref()
+            .or_else(|| single_operation_name(parsed.as_ref().ok())),
+    );
+    let mut resp = match parsed {
         Ok(doc) if total_aliases(&doc) > MAX_ALIASES => {
             bad_request(&format!("too many aliases (at most {MAX_ALIASES})"))
         }

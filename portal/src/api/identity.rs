@@ -178,8 +178,9 @@ pub async fn claim_invite(code: &str, password: &str) -> Result<AuthPayload, Api
 pub async fn sign_out() {
     if let Some(token) = session::refresh_token() {
         // The local session ends whatever the server says: an error must not keep anyone signed in.
-        let _ = graphql_no_refresh::<serde_json::Value>(SIGN_OUT, json!({ "refreshToken": token }))
-            .await;
+        let _ =
+            graphql_no_refresh::<serde::de::IgnoredAny>(SIGN_OUT, json!({ "refreshToken": token }))
+                .await;
     }
     session::clear();
 }

@@ -94,12 +94,17 @@ impl ApiError {
     }
 }
 
+/// The `errors` of a response; `data` is skipped here and decoded only when there are none
+/// (with errors it may be partial, e.g. `null` where the type wants a value).
 #[derive(Deserialize)]
-struct RawResponse {
-    #[serde(default)]
-    data: Option<serde_json::Value>,
+struct ErrorsOnly {
     #[serde(default)]
     errors: Vec<RawError>,
+}
+
+#[derive(Deserialize)]
+struct DataOnly<T> {
+    data: Option<T>,
 }
 
 #[derive(Deserialize)]
@@ -137,13 +142,15 @@ impl From<RawError> for ApiError {
 /// Decodes a GraphQL response body. Any error makes the whole call fail with the first error
 /// (the portal never uses partial data); data of an unexpected shape is `INTERNAL`.
 pub fn decode<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
-    let raw: RawResponse =
-        serde_json::from_str(body).map_err(|_| ApiError::new(ErrorCode::Internal))?;
-    if let Some(first) = raw.errors.into_iter().next() {
+    // Decoding straight from the text (never through `serde_json::Value`) keeps one
+    // deserializer per type in the wasm binary.
+    let internal = |_| ApiError::new(ErrorCode::Internal);
+    let ErrorsOnly { errors } = serde_json::from_str(body).map_err(internal)?;
+    if let Some(first) = errors.into_iter().next() {
         return Err(first.into());
     }
-    let data = raw.data.ok_or_else(|| ApiError::new(ErrorCode::Internal))?;
-    serde_json::from_value(data).map_err(|_| ApiError::new(ErrorCode::Internal))
+    let DataOnly { data } = serde_json::from_str(body).map_err(internal)?;
+    data.ok_or_else(|| ApiError::new(ErrorCode::Internal))
 }
 
 /// A page of a Relay connection, as the portal reads it.
@@ -172,6 +179,20 @@ pub enum Role {
 impl Role {
     /// The roles the committee grants and revokes.
     pub const GRANTABLE: [Role; 3] = [Role::Committee, Role::Mediator, Role::Organizer];
+
+    /// The role named by its schema name; `Unknown` for any other text.
+    pub fn from_wire(name: &str) -> Role {
+        [
+            Role::Resident,
+            Role::Committee,
+            Role::Mediator,
+            Role::Organizer,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
+        .unwrap_or(Role::Unknown)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -278,6 +299,13 @@ mod tests {
         ] {
             assert!(crate::i18n::ROLES.contains(&role.as_str()), "{role:?}");
         }
+    }
+
+    #[test]
+    fn roles_are_read_from_their_schema_names() {
+        assert_eq!(Role::from_wire("MEDIATOR"), Role::Mediator);
+        assert_eq!(Role::from_wire("mediator"), Role::Unknown);
+        assert_eq!(Role::from_wire("UNKNOWN"), Role::Unknown);
     }
 
     #[test]

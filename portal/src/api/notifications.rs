@@ -90,7 +90,7 @@ pub async fn unread_count() -> Result<i64, ApiError> {
 }
 
 pub async fn mark_read(id: &str) -> Result<(), ApiError> {
-    graphql::<Value>(MARK_READ, json!({ "id": id }))
+    graphql::<serde::de::IgnoredAny>(MARK_READ, json!({ "id": id }))
         .await
         .map(|_| ())
 }

@@ -125,22 +125,41 @@ pub fn role_list(roles: &[Role]) -> String {
         .join(&t("common.list_separator"))
 }
 
-/// An RFC 3339 time in the viewer's time zone and language; the raw text if it does not parse.
-pub fn format_time(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return rfc3339.to_string();
+/// `Intl.DateTimeFormat` options, e.g. `[("dateStyle", "medium")]`.
+fn date_options(pairs: &[(&str, &str)]) -> JsValue {
+    let options = js_sys::Object::new();
+    for (key, value) in pairs {
+        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value));
     }
-    String::from(date.to_locale_string(current_lang().code(), &JsValue::UNDEFINED))
+    options.into()
+}
+
+fn parse_time(rfc3339: &str) -> Option<js_sys::Date> {
+    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
+    (!date.get_time().is_nan()).then_some(date)
+}
+
+/// An RFC 3339 time in the viewer's time zone and language, to the minute; the raw text if it
+/// does not parse.
+pub fn format_time(rfc3339: &str) -> String {
+    match parse_time(rfc3339) {
+        Some(date) => String::from(date.to_locale_string(
+            current_lang().code(),
+            &date_options(&[("dateStyle", "medium"), ("timeStyle", "short")]),
+        )),
+        None => rfc3339.to_string(),
+    }
 }
 
 /// Like [`format_time`], the date only.
 pub fn format_date(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return rfc3339.to_string();
+    match parse_time(rfc3339) {
+        Some(date) => String::from(date.to_locale_date_string(
+            current_lang().code(),
+            &date_options(&[("dateStyle", "long")]),
+        )),
+        None => rfc3339.to_string(),
     }
-    String::from(date.to_locale_date_string(current_lang().code(), &JsValue::UNDEFINED))
 }
 
 /// The browser's own confirmation box; `false` when it cannot be shown.

@@ -16,9 +16,7 @@ pub fn notification_text(n: &Notification) -> String {
         .into_iter()
         .map(|(k, v)| {
             if k == "role" {
-                let role: Role =
-                    serde_json::from_value(serde_json::Value::String(v)).unwrap_or(Role::Unknown);
-                (k, role_name(role))
+                (k, role_name(Role::from_wire(&v)))
             } else {
                 (k, v)
             }

@@ -37,7 +37,10 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
     let community_id = StoredValue::new(community.id.clone());
     let search = RwSignal::new(String::new());
     let include_inactive = RwSignal::new(false);
-    let rows = RwSignal::new(Vec::<Resident>::new());
+    // One signal per row, so a change re-renders that row in place (and keeps keyboard focus).
+    let rows = RwSignal::new(Vec::<RwSignal<Resident>>::new());
+    // Row signals belong to this page (they are created after an await, where no owner is current).
+    let owner = StoredValue::new(Owner::current());
     let total = RwSignal::new(None::<i64>);
     let cursor = RwSignal::new(None::<String>);
     let has_more = RwSignal::new(false);
@@ -57,6 +60,7 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
         generation.update_value(|g| *g += 1);
         let this = generation.get_value();
         loading.set(true);
+        let owner = owner.get_value();
         spawn_local(async move {
             let result = roster::residents(&community_id.get_value(), &filter, after).await;
             if generation.get_value() != this {
@@ -64,10 +68,18 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
             }
             match result {
                 Ok(page) => {
+                    let new_rows: Vec<RwSignal<Resident>> = page
+                        .nodes
+                        .into_iter()
+                        .map(|r| match &owner {
+                            Some(owner) => owner.with(|| RwSignal::new(r)),
+                            None => RwSignal::new(r),
+                        })
+                        .collect();
                     if reset {
-                        rows.set(page.nodes);
+                        rows.set(new_rows);
                     } else {
-                        rows.update(|list| list.extend(page.nodes));
+                        rows.update(|list| list.extend(new_rows));
                     }
                     total.set(Some(page.total_count));
                     cursor.set(page.page_info.end_cursor);
@@ -104,11 +116,14 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
             };
             match outcome {
                 Ok(Some(updated)) => {
-                    rows.update(|list| {
-                        if let Some(row) = list.iter_mut().find(|r| r.id == updated.id) {
-                            *row = updated;
-                        }
+                    let row = rows.with_untracked(|list| {
+                        list.iter()
+                            .copied()
+                            .find(|r| r.with_untracked(|r| r.id == updated.id))
                     });
+                    if let Some(row) = row {
+                        row.set(updated);
+                    }
                     error.set(None);
                 }
                 Ok(None) => error.set(None),
@@ -133,7 +148,7 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
         }
         view! {
             <ul class="residents" data-testid="residents">
-                <For each=move || rows.get() key=|r| (r.id.clone(), r.active, r.claimed, r.roles.clone()) let:resident>
+                <For each=move || rows.get() key=|r| r.with_untracked(|r| r.id.clone()) let:resident>
                     <ResidentRow resident=resident busy_row=busy_row on_action=run />
                 </For>
             </ul>
@@ -176,65 +191,84 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
 
 #[component]
 fn ResidentRow(
-    resident: Resident,
+    resident: RwSignal<Resident>,
     busy_row: RwSignal<Option<String>>,
     on_action: impl Fn(Resident, RowAction) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let id = resident.id.clone();
-    let busy = move || busy_row.get().as_deref() == Some(id.as_str());
-    let place = {
-        let (building, unit) = (
-            resident.household.building.clone(),
-            resident.household.unit.clone(),
-        );
-        move || tf("roster.place", &[("building", &building), ("unit", &unit)])
+    let id = resident.with_untracked(|r| r.id.clone());
+    let busy = move || {
+        let busy_id = busy_row.get();
+        resident.with(|r| busy_id.as_deref() == Some(r.id.as_str()))
     };
-    let roles = {
-        let roles = resident.roles.clone();
-        move || role_list(&roles)
+    let place = move || {
+        resident.with(|r| {
+            tf(
+                "roster.place",
+                &[
+                    ("building", &r.household.building),
+                    ("unit", &r.household.unit),
+                ],
+            )
+        })
     };
-    let status = {
-        let (active, claimed) = (resident.active, resident.claimed);
-        move || {
-            if !active {
+    let roles = move || resident.with(|r| role_list(&r.roles));
+    let status = move || {
+        resident.with(|r| {
+            if !r.active {
                 t("residents.inactive")
-            } else if claimed {
+            } else if r.claimed {
                 t("residents.claimed")
             } else {
                 t("residents.unclaimed")
             }
-        }
-    };
-    let role_buttons = Role::GRANTABLE
-        .into_iter()
-        .map(|role| {
-            let has = resident.roles.contains(&role);
-            let action = if has { RowAction::Revoke(role) } else { RowAction::Grant(role) };
-            let testid = format!("{}-{}", if has { "revoke" } else { "grant" }, role.as_str());
-            let label = move || {
-                let key = if has { k("residents.revoke") } else { k("residents.grant") };
-                tf(key, &[("role", &role_name(role))])
-            };
-            let resident = resident.clone();
-            let busy = busy.clone();
-            view! {
-                <button type="button" class="button small" data-testid=testid aria-pressed=has.to_string()
-                    disabled=busy on:click=move |_| on_action(resident.clone(), action)>
-                    {label}
-                </button>
-            }
         })
-        .collect_view();
-    let for_invite = resident.clone();
-    let for_deactivate = resident.clone();
-    let active = resident.active;
+    };
+    let active = move || resident.with(|r| r.active);
+    let act = move |action: RowAction| on_action(resident.get_untracked(), action);
+    let role_buttons = move || {
+        Role::GRANTABLE
+            .into_iter()
+            .map(|role| {
+                let has = move || resident.with(|r| r.roles.contains(&role));
+                let testid = move || {
+                    format!(
+                        "{}-{}",
+                        if has() { "revoke" } else { "grant" },
+                        role.as_str()
+                    )
+                };
+                let label = move || {
+                    let key = if has() {
+                        k("residents.revoke")
+                    } else {
+                        k("residents.grant")
+                    };
+                    tf(key, &[("role", &role_name(role))])
+                };
+                let action = move || {
+                    if has() {
+                        RowAction::Revoke(role)
+                    } else {
+                        RowAction::Grant(role)
+                    }
+                };
+                view! {
+                    <button type="button" class="button small" data-testid=testid
+                        aria-pressed=move || has().to_string()
+                        disabled=busy on:click=move |_| act(action())>
+                        {label}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
 
     view! {
-        <li class="resident" class:inactive=!active data-testid="resident-row" data-resident-id=resident.id.clone()>
+        <li class="resident" class:inactive=move || !active() data-testid="resident-row" data-resident-id=id>
             <p class="resident-who">
-                <strong>{resident.name.clone()}</strong>
+                <strong>{move || resident.with(|r| r.name.clone())}</strong>
                 " "
-                <span class="muted">{resident.phone.clone()}</span>
+                <span class="muted">{move || resident.with(|r| r.phone.clone())}</span>
             </p>
             <p class="muted">{place}</p>
             <p>
@@ -242,19 +276,24 @@ fn ResidentRow(
                 " "
                 <span data-testid="resident-roles">{roles}</span>
             </p>
-            {active.then(|| view! {
-                <div class="actions" role="group" aria-label=move || t("residents.actions")>
-                    <button type="button" class="button small" data-testid="issue-invite"
-                        disabled=busy.clone() on:click=move |_| on_action(for_invite.clone(), RowAction::NewInvite)>
-                        {move || t("residents.new_invite")}
-                    </button>
-                    {role_buttons}
-                    <button type="button" class="button small danger" data-testid="deactivate"
-                        disabled=busy.clone() on:click=move |_| on_action(for_deactivate.clone(), RowAction::Deactivate)>
-                        {move || t("residents.deactivate")}
-                    </button>
-                </div>
-            })}
+            <Show when=active>
+                <details class="row-actions">
+                    <summary class="button small" data-testid="resident-actions">
+                        {move || t("residents.actions")}
+                    </summary>
+                    <div class="actions">
+                        <button type="button" class="button small" data-testid="issue-invite"
+                            disabled=busy on:click=move |_| act(RowAction::NewInvite)>
+                            {move || t("residents.new_invite")}
+                        </button>
+                        {role_buttons()}
+                        <button type="button" class="button small danger" data-testid="deactivate"
+                            disabled=busy on:click=move |_| act(RowAction::Deactivate)>
+                            {move || t("residents.deactivate")}
+                        </button>
+                    </div>
+                </details>
+            </Show>
         </li>
     }
 }
@@ -282,7 +321,8 @@ fn InviteDialog(invite: RwSignal<Option<Invite>>) -> impl IntoView {
                 <p>{who}</p>
                 <p><code class="code code-large" data-testid="invite-dialog-code">{i.code}</code></p>
                 <p class="banner banner-warning">{move || t("residents.invite_once")}</p>
-                <p class="hint">{how} " " {expires}</p>
+                <p class="hint">{how}</p>
+                <p class="hint">{expires}</p>
             }
         })
     };

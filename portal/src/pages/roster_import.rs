@@ -65,6 +65,7 @@ pub fn RosterImport() -> impl IntoView {
 #[component]
 fn RosterForm(community: CommunityRef) -> impl IntoView {
     let csv = RwSignal::new(String::new());
+    let file_name = RwSignal::new(None::<String>);
     let local_error = RwSignal::new(None::<&'static str>);
     let community_id = community.id.clone();
     let community_name = community.name.clone();
@@ -77,6 +78,7 @@ fn RosterForm(community: CommunityRef) -> impl IntoView {
     let on_file = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         if let Some(file) = input.files().and_then(|files| files.get(0)) {
+            file_name.set(Some(file.name()));
             spawn_local(async move {
                 match read_csv_file(file).await {
                     Some(text) => {
@@ -130,8 +132,13 @@ fn RosterForm(community: CommunityRef) -> impl IntoView {
         </div>
         <form class="form screen-only" on:submit=on_submit novalidate>
             <div class="field">
-                <label for="roster-file">{move || t("roster.file")}</label>
-                <input id="roster-file" type="file" accept=".csv,text/csv" on:change=on_file />
+                // The native file button speaks the browser's language and is small: it is
+                // hidden (still focusable) behind its label, styled as a big button.
+                <input id="roster-file" class="file-input" type="file" accept=".csv,text/csv" on:change=on_file />
+                <label for="roster-file" class="button file-button">{move || t("roster.file")}</label>
+                <p class="hint" data-testid="roster-file-name">
+                    {move || file_name.get().map(|name| tf("roster.file_chosen", &[("name", &name)]))}
+                </p>
             </div>
             <div class="field">
                 <label for="roster-csv">{move || t("roster.csv")}</label>

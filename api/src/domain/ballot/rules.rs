@@ -98,19 +98,30 @@ pub fn at_least(part: i64, whole: i64, num: i64, den: i64) -> bool {
 
 /// Which rules need floor areas, and so an OWNERS electorate.
 pub fn rule_needs_owners(rule: DecisionRule) -> bool {
-    matches!(rule, DecisionRule::OwnersOrdinary | DecisionRule::OwnersMajor)
+    matches!(
+        rule,
+        DecisionRule::OwnersOrdinary | DecisionRule::OwnersMajor
+    )
 }
 
 /// Turnout against the frozen electorate.
-pub fn quorum_met(rule: DecisionRule, electorate: Electorate, eligible: Weight, turnout: Weight) -> bool {
+pub fn quorum_met(
+    rule: DecisionRule,
+    electorate: Electorate,
+    eligible: Weight,
+    turnout: Weight,
+) -> bool {
     match rule {
         DecisionRule::Plurality => true,
         DecisionRule::ResidentsMeeting => match electorate {
             Electorate::Residents => more_than(turnout.count, eligible.count, 1, 2),
-            Electorate::Households | Electorate::Owners => at_least(turnout.count, eligible.count, 2, 3),
+            Electorate::Households | Electorate::Owners => {
+                at_least(turnout.count, eligible.count, 2, 3)
+            }
         },
         DecisionRule::OwnersOrdinary | DecisionRule::OwnersMajor => {
-            at_least(turnout.count, eligible.count, 2, 3) && at_least(turnout.area_centi, eligible.area_centi, 2, 3)
+            at_least(turnout.count, eligible.count, 2, 3)
+                && at_least(turnout.area_centi, eligible.area_centi, 2, 3)
         }
     }
 }
@@ -121,10 +132,12 @@ pub fn approved(rule: DecisionRule, votes: Weight, turnout: Weight) -> bool {
         DecisionRule::Plurality => false,
         DecisionRule::ResidentsMeeting => more_than(votes.count, turnout.count, 1, 2),
         DecisionRule::OwnersOrdinary => {
-            more_than(votes.count, turnout.count, 1, 2) && more_than(votes.area_centi, turnout.area_centi, 1, 2)
+            more_than(votes.count, turnout.count, 1, 2)
+                && more_than(votes.area_centi, turnout.area_centi, 1, 2)
         }
         DecisionRule::OwnersMajor => {
-            at_least(votes.count, turnout.count, 3, 4) && at_least(votes.area_centi, turnout.area_centi, 3, 4)
+            at_least(votes.count, turnout.count, 3, 4)
+                && at_least(votes.area_centi, turnout.area_centi, 3, 4)
         }
     }
 }
@@ -142,16 +155,29 @@ pub fn decide(
     let quorum = quorum_met(rule, electorate, eligible, turnout);
     let none = vec![false; options.len()];
     if !quorum {
-        return Decision { quorum_met: false, outcome: Outcome::NoQuorum, adopted: none };
+        return Decision {
+            quorum_met: false,
+            outcome: Outcome::NoQuorum,
+            adopted: none,
+        };
     }
     if rule == DecisionRule::Plurality {
         return plurality(kind, max_choices, turnout, options);
     }
-    let adopted: Vec<bool> =
-        options.iter().map(|o| o.role != OptionRole::Abstain && o.role != OptionRole::Oppose && approved(rule, o.votes, turnout)).collect();
+    let adopted: Vec<bool> = options
+        .iter()
+        .map(|o| {
+            o.role != OptionRole::Abstain
+                && o.role != OptionRole::Oppose
+                && approved(rule, o.votes, turnout)
+        })
+        .collect();
     let outcome = match kind {
         BallotKind::Motion => {
-            let approve = options.iter().zip(&adopted).any(|(o, a)| o.role == OptionRole::Approve && *a);
+            let approve = options
+                .iter()
+                .zip(&adopted)
+                .any(|(o, a)| o.role == OptionRole::Approve && *a);
             if approve {
                 Outcome::Adopted
             } else {
@@ -166,14 +192,29 @@ pub fn decide(
             }
         }
     };
-    Decision { quorum_met: true, outcome, adopted }
+    Decision {
+        quorum_met: true,
+        outcome,
+        adopted,
+    }
 }
 
-fn plurality(kind: BallotKind, max_choices: usize, turnout: Weight, options: &[OptionCount]) -> Decision {
+fn plurality(
+    kind: BallotKind,
+    max_choices: usize,
+    turnout: Weight,
+    options: &[OptionCount],
+) -> Decision {
     let mut adopted = vec![false; options.len()];
     match kind {
         BallotKind::Motion => {
-            let votes = |role| options.iter().filter(|o| o.role == role).map(|o| o.votes.count).sum::<i64>();
+            let votes = |role| {
+                options
+                    .iter()
+                    .filter(|o| o.role == role)
+                    .map(|o| o.votes.count)
+                    .sum::<i64>()
+            };
             let (yes, no) = (votes(OptionRole::Approve), votes(OptionRole::Oppose));
             let outcome = if turnout.count == 0 || yes < no || (yes == no && yes == 0) {
                 Outcome::NotAdopted
@@ -187,7 +228,11 @@ fn plurality(kind: BallotKind, max_choices: usize, turnout: Weight, options: &[O
                     adopted[i] = o.role == OptionRole::Approve;
                 }
             }
-            Decision { quorum_met: true, outcome, adopted }
+            Decision {
+                quorum_met: true,
+                outcome,
+                adopted,
+            }
         }
         BallotKind::Choice => {
             // Candidates: real choices with at least one vote, most votes first.
@@ -197,16 +242,24 @@ fn plurality(kind: BallotKind, max_choices: usize, turnout: Weight, options: &[O
                 .filter(|(_, o)| o.role == OptionRole::Choice && o.votes.count > 0)
                 .map(|(i, o)| (i, o.votes.count))
                 .collect();
-            ranked.sort_by(|a, b| b.1.cmp(&a.1));
+            ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
             let seats = max_choices.max(1);
             if ranked.is_empty() {
-                return Decision { quorum_met: true, outcome: Outcome::NotAdopted, adopted };
+                return Decision {
+                    quorum_met: true,
+                    outcome: Outcome::NotAdopted,
+                    adopted,
+                };
             }
             if ranked.len() <= seats {
                 for (i, _) in &ranked {
                     adopted[*i] = true;
                 }
-                return Decision { quorum_met: true, outcome: Outcome::Decided, adopted };
+                return Decision {
+                    quorum_met: true,
+                    outcome: Outcome::Decided,
+                    adopted,
+                };
             }
             let cutoff = ranked[seats - 1].1;
             let tie_at_cutoff = ranked[seats].1 == cutoff;
@@ -215,8 +268,16 @@ fn plurality(kind: BallotKind, max_choices: usize, turnout: Weight, options: &[O
                     adopted[*i] = true;
                 }
             }
-            let outcome = if tie_at_cutoff { Outcome::Tie } else { Outcome::Decided };
-            Decision { quorum_met: true, outcome, adopted }
+            let outcome = if tie_at_cutoff {
+                Outcome::Tie
+            } else {
+                Outcome::Decided
+            };
+            Decision {
+                quorum_met: true,
+                outcome,
+                adopted,
+            }
         }
     }
 }
@@ -235,14 +296,25 @@ mod tests {
 
     fn motion(yes: Weight, no: Weight, abstain: Weight) -> Vec<OptionCount> {
         vec![
-            OptionCount { role: Approve, votes: yes },
-            OptionCount { role: Oppose, votes: no },
-            OptionCount { role: Abstain, votes: abstain },
+            OptionCount {
+                role: Approve,
+                votes: yes,
+            },
+            OptionCount {
+                role: Oppose,
+                votes: no,
+            },
+            OptionCount {
+                role: Abstain,
+                votes: abstain,
+            },
         ]
     }
 
     fn total(opts: &[OptionCount]) -> Weight {
-        opts.iter().fold(Weight::default(), |t, o| w(t.count + o.votes.count, t.area_centi + o.votes.area_centi))
+        opts.iter().fold(Weight::default(), |t, o| {
+            w(t.count + o.votes.count, t.area_centi + o.votes.area_centi)
+        })
     }
 
     #[test]
@@ -270,14 +342,78 @@ mod tests {
         let eligible = w(9, 110_000);
         // 6 of 9 owners with 733.34 of 1,100.01 m² is exactly two thirds of both.
         let cases: Vec<OwnersCase> = vec![
-            ("exactly 2/3 turnout by count and area is enough", w(9, 110_001), w(4, 40_000), w(1, 15_000), w(1, 18_334), true, Outcome::Adopted),
-            ("turnout just under 2/3 of the area is no quorum", eligible, w(5, 50_000), w(1, 23_333), w(0, 0), false, Outcome::NoQuorum),
-            ("turnout under 2/3 by count is no quorum", eligible, w(5, 100_000), w(0, 0), w(0, 0), false, Outcome::NoQuorum),
-            ("a head-count majority that fails on area is not adopted", eligible, w(5, 40_000), w(3, 55_000), w(0, 0), true, Outcome::NotAdopted),
-            ("an area majority that fails on head count is not adopted", eligible, w(3, 60_000), w(4, 30_000), w(0, 0), true, Outcome::NotAdopted),
-            ("exactly half by count is not a majority", eligible, w(4, 60_000), w(4, 30_000), w(0, 0), true, Outcome::NotAdopted),
-            ("exactly half by area is not a majority", eligible, w(5, 45_000), w(3, 45_000), w(0, 0), true, Outcome::NotAdopted),
-            ("abstentions sit in the denominator", eligible, w(4, 50_000), w(1, 10_000), w(3, 40_000), true, Outcome::NotAdopted),
+            (
+                "exactly 2/3 turnout by count and area is enough",
+                w(9, 110_001),
+                w(4, 40_000),
+                w(1, 15_000),
+                w(1, 18_334),
+                true,
+                Outcome::Adopted,
+            ),
+            (
+                "turnout just under 2/3 of the area is no quorum",
+                eligible,
+                w(5, 50_000),
+                w(1, 23_333),
+                w(0, 0),
+                false,
+                Outcome::NoQuorum,
+            ),
+            (
+                "turnout under 2/3 by count is no quorum",
+                eligible,
+                w(5, 100_000),
+                w(0, 0),
+                w(0, 0),
+                false,
+                Outcome::NoQuorum,
+            ),
+            (
+                "a head-count majority that fails on area is not adopted",
+                eligible,
+                w(5, 40_000),
+                w(3, 55_000),
+                w(0, 0),
+                true,
+                Outcome::NotAdopted,
+            ),
+            (
+                "an area majority that fails on head count is not adopted",
+                eligible,
+                w(3, 60_000),
+                w(4, 30_000),
+                w(0, 0),
+                true,
+                Outcome::NotAdopted,
+            ),
+            (
+                "exactly half by count is not a majority",
+                eligible,
+                w(4, 60_000),
+                w(4, 30_000),
+                w(0, 0),
+                true,
+                Outcome::NotAdopted,
+            ),
+            (
+                "exactly half by area is not a majority",
+                eligible,
+                w(5, 45_000),
+                w(3, 45_000),
+                w(0, 0),
+                true,
+                Outcome::NotAdopted,
+            ),
+            (
+                "abstentions sit in the denominator",
+                eligible,
+                w(4, 50_000),
+                w(1, 10_000),
+                w(3, 40_000),
+                true,
+                Outcome::NotAdopted,
+            ),
         ];
         for (case, eligible, yes, no, abstain, quorum, outcome) in cases {
             let opts = motion(yes, no, abstain);
@@ -291,7 +427,15 @@ mod tests {
     fn the_design_example_explains_itself() {
         // 参与表决 8/9 户（≥2/3 ✓），面积 950/1,100 m²（≥2/3 ✓）；赞成 5/8 户 ✓，400/950 m² ✗ → 未通过
         let opts = motion(w(5, 40_000), w(3, 55_000), w(0, 0));
-        let d = decide(Motion, OwnersOrdinary, Owners, 1, w(9, 110_000), w(8, 95_000), &opts);
+        let d = decide(
+            Motion,
+            OwnersOrdinary,
+            Owners,
+            1,
+            w(9, 110_000),
+            w(8, 95_000),
+            &opts,
+        );
         assert!(d.quorum_met);
         assert_eq!(d.outcome, Outcome::NotAdopted);
     }
@@ -300,91 +444,272 @@ mod tests {
     fn owners_major_matters_need_three_quarters_inclusive() {
         let eligible = w(8, 80_000);
         let yes_exact = motion(w(6, 60_000), w(2, 20_000), w(0, 0));
-        let d = decide(Motion, OwnersMajor, Owners, 1, eligible, total(&yes_exact), &yes_exact);
-        assert_eq!(d.outcome, Outcome::Adopted, "exactly 3/4 by count and area is adopted");
+        let d = decide(
+            Motion,
+            OwnersMajor,
+            Owners,
+            1,
+            eligible,
+            total(&yes_exact),
+            &yes_exact,
+        );
+        assert_eq!(
+            d.outcome,
+            Outcome::Adopted,
+            "exactly 3/4 by count and area is adopted"
+        );
 
         let short_area = motion(w(6, 59_999), w(2, 20_001), w(0, 0));
-        let d = decide(Motion, OwnersMajor, Owners, 1, eligible, total(&short_area), &short_area);
-        assert_eq!(d.outcome, Outcome::NotAdopted, "3/4 by count but not by area");
+        let d = decide(
+            Motion,
+            OwnersMajor,
+            Owners,
+            1,
+            eligible,
+            total(&short_area),
+            &short_area,
+        );
+        assert_eq!(
+            d.outcome,
+            Outcome::NotAdopted,
+            "3/4 by count but not by area"
+        );
 
         let short_count = motion(w(5, 70_000), w(2, 5_000), w(1, 5_000));
-        let d = decide(Motion, OwnersMajor, Owners, 1, eligible, total(&short_count), &short_count);
-        assert_eq!(d.outcome, Outcome::NotAdopted, "5/8 by count with an abstention");
+        let d = decide(
+            Motion,
+            OwnersMajor,
+            Owners,
+            1,
+            eligible,
+            total(&short_count),
+            &short_count,
+        );
+        assert_eq!(
+            d.outcome,
+            Outcome::NotAdopted,
+            "5/8 by count with an abstention"
+        );
     }
 
     #[test]
     fn residents_meeting_turnout_depends_on_the_electorate() {
         let opts = motion(w(3, 0), w(2, 0), w(0, 0));
         // Residents: more than half must vote; exactly half is not enough.
-        assert!(!decide(Motion, ResidentsMeeting, Residents, 1, w(10, 0), w(5, 0), &opts).quorum_met);
-        assert!(decide(Motion, ResidentsMeeting, Residents, 1, w(9, 0), w(5, 0), &opts).quorum_met);
+        assert!(
+            !decide(
+                Motion,
+                ResidentsMeeting,
+                Residents,
+                1,
+                w(10, 0),
+                w(5, 0),
+                &opts
+            )
+            .quorum_met
+        );
+        assert!(
+            decide(
+                Motion,
+                ResidentsMeeting,
+                Residents,
+                1,
+                w(9, 0),
+                w(5, 0),
+                &opts
+            )
+            .quorum_met
+        );
         // Households: two thirds or more; exactly 2/3 is enough.
-        assert!(decide(Motion, ResidentsMeeting, Households, 1, w(6, 0), w(4, 0), &opts).quorum_met);
-        assert!(!decide(Motion, ResidentsMeeting, Households, 1, w(7, 0), w(4, 0), &opts).quorum_met);
+        assert!(
+            decide(
+                Motion,
+                ResidentsMeeting,
+                Households,
+                1,
+                w(6, 0),
+                w(4, 0),
+                &opts
+            )
+            .quorum_met
+        );
+        assert!(
+            !decide(
+                Motion,
+                ResidentsMeeting,
+                Households,
+                1,
+                w(7, 0),
+                w(4, 0),
+                &opts
+            )
+            .quorum_met
+        );
     }
 
     #[test]
     fn abstentions_decide_a_residents_meeting() {
         // 3 yes of 5 voters passes; the same 3 yes with 2 more abstaining (3 of 7) fails.
         let passes = motion(w(3, 0), w(2, 0), w(0, 0));
-        let d = decide(Motion, ResidentsMeeting, Residents, 1, w(9, 0), total(&passes), &passes);
+        let d = decide(
+            Motion,
+            ResidentsMeeting,
+            Residents,
+            1,
+            w(9, 0),
+            total(&passes),
+            &passes,
+        );
         assert_eq!(d.outcome, Outcome::Adopted);
         let fails = motion(w(3, 0), w(2, 0), w(2, 0));
-        let d = decide(Motion, ResidentsMeeting, Residents, 1, w(9, 0), total(&fails), &fails);
+        let d = decide(
+            Motion,
+            ResidentsMeeting,
+            Residents,
+            1,
+            w(9, 0),
+            total(&fails),
+            &fails,
+        );
         assert_eq!(d.outcome, Outcome::NotAdopted);
         // Exactly half of the voters is not "过半数".
         let half = motion(w(3, 0), w(3, 0), w(0, 0));
-        let d = decide(Motion, ResidentsMeeting, Residents, 1, w(9, 0), total(&half), &half);
+        let d = decide(
+            Motion,
+            ResidentsMeeting,
+            Residents,
+            1,
+            w(9, 0),
+            total(&half),
+            &half,
+        );
         assert_eq!(d.outcome, Outcome::NotAdopted);
     }
 
     #[test]
     fn plurality_reports_ties_as_ties() {
         let tie = motion(w(3, 0), w(3, 0), w(1, 0));
-        assert_eq!(decide(Motion, Plurality, Residents, 1, w(10, 0), total(&tie), &tie).outcome, Outcome::Tie);
+        assert_eq!(
+            decide(Motion, Plurality, Residents, 1, w(10, 0), total(&tie), &tie).outcome,
+            Outcome::Tie
+        );
         let win = motion(w(4, 0), w(3, 0), w(5, 0));
-        let d = decide(Motion, Plurality, Residents, 1, w(100, 0), total(&win), &win);
-        assert_eq!((d.quorum_met, d.outcome), (true, Outcome::Adopted), "no quorum under plurality");
+        let d = decide(
+            Motion,
+            Plurality,
+            Residents,
+            1,
+            w(100, 0),
+            total(&win),
+            &win,
+        );
+        assert_eq!(
+            (d.quorum_met, d.outcome),
+            (true, Outcome::Adopted),
+            "no quorum under plurality"
+        );
 
         let choice = |votes: &[i64]| -> Vec<OptionCount> {
-            votes.iter().map(|v| OptionCount { role: OptionRole::Choice, votes: w(*v, 0) }).collect()
+            votes
+                .iter()
+                .map(|v| OptionCount {
+                    role: OptionRole::Choice,
+                    votes: w(*v, 0),
+                })
+                .collect()
         };
         let opts = choice(&[5, 5, 2]);
         let d = decide(Choice, Plurality, Residents, 1, w(20, 0), w(12, 0), &opts);
-        assert_eq!((d.outcome, d.adopted.clone()), (Outcome::Tie, vec![false, false, false]), "a tie for the one seat");
+        assert_eq!(
+            (d.outcome, d.adopted.clone()),
+            (Outcome::Tie, vec![false, false, false]),
+            "a tie for the one seat"
+        );
         let d = decide(Choice, Plurality, Residents, 2, w(20, 0), w(12, 0), &opts);
-        assert_eq!((d.outcome, d.adopted.clone()), (Outcome::Decided, vec![true, true, false]), "the tie is inside two seats");
+        assert_eq!(
+            (d.outcome, d.adopted.clone()),
+            (Outcome::Decided, vec![true, true, false]),
+            "the tie is inside two seats"
+        );
         let opts = choice(&[6, 4, 4, 1]);
         let d = decide(Choice, Plurality, Residents, 2, w(20, 0), w(15, 0), &opts);
-        assert_eq!((d.outcome, d.adopted.clone()), (Outcome::Tie, vec![true, false, false, false]), "the sure winner is in, the tie is not");
+        assert_eq!(
+            (d.outcome, d.adopted.clone()),
+            (Outcome::Tie, vec![true, false, false, false]),
+            "the sure winner is in, the tie is not"
+        );
     }
 
     #[test]
     fn empty_ballots_adopt_nothing() {
         let empty = motion(w(0, 0), w(0, 0), w(0, 0));
-        assert_eq!(decide(Motion, Plurality, Residents, 1, w(10, 0), w(0, 0), &empty).outcome, Outcome::NotAdopted);
+        assert_eq!(
+            decide(Motion, Plurality, Residents, 1, w(10, 0), w(0, 0), &empty).outcome,
+            Outcome::NotAdopted
+        );
         for rule in [ResidentsMeeting, OwnersOrdinary, OwnersMajor] {
             let d = decide(Motion, rule, Owners, 1, w(10, 100_000), w(0, 0), &empty);
-            assert_eq!((d.quorum_met, d.outcome), (false, Outcome::NoQuorum), "{rule:?}");
+            assert_eq!(
+                (d.quorum_met, d.outcome),
+                (false, Outcome::NoQuorum),
+                "{rule:?}"
+            );
         }
         // An empty electorate never has a quorum.
         let d = decide(Motion, OwnersOrdinary, Owners, 1, w(0, 0), w(0, 0), &empty);
         assert_eq!(d.outcome, Outcome::NoQuorum);
-        let none: Vec<OptionCount> = vec![OptionCount { role: OptionRole::Choice, votes: w(0, 0) }];
-        assert_eq!(decide(Choice, Plurality, Residents, 1, w(5, 0), w(0, 0), &none).outcome, Outcome::NotAdopted);
+        let none: Vec<OptionCount> = vec![OptionCount {
+            role: OptionRole::Choice,
+            votes: w(0, 0),
+        }];
+        assert_eq!(
+            decide(Choice, Plurality, Residents, 1, w(5, 0), w(0, 0), &none).outcome,
+            Outcome::NotAdopted
+        );
     }
 
     #[test]
     fn a_choice_under_a_threshold_rule_adopts_each_option_that_meets_it() {
         let opts = vec![
-            OptionCount { role: OptionRole::Choice, votes: w(6, 0) },
-            OptionCount { role: OptionRole::Choice, votes: w(4, 0) },
-            OptionCount { role: Abstain, votes: w(6, 0) },
+            OptionCount {
+                role: OptionRole::Choice,
+                votes: w(6, 0),
+            },
+            OptionCount {
+                role: OptionRole::Choice,
+                votes: w(4, 0),
+            },
+            OptionCount {
+                role: Abstain,
+                votes: w(6, 0),
+            },
         ];
         // Approval ballot: 10 participants; 6/10 > 1/2 adopted, 4/10 not; abstain never adopted.
-        let d = decide(Choice, ResidentsMeeting, Residents, 2, w(15, 0), w(10, 0), &opts);
-        assert_eq!((d.outcome, d.adopted), (Outcome::Decided, vec![true, false, false]));
-        let d = decide(Choice, ResidentsMeeting, Residents, 2, w(15, 0), w(13, 0), &opts);
-        assert_eq!((d.outcome, d.adopted), (Outcome::NotAdopted, vec![false, false, false]));
+        let d = decide(
+            Choice,
+            ResidentsMeeting,
+            Residents,
+            2,
+            w(15, 0),
+            w(10, 0),
+            &opts,
+        );
+        assert_eq!(
+            (d.outcome, d.adopted),
+            (Outcome::Decided, vec![true, false, false])
+        );
+        let d = decide(
+            Choice,
+            ResidentsMeeting,
+            Residents,
+            2,
+            w(15, 0),
+            w(13, 0),
+            &opts,
+        );
+        assert_eq!(
+            (d.outcome, d.adopted),
+            (Outcome::NotAdopted, vec![false, false, false])
+        );
     }
 }

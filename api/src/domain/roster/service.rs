@@ -217,15 +217,21 @@ async fn import_rows<C: ConnectionTrait>(
             }
         };
 
-        // Account (one per phone, across communities).
-        let acc = match accounts.get(&row.phone) {
-            Some(a) if a.name == row.name => a.clone(),
+        // Account (one per phone, across communities). An account this community does not
+        // control alone (an admin, or on another community's roster) is neither renamed nor
+        // given an invite here: an invite sets the password, so it would hand the account over.
+        let (acc, controlled) = match accounts.get(&row.phone) {
             Some(a) => {
-                let mut active: account::ActiveModel = a.clone().into();
-                active.name = Set(row.name.clone());
-                let a = active.update(conn).await?;
-                accounts.insert(row.phone.clone(), a.clone());
-                a
+                let controlled = account_controlled_by(conn, a, community_id).await?;
+                if controlled && a.name != row.name {
+                    let mut active: account::ActiveModel = a.clone().into();
+                    active.name = Set(row.name.clone());
+                    let a = active.update(conn).await?;
+                    accounts.insert(row.phone.clone(), a.clone());
+                    (a, true)
+                } else {
+                    (a.clone(), controlled)
+                }
             }
             None => {
                 let a = account::ActiveModel {
@@ -240,7 +246,7 @@ async fn import_rows<C: ConnectionTrait>(
                 .insert(conn)
                 .await?;
                 accounts.insert(row.phone.clone(), a.clone());
-                a
+                (a, true)
             }
         };
 
@@ -281,8 +287,12 @@ async fn import_rows<C: ConnectionTrait>(
                 }
                 .insert(conn)
                 .await?;
-                let (code, expires_at) = new_invite(conn, state, &r.id).await?;
                 out.created += 1;
+                // Someone who already has a password signs in with it.
+                if !controlled || acc.password_hash.is_some() {
+                    continue;
+                }
+                let (code, expires_at) = new_invite(conn, state, &r.id).await?;
                 out.invites.push(IssuedInvite {
                     code,
                     phone: row.phone.clone(),
@@ -297,6 +307,40 @@ async fn import_rows<C: ConnectionTrait>(
         }
     }
     Ok(out)
+}
+
+/// Does this community alone control the account? Not when it is a platform admin, nor when it is
+/// an active resident of another community: then no invite (which sets the password) may be
+/// issued for it here.
+async fn account_controlled_by<C: ConnectionTrait>(
+    conn: &C,
+    account: &account::Model,
+    community_id: &str,
+) -> AppResult<bool> {
+    if account.is_admin {
+        return Ok(false);
+    }
+    let elsewhere = resident::Entity::find()
+        .filter(resident::Column::AccountId.eq(account.id.clone()))
+        .filter(resident::Column::CommunityId.ne(community_id))
+        .filter(resident::Column::Active.eq(true))
+        .count(conn)
+        .await?;
+    Ok(elsewhere == 0)
+}
+
+/// Holds the community's row lock for the rest of the transaction (PostgreSQL; SQLite has one
+/// writer anyway), so checks such as "the last committee member" cannot race.
+async fn lock_community<C: ConnectionTrait>(conn: &C, community_id: &str) -> AppResult<()> {
+    entity::community::Entity::update_many()
+        .col_expr(
+            entity::community::Column::CosignThreshold,
+            Expr::col(entity::community::Column::CosignThreshold),
+        )
+        .filter(entity::community::Column::Id.eq(community_id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// A resident of a community the viewer manages; else NOT_FOUND / FORBIDDEN.
@@ -396,6 +440,7 @@ pub async fn deactivate(
 ) -> AppResult<resident::Model> {
     let txn = state.db.begin().await?;
     let r = managed_resident(&txn, viewer, resident_id).await?;
+    lock_community(&txn, &r.community_id).await?;
     if !r.active {
         return Err(AppError::invalid_state(
             "the resident is already deactivated",
@@ -458,6 +503,7 @@ pub async fn set_role(
     }
     let txn = state.db.begin().await?;
     let r = managed_resident(&txn, viewer, resident_id).await?;
+    lock_community(&txn, &r.community_id).await?;
     if !r.active {
         return Err(AppError::invalid_state("the resident has been deactivated"));
     }

@@ -1,0 +1,18 @@
+use sea_orm::entity::prelude::*;
+
+/// What was chosen, under a receipt hash (never who, never when).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "ballot_box")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub ballot_id: String,
+    pub receipt_hash: String,
+    pub option_ids: String,
+    pub area: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

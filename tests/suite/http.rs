@@ -1,0 +1,528 @@
+//! The HTTP surface (DESIGN §9): health, metrics, GraphiQL, request limits, error codes, and the
+//! portal fallback with its Content-Security-Policy.
+
+use std::io::{Read, Write};
+
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+const CODES: [&str; 8] = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "INVALID_STATE",
+    "RATE_LIMITED",
+    "INTERNAL",
+];
+
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+/// POSTs a raw body to /graphql: (status, JSON body or Null).
+async fn post_raw(app: &TestApp, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let resp = app
+        .http
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /graphql: {e}"));
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn post_json(app: &TestApp, token: Option<&str>, body: Value) -> Value {
+    let mut req = app
+        .http
+        .post(format!("{}/graphql", app.address))
+        .json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send()
+        .await
+        .unwrap_or_else(|e| panic!("POST /graphql: {e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("not JSON: {e}"))
+}
+
+async fn metrics(app: &TestApp) -> String {
+    let resp = get(app, "/metrics").await;
+    assert_eq!(resp.status().as_u16(), 200);
+    resp.text().await.unwrap_or_default()
+}
+
+/// The value of one sample line (`name{labels} value`), if present.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series))
+        .and_then(|rest| rest.trim().parse().ok())
+}
+
+/// Every error of a response carries a known `extensions.code`.
+fn assert_all_errors_coded(resp: &Value) {
+    let errors = resp["errors"].as_array().cloned().unwrap_or_default();
+    assert!(!errors.is_empty(), "expected errors: {resp}");
+    for e in errors {
+        let code = e["extensions"]["code"].as_str().unwrap_or("<none>");
+        assert!(CODES.contains(&code), "error without a known code: {e}");
+    }
+}
+
+fn introspection_of_depth(depth: usize) -> String {
+    // __schema(1) types(2) fields(3) type(4), then ofType levels, then name.
+    let of_types = depth - 5;
+    format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {}name{} }} }} }} }} }}",
+        "ofType { ".repeat(of_types),
+        " }".repeat(of_types)
+    )
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer_200() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/readyz"] {
+        let resp = get(&app, path).await;
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_operation_and_errors_by_code() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+
+    for _ in 0..2 {
+        let resp = post_json(
+            &app,
+            Some(w.token(RESIDENT)),
+            json!({ "query": "query JiayuanProbe { me { id } }", "operationName": "JiayuanProbe" }),
+        )
+        .await;
+        assert!(resp.get("errors").is_none(), "{resp}");
+    }
+    let before = sample(
+        &metrics(&app).await,
+        "jiayuan_graphql_errors_total{code=\"UNAUTHENTICATED\"}",
+    )
+    .unwrap_or(0.0);
+    let failed = app.gql(None, "{ communities { id } }", json!({})).await;
+    assert_eq!(error_code(&failed), "UNAUTHENTICATED");
+
+    let text = metrics(&app).await;
+    assert_eq!(
+        sample(
+            &text,
+            "jiayuan_graphql_requests_total{operation=\"JiayuanProbe\"}"
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert!(
+        text.contains("jiayuan_graphql_request_duration_seconds_bucket{operation=\"JiayuanProbe\""),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "jiayuan_graphql_errors_total{code=\"UNAUTHENTICATED\"}"
+        ),
+        Some(before + 1.0),
+        "{text}"
+    );
+}
+
+/// The portal (like most clients) names its operations in the document and sends no separate
+/// `operationName`; the metrics must still count them under that name.
+#[tokio::test]
+async fn a_named_operation_is_counted_under_its_name_without_an_operation_name_field() {
+    let app = TestApp::spawn().await;
+
+    let resp = app
+        .gql(None, "query PortalStyleProbe { me { id } }", json!({}))
+        .await;
+    assert!(resp.get("errors").is_none(), "{resp}");
+
+    let text = metrics(&app).await;
+    assert_eq!(
+        sample(
+            &text,
+            "jiayuan_graphql_requests_total{operation=\"PortalStyleProbe\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn graphiql_is_served_on_get() {
+    let app = TestApp::spawn().await;
+
+    let resp = get(&app, "/graphql").await;
+
+    assert_eq!(resp.status().as_u16(), 200);
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(ct.starts_with("text/html"), "{ct}");
+    let body = resp.text().await.unwrap_or_default();
+    assert!(body.to_lowercase().contains("graphiql"), "{body}");
+    assert!(
+        body.contains("/graphql/ws"),
+        "GraphiQL knows the subscription endpoint"
+    );
+}
+
+#[tokio::test]
+async fn a_query_nested_deeper_than_twelve_levels_is_refused() {
+    let app = TestApp::spawn().await;
+
+    let ok = app.gql(None, &introspection_of_depth(12), json!({})).await;
+    assert!(ok.get("errors").is_none(), "depth 12 is allowed: {ok}");
+    let deep = app.gql(None, &introspection_of_depth(13), json!({})).await;
+
+    assert_eq!(error_code(&deep), "BAD_USER_INPUT", "{deep}");
+    assert!(deep["data"].is_null(), "{deep}");
+    assert_all_errors_coded(&deep);
+}
+
+#[tokio::test]
+async fn a_query_over_complexity_2000_is_refused() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    // Each spread costs 5 (me + 4 fields), without a single alias.
+    let query = |spreads: usize| {
+        format!(
+            "query {{ {} }} fragment F on Query {{ me {{ id name phone isAdmin }} }}",
+            "...F ".repeat(spreads)
+        )
+    };
+
+    let fine = app
+        .gql(Some(w.token(RESIDENT)), &query(10), json!({}))
+        .await;
+    assert!(fine.get("errors").is_none(), "{fine}");
+    let heavy = app
+        .gql(Some(w.token(RESIDENT)), &query(401), json!({}))
+        .await;
+
+    assert_eq!(error_code(&heavy), "BAD_USER_INPUT", "{heavy}");
+    assert!(heavy["data"].is_null(), "{heavy}");
+    assert_all_errors_coded(&heavy);
+}
+
+#[tokio::test]
+async fn more_than_thirty_aliases_are_refused() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let query = |n: usize| {
+        let fields: String = (0..n).map(|i| format!("a{i}: me {{ id }} ")).collect();
+        format!("{{ {fields} }}")
+    };
+
+    let thirty = app
+        .gql(Some(w.token(RESIDENT)), &query(30), json!({}))
+        .await;
+    assert!(thirty.get("errors").is_none(), "{thirty}");
+    assert!(thirty["data"]["a29"]["id"].is_string());
+    let many = app
+        .gql(Some(w.token(RESIDENT)), &query(31), json!({}))
+        .await;
+
+    assert_eq!(error_code(&many), "BAD_USER_INPUT", "{many}");
+    assert!(many["data"].is_null(), "{many}");
+    // Aliases hidden in a fragment count too.
+    let fragment_fields: String = (0..31).map(|i| format!("b{i}: id ")).collect();
+    let hidden = app
+        .gql(
+            Some(w.token(RESIDENT)),
+            &format!("{{ me {{ ...V }} }} fragment V on Viewer {{ {fragment_fields} }}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&hidden), "BAD_USER_INPUT", "{hidden}");
+}
+
+#[tokio::test]
+async fn a_body_over_two_mebibytes_is_refused_and_the_server_keeps_working() {
+    let app = TestApp::spawn().await;
+    let pad = "x".repeat(3 * 1024 * 1024);
+    let body = json!({ "query": "{ me { id } }", "variables": { "pad": pad } }).to_string();
+
+    let sent = app
+        .http
+        .post(format!("{}/graphql", app.address))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await;
+
+    match sent {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            if status != 413 {
+                let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                assert!(
+                    v.get("errors").is_some() && v["data"].is_null(),
+                    "an oversized body was accepted: {status} {text}"
+                );
+                assert_all_errors_coded(&v);
+            }
+        }
+        // The server may answer 413 and close before the client finished sending.
+        Err(e) => assert!(!e.is_timeout(), "the server hung on a large body: {e}"),
+    }
+    assert_eq!(get(&app, "/healthz").await.status().as_u16(), 200);
+    let data = app.ok(None, "{ me { id } }", json!({})).await;
+    assert!(data["me"].is_null());
+    // Just under the limit is still served.
+    let near = json!({ "query": "{ me { id } }", "variables": { "pad": "y".repeat(1024 * 1024) } });
+    let resp = post_json(&app, None, near).await;
+    assert!(resp.get("errors").is_none(), "{resp}");
+}
+
+#[tokio::test]
+async fn a_malformed_json_body_is_bad_user_input() {
+    let app = TestApp::spawn().await;
+    for body in ["{not json", "", "[1,2,3]", "{\"variables\":{}}"] {
+        let (status, resp) = post_raw(&app, body).await;
+        assert!(status == 200 || status == 400, "{body:?}: {status}");
+        assert_eq!(error_code(&resp), "BAD_USER_INPUT", "{body:?}: {resp}");
+        assert_all_errors_coded(&resp);
+    }
+    assert_eq!(get(&app, "/healthz").await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn every_error_in_every_response_has_a_code() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let r = w.token(RESIDENT).to_owned();
+    let cases: Vec<(Option<&str>, &str, Value)> = vec![
+        (None, "{ me { id ", json!({})),
+        (None, "{ nope }", json!({})),
+        (Some(&r), "{ me { nope } }", json!({})),
+        (Some(&r), "{ community { id } }", json!({})),
+        (Some(&r), "query($c:ID!){ community(id:$c){ id } }", json!({})),
+        (Some(&r), "query($c:Int!){ community(id:$c){ id } }", json!({ "c": 1 })),
+        (Some(&r), "query A { me { id } } query B { me { id } }", json!({})),
+        (Some(&r), "subscription { notificationAdded { id } }", json!({})),
+        (None, "{ communities { id } }", json!({})),
+        (Some("garbage"), "{ me { id } }", json!({})),
+        (
+            Some(&r),
+            "mutation { createCommunity(name: \"x社区\") { id } }",
+            json!({}),
+        ),
+        (
+            Some(&r),
+            "query($c:ID!){ community(id:$c){ id } }",
+            json!({ "c": "no-such-community" }),
+        ),
+        (
+            None,
+            "mutation { signIn(phone: \"12\", password: \"whatever1\") { accessToken } }",
+            json!({}),
+        ),
+        (
+            Some(&w.admin),
+            "mutation { createCommunity(name: \"x\") { id } }",
+            json!({}),
+        ),
+        (
+            Some(&r),
+            "{ a: me { id } b: communities { id } c: community(id: \"nope\") { id } d: residents(communityId: \"nope\") { totalCount } }",
+            json!({}),
+        ),
+    ];
+
+    for (token, query, vars) in cases {
+        let resp = app.gql(token, query, vars).await;
+        assert_all_errors_coded(&resp);
+        for e in resp["errors"].as_array().cloned().unwrap_or_default() {
+            let msg = e["message"].as_str().unwrap_or_default().to_lowercase();
+            assert!(
+                !msg.contains("sqlx") && !msg.contains("sqlite") && !msg.contains("postgres"),
+                "database text leaked: {e}"
+            );
+        }
+    }
+    // Errors in one field do not hide the others (and each still has a code).
+    let partial = app
+        .gql(
+            Some(&r),
+            "{ me { id } community(id: \"nope\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(partial["data"]["me"]["id"].is_string(), "{partial}");
+    assert_eq!(error_code(&partial), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn an_invalid_enum_or_id_argument_is_bad_user_input() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let c = w.token(COMMITTEE).to_owned();
+    let rid = w.person(RESIDENT).resident_id.clone();
+    let cases: Vec<(String, Value)> = vec![
+        (
+            format!("mutation {{ grantRole(residentId: \"{rid}\", role: KING) {{ id }} }}"),
+            json!({}),
+        ),
+        (
+            "mutation($r:ID!,$role:Role!){ grantRole(residentId:$r, role:$role){ id } }".into(),
+            json!({ "r": rid, "role": "KING" }),
+        ),
+        (
+            "mutation { grantRole(residentId: true, role: MEDIATOR) { id } }".into(),
+            json!({}),
+        ),
+        (
+            "mutation($r:ID!){ grantRole(residentId:$r, role: MEDIATOR){ id } }".into(),
+            json!({ "r": { "id": 1 } }),
+        ),
+        (
+            "mutation($r:ID!){ grantRole(residentId:$r, role: MEDIATOR){ id } }".into(),
+            json!({ "r": null }),
+        ),
+        (
+            "query($f:Int){ residents(communityId: \"x\", first: $f){ totalCount } }".into(),
+            json!({ "f": "ten" }),
+        ),
+    ];
+
+    for (query, vars) in cases {
+        let resp = app.gql(Some(&c), &query, vars.clone()).await;
+        assert_eq!(
+            error_code(&resp),
+            "BAD_USER_INPUT",
+            "{query} {vars}: {resp}"
+        );
+        assert_all_errors_coded(&resp);
+    }
+    // Nothing was granted.
+    let roles = app
+        .ok(
+            Some(w.token(RESIDENT)),
+            "query($c:ID!){ me { roles(communityId:$c) } }",
+            json!({ "c": w.community_id }),
+        )
+        .await;
+    assert_eq!(roles["me"]["roles"], json!(["RESIDENT"]));
+}
+
+fn csp(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn client_routes_fall_back_to_the_portal_under_a_strict_csp() {
+    let app = TestApp::spawn().await;
+
+    for path in ["/some/client/route", "/", "/topics/123"] {
+        let resp = get(&app, path).await;
+        let status = resp.status().as_u16();
+        let policy = csp(&resp);
+        let body = resp.text().await.unwrap_or_default();
+
+        assert!(
+            policy.contains("script-src 'self'"),
+            "{path}: CSP {policy:?}"
+        );
+        assert!(
+            !policy.contains("'unsafe-inline'"),
+            "{path}: CSP {policy:?}"
+        );
+        match status {
+            200 => assert!(
+                body.to_lowercase().contains("<html") || body.to_lowercase().contains("<!doctype"),
+                "{path}: {body}"
+            ),
+            503 => assert!(body.contains("portal has not been built"), "{path}: {body}"),
+            other => panic!("{path}: unexpected status {other}: {body}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_missing_static_file_is_404() {
+    let app = TestApp::spawn().await;
+    for path in ["/nope.js", "/assets/missing.wasm", "/nope.css"] {
+        let resp = get(&app, path).await;
+        assert_eq!(resp.status().as_u16(), 404, "{path}");
+        assert!(csp(&resp).contains("script-src 'self'"), "{path}");
+    }
+}
+
+/// Sends a request line as-is (no client-side path normalisation): (status, whole response).
+fn raw_get(port: u16, target: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))
+        .unwrap_or_else(|e| panic!("connect: {e}"));
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+    let req = format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream
+        .write_all(req.as_bytes())
+        .unwrap_or_else(|e| panic!("write: {e}"));
+    let mut buf = Vec::new();
+    let _ = stream.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[tokio::test]
+async fn path_traversal_does_not_escape_the_portal_folder() {
+    let app = TestApp::spawn().await;
+
+    let resp = get(&app, "/..%2f..%2f..%2f..%2fetc/passwd").await;
+    let status = resp.status().as_u16();
+    let body = resp.text().await.unwrap_or_default();
+    assert!(
+        !(status == 200 && body.contains("root:")),
+        "/etc/passwd was served"
+    );
+
+    let port = app.port;
+    for target in [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%5c..%5c..%5c..%5cetc/passwd",
+        "/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/assets/../../../../../etc/passwd",
+    ] {
+        let (status, text) = tokio::task::spawn_blocking(move || raw_get(port, target))
+            .await
+            .unwrap_or_else(|e| panic!("join: {e}"));
+        assert!(status != 0, "{target}: no HTTP answer");
+        assert!(
+            !text.contains("root:x:") && !text.contains("root:*:"),
+            "{target}: /etc/passwd was served ({status})"
+        );
+    }
+    assert_eq!(get(&app, "/healthz").await.status().as_u16(), 200);
+}
