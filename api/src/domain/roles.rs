@@ -133,3 +133,33 @@ pub fn can_create_community(viewer: &Viewer) -> AppResult<()> {
         Err(AppError::Forbidden)
     }
 }
+
+/// The viewer's active place on a community's roster, if any.
+pub async fn active_resident<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<Option<resident::Model>> {
+    Ok(resident::Entity::find()
+        .filter(resident::Column::AccountId.eq(viewer.id()))
+        .filter(resident::Column::CommunityId.eq(community_id))
+        .filter(resident::Column::Active.eq(true))
+        .one(conn)
+        .await?)
+}
+
+/// The viewer as a resident taking part in a community (proposing, co-signing, voting…):
+/// NOT_FOUND when the community is not theirs, FORBIDDEN for an admin who is not on its roster.
+pub async fn require_resident<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<resident::Model> {
+    match active_resident(conn, viewer, community_id).await? {
+        Some(r) => Ok(r),
+        None => {
+            can_see_community(conn, viewer, community_id).await?;
+            Err(AppError::Forbidden)
+        }
+    }
+}

@@ -2,10 +2,12 @@
 //! viewer and connection, turns input into domain types, calls one service function and maps
 //! the result. Errors pass through `crate::error` (never `?` on a foreign error type here).
 
+mod ballot;
 mod identity;
 mod loaders;
 mod notifications;
 mod roster;
+mod topic;
 mod types;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -19,6 +21,8 @@ pub struct Query(
     identity::IdentityQuery,
     roster::RosterQuery,
     notifications::NotificationQuery,
+    topic::TopicQuery,
+    ballot::BallotQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -26,6 +30,8 @@ pub struct Mutation(
     identity::IdentityMutation,
     roster::RosterMutation,
     notifications::NotificationMutation,
+    topic::TopicMutation,
+    ballot::BallotMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -1,0 +1,4 @@
+//! Deliberation topics (DESIGN §3).
+
+pub mod rules;
+pub mod service;

@@ -1,0 +1,1 @@
+//! Pure rules of the topic lifecycle.
