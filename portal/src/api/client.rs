@@ -320,7 +320,24 @@ mod tests {
     #[test]
     fn concurrent_requests_share_one_refresh() {
         let refreshes = Rc::new(Cell::new(0));
-        install_server(refreshes.clone(), true);
+        let expired_sends = Rc::new(Cell::new(0));
+        let (refreshed, expired) = (refreshes.clone(), expired_sends.clone());
+        transport::install(move |body, token| {
+            if body.contains("refreshSession") {
+                refreshed.set(refreshed.get() + 1);
+                return Ok(
+                    r#"{"data":{"refreshSession":{"accessToken":"valid","refreshToken":"r2"}}}"#
+                        .into(),
+                );
+            }
+            if token == Some("expired") {
+                expired.set(expired.get() + 1);
+            }
+            Ok(match token {
+                Some("valid") => r#"{"data":{"me":"Wang"}}"#.into(),
+                _ => UNAUTHENTICATED.into(),
+            })
+        });
         session::store("expired", "r1");
         let both = futures::future::join(
             graphql::<Me>("{ me }", json!({})),
@@ -328,6 +345,11 @@ mod tests {
         );
         let (a, b) = block_on(both);
         assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+        assert_eq!(
+            expired_sends.get(),
+            2,
+            "both requests went out with the old token"
+        );
         assert_eq!(refreshes.get(), 1);
     }
 
