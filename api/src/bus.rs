@@ -16,6 +16,8 @@ pub enum BusEvent {
         account_id: String,
         notification_id: String,
     },
+    /// A ballot's counters or status changed.
+    BallotTally { ballot_id: String },
 }
 
 #[derive(Clone)]

@@ -24,6 +24,10 @@ pub struct Settings {
     pub rate_window_secs: i64,
     /// Password hashing cost; OWASP parameters by default. Tests may lower it.
     pub argon2_memory_kib: u32,
+    /// How often background jobs (closing ballots, reminders, the outbox) run, in milliseconds.
+    pub job_interval_ms: u64,
+    /// The shortest voting period a ballot may be opened with, in seconds.
+    pub min_ballot_secs: i64,
 }
 
 impl Settings {
@@ -46,6 +50,8 @@ impl Settings {
             max_failures_per_ip: 30,
             rate_window_secs: 15 * 60,
             argon2_memory_kib: 19 * 1024,
+            job_interval_ms: 5_000,
+            min_ballot_secs: 600,
         }
     }
 }

@@ -13,15 +13,49 @@ use crate::harness::*;
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    port: u16,
+    session: Option<String>,
     profile: std::path::PathBuf,
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Ask chromedriver to quit Chromium first (a blocking `DELETE /session/{id}`, which is
+        // harmless when the session is already gone): killing chromedriver alone can leave
+        // Chromium running, e.g. after a failed assertion.
+        if let Some(session) = &self.session {
+            delete_session(self.port, session);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+fn delete_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+    }
+}
+
+/// The browser tests run only when `JIAYUAN_BROWSER` is set (`./dev test` sets it): they need
+/// Chromium, chromedriver and a built portal, which a plain `cargo test` may not have.
+fn enabled() -> bool {
+    let on = std::env::var_os("JIAYUAN_BROWSER").is_some_and(|v| !v.is_empty());
+    if !on {
+        eprintln!("skipped: set JIAYUAN_BROWSER=1 to run the browser tests");
+    }
+    on
 }
 
 fn free_port() -> u16 {
@@ -33,6 +67,11 @@ fn free_port() -> u16 {
 
 /// Starts chromedriver and a headless Chromium emulating a 390×844 phone.
 pub async fn browser() -> Browser {
+    browser_sized(390, 844).await
+}
+
+/// Starts chromedriver and a headless Chromium emulating a phone of `width`×`height` CSS px.
+pub async fn browser_sized(width: u32, height: u32) -> Browser {
     let index = api::config::Settings::default_portal_dir().join("index.html");
     assert!(
         index.is_file(),
@@ -61,7 +100,7 @@ pub async fn browser() -> Browser {
                 "--disable-component-update", "--disable-sync", "--lang=zh-CN",
                 format!("--user-data-dir={}", profile.display()),
             ],
-            "mobileEmulation": { "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2.0, "touch": true } }
+            "mobileEmulation": { "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": true } }
         }),
     );
     let mut last_err = String::new();
@@ -71,11 +110,14 @@ pub async fn browser() -> Browser {
         builder.capabilities(caps.clone());
         match builder.connect(&format!("http://127.0.0.1:{port}")).await {
             Ok(client) => {
+                let session = client.session_id().await.ok().flatten();
                 return Browser {
                     client,
                     driver,
+                    port,
+                    session,
                     profile,
-                }
+                };
             }
             Err(e) => last_err = e.to_string(),
         }
@@ -162,4 +204,649 @@ impl Browser {
             .map(|u| u.path().to_owned())
             .unwrap_or_default()
     }
+}
+
+/// How long the bounded waits below wait.
+const PATIENCE: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(200);
+
+/// Where screenshots go (one per main page and language), for looking at by eye.
+const SHOTS: &str = "/tmp/jiayuan-shots";
+
+impl Browser {
+    /// Waits (bounded) until the page's path is `expected`.
+    pub async fn wait_path(&self, expected: &str) {
+        let mut last = String::new();
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while tokio::time::Instant::now() < deadline {
+            last = self.path().await;
+            if last == expected {
+                return;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        panic!("the page never reached {expected}; it stayed at {last}");
+    }
+
+    /// Waits (bounded) until the JavaScript expression `condition` is truthy.
+    pub async fn wait_until(&self, condition: &str) {
+        let script = format!("return Boolean({condition});");
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while tokio::time::Instant::now() < deadline {
+            if self.eval(&script).await == json!(true) {
+                return;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        panic!("never became true: {condition}");
+    }
+
+    /// The text of every element matching `css` (none when there is none).
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let elements = self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find all {css}: {e}"));
+        let mut texts = Vec::new();
+        for el in elements {
+            texts.push(el.text().await.unwrap_or_default());
+        }
+        texts
+    }
+
+    /// Whether an element matching `css` is in the page now (no waiting).
+    pub async fn exists(&self, css: &str) -> bool {
+        !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("find all {css}: {e}"))
+            .is_empty()
+    }
+
+    /// `<html lang>`.
+    pub async fn html_lang(&self) -> String {
+        self.eval("return document.documentElement.lang;")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Clicks a language button and waits until the page says it is in that language.
+    pub async fn choose_lang(&self, lang: &str) {
+        let testid = if lang == "en" { "lang-en" } else { "lang-zh" };
+        self.click(&format!("[data-testid={testid}]")).await;
+        self.wait_until(&format!("document.documentElement.lang === '{lang}'"))
+            .await;
+    }
+
+    /// Signs in through the sign-in page and waits until the header shows `community`.
+    pub async fn sign_in(&self, base: &str, phone: &str, password: &str, community: &str) {
+        self.goto(&format!("{base}/signin")).await;
+        self.fill("#phone", phone).await;
+        self.fill("#password", password).await;
+        self.click("[data-testid=signin-submit]").await;
+        self.wait_path("/").await;
+        self.wait_text("[data-testid=current-community]", community)
+            .await;
+    }
+
+    /// Signs out with the header button and waits for the sign-in page.
+    pub async fn sign_out(&self) {
+        self.click("[data-testid=signout]").await;
+        self.wait_path("/signin").await;
+        self.find("#phone").await;
+    }
+
+    /// Saves a PNG of the viewport as `/tmp/jiayuan-shots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("screenshot {name}: {e}"));
+        std::fs::create_dir_all(SHOTS).unwrap_or_else(|e| panic!("create {SHOTS}: {e}"));
+        let file = format!("{SHOTS}/{name}.png");
+        std::fs::write(&file, png).unwrap_or_else(|e| panic!("write {file}: {e}"));
+    }
+
+    /// Ends the WebDriver session (Chromium quits); dropping the browser then stops chromedriver.
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+fn has_cjk(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+const RESIDENTS: &str = "query($c:ID!){ residents(communityId:$c, first:100){ totalCount nodes { id phone name claimed } } }";
+
+/// The community's residents as the API sees them: (totalCount, nodes).
+async fn residents(app: &TestApp, token: &str, community: &str) -> (i64, Vec<serde_json::Value>) {
+    let data = app
+        .ok(Some(token), RESIDENTS, json!({ "c": community }))
+        .await;
+    (
+        data["residents"]["totalCount"].as_i64().unwrap_or(-1),
+        data["residents"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    )
+}
+
+// ---- claiming and signing in ---------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_claims_an_invite_then_signs_in_again() {
+    if !enabled() {
+        return;
+    }
+    // Arrange: a community whose roster the admin imported through the API.
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let community = app.create_community(&admin, "幸福里社区").await;
+    let resp = app
+        .import_roster(
+            &admin,
+            &community,
+            "building,unit,area_m2,owner,name,phone,roles\n5栋,301,66.00,true,孙丽,13700000001,\n",
+        )
+        .await;
+    assert!(resp.get("errors").is_none(), "roster import failed: {resp}");
+    let code = resp["data"]["importRoster"]["invites"][0]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no invite code in {resp}"))
+        .to_owned();
+    let b = browser().await;
+
+    // Act: claim the invite in the browser.
+    b.goto(&format!("{}/claim", app.address)).await;
+    b.fill("#invite-code", &code).await;
+    b.fill("#new-password", "我的新密码 2024").await;
+    b.fill("#confirm-password", "我的新密码 2024").await;
+    b.click("[data-testid=claim-submit]").await;
+
+    // Assert: signed in at home, in the only community the resident has.
+    b.wait_path("/").await;
+    b.wait_text("[data-testid=current-community]", "幸福里社区")
+        .await;
+    b.find("[data-testid=needs-me]").await;
+    assert!(
+        !b.exists("[data-testid=committee-tools]").await,
+        "a plain resident sees the committee tools"
+    );
+
+    // Act: sign out.
+    b.sign_out().await;
+    assert!(
+        !b.exists("[data-testid=signout]").await,
+        "the header still offers to sign out after signing out"
+    );
+    b.goto(&format!("{}/", app.address)).await;
+    b.wait_path("/signin").await;
+
+    // Act: sign in again with the phone and the new password.
+    b.fill("#phone", "137 0000 0001").await;
+    b.fill("#password", "我的新密码 2024").await;
+    b.click("[data-testid=signin-submit]").await;
+
+    // Assert: signed in again.
+    b.wait_path("/").await;
+    b.wait_text("[data-testid=current-community]", "幸福里社区")
+        .await;
+    b.wait_text("h1", "孙丽").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_shows_a_localized_error() {
+    if !enabled() {
+        return;
+    }
+    // Arrange: a claimed resident, and what the server itself says about a wrong password.
+    let app = TestApp::spawn().await;
+    let _world = app.community().await;
+    let server = app
+        .gql(
+            None,
+            "mutation($p:String!,$w:String!){ signIn(phone:$p,password:$w){ accessToken } }",
+            json!({ "p": RESIDENT, "w": "not the password" }),
+        )
+        .await;
+    let server_message = server["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a wrong password did not fail: {server}"))
+        .to_owned();
+    let b = browser().await;
+    b.goto(&format!("{}/signin", app.address)).await;
+
+    // Act
+    b.fill("#phone", RESIDENT).await;
+    b.fill("#password", "also not the password").await;
+    b.click("[data-testid=signin-submit]").await;
+
+    // Assert: the banner speaks Chinese, not the server's English.
+    let text = b.wait_text("[data-testid=error]", "手机号或密码不对").await;
+    assert!(
+        !text.contains(&server_message),
+        "the banner shows the server's message: {text:?}"
+    );
+    assert!(
+        !text.chars().any(|c| c.is_ascii_alphabetic()),
+        "the Chinese banner has English in it: {text:?}"
+    );
+    assert_eq!(b.path().await, "/signin");
+    let role = b
+        .find("[data-testid=error]")
+        .await
+        .attr("role")
+        .await
+        .unwrap_or_else(|e| panic!("role: {e}"));
+    assert_eq!(role.as_deref(), Some("alert"));
+
+    // And in English once the language is switched.
+    b.choose_lang("en").await;
+    b.wait_text("[data-testid=error]", "password is not right")
+        .await;
+    b.close().await;
+}
+
+// ---- language ------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_switch_changes_the_text_and_is_remembered() {
+    if !enabled() {
+        return;
+    }
+    // Arrange
+    let app = TestApp::spawn().await;
+    let b = browser().await;
+    b.goto(&format!("{}/signin", app.address)).await;
+    let button = b.wait_text("[data-testid=signin-submit]", "登录").await;
+    assert!(
+        has_cjk(&button),
+        "the default text is not Chinese: {button:?}"
+    );
+    assert_eq!(b.html_lang().await, "zh-CN");
+    let pressed = b
+        .find("[data-testid=lang-zh]")
+        .await
+        .attr("aria-pressed")
+        .await
+        .unwrap_or_else(|e| panic!("aria-pressed: {e}"));
+    assert_eq!(pressed.as_deref(), Some("true"));
+
+    // Act
+    b.click("[data-testid=lang-en]").await;
+
+    // Assert: English text, `<html lang="en">`, the English button pressed.
+    let button = b.wait_text("[data-testid=signin-submit]", "Sign in").await;
+    assert!(!has_cjk(&button), "still Chinese: {button:?}");
+    b.wait_text("h1", "Sign in").await;
+    b.wait_text("label[for=phone]", "Mobile number").await;
+    b.wait_until("document.documentElement.lang === 'en'").await;
+    let pressed = b
+        .find("[data-testid=lang-en]")
+        .await
+        .attr("aria-pressed")
+        .await
+        .unwrap_or_else(|e| panic!("aria-pressed: {e}"));
+    assert_eq!(pressed.as_deref(), Some("true"));
+
+    // Act: reload.
+    b.client
+        .refresh()
+        .await
+        .unwrap_or_else(|e| panic!("reload: {e}"));
+
+    // Assert: still English.
+    let button = b.wait_text("[data-testid=signin-submit]", "Sign in").await;
+    assert!(
+        !has_cjk(&button),
+        "Chinese again after a reload: {button:?}"
+    );
+    b.wait_until("document.documentElement.lang === 'en'").await;
+    b.wait_text("[data-testid=claim-link]", "invite code").await;
+    b.close().await;
+}
+
+// ---- roster import -------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committee_imports_a_roster_with_a_bad_row_sees_its_line_then_imports_it_fixed() {
+    if !enabled() {
+        return;
+    }
+    // Arrange: the committee member signed in, on the roster page.
+    let app = TestApp::spawn().await;
+    let world = app.community().await;
+    let committee = world.token(COMMITTEE).to_owned();
+    let (before, _) = residents(&app, &committee, &world.community_id).await;
+    let b = browser().await;
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=home-roster]").await;
+    b.wait_path("/committee/roster").await;
+    b.find("#roster-csv").await;
+
+    // Act: line 3 (the header is line 1) has a bad phone.
+    let bad = "building,unit,area_m2,owner,name,phone,roles\n\
+               3栋,101,80.00,true,赵一,13800000011,\n\
+               3栋,102,81.50,false,钱二,1380000001X,\n\
+               3栋,103,79.00,true,孙三,13800000013,\n";
+    b.set_value("#roster-csv", bad).await;
+    b.click("[data-testid=roster-submit]").await;
+
+    // Assert: one item, naming line 3 and the phone, in Chinese; nothing imported.
+    b.find("[data-testid=error] [data-testid=roster-errors]")
+        .await;
+    let items = b.texts("[data-testid=roster-errors] li").await;
+    assert_eq!(items.len(), 1, "expected one bad row, got {items:?}");
+    assert!(
+        items[0].contains("第 3 行") && items[0].contains("手机号"),
+        "the bad row is not named as line 3's phone: {:?}",
+        items[0]
+    );
+    assert!(
+        !b.exists("[data-testid=roster-invites]").await,
+        "invites shown for a rejected roster"
+    );
+    let (after_bad, _) = residents(&app, &committee, &world.community_id).await;
+    assert_eq!(after_bad, before, "a rejected roster imported residents");
+
+    // Act: fix the row and submit again.
+    b.set_value("#roster-csv", &bad.replace("1380000001X", "13800000012"))
+        .await;
+    b.click("[data-testid=roster-submit]").await;
+
+    // Assert: the three new invite codes, and the residents exist.
+    b.find("[data-testid=roster-invites]").await;
+    assert!(
+        !b.exists("[data-testid=roster-errors]").await,
+        "the old row errors are still shown"
+    );
+    b.wait_text("[data-testid=roster-summary]", "新增 3 人")
+        .await;
+    let codes = b.texts("[data-testid=invite-code-value]").await;
+    assert_eq!(codes.len(), 3, "expected three invite codes, got {codes:?}");
+    assert!(
+        codes.iter().all(|c| !c.trim().is_empty()),
+        "an empty invite code: {codes:?}"
+    );
+    let shown = b.texts("[data-testid=roster-invites]").await.join("\n");
+    for phone in ["13800000011", "13800000012", "13800000013"] {
+        assert!(
+            shown.contains(phone),
+            "{phone} is not among the invites: {shown:?}"
+        );
+    }
+    let (total, nodes) = residents(&app, &committee, &world.community_id).await;
+    assert_eq!(total, before + 3);
+    for phone in ["13800000011", "13800000012", "13800000013"] {
+        assert!(
+            nodes.iter().any(|n| n["phone"] == phone),
+            "{phone} was not imported: {nodes:?}"
+        );
+    }
+    // A code shown on the page is a real one: 钱二 can claim with it.
+    let qian = b
+        .find("[data-testid=invite]:nth-child(2) [data-testid=invite-code-value]")
+        .await
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("code text: {e}"));
+    let (token, _) = app.claim(qian.trim(), PASSWORD).await;
+    assert!(
+        !token.is_empty(),
+        "the shown code {qian:?} could not be claimed"
+    );
+    b.close().await;
+}
+
+// ---- phone layout --------------------------------------------------------------------------
+
+/// Measures the page: horizontal overflow, small tap targets, unlabelled form fields.
+/// A control hidden behind its label (the file input) is measured by its label; a checkbox
+/// counts its label too, which is the tap target the CSS makes 48 px high.
+const AUDIT: &str = r#"
+const describe = (el) => {
+  const id = el.id ? '#' + el.id : '';
+  const testid = el.dataset && el.dataset.testid ? '[data-testid=' + el.dataset.testid + ']' : '';
+  const text = (el.innerText || el.value || el.getAttribute('aria-label') || '')
+    .trim().replace(/\s+/g, ' ').slice(0, 40);
+  return el.tagName.toLowerCase() + id + testid + (text ? ' "' + text + '"' : '');
+};
+const shown = (el) => {
+  const r = el.getBoundingClientRect();
+  if (r.width <= 1 || r.height <= 1) return false;
+  for (let n = el; n; n = n.parentElement) {
+    const s = getComputedStyle(n);
+    if (s.display === 'none' || s.visibility === 'hidden' || s.opacity === '0') return false;
+  }
+  return true;
+};
+const height = (el) => Math.round(el.getBoundingClientRect().height * 10) / 10;
+const labels = (el) => Array.from(el.labels || []);
+const small = [];
+const unlabelled = [];
+for (const el of document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, summary')) {
+  const isField = ['INPUT', 'SELECT', 'TEXTAREA'].includes(el.tagName);
+  if (isField) {
+    const named = el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') ||
+      labels(el).some((l) => l.textContent.trim() !== '');
+    if (!named) unlabelled.push(describe(el));
+  }
+  let target = el;
+  if (!shown(el)) {
+    const visibleLabel = isField && labels(el).find(shown);
+    if (!visibleLabel) continue;
+    target = visibleLabel;
+  }
+  if (height(target) >= 44) continue;
+  if (el.type === 'checkbox' || el.type === 'radio') {
+    if (labels(el).some((l) => shown(l) && height(l) >= 44)) continue;
+  }
+  small.push(describe(target) + ' ' + height(target) + 'px');
+}
+const wide = [];
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.width > 0 && r.right > window.innerWidth + 0.5 && shown(el)) {
+    wide.push(describe(el) + ' right=' + Math.round(r.right));
+  }
+}
+return {
+  scrollWidth: document.documentElement.scrollWidth,
+  innerWidth: window.innerWidth,
+  small: small,
+  unlabelled: unlabelled,
+  wide: wide.slice(0, 8),
+};
+"#;
+
+/// Audits the current page; returns a line per problem found.
+async fn audit(b: &Browser, page: &str) -> Vec<String> {
+    let r = b.eval(AUDIT).await;
+    let mut problems = Vec::new();
+    let (scroll, inner) = (
+        r["scrollWidth"].as_f64().unwrap_or(f64::MAX),
+        r["innerWidth"].as_f64().unwrap_or(0.0),
+    );
+    if scroll > inner {
+        problems.push(format!(
+            "{page}: scrolls sideways (scrollWidth {scroll} > innerWidth {inner}); too wide: {}",
+            r["wide"]
+        ));
+    }
+    for el in r["small"].as_array().cloned().unwrap_or_default() {
+        problems.push(format!(
+            "{page}: tap target under 44 px: {}",
+            el.as_str().unwrap_or_default()
+        ));
+    }
+    for el in r["unlabelled"].as_array().cloned().unwrap_or_default() {
+        problems.push(format!(
+            "{page}: no label: {}",
+            el.as_str().unwrap_or_default()
+        ));
+    }
+    problems
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_fit_a_360_px_phone_with_large_tap_targets() {
+    if !enabled() {
+        return;
+    }
+    // Arrange
+    let app = TestApp::spawn().await;
+    let _world = app.community().await;
+    let mut problems = Vec::new();
+    let mut next_phone = 13600000001u64;
+
+    for (width, height) in [(390, 844), (360, 740)] {
+        let b = browser_sized(width, height).await;
+        b.goto(&format!("{}/signin", app.address)).await;
+        b.find("#phone").await;
+        assert_eq!(
+            b.eval("return window.innerWidth;").await,
+            json!(width),
+            "the phone emulation did not take"
+        );
+        for lang in ["zh-CN", "en"] {
+            let at = |page: &str| format!("{page} at {width} px ({lang})");
+            // Act + assert, page by page.
+            b.goto(&format!("{}/signin", app.address)).await;
+            b.choose_lang(lang).await;
+            b.find("[data-testid=signin-submit]").await;
+            problems.extend(audit(&b, &at("sign-in")).await);
+
+            b.goto(&format!("{}/claim", app.address)).await;
+            b.find("[data-testid=claim-submit]").await;
+            problems.extend(audit(&b, &at("claim")).await);
+
+            b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+                .await;
+            b.find("[data-testid=committee-tools]").await;
+            problems.extend(audit(&b, &at("home")).await);
+
+            b.goto(&format!("{}/committee/roster", app.address)).await;
+            b.find("[data-testid=roster-submit]").await;
+            problems.extend(audit(&b, &at("roster")).await);
+
+            let csv = format!(
+                "building,unit,area_m2,owner,name,phone,roles\n9栋,{next_phone},70.00,true,周八,{next_phone},\n"
+            );
+            next_phone += 1;
+            b.set_value("#roster-csv", &csv).await;
+            b.click("[data-testid=roster-submit]").await;
+            b.find("[data-testid=roster-invites]").await;
+            problems.extend(audit(&b, &at("roster with invites")).await);
+
+            b.sign_out().await;
+        }
+        b.close().await;
+    }
+
+    assert!(
+        problems.is_empty(),
+        "{} layout problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+// ---- every page, both languages (with screenshots) -----------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_main_page_renders_in_chinese_and_in_english() {
+    if !enabled() {
+        return;
+    }
+    // Arrange
+    let app = TestApp::spawn().await;
+    let _world = app.community().await;
+    let b = browser().await;
+    let base = app.address.clone();
+
+    for (lang, sign_out, roster_done) in [
+        ("zh-CN", "退出登录", "导入完成"),
+        ("en", "Sign out", "Roster imported"),
+    ] {
+        // Signed out.
+        b.goto(&format!("{base}/signin")).await;
+        b.choose_lang(lang).await;
+        b.find("[data-testid=signin-submit]").await;
+        b.screenshot(&format!("{lang}-signin")).await;
+
+        b.goto(&format!("{base}/claim?code=ABCD-2345")).await;
+        b.find("[data-testid=claim-submit]").await;
+        let code = b
+            .eval("return document.getElementById('invite-code').value;")
+            .await;
+        assert_eq!(code, json!("ABCD-2345"), "?code= did not fill the code in");
+        b.screenshot(&format!("{lang}-claim")).await;
+
+        // Signed in as the committee member.
+        b.sign_in(&base, COMMITTEE, PASSWORD, "测试社区").await;
+        b.wait_text("[data-testid=signout]", sign_out).await;
+        b.find("[data-testid=committee-tools]").await;
+        assert_eq!(b.html_lang().await, lang);
+        b.screenshot(&format!("{lang}-home")).await;
+
+        b.goto(&format!("{base}/communities")).await;
+        b.find("[data-testid=community-list]").await;
+        b.screenshot(&format!("{lang}-communities")).await;
+
+        b.goto(&format!("{base}/inbox")).await;
+        b.find("[data-testid=notifications], [data-testid=inbox-empty]")
+            .await;
+        b.screenshot(&format!("{lang}-inbox")).await;
+
+        b.goto(&format!("{base}/committee/residents")).await;
+        b.find("[data-testid=resident-row]").await;
+        b.screenshot(&format!("{lang}-residents")).await;
+
+        b.goto(&format!("{base}/committee/roster")).await;
+        b.find("#roster-csv").await;
+        b.screenshot(&format!("{lang}-roster")).await;
+
+        b.set_value(
+            "#roster-csv",
+            "building,unit,area_m2,owner,name,phone,roles\n8栋,1,x,maybe,,123,BOSS\n",
+        )
+        .await;
+        b.click("[data-testid=roster-submit]").await;
+        b.find("[data-testid=roster-errors]").await;
+        b.eval("document.querySelector('[data-testid=error]').scrollIntoView({block: 'center'}); return null;")
+            .await;
+        b.screenshot(&format!("{lang}-roster-errors")).await;
+
+        let unit = if lang == "en" { "202" } else { "201" };
+        b.set_value(
+            "#roster-csv",
+            &format!(
+                "building,unit,area_m2,owner,name,phone,roles\n8栋,{unit},90.00,true,吴九,1350000{unit}1,\n8栋,{unit},90.00,true,郑十,1350000{unit}2,\n"
+            ),
+        )
+        .await;
+        b.click("[data-testid=roster-submit]").await;
+        b.find("[data-testid=roster-invites]").await;
+        b.wait_text("#roster-result-title", roster_done).await;
+        b.eval("document.querySelector('#roster-result-title').scrollIntoView(); return null;")
+            .await;
+        b.screenshot(&format!("{lang}-roster-invites")).await;
+
+        b.goto(&format!("{base}/no/such/page")).await;
+        b.find("[data-testid=not-found]").await;
+        b.screenshot(&format!("{lang}-not-found")).await;
+
+        b.goto(&format!("{base}/")).await;
+        b.sign_out().await;
+    }
+    b.close().await;
 }

@@ -3,6 +3,7 @@
 //! Read `harness.rs` first.
 
 mod audit;
+mod ballots;
 mod browser;
 mod concurrency;
 #[allow(dead_code)]

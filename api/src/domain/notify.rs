@@ -56,6 +56,51 @@ pub async fn emit<C: ConnectionTrait>(
     })
 }
 
+/// The same notification to many accounts (e.g. every eligible voter), inserted in batches.
+pub async fn emit_many<C: ConnectionTrait>(
+    conn: &C,
+    account_ids: &[String],
+    community_id: Option<&str>,
+    kind: &str,
+    params: serde_json::Value,
+) -> AppResult<Vec<Pending>> {
+    let at = now();
+    let params = params.to_string();
+    let mut pending = Vec::with_capacity(account_ids.len());
+    for chunk in account_ids.chunks(200) {
+        let mut notes = Vec::with_capacity(chunk.len());
+        let mut outs = Vec::with_capacity(chunk.len());
+        for account_id in chunk {
+            let id = new_id();
+            notes.push(notification::ActiveModel {
+                id: Set(id.clone()),
+                account_id: Set(account_id.clone()),
+                community_id: Set(community_id.map(str::to_owned)),
+                kind: Set(kind.to_owned()),
+                params: Set(params.clone()),
+                created_at: Set(at),
+                read_at: Set(None),
+            });
+            outs.push(outbox::ActiveModel {
+                id: Set(new_id()),
+                notification_id: Set(id.clone()),
+                channel: Set("SMS".into()),
+                status: Set("PENDING".into()),
+                attempts: Set(0),
+                created_at: Set(at),
+                sent_at: Set(None),
+            });
+            pending.push(Pending {
+                account_id: account_id.clone(),
+                notification_id: id,
+            });
+        }
+        notification::Entity::insert_many(notes).exec(conn).await?;
+        outbox::Entity::insert_many(outs).exec(conn).await?;
+    }
+    Ok(pending)
+}
+
 pub async fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
     for p in pending {
         bus.publish(BusEvent::Notification {

@@ -1,15 +1,282 @@
 //! Ballots and votes: transport only.
 
-use async_graphql::Object;
+use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription, ID};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+
+use crate::auth::{app_state, require_viewer};
+use crate::bus::BusEvent;
+use crate::domain::ballot::rules::{
+    BallotKind, DecisionRule, Electorate, OptionRole, Outcome, VoteMethod,
+};
+use crate::domain::ballot::service::{self, OpenBallot, CLOSED};
+use crate::domain::roster::rules::format_area;
+use crate::error::{AppResult, GqlResult};
+
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum BallotStatus {
+    Open,
+    Closed,
+}
+
+#[derive(InputObject)]
+pub struct OptionInput {
+    pub label: String,
+    pub abstain: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct OpenBallotInput {
+    pub topic_id: Option<ID>,
+    pub campaign_id: Option<ID>,
+    pub question: String,
+    pub kind: BallotKind,
+    /// CHOICE only; a MOTION gets 赞成 / 反对 / 弃权.
+    pub options: Option<Vec<OptionInput>>,
+    pub method: Option<VoteMethod>,
+    pub max_choices: Option<i32>,
+    pub electorate: Electorate,
+    pub rule: DecisionRule,
+    pub secret: bool,
+    pub closes_at: DateTime<Utc>,
+}
+
+pub struct BallotOption(entity::ballot_option::Model);
+
+#[Object]
+impl BallotOption {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn label(&self) -> &str {
+        &self.0.label
+    }
+    async fn role(&self) -> GqlResult<OptionRole> {
+        Ok(service::option_role_of(&self.0)?)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct OptionResult {
+    pub id: ID,
+    pub label: String,
+    pub role: OptionRole,
+    pub votes: i64,
+    /// Floor area behind the votes, m² as a decimal string ("88.50").
+    pub area: String,
+    pub adopted: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct BallotResult {
+    /// True once the ballot has closed and the result is stored; false for a live tally.
+    pub r#final: bool,
+    pub quorum_met: bool,
+    pub outcome: Outcome,
+    pub options: Vec<OptionResult>,
+}
+
+pub struct Ballot {
+    pub model: entity::ballot::Model,
+}
+
+impl Ballot {
+    pub fn new(model: entity::ballot::Model) -> Self {
+        Self { model }
+    }
+}
+
+#[Object]
+impl Ballot {
+    async fn id(&self) -> ID {
+        ID(self.model.id.clone())
+    }
+    async fn topic_id(&self) -> Option<ID> {
+        self.model.topic_id.clone().map(ID)
+    }
+    async fn question(&self) -> &str {
+        &self.model.question
+    }
+    async fn kind(&self) -> GqlResult<BallotKind> {
+        Ok(service::kind_of(&self.model)?)
+    }
+    async fn method(&self) -> GqlResult<VoteMethod> {
+        Ok(service::method_of(&self.model)?)
+    }
+    async fn max_choices(&self) -> i32 {
+        self.model.max_choices
+    }
+    async fn electorate(&self) -> GqlResult<Electorate> {
+        Ok(service::electorate_of(&self.model)?)
+    }
+    async fn rule(&self) -> GqlResult<DecisionRule> {
+        Ok(service::rule_of(&self.model)?)
+    }
+    async fn status(&self) -> BallotStatus {
+        if self.model.status == CLOSED {
+            BallotStatus::Closed
+        } else {
+            BallotStatus::Open
+        }
+    }
+    async fn secret(&self) -> bool {
+        self.model.secret
+    }
+    async fn opened_at(&self) -> DateTime<Utc> {
+        self.model.opened_at
+    }
+    async fn closes_at(&self) -> DateTime<Utc> {
+        self.model.closes_at
+    }
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.model.closed_at
+    }
+    async fn options(&self, ctx: &Context<'_>) -> GqlResult<Vec<BallotOption>> {
+        let db = &app_state(ctx)?.db;
+        Ok(service::options_of(db, &self.model.id)
+            .await?
+            .into_iter()
+            .map(BallotOption)
+            .collect())
+    }
+    /// Size of the electorate, frozen when the ballot opened.
+    async fn eligible_count(&self) -> i64 {
+        self.model.eligible_count
+    }
+    /// Floor area of the electorate (OWNERS), m² as a decimal string.
+    async fn eligible_area(&self) -> String {
+        format_area(self.model.eligible_area)
+    }
+    /// Voters who have taken part so far (abstentions included).
+    async fn turnout_count(&self) -> i64 {
+        self.model.turnout_count
+    }
+    async fn turnout_area(&self) -> String {
+        format_area(self.model.turnout_area)
+    }
+    /// The stored result once closed; a live tally while open, except for secret ballots (null).
+    async fn result(&self, ctx: &Context<'_>) -> GqlResult<Option<BallotResult>> {
+        let closed = self.model.status == CLOSED;
+        if self.model.secret && !closed {
+            return Ok(None);
+        }
+        let db = &app_state(ctx)?.db;
+        let options = service::options_of(db, &self.model.id).await?;
+        let (quorum_met, outcome, adopted) =
+            match (&self.model.outcome, self.model.quorum_met, closed) {
+                (Some(o), Some(q), true) => (
+                    q,
+                    service::outcome_of(o)?,
+                    options
+                        .iter()
+                        .map(|o| o.adopted.unwrap_or(false))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => {
+                    let d = service::decide(&self.model, &options)?;
+                    (d.quorum_met, d.outcome, d.adopted)
+                }
+            };
+        let options = options
+            .into_iter()
+            .zip(adopted)
+            .map(|(o, adopted)| {
+                Ok(OptionResult {
+                    id: ID(o.id.clone()),
+                    label: o.label.clone(),
+                    role: service::option_role_of(&o)?,
+                    votes: o.votes,
+                    area: format_area(o.area),
+                    adopted,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(Some(BallotResult {
+            r#final: closed,
+            quorum_met,
+            outcome,
+            options,
+        }))
+    }
+    /// Whether the viewer (or, for household electorates, their household) may vote here.
+    async fn viewer_eligible(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        let viewer = require_viewer(ctx).await?;
+        let db = &app_state(ctx)?.db;
+        match service::voter_id_of(db, &viewer, &self.model).await? {
+            Some(v) => Ok(service::is_eligible(db, &self.model.id, &v).await?),
+            None => Ok(false),
+        }
+    }
+    /// Whether the viewer's vote (or their household's) has been cast, online or on paper.
+    async fn viewer_has_voted(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        let viewer = require_viewer(ctx).await?;
+        let db = &app_state(ctx)?.db;
+        match service::voter_id_of(db, &viewer, &self.model).await? {
+            Some(v) => Ok(service::has_participated(db, &self.model.id, &v).await?),
+            None => Ok(false),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct VoteReceipt {
+    /// Shown once: keep it to change the vote before closing or to check the bulletin after.
+    pub receipt: String,
+}
+
+#[derive(SimpleObject)]
+pub struct ReceiptCheck {
+    pub found: bool,
+    pub option_ids: Vec<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct BulletinEntry {
+    pub receipt_hash: String,
+    pub option_ids: Vec<ID>,
+    /// The floor area this vote carries (OWNERS electorates), so the area tally can be recounted.
+    pub area: String,
+}
 
 #[derive(Default)]
 pub struct BallotQuery;
 
 #[Object]
 impl BallotQuery {
-    /// Placeholder until the ballot module lands.
-    async fn ballots_placeholder(&self) -> bool {
-        true
+    async fn ballot(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Ballot>> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Some(Ballot::new(
+            service::get(app_state(ctx)?, &viewer, &id).await?,
+        )))
+    }
+
+    /// Does the ballot box hold a vote under this receipt? Shows the options it holds.
+    async fn verify_receipt(
+        &self,
+        ctx: &Context<'_>,
+        ballot_id: ID,
+        receipt: String,
+    ) -> GqlResult<ReceiptCheck> {
+        let viewer = require_viewer(ctx).await?;
+        let found = service::verify_receipt(app_state(ctx)?, &viewer, &ballot_id, &receipt).await?;
+        Ok(ReceiptCheck {
+            found: found.is_some(),
+            option_ids: found.unwrap_or_default().into_iter().map(ID).collect(),
+        })
+    }
+
+    /// After closing: every receipt hash with its choice; recounting it gives the published tally.
+    async fn bulletin(&self, ctx: &Context<'_>, ballot_id: ID) -> GqlResult<Vec<BulletinEntry>> {
+        let viewer = require_viewer(ctx).await?;
+        let rows = service::bulletin(app_state(ctx)?, &viewer, &ballot_id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| BulletinEntry {
+                receipt_hash: r.receipt_hash,
+                option_ids: r.option_ids.split(',').map(|s| ID(s.to_owned())).collect(),
+                area: format_area(r.area),
+            })
+            .collect())
     }
 }
 
@@ -18,8 +285,101 @@ pub struct BallotMutation;
 
 #[Object]
 impl BallotMutation {
-    /// Placeholder until the ballot module lands.
-    async fn ballots_placeholder_mutation(&self) -> bool {
-        true
+    /// The committee opens a ballot on a topic under deliberation.
+    async fn open_ballot(&self, ctx: &Context<'_>, input: OpenBallotInput) -> GqlResult<Ballot> {
+        let viewer = require_viewer(ctx).await?;
+        let input = OpenBallot {
+            topic_id: input.topic_id.map(|i| i.to_string()),
+            campaign_id: input.campaign_id.map(|i| i.to_string()),
+            question: input.question,
+            kind: input.kind,
+            options: input.options.map(|o| {
+                o.into_iter()
+                    .map(|o| (o.label, o.abstain.unwrap_or(false)))
+                    .collect()
+            }),
+            method: input.method,
+            max_choices: input.max_choices,
+            electorate: input.electorate,
+            rule: input.rule,
+            secret: input.secret,
+            closes_at: input.closes_at,
+        };
+        Ok(Ballot::new(
+            service::open(app_state(ctx)?, &viewer, input).await?,
+        ))
+    }
+
+    /// Without `receipt`: a first vote (a second answers CONFLICT). With the receipt of an earlier
+    /// vote: replaces that vote.
+    async fn cast_vote(
+        &self,
+        ctx: &Context<'_>,
+        ballot_id: ID,
+        option_ids: Vec<ID>,
+        receipt: Option<String>,
+    ) -> GqlResult<VoteReceipt> {
+        let viewer = require_viewer(ctx).await?;
+        let ids: Vec<String> = option_ids.into_iter().map(|i| i.to_string()).collect();
+        let receipt = service::cast(
+            app_state(ctx)?,
+            &viewer,
+            &ballot_id,
+            &ids,
+            receipt.as_deref(),
+        )
+        .await?;
+        Ok(VoteReceipt { receipt })
+    }
+
+    /// The committee records a paper ballot. `voterId`: the resident's id for a RESIDENTS
+    /// electorate, the household's id for HOUSEHOLDS and OWNERS.
+    async fn record_paper_ballot(
+        &self,
+        ctx: &Context<'_>,
+        ballot_id: ID,
+        voter_id: ID,
+        option_ids: Vec<ID>,
+    ) -> GqlResult<bool> {
+        let viewer = require_viewer(ctx).await?;
+        let ids: Vec<String> = option_ids.into_iter().map(|i| i.to_string()).collect();
+        service::record_paper(app_state(ctx)?, &viewer, &ballot_id, &voter_id, &ids).await?;
+        Ok(true)
+    }
+}
+
+#[derive(Default)]
+pub struct BallotSubscription;
+
+#[Subscription]
+impl BallotSubscription {
+    /// The ballot each time its tally or status changes (turnout only for open secret ballots).
+    async fn ballot_tally(
+        &self,
+        ctx: &Context<'_>,
+        ballot_id: ID,
+    ) -> Result<impl Stream<Item = Ballot>, async_graphql::Error> {
+        let viewer = require_viewer(ctx).await?;
+        let state = app_state(ctx)?.clone();
+        let b = service::visible(&state.db, &viewer, &ballot_id).await?;
+        let id = b.id;
+        let events = tokio_stream::wrappers::BroadcastStream::new(state.bus.subscribe());
+        Ok(events.filter_map(move |event| {
+            let (state, id) = (state.clone(), id.clone());
+            async move {
+                match event {
+                    Ok(BusEvent::BallotTally { ballot_id }) if ballot_id == id => {
+                        use sea_orm::EntityTrait;
+                        entity::ballot::Entity::find_by_id(id)
+                            .one(&state.db)
+                            .await
+                            .ok()
+                            .flatten()
+                            .map(Ballot::new)
+                    }
+                    _ => None,
+                }
+            }
+        }))
     }
 }

@@ -35,7 +35,10 @@ pub struct Mutation(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(notifications::NotificationSubscription);
+pub struct Subscription(
+    notifications::NotificationSubscription,
+    ballot::BallotSubscription,
+);
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

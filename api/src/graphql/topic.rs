@@ -1,15 +1,228 @@
-//! Deliberation topics: transport only.
+//! Deliberation topics (议事): transport only. Each resolver takes the viewer, calls one
+//! `domain::topic::service` function and maps the result; what a viewer may see of a topic or
+//! comment is decided in the service (`TopicView`, `CommentView`).
 
-use async_graphql::Object;
+use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
+use async_graphql::{Context, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::roster::page;
+use super::types::Community;
+use crate::auth::{app_state, require_viewer};
+use crate::domain::topic::rules::{TopicCategory, TopicStatus};
+use crate::domain::topic::service::{self, CommentView, Person, TopicView, UpdateView};
+use crate::error::GqlResult;
+
+/// A person named on a topic: a resident's id and name.
+#[derive(SimpleObject, Clone)]
+pub struct TopicPerson {
+    pub id: ID,
+    pub name: String,
+}
+
+impl From<Person> for TopicPerson {
+    fn from(p: Person) -> Self {
+        Self {
+            id: ID(p.id),
+            name: p.name,
+        }
+    }
+}
+
+/// An implementation progress update.
+#[derive(SimpleObject)]
+pub struct TopicUpdate {
+    /// 0–100, never below the previous update.
+    pub percent: i32,
+    pub note: String,
+    pub created_at: DateTime<Utc>,
+    pub author: TopicPerson,
+}
+
+impl From<UpdateView> for TopicUpdate {
+    fn from(u: UpdateView) -> Self {
+        Self {
+            percent: u.percent,
+            note: u.note,
+            created_at: u.created_at,
+            author: u.author.into(),
+        }
+    }
+}
+
+/// The residents' rating of a completed topic's implementation.
+#[derive(SimpleObject)]
+pub struct TopicRating {
+    /// The mean of the stars with two decimals, e.g. "4.50"; null without ratings.
+    pub average: Option<String>,
+    pub count: u64,
+}
+
+/// A comment on a topic, threaded one level deep.
+#[derive(SimpleObject)]
+pub struct Comment {
+    pub id: ID,
+    /// Null when the comment is hidden and the viewer is not on the committee.
+    pub body: Option<String>,
+    pub author: TopicPerson,
+    pub created_at: DateTime<Utc>,
+    /// The top-level comment this one replies to.
+    pub parent_id: Option<ID>,
+    pub hidden: bool,
+    pub hidden_reason: Option<String>,
+    /// How many residents reported it: for the committee only, null for everyone else.
+    pub report_count: Option<u64>,
+    /// Replies, oldest first (empty on a reply).
+    pub replies: Vec<Comment>,
+}
+
+impl From<CommentView> for Comment {
+    fn from(c: CommentView) -> Self {
+        Self {
+            id: ID(c.id),
+            body: c.body,
+            author: c.author.into(),
+            created_at: c.created_at,
+            parent_id: c.parent_id.map(ID),
+            hidden: c.hidden,
+            hidden_reason: c.hidden_reason,
+            report_count: c.report_count,
+            replies: c.replies.into_iter().map(Comment::from).collect(),
+        }
+    }
+}
+
+/// A deliberation topic (DESIGN §3).
+pub struct Topic(pub TopicView);
+
+#[Object]
+impl Topic {
+    async fn id(&self) -> ID {
+        ID(self.0.topic.id.clone())
+    }
+    async fn community_id(&self) -> ID {
+        ID(self.0.topic.community_id.clone())
+    }
+    async fn title(&self) -> &str {
+        &self.0.topic.title
+    }
+    async fn body(&self) -> &str {
+        &self.0.topic.body
+    }
+    async fn category(&self) -> TopicCategory {
+        self.0.category
+    }
+    async fn status(&self) -> TopicStatus {
+        self.0.status
+    }
+    /// Co-signatures so far, the proposer's own included.
+    async fn cosign_count(&self) -> i32 {
+        self.0.topic.cosign_count
+    }
+    /// Co-signatures the community requires before the committee reviews a topic.
+    async fn cosign_threshold(&self) -> i32 {
+        self.0.cosign_threshold
+    }
+    async fn proposer(&self) -> TopicPerson {
+        self.0.proposer.clone().into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.topic.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.topic.updated_at
+    }
+    /// The committee's public reason, when rejected.
+    async fn reject_reason(&self) -> Option<&str> {
+        self.0.topic.reject_reason.as_deref()
+    }
+    /// Implementation progress, 0–100.
+    async fn progress(&self) -> i32 {
+        self.0.topic.progress
+    }
+    /// Progress updates, oldest first.
+    async fn updates(&self, ctx: &Context<'_>) -> GqlResult<Vec<TopicUpdate>> {
+        let list = service::updates(&app_state(ctx)?.db, &self.0).await?;
+        Ok(list.into_iter().map(TopicUpdate::from).collect())
+    }
+    /// Top-level comments, oldest first, each with its replies.
+    async fn comments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Comment>> {
+        let list = service::comments(&app_state(ctx)?.db, &self.0).await?;
+        Ok(list.into_iter().map(Comment::from).collect())
+    }
+    async fn viewer_has_cosigned(&self) -> bool {
+        self.0.viewer_has_cosigned
+    }
+    /// Whether the viewer may co-sign now (an active resident, not yet signed, still PROPOSED).
+    async fn viewer_can_cosign(&self) -> bool {
+        self.0.viewer_can_cosign()
+    }
+    async fn rating(&self, ctx: &Context<'_>) -> GqlResult<TopicRating> {
+        let r = service::rating(&app_state(ctx)?.db, &self.0).await?;
+        Ok(TopicRating {
+            average: r.average,
+            count: r.count,
+        })
+    }
+    /// The viewer's own rating (1–5), if any.
+    async fn viewer_rating(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
+        Ok(service::viewer_rating(&app_state(ctx)?.db, &self.0).await?)
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TopicTotals {
+    /// Topics matching the filter, over all pages.
+    pub total_count: u64,
+}
+
+pub type TopicConnection = Connection<OpaqueCursor<u64>, Topic, TopicTotals, EmptyFields>;
 
 #[derive(Default)]
 pub struct TopicQuery;
 
 #[Object]
 impl TopicQuery {
-    /// Placeholder until the topic module lands.
-    async fn topics_placeholder(&self) -> bool {
-        true
+    /// A topic of a community the viewer belongs to (NOT_FOUND otherwise).
+    async fn topic(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Topic>> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Some(Topic(
+            service::get(&app_state(ctx)?.db, &viewer, &id).await?,
+        )))
+    }
+
+    /// A community's topics, newest first, optionally only those in some statuses.
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        community_id: ID,
+        status: Option<Vec<TopicStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<TopicConnection> {
+        let viewer = require_viewer(ctx).await?;
+        let (offset, limit) = page(first, after)?;
+        let (rows, total) = service::list(
+            &app_state(ctx)?.db,
+            &viewer,
+            &community_id,
+            status.as_deref(),
+            offset,
+            limit as u64,
+        )
+        .await?;
+        let has_next = offset + (rows.len() as u64) < total;
+        let mut conn = Connection::with_additional_fields(
+            offset > 0,
+            has_next,
+            TopicTotals { total_count: total },
+        );
+        conn.edges.extend(
+            rows.into_iter()
+                .enumerate()
+                .map(|(i, t)| Edge::new(OpaqueCursor(offset + i as u64), Topic(t))),
+        );
+        Ok(conn)
     }
 }
 
@@ -18,8 +231,163 @@ pub struct TopicMutation;
 
 #[Object]
 impl TopicMutation {
-    /// Placeholder until the topic module lands.
-    async fn topics_placeholder_mutation(&self) -> bool {
-        true
+    /// Proposes a topic (active residents). The proposer's co-signature counts; a committee
+    /// member's topic starts at DELIBERATING.
+    async fn propose_topic(
+        &self,
+        ctx: &Context<'_>,
+        community_id: ID,
+        title: String,
+        body: String,
+        category: TopicCategory,
+    ) -> GqlResult<Topic> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Topic(
+            service::propose(
+                app_state(ctx)?,
+                &viewer,
+                &community_id,
+                &title,
+                &body,
+                category,
+            )
+            .await?,
+        ))
+    }
+
+    /// Co-signs a PROPOSED topic (附议), once per resident.
+    async fn cosign_topic(&self, ctx: &Context<'_>, topic_id: ID) -> GqlResult<Topic> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Topic(
+            service::cosign(app_state(ctx)?, &viewer, &topic_id).await?,
+        ))
+    }
+
+    /// Comments on a topic, or replies to one of its top-level comments.
+    async fn comment_on_topic(
+        &self,
+        ctx: &Context<'_>,
+        topic_id: ID,
+        body: String,
+        parent_id: Option<ID>,
+    ) -> GqlResult<Comment> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(service::comment(
+            app_state(ctx)?,
+            &viewer,
+            &topic_id,
+            &body,
+            parent_id.as_ref().map(|p| p.as_str()),
+        )
+        .await?
+        .into())
+    }
+
+    /// The committee accepts a topic under review for deliberation.
+    async fn accept_topic(&self, ctx: &Context<'_>, topic_id: ID) -> GqlResult<Topic> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Topic(
+            service::accept(app_state(ctx)?, &viewer, &topic_id).await?,
+        ))
+    }
+
+    /// The committee rejects a topic, with a public reason.
+    async fn reject_topic(
+        &self,
+        ctx: &Context<'_>,
+        topic_id: ID,
+        reason: String,
+    ) -> GqlResult<Topic> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Topic(
+            service::reject(app_state(ctx)?, &viewer, &topic_id, &reason).await?,
+        ))
+    }
+
+    /// The proposer withdraws the topic (before voting).
+    async fn withdraw_topic(&self, ctx: &Context<'_>, topic_id: ID) -> GqlResult<Topic> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Topic(
+            service::withdraw(app_state(ctx)?, &viewer, &topic_id).await?,
+        ))
+    }
+
+    /// The committee hides a comment with a reason (kept and audited).
+    async fn hide_comment(
+        &self,
+        ctx: &Context<'_>,
+        comment_id: ID,
+        reason: String,
+    ) -> GqlResult<Comment> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(
+            service::hide_comment(app_state(ctx)?, &viewer, &comment_id, &reason)
+                .await?
+                .into(),
+        )
+    }
+
+    /// A resident reports a comment to the committee (once per comment).
+    async fn report_comment(
+        &self,
+        ctx: &Context<'_>,
+        comment_id: ID,
+        reason: String,
+    ) -> GqlResult<Comment> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(
+            service::report_comment(app_state(ctx)?, &viewer, &comment_id, &reason)
+                .await?
+                .into(),
+        )
+    }
+
+    /// The committee posts implementation progress on an adopted topic.
+    async fn post_topic_progress(
+        &self,
+        ctx: &Context<'_>,
+        topic_id: ID,
+        percent: i32,
+        note: String,
+    ) -> GqlResult<Topic> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Topic(
+            service::post_progress(app_state(ctx)?, &viewer, &topic_id, percent, &note).await?,
+        ))
+    }
+
+    /// The committee declares the implementation complete; residents may then rate it.
+    async fn complete_topic(&self, ctx: &Context<'_>, topic_id: ID) -> GqlResult<Topic> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Topic(
+            service::complete(app_state(ctx)?, &viewer, &topic_id).await?,
+        ))
+    }
+
+    /// Rates a completed topic's implementation 1–5; rating again replaces the rating.
+    async fn rate_topic(&self, ctx: &Context<'_>, topic_id: ID, stars: i32) -> GqlResult<Topic> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Topic(
+            service::rate(app_state(ctx)?, &viewer, &topic_id, stars).await?,
+        ))
+    }
+
+    /// Community settings (committee or admin): the co-signature threshold, 1–100.
+    async fn update_community_settings(
+        &self,
+        ctx: &Context<'_>,
+        community_id: ID,
+        cosign_threshold: i32,
+    ) -> GqlResult<Community> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Community(
+            service::set_cosign_threshold(
+                app_state(ctx)?,
+                &viewer,
+                &community_id,
+                cosign_threshold,
+            )
+            .await?,
+        ))
     }
 }

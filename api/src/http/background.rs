@@ -6,9 +6,17 @@ use crate::startup::AppState;
 
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        let mut tick = tokio::time::interval(Duration::from_millis(
+            state.settings.job_interval_ms.max(50),
+        ));
         loop {
             tick.tick().await;
+            if let Err(e) = crate::domain::ballot::service::close_due(&state).await {
+                tracing::warn!(code = e.code(), "closing due ballots failed; will retry");
+            }
+            if let Err(e) = crate::domain::ballot::service::send_reminders(&state).await {
+                tracing::warn!(code = e.code(), "ballot reminders failed; will retry");
+            }
             if let Err(e) = crate::domain::notify::deliver_outbox(&state.db).await {
                 tracing::warn!(code = e.code(), "outbox delivery failed; will retry");
             }

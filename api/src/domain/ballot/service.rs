@@ -1,0 +1,1159 @@
+//! Ballots: opening (the electorate frozen), casting and changing votes, paper ballots, closing
+//! exactly once, receipts and the bulletin.
+//!
+//! Counting never scans the votes: each cast updates the option counters and the ballot's turnout
+//! counters in the same transaction, so a tally read costs the same at 100,000 votes as at 1,000.
+//! The ballot row is updated first in every vote: its row lock (PostgreSQL) or the single writer
+//! (SQLite) orders votes against closing, so no vote lands after the result was computed.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    ballot, ballot_box, ballot_option, ballot_participation, ballot_voter, household, resident,
+};
+use rand::seq::SliceRandom;
+use sea_orm::{
+    sea_query::{Expr, ExprTrait},
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+
+use super::rules::{
+    self, BallotKind, DecisionRule, Electorate, OptionRole, Outcome, VoteMethod, Weight,
+};
+use crate::auth::Viewer;
+use crate::bus::BusEvent;
+use crate::domain::notify::{self, Pending};
+use crate::domain::{audit, new_id, now, roles, topic};
+use crate::error::{AppError, AppResult};
+use crate::startup::AppState;
+
+pub const OPEN: &str = "OPEN";
+pub const CLOSED: &str = "CLOSED";
+pub const MAX_OPTIONS: usize = 20;
+pub const RECEIPT_LEN: usize = 20;
+pub const MAX_BALLOT_DAYS: i64 = 90;
+
+pub fn kind_str(k: BallotKind) -> &'static str {
+    match k {
+        BallotKind::Motion => "MOTION",
+        BallotKind::Choice => "CHOICE",
+    }
+}
+pub fn method_str(m: VoteMethod) -> &'static str {
+    match m {
+        VoteMethod::Single => "SINGLE",
+        VoteMethod::Approval => "APPROVAL",
+    }
+}
+pub fn electorate_str(e: Electorate) -> &'static str {
+    match e {
+        Electorate::Residents => "RESIDENTS",
+        Electorate::Households => "HOUSEHOLDS",
+        Electorate::Owners => "OWNERS",
+    }
+}
+pub fn rule_str(r: DecisionRule) -> &'static str {
+    match r {
+        DecisionRule::Plurality => "PLURALITY",
+        DecisionRule::ResidentsMeeting => "RESIDENTS_MEETING",
+        DecisionRule::OwnersOrdinary => "OWNERS_ORDINARY",
+        DecisionRule::OwnersMajor => "OWNERS_MAJOR",
+    }
+}
+pub fn role_str(r: OptionRole) -> &'static str {
+    match r {
+        OptionRole::Approve => "APPROVE",
+        OptionRole::Oppose => "OPPOSE",
+        OptionRole::Abstain => "ABSTAIN",
+        OptionRole::Choice => "CHOICE",
+    }
+}
+pub fn outcome_str(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Adopted => "ADOPTED",
+        Outcome::NotAdopted => "NOT_ADOPTED",
+        Outcome::NoQuorum => "NO_QUORUM",
+        Outcome::Decided => "DECIDED",
+        Outcome::Tie => "TIE",
+    }
+}
+
+fn parse<T: Copy>(s: &str, all: &[T], to_str: fn(T) -> &'static str) -> AppResult<T> {
+    all.iter()
+        .copied()
+        .find(|v| to_str(*v) == s)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored value {s}")))
+}
+pub fn kind_of(b: &ballot::Model) -> AppResult<BallotKind> {
+    parse(&b.kind, &[BallotKind::Motion, BallotKind::Choice], kind_str)
+}
+pub fn method_of(b: &ballot::Model) -> AppResult<VoteMethod> {
+    parse(
+        &b.method,
+        &[VoteMethod::Single, VoteMethod::Approval],
+        method_str,
+    )
+}
+pub fn electorate_of(b: &ballot::Model) -> AppResult<Electorate> {
+    parse(
+        &b.electorate,
+        &[
+            Electorate::Residents,
+            Electorate::Households,
+            Electorate::Owners,
+        ],
+        electorate_str,
+    )
+}
+pub fn rule_of(b: &ballot::Model) -> AppResult<DecisionRule> {
+    parse(
+        &b.rule,
+        &[
+            DecisionRule::Plurality,
+            DecisionRule::ResidentsMeeting,
+            DecisionRule::OwnersOrdinary,
+            DecisionRule::OwnersMajor,
+        ],
+        rule_str,
+    )
+}
+pub fn option_role_of(o: &ballot_option::Model) -> AppResult<OptionRole> {
+    parse(
+        &o.role,
+        &[
+            OptionRole::Approve,
+            OptionRole::Oppose,
+            OptionRole::Abstain,
+            OptionRole::Choice,
+        ],
+        role_str,
+    )
+}
+pub fn outcome_of(s: &str) -> AppResult<Outcome> {
+    parse(
+        s,
+        &[
+            Outcome::Adopted,
+            Outcome::NotAdopted,
+            Outcome::NoQuorum,
+            Outcome::Decided,
+            Outcome::Tie,
+        ],
+        outcome_str,
+    )
+}
+
+/// What the committee asks for when opening a ballot.
+#[derive(Clone, Debug)]
+pub struct OpenBallot {
+    pub topic_id: Option<String>,
+    pub campaign_id: Option<String>,
+    pub question: String,
+    pub kind: BallotKind,
+    /// (label, abstain)
+    pub options: Option<Vec<(String, bool)>>,
+    pub method: Option<VoteMethod>,
+    pub max_choices: Option<i32>,
+    pub electorate: Electorate,
+    pub rule: DecisionRule,
+    pub secret: bool,
+    pub closes_at: DateTime<Utc>,
+}
+
+/// A validated ballot shape: options (label, role), method and max choices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub options: Vec<(String, OptionRole)>,
+    pub method: VoteMethod,
+    pub max_choices: i32,
+}
+
+/// Validates the committee's input into a ballot shape (pure).
+pub fn shape(input: &OpenBallot, now: DateTime<Utc>, min_secs: i64) -> AppResult<Shape> {
+    let q = input.question.trim().chars().count();
+    if !(4..=200).contains(&q) {
+        return Err(AppError::bad_input(
+            "question",
+            "must have 4 to 200 characters",
+        ));
+    }
+    if rules::rule_needs_owners(input.rule) && input.electorate != Electorate::Owners {
+        return Err(AppError::bad_input(
+            "rule",
+            "OWNERS_ORDINARY and OWNERS_MAJOR need the OWNERS electorate",
+        ));
+    }
+    if input.closes_at < now + chrono::Duration::seconds(min_secs) {
+        return Err(AppError::bad_input(
+            "closesAt",
+            format!("must be at least {min_secs} seconds from now"),
+        ));
+    }
+    if input.closes_at > now + chrono::Duration::days(MAX_BALLOT_DAYS) {
+        return Err(AppError::bad_input("closesAt", "must be within 90 days"));
+    }
+    match input.kind {
+        BallotKind::Motion => {
+            if input.options.as_ref().is_some_and(|o| !o.is_empty()) {
+                return Err(AppError::bad_input(
+                    "options",
+                    "a MOTION has the fixed options 赞成 / 反对 / 弃权",
+                ));
+            }
+            if input.method.is_some_and(|m| m != VoteMethod::Single) {
+                return Err(AppError::bad_input(
+                    "method",
+                    "a MOTION is voted with SINGLE",
+                ));
+            }
+            if input.max_choices.is_some_and(|m| m != 1) {
+                return Err(AppError::bad_input(
+                    "maxChoices",
+                    "a MOTION allows one choice",
+                ));
+            }
+            Ok(Shape {
+                options: vec![
+                    ("赞成".into(), OptionRole::Approve),
+                    ("反对".into(), OptionRole::Oppose),
+                    ("弃权".into(), OptionRole::Abstain),
+                ],
+                method: VoteMethod::Single,
+                max_choices: 1,
+            })
+        }
+        BallotKind::Choice => {
+            let given = input.options.clone().unwrap_or_default();
+            let mut options = Vec::new();
+            let mut seen = HashSet::new();
+            for (label, abstain) in given {
+                let label = label.trim().to_owned();
+                let n = label.chars().count();
+                if !(1..=100).contains(&n) {
+                    return Err(AppError::bad_input(
+                        "options",
+                        "each option needs a label of 1 to 100 characters",
+                    ));
+                }
+                if !seen.insert(label.clone()) {
+                    return Err(AppError::bad_input("options", "option labels must differ"));
+                }
+                options.push((
+                    label,
+                    if abstain {
+                        OptionRole::Abstain
+                    } else {
+                        OptionRole::Choice
+                    },
+                ));
+            }
+            let choices = options
+                .iter()
+                .filter(|(_, r)| *r == OptionRole::Choice)
+                .count();
+            let abstains = options.len() - choices;
+            if choices < 2 || options.len() > MAX_OPTIONS {
+                return Err(AppError::bad_input(
+                    "options",
+                    "a CHOICE needs 2 to 20 options",
+                ));
+            }
+            if abstains > 1 {
+                return Err(AppError::bad_input("options", "at most one abstain option"));
+            }
+            let method = input.method.unwrap_or(VoteMethod::Single);
+            let max_choices = match method {
+                VoteMethod::Single => {
+                    if input.max_choices.is_some_and(|m| m != 1) {
+                        return Err(AppError::bad_input(
+                            "maxChoices",
+                            "SINGLE allows one choice",
+                        ));
+                    }
+                    1
+                }
+                VoteMethod::Approval => {
+                    let m = input.max_choices.unwrap_or(choices as i32);
+                    if m < 1 || m as usize > choices {
+                        return Err(AppError::bad_input(
+                            "maxChoices",
+                            "must be between 1 and the number of options",
+                        ));
+                    }
+                    m
+                }
+            };
+            Ok(Shape {
+                options,
+                method,
+                max_choices,
+            })
+        }
+    }
+}
+
+/// The frozen electorate: (voter id, area carried).
+async fn electorate_members<C: ConnectionTrait>(
+    conn: &C,
+    community_id: &str,
+    electorate: Electorate,
+) -> AppResult<Vec<(String, i64)>> {
+    let residents = resident::Entity::find()
+        .filter(resident::Column::CommunityId.eq(community_id))
+        .filter(resident::Column::Active.eq(true))
+        .all(conn)
+        .await?;
+    match electorate {
+        Electorate::Residents => Ok(residents.into_iter().map(|r| (r.id, 0)).collect()),
+        Electorate::Households | Electorate::Owners => {
+            let occupied: HashSet<String> = residents.into_iter().map(|r| r.household_id).collect();
+            let households = household::Entity::find()
+                .filter(household::Column::CommunityId.eq(community_id))
+                .all(conn)
+                .await?;
+            Ok(households
+                .into_iter()
+                .filter(|h| occupied.contains(&h.id))
+                .filter(|h| electorate == Electorate::Households || h.owner)
+                .map(|h| {
+                    let area = if electorate == Electorate::Owners {
+                        h.area_centi
+                    } else {
+                        0
+                    };
+                    (h.id, area)
+                })
+                .collect())
+        }
+    }
+}
+
+/// Accounts to notify for a set of voters (residents, or every active member of a household).
+async fn voter_accounts<C: ConnectionTrait>(
+    conn: &C,
+    community_id: &str,
+    electorate: Electorate,
+    voter_ids: &[String],
+) -> AppResult<Vec<String>> {
+    let wanted: HashSet<&String> = voter_ids.iter().collect();
+    let residents = resident::Entity::find()
+        .filter(resident::Column::CommunityId.eq(community_id))
+        .filter(resident::Column::Active.eq(true))
+        .all(conn)
+        .await?;
+    let mut accounts: Vec<String> = residents
+        .into_iter()
+        .filter(|r| match electorate {
+            Electorate::Residents => wanted.contains(&r.id),
+            _ => wanted.contains(&r.household_id),
+        })
+        .map(|r| r.account_id)
+        .collect();
+    accounts.sort();
+    accounts.dedup();
+    Ok(accounts)
+}
+
+/// The community a ballot belongs to, from its topic.
+async fn community_of_input<C: ConnectionTrait>(
+    conn: &C,
+    input: &OpenBallot,
+) -> AppResult<(String, String)> {
+    if input.campaign_id.is_some() {
+        return Err(AppError::bad_input(
+            "campaignId",
+            "award campaigns are not available yet",
+        ));
+    }
+    let topic_id = input
+        .topic_id
+        .clone()
+        .ok_or_else(|| AppError::bad_input("topicId", "a ballot belongs to a topic"))?;
+    let t = entity::topic::Entity::find_by_id(topic_id.clone())
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((t.community_id, topic_id))
+}
+
+pub async fn open(
+    state: &AppState,
+    viewer: &Viewer,
+    input: OpenBallot,
+) -> AppResult<ballot::Model> {
+    let now = now();
+    let shape = shape(&input, now, state.settings.min_ballot_secs)?;
+    let txn = state.db.begin().await?;
+    let (community_id, topic_id) = community_of_input(&txn, &input).await?;
+    roles::can_manage_roster(&txn, viewer, &community_id).await?;
+    let mut pending = topic::service::start_voting(&txn, &topic_id, &community_id).await?;
+
+    let members = electorate_members(&txn, &community_id, input.electorate).await?;
+    let eligible_area: i64 = members.iter().map(|(_, a)| a).sum();
+    let b = ballot::ActiveModel {
+        id: Set(new_id()),
+        community_id: Set(community_id.clone()),
+        topic_id: Set(Some(topic_id.clone())),
+        campaign_id: Set(None),
+        question: Set(input.question.trim().to_owned()),
+        kind: Set(kind_str(input.kind).into()),
+        method: Set(method_str(shape.method).into()),
+        max_choices: Set(shape.max_choices),
+        electorate: Set(electorate_str(input.electorate).into()),
+        rule: Set(rule_str(input.rule).into()),
+        secret: Set(input.secret),
+        status: Set(OPEN.into()),
+        opened_by: Set(viewer.id().to_owned()),
+        opened_at: Set(now),
+        closes_at: Set(input.closes_at),
+        closed_at: Set(None),
+        eligible_count: Set(members.len() as i64),
+        eligible_area: Set(eligible_area),
+        turnout_count: Set(0),
+        turnout_area: Set(0),
+        quorum_met: Set(None),
+        outcome: Set(None),
+        reminder_sent: Set(false),
+    }
+    .insert(&txn)
+    .await?;
+    let options: Vec<ballot_option::ActiveModel> = shape
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, (label, role))| ballot_option::ActiveModel {
+            id: Set(new_id()),
+            ballot_id: Set(b.id.clone()),
+            position: Set(i as i32),
+            label: Set(label.clone()),
+            role: Set(role_str(*role).into()),
+            votes: Set(0),
+            area: Set(0),
+            adopted: Set(None),
+        })
+        .collect();
+    ballot_option::Entity::insert_many(options)
+        .exec(&txn)
+        .await?;
+    for chunk in members.chunks(500) {
+        let rows: Vec<ballot_voter::ActiveModel> = chunk
+            .iter()
+            .map(|(voter, area)| ballot_voter::ActiveModel {
+                id: Set(new_id()),
+                ballot_id: Set(b.id.clone()),
+                voter_id: Set(voter.clone()),
+                area: Set(*area),
+            })
+            .collect();
+        if !rows.is_empty() {
+            ballot_voter::Entity::insert_many(rows).exec(&txn).await?;
+        }
+    }
+    audit::append(
+        &txn,
+        audit::Entry {
+            actor_id: Some(viewer.id()),
+            community_id: Some(&community_id),
+            action: "ballot.open",
+            subject: &b.id,
+            details: serde_json::json!({
+                "topicId": topic_id, "kind": b.kind, "electorate": b.electorate, "rule": b.rule,
+                "secret": b.secret, "eligibleCount": b.eligible_count, "eligibleArea": b.eligible_area,
+                "closesAt": b.closes_at.to_rfc3339(),
+            }),
+        },
+    )
+    .await?;
+    let voter_ids: Vec<String> = members.into_iter().map(|(v, _)| v).collect();
+    let accounts = voter_accounts(&txn, &community_id, input.electorate, &voter_ids).await?;
+    pending.extend(
+        notify::emit_many(
+            &txn,
+            &accounts,
+            Some(&community_id),
+            "BALLOT_OPENED",
+            serde_json::json!({ "ballotId": b.id, "topicId": topic_id, "question": b.question, "closesAt": b.closes_at.to_rfc3339() }),
+        )
+        .await?,
+    );
+    txn.commit().await?;
+    notify::publish(&state.bus, pending).await;
+    Ok(b)
+}
+
+/// A ballot the viewer may see (members of its community and admins), else NOT_FOUND.
+pub async fn visible<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    ballot_id: &str,
+) -> AppResult<ballot::Model> {
+    let b = ballot::Entity::find_by_id(ballot_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    roles::can_see_community(conn, viewer, &b.community_id).await?;
+    Ok(b)
+}
+
+/// Reads a ballot; one whose closing time has passed is closed first (idempotent), so every
+/// reader, on every replica, sees it closed from `closesAt` on.
+pub async fn get(state: &AppState, viewer: &Viewer, ballot_id: &str) -> AppResult<ballot::Model> {
+    let b = visible(&state.db, viewer, ballot_id).await?;
+    if b.status == OPEN && b.closes_at <= now() {
+        close_one(state, &b.id).await?;
+        return ballot::Entity::find_by_id(b.id)
+            .one(&state.db)
+            .await?
+            .ok_or(AppError::NotFound);
+    }
+    Ok(b)
+}
+
+pub async fn options_of<C: ConnectionTrait>(
+    conn: &C,
+    ballot_id: &str,
+) -> AppResult<Vec<ballot_option::Model>> {
+    Ok(ballot_option::Entity::find()
+        .filter(ballot_option::Column::BallotId.eq(ballot_id))
+        .order_by_asc(ballot_option::Column::Position)
+        .all(conn)
+        .await?)
+}
+
+/// The latest ballot of a topic.
+pub async fn for_topic(
+    db: &DatabaseConnection,
+    topic_id: &str,
+) -> AppResult<Option<ballot::Model>> {
+    Ok(ballot::Entity::find()
+        .filter(ballot::Column::TopicId.eq(topic_id))
+        .order_by_desc(ballot::Column::OpenedAt)
+        .one(db)
+        .await?)
+}
+
+/// Who votes for the viewer on this ballot: their resident id, or their household's id.
+pub async fn voter_id_of<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    b: &ballot::Model,
+) -> AppResult<Option<String>> {
+    let Some(r) = roles::active_resident(conn, viewer, &b.community_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(match electorate_of(b)? {
+        Electorate::Residents => r.id,
+        _ => r.household_id,
+    }))
+}
+
+async fn eligible_voter<C: ConnectionTrait>(
+    conn: &C,
+    ballot_id: &str,
+    voter_id: &str,
+) -> AppResult<Option<ballot_voter::Model>> {
+    Ok(ballot_voter::Entity::find()
+        .filter(ballot_voter::Column::BallotId.eq(ballot_id))
+        .filter(ballot_voter::Column::VoterId.eq(voter_id))
+        .one(conn)
+        .await?)
+}
+
+/// Has this voter (resident or household) taken part?
+pub async fn has_participated<C: ConnectionTrait>(
+    conn: &C,
+    ballot_id: &str,
+    voter_id: &str,
+) -> AppResult<bool> {
+    Ok(ballot_participation::Entity::find()
+        .filter(ballot_participation::Column::BallotId.eq(ballot_id))
+        .filter(ballot_participation::Column::VoterId.eq(voter_id))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+pub async fn is_eligible<C: ConnectionTrait>(
+    conn: &C,
+    ballot_id: &str,
+    voter_id: &str,
+) -> AppResult<bool> {
+    Ok(eligible_voter(conn, ballot_id, voter_id).await?.is_some())
+}
+
+/// Checks a choice against the ballot's method; returns the option ids sorted (pure).
+pub fn validate_choice(
+    method: VoteMethod,
+    max_choices: i32,
+    options: &[ballot_option::Model],
+    chosen: &[String],
+) -> AppResult<Vec<String>> {
+    let bad = |m: &str| AppError::bad_input("optionIds", m.to_owned());
+    let mut ids: Vec<String> = chosen.to_vec();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() || ids.len() != chosen.len() {
+        return Err(bad("choose at least one option, each once"));
+    }
+    let by_id: HashMap<&str, &ballot_option::Model> =
+        options.iter().map(|o| (o.id.as_str(), o)).collect();
+    let mut abstain = false;
+    for id in &ids {
+        let o = by_id
+            .get(id.as_str())
+            .ok_or_else(|| bad("not an option of this ballot"))?;
+        abstain |= o.role == "ABSTAIN";
+    }
+    if abstain && ids.len() > 1 {
+        return Err(bad("an abstention cannot be combined with other options"));
+    }
+    let limit = match method {
+        VoteMethod::Single => 1,
+        VoteMethod::Approval => std::cmp::max(max_choices, 1) as usize,
+    };
+    if ids.len() > limit {
+        return Err(bad(&format!("choose at most {limit} option(s)")));
+    }
+    Ok(ids)
+}
+
+/// Takes the ballot's row lock and checks it is still open; adds to turnout.
+async fn lock_open_ballot<C: ConnectionTrait>(
+    conn: &C,
+    ballot_id: &str,
+    add_count: i64,
+    add_area: i64,
+) -> AppResult<()> {
+    let res = ballot::Entity::update_many()
+        .col_expr(
+            ballot::Column::TurnoutCount,
+            Expr::col(ballot::Column::TurnoutCount).add(add_count),
+        )
+        .col_expr(
+            ballot::Column::TurnoutArea,
+            Expr::col(ballot::Column::TurnoutArea).add(add_area),
+        )
+        .filter(ballot::Column::Id.eq(ballot_id))
+        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::ClosesAt.gt(now()))
+        .exec(conn)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(AppError::invalid_state("the ballot is closed"));
+    }
+    Ok(())
+}
+
+async fn add_to_options<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[String],
+    sign: i64,
+    area: i64,
+) -> AppResult<()> {
+    ballot_option::Entity::update_many()
+        .col_expr(
+            ballot_option::Column::Votes,
+            Expr::col(ballot_option::Column::Votes).add(sign),
+        )
+        .col_expr(
+            ballot_option::Column::Area,
+            Expr::col(ballot_option::Column::Area).add(sign * area),
+        )
+        .filter(ballot_option::Column::Id.is_in(ids.iter().cloned()))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records a vote: participation (who) and the ballot box (what) in one transaction, with no
+/// shared key. Returns the receipt code, shown once.
+#[allow(clippy::too_many_arguments)]
+async fn record<C: ConnectionTrait>(
+    conn: &C,
+    b: &ballot::Model,
+    voter: &ballot_voter::Model,
+    channel: &str,
+    cast_by: &str,
+    option_ids: &[String],
+) -> AppResult<String> {
+    // The ballot row first: closed → INVALID_STATE before anything else is written.
+    lock_open_ballot(conn, &b.id, 1, voter.area).await?;
+    let inserted = ballot_participation::ActiveModel {
+        id: Set(new_id()),
+        ballot_id: Set(b.id.clone()),
+        voter_id: Set(voter.voter_id.clone()),
+        channel: Set(channel.to_owned()),
+        cast_by: Set(cast_by.to_owned()),
+    }
+    .insert(conn)
+    .await;
+    if let Err(e) = inserted {
+        return Err(if crate::db::is_unique_violation(&e) {
+            AppError::conflict("this voter has already voted")
+        } else {
+            e.into()
+        });
+    }
+    let receipt = crate::auth::tokens::random_code(RECEIPT_LEN);
+    ballot_box::ActiveModel {
+        id: Set(new_id()),
+        ballot_id: Set(b.id.clone()),
+        receipt_hash: Set(crate::auth::tokens::sha256_hex(&receipt)),
+        option_ids: Set(option_ids.join(",")),
+        area: Set(voter.area),
+    }
+    .insert(conn)
+    .await?;
+    add_to_options(conn, option_ids, 1, voter.area).await?;
+    Ok(receipt)
+}
+
+/// Casts the viewer's vote, or with a receipt replaces the vote that receipt belongs to.
+pub async fn cast(
+    state: &AppState,
+    viewer: &Viewer,
+    ballot_id: &str,
+    option_ids: &[String],
+    receipt: Option<&str>,
+) -> AppResult<String> {
+    let txn = state.db.begin().await?;
+    let b = visible(&txn, viewer, ballot_id).await?;
+    if b.status != OPEN || b.closes_at <= now() {
+        return Err(AppError::invalid_state("the ballot is closed"));
+    }
+    let voter_id = voter_id_of(&txn, viewer, &b)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    let voter = eligible_voter(&txn, &b.id, &voter_id)
+        .await?
+        .ok_or_else(|| AppError::Forbidden)?;
+    let options = options_of(&txn, &b.id).await?;
+    let chosen = validate_choice(method_of(&b)?, b.max_choices, &options, option_ids)?;
+    let receipt = match receipt {
+        None => record(&txn, &b, &voter, "ONLINE", viewer.id(), &chosen).await?,
+        Some(code) => {
+            let code = crate::auth::tokens::normalize_code(code);
+            if !has_participated(&txn, &b.id, &voter.voter_id).await? {
+                return Err(AppError::bad_input(
+                    "receipt",
+                    "you have not voted on this ballot yet",
+                ));
+            }
+            let row = ballot_box::Entity::find()
+                .filter(ballot_box::Column::BallotId.eq(b.id.clone()))
+                .filter(ballot_box::Column::ReceiptHash.eq(crate::auth::tokens::sha256_hex(&code)))
+                .one(&txn)
+                .await?
+                .ok_or_else(|| {
+                    AppError::bad_input("receipt", "no vote on this ballot has this receipt")
+                })?;
+            lock_open_ballot(&txn, &b.id, 0, 0).await?;
+            let old: Vec<String> = row.option_ids.split(',').map(str::to_owned).collect();
+            add_to_options(&txn, &old, -1, row.area).await?;
+            add_to_options(&txn, &chosen, 1, row.area).await?;
+            let mut active: ballot_box::ActiveModel = row.into();
+            active.option_ids = Set(chosen.join(","));
+            active.update(&txn).await?;
+            code
+        }
+    };
+    txn.commit().await?;
+    state
+        .bus
+        .publish(BusEvent::BallotTally {
+            ballot_id: b.id.clone(),
+        })
+        .await;
+    Ok(receipt)
+}
+
+/// The committee records a paper ballot for an eligible voter who has not voted online.
+pub async fn record_paper(
+    state: &AppState,
+    viewer: &Viewer,
+    ballot_id: &str,
+    voter_id: &str,
+    option_ids: &[String],
+) -> AppResult<()> {
+    let txn = state.db.begin().await?;
+    let b = visible(&txn, viewer, ballot_id).await?;
+    roles::can_manage_roster(&txn, viewer, &b.community_id).await?;
+    if b.status != OPEN || b.closes_at <= now() {
+        return Err(AppError::invalid_state("the ballot is closed"));
+    }
+    let voter = eligible_voter(&txn, &b.id, voter_id)
+        .await?
+        .ok_or_else(|| AppError::bad_input("voterId", "not in this ballot's electorate"))?;
+    let options = options_of(&txn, &b.id).await?;
+    let chosen = validate_choice(method_of(&b)?, b.max_choices, &options, option_ids)?;
+    // The paper's receipt is not handed to anyone; its hash still enters the bulletin.
+    record(&txn, &b, &voter, "PAPER", viewer.id(), &chosen).await?;
+    audit::append(
+        &txn,
+        audit::Entry {
+            actor_id: Some(viewer.id()),
+            community_id: Some(&b.community_id),
+            action: "ballot.paper",
+            subject: &b.id,
+            details: serde_json::json!({ "voterId": voter_id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state
+        .bus
+        .publish(BusEvent::BallotTally {
+            ballot_id: b.id.clone(),
+        })
+        .await;
+    Ok(())
+}
+
+/// The decision over the current counters (final once the ballot is closed).
+pub fn decide(b: &ballot::Model, options: &[ballot_option::Model]) -> AppResult<rules::Decision> {
+    let counts: Vec<rules::OptionCount> = options
+        .iter()
+        .map(|o| {
+            Ok(rules::OptionCount {
+                role: option_role_of(o)?,
+                votes: Weight::new(o.votes, o.area),
+            })
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(rules::decide(
+        kind_of(b)?,
+        rule_of(b)?,
+        electorate_of(b)?,
+        std::cmp::max(b.max_choices, 1) as usize,
+        Weight::new(b.eligible_count, b.eligible_area),
+        Weight::new(b.turnout_count, b.turnout_area),
+        &counts,
+    ))
+}
+
+/// Closes one due ballot exactly once (a conditional update decides which replica does it),
+/// computes and stores the result, moves the topic on, and tells everyone who took part.
+pub async fn close_one(state: &AppState, ballot_id: &str) -> AppResult<bool> {
+    let now = now();
+    let txn = state.db.begin().await?;
+    let claimed = ballot::Entity::update_many()
+        .col_expr(ballot::Column::Status, Expr::value(CLOSED))
+        .col_expr(ballot::Column::ClosedAt, Expr::value(now))
+        .filter(ballot::Column::Id.eq(ballot_id))
+        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::ClosesAt.lte(now))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(false);
+    }
+    let b = ballot::Entity::find_by_id(ballot_id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let options = options_of(&txn, &b.id).await?;
+    let decision = decide(&b, &options)?;
+    let outcome = outcome_str(decision.outcome);
+    ballot::Entity::update_many()
+        .col_expr(ballot::Column::QuorumMet, Expr::value(decision.quorum_met))
+        .col_expr(ballot::Column::Outcome, Expr::value(outcome))
+        .filter(ballot::Column::Id.eq(b.id.clone()))
+        .exec(&txn)
+        .await?;
+    for (o, adopted) in options.iter().zip(&decision.adopted) {
+        ballot_option::Entity::update_many()
+            .col_expr(ballot_option::Column::Adopted, Expr::value(*adopted))
+            .filter(ballot_option::Column::Id.eq(o.id.clone()))
+            .exec(&txn)
+            .await?;
+    }
+    if b.secret {
+        shuffle_box(&txn, &b.id).await?;
+    }
+    let mut accounts: Vec<String> = ballot_participation::Entity::find()
+        .filter(ballot_participation::Column::BallotId.eq(b.id.clone()))
+        .filter(ballot_participation::Column::Channel.eq("ONLINE"))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|p| p.cast_by)
+        .collect();
+    if let Some(topic_id) = &b.topic_id {
+        let adopted = matches!(decision.outcome, Outcome::Adopted | Outcome::Decided);
+        topic::service::finish_voting(&txn, topic_id, adopted).await?;
+        accounts.extend(topic::service::participant_accounts(&txn, topic_id).await?);
+    }
+    accounts.sort();
+    accounts.dedup();
+    audit::append(
+        &txn,
+        audit::Entry {
+            actor_id: None,
+            community_id: Some(&b.community_id),
+            action: "ballot.close",
+            subject: &b.id,
+            details: serde_json::json!({
+                "outcome": outcome, "quorumMet": decision.quorum_met,
+                "turnoutCount": b.turnout_count, "turnoutArea": b.turnout_area,
+            }),
+        },
+    )
+    .await?;
+    let pending: Vec<Pending> = notify::emit_many(
+        &txn,
+        &accounts,
+        Some(&b.community_id),
+        "BALLOT_RESULT",
+        serde_json::json!({ "ballotId": b.id, "topicId": b.topic_id, "question": b.question, "outcome": outcome }),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(ballot_id = %b.id, outcome, "ballot closed");
+    notify::publish(&state.bus, pending).await;
+    state
+        .bus
+        .publish(BusEvent::BallotTally {
+            ballot_id: b.id.clone(),
+        })
+        .await;
+    Ok(true)
+}
+
+/// Rewrites a closed secret ballot's box in random order with fresh ids, so neither row order nor
+/// ids can be lined up with the order in which people voted.
+async fn shuffle_box<C: ConnectionTrait>(conn: &C, ballot_id: &str) -> AppResult<()> {
+    let mut rows = ballot_box::Entity::find()
+        .filter(ballot_box::Column::BallotId.eq(ballot_id))
+        .all(conn)
+        .await?;
+    rows.shuffle(&mut rand::thread_rng());
+    ballot_box::Entity::delete_many()
+        .filter(ballot_box::Column::BallotId.eq(ballot_id))
+        .exec(conn)
+        .await?;
+    for chunk in rows.chunks(500) {
+        let fresh: Vec<ballot_box::ActiveModel> = chunk
+            .iter()
+            .map(|r| ballot_box::ActiveModel {
+                id: Set(new_id()),
+                ballot_id: Set(r.ballot_id.clone()),
+                receipt_hash: Set(r.receipt_hash.clone()),
+                option_ids: Set(r.option_ids.clone()),
+                area: Set(r.area),
+            })
+            .collect();
+        ballot_box::Entity::insert_many(fresh).exec(conn).await?;
+    }
+    Ok(())
+}
+
+/// Background job: close every ballot whose time has come.
+pub async fn close_due(state: &AppState) -> AppResult<usize> {
+    let due = ballot::Entity::find()
+        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::ClosesAt.lte(now()))
+        .limit(50)
+        .all(&state.db)
+        .await?;
+    let mut closed = 0;
+    for b in due {
+        if close_one(state, &b.id).await? {
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// Background job: 24 hours before closing, remind eligible voters who have not voted (once).
+pub async fn send_reminders(state: &AppState) -> AppResult<usize> {
+    let soon = now() + chrono::Duration::hours(24);
+    let due = ballot::Entity::find()
+        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::ReminderSent.eq(false))
+        .filter(ballot::Column::ClosesAt.lte(soon))
+        .limit(50)
+        .all(&state.db)
+        .await?;
+    let mut sent = 0;
+    for b in due {
+        let txn = state.db.begin().await?;
+        let claimed = ballot::Entity::update_many()
+            .col_expr(ballot::Column::ReminderSent, Expr::value(true))
+            .filter(ballot::Column::Id.eq(b.id.clone()))
+            .filter(ballot::Column::ReminderSent.eq(false))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        let voted: HashSet<String> = ballot_participation::Entity::find()
+            .filter(ballot_participation::Column::BallotId.eq(b.id.clone()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|p| p.voter_id)
+            .collect();
+        let waiting: Vec<String> = ballot_voter::Entity::find()
+            .filter(ballot_voter::Column::BallotId.eq(b.id.clone()))
+            .all(&txn)
+            .await?
+            .into_iter()
+            .map(|v| v.voter_id)
+            .filter(|v| !voted.contains(v))
+            .collect();
+        let accounts = voter_accounts(&txn, &b.community_id, electorate_of(&b)?, &waiting).await?;
+        let pending = notify::emit_many(
+            &txn,
+            &accounts,
+            Some(&b.community_id),
+            "BALLOT_CLOSING_SOON",
+            serde_json::json!({ "ballotId": b.id, "topicId": b.topic_id, "question": b.question, "closesAt": b.closes_at.to_rfc3339() }),
+        )
+        .await?;
+        txn.commit().await?;
+        notify::publish(&state.bus, pending).await;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// Does the bulletin hold a vote under this receipt, and with which options?
+pub async fn verify_receipt(
+    state: &AppState,
+    viewer: &Viewer,
+    ballot_id: &str,
+    receipt: &str,
+) -> AppResult<Option<Vec<String>>> {
+    let b = get(state, viewer, ballot_id).await?;
+    let hash = crate::auth::tokens::sha256_hex(&crate::auth::tokens::normalize_code(receipt));
+    let row = ballot_box::Entity::find()
+        .filter(ballot_box::Column::BallotId.eq(b.id))
+        .filter(ballot_box::Column::ReceiptHash.eq(hash))
+        .one(&state.db)
+        .await?;
+    Ok(row.map(|r| r.option_ids.split(',').map(str::to_owned).collect()))
+}
+
+/// After closing: every receipt hash with its choice (and the area it carries), so anyone can
+/// recount the published tally.
+pub async fn bulletin(
+    state: &AppState,
+    viewer: &Viewer,
+    ballot_id: &str,
+) -> AppResult<Vec<ballot_box::Model>> {
+    let b = get(state, viewer, ballot_id).await?;
+    if b.status != CLOSED {
+        return Err(AppError::invalid_state(
+            "the bulletin is published when the ballot closes",
+        ));
+    }
+    Ok(ballot_box::Entity::find()
+        .filter(ballot_box::Column::BallotId.eq(b.id))
+        .order_by_asc(ballot_box::Column::ReceiptHash)
+        .all(&state.db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(kind: BallotKind) -> OpenBallot {
+        OpenBallot {
+            topic_id: Some("t".into()),
+            campaign_id: None,
+            question: "是否同意更换电梯？".into(),
+            kind,
+            options: None,
+            method: None,
+            max_choices: None,
+            electorate: Electorate::Owners,
+            rule: DecisionRule::OwnersMajor,
+            secret: true,
+            closes_at: Utc::now() + chrono::Duration::days(7),
+        }
+    }
+
+    fn field(r: AppResult<Shape>) -> &'static str {
+        match r {
+            Err(AppError::BadInput { field, .. }) => field,
+            Err(_) => "other error",
+            Ok(_) => "ok",
+        }
+    }
+
+    #[test]
+    fn a_motion_gets_the_three_fixed_options() {
+        let s = shape(&input(BallotKind::Motion), Utc::now(), 600);
+        let roles: Vec<OptionRole> = s
+            .map(|s| s.options.into_iter().map(|(_, r)| r).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            roles,
+            vec![OptionRole::Approve, OptionRole::Oppose, OptionRole::Abstain]
+        );
+    }
+
+    #[test]
+    fn bad_ballot_shapes_name_their_field() {
+        let mut i = input(BallotKind::Motion);
+        i.options = Some(vec![("A".into(), false)]);
+        assert_eq!(field(shape(&i, Utc::now(), 600)), "options");
+        let mut i = input(BallotKind::Motion);
+        i.electorate = Electorate::Households;
+        assert_eq!(field(shape(&i, Utc::now(), 600)), "rule");
+        let mut i = input(BallotKind::Motion);
+        i.closes_at = Utc::now() + chrono::Duration::seconds(30);
+        assert_eq!(field(shape(&i, Utc::now(), 600)), "closesAt");
+        let mut i = input(BallotKind::Choice);
+        i.options = Some(vec![("A".into(), false), ("A".into(), false)]);
+        assert_eq!(field(shape(&i, Utc::now(), 600)), "options");
+        let mut i = input(BallotKind::Choice);
+        i.options = Some(vec![("A".into(), false), ("B".into(), false)]);
+        i.method = Some(VoteMethod::Approval);
+        i.max_choices = Some(3);
+        assert_eq!(field(shape(&i, Utc::now(), 600)), "maxChoices");
+        i.max_choices = Some(2);
+        assert_eq!(field(shape(&i, Utc::now(), 600)), "ok");
+    }
+
+    fn opt(id: &str, role: &str) -> ballot_option::Model {
+        ballot_option::Model {
+            id: id.into(),
+            ballot_id: "b".into(),
+            position: 0,
+            label: id.into(),
+            role: role.into(),
+            votes: 0,
+            area: 0,
+            adopted: None,
+        }
+    }
+
+    #[test]
+    fn choices_follow_the_method() {
+        let opts = vec![
+            opt("a", "CHOICE"),
+            opt("b", "CHOICE"),
+            opt("c", "CHOICE"),
+            opt("x", "ABSTAIN"),
+        ];
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(validate_choice(VoteMethod::Single, 1, &opts, &ids(&["a"])).is_ok());
+        assert!(validate_choice(VoteMethod::Single, 1, &opts, &ids(&["a", "b"])).is_err());
+        assert!(validate_choice(VoteMethod::Approval, 2, &opts, &ids(&["b", "a"])).is_ok());
+        assert!(validate_choice(VoteMethod::Approval, 2, &opts, &ids(&["a", "b", "c"])).is_err());
+        assert!(
+            validate_choice(VoteMethod::Approval, 2, &opts, &ids(&["a", "x"])).is_err(),
+            "abstain is exclusive"
+        );
+        assert!(
+            validate_choice(VoteMethod::Approval, 2, &opts, &ids(&["a", "a"])).is_err(),
+            "each option once"
+        );
+        assert!(validate_choice(VoteMethod::Single, 1, &opts, &ids(&["zzz"])).is_err());
+        assert!(validate_choice(VoteMethod::Single, 1, &opts, &[]).is_err());
+    }
+}

@@ -1,0 +1,1000 @@
+//! Ballots and votes (DESIGN §4): counting by head and area, one vote per voter under
+//! concurrency, secret ballots, receipts, the bulletin, paper ballots, closing exactly once.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+
+use crate::harness::*;
+
+/// Nine owner households (1,100 m² in all) plus one tenant household, one resident each.
+/// `13800000101` is on the committee.
+const OWNERS: &str = "building,unit,area_m2,owner,name,phone,roles
+1栋,101,100.00,true,业主一,13800000101,COMMITTEE
+1栋,102,100.00,true,业主二,13800000102,
+1栋,201,100.00,true,业主三,13800000103,
+1栋,202,100.00,true,业主四,13800000104,
+1栋,301,100.00,true,业主五,13800000105,
+2栋,101,150.00,true,业主六,13800000106,
+2栋,102,150.00,true,业主七,13800000107,
+2栋,201,150.00,true,业主八,13800000108,
+2栋,202,150.00,true,业主九,13800000109,
+2栋,301,80.00,false,租户十,13800000110,
+";
+
+pub struct Voters {
+    pub admin: String,
+    pub community_id: String,
+    /// phone → (access token, resident id, household id)
+    pub people: HashMap<String, (String, String, String)>,
+}
+
+impl Voters {
+    pub fn token(&self, phone: &str) -> &str {
+        self.people
+            .get(phone)
+            .map(|p| p.0.as_str())
+            .unwrap_or_default()
+    }
+    pub fn household(&self, phone: &str) -> &str {
+        self.people
+            .get(phone)
+            .map(|p| p.2.as_str())
+            .unwrap_or_default()
+    }
+}
+
+pub fn phone(i: usize) -> String {
+    format!("13800000{}", 100 + i)
+}
+
+pub const COMMITTEE_PHONE: &str = "13800000101";
+
+pub async fn voters(app: &TestApp, roster: &str) -> Voters {
+    let admin = app.admin_token().await;
+    let community_id = app.create_community(&admin, "表决社区").await;
+    let resp = app.import_roster(&admin, &community_id, roster).await;
+    assert!(resp.get("errors").is_none(), "import failed: {resp}");
+    let mut people = HashMap::new();
+    for inv in resp["data"]["importRoster"]["invites"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let (token, _) = app
+            .claim(inv["code"].as_str().unwrap_or_default(), PASSWORD)
+            .await;
+        people.insert(
+            inv["phone"].as_str().unwrap_or_default().to_owned(),
+            (
+                token,
+                inv["residentId"].as_str().unwrap_or_default().to_owned(),
+                inv["householdId"].as_str().unwrap_or_default().to_owned(),
+            ),
+        );
+    }
+    Voters {
+        admin,
+        community_id,
+        people,
+    }
+}
+
+/// A topic under deliberation, proposed by the committee (which starts at DELIBERATING).
+pub async fn deliberating_topic(app: &TestApp, v: &Voters) -> String {
+    let data = app
+        .ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            "mutation($c:ID!){ proposeTopic(communityId:$c, title:\"更换电梯\", body:\"2栋电梯老化，提议使用维修资金更换。\", category: FACILITIES){ id status } }",
+            json!({"c": v.community_id}),
+        )
+        .await;
+    assert_eq!(data["proposeTopic"]["status"], "DELIBERATING");
+    data["proposeTopic"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+const BALLOT: &str = "id status secret eligibleCount eligibleArea turnoutCount turnoutArea
+    options { id label role }
+    result { final quorumMet outcome options { id label role votes area adopted } }";
+
+pub async fn open_ballot(app: &TestApp, v: &Voters, topic: &str, extra: Value) -> Value {
+    let mut input = json!({
+        "topicId": topic, "question": "是否同意使用维修资金更换2栋电梯？", "kind": "MOTION",
+        "electorate": "OWNERS", "rule": "OWNERS_ORDINARY", "secret": false,
+        "closesAt": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339(),
+    });
+    if let (Some(obj), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+        for (k, val) in extra {
+            obj.insert(k.clone(), val.clone());
+        }
+    }
+    let data = app
+        .ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            &format!("mutation($i:OpenBallotInput!){{ openBallot(input:$i){{ {BALLOT} }} }}"),
+            json!({"i": input}),
+        )
+        .await;
+    data["openBallot"].clone()
+}
+
+pub fn option_id(ballot: &Value, role: &str) -> String {
+    ballot["options"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["role"] == role))
+        .and_then(|o| o["id"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub async fn vote(app: &TestApp, token: &str, ballot: &str, options: &[String]) -> Value {
+    app.gql(
+        Some(token),
+        "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
+        json!({"b": ballot, "o": options}),
+    )
+    .await
+}
+
+pub async fn read_ballot(app: &TestApp, token: &str, id: &str) -> Value {
+    app.ok(
+        Some(token),
+        &format!("query($id:ID!){{ ballot(id:$id){{ {BALLOT} }} }}"),
+        json!({"id": id}),
+    )
+    .await["ballot"]
+        .clone()
+}
+
+/// Lets the ballot's closing time pass (moves it into the past), then reads it: the first read
+/// after `closesAt` closes it.
+pub async fn close(app: &TestApp, token: &str, id: &str) -> Value {
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    entity::ballot::Entity::update_many()
+        .col_expr(
+            entity::ballot::Column::ClosesAt,
+            sea_orm::sea_query::Expr::value(past),
+        )
+        .filter(entity::ballot::Column::Id.eq(id))
+        .exec(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    read_ballot(app, token, id).await
+}
+
+fn option_result<'a>(ballot: &'a Value, role: &str) -> &'a Value {
+    ballot["result"]["options"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["role"] == role))
+        .unwrap_or(&Value::Null)
+}
+
+#[tokio::test]
+async fn owners_vote_by_head_and_area_and_a_double_majority_is_adopted() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    // The tenant household is not an owner: 9 owners, 1,100 m².
+    assert_eq!(b["eligibleCount"], 9);
+    assert_eq!(b["eligibleArea"], "1100.00");
+    let id = b["id"].as_str().unwrap_or_default();
+    let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
+    // 5 small owners say yes (500 m²), 3 large say no (450 m²): 8/9 and 950/1,100 take part.
+    for i in 1..=5 {
+        assert!(vote(&app, v.token(&phone(i)), id, &[yes.clone()])
+            .await
+            .get("errors")
+            .is_none());
+    }
+    for i in 6..=8 {
+        assert!(vote(&app, v.token(&phone(i)), id, &[no.clone()])
+            .await
+            .get("errors")
+            .is_none());
+    }
+    // The tenant is not in the electorate.
+    assert_eq!(
+        error_code(&vote(&app, v.token(&phone(10)), id, &[yes.clone()]).await),
+        "FORBIDDEN"
+    );
+
+    let live = read_ballot(&app, v.token(&phone(1)), id).await;
+    assert_eq!(
+        (live["turnoutCount"].clone(), live["turnoutArea"].clone()),
+        (json!(8), json!("950.00"))
+    );
+    assert_eq!(
+        live["result"]["final"], false,
+        "a non-secret ballot shows a live tally"
+    );
+
+    let closed = close(&app, v.token(&phone(1)), id).await;
+    assert_eq!(closed["status"], "CLOSED");
+    assert_eq!(closed["result"]["final"], true);
+    assert_eq!(closed["result"]["quorumMet"], true);
+    // 5/8 owners > 1/2 and 500/950 m² > 1/2: adopted.
+    assert_eq!(option_result(&closed, "APPROVE")["votes"], 5);
+    assert_eq!(option_result(&closed, "APPROVE")["area"], "500.00");
+    assert_eq!(closed["result"]["outcome"], "ADOPTED");
+    let topic_status = app
+        .ok(
+            Some(v.token(&phone(2))),
+            "query($t:ID!){ topic(id:$t){ status } }",
+            json!({"t": topic}),
+        )
+        .await;
+    assert_eq!(topic_status["topic"]["status"], "ADOPTED");
+}
+
+#[tokio::test]
+async fn a_head_count_majority_that_fails_on_area_is_not_adopted() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default();
+    let (yes, no, abstain) = (
+        option_id(&b, "APPROVE"),
+        option_id(&b, "OPPOSE"),
+        option_id(&b, "ABSTAIN"),
+    );
+    // Yes: 4 small (400 m²); no: 3 large (450 m²); abstain: 1 small (100 m²). 8/9, 950 m².
+    for i in 1..=4 {
+        vote(&app, v.token(&phone(i)), id, &[yes.clone()]).await;
+    }
+    for i in 6..=8 {
+        vote(&app, v.token(&phone(i)), id, &[no.clone()]).await;
+    }
+    vote(&app, v.token(&phone(5)), id, &[abstain.clone()]).await;
+    let closed = close(&app, v.token(&phone(1)), id).await;
+    // 4/8 by head is exactly half: not "过半数"; 400/950 m² fails too.
+    assert_eq!(closed["result"]["quorumMet"], true);
+    assert_eq!(closed["result"]["outcome"], "NOT_ADOPTED");
+    assert_eq!(option_result(&closed, "APPROVE")["adopted"], false);
+}
+
+#[tokio::test]
+async fn too_few_owners_taking_part_is_no_quorum() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({"rule": "OWNERS_MAJOR"})).await;
+    let id = b["id"].as_str().unwrap_or_default();
+    let yes = option_id(&b, "APPROVE");
+    for i in 1..=5 {
+        vote(&app, v.token(&phone(i)), id, &[yes.clone()]).await;
+    }
+    let closed = close(&app, v.token(&phone(1)), id).await;
+    assert_eq!(closed["result"]["quorumMet"], false);
+    assert_eq!(closed["result"]["outcome"], "NO_QUORUM");
+}
+
+#[tokio::test]
+async fn many_parallel_votes_from_one_voter_count_once() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let yes = option_id(&b, "APPROVE");
+    let token = v.token(&phone(3)).to_owned();
+    let tries = (0..20).map(|_| vote(&app, &token, &id, std::slice::from_ref(&yes)));
+    let results = futures_util::future::join_all(tries).await;
+    let ok = results.iter().filter(|r| r.get("errors").is_none()).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| error_code(r) == "CONFLICT")
+        .count();
+    assert_eq!((ok, conflicts), (1, 19), "{results:?}");
+    let live = read_ballot(&app, &token, &id).await;
+    assert_eq!(live["turnoutCount"], 1);
+    assert_eq!(option_result(&live, "APPROVE")["votes"], 1);
+    let rows = entity::ballot_participation::Entity::find()
+        .filter(entity::ballot_participation::Column::BallotId.eq(id.clone()))
+        .all(app.db())
+        .await
+        .unwrap_or_default();
+    assert_eq!(rows.len(), 1);
+}
+
+#[tokio::test]
+async fn a_household_votes_once_and_its_other_members_get_conflict() {
+    let app = TestApp::spawn().await;
+    let roster = format!("{OWNERS}1栋,101,100.00,true,业主一之妻,13800000111,\n1栋,101,100.00,true,业主一之子,13800000112,\n");
+    let v = voters(&app, &roster).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(
+        &app,
+        &v,
+        &topic,
+        json!({"electorate": "HOUSEHOLDS", "rule": "RESIDENTS_MEETING"}),
+    )
+    .await;
+    assert_eq!(
+        b["eligibleCount"], 10,
+        "one vote per household, tenants included"
+    );
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let yes = option_id(&b, "APPROVE");
+    let members = ["13800000101", "13800000111", "13800000112"];
+    let tries = members
+        .iter()
+        .map(|p| vote(&app, v.token(p), &id, std::slice::from_ref(&yes)));
+    let results = futures_util::future::join_all(tries).await;
+    let ok = results.iter().filter(|r| r.get("errors").is_none()).count();
+    let conflicts = results
+        .iter()
+        .filter(|r| error_code(r) == "CONFLICT")
+        .count();
+    assert_eq!((ok, conflicts), (1, 2), "{results:?}");
+    let live = read_ballot(&app, v.token("13800000111"), &id).await;
+    assert_eq!(live["turnoutCount"], 1);
+}
+
+#[tokio::test]
+async fn a_secret_ballot_hides_counts_until_it_closes_and_stores_who_apart_from_what() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
+    let mut receipts = Vec::new();
+    for i in 1..=7 {
+        let choice = if i % 2 == 0 { &no } else { &yes };
+        let r = vote(&app, v.token(&phone(i)), &id, std::slice::from_ref(choice)).await;
+        receipts.push(
+            r["data"]["castVote"]["receipt"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
+    // Open: only turnout, no counts, for anyone (the committee included).
+    for who in [phone(1), COMMITTEE_PHONE.to_owned()] {
+        let live = read_ballot(&app, v.token(&who), &id).await;
+        assert_eq!(live["turnoutCount"], 7);
+        assert!(live["result"].is_null(), "counts leaked while open: {live}");
+    }
+    let before: Vec<String> = entity::ballot_box::Entity::find()
+        .filter(entity::ballot_box::Column::BallotId.eq(id.clone()))
+        .all(app.db())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+
+    // Who voted and what was chosen share no column but the ballot, and no time is kept with a choice.
+    let columns = |table: &str| {
+        let table = table.to_owned();
+        let db = app.db().clone();
+        async move {
+            let sql = if backend() == "postgres" {
+                format!("SELECT column_name AS name FROM information_schema.columns WHERE table_name = '{table}'")
+            } else {
+                format!("SELECT name FROM pragma_table_info('{table}')")
+            };
+            let rows = db
+                .query_all_raw(sea_orm::Statement::from_string(
+                    db.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap_or_default();
+            let mut names: Vec<String> = rows
+                .iter()
+                .filter_map(|r| r.try_get::<String>("", "name").ok())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(
+        columns("ballot_box").await,
+        vec!["area", "ballot_id", "id", "option_ids", "receipt_hash"]
+    );
+    assert_eq!(
+        columns("ballot_participation").await,
+        vec!["ballot_id", "cast_by", "channel", "id", "voter_id"]
+    );
+    // Receipts are stored only as hashes.
+    let stored = entity::ballot_box::Entity::find()
+        .all(app.db())
+        .await
+        .unwrap_or_default();
+    for r in &receipts {
+        assert!(stored
+            .iter()
+            .all(|s| &s.receipt_hash != r && !s.option_ids.contains(r.as_str())));
+    }
+
+    let closed = close(&app, v.token(&phone(1)), &id).await;
+    assert_eq!(option_result(&closed, "APPROVE")["votes"], 4);
+    assert_eq!(option_result(&closed, "OPPOSE")["votes"], 3);
+    // At closing the box was rewritten with fresh ids in random order.
+    let after: Vec<String> = entity::ballot_box::Entity::find()
+        .filter(entity::ballot_box::Column::BallotId.eq(id.clone()))
+        .all(app.db())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(after.len(), 7);
+    assert!(
+        after.iter().all(|a| !before.contains(a)),
+        "box ids survived the close"
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_changes_a_vote_before_closing_and_verifies_it_after() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
+    let token = v.token(&phone(6)).to_owned();
+    let receipt = vote(&app, &token, &id, std::slice::from_ref(&yes)).await["data"]["castVote"]
+        ["receipt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(receipt.len(), 20);
+    // A second vote without the receipt is refused; with a wrong receipt too.
+    assert_eq!(
+        error_code(&vote(&app, &token, &id, std::slice::from_ref(&no)).await),
+        "CONFLICT"
+    );
+    let change = "mutation($b:ID!,$o:[ID!]!,$r:String){ castVote(ballotId:$b, optionIds:$o, receipt:$r){ receipt } }";
+    let wrong = app
+        .gql(
+            Some(&token),
+            change,
+            json!({"b": id, "o": [no], "r": "WRONGWRONGWRONGWRONG"}),
+        )
+        .await;
+    assert_eq!(error_code(&wrong), "BAD_USER_INPUT");
+    assert_eq!(wrong["errors"][0]["extensions"]["field"], "receipt");
+    let changed = app
+        .ok(
+            Some(&token),
+            change,
+            json!({"b": id, "o": [no], "r": receipt}),
+        )
+        .await;
+    assert_eq!(changed["castVote"]["receipt"], receipt.as_str());
+    // The bulletin is published only after closing.
+    let bulletin = "query($b:ID!){ bulletin(ballotId:$b){ receiptHash optionIds area } }";
+    assert_eq!(
+        app.err_code(Some(&token), bulletin, json!({"b": id})).await,
+        "INVALID_STATE"
+    );
+    for i in [1, 2, 3, 7, 8] {
+        vote(&app, v.token(&phone(i)), &id, std::slice::from_ref(&yes)).await;
+    }
+
+    let closed = close(&app, &token, &id).await;
+    assert_eq!(option_result(&closed, "OPPOSE")["votes"], 1);
+    assert_eq!(option_result(&closed, "OPPOSE")["area"], "150.00");
+    let check = app
+        .ok(
+            Some(&token),
+            "query($b:ID!,$r:String!){ verifyReceipt(ballotId:$b, receipt:$r){ found optionIds } }",
+            json!({"b": id, "r": receipt}),
+        )
+        .await;
+    assert_eq!(
+        check["verifyReceipt"],
+        json!({"found": true, "optionIds": [no]})
+    );
+    let check = app
+        .ok(
+            Some(&token),
+            "query($b:ID!,$r:String!){ verifyReceipt(ballotId:$b, receipt:$r){ found } }",
+            json!({"b": id, "r": "NOTAVOTENOTAVOTENOTA"}),
+        )
+        .await;
+    assert_eq!(check["verifyReceipt"]["found"], false);
+
+    // Anyone in the community can recount the published tally from the bulletin.
+    let entries = app
+        .ok(Some(v.token(&phone(2))), bulletin, json!({"b": id}))
+        .await["bulletin"]
+        .clone();
+    let entries = entries.as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 6, "one entry per vote cast");
+    let mut recount: HashMap<String, (i64, i64)> = HashMap::new();
+    for e in &entries {
+        let area_centi = e["area"]
+            .as_str()
+            .unwrap_or("0")
+            .replace('.', "")
+            .parse::<i64>()
+            .unwrap_or(-1);
+        for o in e["optionIds"].as_array().cloned().unwrap_or_default() {
+            let slot = recount
+                .entry(o.as_str().unwrap_or_default().to_owned())
+                .or_default();
+            slot.0 += 1;
+            slot.1 += area_centi;
+        }
+    }
+    for o in closed["result"]["options"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let (votes, area) = recount
+            .get(o["id"].as_str().unwrap_or_default())
+            .copied()
+            .unwrap_or_default();
+        let published = o["area"]
+            .as_str()
+            .unwrap_or("0")
+            .replace('.', "")
+            .parse::<i64>()
+            .unwrap_or(-1);
+        assert_eq!(
+            (votes, area),
+            (o["votes"].as_i64().unwrap_or(-1), published),
+            "{o}"
+        );
+    }
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(receipt.as_bytes()))
+    };
+    assert!(entries
+        .iter()
+        .any(|e| e["receiptHash"] == hash.as_str() && e["optionIds"] == json!([no])));
+}
+
+#[tokio::test]
+async fn a_paper_ballot_counts_once_and_blocks_a_later_online_vote() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let yes = option_id(&b, "APPROVE");
+    let paper = "mutation($b:ID!,$v:ID!,$o:[ID!]!){ recordPaperBallot(ballotId:$b, voterId:$v, optionIds:$o) }";
+    let household = v.household(&phone(4)).to_owned();
+    // Only the committee records paper ballots.
+    assert_eq!(
+        app.err_code(
+            Some(v.token(&phone(2))),
+            paper,
+            json!({"b": id, "v": household, "o": [yes]})
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    let ok = app
+        .ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            paper,
+            json!({"b": id, "v": household, "o": [yes]}),
+        )
+        .await;
+    assert_eq!(ok["recordPaperBallot"], true);
+    assert_eq!(
+        error_code(&vote(&app, v.token(&phone(4)), &id, std::slice::from_ref(&yes)).await),
+        "CONFLICT"
+    );
+    let again = app
+        .err_code(
+            Some(v.token(COMMITTEE_PHONE)),
+            paper,
+            json!({"b": id, "v": household, "o": [yes]}),
+        )
+        .await;
+    assert_eq!(again, "CONFLICT");
+    // The tenant's household is not in an OWNERS electorate.
+    let tenant = app
+        .gql(
+            Some(v.token(COMMITTEE_PHONE)),
+            paper,
+            json!({"b": id, "v": v.household(&phone(10)), "o": [yes]}),
+        )
+        .await;
+    assert_eq!(error_code(&tenant), "BAD_USER_INPUT");
+    assert_eq!(tenant["errors"][0]["extensions"]["field"], "voterId");
+    let live = read_ballot(&app, v.token(&phone(1)), &id).await;
+    assert_eq!(
+        (live["turnoutCount"].clone(), live["turnoutArea"].clone()),
+        (json!(1), json!("100.00"))
+    );
+    // Audited, without the choice.
+    let audit = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq("ballot.paper"))
+        .all(app.db())
+        .await
+        .unwrap_or_default();
+    assert_eq!(audit.len(), 1);
+    assert!(
+        !audit[0].details.contains(&yes),
+        "the audit log records the choice"
+    );
+}
+
+#[tokio::test]
+async fn a_vote_after_closing_is_invalid_state() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    close(&app, v.token(&phone(1)), &id).await;
+    let r = vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
+    assert_eq!(error_code(&r), "INVALID_STATE");
+}
+
+#[tokio::test]
+async fn a_ballot_closes_once_even_when_two_replicas_race_to_close_it() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let other = app.replica().await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    vote(&app, v.token(&phone(1)), &id, &[option_id(&b, "APPROVE")]).await;
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    entity::ballot::Entity::update_many()
+        .col_expr(
+            entity::ballot::Column::ClosesAt,
+            sea_orm::sea_query::Expr::value(past),
+        )
+        .filter(entity::ballot::Column::Id.eq(id.clone()))
+        .exec(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut tries = Vec::new();
+    for _ in 0..4 {
+        tries.push(api::domain::ballot::service::close_one(&app.state, &id));
+        tries.push(api::domain::ballot::service::close_one(&other.state, &id));
+    }
+    let closed: Vec<bool> = futures_util::future::join_all(tries)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|e| panic!("close failed: {}", e.describe())))
+        .collect();
+    assert_eq!(closed.iter().filter(|c| **c).count(), 1, "{closed:?}");
+    let audits = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq("ballot.close"))
+        .all(app.db())
+        .await
+        .unwrap_or_default();
+    assert_eq!(audits.len(), 1);
+    let results = entity::notification::Entity::find()
+        .filter(entity::notification::Column::Kind.eq("BALLOT_RESULT"))
+        .all(app.db())
+        .await
+        .unwrap_or_default();
+    let mut accounts: Vec<String> = results.iter().map(|n| n.account_id.clone()).collect();
+    let n = accounts.len();
+    accounts.dedup();
+    assert!(
+        n > 0 && accounts.len() == n,
+        "result notifications duplicated or missing: {n}"
+    );
+}
+
+#[tokio::test]
+async fn a_ballot_closes_at_its_time_without_anyone_acting() {
+    let app = TestApp::spawn_with(|s| s.job_interval_ms = 100).await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    entity::ballot::Entity::update_many()
+        .col_expr(
+            entity::ballot::Column::ClosesAt,
+            sea_orm::sea_query::Expr::value(past),
+        )
+        .filter(entity::ballot::Column::Id.eq(id.clone()))
+        .exec(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Nobody reads the ballot: the background job closes it.
+    let mut status = String::new();
+    for _ in 0..100 {
+        let row = entity::ballot::Entity::find_by_id(id.clone())
+            .one(app.db())
+            .await
+            .ok()
+            .flatten();
+        status = row.map(|r| r.status).unwrap_or_default();
+        if status == "CLOSED" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "CLOSED");
+}
+
+#[tokio::test]
+async fn only_the_committee_opens_ballots_and_only_members_vote() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let input = json!({"i": {
+        "topicId": topic, "question": "是否同意？", "kind": "MOTION", "electorate": "OWNERS",
+        "rule": "OWNERS_ORDINARY", "secret": false,
+        "closesAt": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339(),
+    }});
+    let q = "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id } }";
+    assert_eq!(
+        app.err_code(Some(v.token(&phone(2))), q, input.clone())
+            .await,
+        "FORBIDDEN"
+    );
+    let mut wrong = input.clone();
+    wrong["i"]["electorate"] = json!("RESIDENTS");
+    let resp = app.gql(Some(v.token(COMMITTEE_PHONE)), q, wrong).await;
+    assert_eq!(error_code(&resp), "BAD_USER_INPUT");
+    assert_eq!(resp["errors"][0]["extensions"]["field"], "rule");
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    // A second ballot on a topic already voting is a wrong step.
+    assert_eq!(
+        app.err_code(Some(v.token(COMMITTEE_PHONE)), q, input).await,
+        "INVALID_STATE"
+    );
+    // Someone from another community does not see the ballot at all.
+    let w2 = app.create_community(&v.admin, "别的社区").await;
+    let other = app
+        .import_roster(
+            &v.admin,
+            &w2,
+            "building,unit,area_m2,owner,name,phone,roles\n9栋,101,90,true,外人,13800000999,\n",
+        )
+        .await;
+    let (outsider, _) = app
+        .claim(
+            other["data"]["importRoster"]["invites"][0]["code"]
+                .as_str()
+                .unwrap_or_default(),
+            PASSWORD,
+        )
+        .await;
+    assert_eq!(
+        error_code(&vote(&app, &outsider, &id, &[option_id(&b, "APPROVE")]).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        app.err_code(
+            Some(&outsider),
+            "query($id:ID!){ ballot(id:$id){ id } }",
+            json!({"id": id})
+        )
+        .await,
+        "NOT_FOUND"
+    );
+    // An option of another ballot, or two options on a SINGLE ballot, is bad input.
+    let two = vote(
+        &app,
+        v.token(&phone(1)),
+        &id,
+        &[option_id(&b, "APPROVE"), option_id(&b, "OPPOSE")],
+    )
+    .await;
+    assert_eq!(error_code(&two), "BAD_USER_INPUT");
+    assert_eq!(two["errors"][0]["extensions"]["field"], "optionIds");
+}
+
+#[tokio::test]
+async fn an_approval_choice_adopts_each_option_over_the_threshold() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(
+        &app,
+        &v,
+        &topic,
+        json!({
+            "kind": "CHOICE", "electorate": "RESIDENTS", "rule": "RESIDENTS_MEETING", "method": "APPROVAL", "maxChoices": 2,
+            "options": [{"label": "增设充电桩"}, {"label": "修缮凉亭"}, {"label": "增加绿化"}, {"label": "弃权", "abstain": true}],
+        }),
+    )
+    .await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let opts: Vec<String> = b["options"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    // 8 of 10 residents vote: 6 approve A and B, 1 approves C, 1 abstains.
+    for i in 1..=6 {
+        assert!(vote(&app, v.token(&phone(i)), &id, &opts[0..2])
+            .await
+            .get("errors")
+            .is_none());
+    }
+    vote(&app, v.token(&phone(7)), &id, &opts[2..3]).await;
+    vote(&app, v.token(&phone(8)), &id, &opts[3..4]).await;
+    // Abstention is exclusive; three choices exceed maxChoices.
+    assert_eq!(
+        error_code(
+            &vote(
+                &app,
+                v.token(&phone(9)),
+                &id,
+                &[opts[0].clone(), opts[3].clone()]
+            )
+            .await
+        ),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        error_code(&vote(&app, v.token(&phone(9)), &id, &opts[0..3]).await),
+        "BAD_USER_INPUT"
+    );
+    let closed = close(&app, v.token(&phone(1)), &id).await;
+    assert_eq!(closed["result"]["outcome"], "DECIDED");
+    let adopted: Vec<bool> = closed["result"]["options"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| o["adopted"].as_bool().unwrap_or(false))
+        .collect();
+    assert_eq!(adopted, vec![true, true, false, false]);
+}
+
+async fn next_message(
+    ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin),
+) -> Value {
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(15), ws.next()).await {
+        if let Message::Text(t) = msg {
+            let v: Value = serde_json::from_str(&t).unwrap_or_default();
+            if v["type"] == "next" || v["type"] == "error" {
+                return v;
+            }
+        }
+    }
+    Value::Null
+}
+
+async fn subscribe_tally(
+    app: &TestApp,
+    token: &str,
+    ballot: &str,
+) -> impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+       + SinkExt<Message>
+       + Unpin {
+    let mut req = format!("ws://127.0.0.1:{}/graphql/ws", app.port)
+        .into_client_request()
+        .unwrap_or_else(|e| panic!("{e}"));
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .unwrap_or_else(|e| panic!("ws connect: {e}"));
+    let init =
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    ws.send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        if matches!(&msg, Message::Text(t) if t.contains("connection_ack")) {
+            break;
+        }
+    }
+    let sub = json!({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($b:ID!){ ballotTally(ballotId:$b){ turnoutCount result { options { role votes } } } }",
+        "variables": {"b": ballot}}});
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The protocol does not confirm a subscription: give it a moment (a bound, not an assertion).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ws
+}
+
+#[tokio::test]
+async fn the_live_tally_moves_for_an_open_ballot_and_shows_only_turnout_for_a_secret_one() {
+    for secret in [false, true] {
+        let app = TestApp::spawn().await;
+        let v = voters(&app, OWNERS).await;
+        let topic = deliberating_topic(&app, &v).await;
+        let b = open_ballot(&app, &v, &topic, json!({"secret": secret})).await;
+        let id = b["id"].as_str().unwrap_or_default().to_owned();
+        let mut ws = subscribe_tally(&app, v.token(&phone(9)), &id).await;
+        vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
+        let msg = next_message(&mut ws).await;
+        let tally = &msg["payload"]["data"]["ballotTally"];
+        assert_eq!(tally["turnoutCount"], 1, "secret={secret}: {msg}");
+        if secret {
+            assert!(
+                tally["result"].is_null(),
+                "a secret ballot's counts leaked: {msg}"
+            );
+        } else {
+            let approve = tally["result"]["options"]
+                .as_array()
+                .and_then(|o| o.iter().find(|o| o["role"] == "APPROVE"))
+                .cloned();
+            assert_eq!(approve.map(|a| a["votes"].clone()), Some(json!(1)));
+        }
+    }
+}
+
+#[tokio::test]
+async fn voters_are_told_when_a_ballot_opens_when_it_closes_soon_and_of_its_result() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(
+        &app,
+        &v,
+        &topic,
+        json!({"closesAt": (chrono::Utc::now() + chrono::Duration::hours(20)).to_rfc3339()}),
+    )
+    .await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let kinds = |token: String| {
+        let app = &app;
+        async move {
+            let data = app
+                .ok(
+                    Some(&token),
+                    "{ notifications(first: 50){ nodes { kind } } }",
+                    json!({}),
+                )
+                .await;
+            data["notifications"]["nodes"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|n| n["kind"].as_str().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(kinds(v.token(&phone(3)).to_owned())
+        .await
+        .contains(&"BALLOT_OPENED".to_owned()));
+    assert!(
+        !kinds(v.token(&phone(10)).to_owned())
+            .await
+            .contains(&"BALLOT_OPENED".to_owned()),
+        "the tenant is no owner"
+    );
+    vote(&app, v.token(&phone(3)), &id, &[option_id(&b, "APPROVE")]).await;
+    // Closing within 24 hours: those who have not voted are reminded, once.
+    let sent = api::domain::ballot::service::send_reminders(&app.state)
+        .await
+        .unwrap_or_default();
+    let again = api::domain::ballot::service::send_reminders(&app.state)
+        .await
+        .unwrap_or_default();
+    assert_eq!((sent, again), (1, 0));
+    assert!(kinds(v.token(&phone(4)).to_owned())
+        .await
+        .contains(&"BALLOT_CLOSING_SOON".to_owned()));
+    assert!(!kinds(v.token(&phone(3)).to_owned())
+        .await
+        .contains(&"BALLOT_CLOSING_SOON".to_owned()));
+    close(&app, v.token(&phone(3)), &id).await;
+    assert!(kinds(v.token(&phone(3)).to_owned())
+        .await
+        .contains(&"BALLOT_RESULT".to_owned()));
+}
