@@ -629,6 +629,9 @@ const shown = (el) => {
   }
   return true;
 };
+// Not window.innerWidth alone: in Chrome's phone emulation it grows to fit content that
+// overflows, so `scrollWidth <= innerWidth` would always hold.
+const viewport = Math.min(window.innerWidth, document.documentElement.clientWidth);
 const height = (el) => Math.round(el.getBoundingClientRect().height * 10) / 10;
 const labels = (el) => Array.from(el.labels || []);
 const small = [];
@@ -655,13 +658,13 @@ for (const el of document.querySelectorAll('button, a[href], input:not([type=hid
 const wide = [];
 for (const el of document.body.querySelectorAll('*')) {
   const r = el.getBoundingClientRect();
-  if (r.width > 0 && r.right > window.innerWidth + 0.5 && shown(el)) {
+  if (r.width > 0 && r.right > viewport + 0.5 && shown(el)) {
     wide.push(describe(el) + ' right=' + Math.round(r.right));
   }
 }
 return {
   scrollWidth: document.documentElement.scrollWidth,
-  innerWidth: window.innerWidth,
+  viewport: viewport,
   small: small,
   unlabelled: unlabelled,
   wide: wide.slice(0, 8),
@@ -672,13 +675,13 @@ return {
 async fn audit(b: &Browser, page: &str) -> Vec<String> {
     let r = b.eval(AUDIT).await;
     let mut problems = Vec::new();
-    let (scroll, inner) = (
+    let (scroll, viewport) = (
         r["scrollWidth"].as_f64().unwrap_or(f64::MAX),
-        r["innerWidth"].as_f64().unwrap_or(0.0),
+        r["viewport"].as_f64().unwrap_or(0.0),
     );
-    if scroll > inner {
+    if scroll > viewport {
         problems.push(format!(
-            "{page}: scrolls sideways (scrollWidth {scroll} > innerWidth {inner}); too wide: {}",
+            "{page}: scrolls sideways (scrollWidth {scroll} > viewport width {viewport}); too wide: {}",
             r["wide"]
         ));
     }
@@ -713,7 +716,7 @@ async fn the_pages_fit_a_360_px_phone_with_large_tap_targets() {
         b.goto(&format!("{}/signin", app.address)).await;
         b.find("#phone").await;
         assert_eq!(
-            b.eval("return window.innerWidth;").await,
+            b.eval("return document.documentElement.clientWidth;").await,
             json!(width),
             "the phone emulation did not take"
         );
@@ -758,6 +761,48 @@ async fn the_pages_fit_a_360_px_phone_with_large_tap_targets() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The audit itself finds what it looks for (so a passing layout test means something).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_layout_audit_catches_small_targets_wide_pages_and_unlabelled_fields() {
+    if !enabled() {
+        return;
+    }
+    // Arrange: the sign-in page, which passes, plus three planted faults.
+    let app = TestApp::spawn().await;
+    let b = browser_sized(360, 740).await;
+    b.goto(&format!("{}/signin", app.address)).await;
+    b.find("[data-testid=signin-submit]").await;
+    assert_eq!(audit(&b, "sign-in").await, Vec::<String>::new());
+
+    // Act
+    b.eval(
+        "const main = document.getElementById('main'); \
+         const small = document.createElement('button'); small.id = 'tiny'; small.textContent = 'x'; \
+         main.appendChild(small); \
+         const field = document.createElement('input'); field.id = 'nameless'; main.appendChild(field); \
+         const wide = document.createElement('div'); wide.id = 'wide'; wide.textContent = 'w'; \
+         wide.setAttribute('data-testid', 'wide'); main.appendChild(wide); \
+         small.style.height = '20px'; wide.style.width = '500px'; return null;",
+    )
+    .await;
+    let problems = audit(&b, "planted").await.join("\n");
+
+    // Assert
+    assert!(
+        problems.contains("button#tiny \"x\" 20px"),
+        "the small button was missed:\n{problems}"
+    );
+    assert!(
+        problems.contains("no label: input#nameless"),
+        "the unlabelled field was missed:\n{problems}"
+    );
+    assert!(
+        problems.contains("scrolls sideways") && problems.contains("div#wide"),
+        "the wide element was missed:\n{problems}"
+    );
+    b.close().await;
 }
 
 // ---- every page, both languages (with screenshots) -----------------------------------------

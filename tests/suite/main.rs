@@ -16,3 +16,4 @@ mod permissions;
 mod replicas;
 mod roster;
 mod schema;
+mod topics;

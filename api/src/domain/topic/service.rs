@@ -334,12 +334,7 @@ async fn emit_all<C: ConnectionTrait>(
     kind: &str,
     params: serde_json::Value,
 ) -> AppResult<Vec<Pending>> {
-    let mut pending = Vec::with_capacity(accounts.len());
-    for account_id in accounts {
-        pending
-            .push(notify::emit(conn, account_id, Some(community_id), kind, params.clone()).await?);
-    }
-    Ok(pending)
+    notify::emit_many(conn, accounts, Some(community_id), kind, params).await
 }
 
 /// Tells the proposer (if still on the roster) about a committee decision.

@@ -1,0 +1,447 @@
+//! `jiayuan-bench`: seeds a realistic community (5,000 owner households) and prints, for SQLite
+//! and (with `--pg`) PostgreSQL:
+//! - castVote throughput and p50/p99 latency with 64 concurrent voters over HTTP;
+//! - tally read latency (`ballot { result }` over HTTP) at 1,000 and 100,000 votes.
+//!
+//! Run it through `./dev bench` (release build). Figures go to BENCHMARKS.md by hand.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api::config::Settings;
+use api::startup::{AppState, Application};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, Set};
+use serde_json::{json, Value};
+
+struct Args {
+    pg: Option<String>,
+    households: usize,
+    concurrency: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        pg: None,
+        households: 5_000,
+        concurrency: 64,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--pg" => a.pg = it.next(),
+            "--households" => {
+                a.households = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(a.households)
+            }
+            "--concurrency" => {
+                a.concurrency = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(a.concurrency)
+            }
+            other => {
+                eprintln!("unknown argument {other}; usage: jiayuan-bench [--pg postgres://USER@HOST:PORT] [--households N] [--concurrency N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    a
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Seeded {
+    community: String,
+    committee_token: String,
+    voters: Vec<(String, String)>, // (access token, household id)
+}
+
+async fn seed(state: &AppState, households: usize) -> anyhow::Result<Seeded> {
+    use entity::*;
+    let db = &state.db;
+    let now = api::domain::now();
+    let community = api::domain::new_id();
+    community::Entity::insert(community::ActiveModel {
+        id: Set(community.clone()),
+        name: Set("基准社区".into()),
+        cosign_threshold: Set(5),
+        created_at: Set(now),
+    })
+    .exec(db)
+    .await?;
+    let buildings: Vec<String> = (0..households.div_ceil(100))
+        .map(|_| api::domain::new_id())
+        .collect();
+    building::Entity::insert_many(buildings.iter().enumerate().map(|(i, id)| {
+        building::ActiveModel {
+            id: Set(id.clone()),
+            community_id: Set(community.clone()),
+            name: Set(format!("{}栋", i + 1)),
+        }
+    }))
+    .exec(db)
+    .await?;
+    let mut voters = Vec::with_capacity(households);
+    let mut committee_token = String::new();
+    let ids: Vec<(String, String, String)> = (0..households)
+        .map(|_| {
+            (
+                api::domain::new_id(),
+                api::domain::new_id(),
+                api::domain::new_id(),
+            )
+        })
+        .collect();
+    for (chunk_no, chunk) in ids.chunks(500).enumerate() {
+        let base = chunk_no * 500;
+        household::Entity::insert_many(chunk.iter().enumerate().map(|(j, (h, _, _))| {
+            let i = base + j;
+            household::ActiveModel {
+                id: Set(h.clone()),
+                community_id: Set(community.clone()),
+                building_id: Set(buildings[i / 100].clone()),
+                unit: Set(format!("{}", 101 + i % 100)),
+                area_centi: Set(6_000 + (i as i64 * 37) % 9_000),
+                owner: Set(true),
+            }
+        }))
+        .exec(db)
+        .await?;
+        account::Entity::insert_many(chunk.iter().enumerate().map(|(j, (_, a, _))| {
+            account::ActiveModel {
+                id: Set(a.clone()),
+                phone: Set(format!("139{:08}", base + j)),
+                name: Set(format!("居民{}", base + j)),
+                password_hash: Set(None),
+                is_admin: Set(false),
+                session_epoch: Set(0),
+                created_at: Set(now),
+            }
+        }))
+        .exec(db)
+        .await?;
+        resident::Entity::insert_many(chunk.iter().enumerate().map(|(j, (h, a, r))| {
+            resident::ActiveModel {
+                id: Set(r.clone()),
+                account_id: Set(a.clone()),
+                community_id: Set(community.clone()),
+                household_id: Set(h.clone()),
+                name: Set(format!("居民{}", base + j)),
+                active: Set(true),
+                created_at: Set(now),
+                deactivated_at: Set(None),
+            }
+        }))
+        .exec(db)
+        .await?;
+        for (h, a, _) in chunk {
+            let (token, _) = state.keys.issue(a, 0, now)?;
+            voters.push((token, h.clone()));
+        }
+    }
+    // The first resident is on the committee.
+    let (_, first_account, _) = &ids[0];
+    role_grant::Entity::insert(role_grant::ActiveModel {
+        id: Set(api::domain::new_id()),
+        account_id: Set(first_account.clone()),
+        community_id: Set(community.clone()),
+        role: Set("COMMITTEE".into()),
+        granted_at: Set(now),
+    })
+    .exec(db)
+    .await?;
+    committee_token.push_str(&voters[0].0);
+    Ok(Seeded {
+        community,
+        committee_token,
+        voters,
+    })
+}
+
+async fn gql(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    query: &str,
+    vars: Value,
+) -> anyhow::Result<Value> {
+    let v: Value = http
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": query, "variables": vars}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    if let Some(e) = v.get("errors") {
+        anyhow::bail!("GraphQL error: {e}");
+    }
+    Ok(v["data"].clone())
+}
+
+async fn open_motion(
+    http: &reqwest::Client,
+    base: &str,
+    s: &Seeded,
+    title: &str,
+) -> anyhow::Result<(String, String)> {
+    let t = gql(
+        http,
+        base,
+        &s.committee_token,
+        "mutation($c:ID!,$t:String!){ proposeTopic(communityId:$c, title:$t, body:\"基准测试用的议题正文内容。\", category: OTHER){ id } }",
+        json!({"c": s.community, "t": title}),
+    )
+    .await?;
+    let topic = t["proposeTopic"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let b = gql(
+        http,
+        base,
+        &s.committee_token,
+        "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id options { id role } } }",
+        json!({"i": {"topicId": topic, "question": "基准表决：是否同意？", "kind": "MOTION", "electorate": "OWNERS",
+                      "rule": "OWNERS_ORDINARY", "secret": true,
+                      "closesAt": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339()}}),
+    )
+    .await?;
+    let ballot = b["openBallot"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let yes = b["openBallot"]["options"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["role"] == "APPROVE"))
+        .and_then(|o| o["id"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    Ok((ballot, yes))
+}
+
+/// Fills a ballot's box with `n` synthetic votes directly (participation, box, counters), the
+/// way `n` cast votes would leave it, to measure reads at that size.
+async fn stuff_ballot(state: &AppState, ballot: &str, yes: &str, n: usize) -> anyhow::Result<()> {
+    use entity::*;
+    let db = &state.db;
+    for start in (0..n).step_by(1000) {
+        let end = (start + 1000).min(n);
+        ballot_participation::Entity::insert_many((start..end).map(|i| {
+            ballot_participation::ActiveModel {
+                id: Set(api::domain::new_id()),
+                ballot_id: Set(ballot.to_owned()),
+                voter_id: Set(format!("synthetic-{i}")),
+                channel: Set("PAPER".into()),
+                cast_by: Set("bench".into()),
+            }
+        }))
+        .exec(db)
+        .await?;
+        ballot_box::Entity::insert_many((start..end).map(|_| ballot_box::ActiveModel {
+            id: Set(api::domain::new_id()),
+            ballot_id: Set(ballot.to_owned()),
+            receipt_hash: Set(
+                api::domain::new_id().replace('-', "") + &api::domain::new_id().replace('-', "")
+            ),
+            option_ids: Set(yes.to_owned()),
+            area: Set(10_000),
+        }))
+        .exec(db)
+        .await?;
+    }
+    let backend = db.get_database_backend();
+    let n = n as i64;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        api::domain::rate_limit::portable(
+            backend,
+            "UPDATE ballot_options SET votes = votes + $1, area = area + $2 WHERE id = $3",
+        ),
+        [n.into(), (n * 10_000).into(), yes.into()],
+    ))
+    .await?;
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        api::domain::rate_limit::portable(
+            backend,
+            "UPDATE ballots SET turnout_count = turnout_count + $1, turnout_area = turnout_area + $2 WHERE id = $3",
+        ),
+        [n.into(), (n * 10_000).into(), ballot.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn tally_latency(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ballot: &str,
+    reads: usize,
+) -> anyhow::Result<Vec<Duration>> {
+    let mut lat = Vec::with_capacity(reads);
+    for _ in 0..reads {
+        let t = Instant::now();
+        gql(http, base, token, "query($b:ID!){ ballot(id:$b){ turnoutCount turnoutArea result { outcome options { votes area } } } }", json!({"b": ballot}))
+            .await?;
+        lat.push(t.elapsed());
+    }
+    lat.sort();
+    Ok(lat)
+}
+
+async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
+    let mut settings = Settings::for_database(url);
+    settings.bind = "127.0.0.1:0".into();
+    let app = Application::build(settings).await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    tokio::spawn(app.into_server());
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.concurrency)
+        .build()?;
+
+    let t = Instant::now();
+    let s = Arc::new(seed(&state, a.households).await?);
+    println!(
+        "[{label}] seeded {} owner households in {:.1} s",
+        a.households,
+        t.elapsed().as_secs_f64()
+    );
+
+    // castVote: every household votes once, `concurrency` at a time, over HTTP.
+    let (ballot, yes) = open_motion(&http, &base, &s, "基准议题一").await?;
+    let queue = Arc::new(tokio::sync::Mutex::new(
+        (0..s.voters.len()).collect::<Vec<_>>(),
+    ));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..a.concurrency {
+        let (queue, s, http, base, ballot, yes) = (
+            queue.clone(),
+            s.clone(),
+            http.clone(),
+            base.clone(),
+            ballot.clone(),
+            yes.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let Some(i) = queue.lock().await.pop() else {
+                    break;
+                };
+                let t = Instant::now();
+                let r = gql(
+                    &http,
+                    &base,
+                    &s.voters[i].0,
+                    "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
+                    json!({"b": ballot, "o": [yes]}),
+                )
+                .await;
+                lat.push(t.elapsed());
+                if r.is_err() {
+                    errors += 1;
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (l, e) = w.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    lat.sort();
+    println!(
+        "[{label}] castVote: {} votes, {} concurrent, {:.0} votes/s, p50 {}, p99 {}, errors {}",
+        lat.len(),
+        a.concurrency,
+        lat.len() as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&lat, 0.50)),
+        ms(percentile(&lat, 0.99)),
+        errors
+    );
+    let check = gql(
+        &http,
+        &base,
+        &s.committee_token,
+        "query($b:ID!){ ballot(id:$b){ turnoutCount } }",
+        json!({"b": ballot}),
+    )
+    .await?;
+    println!(
+        "[{label}] turnout after the run: {} (expected {})",
+        check["ballot"]["turnoutCount"],
+        s.voters.len() - errors
+    );
+
+    // Tally reads at 1k and 100k votes.
+    for n in [1_000usize, 100_000] {
+        let (ballot, yes) = open_motion(&http, &base, &s, &format!("基准议题 {n}")).await?;
+        stuff_ballot(&state, &ballot, &yes, n).await?;
+        let lat = tally_latency(&http, &base, &s.committee_token, &ballot, 200).await?;
+        println!(
+            "[{label}] tally read at {n:>6} votes: p50 {}, p99 {} (200 reads)",
+            ms(percentile(&lat, 0.50)),
+            ms(percentile(&lat, 0.99))
+        );
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let a = args();
+    println!(
+        "jiayuan-bench: {} households, {} concurrent voters, {} cores",
+        a.households,
+        a.concurrency,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    let file = std::env::temp_dir().join(format!("jiayuan-bench-{}.db", std::process::id()));
+    let r = run(
+        "sqlite",
+        format!("sqlite://{}?mode=rwc", file.display()),
+        &a,
+    )
+    .await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
+    r?;
+    if let Some(server) = &a.pg {
+        let server = server.trim_end_matches('/');
+        let name = format!("jiayuan_bench_{}", std::process::id());
+        let admin = Database::connect(format!("{server}/postgres")).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await?;
+        let r = run("postgres", format!("{server}/{name}"), &a).await;
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+        r?;
+    }
+    Ok(())
+}
