@@ -50,7 +50,295 @@ pub async fn seed_and_print(state: &AppState, port: u16) -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!(e.describe()))?;
     }
+    seed_deliberation(state, &community.id)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.describe()))?;
     print_signins(port);
+    Ok(())
+}
+
+async fn viewer_by_phone(state: &AppState, phone: &str) -> crate::error::AppResult<Viewer> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let account = entity::account::Entity::find()
+        .filter(entity::account::Column::Phone.eq(phone))
+        .one(&state.db)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    Ok(Viewer { account })
+}
+
+/// Topics in every state, an open ballot with a live tally and closed ones with results.
+async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error::AppResult<()> {
+    use crate::domain::ballot::rules::{BallotKind, DecisionRule, Electorate};
+    use crate::domain::ballot::service as ballot;
+    use crate::domain::topic::rules::TopicCategory as Cat;
+    use crate::domain::topic::service as topic;
+
+    let mut people = Vec::new();
+    for i in 1..=10 {
+        people.push(viewer_by_phone(state, &format!("138000000{i:02}")).await?);
+    }
+    let committee = &people[0];
+    let others = &people[1..];
+
+    // PROPOSED, collecting co-signatures.
+    let t = topic::propose(
+        state,
+        &people[1],
+        community_id,
+        "小区增设电动车充电桩",
+        "电动车在楼道充电有火灾隐患，建议在3栋旁空地增设集中充电桩。",
+        Cat::Safety,
+    )
+    .await?;
+    topic::cosign(state, &people[5], &t.topic.id).await?;
+    topic::comment(
+        state,
+        &people[6],
+        &t.topic.id,
+        "支持！楼道里充电太危险了。",
+        None,
+    )
+    .await?;
+
+    // UNDER_REVIEW: the threshold (5) reached.
+    let t = topic::propose(
+        state,
+        &people[2],
+        community_id,
+        "更换2栋单元门禁",
+        "2栋单元门禁经常失灵，外来人员随意进出，建议更换。",
+        Cat::Facilities,
+    )
+    .await?;
+    for p in &others[2..6] {
+        topic::cosign(state, p, &t.topic.id).await?;
+    }
+
+    // REJECTED with a public reason.
+    let t = topic::propose(
+        state,
+        &people[7],
+        community_id,
+        "在中心花园修建停车位",
+        "车位紧张，建议把中心花园改成停车位。",
+        Cat::Environment,
+    )
+    .await?;
+    for p in &others[..4] {
+        if p.id() != people[7].id() {
+            topic::cosign(state, p, &t.topic.id).await?;
+        }
+    }
+    topic::cosign(state, &people[9], &t.topic.id).await.ok();
+    topic::reject(
+        state,
+        committee,
+        &t.topic.id,
+        "中心花园属于规划绿地，不能改变用途；已向街道反映停车难问题。",
+    )
+    .await
+    .ok();
+
+    // WITHDRAWN by its proposer.
+    let t = topic::propose(
+        state,
+        &people[8],
+        community_id,
+        "统一更换楼道窗户",
+        "楼道窗户老旧，冬天漏风。",
+        Cat::Facilities,
+    )
+    .await?;
+    topic::withdraw(state, &people[8], &t.topic.id).await?;
+
+    // DELIBERATING: proposed by the committee, with a comment thread.
+    let t = topic::propose(
+        state,
+        committee,
+        community_id,
+        "楼道照明改造为声控灯",
+        "建议将各楼道照明改造为声控LED灯，节能且方便夜间出行。",
+        Cat::Facilities,
+    )
+    .await?;
+    let c = topic::comment(state, &people[3], &t.topic.id, "费用从哪里出？", None).await?;
+    topic::comment(
+        state,
+        committee,
+        &t.topic.id,
+        "拟从公共收益中列支，表决前会公示预算。",
+        Some(&c.id),
+    )
+    .await?;
+
+    let open = |topic_id: String, question: &str, secret: bool| ballot::OpenBallot {
+        topic_id: Some(topic_id),
+        campaign_id: None,
+        question: question.to_owned(),
+        kind: BallotKind::Motion,
+        options: None,
+        method: None,
+        max_choices: None,
+        electorate: Electorate::Owners,
+        rule: DecisionRule::OwnersOrdinary,
+        secret,
+        closes_at: crate::domain::now() + chrono::Duration::days(7),
+    };
+    let vote = |b: &entity::ballot::Model, role: &str| {
+        let b = b.clone();
+        let role = role.to_owned();
+        async move {
+            let options = ballot::options_of(&state.db, &b.id).await?;
+            Ok::<_, crate::error::AppError>(
+                options
+                    .into_iter()
+                    .filter(|o| o.role == role)
+                    .map(|o| o.id)
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    let end_now = |b: entity::ballot::Model| async move {
+        use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+        entity::ballot::Entity::update_many()
+            .col_expr(
+                entity::ballot::Column::ClosesAt,
+                Expr::value(crate::domain::now() - chrono::Duration::seconds(1)),
+            )
+            .filter(entity::ballot::Column::Id.eq(b.id.clone()))
+            .exec(&state.db)
+            .await?;
+        ballot::close_one(state, &b.id).await
+    };
+
+    // VOTING: an open, non-secret ballot with a live tally.
+    let t = topic::propose(
+        state,
+        committee,
+        community_id,
+        "使用公共收益修缮凉亭",
+        "中心花园凉亭木结构腐朽，建议使用公共收益约2万元修缮。",
+        Cat::Finance,
+    )
+    .await?;
+    let b = ballot::open(
+        state,
+        committee,
+        open(
+            t.topic.id.clone(),
+            "是否同意使用公共收益约2万元修缮凉亭？",
+            false,
+        ),
+    )
+    .await?;
+    let (yes, no) = (vote(&b, "APPROVE").await?, vote(&b, "OPPOSE").await?);
+    ballot::cast(state, &people[2], &b.id, &yes, None).await?;
+    ballot::cast(state, &people[5], &b.id, &no, None).await?;
+
+    // ADOPTED, then IMPLEMENTING with progress.
+    let t = topic::propose(
+        state,
+        committee,
+        community_id,
+        "增设单元门口无障碍坡道",
+        "方便轮椅和婴儿车进出，建议在1栋、2栋单元门口增设坡道。",
+        Cat::Facilities,
+    )
+    .await?;
+    let b = ballot::open(
+        state,
+        committee,
+        open(t.topic.id.clone(), "是否同意增设无障碍坡道？", true),
+    )
+    .await?;
+    let yes = vote(&b, "APPROVE").await?;
+    for i in [0usize, 2, 3, 5, 6, 7] {
+        ballot::cast(state, &people[i], &b.id, &yes, None).await?;
+    }
+    end_now(b).await?;
+    topic::post_progress(
+        state,
+        committee,
+        &t.topic.id,
+        40,
+        "已完成设计和施工招标，下周开工。",
+    )
+    .await?;
+
+    // NOT_ADOPTED: a head-count majority that fails on area.
+    let t = topic::propose(
+        state,
+        committee,
+        community_id,
+        "外墙统一粉刷",
+        "建议使用维修资金统一粉刷外墙。",
+        Cat::Finance,
+    )
+    .await?;
+    let b = ballot::open(
+        state,
+        committee,
+        open(t.topic.id.clone(), "是否同意使用维修资金粉刷外墙？", false),
+    )
+    .await?;
+    let (yes, no) = (vote(&b, "APPROVE").await?, vote(&b, "OPPOSE").await?);
+    for i in [2usize, 3, 6] {
+        ballot::cast(state, &people[i], &b.id, &yes, None).await?;
+    }
+    for i in [0usize, 5, 9] {
+        ballot::cast(state, &people[i], &b.id, &no, None).await?;
+    }
+    end_now(b).await?;
+
+    // ADOPTED, waiting for work to start.
+    let t = topic::propose(
+        state,
+        committee,
+        community_id,
+        "为老年活动室添置座椅",
+        "老年活动室座椅不足，建议添置20把带扶手的座椅。",
+        Cat::Services,
+    )
+    .await?;
+    let b = ballot::open(
+        state,
+        committee,
+        open(t.topic.id.clone(), "是否同意为老年活动室添置座椅？", false),
+    )
+    .await?;
+    let yes = vote(&b, "APPROVE").await?;
+    for i in [0usize, 2, 3, 5, 6, 7] {
+        ballot::cast(state, &people[i], &b.id, &yes, None).await?;
+    }
+    end_now(b).await?;
+
+    // COMPLETED and rated.
+    let t = topic::propose(
+        state,
+        committee,
+        community_id,
+        "清理楼顶杂物",
+        "楼顶堆放杂物存在消防隐患，建议统一清理。",
+        Cat::Safety,
+    )
+    .await?;
+    let b = ballot::open(
+        state,
+        committee,
+        open(t.topic.id.clone(), "是否同意统一清理楼顶杂物？", false),
+    )
+    .await?;
+    let yes = vote(&b, "APPROVE").await?;
+    for i in [0usize, 2, 3, 5, 6] {
+        ballot::cast(state, &people[i], &b.id, &yes, None).await?;
+    }
+    end_now(b).await?;
+    topic::post_progress(state, committee, &t.topic.id, 100, "杂物已全部清理完毕。").await?;
+    topic::complete(state, committee, &t.topic.id).await?;
+    for (i, stars) in [(1usize, 5), (2, 4), (4, 5)] {
+        topic::rate(state, &people[i], &t.topic.id, stars).await?;
+    }
     Ok(())
 }
 

@@ -741,6 +741,26 @@ async fn the_pages_fit_a_360_px_phone_with_large_tap_targets() {
             b.find("[data-testid=roster-submit]").await;
             problems.extend(audit(&b, &at("roster")).await);
 
+            // The other pages too, while here.
+            b.goto(&format!("{}/committee/residents", app.address))
+                .await;
+            b.find("[data-testid=resident-row]").await;
+            b.click("[data-testid=resident-actions]").await;
+            b.find("[data-testid=issue-invite]").await;
+            problems.extend(audit(&b, &at("residents")).await);
+
+            b.goto(&format!("{}/communities", app.address)).await;
+            b.find("[data-testid=community-option]").await;
+            problems.extend(audit(&b, &at("communities")).await);
+
+            b.goto(&format!("{}/inbox", app.address)).await;
+            b.find("[data-testid=notifications], [data-testid=inbox-empty]")
+                .await;
+            problems.extend(audit(&b, &at("inbox")).await);
+
+            b.goto(&format!("{}/committee/roster", app.address)).await;
+            b.find("#roster-csv").await;
+
             let csv = format!(
                 "building,unit,area_m2,owner,name,phone,roles\n9栋,{next_phone},70.00,true,周八,{next_phone},\n"
             );
