@@ -189,20 +189,24 @@ async fn owners_vote_by_head_and_area_and_a_double_majority_is_adopted() {
     let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
     // 5 small owners say yes (500 m²), 3 large say no (450 m²): 8/9 and 950/1,100 take part.
     for i in 1..=5 {
-        assert!(vote(&app, v.token(&phone(i)), id, &[yes.clone()])
-            .await
-            .get("errors")
-            .is_none());
+        assert!(
+            vote(&app, v.token(&phone(i)), id, std::slice::from_ref(&yes))
+                .await
+                .get("errors")
+                .is_none()
+        );
     }
     for i in 6..=8 {
-        assert!(vote(&app, v.token(&phone(i)), id, &[no.clone()])
-            .await
-            .get("errors")
-            .is_none());
+        assert!(
+            vote(&app, v.token(&phone(i)), id, std::slice::from_ref(&no))
+                .await
+                .get("errors")
+                .is_none()
+        );
     }
     // The tenant is not in the electorate.
     assert_eq!(
-        error_code(&vote(&app, v.token(&phone(10)), id, &[yes.clone()]).await),
+        error_code(&vote(&app, v.token(&phone(10)), id, std::slice::from_ref(&yes)).await),
         "FORBIDDEN"
     );
 
@@ -248,12 +252,12 @@ async fn a_head_count_majority_that_fails_on_area_is_not_adopted() {
     );
     // Yes: 4 small (400 m²); no: 3 large (450 m²); abstain: 1 small (100 m²). 8/9, 950 m².
     for i in 1..=4 {
-        vote(&app, v.token(&phone(i)), id, &[yes.clone()]).await;
+        vote(&app, v.token(&phone(i)), id, std::slice::from_ref(&yes)).await;
     }
     for i in 6..=8 {
-        vote(&app, v.token(&phone(i)), id, &[no.clone()]).await;
+        vote(&app, v.token(&phone(i)), id, std::slice::from_ref(&no)).await;
     }
-    vote(&app, v.token(&phone(5)), id, &[abstain.clone()]).await;
+    vote(&app, v.token(&phone(5)), id, std::slice::from_ref(&abstain)).await;
     let closed = close(&app, v.token(&phone(1)), id).await;
     // 4/8 by head is exactly half: not "过半数"; 400/950 m² fails too.
     assert_eq!(closed["result"]["quorumMet"], true);
@@ -270,7 +274,7 @@ async fn too_few_owners_taking_part_is_no_quorum() {
     let id = b["id"].as_str().unwrap_or_default();
     let yes = option_id(&b, "APPROVE");
     for i in 1..=5 {
-        vote(&app, v.token(&phone(i)), id, &[yes.clone()]).await;
+        vote(&app, v.token(&phone(i)), id, std::slice::from_ref(&yes)).await;
     }
     let closed = close(&app, v.token(&phone(1)), id).await;
     assert_eq!(closed["result"]["quorumMet"], false);

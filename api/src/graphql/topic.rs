@@ -168,6 +168,12 @@ impl Topic {
     async fn viewer_rating(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
         Ok(service::viewer_rating(&app_state(ctx)?.db, &self.0).await?)
     }
+    /// The topic's ballot (the latest, if it was put to a vote).
+    async fn ballot(&self, ctx: &Context<'_>) -> GqlResult<Option<super::ballot::Ballot>> {
+        let found =
+            crate::domain::ballot::service::for_topic(app_state(ctx)?, &self.0.topic.id).await?;
+        Ok(found.map(super::ballot::Ballot::new))
+    }
 }
 
 #[derive(SimpleObject)]

@@ -1,0 +1,1016 @@
+//! Ballots and votes (DESIGN §4): query strings, serde types, typed calls, and the pure rules
+//! the ballot forms apply before sending (which options may be ticked together, which counting
+//! rules fit an electorate, recounting the published bulletin).
+
+use super::client::graphql;
+use super::ApiError;
+use crate::i18n::k;
+use crate::tally::parse_area;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// What the portal reads of a ballot's count; shared by the query and the live subscription.
+macro_rules! tally_fields {
+    () => {
+        "id status closedAt eligibleCount eligibleArea turnoutCount turnoutArea \
+         result { final quorumMet outcome options { id label role votes area adopted } }"
+    };
+}
+
+/// Every field of a ballot the portal shows.
+macro_rules! ballot_fields {
+    () => {
+        concat!(
+            tally_fields!(),
+            " topicId question kind method maxChoices electorate rule secret openedAt closesAt \
+             options { id label role } viewerEligible viewerHasVoted"
+        )
+    };
+}
+
+const BALLOT: &str = concat!(
+    "query Ballot($id: ID!) { ballot(id: $id) { ",
+    ballot_fields!(),
+    " } }"
+);
+
+/// The live tally (graphql-transport-ws); the viewer's own fields are kept from the query.
+pub const BALLOT_TALLY: &str = concat!(
+    "subscription BallotTally($ballotId: ID!) { ballotTally(ballotId: $ballotId) { ",
+    tally_fields!(),
+    " } }"
+);
+
+const CAST_VOTE: &str = "mutation CastVote($ballotId: ID!, $optionIds: [ID!]!, $receipt: String) { \
+    castVote(ballotId: $ballotId, optionIds: $optionIds, receipt: $receipt) { receipt } }";
+
+const VERIFY_RECEIPT: &str = "query VerifyReceipt($ballotId: ID!, $receipt: String!) { \
+    verifyReceipt(ballotId: $ballotId, receipt: $receipt) { found optionIds } }";
+
+const BULLETIN: &str = "query Bulletin($ballotId: ID!) { \
+    bulletin(ballotId: $ballotId) { receiptHash optionIds area } }";
+
+const OPEN_BALLOT: &str = concat!(
+    "mutation OpenBallot($input: OpenBallotInput!) { openBallot(input: $input) { ",
+    ballot_fields!(),
+    " } }"
+);
+
+const RECORD_PAPER_BALLOT: &str =
+    "mutation RecordPaperBallot($ballotId: ID!, $voterId: ID!, $optionIds: [ID!]!) { \
+    recordPaperBallot(ballotId: $ballotId, voterId: $voterId, optionIds: $optionIds) }";
+
+/// Declares a schema enum: its variants, their schema names, and `Unknown` for a value added to
+/// the server after this portal was built.
+macro_rules! schema_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant,)+
+            #[serde(other)]
+            Unknown,
+        }
+
+        impl $name {
+            /// The known values, in schema order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)+
+                    $name::Unknown => "UNKNOWN",
+                }
+            }
+
+            /// The value named by its schema name; `Unknown` for any other text.
+            pub fn from_wire(wire: &str) -> $name {
+                Self::ALL.iter().copied().find(|v| v.as_str() == wire).unwrap_or($name::Unknown)
+            }
+        }
+    };
+}
+
+pub(crate) use schema_enum;
+
+schema_enum!(
+    /// MOTION (赞成 / 反对 / 弃权) or CHOICE (the committee's options).
+    BallotKind { Motion = "MOTION", Choice = "CHOICE" }
+);
+schema_enum!(VoteMethod { Single = "SINGLE", Approval = "APPROVAL" });
+schema_enum!(Electorate { Residents = "RESIDENTS", Households = "HOUSEHOLDS", Owners = "OWNERS" });
+schema_enum!(DecisionRule {
+    Plurality = "PLURALITY",
+    ResidentsMeeting = "RESIDENTS_MEETING",
+    OwnersOrdinary = "OWNERS_ORDINARY",
+    OwnersMajor = "OWNERS_MAJOR",
+});
+schema_enum!(OptionRole { Approve = "APPROVE", Oppose = "OPPOSE", Abstain = "ABSTAIN", Choice = "CHOICE" });
+schema_enum!(Outcome {
+    Adopted = "ADOPTED",
+    NotAdopted = "NOT_ADOPTED",
+    NoQuorum = "NO_QUORUM",
+    Decided = "DECIDED",
+    Tie = "TIE",
+});
+schema_enum!(BallotStatus { Open = "OPEN", Closed = "CLOSED" });
+
+impl BallotKind {
+    pub fn label_key(self) -> &'static str {
+        match self {
+            BallotKind::Motion => k("ballot.kind.MOTION"),
+            BallotKind::Choice | BallotKind::Unknown => k("ballot.kind.CHOICE"),
+        }
+    }
+}
+
+impl VoteMethod {
+    pub fn label_key(self) -> &'static str {
+        match self {
+            VoteMethod::Approval => k("ballot.method.APPROVAL"),
+            VoteMethod::Single | VoteMethod::Unknown => k("ballot.method.SINGLE"),
+        }
+    }
+}
+
+impl Electorate {
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Electorate::Residents | Electorate::Unknown => k("ballot.electorate.RESIDENTS"),
+            Electorate::Households => k("ballot.electorate.HOUSEHOLDS"),
+            Electorate::Owners => k("ballot.electorate.OWNERS"),
+        }
+    }
+
+    /// Owners carry floor area: their tallies show m² beside the votes.
+    pub fn has_area(self) -> bool {
+        self == Electorate::Owners
+    }
+
+    /// Paper ballots name a resident (RESIDENTS) or a household (the others).
+    pub fn votes_by_household(self) -> bool {
+        matches!(self, Electorate::Households | Electorate::Owners)
+    }
+}
+
+impl DecisionRule {
+    pub fn label_key(self) -> &'static str {
+        match self {
+            DecisionRule::Plurality | DecisionRule::Unknown => k("ballot.rule.PLURALITY"),
+            DecisionRule::ResidentsMeeting => k("ballot.rule.RESIDENTS_MEETING"),
+            DecisionRule::OwnersOrdinary => k("ballot.rule.OWNERS_ORDINARY"),
+            DecisionRule::OwnersMajor => k("ballot.rule.OWNERS_MAJOR"),
+        }
+    }
+
+    /// One plain sentence saying what the rule asks, for the electorate it is used with.
+    pub fn explain_key(self, electorate: Electorate) -> &'static str {
+        match (self, electorate) {
+            (DecisionRule::ResidentsMeeting, Electorate::Residents) => {
+                k("ballot.rule_explain.RESIDENTS_MEETING_RESIDENTS")
+            }
+            (DecisionRule::ResidentsMeeting, _) => {
+                k("ballot.rule_explain.RESIDENTS_MEETING_HOUSEHOLDS")
+            }
+            (DecisionRule::OwnersOrdinary, _) => k("ballot.rule_explain.OWNERS_ORDINARY"),
+            (DecisionRule::OwnersMajor, _) => k("ballot.rule_explain.OWNERS_MAJOR"),
+            (DecisionRule::Plurality | DecisionRule::Unknown, _) => {
+                k("ballot.rule_explain.PLURALITY")
+            }
+        }
+    }
+
+    /// The Civil Code rules weigh floor area, so they need the OWNERS electorate.
+    pub fn needs_owners(self) -> bool {
+        matches!(
+            self,
+            DecisionRule::OwnersOrdinary | DecisionRule::OwnersMajor
+        )
+    }
+}
+
+/// The counting rules the committee may pick for an electorate.
+pub fn rules_for(electorate: Electorate) -> Vec<DecisionRule> {
+    DecisionRule::ALL
+        .iter()
+        .copied()
+        .filter(|r| !r.needs_owners() || electorate == Electorate::Owners)
+        .collect()
+}
+
+impl Outcome {
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Outcome::Adopted => k("ballot.outcome.ADOPTED"),
+            Outcome::NotAdopted => k("ballot.outcome.NOT_ADOPTED"),
+            Outcome::NoQuorum => k("ballot.outcome.NO_QUORUM"),
+            Outcome::Decided => k("ballot.outcome.DECIDED"),
+            Outcome::Tie => k("ballot.outcome.TIE"),
+            Outcome::Unknown => k("ballot.outcome.UNKNOWN"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BallotOption {
+    pub id: String,
+    pub label: String,
+    pub role: OptionRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OptionResult {
+    pub id: String,
+    pub label: String,
+    pub role: OptionRole,
+    pub votes: i64,
+    /// m² as a decimal string ("88.50").
+    pub area: String,
+    pub adopted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BallotResult {
+    /// True once closed and stored; false for a live tally.
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    pub quorum_met: bool,
+    pub outcome: Outcome,
+    pub options: Vec<OptionResult>,
+}
+
+/// The count of a ballot: what the query and the live subscription both carry.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tally {
+    pub id: String,
+    pub status: BallotStatus,
+    #[serde(default)]
+    pub closed_at: Option<String>,
+    pub eligible_count: i64,
+    pub eligible_area: String,
+    pub turnout_count: i64,
+    pub turnout_area: String,
+    /// Null while a secret ballot is open.
+    #[serde(default)]
+    pub result: Option<BallotResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ballot {
+    #[serde(flatten)]
+    pub tally: Tally,
+    #[serde(default)]
+    pub topic_id: Option<String>,
+    pub question: String,
+    pub kind: BallotKind,
+    pub method: VoteMethod,
+    pub max_choices: i64,
+    pub electorate: Electorate,
+    pub rule: DecisionRule,
+    pub secret: bool,
+    pub opened_at: String,
+    pub closes_at: String,
+    pub options: Vec<BallotOption>,
+    pub viewer_eligible: bool,
+    pub viewer_has_voted: bool,
+}
+
+impl Ballot {
+    pub fn id(&self) -> &str {
+        &self.tally.id
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.tally.status == BallotStatus::Open
+    }
+
+    /// Whether the viewer should vote now.
+    pub fn needs_vote(&self) -> bool {
+        self.is_open() && self.viewer_eligible && !self.viewer_has_voted
+    }
+
+    /// Takes a newer count (from the subscription or a re-query) of the same ballot. A count
+    /// that says "open" never replaces one that says "closed": the events may arrive late.
+    pub fn apply(&mut self, tally: Tally) {
+        if tally.id != self.tally.id {
+            return;
+        }
+        if self.tally.status == BallotStatus::Closed && tally.status != BallotStatus::Closed {
+            return;
+        }
+        self.tally = tally;
+    }
+
+    pub fn option_label(&self, id: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.label.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptCheck {
+    pub found: bool,
+    pub option_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulletinEntry {
+    pub receipt_hash: String,
+    pub option_ids: Vec<String>,
+    #[serde(default)]
+    pub area: String,
+}
+
+/// One option of a CHOICE ballot the committee is writing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OptionInput {
+    pub label: String,
+    pub abstain: bool,
+}
+
+/// `OpenBallotInput`, as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OpenBallotInput {
+    pub topic_id: String,
+    pub question: String,
+    pub kind: BallotKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<OptionInput>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<VoteMethod>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_choices: Option<i64>,
+    pub electorate: Electorate,
+    pub rule: DecisionRule,
+    pub secret: bool,
+    /// RFC 3339, UTC.
+    pub closes_at: String,
+}
+
+/// What the committee typed into the open-ballot form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BallotDraft {
+    pub topic_id: String,
+    pub question: String,
+    pub kind: BallotKind,
+    /// CHOICE: the option labels (blank lines are dropped) and whether to add an abstain option.
+    pub options: Vec<String>,
+    pub abstain_option: bool,
+    pub method: VoteMethod,
+    pub max_choices: i64,
+    pub electorate: Electorate,
+    pub rule: DecisionRule,
+    pub secret: bool,
+    /// RFC 3339, UTC (converted from the local `datetime-local` value by the page).
+    pub closes_at: Option<String>,
+}
+
+/// A problem the form finds before sending: the field (as the server names it) and a locale key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DraftError {
+    pub field: &'static str,
+    pub key: &'static str,
+}
+
+/// The longest and shortest question, and the most options, as the server allows.
+pub const QUESTION_CHARS: (usize, usize) = (4, 200);
+pub const MAX_OPTIONS: usize = 20;
+
+impl BallotDraft {
+    /// Checks the draft the way the server will, and builds the input.
+    pub fn to_input(&self) -> Result<OpenBallotInput, DraftError> {
+        let question = self.question.trim().to_string();
+        let chars = question.chars().count();
+        if chars < QUESTION_CHARS.0 || chars > QUESTION_CHARS.1 {
+            return Err(DraftError {
+                field: "question",
+                key: k("open_ballot.question_length"),
+            });
+        }
+        if self.rule.needs_owners() && self.electorate != Electorate::Owners {
+            return Err(DraftError {
+                field: "rule",
+                key: k("open_ballot.rule_needs_owners"),
+            });
+        }
+        let Some(closes_at) = self.closes_at.clone() else {
+            return Err(DraftError {
+                field: "closesAt",
+                key: k("open_ballot.closes_at_required"),
+            });
+        };
+        let (options, method, max_choices) = match self.kind {
+            BallotKind::Choice => {
+                let labels: Vec<String> = self
+                    .options
+                    .iter()
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                let mut unique = labels.clone();
+                unique.sort();
+                unique.dedup();
+                if labels.len() < 2 || labels.len() + usize::from(self.abstain_option) > MAX_OPTIONS
+                {
+                    return Err(DraftError {
+                        field: "options",
+                        key: k("open_ballot.options_count"),
+                    });
+                }
+                if unique.len() != labels.len() || labels.iter().any(|l| l.chars().count() > 100)
+                {
+                    return Err(DraftError {
+                        field: "options",
+                        key: k("open_ballot.options_distinct"),
+                    });
+                }
+                let mut options: Vec<OptionInput> = labels
+                    .into_iter()
+                    .map(|label| OptionInput {
+                        label,
+                        abstain: false,
+                    })
+                    .collect();
+                let choices = options.len() as i64;
+                if self.abstain_option {
+                    options.push(OptionInput {
+                        label: crate::i18n::t("open_ballot.abstain_label"),
+                        abstain: true,
+                    });
+                }
+                let method = if self.method == VoteMethod::Approval {
+                    VoteMethod::Approval
+                } else {
+                    VoteMethod::Single
+                };
+                let max = match method {
+                    VoteMethod::Approval => {
+                        if self.max_choices < 1 || self.max_choices > choices {
+                            return Err(DraftError {
+                                field: "maxChoices",
+                                key: k("open_ballot.max_choices_range"),
+                            });
+                        }
+                        Some(self.max_choices)
+                    }
+                    _ => None,
+                };
+                (Some(options), Some(method), max)
+            }
+            _ => (None, None, None),
+        };
+        Ok(OpenBallotInput {
+            topic_id: self.topic_id.clone(),
+            question,
+            kind: if self.kind == BallotKind::Choice {
+                BallotKind::Choice
+            } else {
+                BallotKind::Motion
+            },
+            options,
+            method,
+            max_choices,
+            electorate: self.electorate,
+            rule: self.rule,
+            secret: self.secret,
+            closes_at,
+        })
+    }
+}
+
+// ---- choosing options ----------------------------------------------------------------------
+
+/// The options ticked after the voter taps `option`: one for SINGLE; up to `max_choices` for
+/// APPROVAL, where an abstention stands alone (ticking it clears the rest, and ticking another
+/// option clears it). Tapping a ticked box unticks it.
+pub fn toggle_choice(ballot: &Ballot, selected: &[String], option_id: &str) -> Vec<String> {
+    let Some(option) = ballot.options.iter().find(|o| o.id == option_id) else {
+        return selected.to_vec();
+    };
+    if ballot.method != VoteMethod::Approval {
+        return vec![option.id.clone()];
+    }
+    if selected.iter().any(|s| s == option_id) {
+        return selected
+            .iter()
+            .filter(|s| *s != option_id)
+            .cloned()
+            .collect();
+    }
+    if option.role == OptionRole::Abstain {
+        return vec![option.id.clone()];
+    }
+    let mut next: Vec<String> = selected
+        .iter()
+        .filter(|id| {
+            ballot
+                .options
+                .iter()
+                .any(|o| &o.id == *id && o.role != OptionRole::Abstain)
+        })
+        .cloned()
+        .collect();
+    if (next.len() as i64) < ballot.max_choices.max(1) {
+        next.push(option.id.clone());
+    }
+    next
+}
+
+/// Whether a not-yet-ticked option can still be ticked (APPROVAL stops at `max_choices`; an
+/// abstention can always replace the rest).
+pub fn can_tick(ballot: &Ballot, selected: &[String], option_id: &str) -> bool {
+    if ballot.method != VoteMethod::Approval || selected.iter().any(|s| s == option_id) {
+        return true;
+    }
+    let is_abstain = ballot
+        .options
+        .iter()
+        .any(|o| o.id == option_id && o.role == OptionRole::Abstain);
+    let chosen_abstain = selected.iter().any(|s| {
+        ballot
+            .options
+            .iter()
+            .any(|o| &o.id == s && o.role == OptionRole::Abstain)
+    });
+    is_abstain || chosen_abstain || (selected.len() as i64) < ballot.max_choices.max(1)
+}
+
+/// Receipts are printed and typed by hand: drop spaces and line breaks.
+pub fn normalise_receipt(input: &str) -> String {
+    input.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+// ---- recounting the bulletin ---------------------------------------------------------------
+
+/// Votes and area (hundredths of a m²) per option, recounted from the bulletin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recount {
+    pub voters: i64,
+    pub area_centi: i64,
+    /// (option id, votes, area) in the ballot's option order.
+    pub options: Vec<(String, i64, i64)>,
+}
+
+pub fn recount(ballot: &Ballot, entries: &[BulletinEntry]) -> Option<Recount> {
+    let mut options: Vec<(String, i64, i64)> = ballot
+        .options
+        .iter()
+        .map(|o| (o.id.clone(), 0, 0))
+        .collect();
+    let mut area_total = 0i64;
+    for entry in entries {
+        let area = if entry.area.trim().is_empty() {
+            0
+        } else {
+            parse_area(&entry.area)?
+        };
+        area_total += area;
+        for id in &entry.option_ids {
+            let slot = options.iter_mut().find(|(o, _, _)| o == id)?;
+            slot.1 += 1;
+            slot.2 += area;
+        }
+    }
+    Some(Recount {
+        voters: entries.len() as i64,
+        area_centi: area_total,
+        options,
+    })
+}
+
+/// Does the recount give exactly the published result (votes, area, turnout)?
+pub fn recount_matches(ballot: &Ballot, entries: &[BulletinEntry]) -> bool {
+    let Some(result) = ballot.tally.result.as_ref() else {
+        return false;
+    };
+    let Some(counted) = recount(ballot, entries) else {
+        return false;
+    };
+    let turnout_area = parse_area(&ballot.tally.turnout_area);
+    if counted.voters != ballot.tally.turnout_count
+        || (ballot.electorate.has_area() && Some(counted.area_centi) != turnout_area)
+    {
+        return false;
+    }
+    result.options.len() == counted.options.len()
+        && result.options.iter().all(|published| {
+            counted.options.iter().any(|(id, votes, area)| {
+                *id == published.id
+                    && *votes == published.votes
+                    && (!ballot.electorate.has_area() || Some(*area) == parse_area(&published.area))
+            })
+        })
+}
+
+// ---- calls ---------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct BallotData {
+    ballot: Option<Ballot>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CastData {
+    cast_vote: Receipt,
+}
+
+#[derive(Deserialize)]
+struct Receipt {
+    receipt: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifyData {
+    verify_receipt: ReceiptCheck,
+}
+
+#[derive(Deserialize)]
+struct BulletinData {
+    bulletin: Vec<BulletinEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenData {
+    open_ballot: Ballot,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PaperData {
+    record_paper_ballot: bool,
+}
+
+/// The subscription's `next` payload.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TallyData {
+    pub ballot_tally: Tally,
+}
+
+pub async fn ballot(id: &str) -> Result<Ballot, ApiError> {
+    let data: BallotData = graphql(BALLOT, json!({ "id": id })).await?;
+    data.ballot
+        .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
+}
+
+/// Casts a first vote (`receipt: None`) or replaces the vote that `receipt` names. Returns the
+/// receipt, shown once.
+pub async fn cast_vote(
+    ballot_id: &str,
+    option_ids: &[String],
+    receipt: Option<&str>,
+) -> Result<String, ApiError> {
+    let data: CastData = graphql(
+        CAST_VOTE,
+        json!({ "ballotId": ballot_id, "optionIds": option_ids, "receipt": receipt }),
+    )
+    .await?;
+    Ok(data.cast_vote.receipt)
+}
+
+pub async fn verify_receipt(ballot_id: &str, receipt: &str) -> Result<ReceiptCheck, ApiError> {
+    let data: VerifyData = graphql(
+        VERIFY_RECEIPT,
+        json!({ "ballotId": ballot_id, "receipt": receipt }),
+    )
+    .await?;
+    Ok(data.verify_receipt)
+}
+
+pub async fn bulletin(ballot_id: &str) -> Result<Vec<BulletinEntry>, ApiError> {
+    let data: BulletinData = graphql(BULLETIN, json!({ "ballotId": ballot_id })).await?;
+    Ok(data.bulletin)
+}
+
+pub async fn open_ballot(input: &OpenBallotInput) -> Result<Ballot, ApiError> {
+    let data: OpenData = graphql(OPEN_BALLOT, json!({ "input": input })).await?;
+    Ok(data.open_ballot)
+}
+
+pub async fn record_paper_ballot(
+    ballot_id: &str,
+    voter_id: &str,
+    option_ids: &[String],
+) -> Result<bool, ApiError> {
+    let data: PaperData = graphql(
+        RECORD_PAPER_BALLOT,
+        json!({ "ballotId": ballot_id, "voterId": voter_id, "optionIds": option_ids }),
+    )
+    .await?;
+    Ok(data.record_paper_ballot)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn option(id: &str, role: OptionRole) -> BallotOption {
+        BallotOption {
+            id: id.into(),
+            label: id.to_uppercase(),
+            role,
+        }
+    }
+
+    pub fn ballot(method: VoteMethod, max_choices: i64, options: Vec<BallotOption>) -> Ballot {
+        Ballot {
+            tally: Tally {
+                id: "b1".into(),
+                status: BallotStatus::Open,
+                closed_at: None,
+                eligible_count: 9,
+                eligible_area: "0.00".into(),
+                turnout_count: 0,
+                turnout_area: "0.00".into(),
+                result: None,
+            },
+            topic_id: Some("t1".into()),
+            question: "换电梯吗？".into(),
+            kind: BallotKind::Choice,
+            method,
+            max_choices,
+            electorate: Electorate::Households,
+            rule: DecisionRule::Plurality,
+            secret: false,
+            opened_at: "2026-01-01T00:00:00Z".into(),
+            closes_at: "2026-01-08T00:00:00Z".into(),
+            options,
+            viewer_eligible: true,
+            viewer_has_voted: false,
+        }
+    }
+
+    fn approval() -> Ballot {
+        ballot(
+            VoteMethod::Approval,
+            2,
+            vec![
+                option("a", OptionRole::Choice),
+                option("b", OptionRole::Choice),
+                option("c", OptionRole::Choice),
+                option("x", OptionRole::Abstain),
+            ],
+        )
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn single_choice_replaces_the_previous_tick() {
+        let b = ballot(
+            VoteMethod::Single,
+            1,
+            vec![
+                option("y", OptionRole::Approve),
+                option("n", OptionRole::Oppose),
+            ],
+        );
+        assert_eq!(toggle_choice(&b, &ids(&["y"]), "n"), ids(&["n"]));
+        assert_eq!(toggle_choice(&b, &[], "y"), ids(&["y"]));
+        assert_eq!(toggle_choice(&b, &ids(&["y"]), "zzz"), ids(&["y"]));
+    }
+
+    #[test]
+    fn approval_stops_at_max_choices_and_abstention_stands_alone() {
+        let b = approval();
+        let two = toggle_choice(&b, &ids(&["a"]), "b");
+        assert_eq!(two, ids(&["a", "b"]));
+        assert_eq!(toggle_choice(&b, &two, "c"), two, "a third is refused");
+        assert!(!can_tick(&b, &two, "c"));
+        assert!(can_tick(&b, &two, "x"));
+        assert_eq!(toggle_choice(&b, &two, "x"), ids(&["x"]));
+        assert_eq!(toggle_choice(&b, &ids(&["x"]), "c"), ids(&["c"]));
+        assert_eq!(toggle_choice(&b, &two, "a"), ids(&["b"]), "untick");
+    }
+
+    #[test]
+    fn a_closed_count_is_never_replaced_by_a_late_open_one() {
+        let mut b = approval();
+        let mut closed = b.tally.clone();
+        closed.status = BallotStatus::Closed;
+        closed.turnout_count = 5;
+        b.apply(closed);
+        let mut late = b.tally.clone();
+        late.status = BallotStatus::Open;
+        late.turnout_count = 4;
+        b.apply(late);
+        assert_eq!(b.tally.turnout_count, 5);
+        let mut other = b.tally.clone();
+        other.id = "b2".into();
+        other.turnout_count = 99;
+        b.apply(other);
+        assert_eq!(b.tally.turnout_count, 5);
+    }
+
+    #[test]
+    fn owners_rules_are_offered_only_with_the_owners_electorate() {
+        assert_eq!(
+            rules_for(Electorate::Residents),
+            vec![DecisionRule::Plurality, DecisionRule::ResidentsMeeting]
+        );
+        assert_eq!(rules_for(Electorate::Owners).len(), 4);
+    }
+
+    fn draft() -> BallotDraft {
+        BallotDraft {
+            topic_id: "t1".into(),
+            question: "是否更换 1 栋电梯？".into(),
+            kind: BallotKind::Motion,
+            options: vec![],
+            abstain_option: false,
+            method: VoteMethod::Single,
+            max_choices: 1,
+            electorate: Electorate::Owners,
+            rule: DecisionRule::OwnersMajor,
+            secret: true,
+            closes_at: Some("2026-02-01T12:00:00.000Z".into()),
+        }
+    }
+
+    #[test]
+    fn a_motion_draft_sends_no_options() {
+        let input = draft().to_input();
+        let sent = input.map(|i| serde_json::to_value(i).unwrap_or_default());
+        assert_eq!(
+            sent,
+            Ok(json!({
+                "topicId": "t1", "question": "是否更换 1 栋电梯？", "kind": "MOTION",
+                "electorate": "OWNERS", "rule": "OWNERS_MAJOR", "secret": true,
+                "closesAt": "2026-02-01T12:00:00.000Z"
+            }))
+        );
+    }
+
+    #[test]
+    fn a_choice_draft_drops_blank_options_and_adds_the_abstention_last() {
+        let d = BallotDraft {
+            kind: BallotKind::Choice,
+            options: ids(&["绿化", " ", "停车位 "]),
+            abstain_option: true,
+            method: VoteMethod::Approval,
+            max_choices: 2,
+            ..draft()
+        };
+        let input = d.to_input();
+        let options = input.as_ref().ok().and_then(|i| i.options.clone());
+        assert_eq!(
+            options.map(|o| o.into_iter().map(|o| (o.label, o.abstain)).collect::<Vec<_>>()),
+            Some(vec![
+                ("绿化".to_string(), false),
+                ("停车位".to_string(), false),
+                ("弃权".to_string(), true)
+            ])
+        );
+        assert_eq!(input.ok().and_then(|i| i.max_choices), Some(2));
+    }
+
+    #[test]
+    fn bad_drafts_name_their_field() {
+        let field = |d: BallotDraft| d.to_input().err().map(|e| e.field);
+        assert_eq!(
+            field(BallotDraft {
+                question: "短".into(),
+                ..draft()
+            }),
+            Some("question")
+        );
+        assert_eq!(
+            field(BallotDraft {
+                electorate: Electorate::Households,
+                ..draft()
+            }),
+            Some("rule")
+        );
+        assert_eq!(
+            field(BallotDraft {
+                closes_at: None,
+                ..draft()
+            }),
+            Some("closesAt")
+        );
+        let choice = BallotDraft {
+            kind: BallotKind::Choice,
+            options: ids(&["甲", "乙"]),
+            ..draft()
+        };
+        assert_eq!(field(choice.clone()), None);
+        assert_eq!(
+            field(BallotDraft {
+                options: ids(&["甲", ""]),
+                ..choice.clone()
+            }),
+            Some("options")
+        );
+        assert_eq!(
+            field(BallotDraft {
+                options: ids(&["甲", "甲"]),
+                ..choice.clone()
+            }),
+            Some("options")
+        );
+        assert_eq!(
+            field(BallotDraft {
+                method: VoteMethod::Approval,
+                max_choices: 3,
+                ..choice
+            }),
+            Some("maxChoices")
+        );
+    }
+
+    #[test]
+    fn a_ballot_decodes_with_and_without_a_result() {
+        let body = r#"{"id":"b1","status":"OPEN","closedAt":null,"eligibleCount":9,"eligibleArea":"1100.00",
+            "turnoutCount":0,"turnoutArea":"0.00","result":null,"topicId":"t1","question":"换吗？",
+            "kind":"MOTION","method":"SINGLE","maxChoices":1,"electorate":"OWNERS","rule":"OWNERS_MAJOR",
+            "secret":true,"openedAt":"2026-01-01T00:00:00Z","closesAt":"2026-01-08T00:00:00Z",
+            "options":[{"id":"o1","label":"赞成","role":"APPROVE"},{"id":"o2","label":"?","role":"VETO"}],
+            "viewerEligible":true,"viewerHasVoted":false}"#;
+        let b: Result<Ballot, _> = serde_json::from_str(body);
+        let b = b.ok();
+        assert_eq!(b.as_ref().map(|b| b.needs_vote()), Some(true));
+        assert_eq!(
+            b.map(|b| b.options.iter().map(|o| o.role).collect::<Vec<_>>()),
+            Some(vec![OptionRole::Approve, OptionRole::Unknown])
+        );
+    }
+
+    #[test]
+    fn the_bulletin_recount_is_compared_with_the_published_result() {
+        let mut b = ballot(
+            VoteMethod::Single,
+            1,
+            vec![
+                option("y", OptionRole::Approve),
+                option("n", OptionRole::Oppose),
+            ],
+        );
+        b.electorate = Electorate::Owners;
+        b.tally.status = BallotStatus::Closed;
+        b.tally.turnout_count = 2;
+        b.tally.turnout_area = "180.50".into();
+        let published = |votes: [i64; 2], areas: [&str; 2]| BallotResult {
+            is_final: true,
+            quorum_met: true,
+            outcome: Outcome::Adopted,
+            options: vec![
+                OptionResult {
+                    id: "y".into(),
+                    label: "Y".into(),
+                    role: OptionRole::Approve,
+                    votes: votes[0],
+                    area: areas[0].into(),
+                    adopted: true,
+                },
+                OptionResult {
+                    id: "n".into(),
+                    label: "N".into(),
+                    role: OptionRole::Oppose,
+                    votes: votes[1],
+                    area: areas[1].into(),
+                    adopted: false,
+                },
+            ],
+        };
+        let entries = vec![
+            BulletinEntry {
+                receipt_hash: "h1".into(),
+                option_ids: ids(&["y"]),
+                area: "88.50".into(),
+            },
+            BulletinEntry {
+                receipt_hash: "h2".into(),
+                option_ids: ids(&["n"]),
+                area: "92.00".into(),
+            },
+        ];
+        b.tally.result = Some(published([1, 1], ["88.50", "92.00"]));
+        assert!(recount_matches(&b, &entries));
+        b.tally.result = Some(published([2, 0], ["180.50", "0.00"]));
+        assert!(!recount_matches(&b, &entries));
+        b.tally.result = Some(published([1, 1], ["88.00", "92.50"]));
+        assert!(!recount_matches(&b, &entries), "areas are compared too");
+        b.tally.result = Some(published([1, 1], ["88.50", "92.00"]));
+        let mut stray = entries.clone();
+        stray[0].option_ids = ids(&["nope"]);
+        assert!(!recount_matches(&b, &stray));
+    }
+
+    #[test]
+    fn receipts_ignore_spaces() {
+        assert_eq!(normalise_receipt(" AB12 cd34\n"), "AB12cd34");
+    }
+}

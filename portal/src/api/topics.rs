@@ -1,0 +1,715 @@
+//! Deliberation topics (议事, DESIGN §3): query strings, serde types and typed calls.
+
+use super::ballots::{schema_enum, BallotStatus};
+use super::client::graphql;
+use super::{ApiError, ErrorCode, PageInfo};
+use crate::i18n::k;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// The fields of a topic in a list.
+macro_rules! summary_fields {
+    () => {
+        "id title category status cosignCount cosignThreshold proposer { id name } createdAt \
+         viewerCanCosign ballot { id status closesAt viewerEligible viewerHasVoted }"
+    };
+}
+
+/// Everything the topic page shows (comments with one level of replies).
+macro_rules! topic_fields {
+    () => {
+        concat!(
+            summary_fields!(),
+            " communityId body rejectReason progress viewerHasCosigned viewerRating \
+             rating { average count } \
+             updates { percent note createdAt author { id name } } \
+             comments { ",
+            comment_fields!(),
+            " replies { ",
+            comment_fields!(),
+            " } }"
+        )
+    };
+}
+
+macro_rules! comment_fields {
+    () => {
+        "id body author { id name } createdAt parentId hidden hiddenReason reportCount"
+    };
+}
+
+const TOPICS: &str = concat!(
+    "query Topics($communityId: ID!, $status: [TopicStatus!], $first: Int, $after: String) { ",
+    "topics(communityId: $communityId, status: $status, first: $first, after: $after) { ",
+    "nodes { ",
+    summary_fields!(),
+    " } pageInfo { hasNextPage endCursor } totalCount } }"
+);
+
+const TOPIC: &str = concat!(
+    "query Topic($id: ID!) { topic(id: $id) { ",
+    topic_fields!(),
+    " } }"
+);
+
+/// Every mutation that answers with the topic selects the whole of it, so the page re-renders
+/// from the answer.
+macro_rules! topic_mutation {
+    ($name:literal, $signature:literal, $call:literal) => {
+        concat!(
+            "mutation ",
+            $name,
+            $signature,
+            " { ",
+            $call,
+            " { ",
+            topic_fields!(),
+            " } }"
+        )
+    };
+}
+
+const PROPOSE: &str = topic_mutation!(
+    "ProposeTopic",
+    "($communityId: ID!, $title: String!, $body: String!, $category: TopicCategory!)",
+    "proposeTopic(communityId: $communityId, title: $title, body: $body, category: $category)"
+);
+const COSIGN: &str = topic_mutation!(
+    "CosignTopic",
+    "($topicId: ID!)",
+    "cosignTopic(topicId: $topicId)"
+);
+const ACCEPT: &str = topic_mutation!(
+    "AcceptTopic",
+    "($topicId: ID!)",
+    "acceptTopic(topicId: $topicId)"
+);
+const REJECT: &str = topic_mutation!(
+    "RejectTopic",
+    "($topicId: ID!, $reason: String!)",
+    "rejectTopic(topicId: $topicId, reason: $reason)"
+);
+const WITHDRAW: &str = topic_mutation!(
+    "WithdrawTopic",
+    "($topicId: ID!)",
+    "withdrawTopic(topicId: $topicId)"
+);
+const POST_PROGRESS: &str = topic_mutation!(
+    "PostTopicProgress",
+    "($topicId: ID!, $percent: Int!, $note: String!)",
+    "postTopicProgress(topicId: $topicId, percent: $percent, note: $note)"
+);
+const COMPLETE: &str = topic_mutation!(
+    "CompleteTopic",
+    "($topicId: ID!)",
+    "completeTopic(topicId: $topicId)"
+);
+const RATE: &str = topic_mutation!(
+    "RateTopic",
+    "($topicId: ID!, $stars: Int!)",
+    "rateTopic(topicId: $topicId, stars: $stars)"
+);
+
+const COMMENT: &str = concat!(
+    "mutation CommentOnTopic($topicId: ID!, $body: String!, $parentId: ID) { ",
+    "commentOnTopic(topicId: $topicId, body: $body, parentId: $parentId) { ",
+    comment_fields!(),
+    " } }"
+);
+const HIDE_COMMENT: &str = concat!(
+    "mutation HideComment($commentId: ID!, $reason: String!) { ",
+    "hideComment(commentId: $commentId, reason: $reason) { ",
+    comment_fields!(),
+    " } }"
+);
+const REPORT_COMMENT: &str = concat!(
+    "mutation ReportComment($commentId: ID!, $reason: String!) { ",
+    "reportComment(commentId: $commentId, reason: $reason) { ",
+    comment_fields!(),
+    " } }"
+);
+
+/// How many topics one page of the list loads.
+pub const PAGE_SIZE: i64 = 20;
+/// The most the server gives in one page (enough for the "needs you" section).
+pub const MAX_PAGE: i64 = 100;
+
+schema_enum!(TopicStatus {
+    Proposed = "PROPOSED",
+    UnderReview = "UNDER_REVIEW",
+    Deliberating = "DELIBERATING",
+    Rejected = "REJECTED",
+    Withdrawn = "WITHDRAWN",
+    Voting = "VOTING",
+    Adopted = "ADOPTED",
+    NotAdopted = "NOT_ADOPTED",
+    Implementing = "IMPLEMENTING",
+    Completed = "COMPLETED",
+});
+
+schema_enum!(TopicCategory {
+    Facilities = "FACILITIES",
+    Safety = "SAFETY",
+    Environment = "ENVIRONMENT",
+    Finance = "FINANCE",
+    Services = "SERVICES",
+    Other = "OTHER",
+});
+
+impl TopicStatus {
+    pub fn label_key(self) -> &'static str {
+        match self {
+            TopicStatus::Proposed => k("topic.status.PROPOSED"),
+            TopicStatus::UnderReview => k("topic.status.UNDER_REVIEW"),
+            TopicStatus::Deliberating => k("topic.status.DELIBERATING"),
+            TopicStatus::Rejected => k("topic.status.REJECTED"),
+            TopicStatus::Withdrawn => k("topic.status.WITHDRAWN"),
+            TopicStatus::Voting => k("topic.status.VOTING"),
+            TopicStatus::Adopted => k("topic.status.ADOPTED"),
+            TopicStatus::NotAdopted => k("topic.status.NOT_ADOPTED"),
+            TopicStatus::Implementing => k("topic.status.IMPLEMENTING"),
+            TopicStatus::Completed => k("topic.status.COMPLETED"),
+            TopicStatus::Unknown => k("topic.status.UNKNOWN"),
+        }
+    }
+
+    /// The proposer may withdraw before voting.
+    pub fn can_withdraw(self) -> bool {
+        matches!(
+            self,
+            TopicStatus::Proposed | TopicStatus::UnderReview | TopicStatus::Deliberating
+        )
+    }
+
+    /// The committee may reject while the topic is collecting signatures or under review.
+    pub fn can_reject(self) -> bool {
+        matches!(self, TopicStatus::Proposed | TopicStatus::UnderReview)
+    }
+
+    /// Discussion stays open except once a topic is rejected or withdrawn.
+    pub fn can_comment(self) -> bool {
+        !matches!(self, TopicStatus::Rejected | TopicStatus::Withdrawn)
+    }
+
+    /// The committee posts progress on an adopted topic until it is complete.
+    pub fn takes_progress(self) -> bool {
+        matches!(self, TopicStatus::Adopted | TopicStatus::Implementing)
+    }
+}
+
+impl TopicCategory {
+    pub fn label_key(self) -> &'static str {
+        match self {
+            TopicCategory::Facilities => k("topic.category.FACILITIES"),
+            TopicCategory::Safety => k("topic.category.SAFETY"),
+            TopicCategory::Environment => k("topic.category.ENVIRONMENT"),
+            TopicCategory::Finance => k("topic.category.FINANCE"),
+            TopicCategory::Services => k("topic.category.SERVICES"),
+            TopicCategory::Other | TopicCategory::Unknown => k("topic.category.OTHER"),
+        }
+    }
+}
+
+/// The list's filter chips: each shows some statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StatusFilter {
+    All,
+    Signing,
+    Discussing,
+    Voting,
+    Decided,
+    Closed,
+}
+
+impl StatusFilter {
+    pub const ALL: [StatusFilter; 6] = [
+        StatusFilter::All,
+        StatusFilter::Signing,
+        StatusFilter::Discussing,
+        StatusFilter::Voting,
+        StatusFilter::Decided,
+        StatusFilter::Closed,
+    ];
+
+    /// The statuses sent as the `status` argument; `None` for all.
+    pub fn statuses(self) -> Option<Vec<TopicStatus>> {
+        use TopicStatus::*;
+        match self {
+            StatusFilter::All => None,
+            StatusFilter::Signing => Some(vec![Proposed, UnderReview]),
+            StatusFilter::Discussing => Some(vec![Deliberating]),
+            StatusFilter::Voting => Some(vec![Voting]),
+            StatusFilter::Decided => Some(vec![Adopted, Implementing, Completed, NotAdopted]),
+            StatusFilter::Closed => Some(vec![Rejected, Withdrawn]),
+        }
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            StatusFilter::All => k("topics.filter.all"),
+            StatusFilter::Signing => k("topics.filter.signing"),
+            StatusFilter::Discussing => k("topics.filter.discussing"),
+            StatusFilter::Voting => k("topics.filter.voting"),
+            StatusFilter::Decided => k("topics.filter.decided"),
+            StatusFilter::Closed => k("topics.filter.closed"),
+        }
+    }
+
+    /// Its name in the address (`/topics?status=voting`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            StatusFilter::All => "all",
+            StatusFilter::Signing => "signing",
+            StatusFilter::Discussing => "discussing",
+            StatusFilter::Voting => "voting",
+            StatusFilter::Decided => "decided",
+            StatusFilter::Closed => "closed",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> StatusFilter {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.slug() == slug)
+            .unwrap_or(StatusFilter::All)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+}
+
+/// The ballot of a topic, as the list sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BallotRef {
+    pub id: String,
+    pub status: BallotStatus,
+    pub closes_at: String,
+    pub viewer_eligible: bool,
+    pub viewer_has_voted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicSummary {
+    pub id: String,
+    pub title: String,
+    pub category: TopicCategory,
+    pub status: TopicStatus,
+    pub cosign_count: i64,
+    pub cosign_threshold: i64,
+    pub proposer: Person,
+    pub created_at: String,
+    pub viewer_can_cosign: bool,
+    #[serde(default)]
+    pub ballot: Option<BallotRef>,
+}
+
+impl TopicSummary {
+    /// Voting is open and the viewer may vote but has not.
+    pub fn needs_vote(&self) -> bool {
+        self.status == TopicStatus::Voting
+            && self.ballot.as_ref().is_some_and(|b| {
+                b.status == BallotStatus::Open && b.viewer_eligible && !b.viewer_has_voted
+            })
+    }
+
+    /// Collecting co-signatures, and the viewer may add one.
+    pub fn needs_cosign(&self) -> bool {
+        self.status == TopicStatus::Proposed && self.viewer_can_cosign
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Comment {
+    pub id: String,
+    /// Null when hidden and the viewer is not on the committee.
+    #[serde(default)]
+    pub body: Option<String>,
+    pub author: Person,
+    pub created_at: String,
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    pub hidden: bool,
+    #[serde(default)]
+    pub hidden_reason: Option<String>,
+    /// For the committee only.
+    #[serde(default)]
+    pub report_count: Option<i64>,
+    #[serde(default)]
+    pub replies: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicUpdate {
+    pub percent: i64,
+    pub note: String,
+    pub created_at: String,
+    pub author: Person,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Rating {
+    #[serde(default)]
+    pub average: Option<String>,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Topic {
+    #[serde(flatten)]
+    pub summary: TopicSummary,
+    pub community_id: String,
+    pub body: String,
+    #[serde(default)]
+    pub reject_reason: Option<String>,
+    pub progress: i64,
+    pub viewer_has_cosigned: bool,
+    #[serde(default)]
+    pub viewer_rating: Option<i64>,
+    pub rating: Rating,
+    pub updates: Vec<TopicUpdate>,
+    pub comments: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicPage {
+    pub nodes: Vec<TopicSummary>,
+    pub page_info: PageInfo,
+    pub total_count: i64,
+}
+
+/// What the viewer could do now: ballots to vote in, topics to co-sign.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NeedsMe {
+    pub vote: Vec<TopicSummary>,
+    pub cosign: Vec<TopicSummary>,
+}
+
+impl NeedsMe {
+    pub fn from_topics(topics: Vec<TopicSummary>) -> NeedsMe {
+        let mut out = NeedsMe::default();
+        for topic in topics {
+            if topic.needs_vote() {
+                out.vote.push(topic);
+            } else if topic.needs_cosign() {
+                out.cosign.push(topic);
+            }
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vote.is_empty() && self.cosign.is_empty()
+    }
+}
+
+/// Co-sign progress, 0–100, for the progress bar.
+pub fn cosign_percent(count: i64, threshold: i64) -> i64 {
+    if threshold <= 0 {
+        return 100;
+    }
+    (count.max(0) * 100 / threshold).min(100)
+}
+
+/// A title is 4–100 characters and a body 10–5,000 (as the server checks); `Err` holds the
+/// field and a locale key.
+pub fn check_proposal(title: &str, body: &str) -> Result<(), (&'static str, &'static str)> {
+    let title_chars = title.trim().chars().count();
+    let body_chars = body.trim().chars().count();
+    if !(4..=100).contains(&title_chars) {
+        Err(("title", k("error.field.title")))
+    } else if !(10..=5000).contains(&body_chars) {
+        Err(("body", k("error.field.body")))
+    } else {
+        Ok(())
+    }
+}
+
+// ---- calls -----------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct TopicsData {
+    topics: TopicPage,
+}
+
+#[derive(Deserialize)]
+struct TopicData {
+    topic: Option<Topic>,
+}
+
+/// Any mutation that answers with a topic, whatever its name.
+#[derive(Deserialize)]
+struct OneTopic(std::collections::HashMap<String, Topic>);
+
+impl OneTopic {
+    fn take(self) -> Result<Topic, ApiError> {
+        self.0
+            .into_values()
+            .next()
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal))
+    }
+}
+
+#[derive(Deserialize)]
+struct OneComment(std::collections::HashMap<String, Comment>);
+
+impl OneComment {
+    fn take(self) -> Result<Comment, ApiError> {
+        self.0
+            .into_values()
+            .next()
+            .ok_or_else(|| ApiError::new(ErrorCode::Internal))
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListVariables<'a> {
+    community_id: &'a str,
+    status: Option<Vec<TopicStatus>>,
+    first: i64,
+    after: Option<String>,
+}
+
+pub async fn topics(
+    community_id: &str,
+    statuses: Option<Vec<TopicStatus>>,
+    first: i64,
+    after: Option<String>,
+) -> Result<TopicPage, ApiError> {
+    let variables = ListVariables {
+        community_id,
+        status: statuses,
+        first,
+        after,
+    };
+    let data: TopicsData = graphql(TOPICS, json!(variables)).await?;
+    Ok(data.topics)
+}
+
+/// Open ballots the viewer has not voted in and topics the viewer can co-sign.
+pub async fn needs_me(community_id: &str) -> Result<NeedsMe, ApiError> {
+    let page = topics(
+        community_id,
+        Some(vec![TopicStatus::Voting, TopicStatus::Proposed]),
+        MAX_PAGE,
+        None,
+    )
+    .await?;
+    Ok(NeedsMe::from_topics(page.nodes))
+}
+
+pub async fn topic(id: &str) -> Result<Topic, ApiError> {
+    let data: TopicData = graphql(TOPIC, json!({ "id": id })).await?;
+    data.topic.ok_or_else(|| ApiError::new(ErrorCode::NotFound))
+}
+
+pub async fn propose(
+    community_id: &str,
+    title: &str,
+    body: &str,
+    category: TopicCategory,
+) -> Result<Topic, ApiError> {
+    let variables = json!({
+        "communityId": community_id,
+        "title": title.trim(),
+        "body": body.trim(),
+        "category": category,
+    });
+    graphql::<OneTopic>(PROPOSE, variables).await?.take()
+}
+
+async fn on_topic(query: &str, topic_id: &str) -> Result<Topic, ApiError> {
+    graphql::<OneTopic>(query, json!({ "topicId": topic_id }))
+        .await?
+        .take()
+}
+
+pub async fn cosign(topic_id: &str) -> Result<Topic, ApiError> {
+    on_topic(COSIGN, topic_id).await
+}
+
+pub async fn accept(topic_id: &str) -> Result<Topic, ApiError> {
+    on_topic(ACCEPT, topic_id).await
+}
+
+pub async fn withdraw(topic_id: &str) -> Result<Topic, ApiError> {
+    on_topic(WITHDRAW, topic_id).await
+}
+
+pub async fn complete(topic_id: &str) -> Result<Topic, ApiError> {
+    on_topic(COMPLETE, topic_id).await
+}
+
+pub async fn reject(topic_id: &str, reason: &str) -> Result<Topic, ApiError> {
+    graphql::<OneTopic>(
+        REJECT,
+        json!({ "topicId": topic_id, "reason": reason.trim() }),
+    )
+    .await?
+    .take()
+}
+
+pub async fn post_progress(topic_id: &str, percent: i64, note: &str) -> Result<Topic, ApiError> {
+    graphql::<OneTopic>(
+        POST_PROGRESS,
+        json!({ "topicId": topic_id, "percent": percent, "note": note.trim() }),
+    )
+    .await?
+    .take()
+}
+
+pub async fn rate(topic_id: &str, stars: i64) -> Result<Topic, ApiError> {
+    graphql::<OneTopic>(RATE, json!({ "topicId": topic_id, "stars": stars }))
+        .await?
+        .take()
+}
+
+pub async fn comment(
+    topic_id: &str,
+    body: &str,
+    parent_id: Option<&str>,
+) -> Result<Comment, ApiError> {
+    graphql::<OneComment>(
+        COMMENT,
+        json!({ "topicId": topic_id, "body": body.trim(), "parentId": parent_id }),
+    )
+    .await?
+    .take()
+}
+
+pub async fn hide_comment(comment_id: &str, reason: &str) -> Result<Comment, ApiError> {
+    graphql::<OneComment>(
+        HIDE_COMMENT,
+        json!({ "commentId": comment_id, "reason": reason.trim() }),
+    )
+    .await?
+    .take()
+}
+
+pub async fn report_comment(comment_id: &str, reason: &str) -> Result<Comment, ApiError> {
+    graphql::<OneComment>(
+        REPORT_COMMENT,
+        json!({ "commentId": comment_id, "reason": reason.trim() }),
+    )
+    .await?
+    .take()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(status: TopicStatus, can_cosign: bool, ballot: Option<(bool, bool)>) -> TopicSummary {
+        TopicSummary {
+            id: "t".into(),
+            title: "加装电梯".into(),
+            category: TopicCategory::Facilities,
+            status,
+            cosign_count: 1,
+            cosign_threshold: 5,
+            proposer: Person {
+                id: "r".into(),
+                name: "王".into(),
+            },
+            created_at: "2026-01-01T00:00:00Z".into(),
+            viewer_can_cosign: can_cosign,
+            ballot: ballot.map(|(eligible, voted)| BallotRef {
+                id: "b".into(),
+                status: BallotStatus::Open,
+                closes_at: "2026-01-08T00:00:00Z".into(),
+                viewer_eligible: eligible,
+                viewer_has_voted: voted,
+            }),
+        }
+    }
+
+    #[test]
+    fn needs_me_holds_unvoted_ballots_and_topics_to_cosign() {
+        let needs = NeedsMe::from_topics(vec![
+            summary(TopicStatus::Voting, false, Some((true, false))),
+            summary(TopicStatus::Voting, false, Some((true, true))),
+            summary(TopicStatus::Voting, false, Some((false, false))),
+            summary(TopicStatus::Proposed, true, None),
+            summary(TopicStatus::Proposed, false, None),
+            summary(TopicStatus::UnderReview, true, None),
+        ]);
+        assert_eq!(needs.vote.len(), 1);
+        assert_eq!(needs.cosign.len(), 1);
+        assert!(NeedsMe::from_topics(vec![]).is_empty());
+    }
+
+    #[test]
+    fn cosign_progress_is_capped() {
+        assert_eq!(cosign_percent(2, 5), 40);
+        assert_eq!(cosign_percent(7, 5), 100);
+        assert_eq!(cosign_percent(0, 0), 100);
+    }
+
+    #[test]
+    fn filters_round_trip_through_the_address() {
+        for f in StatusFilter::ALL {
+            assert_eq!(StatusFilter::from_slug(f.slug()), f);
+        }
+        assert_eq!(StatusFilter::from_slug("nonsense"), StatusFilter::All);
+        assert_eq!(
+            json!(StatusFilter::Signing.statuses()).to_string(),
+            r#"["PROPOSED","UNDER_REVIEW"]"#
+        );
+    }
+
+    #[test]
+    fn proposals_are_checked_like_the_server_does() {
+        assert_eq!(check_proposal("加装电梯", "一楼到六楼都需要电梯。"), Ok(()));
+        assert_eq!(
+            check_proposal("电梯", "一楼到六楼都需要电梯。").map_err(|e| e.0),
+            Err("title")
+        );
+        assert_eq!(
+            check_proposal("加装电梯", "太短").map_err(|e| e.0),
+            Err("body")
+        );
+    }
+
+    #[test]
+    fn a_topic_decodes_with_hidden_comments_and_unknown_values() {
+        let body = r#"{"id":"t","title":"加装电梯","category":"PARKING","status":"VOTING","cosignCount":5,
+            "cosignThreshold":5,"proposer":{"id":"r","name":"王"},"createdAt":"2026-01-01T00:00:00Z",
+            "viewerCanCosign":false,"ballot":{"id":"b","status":"OPEN","closesAt":"2026-01-08T00:00:00Z",
+            "viewerEligible":true,"viewerHasVoted":false},"communityId":"c","body":"……","rejectReason":null,
+            "progress":0,"viewerHasCosigned":true,"viewerRating":null,"rating":{"average":null,"count":0},
+            "updates":[],"comments":[{"id":"c1","body":null,"author":{"id":"r2","name":"李"},
+            "createdAt":"2026-01-02T00:00:00Z","parentId":null,"hidden":true,"hiddenReason":"广告",
+            "reportCount":null,"replies":[]}]}"#;
+        let topic: Result<Topic, _> = serde_json::from_str(body);
+        let topic = topic.ok();
+        assert_eq!(
+            topic.as_ref().map(|t| t.summary.category),
+            Some(TopicCategory::Unknown)
+        );
+        assert_eq!(topic.as_ref().map(|t| t.summary.needs_vote()), Some(true));
+        assert_eq!(
+            topic.and_then(|t| t.comments[0].hidden_reason.clone()),
+            Some("广告".into())
+        );
+    }
+
+    #[test]
+    fn any_topic_mutation_answer_is_read() {
+        let body = r#"{"cosignTopic":{"id":"t","title":"加装电梯","category":"SAFETY","status":"PROPOSED","cosignCount":2,
+            "cosignThreshold":5,"proposer":{"id":"r","name":"王"},"createdAt":"2026-01-01T00:00:00Z",
+            "viewerCanCosign":false,"ballot":null,"communityId":"c","body":"……","progress":0,
+            "viewerHasCosigned":true,"rating":{"count":0},"updates":[],"comments":[]}}"#;
+        let one: Result<OneTopic, _> = serde_json::from_str(body);
+        let topic = one.ok().and_then(|o| o.take().ok());
+        assert_eq!(topic.map(|t| t.summary.cosign_count), Some(2));
+    }
+}
