@@ -15,6 +15,13 @@ macro_rules! summary_fields {
     };
 }
 
+/// The fields of a comment (a reply has the same, without replies).
+macro_rules! comment_fields {
+    () => {
+        "id body author { id name } createdAt parentId hidden hiddenReason reportCount"
+    };
+}
+
 /// Everything the topic page shows (comments with one level of replies).
 macro_rules! topic_fields {
     () => {
@@ -29,12 +36,6 @@ macro_rules! topic_fields {
             comment_fields!(),
             " } }"
         )
-    };
-}
-
-macro_rules! comment_fields {
-    () => {
-        "id body author { id name } createdAt parentId hidden hiddenReason reportCount"
     };
 }
 

@@ -522,16 +522,21 @@ pub async fn options_of<C: ConnectionTrait>(
         .await?)
 }
 
-/// The latest ballot of a topic.
-pub async fn for_topic(
-    db: &DatabaseConnection,
-    topic_id: &str,
-) -> AppResult<Option<ballot::Model>> {
-    Ok(ballot::Entity::find()
+/// The latest ballot of a topic (closed first if its time has come, as `get` does). The caller
+/// has checked that the viewer may see the topic.
+pub async fn for_topic(state: &AppState, topic_id: &str) -> AppResult<Option<ballot::Model>> {
+    let found = ballot::Entity::find()
         .filter(ballot::Column::TopicId.eq(topic_id))
         .order_by_desc(ballot::Column::OpenedAt)
-        .one(db)
-        .await?)
+        .one(&state.db)
+        .await?;
+    match found {
+        Some(b) if b.status == OPEN && b.closes_at <= now() => {
+            close_one(state, &b.id).await?;
+            Ok(ballot::Entity::find_by_id(b.id).one(&state.db).await?)
+        }
+        other => Ok(other),
+    }
 }
 
 /// Who votes for the viewer on this ballot: their resident id, or their household's id.
