@@ -7,13 +7,14 @@
 //! Invariants:
 //! - the portal never depends on `entity` or `sea-orm`: it knows the server only through GraphQL;
 //! - every user-visible string comes from `locales/*.json` through `t("key")` / `tf("key", …)`;
-//! - `i18n`, `storage`, `session` and `api` compile on the host too, so `cargo test -p portal`
+//! - `i18n`, `storage`, `session`, `tally` and `api` compile on the host too, so `cargo test -p portal`
 //!   runs natively; the UI (`app`, `pages`, `components`) exists only on wasm32.
 
 pub mod api;
 pub mod i18n;
 pub mod session;
 pub mod storage;
+pub mod tally;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

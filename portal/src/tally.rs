@@ -110,7 +110,10 @@ pub struct Weight {
 }
 
 /// The turnout the rule asks for: by count, and by area for the Civil Code rules.
-pub fn quorum(rule: DecisionRule, electorate: Electorate) -> (Option<Threshold>, Option<Threshold>) {
+pub fn quorum(
+    rule: DecisionRule,
+    electorate: Electorate,
+) -> (Option<Threshold>, Option<Threshold>) {
     match rule {
         DecisionRule::ResidentsMeeting if electorate == Electorate::Residents => {
             (Some(Threshold::MORE_THAN_HALF), None)
@@ -478,7 +481,10 @@ impl Explanation {
                 .map(|(i, o)| {
                     tf(
                         "result.votes",
-                        &[("label", &label(i)), ("count", &format_count(o.votes.count))],
+                        &[
+                            ("label", &label(i)),
+                            ("count", &format_count(o.votes.count)),
+                        ],
                     )
                 })
                 .collect::<Vec<_>>()
@@ -594,7 +600,7 @@ mod tests {
         );
         assert_eq!(
             sentence(&n, Lang::En),
-            "Took part: 8/9 households (≥2/3 ✓), area 950/1,100 m² (≥2/3 ✓); For: 5/8 households ✓, 400/950 m² ✗ → not adopted"
+            "Took part: 8/9 households (≥2/3 ✓), area 950/1,100 m² (≥2/3 ✓); For: 5/8 households ✓, 400/950 m² ✗ → Not adopted"
         );
     }
 
@@ -606,7 +612,10 @@ mod tests {
         assert!(!Threshold::THREE_QUARTERS.met(74, 100));
         assert!(!Threshold::MORE_THAN_HALF.met(1, 2));
         assert!(Threshold::MORE_THAN_HALF.met(501, 1000));
-        assert!(!Threshold::MORE_THAN_HALF.met(0, 0), "nothing passes over nobody");
+        assert!(
+            !Threshold::MORE_THAN_HALF.met(0, 0),
+            "nothing passes over nobody"
+        );
         // Huge areas do not overflow.
         assert!(Threshold::TWO_THIRDS.met(i64::MAX / 3 * 2 + 1, i64::MAX));
     }
@@ -676,8 +685,22 @@ mod tests {
         assert_eq!(explain(&exactly).outcome, Outcome::Adopted);
         let short_area = Numbers {
             options: vec![
-                opt("赞成", OptionRole::Approve, Weight { count: 3, area_centi: 29_999 }),
-                opt("反对", OptionRole::Oppose, Weight { count: 1, area_centi: 10_001 }),
+                opt(
+                    "赞成",
+                    OptionRole::Approve,
+                    Weight {
+                        count: 3,
+                        area_centi: 29_999,
+                    },
+                ),
+                opt(
+                    "反对",
+                    OptionRole::Oppose,
+                    Weight {
+                        count: 1,
+                        area_centi: 10_001,
+                    },
+                ),
                 opt("弃权", OptionRole::Abstain, w(0, 0)),
             ],
             ..exactly.clone()
@@ -704,7 +727,7 @@ mod tests {
         assert_eq!(e.outcome, Outcome::NoQuorum);
         assert_eq!(
             sentence(&n, Lang::En),
-            "Took part: 2/3 households (≥2/3 ✓), area 150/300 m² (≥2/3 ✗) → no quorum"
+            "Took part: 2/3 households (≥2/3 ✓), area 150/300 m² (≥2/3 ✗) → No quorum"
         );
     }
 
@@ -743,7 +766,12 @@ mod tests {
         assert_eq!(explain(&nobody).outcome, Outcome::NotAdopted);
     }
 
-    fn choice(rule: DecisionRule, max_choices: i64, votes: &[(&str, i64)], turnout: i64) -> Numbers {
+    fn choice(
+        rule: DecisionRule,
+        max_choices: i64,
+        votes: &[(&str, i64)],
+        turnout: i64,
+    ) -> Numbers {
         Numbers {
             kind: BallotKind::Choice,
             rule,
@@ -767,7 +795,12 @@ mod tests {
 
     #[test]
     fn a_plurality_choice_takes_the_top_options_unless_the_cut_off_ties() {
-        let n = choice(DecisionRule::Plurality, 1, &[("绿化", 5), ("停车", 3), ("弃权", 1)], 9);
+        let n = choice(
+            DecisionRule::Plurality,
+            1,
+            &[("绿化", 5), ("停车", 3), ("弃权", 1)],
+            9,
+        );
         let e = explain(&n);
         assert_eq!(e.outcome, Outcome::Decided);
         assert_eq!(e.adopted, vec![true, false, false]);
@@ -775,7 +808,12 @@ mod tests {
             sentence(&n, Lang::Zh),
             "参与表决 9/10 户（不设法定人数）；绿化 5 票，停车 3 票，弃权 1 票 → 决定：绿化"
         );
-        let tie = choice(DecisionRule::Plurality, 2, &[("甲", 4), ("乙", 3), ("丙", 3)], 10);
+        let tie = choice(
+            DecisionRule::Plurality,
+            2,
+            &[("甲", 4), ("乙", 3), ("丙", 3)],
+            10,
+        );
         let e = explain(&tie);
         assert_eq!(e.outcome, Outcome::Tie);
         assert_eq!(e.adopted, vec![true, false, false]);
@@ -783,7 +821,12 @@ mod tests {
 
     #[test]
     fn a_threshold_choice_adopts_each_option_that_passes_on_its_own() {
-        let n = choice(DecisionRule::ResidentsMeeting, 2, &[("甲", 6), ("乙", 4), ("弃权", 1)], 8);
+        let n = choice(
+            DecisionRule::ResidentsMeeting,
+            2,
+            &[("甲", 6), ("乙", 4), ("弃权", 1)],
+            8,
+        );
         let e = explain(&n);
         assert_eq!(e.outcome, Outcome::Decided);
         assert_eq!(e.adopted, vec![true, false, false]);
@@ -791,7 +834,12 @@ mod tests {
             sentence(&n, Lang::Zh),
             "参与表决 8/10 户（≥2/3 ✓）；甲 6/8 户 ✓；乙 4/8 户 ✗ → 决定：甲"
         );
-        let none = choice(DecisionRule::ResidentsMeeting, 1, &[("甲", 4), ("乙", 4)], 8);
+        let none = choice(
+            DecisionRule::ResidentsMeeting,
+            1,
+            &[("甲", 4), ("乙", 4)],
+            8,
+        );
         assert_eq!(explain(&none).outcome, Outcome::NotAdopted);
     }
 
@@ -837,8 +885,14 @@ mod tests {
         assert_eq!(
             n.as_ref().map(|n| (n.turnout, n.options[0].votes)),
             Some((
-                Weight { count: 2, area_centi: 17_650 },
-                Weight { count: 2, area_centi: 17_650 }
+                Weight {
+                    count: 2,
+                    area_centi: 17_650
+                },
+                Weight {
+                    count: 2,
+                    area_centi: 17_650
+                }
             ))
         );
         b.tally.eligible_area = "lots".into();

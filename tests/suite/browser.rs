@@ -1,6 +1,7 @@
 //! The portal in headless Chromium at phone size (390×844), driven through chromedriver.
 //! Needs `chromium`, `chromedriver` and a built portal (`./dev portal`); `./dev test` runs these
-//! one at a time after the API suites.
+//! one at a time after the API suites. They fail (never skip) when Chromium, chromedriver or the
+//! built portal is missing: a plain `cargo test` of the suite needs `--skip browser::`.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -46,16 +47,6 @@ fn delete_session(port: u16, session: &str) {
         let mut answer = Vec::new();
         let _ = stream.read_to_end(&mut answer);
     }
-}
-
-/// The browser tests run only when `JIAYUAN_BROWSER` is set (`./dev test` sets it): they need
-/// Chromium, chromedriver and a built portal, which a plain `cargo test` may not have.
-fn enabled() -> bool {
-    let on = std::env::var_os("JIAYUAN_BROWSER").is_some_and(|v| !v.is_empty());
-    if !on {
-        eprintln!("skipped: set JIAYUAN_BROWSER=1 to run the browser tests");
-    }
-    on
 }
 
 fn free_port() -> u16 {
@@ -342,9 +333,6 @@ async fn residents(app: &TestApp, token: &str, community: &str) -> (i64, Vec<ser
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_claims_an_invite_then_signs_in_again() {
-    if !enabled() {
-        return;
-    }
     // Arrange: a community whose roster the admin imported through the API.
     let app = TestApp::spawn().await;
     let admin = app.admin_token().await;
@@ -404,9 +392,6 @@ async fn a_resident_claims_an_invite_then_signs_in_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_shows_a_localized_error() {
-    if !enabled() {
-        return;
-    }
     // Arrange: a claimed resident, and what the server itself says about a wrong password.
     let app = TestApp::spawn().await;
     let _world = app.community().await;
@@ -459,9 +444,6 @@ async fn a_wrong_password_shows_a_localized_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_language_switch_changes_the_text_and_is_remembered() {
-    if !enabled() {
-        return;
-    }
     // Arrange
     let app = TestApp::spawn().await;
     let b = browser().await;
@@ -518,9 +500,6 @@ async fn the_language_switch_changes_the_text_and_is_remembered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_committee_imports_a_roster_with_a_bad_row_sees_its_line_then_imports_it_fixed() {
-    if !enabled() {
-        return;
-    }
     // Arrange: the committee member signed in, on the roster page.
     let app = TestApp::spawn().await;
     let world = app.community().await;
@@ -702,9 +681,6 @@ async fn audit(b: &Browser, page: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pages_fit_a_360_px_phone_with_large_tap_targets() {
-    if !enabled() {
-        return;
-    }
     // Arrange
     let app = TestApp::spawn().await;
     let _world = app.community().await;
@@ -786,9 +762,6 @@ async fn the_pages_fit_a_360_px_phone_with_large_tap_targets() {
 /// The audit itself finds what it looks for (so a passing layout test means something).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_layout_audit_catches_small_targets_wide_pages_and_unlabelled_fields() {
-    if !enabled() {
-        return;
-    }
     // Arrange: the sign-in page, which passes, plus three planted faults.
     let app = TestApp::spawn().await;
     let b = browser_sized(360, 740).await;
@@ -829,9 +802,6 @@ async fn the_layout_audit_catches_small_targets_wide_pages_and_unlabelled_fields
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_main_page_renders_in_chinese_and_in_english() {
-    if !enabled() {
-        return;
-    }
     // Arrange
     let app = TestApp::spawn().await;
     let _world = app.community().await;

@@ -41,7 +41,8 @@ pub const BALLOT_TALLY: &str = concat!(
     " } }"
 );
 
-const CAST_VOTE: &str = "mutation CastVote($ballotId: ID!, $optionIds: [ID!]!, $receipt: String) { \
+const CAST_VOTE: &str =
+    "mutation CastVote($ballotId: ID!, $optionIds: [ID!]!, $receipt: String) { \
     castVote(ballotId: $ballotId, optionIds: $optionIds, receipt: $receipt) { receipt } }";
 
 const VERIFY_RECEIPT: &str = "query VerifyReceipt($ballotId: ID!, $receipt: String!) { \
@@ -425,8 +426,7 @@ impl BallotDraft {
                         key: k("open_ballot.options_count"),
                     });
                 }
-                if unique.len() != labels.len() || labels.iter().any(|l| l.chars().count() > 100)
-                {
+                if unique.len() != labels.len() || labels.iter().any(|l| l.chars().count() > 100) {
                     return Err(DraftError {
                         field: "options",
                         key: k("open_ballot.options_distinct"),
@@ -652,7 +652,7 @@ struct PaperData {
 }
 
 /// The subscription's `next` payload.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TallyData {
     pub ballot_tally: Tally,
@@ -867,7 +867,10 @@ pub(crate) mod tests {
         let input = d.to_input();
         let options = input.as_ref().ok().and_then(|i| i.options.clone());
         assert_eq!(
-            options.map(|o| o.into_iter().map(|o| (o.label, o.abstain)).collect::<Vec<_>>()),
+            options.map(|o| o
+                .into_iter()
+                .map(|o| (o.label, o.abstain))
+                .collect::<Vec<_>>()),
             Some(vec![
                 ("绿化".to_string(), false),
                 ("停车位".to_string(), false),

@@ -19,7 +19,8 @@ const SIGN_OUT: &str =
 const ME: &str = "query Me { me { id name phone isAdmin communities { id name } } }";
 
 const ME_IN_COMMUNITY: &str = "query MeInCommunity($communityId: ID!) { \
-    me { id name phone isAdmin communities { id name } roles(communityId: $communityId) } \
+    me { id name phone isAdmin communities { id name } roles(communityId: $communityId) \
+    residentId(communityId: $communityId) } \
     community(id: $communityId) { id name } }";
 
 const COMMUNITIES: &str =
@@ -59,6 +60,9 @@ pub struct Viewer {
     /// Roles in the current community; empty when none is chosen.
     #[serde(default)]
     pub roles: Vec<Role>,
+    /// The viewer's place on the current community's roster (topics name residents by it).
+    #[serde(default)]
+    pub resident_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -314,6 +318,7 @@ mod tests {
             is_admin: false,
             communities: vec![],
             roles: vec![Role::Resident, Role::Committee],
+            resident_id: None,
         };
         let here = Some(CommunityRef {
             id: "c".into(),

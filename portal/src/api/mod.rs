@@ -4,10 +4,13 @@
 //! Everything here compiles on every target; only the HTTP transport inside `client` is
 //! browser-only, so the error decoding and the refresh logic are unit-tested natively.
 
+pub mod ballots;
 pub mod client;
 pub mod identity;
+pub mod live;
 pub mod notifications;
 pub mod roster;
+pub mod topics;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;

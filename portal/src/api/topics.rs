@@ -609,7 +609,11 @@ pub async fn report_comment(comment_id: &str, reason: &str) -> Result<Comment, A
 mod tests {
     use super::*;
 
-    fn summary(status: TopicStatus, can_cosign: bool, ballot: Option<(bool, bool)>) -> TopicSummary {
+    fn summary(
+        status: TopicStatus,
+        can_cosign: bool,
+        ballot: Option<(bool, bool)>,
+    ) -> TopicSummary {
         TopicSummary {
             id: "t".into(),
             title: "加装电梯".into(),
