@@ -13,7 +13,7 @@ use crate::harness::*;
 
 /// Nine owner households (1,100 m² in all) plus one tenant household, one resident each.
 /// `13800000101` is on the committee.
-const OWNERS: &str = "building,unit,area_m2,owner,name,phone,roles
+pub const OWNERS_ROSTER: &str = "building,unit,area_m2,owner,name,phone,roles
 1栋,101,100.00,true,业主一,13800000101,COMMITTEE
 1栋,102,100.00,true,业主二,13800000102,
 1栋,201,100.00,true,业主三,13800000103,
@@ -179,7 +179,7 @@ fn option_result<'a>(ballot: &'a Value, role: &str) -> &'a Value {
 #[tokio::test]
 async fn owners_vote_by_head_and_area_and_a_double_majority_is_adopted() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     // The tenant household is not an owner: 9 owners, 1,100 m².
@@ -241,7 +241,7 @@ async fn owners_vote_by_head_and_area_and_a_double_majority_is_adopted() {
 #[tokio::test]
 async fn a_head_count_majority_that_fails_on_area_is_not_adopted() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     let id = b["id"].as_str().unwrap_or_default();
@@ -268,7 +268,7 @@ async fn a_head_count_majority_that_fails_on_area_is_not_adopted() {
 #[tokio::test]
 async fn too_few_owners_taking_part_is_no_quorum() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({"rule": "OWNERS_MAJOR"})).await;
     let id = b["id"].as_str().unwrap_or_default();
@@ -284,7 +284,7 @@ async fn too_few_owners_taking_part_is_no_quorum() {
 #[tokio::test]
 async fn many_parallel_votes_from_one_voter_count_once() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -312,7 +312,7 @@ async fn many_parallel_votes_from_one_voter_count_once() {
 #[tokio::test]
 async fn a_household_votes_once_and_its_other_members_get_conflict() {
     let app = TestApp::spawn().await;
-    let roster = format!("{OWNERS}1栋,101,100.00,true,业主一之妻,13800000111,\n1栋,101,100.00,true,业主一之子,13800000112,\n");
+    let roster = format!("{OWNERS_ROSTER}1栋,101,100.00,true,业主一之妻,13800000111,\n1栋,101,100.00,true,业主一之子,13800000112,\n");
     let v = voters(&app, &roster).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(
@@ -346,7 +346,7 @@ async fn a_household_votes_once_and_its_other_members_get_conflict() {
 #[tokio::test]
 async fn a_secret_ballot_hides_counts_until_it_closes_and_stores_who_apart_from_what() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -443,7 +443,7 @@ async fn a_secret_ballot_hides_counts_until_it_closes_and_stores_who_apart_from_
 #[tokio::test]
 async fn a_receipt_changes_a_vote_before_closing_and_verifies_it_after() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -567,7 +567,7 @@ async fn a_receipt_changes_a_vote_before_closing_and_verifies_it_after() {
 #[tokio::test]
 async fn a_paper_ballot_counts_once_and_blocks_a_later_online_vote() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -635,7 +635,7 @@ async fn a_paper_ballot_counts_once_and_blocks_a_later_online_vote() {
 #[tokio::test]
 async fn a_vote_after_closing_is_invalid_state() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -647,7 +647,7 @@ async fn a_vote_after_closing_is_invalid_state() {
 #[tokio::test]
 async fn a_ballot_closes_once_even_when_two_replicas_race_to_close_it() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let other = app.replica().await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({})).await;
@@ -697,7 +697,7 @@ async fn a_ballot_closes_once_even_when_two_replicas_race_to_close_it() {
 #[tokio::test]
 async fn a_ballot_closes_at_its_time_without_anyone_acting() {
     let app = TestApp::spawn_with(|s| s.job_interval_ms = 100).await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -731,7 +731,7 @@ async fn a_ballot_closes_at_its_time_without_anyone_acting() {
 #[tokio::test]
 async fn only_the_committee_opens_ballots_and_only_members_vote() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let input = json!({"i": {
         "topicId": topic, "question": "是否同意？", "kind": "MOTION", "electorate": "OWNERS",
@@ -801,7 +801,7 @@ async fn only_the_committee_opens_ballots_and_only_members_vote() {
 #[tokio::test]
 async fn an_approval_choice_adopts_each_option_over_the_threshold() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(
         &app,
@@ -917,7 +917,7 @@ async fn subscribe_tally(
 async fn the_live_tally_moves_for_an_open_ballot_and_shows_only_turnout_for_a_secret_one() {
     for secret in [false, true] {
         let app = TestApp::spawn().await;
-        let v = voters(&app, OWNERS).await;
+        let v = voters(&app, OWNERS_ROSTER).await;
         let topic = deliberating_topic(&app, &v).await;
         let b = open_ballot(&app, &v, &topic, json!({"secret": secret})).await;
         let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -944,7 +944,7 @@ async fn the_live_tally_moves_for_an_open_ballot_and_shows_only_turnout_for_a_se
 #[tokio::test]
 async fn voters_are_told_when_a_ballot_opens_when_it_closes_soon_and_of_its_result() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(
         &app,

@@ -91,3 +91,74 @@ async fn a_notification_made_on_one_replica_reaches_a_subscriber_on_another() {
         "ROLE_GRANTED"
     );
 }
+
+#[tokio::test]
+async fn a_vote_cast_on_one_replica_moves_the_tally_on_another() {
+    use crate::ballots::*;
+    if backend() != "postgres" {
+        eprintln!(
+            "skipped on {}: replicas share events through PostgreSQL only",
+            backend()
+        );
+        return;
+    }
+    let a = TestApp::spawn().await;
+    let v = voters(&a, OWNERS_ROSTER).await;
+    let b = a.replica().await;
+    let topic = deliberating_topic(&a, &v).await;
+    let ballot = open_ballot(&a, &v, &topic, json!({})).await;
+    let id = ballot["id"].as_str().unwrap_or_default().to_owned();
+
+    let mut req = format!("ws://127.0.0.1:{}/graphql/ws", b.port)
+        .into_client_request()
+        .unwrap_or_else(|e| panic!("{e}"));
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .unwrap_or_else(|e| panic!("ws connect: {e}"));
+    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", v.token(&phone(9)))}});
+    ws.send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+        if matches!(&msg, Message::Text(t) if t.contains("connection_ack")) {
+            break;
+        }
+    }
+    let sub = json!({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($b:ID!){ ballotTally(ballotId:$b){ turnoutCount } }", "variables": {"b": id}}});
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The vote is cast through replica A; the subscriber is connected to replica B.
+    let r = vote(
+        &a,
+        v.token(&phone(2)),
+        &id,
+        &[option_id(&ballot, "APPROVE")],
+    )
+    .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let mut turnout = serde_json::Value::Null;
+    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(15), ws.next()).await {
+        if let Message::Text(t) = msg {
+            let m: serde_json::Value = serde_json::from_str(&t).unwrap_or_default();
+            if m["type"] == "next" {
+                turnout = m["payload"]["data"]["ballotTally"]["turnoutCount"].clone();
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        turnout,
+        json!(1),
+        "the subscriber on replica B saw no tally from replica A"
+    );
+}

@@ -1,6 +1,7 @@
 //! Small pieces shared by the pages.
 
-use crate::api::identity::CommunityRef;
+use crate::api::identity::{CommunityRef, SessionInfo};
+use crate::api::topics::TopicStatus;
 use crate::api::{ApiError, ErrorCode, Role};
 use crate::app::use_app;
 use crate::i18n::{current_lang, dynamic_key, t, INPUT_FIELDS};
@@ -16,6 +17,117 @@ pub fn error_text(error: &ApiError) -> String {
         }
     }
     t(&dynamic_key("error.", error.code.as_str(), "INTERNAL"))
+}
+
+/// What went wrong with a form: a check made before sending (a locale key, maybe for one
+/// field), or the server's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormError {
+    Local {
+        field: Option<&'static str>,
+        key: &'static str,
+    },
+    Api(ApiError),
+}
+
+impl FormError {
+    pub fn local(key: &'static str) -> FormError {
+        FormError::Local { field: None, key }
+    }
+
+    pub fn for_field(field: &'static str, key: &'static str) -> FormError {
+        FormError::Local {
+            field: Some(field),
+            key,
+        }
+    }
+
+    /// The field the error is about: a local check's, or `BAD_USER_INPUT`'s `extensions.field`.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            FormError::Local { field, .. } => *field,
+            FormError::Api(e) if e.is(ErrorCode::BadUserInput) => e.field.as_deref(),
+            FormError::Api(_) => None,
+        }
+    }
+
+    /// The banner's text. When the form shows the message beside one of its own `fields`, the
+    /// banner only says to look there.
+    pub fn banner(&self, fields: &[&str]) -> String {
+        if self.field().is_some_and(|f| fields.contains(&f)) {
+            return t("common.check_fields");
+        }
+        match self {
+            FormError::Local { key, .. } => t(key),
+            FormError::Api(e) => error_text(e),
+        }
+    }
+
+    /// The message shown beside `field`, when the error is about it.
+    pub fn field_text(&self, field: &str) -> Option<String> {
+        if self.field() != Some(field) {
+            return None;
+        }
+        Some(match self {
+            FormError::Local { key, .. } => t(key),
+            FormError::Api(e) => error_text(e),
+        })
+    }
+}
+
+/// A form's error state: the banner, and per field a message (`#FIELD-error`) with
+/// `aria-invalid` on the field.
+#[derive(Clone, Copy)]
+pub struct FormErrors {
+    pub error: RwSignal<Option<FormError>>,
+    pub fields: &'static [&'static str],
+}
+
+impl FormErrors {
+    pub fn new(fields: &'static [&'static str]) -> FormErrors {
+        FormErrors {
+            error: RwSignal::new(None),
+            fields,
+        }
+    }
+
+    pub fn set(&self, error: FormError) {
+        self.error.set(Some(error));
+    }
+
+    pub fn api(&self, error: ApiError) {
+        self.error.set(Some(FormError::Api(error)));
+    }
+
+    pub fn clear(&self) {
+        self.error.set(None);
+    }
+
+    pub fn banner(&self) -> Signal<Option<String>> {
+        let (error, fields) = (self.error, self.fields);
+        Signal::derive(move || error.get().map(|e| e.banner(fields)))
+    }
+
+    /// `"true"` while the error is about `field` (for `aria-invalid`).
+    pub fn invalid(&self, field: &'static str) -> impl Fn() -> Option<&'static str> + Copy {
+        let error = self.error;
+        move || {
+            error
+                .with(|e| e.as_ref().and_then(|e| e.field().map(|f| f == field)))
+                .filter(|on| *on)
+                .map(|_| "true")
+        }
+    }
+
+    /// The message under a field; `id` is what the field's `aria-describedby` names.
+    pub fn message(&self, field: &'static str, id: &'static str) -> impl IntoView {
+        let error = self.error;
+        move || {
+            error
+                .with(|e| e.as_ref().and_then(|e| e.field_text(field)))
+                .map(|text| view! { <p class="field-error" id=id>{text}</p> })
+        }
+    }
 }
 
 /// The error banner (`[data-testid=error]`), shown while `message` is `Some`.
@@ -112,6 +224,30 @@ where
     }
 }
 
+/// Renders `page` with the session when the viewer has chosen a community; otherwise says what
+/// to do first.
+#[component]
+pub fn InCommunity<F, V>(page: F) -> impl IntoView
+where
+    F: Fn(SessionInfo) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let app = use_app();
+    // Only a change of viewer, community or roles renders the page again.
+    let info = Memo::new(move |_| app.session.get().map(|r| r.map_err(|e| e.code)));
+    move || match info.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(Err(code)) => {
+            let error = ApiError::new(code);
+            view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&error))) /> }
+                .into_any()
+        }
+        Some(Ok(None)) => ().into_any(),
+        Some(Ok(Some(info))) if info.community.is_none() => view! { <NoCommunity /> }.into_any(),
+        Some(Ok(Some(info))) => page(info).into_any(),
+    }
+}
+
 pub fn role_name(role: Role) -> String {
     t(&dynamic_key("role.", role.as_str(), "UNKNOWN"))
 }
@@ -175,4 +311,72 @@ pub fn claim_url() -> String {
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default();
     format!("{origin}/claim")
+}
+
+/// A topic's status as a coloured label: `[data-testid=topic-status]` with `data-status`.
+#[component]
+pub fn StatusBadge(status: TopicStatus) -> impl IntoView {
+    let class = format!("status status-{}", status.as_str().to_ascii_lowercase());
+    view! {
+        <span class=class data-testid="topic-status" data-status=status.as_str()>
+            {move || t(status.label_key())}
+        </span>
+    }
+}
+
+/// Co-signatures so far against the threshold: a bar, and the numbers as text
+/// (`[data-testid=cosign-progress]`, "n / m").
+#[component]
+pub fn CosignProgress(count: i64, threshold: i64) -> impl IntoView {
+    let numbers = format!("{count} / {threshold}");
+    view! {
+        <div class="meter-row">
+            <span class="meter-label">{move || t("topic.cosigns")}</span>
+            <progress class="meter" max=threshold.max(1) value=count.min(threshold.max(1)) aria-hidden="true"></progress>
+            <span class="meter-value" data-testid="cosign-progress">{numbers}</span>
+        </div>
+    }
+}
+
+/// The `datetime-local` value (the viewer's local time, to the minute) `offset_ms` from now.
+pub fn local_input_value(offset_ms: f64) -> String {
+    let d = js_sys::Date::new_0();
+    d.set_time(d.get_time() + offset_ms);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+/// A `datetime-local` value, read in the viewer's time zone, as RFC 3339 UTC.
+pub fn local_input_to_utc(value: &str) -> Option<String> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    let date = parse_time(value)?;
+    Some(String::from(date.to_iso_string()))
+}
+
+/// Milliseconds from now until an RFC 3339 time (negative when it has passed).
+pub fn ms_until(rfc3339: &str) -> Option<f64> {
+    parse_time(rfc3339).map(|d| d.get_time() - js_sys::Date::now())
+}
+
+/// Copies text with `navigator.clipboard`; `false` when the browser does not allow it.
+pub async fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let navigator = window.navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard"))
+        .is_ok_and(|c| !c.is_undefined() && !c.is_null());
+    if !has_clipboard {
+        return false;
+    }
+    let promise = navigator.clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
