@@ -1002,3 +1002,64 @@ async fn voters_are_told_when_a_ballot_opens_when_it_closes_soon_and_of_its_resu
         .await
         .contains(&"BALLOT_RESULT".to_owned()));
 }
+
+#[tokio::test]
+async fn parallel_changes_with_one_receipt_leave_exactly_one_vote() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let (yes, no, abstain) = (
+        option_id(&b, "APPROVE"),
+        option_id(&b, "OPPOSE"),
+        option_id(&b, "ABSTAIN"),
+    );
+    let token = v.token(&phone(7)).to_owned();
+    let receipt = vote(&app, &token, &id, std::slice::from_ref(&yes)).await["data"]["castVote"]
+        ["receipt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let change = "mutation($b:ID!,$o:[ID!]!,$r:String){ castVote(ballotId:$b, optionIds:$o, receipt:$r){ receipt } }";
+    let choices = [&no, &abstain, &yes];
+    let tries = (0..12).map(|i| {
+        app.gql(
+            Some(&token),
+            change,
+            json!({"b": id, "o": [choices[i % 3]], "r": receipt}),
+        )
+    });
+    let results = futures_util::future::join_all(tries).await;
+    assert!(
+        results.iter().all(|r| r.get("errors").is_none()),
+        "{results:?}"
+    );
+    let live = read_ballot(&app, &token, &id).await;
+    let total: i64 = live["result"]["options"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| o["votes"].as_i64().unwrap_or(0))
+        .sum();
+    let area: i64 = live["result"]["options"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| {
+            o["area"]
+                .as_str()
+                .unwrap_or("0")
+                .replace('.', "")
+                .parse::<i64>()
+                .unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(
+        (total, area, live["turnoutCount"].clone()),
+        (1, 15_000, json!(1)),
+        "{live}"
+    );
+}

@@ -740,6 +740,8 @@ pub async fn cast(
         None => record(&txn, &b, &voter, "ONLINE", viewer.id(), &chosen).await?,
         Some(code) => {
             let code = crate::auth::tokens::normalize_code(code);
+            // Lock first, so two changes with one receipt apply one after the other.
+            lock_open_ballot(&txn, &b.id, 0, 0).await?;
             if !has_participated(&txn, &b.id, &voter.voter_id).await? {
                 return Err(AppError::bad_input(
                     "receipt",
@@ -754,7 +756,6 @@ pub async fn cast(
                 .ok_or_else(|| {
                     AppError::bad_input("receipt", "no vote on this ballot has this receipt")
                 })?;
-            lock_open_ballot(&txn, &b.id, 0, 0).await?;
             let old: Vec<String> = row.option_ids.split(',').map(str::to_owned).collect();
             add_to_options(&txn, &old, -1, row.area).await?;
             add_to_options(&txn, &chosen, 1, row.area).await?;

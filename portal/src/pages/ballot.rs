@@ -1,0 +1,927 @@
+//! The ballot on a topic page: the question and how it is counted, the voting form, the receipt
+//! (shown once, in a dialog), "change my vote", the live tally (WebSocket, or re-querying every
+//! 15 s when the socket does not get through), and once closed the result in plain words.
+//! Committee tools: open a ballot on a deliberating topic, record paper ballots.
+
+use crate::api::ballots::{
+    self, rules_for, toggle_choice, Ballot, BallotDraft, BallotKind, BallotStatus, DecisionRule,
+    Electorate, OptionRole, VoteMethod,
+};
+use crate::api::live::{Live, LiveMode};
+use crate::api::roster::{self, ResidentFilter};
+use crate::api::ApiError;
+use crate::components::{
+    copy_text, error_text, format_time, local_input_to_utc, local_input_value, ms_until,
+    ErrorBanner, FormError, FormErrors, Loading,
+};
+use crate::i18n::{current_lang, k, t, tf};
+use crate::tally::{self, format_area, format_count, option_label, parse_area, Numbers};
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::time::Duration;
+
+/// A ballot in the card: loaded once, then kept current by the live tally.
+#[component]
+pub fn BallotCard(
+    ballot_id: String,
+    committee: bool,
+    community_id: String,
+    /// Called when the ballot closes (the topic's status changes with it).
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let ballot = RwSignal::new(None::<Ballot>);
+    let load_error = RwSignal::new(None::<ApiError>);
+    let mode = RwSignal::new(LiveMode::Connecting);
+    let receipt = RwSignal::new(None::<String>);
+    let id = StoredValue::new(ballot_id);
+
+    let reload = move || {
+        spawn_local(async move {
+            match ballots::ballot(&id.get_value()).await {
+                Ok(b) => {
+                    load_error.set(None);
+                    ballot.set(Some(b));
+                }
+                Err(e) => load_error.set(Some(e)),
+            }
+        });
+    };
+    reload();
+
+    // When the ballot closes while shown here, the topic learns its result.
+    let was_open = StoredValue::new(None::<bool>);
+    Effect::new(move || {
+        if let Some(open) = ballot.with(|b| b.as_ref().map(Ballot::is_open)) {
+            if was_open.get_value() == Some(true) && !open {
+                on_change.run(());
+            }
+            was_open.set_value(Some(open));
+        }
+    });
+
+    // Live tally while open: start once the ballot is known to be open.
+    let live = StoredValue::new_local(None::<Live>);
+    Effect::new(move || {
+        let open = ballot.with(|b| b.as_ref().map(Ballot::is_open));
+        match open {
+            Some(true) => {
+                if live.with_value(Option::is_none) {
+                    let started = Live::start(
+                        id.get_value(),
+                        move |tally| {
+                            let closed_now = tally.status == BallotStatus::Closed;
+                            let was_open = ballot.with_untracked(|b| b.as_ref().is_some_and(Ballot::is_open));
+                            ballot.update(|b| {
+                                if let Some(b) = b {
+                                    b.apply(tally);
+                                }
+                            });
+                            if closed_now && was_open {
+                                // The full result (and the viewer's fields) come with a re-query.
+                                reload();
+                            }
+                        },
+                        move |m| mode.set(m),
+                    );
+                    live.set_value(Some(started));
+                }
+            }
+            Some(false) => {
+                live.update_value(|l| {
+                    if let Some(l) = l.take() {
+                        l.stop();
+                    }
+                });
+            }
+            None => {}
+        }
+    });
+    // At the closing time, read the ballot again: the read closes it on the server.
+    let timer = StoredValue::new_local(None::<leptos::prelude::TimeoutHandle>);
+    Effect::new(move || {
+        let closes = ballot.with(|b| b.as_ref().filter(|b| b.is_open()).map(|b| b.closes_at.clone()));
+        if let Some(ms) = closes.as_deref().and_then(ms_until) {
+            if timer.with_value(Option::is_none) {
+                // setTimeout takes a 32-bit delay: a ballot closing later is re-read by the poll.
+                let wait = (ms + 1500.0).clamp(0.0, 2_000_000_000.0);
+                if let Ok(handle) = set_timeout_with_handle(
+                    move || {
+                        timer.set_value(None);
+                        reload();
+                    },
+                    Duration::from_millis(wait as u64),
+                ) {
+                    timer.set_value(Some(handle));
+                }
+            }
+        }
+    });
+    on_cleanup(move || {
+        live.update_value(|l| {
+            if let Some(l) = l.take() {
+                l.stop();
+            }
+        });
+        timer.update_value(|h| {
+            if let Some(h) = h.take() {
+                h.clear();
+            }
+        });
+    });
+
+    // Laid out again only when the ballot opens/closes or the viewer's vote changes.
+    let shape = Memo::new(move |_| {
+        ballot.with(|b| {
+            b.as_ref()
+                .map(|b| (b.tally.status, b.viewer_eligible, b.viewer_has_voted))
+        })
+    });
+
+    let body = move || match (shape.get(), load_error.get()) {
+        (None, Some(e)) => view! {
+            <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) />
+        }
+        .into_any(),
+        (None, None) => view! { <Loading /> }.into_any(),
+        (Some((status, eligible, voted)), _) => {
+            let Some(b) = ballot.get_untracked() else {
+                return ().into_any();
+            };
+            let open = status == BallotStatus::Open;
+            view! {
+                <BallotFacts b=b.clone() />
+                {if open {
+                    let vote = if voted {
+                        view! { <Voted ballot=ballot on_changed=Callback::new(move |()| reload()) /> }.into_any()
+                    } else if eligible {
+                        view! {
+                            <VoteForm ballot=ballot change=false
+                                on_receipt=Callback::new(move |code: String| {
+                                    receipt.set(Some(code));
+                                    reload();
+                                }) />
+                        }
+                        .into_any()
+                    } else {
+                        view! { <p class="banner banner-warning" data-testid="not-eligible">{move || t("ballot.not_eligible")}</p> }.into_any()
+                    };
+                    view! {
+                        {vote}
+                        <h3>{move || t("ballot.live_title")}</h3>
+                        <p class="muted small" role="status" data-testid="live-mode" data-mode=move || format!("{:?}", mode.get()).to_lowercase()>
+                            {move || match mode.get() {
+                                LiveMode::Live => t("ballot.live"),
+                                LiveMode::Polling => t("ballot.polling"),
+                                LiveMode::Connecting => t("ballot.connecting"),
+                            }}
+                        </p>
+                        <TallyView ballot=ballot />
+                    }
+                    .into_any()
+                } else {
+                    view! { <ResultView ballot=ballot /> }.into_any()
+                }}
+                <p>
+                    <a class="button" data-testid="receipt-link" href=format!("/ballots/{}/receipt", b.id())>
+                        {move || if open { t("ballot.check_receipt") } else { t("ballot.check_receipt_closed") }}
+                    </a>
+                </p>
+                {(committee && open).then(|| view! {
+                    <PaperBallotForm ballot=ballot community_id=community_id.clone()
+                        on_recorded=Callback::new(move |()| reload()) />
+                })}
+            }
+            .into_any()
+        }
+    };
+
+    view! {
+        <section class="card ballot" aria-labelledby="ballot-title" data-testid="ballot"
+            data-status=move || ballot.with(|b| b.as_ref().map(|b| b.tally.status.as_str()))>
+            <h2 id="ballot-title">{move || t("ballot.title")}</h2>
+            {body}
+            <ReceiptDialog receipt=receipt />
+        </section>
+    }
+}
+
+#[component]
+fn BallotFacts(b: Ballot) -> impl IntoView {
+    let closes = b.closes_at.clone();
+    let closes_label = if b.is_open() {
+        k("ballot.closes")
+    } else {
+        k("ballot.closed_at")
+    };
+    let closed_at = b.tally.closed_at.clone().unwrap_or(b.closes_at.clone());
+    let shown_time = if b.is_open() { closes.clone() } else { closed_at };
+    let how = match (b.kind, b.method) {
+        (BallotKind::Motion, _) => t("ballot.kind.MOTION"),
+        (_, VoteMethod::Approval) => tf(
+            "ballot.approval_up_to",
+            &[("count", &b.max_choices.to_string())],
+        ),
+        _ => t("ballot.method.SINGLE"),
+    };
+    let (rule, electorate) = (b.rule, b.electorate);
+    let secret = b.secret;
+    view! {
+        <p class="ballot-question" data-testid="ballot-question">{b.question.clone()}</p>
+        <dl class="facts">
+            <dt>{move || t("ballot.how")}</dt>
+            <dd>{how}</dd>
+            <dt>{move || t("ballot.who")}</dt>
+            <dd>{move || t(electorate.label_key())}</dd>
+            <dt>{move || t("ballot.rule")}</dt>
+            <dd>{move || t(rule.label_key())}</dd>
+            <dt>{move || t(closes_label)}</dt>
+            <dd><time datetime=shown_time.clone() data-testid="ballot-closes">{move || format_time(&shown_time)}</time></dd>
+        </dl>
+        <p class="hint" data-testid="rule-explanation">{move || t(rule.explain_key(electorate))}</p>
+        {secret.then(|| view! { <p class="hint"><span class="tag">{move || t("ballot.secret")}</span> " " {move || t("ballot.secret_note")}</p> })}
+    }
+}
+
+/// The options as radio buttons (SINGLE) or checkboxes (APPROVAL, up to `maxChoices`, an
+/// abstention alone), each `[data-testid={testid}]` with the option id as its value.
+#[component]
+fn OptionsField(
+    ballot: Ballot,
+    selected: RwSignal<Vec<String>>,
+    name: String,
+    testid: &'static str,
+    legend: String,
+) -> impl IntoView {
+    let approval = ballot.method == VoteMethod::Approval;
+    let input_type = if approval { "checkbox" } else { "radio" };
+    let hint = approval.then(|| {
+        let max = ballot.max_choices.to_string();
+        move || tf("ballot.approval_hint", &[("count", &max)])
+    });
+    let kind = ballot.kind;
+    let shared = StoredValue::new(ballot.clone());
+    let options = ballot.options.into_iter().map(|o| {
+        let input_id = format!("{name}-{}", o.id);
+        let option_id = o.id.clone();
+        let (checked_id, tick_id, change_id) = (option_id.clone(), option_id.clone(), option_id.clone());
+        let role = o.role;
+        let label = o.label.clone();
+        view! {
+            <div class="option" class:abstain=role == OptionRole::Abstain>
+                <input type=input_type name=name.clone() id=input_id.clone() value=option_id.clone()
+                    data-testid=testid data-role=role.as_str()
+                    prop:checked=move || selected.with(|s| s.contains(&checked_id))
+                    prop:disabled=move || !shared.with_value(|b| selected.with(|s| ballots::can_tick(b, s, &tick_id)))
+                    on:change=move |_| {
+                        let next = shared.with_value(|b| selected.with_untracked(|s| toggle_choice(b, s, &change_id)));
+                        selected.set(next);
+                    } />
+                <label for=input_id>{move || option_label(current_lang(), kind, role, &label)}</label>
+            </div>
+        }
+    });
+    view! {
+        <fieldset class="choices-set">
+            <legend>{legend}</legend>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            {options.collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+fn VoteForm(
+    ballot: RwSignal<Option<Ballot>>,
+    /// Changing an earlier vote: asks for its receipt.
+    change: bool,
+    on_receipt: Callback<String>,
+) -> impl IntoView {
+    let Some(b) = ballot.get_untracked() else {
+        return ().into_any();
+    };
+    let selected = RwSignal::new(Vec::<String>::new());
+    let receipt_text = RwSignal::new(String::new());
+    let errors = FormErrors::new(&["optionIds", "receipt"]);
+    let ballot_id = StoredValue::new(b.id().to_string());
+    let action = Action::new_unsync(|(id, options, receipt): &(String, Vec<String>, Option<String>)| {
+        let (id, options, receipt) = (id.clone(), options.clone(), receipt.clone());
+        async move { ballots::cast_vote(&id, &options, receipt.as_deref()).await }
+    });
+    Effect::new(move || match action.value().get() {
+        Some(Ok(code)) => {
+            errors.clear();
+            selected.set(Vec::new());
+            receipt_text.set(String::new());
+            on_receipt.run(code);
+        }
+        Some(Err(e)) => errors.api(e),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let chosen = selected.get_untracked();
+        let receipt = change.then(|| ballots::normalise_receipt(&receipt_text.get_untracked()));
+        if receipt.as_ref().is_some_and(String::is_empty) {
+            errors.set(FormError::for_field("receipt", k("ballot.receipt_required")));
+            return;
+        }
+        if chosen.is_empty() {
+            errors.set(FormError::for_field("optionIds", k("ballot.choose_one")));
+            return;
+        }
+        errors.clear();
+        action.dispatch((ballot_id.get_value(), chosen, receipt));
+    };
+    let name = if change { "change" } else { "vote" };
+    view! {
+        <form class="form" on:submit=on_submit novalidate data-testid=if change { "change-vote-form" } else { "vote-form" }>
+            <ErrorBanner message=errors.banner() />
+            {change.then(|| view! {
+                <div class="field">
+                    <label for="change-receipt">{move || t("ballot.your_receipt")}</label>
+                    <input id="change-receipt" type="text" autocomplete="off" autocapitalize="characters"
+                        spellcheck="false" maxlength="100"
+                        aria-invalid=errors.invalid("receipt") aria-describedby="change-receipt-error"
+                        bind:value=receipt_text />
+                    {errors.message("receipt", "change-receipt-error")}
+                </div>
+            })}
+            <OptionsField ballot=b.clone() selected=selected name=format!("{name}-{}", b.id())
+                testid=if change { "change-option" } else { "ballot-option" }
+                legend=if change { t("ballot.new_choice") } else { b.question.clone() } />
+            {errors.message("optionIds", "vote-options-error")}
+            <button type="submit" class="button primary"
+                data-testid=if change { "change-vote" } else { "cast-vote" }
+                disabled=move || action.pending().get()>
+                {move || match (change, action.pending().get()) {
+                    (_, true) => t("ballot.sending"),
+                    (true, false) => t("ballot.change_submit"),
+                    (false, false) => t("ballot.cast"),
+                }}
+            </button>
+        </form>
+    }
+    .into_any()
+}
+
+/// The viewer has voted: say so, and offer to change the vote with the receipt.
+#[component]
+fn Voted(ballot: RwSignal<Option<Ballot>>, on_changed: Callback<()>) -> impl IntoView {
+    let changed = RwSignal::new(false);
+    view! {
+        <p class="banner banner-ok" data-testid="voted">{move || t("ballot.voted")}</p>
+        <Show when=move || changed.get()>
+            <p class="banner banner-ok" role="status" data-testid="vote-changed">{move || t("ballot.changed")}</p>
+        </Show>
+        <details class="more">
+            <summary class="button small" data-testid="change-vote-open">{move || t("ballot.change")}</summary>
+            <p class="hint">{move || t("ballot.change_hint")}</p>
+            <VoteForm ballot=ballot change=true on_receipt=Callback::new(move |_| {
+                changed.set(true);
+                on_changed.run(());
+            }) />
+        </details>
+    }
+}
+
+/// Turnout, and per option a bar with the votes (and m² for owners) beside it; a secret ballot
+/// shows turnout only until it closes.
+#[component]
+fn TallyView(ballot: RwSignal<Option<Ballot>>) -> impl IntoView {
+    let unit = move || {
+        ballot.with(|b| {
+            b.as_ref()
+                .map(|b| t(tally::unit_key(b.electorate)))
+                .unwrap_or_default()
+        })
+    };
+    let turnout = move || {
+        ballot.with(|b| {
+            b.as_ref()
+                .map(|b| format!("{} / {}", b.tally.turnout_count, b.tally.eligible_count))
+        })
+    };
+    let area = move || {
+        ballot.with(|b| {
+            b.as_ref().filter(|b| b.electorate.has_area()).map(|b| {
+                let part = parse_area(&b.tally.turnout_area).map(format_area).unwrap_or_default();
+                let whole = parse_area(&b.tally.eligible_area).map(format_area).unwrap_or_default();
+                tf("ballot.turnout_area", &[("part", &part), ("whole", &whole)])
+            })
+        })
+    };
+    let rows = move || {
+        ballot.with(|b| {
+            let b = b.as_ref()?;
+            let result = b.tally.result.as_ref()?;
+            let max = b.tally.turnout_count.max(1);
+            let kind = b.kind;
+            let has_area = b.electorate.has_area();
+            let closed = !b.is_open();
+            Some(
+                result
+                    .options
+                    .iter()
+                    .map(|o| {
+                        let label = o.label.clone();
+                        let role = o.role;
+                        let area = parse_area(&o.area).map(format_area).unwrap_or_default();
+                        let adopted = closed && o.adopted;
+                        view! {
+                            <li class="tally-row" class:adopted=adopted data-option-id=o.id.clone()>
+                                <span class="tally-label">
+                                    {move || option_label(current_lang(), kind, role, &label)}
+                                    {adopted.then(|| view! { " " <span class="tag tag-ok">{move || t("ballot.adopted_option")}</span> })}
+                                </span>
+                                <progress class="meter" max=max value=o.votes.min(max) aria-hidden="true"></progress>
+                                <span class="tally-numbers">
+                                    <span data-testid="tally-votes" data-role=role.as_str()>{format_count(o.votes)}</span>
+                                    " " {move || t("ballot.votes_unit")}
+                                    {has_area.then(|| view! { " · " <span data-testid="tally-area">{area.clone()}</span> " m²" })}
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view(),
+            )
+        })
+    };
+    let secret_open = move || ballot.with(|b| b.as_ref().is_some_and(|b| b.tally.result.is_none()));
+    view! {
+        <div class="tally" data-testid="tally">
+            <p class="turnout">
+                {move || t("ballot.turnout")} " "
+                <strong data-testid="turnout">{turnout}</strong> " " {unit}
+                {move || area().map(|a| view! { <span class="muted">" · " {a}</span> })}
+            </p>
+            <Show when=secret_open>
+                <p class="hint" data-testid="secret-tally">{move || t("ballot.secret_tally")}</p>
+            </Show>
+            <ul class="tally-rows">{rows}</ul>
+        </div>
+    }
+}
+
+/// A closed ballot: the outcome, the counts and the explanation.
+#[component]
+fn ResultView(ballot: RwSignal<Option<Ballot>>) -> impl IntoView {
+    let outcome = move || {
+        ballot.with(|b| {
+            b.as_ref()
+                .and_then(|b| b.tally.result.as_ref())
+                .map(|r| r.outcome)
+        })
+    };
+    let explanation = move || {
+        ballot.with(|b| {
+            let numbers = Numbers::from_ballot(b.as_ref()?)?;
+            Some(tally::explain(&numbers).render(current_lang(), &numbers))
+        })
+    };
+    view! {
+        <h3>{move || t("ballot.result")}</h3>
+        {move || outcome().map(|o| view! {
+            <p>
+                <span class=format!("outcome outcome-{}", o.as_str().to_ascii_lowercase())
+                    data-testid="ballot-outcome" data-outcome=o.as_str()>
+                    {move || t(o.label_key())}
+                </span>
+            </p>
+        })}
+        <p class="explanation" data-testid="result-explanation">{explanation}</p>
+        <TallyView ballot=ballot />
+    }
+}
+
+/// The receipt after a first vote, shown once in a modal dialog with a copy button.
+#[component]
+fn ReceiptDialog(receipt: RwSignal<Option<String>>) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let copied = RwSignal::new(None::<bool>);
+    Effect::new(move || {
+        let open = receipt.with(Option::is_some);
+        if let Some(el) = dialog.get() {
+            if open && !el.open() {
+                copied.set(None);
+                let _ = el.show_modal();
+            } else if !open && el.open() {
+                el.close();
+            }
+        }
+    });
+    let copy = move |_| {
+        if let Some(code) = receipt.get_untracked() {
+            spawn_local(async move {
+                copied.set(Some(copy_text(&code).await));
+            });
+        }
+    };
+    view! {
+        <dialog node_ref=dialog class="dialog" data-testid="receipt-dialog" aria-labelledby="receipt-title"
+            on:close=move |_| receipt.set(None)>
+            <h2 id="receipt-title">{move || t("receipt.title")}</h2>
+            <p>{move || t("receipt.intro")}</p>
+            <p><code class="code code-large receipt" data-testid="receipt">{move || receipt.get().unwrap_or_default()}</code></p>
+            <p class="banner banner-warning">{move || t("receipt.once")}</p>
+            <button type="button" class="button wide" data-testid="copy-receipt" on:click=copy>
+                {move || t("receipt.copy")}
+            </button>
+            <p role="status" class="hint">
+                {move || copied.get().map(|ok| if ok { t("receipt.copied") } else { t("receipt.copy_failed") })}
+            </p>
+            <form method="dialog">
+                <button type="submit" class="button primary wide" data-testid="receipt-close">
+                    {move || t("receipt.close")}
+                </button>
+            </form>
+        </dialog>
+    }
+}
+
+// ---- committee: paper ballots ---------------------------------------------------------------
+
+/// A voter the committee can pick: a resident, or a household (by one of its residents).
+#[derive(Debug, Clone, PartialEq)]
+struct VoterChoice {
+    id: String,
+    label: String,
+}
+
+#[component]
+fn PaperBallotForm(
+    ballot: RwSignal<Option<Ballot>>,
+    community_id: String,
+    on_recorded: Callback<()>,
+) -> impl IntoView {
+    let Some(b) = ballot.get_untracked() else {
+        return ().into_any();
+    };
+    let by_household = b.electorate.votes_by_household();
+    let community_id = StoredValue::new(community_id);
+    let search = RwSignal::new(String::new());
+    let voters = RwSignal::new(None::<Vec<VoterChoice>>);
+    let voter = RwSignal::new(None::<String>);
+    let selected = RwSignal::new(Vec::<String>::new());
+    let errors = FormErrors::new(&["voterId", "optionIds"]);
+    let recorded = RwSignal::new(false);
+    let searching = RwSignal::new(false);
+    let ballot_id = StoredValue::new(b.id().to_string());
+
+    let find = move || {
+        let filter = ResidentFilter {
+            search: search.get_untracked(),
+            include_inactive: false,
+        };
+        searching.set(true);
+        spawn_local(async move {
+            match roster::residents(&community_id.get_value(), &filter, None).await {
+                Ok(page) => {
+                    let mut list: Vec<VoterChoice> = Vec::new();
+                    for r in page.nodes {
+                        let place = tf(
+                            "roster.place",
+                            &[("building", &r.household.building), ("unit", &r.household.unit)],
+                        );
+                        if by_household {
+                            match list.iter_mut().find(|v| v.id == r.household.id) {
+                                Some(v) => {
+                                    v.label.push_str(&t("common.list_separator"));
+                                    v.label.push_str(&r.name);
+                                }
+                                None => list.push(VoterChoice {
+                                    id: r.household.id.clone(),
+                                    label: format!("{place} · {}", r.name),
+                                }),
+                            }
+                        } else {
+                            list.push(VoterChoice {
+                                id: r.id.clone(),
+                                label: format!("{} · {place}", r.name),
+                            });
+                        }
+                    }
+                    voters.set(Some(list));
+                    errors.clear();
+                }
+                Err(e) => errors.api(e),
+            }
+            searching.set(false);
+        });
+    };
+    let action = Action::new_unsync(|(id, voter, options): &(String, String, Vec<String>)| {
+        let (id, voter, options) = (id.clone(), voter.clone(), options.clone());
+        async move { ballots::record_paper_ballot(&id, &voter, &options).await }
+    });
+    Effect::new(move || match action.value().get() {
+        Some(Ok(_)) => {
+            errors.clear();
+            recorded.set(true);
+            voter.set(None);
+            selected.set(Vec::new());
+            on_recorded.run(());
+        }
+        Some(Err(e)) => errors.api(e),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        recorded.set(false);
+        let Some(who) = voter.get_untracked() else {
+            errors.set(FormError::for_field("voterId", k("paper.choose_voter")));
+            return;
+        };
+        let chosen = selected.get_untracked();
+        if chosen.is_empty() {
+            errors.set(FormError::for_field("optionIds", k("ballot.choose_one")));
+            return;
+        }
+        errors.clear();
+        action.dispatch((ballot_id.get_value(), who, chosen));
+    };
+    let voter_list = move || {
+        voters.get().map(|list| {
+            if list.is_empty() {
+                return view! { <p class="empty">{move || t("residents.none")}</p> }.into_any();
+            }
+            view! {
+                <fieldset class="choices-set">
+                    <legend>{move || if by_household { t("paper.household") } else { t("paper.resident") }}</legend>
+                    {list.into_iter().map(|v| {
+                        let input_id = format!("paper-voter-{}", v.id);
+                        let (checked, chosen) = (v.id.clone(), v.id.clone());
+                        view! {
+                            <div class="option">
+                                <input type="radio" name="paper-voter" id=input_id.clone() value=v.id.clone()
+                                    data-testid="paper-voter"
+                                    prop:checked=move || voter.get().as_deref() == Some(checked.as_str())
+                                    on:change=move |_| voter.set(Some(chosen.clone())) />
+                                <label for=input_id>{v.label}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            }
+            .into_any()
+        })
+    };
+    view! {
+        <details class="more">
+            <summary class="button small" data-testid="paper-open">{move || t("paper.title")}</summary>
+            <p class="hint">{move || if by_household { t("paper.intro_household") } else { t("paper.intro_resident") }}</p>
+            <ErrorBanner message=errors.banner() />
+            <Show when=move || recorded.get()>
+                <p class="banner banner-ok" role="status" data-testid="paper-recorded">{move || t("paper.recorded")}</p>
+            </Show>
+            <form class="form" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); find(); }>
+                <div class="field">
+                    <label for="paper-search">{move || t("paper.search")}</label>
+                    <div class="inline">
+                        <input id="paper-search" type="search" maxlength="50" bind:value=search />
+                        <button type="submit" class="button" data-testid="paper-search-submit"
+                            disabled=move || searching.get()>
+                            {move || t("residents.search_submit")}
+                        </button>
+                    </div>
+                </div>
+            </form>
+            <form class="form" on:submit=on_submit novalidate>
+                {voter_list}
+                {errors.message("voterId", "paper-voter-error")}
+                <OptionsField ballot=b.clone() selected=selected name="paper".to_string()
+                    testid="paper-option" legend=t("paper.choice") />
+                {errors.message("optionIds", "paper-options-error")}
+                <button type="submit" class="button primary" data-testid="paper-submit"
+                    disabled=move || action.pending().get()>
+                    {move || t("paper.submit")}
+                </button>
+            </form>
+        </details>
+    }
+    .into_any()
+}
+
+// ---- committee: opening a ballot -------------------------------------------------------------
+
+/// Seven days from now, the default closing time.
+const WEEK_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
+
+#[component]
+pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()>) -> impl IntoView {
+    let question = RwSignal::new(question);
+    let kind = RwSignal::new(BallotKind::Motion);
+    let options = RwSignal::new(vec![String::new(), String::new()]);
+    let abstain = RwSignal::new(true);
+    let method = RwSignal::new(VoteMethod::Single);
+    let max_choices = RwSignal::new("1".to_string());
+    let electorate = RwSignal::new(Electorate::Households);
+    let rule = RwSignal::new(DecisionRule::ResidentsMeeting);
+    let secret = RwSignal::new(false);
+    let closes_at = RwSignal::new(local_input_value(WEEK_MS));
+    let errors = FormErrors::new(&[
+        "question",
+        "options",
+        "method",
+        "maxChoices",
+        "rule",
+        "closesAt",
+    ]);
+    let topic_id = StoredValue::new(topic_id);
+
+    // A rule that does not fit the electorate falls back to the residents' meeting.
+    Effect::new(move || {
+        let e = electorate.get();
+        if !rules_for(e).contains(&rule.get_untracked()) {
+            rule.set(DecisionRule::ResidentsMeeting);
+        }
+    });
+
+    let action = Action::new_unsync(|input: &ballots::OpenBallotInput| {
+        let input = input.clone();
+        async move { ballots::open_ballot(&input).await }
+    });
+    Effect::new(move || match action.value().get() {
+        Some(Ok(_)) => {
+            errors.clear();
+            on_opened.run(());
+        }
+        Some(Err(e)) => errors.api(e),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let draft = BallotDraft {
+            topic_id: topic_id.get_value(),
+            question: question.get_untracked(),
+            kind: kind.get_untracked(),
+            options: options.get_untracked(),
+            abstain_option: abstain.get_untracked(),
+            method: method.get_untracked(),
+            max_choices: max_choices.get_untracked().trim().parse().unwrap_or(0),
+            electorate: electorate.get_untracked(),
+            rule: rule.get_untracked(),
+            secret: secret.get_untracked(),
+            closes_at: local_input_to_utc(&closes_at.get_untracked()),
+        };
+        match draft.to_input() {
+            Ok(input) => {
+                errors.clear();
+                action.dispatch(input);
+            }
+            Err(e) => errors.set(FormError::for_field(e.field, e.key)),
+        }
+    };
+
+    let select_options = |values: Vec<(&'static str, &'static str)>, current: Signal<&'static str>| {
+        values
+            .into_iter()
+            .map(move |(value, key)| {
+                view! { <option value=value prop:selected=move || current.get() == value>{move || t(key)}</option> }
+            })
+            .collect_view()
+    };
+    let kinds = select_options(
+        BallotKind::ALL.iter().map(|k| (k.as_str(), k.label_key())).collect(),
+        Signal::derive(move || kind.get().as_str()),
+    );
+    let methods = select_options(
+        VoteMethod::ALL.iter().map(|m| (m.as_str(), m.label_key())).collect(),
+        Signal::derive(move || method.get().as_str()),
+    );
+    let electorates = select_options(
+        Electorate::ALL.iter().map(|e| (e.as_str(), e.label_key())).collect(),
+        Signal::derive(move || electorate.get().as_str()),
+    );
+    let rule_options = move || {
+        rules_for(electorate.get())
+            .into_iter()
+            .map(|r| {
+                view! { <option value=r.as_str() prop:selected=move || rule.get() == r>{move || t(r.label_key())}</option> }
+            })
+            .collect_view()
+    };
+    let option_rows = move || {
+        let count = options.with(Vec::len);
+        (0..count)
+            .map(|i| {
+                let id = format!("ballot-option-{}", i + 1);
+                view! {
+                    <div class="option-edit">
+                        <label for=id.clone() class="visually-hidden">
+                            {move || tf("open_ballot.option_n", &[("n", &(i + 1).to_string())])}
+                        </label>
+                        <input id=id type="text" maxlength="100"
+                            placeholder=move || tf("open_ballot.option_n", &[("n", &(i + 1).to_string())])
+                            prop:value=move || options.with(|o| o.get(i).cloned().unwrap_or_default())
+                            on:input=move |ev| {
+                                let value = event_target_value(&ev);
+                                options.update(|o| if let Some(slot) = o.get_mut(i) { *slot = value; });
+                            } />
+                        <button type="button" class="button small" data-testid="remove-option"
+                            aria-label=move || tf("open_ballot.remove_option", &[("n", &(i + 1).to_string())])
+                            disabled=move || options.with(Vec::len) <= 2
+                            on:click=move |_| options.update(|o| { if o.len() > 2 { o.remove(i); } })>
+                            "×"
+                        </button>
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+    let is_choice = move || kind.get() == BallotKind::Choice;
+
+    view! {
+        <section class="card" aria-labelledby="open-ballot-title" data-testid="open-ballot">
+            <h2 id="open-ballot-title">{move || t("open_ballot.title")}</h2>
+            <p class="hint">{move || t("open_ballot.intro")}</p>
+            <ErrorBanner message=errors.banner() />
+            <form class="form" on:submit=on_submit novalidate>
+                <div class="field">
+                    <label for="ballot-question">{move || t("open_ballot.question")}</label>
+                    <textarea id="ballot-question" class="prose" rows="2" maxlength="200"
+                        aria-invalid=errors.invalid("question") aria-describedby="ballot-question-error"
+                        bind:value=question></textarea>
+                    {errors.message("question", "ballot-question-error")}
+                </div>
+                <div class="field">
+                    <label for="ballot-kind">{move || t("open_ballot.kind")}</label>
+                    <select id="ballot-kind" on:change=move |ev| kind.set(BallotKind::from_wire(&event_target_value(&ev)))>
+                        {kinds}
+                    </select>
+                    <p class="hint">{move || if is_choice() { t("open_ballot.kind_choice_hint") } else { t("open_ballot.kind_motion_hint") }}</p>
+                </div>
+                <Show when=is_choice>
+                    <fieldset class="field choices-set" aria-describedby="ballot-options-error">
+                        <legend>{move || t("open_ballot.options")}</legend>
+                        {option_rows}
+                        <button type="button" class="button small" data-testid="add-option"
+                            disabled=move || options.with(Vec::len) >= ballots::MAX_OPTIONS - 1
+                            on:click=move |_| options.update(|o| o.push(String::new()))>
+                            {move || t("open_ballot.add_option")}
+                        </button>
+                        {errors.message("options", "ballot-options-error")}
+                    </fieldset>
+                    <div class="field check">
+                        <input id="ballot-abstain" type="checkbox" bind:checked=abstain />
+                        <label for="ballot-abstain">{move || t("open_ballot.abstain")}</label>
+                    </div>
+                    <div class="field">
+                        <label for="ballot-method">{move || t("open_ballot.method")}</label>
+                        <select id="ballot-method" on:change=move |ev| method.set(VoteMethod::from_wire(&event_target_value(&ev)))>
+                            {methods}
+                        </select>
+                    </div>
+                    <Show when=move || method.get() == VoteMethod::Approval>
+                        <div class="field">
+                            <label for="ballot-max-choices">{move || t("open_ballot.max_choices")}</label>
+                            <input id="ballot-max-choices" type="number" inputmode="numeric" min="1" step="1"
+                                aria-invalid=errors.invalid("maxChoices") aria-describedby="ballot-max-choices-error"
+                                bind:value=max_choices />
+                            {errors.message("maxChoices", "ballot-max-choices-error")}
+                        </div>
+                    </Show>
+                </Show>
+                <div class="field">
+                    <label for="ballot-electorate">{move || t("open_ballot.electorate")}</label>
+                    <select id="ballot-electorate" aria-describedby="ballot-electorate-hint"
+                        on:change=move |ev| electorate.set(Electorate::from_wire(&event_target_value(&ev)))>
+                        {electorates}
+                    </select>
+                    <p class="hint" id="ballot-electorate-hint">{move || t("open_ballot.electorate_hint")}</p>
+                </div>
+                <div class="field">
+                    <label for="ballot-rule">{move || t("open_ballot.rule")}</label>
+                    <select id="ballot-rule" aria-invalid=errors.invalid("rule")
+                        aria-describedby="ballot-rule-explain ballot-rule-error"
+                        on:change=move |ev| rule.set(DecisionRule::from_wire(&event_target_value(&ev)))>
+                        {rule_options}
+                    </select>
+                    <p class="hint rule-explain" id="ballot-rule-explain" data-testid="rule-explanation">
+                        {move || t(rule.get().explain_key(electorate.get()))}
+                    </p>
+                    <Show when=move || electorate.get() != Electorate::Owners>
+                        <p class="hint">{move || t("open_ballot.owners_rules_note")}</p>
+                    </Show>
+                    {errors.message("rule", "ballot-rule-error")}
+                </div>
+                <div class="field check">
+                    <input id="ballot-secret" type="checkbox" aria-describedby="ballot-secret-hint" bind:checked=secret />
+                    <label for="ballot-secret">{move || t("open_ballot.secret")}</label>
+                </div>
+                <p class="hint" id="ballot-secret-hint">{move || t("open_ballot.secret_hint")}</p>
+                <div class="field">
+                    <label for="ballot-closes-at">{move || t("open_ballot.closes_at")}</label>
+                    <input id="ballot-closes-at" type="datetime-local"
+                        aria-invalid=errors.invalid("closesAt") aria-describedby="ballot-closes-at-hint ballot-closes-at-error"
+                        bind:value=closes_at />
+                    <p class="hint" id="ballot-closes-at-hint">{move || t("open_ballot.closes_at_hint")}</p>
+                    {errors.message("closesAt", "ballot-closes-at-error")}
+                </div>
+                <button type="submit" class="button primary" data-testid="open-ballot-submit"
+                    disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { t("ballot.sending") } else { t("open_ballot.submit") }}
+                </button>
+            </form>
+        </section>
+    }
+}
