@@ -4,10 +4,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
 
 use crate::harness::*;
 
@@ -859,57 +857,14 @@ async fn an_approval_choice_adopts_each_option_over_the_threshold() {
     assert_eq!(adopted, vec![true, true, false, false]);
 }
 
-async fn next_message(
-    ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin),
-) -> Value {
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(15), ws.next()).await {
-        if let Message::Text(t) = msg {
-            let v: Value = serde_json::from_str(&t).unwrap_or_default();
-            if v["type"] == "next" || v["type"] == "error" {
-                return v;
-            }
-        }
-    }
-    Value::Null
-}
-
-async fn subscribe_tally(
-    app: &TestApp,
-    token: &str,
-    ballot: &str,
-) -> impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
-       + SinkExt<Message>
-       + Unpin {
-    let mut req = format!("ws://127.0.0.1:{}/graphql/ws", app.port)
-        .into_client_request()
-        .unwrap_or_else(|e| panic!("{e}"));
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws"
-            .parse()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .unwrap_or_else(|e| panic!("ws connect: {e}"));
-    let init =
-        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
-    ws.send(Message::Text(init.to_string().into()))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
-        if matches!(&msg, Message::Text(t) if t.contains("connection_ack")) {
-            break;
-        }
-    }
-    let sub = json!({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($b:ID!){ ballotTally(ballotId:$b){ turnoutCount result { options { role votes } } } }",
-        "variables": {"b": ballot}}});
-    ws.send(Message::Text(sub.to_string().into()))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    // The protocol does not confirm a subscription: give it a moment (a bound, not an assertion).
-    tokio::time::sleep(Duration::from_millis(300)).await;
+async fn subscribe_tally(app: &TestApp, token: &str, ballot: &str) -> Ws {
+    let mut ws = ws_connect(app.port, token).await;
+    ws_subscribe(
+        &mut ws,
+        "subscription($b:ID!){ ballotTally(ballotId:$b){ turnoutCount result { options { role votes } } } }",
+        json!({"b": ballot}),
+    )
+    .await;
     ws
 }
 
@@ -923,7 +878,7 @@ async fn the_live_tally_moves_for_an_open_ballot_and_shows_only_turnout_for_a_se
         let id = b["id"].as_str().unwrap_or_default().to_owned();
         let mut ws = subscribe_tally(&app, v.token(&phone(9)), &id).await;
         vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
-        let msg = next_message(&mut ws).await;
+        let msg = ws_next(&mut ws).await;
         let tally = &msg["payload"]["data"]["ballotTally"];
         assert_eq!(tally["turnoutCount"], 1, "secret={secret}: {msg}");
         if secret {

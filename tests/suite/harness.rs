@@ -331,3 +331,70 @@ impl World {
         &self.person(phone).token
     }
 }
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a graphql-transport-ws connection to `/graphql/ws` with the token in `connection_init`
+/// and waits (bounded) for `connection_ack`.
+pub async fn ws_connect(port: u16, token: &str) -> Ws {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+    let mut req = format!("ws://127.0.0.1:{port}/graphql/ws")
+        .into_client_request()
+        .unwrap_or_else(|e| panic!("{e}"));
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .unwrap_or_else(|e| panic!("ws connect: {e}"));
+    let init =
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    ws.send(Message::Text(init.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut acked = false;
+    while let Ok(Some(Ok(msg))) =
+        tokio::time::timeout(std::time::Duration::from_secs(10), ws.next()).await
+    {
+        if matches!(&msg, Message::Text(t) if t.contains("connection_ack")) {
+            acked = true;
+            break;
+        }
+    }
+    assert!(acked, "no connection_ack");
+    ws
+}
+
+/// Starts a subscription. The protocol does not confirm one, so this gives the server a moment
+/// to register it (a bound, not an assertion on speed).
+pub async fn ws_subscribe(ws: &mut Ws, query: &str, variables: Value) {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}});
+    ws.send(Message::Text(sub.to_string().into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+}
+
+/// The next `next` (or `error`) message within 15 s, else `Null`.
+pub async fn ws_next(ws: &mut Ws) -> Value {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    while let Ok(Some(Ok(msg))) =
+        tokio::time::timeout(std::time::Duration::from_secs(15), ws.next()).await
+    {
+        if let Message::Text(t) = msg {
+            let v: Value = serde_json::from_str(&t).unwrap_or_default();
+            if v["type"] == "next" || v["type"] == "error" {
+                return v;
+            }
+        }
+    }
+    Value::Null
+}

@@ -1,11 +1,7 @@
 //! Several `jiayuan serve` replicas on one PostgreSQL database behave as one service.
 //! (SQLite is for one process; these tests need PostgreSQL and say so when run without it.)
 
-use std::time::Duration;
-
-use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
 
 use crate::harness::*;
 
@@ -33,38 +29,13 @@ async fn a_notification_made_on_one_replica_reaches_a_subscriber_on_another() {
     let w = a.community().await;
     let b = a.replica().await;
 
-    let mut req = format!("ws://127.0.0.1:{}/graphql/ws", b.port)
-        .into_client_request()
-        .unwrap_or_else(|e| panic!("{e}"));
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws"
-            .parse()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .unwrap_or_else(|e| panic!("ws connect: {e}"));
-    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", w.token(RESIDENT))}});
-    ws.send(Message::Text(init.to_string().into()))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { notificationAdded { kind params } }"}});
-    let mut acked = false;
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
-        if let Message::Text(t) = msg {
-            if t.contains("connection_ack") {
-                acked = true;
-                break;
-            }
-        }
-    }
-    assert!(acked, "no connection_ack");
-    ws.send(Message::Text(sub.to_string().into()))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    // Give the subscription a moment to be registered before the event (bounded, not a timing assertion).
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut ws = ws_connect(b.port, w.token(RESIDENT)).await;
+    ws_subscribe(
+        &mut ws,
+        "subscription { notificationAdded { kind params } }",
+        json!({}),
+    )
+    .await;
 
     // The committee acts on replica A.
     let resident = w.person(RESIDENT).resident_id.clone();
@@ -75,16 +46,8 @@ async fn a_notification_made_on_one_replica_reaches_a_subscriber_on_another() {
     )
     .await;
 
-    let mut got = None;
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(15), ws.next()).await {
-        if let Message::Text(t) = msg {
-            let v: serde_json::Value = serde_json::from_str(&t).unwrap_or_default();
-            if v["type"] == "next" {
-                got = Some(v);
-                break;
-            }
-        }
-    }
+    let got = ws_next(&mut ws).await;
+    let got = Some(got).filter(|g| g["type"] == "next");
     let got = got.unwrap_or_else(|| panic!("the subscriber on replica B received nothing"));
     assert_eq!(
         got["payload"]["data"]["notificationAdded"]["kind"],
@@ -109,33 +72,13 @@ async fn a_vote_cast_on_one_replica_moves_the_tally_on_another() {
     let ballot = open_ballot(&a, &v, &topic, json!({})).await;
     let id = ballot["id"].as_str().unwrap_or_default().to_owned();
 
-    let mut req = format!("ws://127.0.0.1:{}/graphql/ws", b.port)
-        .into_client_request()
-        .unwrap_or_else(|e| panic!("{e}"));
-    req.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws"
-            .parse()
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .unwrap_or_else(|e| panic!("ws connect: {e}"));
-    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {}", v.token(&phone(9)))}});
-    ws.send(Message::Text(init.to_string().into()))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
-        if matches!(&msg, Message::Text(t) if t.contains("connection_ack")) {
-            break;
-        }
-    }
-    let sub = json!({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($b:ID!){ ballotTally(ballotId:$b){ turnoutCount } }", "variables": {"b": id}}});
-    ws.send(Message::Text(sub.to_string().into()))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut ws = ws_connect(b.port, v.token(&phone(9))).await;
+    ws_subscribe(
+        &mut ws,
+        "subscription($b:ID!){ ballotTally(ballotId:$b){ turnoutCount } }",
+        json!({"b": id}),
+    )
+    .await;
 
     // The vote is cast through replica A; the subscriber is connected to replica B.
     let r = vote(
@@ -146,16 +89,7 @@ async fn a_vote_cast_on_one_replica_moves_the_tally_on_another() {
     )
     .await;
     assert!(r.get("errors").is_none(), "{r}");
-    let mut turnout = serde_json::Value::Null;
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_secs(15), ws.next()).await {
-        if let Message::Text(t) = msg {
-            let m: serde_json::Value = serde_json::from_str(&t).unwrap_or_default();
-            if m["type"] == "next" {
-                turnout = m["payload"]["data"]["ballotTally"]["turnoutCount"].clone();
-                break;
-            }
-        }
-    }
+    let turnout = ws_next(&mut ws).await["payload"]["data"]["ballotTally"]["turnoutCount"].clone();
     assert_eq!(
         turnout,
         json!(1),

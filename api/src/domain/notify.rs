@@ -26,34 +26,9 @@ pub async fn emit<C: ConnectionTrait>(
     kind: &str,
     params: serde_json::Value,
 ) -> AppResult<Pending> {
-    let id = new_id();
-    let at = now();
-    notification::ActiveModel {
-        id: Set(id.clone()),
-        account_id: Set(account_id.to_owned()),
-        community_id: Set(community_id.map(str::to_owned)),
-        kind: Set(kind.to_owned()),
-        params: Set(params.to_string()),
-        created_at: Set(at),
-        read_at: Set(None),
-    }
-    .insert(conn)
-    .await?;
-    outbox::ActiveModel {
-        id: Set(new_id()),
-        notification_id: Set(id.clone()),
-        channel: Set("SMS".into()),
-        status: Set("PENDING".into()),
-        attempts: Set(0),
-        created_at: Set(at),
-        sent_at: Set(None),
-    }
-    .insert(conn)
-    .await?;
-    Ok(Pending {
-        account_id: account_id.to_owned(),
-        notification_id: id,
-    })
+    let mut one = emit_many(conn, &[account_id.to_owned()], community_id, kind, params).await?;
+    one.pop()
+        .ok_or_else(|| anyhow::anyhow!("no notification written").into())
 }
 
 /// The same notification to many accounts (e.g. every eligible voter), inserted in batches.
