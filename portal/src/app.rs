@@ -2,10 +2,11 @@
 
 use crate::api::identity::{self, SessionInfo};
 use crate::api::{notifications, ApiError};
-use crate::i18n::{self, k, t, tf, Lang};
+use crate::i18n::{self, k, t, tf, tv, Lang};
 use crate::pages::{
     claim::Claim, communities::Communities, home::Home, inbox::Inbox, not_found::NotFound,
-    residents::Residents, roster_import::RosterImport, signin::SignIn, signout::SignOut,
+    receipt::ReceiptCheck, residents::Residents, review::ReviewQueue, roster_import::RosterImport,
+    signin::SignIn, signout::SignOut, topic::TopicPage, topic_new::TopicNew, topics::Topics,
 };
 use crate::{session, storage};
 use leptos::prelude::*;
@@ -137,6 +138,11 @@ pub fn App() -> impl IntoView {
                     <ProtectedRoute path=path!("/inbox") view=Inbox condition=signed redirect_path=to_signin />
                     <ProtectedRoute path=path!("/committee/roster") view=RosterImport condition=signed redirect_path=to_signin />
                     <ProtectedRoute path=path!("/committee/residents") view=Residents condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/committee/review") view=ReviewQueue condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/topics") view=Topics condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/topics/new") view=TopicNew condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/topics/:id") view=TopicPage condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/ballots/:id/receipt") view=ReceiptCheck condition=signed redirect_path=to_signin />
                 </Routes>
             </main>
         </Router>
@@ -162,6 +168,7 @@ fn Header() -> impl IntoView {
         }
     });
     let unread_count = move || unread.get().flatten().filter(|n| *n > 0);
+    let is_committee = move || app.info().is_some_and(|i| i.is_committee());
     let community_label = move || match app.info().and_then(|i| i.community) {
         Some(c) => c.name,
         None => t("header.choose_community"),
@@ -184,7 +191,7 @@ fn Header() -> impl IntoView {
     view! {
         <header class="site-header screen-only">
             <div class="header-row">
-                <a href="/" class="brand">{move || t("app.name")}</a>
+                <a href="/" class="brand">{tv("app.name")}</a>
                 <div class="lang-switch" role="group" aria-label=move || t("header.language")>
                     {lang_button(Lang::Zh, "lang-zh", k("lang.zh"))}
                     {lang_button(Lang::En, "lang-en", k("lang.en"))}
@@ -196,8 +203,18 @@ fn Header() -> impl IntoView {
                         title=move || t("header.switch_community")>
                         {community_label}
                     </a>
+                    <a href="/topics" data-testid="topics-link"
+                        aria-current=move || location.pathname.get().starts_with("/topics").then_some("page")>
+                        {tv("header.topics")}
+                    </a>
+                    <Show when=is_committee>
+                        <a href="/committee/review" data-testid="review-link"
+                            aria-current=move || (location.pathname.get() == "/committee/review").then_some("page")>
+                            {tv("header.review")}
+                        </a>
+                    </Show>
                     <a href="/inbox" class="inbox-link" data-testid="inbox-link">
-                        {move || t("header.inbox")}
+                        {tv("header.inbox")}
                         {move || unread_count().map(|n| view! {
                             <span class="badge" data-testid="unread-count"
                                 aria-label=move || tf("header.unread", &[("count", &n.to_string())])>
@@ -207,7 +224,7 @@ fn Header() -> impl IntoView {
                     </a>
                     <button type="button" class="link-button" data-testid="signout"
                         on:click=move |_| app.sign_out()>
-                        {move || t("header.sign_out")}
+                        {tv("header.sign_out")}
                     </button>
                 </nav>
             </Show>

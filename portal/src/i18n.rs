@@ -145,7 +145,30 @@ pub const ERROR_CODES: &[&str] = &[
 ];
 
 /// `extensions.field` values of `BAD_USER_INPUT` that get a field-specific message.
-pub const INPUT_FIELDS: &[&str] = &["phone", "password", "code", "csv", "name", "refreshToken"];
+pub const INPUT_FIELDS: &[&str] = &[
+    "phone",
+    "password",
+    "code",
+    "csv",
+    "name",
+    "refreshToken",
+    "title",
+    "body",
+    "reason",
+    "note",
+    "percent",
+    "stars",
+    "question",
+    "options",
+    "maxChoices",
+    "closesAt",
+    "rule",
+    "method",
+    "optionIds",
+    "receipt",
+    "voterId",
+    "parentId",
+];
 
 /// `extensions.rows[].reason` of a rejected roster import.
 pub const ROSTER_REASONS: &[&str] = &[
@@ -250,6 +273,14 @@ pub fn t(key: &str) -> String {
     translate(current_lang(), key)
 }
 
+/// The text of `key` as a view that follows the language: `{tv("key")}` in a `view!`. One
+/// function (one closure type) for every such text keeps the WebAssembly small: writing
+/// `{move || t("key")}` instead makes the compiler emit the rendering code once per call site.
+#[cfg(target_arch = "wasm32")]
+pub fn tv(key: &'static str) -> impl leptos::prelude::IntoView {
+    move || t(key)
+}
+
 /// Like [`t`], with `{name}` placeholders filled from `params`.
 pub fn tf(key: &str, params: &[(&str, &str)]) -> String {
     fill(&t(key), params)
@@ -285,7 +316,7 @@ mod tests {
     /// `format!("…")`, `get("…")` and friends do not count.
     fn literal_keys(source: &str) -> Vec<String> {
         let mut found = Vec::new();
-        for pattern in ["t(", "tf(", "k("] {
+        for pattern in ["t(", "tf(", "k(", "tv("] {
             let mut from = 0;
             while let Some(pos) = source[from..].find(pattern) {
                 let start = from + pos;
@@ -465,9 +496,9 @@ mod tests {
     #[test]
     fn the_key_scanner_ignores_other_calls() {
         let found = literal_keys(
-            "t(\"a.b\") tf(\n  \"c\", &[]) format!(\"x\") get(\"y\") (t(\"z\")) t(key) k(\"d\")",
+            "t(\"a.b\") tf(\n  \"c\", &[]) format!(\"x\") get(\"y\") (t(\"z\")) t(key) k(\"d\") tv(\"e\")",
         );
-        assert_eq!(found, vec!["a.b", "z", "c", "d"]);
+        assert_eq!(found, vec!["a.b", "z", "c", "d", "e"]);
     }
 
     #[test]

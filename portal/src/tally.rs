@@ -39,7 +39,7 @@ pub fn format_count(n: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -479,8 +479,13 @@ impl Explanation {
                 .iter()
                 .enumerate()
                 .map(|(i, o)| {
+                    let key = if o.votes.count == 1 {
+                        k("result.vote")
+                    } else {
+                        k("result.votes")
+                    };
                     tf(
-                        "result.votes",
+                        key,
                         &[
                             ("label", &label(i)),
                             ("count", &format_count(o.votes.count)),

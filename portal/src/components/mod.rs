@@ -4,7 +4,7 @@ use crate::api::identity::{CommunityRef, SessionInfo};
 use crate::api::topics::TopicStatus;
 use crate::api::{ApiError, ErrorCode, Role};
 use crate::app::use_app;
-use crate::i18n::{current_lang, dynamic_key, t, INPUT_FIELDS};
+use crate::i18n::{current_lang, dynamic_key, t, tv, INPUT_FIELDS};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -31,10 +31,6 @@ pub enum FormError {
 }
 
 impl FormError {
-    pub fn local(key: &'static str) -> FormError {
-        FormError::Local { field: None, key }
-    }
-
     pub fn for_field(field: &'static str, key: &'static str) -> FormError {
         FormError::Local {
             field: Some(field),
@@ -149,7 +145,7 @@ pub fn ErrorBanner(#[prop(into)] message: Signal<Option<String>>) -> impl IntoVi
 pub fn Loading() -> impl IntoView {
     view! {
         <p class="muted" role="status">
-            {move || t("common.loading")}
+            {tv("common.loading")}
         </p>
     }
 }
@@ -159,10 +155,10 @@ pub fn Loading() -> impl IntoView {
 pub fn NoCommunity() -> impl IntoView {
     view! {
         <section class="card">
-            <p>{move || t("common.no_community")}</p>
+            <p>{tv("common.no_community")}</p>
             <p>
                 <a href="/communities" class="button">
-                    {move || t("common.choose_community")}
+                    {tv("common.choose_community")}
                 </a>
             </p>
         </section>
@@ -174,9 +170,9 @@ pub fn NoCommunity() -> impl IntoView {
 pub fn NotCommittee() -> impl IntoView {
     view! {
         <section class="card">
-            <p>{move || t("committee.not_allowed")}</p>
+            <p>{tv("committee.not_allowed")}</p>
             <p>
-                <a href="/">{move || t("common.back_home")}</a>
+                <a href="/">{tv("common.back_home")}</a>
             </p>
         </section>
     }
@@ -331,7 +327,7 @@ pub fn CosignProgress(count: i64, threshold: i64) -> impl IntoView {
     let numbers = format!("{count} / {threshold}");
     view! {
         <div class="meter-row">
-            <span class="meter-label">{move || t("topic.cosigns")}</span>
+            <span class="meter-label">{tv("topic.cosigns")}</span>
             <progress class="meter" max=threshold.max(1) value=count.min(threshold.max(1)) aria-hidden="true"></progress>
             <span class="meter-value" data-testid="cosign-progress">{numbers}</span>
         </div>

@@ -14,7 +14,7 @@ use crate::components::{
     copy_text, error_text, format_time, local_input_to_utc, local_input_value, ms_until,
     ErrorBanner, FormError, FormErrors, Loading,
 };
-use crate::i18n::{current_lang, k, t, tf};
+use crate::i18n::{current_lang, k, t, tf, tv};
 use crate::tally::{self, format_area, format_count, option_label, parse_area, Numbers};
 use leptos::html;
 use leptos::prelude::*;
@@ -40,7 +40,9 @@ pub fn BallotCard(
         spawn_local(async move {
             match ballots::ballot(&id.get_value()).await {
                 Ok(b) => {
-                    load_error.set(None);
+                    if load_error.with_untracked(Option::is_some) {
+                        load_error.set(None);
+                    }
                     ballot.set(Some(b));
                 }
                 Err(e) => load_error.set(Some(e)),
@@ -65,27 +67,26 @@ pub fn BallotCard(
     Effect::new(move || {
         let open = ballot.with(|b| b.as_ref().map(Ballot::is_open));
         match open {
-            Some(true) => {
-                if live.with_value(Option::is_none) {
-                    let started = Live::start(
-                        id.get_value(),
-                        move |tally| {
-                            let closed_now = tally.status == BallotStatus::Closed;
-                            let was_open = ballot.with_untracked(|b| b.as_ref().is_some_and(Ballot::is_open));
-                            ballot.update(|b| {
-                                if let Some(b) = b {
-                                    b.apply(tally);
-                                }
-                            });
-                            if closed_now && was_open {
-                                // The full result (and the viewer's fields) come with a re-query.
-                                reload();
+            Some(true) if live.with_value(Option::is_none) => {
+                let started = Live::start(
+                    id.get_value(),
+                    move |tally| {
+                        let closed_now = tally.status == BallotStatus::Closed;
+                        let was_open =
+                            ballot.with_untracked(|b| b.as_ref().is_some_and(Ballot::is_open));
+                        ballot.update(|b| {
+                            if let Some(b) = b {
+                                b.apply(tally);
                             }
-                        },
-                        move |m| mode.set(m),
-                    );
-                    live.set_value(Some(started));
-                }
+                        });
+                        if closed_now && was_open {
+                            // The full result (and the viewer's fields) come with a re-query.
+                            reload();
+                        }
+                    },
+                    move |m| mode.set(m),
+                );
+                live.set_value(Some(started));
             }
             Some(false) => {
                 live.update_value(|l| {
@@ -94,13 +95,17 @@ pub fn BallotCard(
                     }
                 });
             }
-            None => {}
+            _ => {}
         }
     });
     // At the closing time, read the ballot again: the read closes it on the server.
     let timer = StoredValue::new_local(None::<leptos::prelude::TimeoutHandle>);
     Effect::new(move || {
-        let closes = ballot.with(|b| b.as_ref().filter(|b| b.is_open()).map(|b| b.closes_at.clone()));
+        let closes = ballot.with(|b| {
+            b.as_ref()
+                .filter(|b| b.is_open())
+                .map(|b| b.closes_at.clone())
+        });
         if let Some(ms) = closes.as_deref().and_then(ms_until) {
             if timer.with_value(Option::is_none) {
                 // setTimeout takes a 32-bit delay: a ballot closing later is re-read by the poll.
@@ -164,11 +169,11 @@ pub fn BallotCard(
                         }
                         .into_any()
                     } else {
-                        view! { <p class="banner banner-warning" data-testid="not-eligible">{move || t("ballot.not_eligible")}</p> }.into_any()
+                        view! { <p class="banner banner-warning" data-testid="not-eligible">{tv("ballot.not_eligible")}</p> }.into_any()
                     };
                     view! {
                         {vote}
-                        <h3>{move || t("ballot.live_title")}</h3>
+                        <h3>{tv("ballot.live_title")}</h3>
                         <p class="muted small" role="status" data-testid="live-mode" data-mode=move || format!("{:?}", mode.get()).to_lowercase()>
                             {move || match mode.get() {
                                 LiveMode::Live => t("ballot.live"),
@@ -199,7 +204,7 @@ pub fn BallotCard(
     view! {
         <section class="card ballot" aria-labelledby="ballot-title" data-testid="ballot"
             data-status=move || ballot.with(|b| b.as_ref().map(|b| b.tally.status.as_str()))>
-            <h2 id="ballot-title">{move || t("ballot.title")}</h2>
+            <h2 id="ballot-title">{tv("ballot.title")}</h2>
             {body}
             <ReceiptDialog receipt=receipt />
         </section>
@@ -215,10 +220,14 @@ fn BallotFacts(b: Ballot) -> impl IntoView {
         k("ballot.closed_at")
     };
     let closed_at = b.tally.closed_at.clone().unwrap_or(b.closes_at.clone());
-    let shown_time = if b.is_open() { closes.clone() } else { closed_at };
+    let shown_time = if b.is_open() {
+        closes.clone()
+    } else {
+        closed_at
+    };
     let how = match (b.kind, b.method) {
         (BallotKind::Motion, _) => t("ballot.kind.MOTION"),
-        (_, VoteMethod::Approval) => tf(
+        (_, VoteMethod::Approval) if b.max_choices > 1 => tf(
             "ballot.approval_up_to",
             &[("count", &b.max_choices.to_string())],
         ),
@@ -229,17 +238,20 @@ fn BallotFacts(b: Ballot) -> impl IntoView {
     view! {
         <p class="ballot-question" data-testid="ballot-question">{b.question.clone()}</p>
         <dl class="facts">
-            <dt>{move || t("ballot.how")}</dt>
+            <dt>{tv("ballot.how")}</dt>
             <dd>{how}</dd>
-            <dt>{move || t("ballot.who")}</dt>
+            <dt>{tv("ballot.who")}</dt>
             <dd>{move || t(electorate.label_key())}</dd>
-            <dt>{move || t("ballot.rule")}</dt>
+            <dt>{tv("ballot.rule")}</dt>
             <dd>{move || t(rule.label_key())}</dd>
             <dt>{move || t(closes_label)}</dt>
-            <dd><time datetime=shown_time.clone() data-testid="ballot-closes">{move || format_time(&shown_time)}</time></dd>
+            <dd><time datetime=shown_time.clone() data-testid="ballot-closes">{
+                let shown_time = shown_time.clone();
+                move || format_time(&shown_time)
+            }</time></dd>
         </dl>
         <p class="hint" data-testid="rule-explanation">{move || t(rule.explain_key(electorate))}</p>
-        {secret.then(|| view! { <p class="hint"><span class="tag">{move || t("ballot.secret")}</span> " " {move || t("ballot.secret_note")}</p> })}
+        {secret.then(|| view! { <p class="hint"><span class="tag">{tv("ballot.secret")}</span> " " {tv("ballot.secret_note")}</p> })}
     }
 }
 
@@ -304,10 +316,12 @@ fn VoteForm(
     let receipt_text = RwSignal::new(String::new());
     let errors = FormErrors::new(&["optionIds", "receipt"]);
     let ballot_id = StoredValue::new(b.id().to_string());
-    let action = Action::new_unsync(|(id, options, receipt): &(String, Vec<String>, Option<String>)| {
-        let (id, options, receipt) = (id.clone(), options.clone(), receipt.clone());
-        async move { ballots::cast_vote(&id, &options, receipt.as_deref()).await }
-    });
+    let action = Action::new_unsync(
+        |(id, options, receipt): &(String, Vec<String>, Option<String>)| {
+            let (id, options, receipt) = (id.clone(), options.clone(), receipt.clone());
+            async move { ballots::cast_vote(&id, &options, receipt.as_deref()).await }
+        },
+    );
     Effect::new(move || match action.value().get() {
         Some(Ok(code)) => {
             errors.clear();
@@ -323,7 +337,10 @@ fn VoteForm(
         let chosen = selected.get_untracked();
         let receipt = change.then(|| ballots::normalise_receipt(&receipt_text.get_untracked()));
         if receipt.as_ref().is_some_and(String::is_empty) {
-            errors.set(FormError::for_field("receipt", k("ballot.receipt_required")));
+            errors.set(FormError::for_field(
+                "receipt",
+                k("ballot.receipt_required"),
+            ));
             return;
         }
         if chosen.is_empty() {
@@ -339,7 +356,7 @@ fn VoteForm(
             <ErrorBanner message=errors.banner() />
             {change.then(|| view! {
                 <div class="field">
-                    <label for="change-receipt">{move || t("ballot.your_receipt")}</label>
+                    <label for="change-receipt">{tv("ballot.your_receipt")}</label>
                     <input id="change-receipt" type="text" autocomplete="off" autocapitalize="characters"
                         spellcheck="false" maxlength="100"
                         aria-invalid=errors.invalid("receipt") aria-describedby="change-receipt-error"
@@ -370,13 +387,13 @@ fn VoteForm(
 fn Voted(ballot: RwSignal<Option<Ballot>>, on_changed: Callback<()>) -> impl IntoView {
     let changed = RwSignal::new(false);
     view! {
-        <p class="banner banner-ok" data-testid="voted">{move || t("ballot.voted")}</p>
+        <p class="banner banner-ok" data-testid="voted">{tv("ballot.voted")}</p>
         <Show when=move || changed.get()>
-            <p class="banner banner-ok" role="status" data-testid="vote-changed">{move || t("ballot.changed")}</p>
+            <p class="banner banner-ok" role="status" data-testid="vote-changed">{tv("ballot.changed")}</p>
         </Show>
         <details class="more">
-            <summary class="button small" data-testid="change-vote-open">{move || t("ballot.change")}</summary>
-            <p class="hint">{move || t("ballot.change_hint")}</p>
+            <summary class="button small" data-testid="change-vote-open">{tv("ballot.change")}</summary>
+            <p class="hint">{tv("ballot.change_hint")}</p>
             <VoteForm ballot=ballot change=true on_receipt=Callback::new(move |_| {
                 changed.set(true);
                 on_changed.run(());
@@ -405,8 +422,12 @@ fn TallyView(ballot: RwSignal<Option<Ballot>>) -> impl IntoView {
     let area = move || {
         ballot.with(|b| {
             b.as_ref().filter(|b| b.electorate.has_area()).map(|b| {
-                let part = parse_area(&b.tally.turnout_area).map(format_area).unwrap_or_default();
-                let whole = parse_area(&b.tally.eligible_area).map(format_area).unwrap_or_default();
+                let part = parse_area(&b.tally.turnout_area)
+                    .map(format_area)
+                    .unwrap_or_default();
+                let whole = parse_area(&b.tally.eligible_area)
+                    .map(format_area)
+                    .unwrap_or_default();
                 tf("ballot.turnout_area", &[("part", &part), ("whole", &whole)])
             })
         })
@@ -432,12 +453,12 @@ fn TallyView(ballot: RwSignal<Option<Ballot>>) -> impl IntoView {
                             <li class="tally-row" class:adopted=adopted data-option-id=o.id.clone()>
                                 <span class="tally-label">
                                     {move || option_label(current_lang(), kind, role, &label)}
-                                    {adopted.then(|| view! { " " <span class="tag tag-ok">{move || t("ballot.adopted_option")}</span> })}
+                                    {adopted.then(|| view! { " " <span class="tag tag-ok">{tv("ballot.adopted_option")}</span> })}
                                 </span>
                                 <progress class="meter" max=max value=o.votes.min(max) aria-hidden="true"></progress>
                                 <span class="tally-numbers">
                                     <span data-testid="tally-votes" data-role=role.as_str()>{format_count(o.votes)}</span>
-                                    " " {move || t("ballot.votes_unit")}
+                                    " " {tv(if o.votes == 1 { k("ballot.vote_unit") } else { k("ballot.votes_unit") })}
                                     {has_area.then(|| view! { " · " <span data-testid="tally-area">{area.clone()}</span> " m²" })}
                                 </span>
                             </li>
@@ -451,12 +472,12 @@ fn TallyView(ballot: RwSignal<Option<Ballot>>) -> impl IntoView {
     view! {
         <div class="tally" data-testid="tally">
             <p class="turnout">
-                {move || t("ballot.turnout")} " "
+                {tv("ballot.turnout")} " "
                 <strong data-testid="turnout">{turnout}</strong> " " {unit}
                 {move || area().map(|a| view! { <span class="muted">" · " {a}</span> })}
             </p>
             <Show when=secret_open>
-                <p class="hint" data-testid="secret-tally">{move || t("ballot.secret_tally")}</p>
+                <p class="hint" data-testid="secret-tally">{tv("ballot.secret_tally")}</p>
             </Show>
             <ul class="tally-rows">{rows}</ul>
         </div>
@@ -480,7 +501,7 @@ fn ResultView(ballot: RwSignal<Option<Ballot>>) -> impl IntoView {
         })
     };
     view! {
-        <h3>{move || t("ballot.result")}</h3>
+        <h3>{tv("ballot.result")}</h3>
         {move || outcome().map(|o| view! {
             <p>
                 <span class=format!("outcome outcome-{}", o.as_str().to_ascii_lowercase())
@@ -520,19 +541,19 @@ fn ReceiptDialog(receipt: RwSignal<Option<String>>) -> impl IntoView {
     view! {
         <dialog node_ref=dialog class="dialog" data-testid="receipt-dialog" aria-labelledby="receipt-title"
             on:close=move |_| receipt.set(None)>
-            <h2 id="receipt-title">{move || t("receipt.title")}</h2>
-            <p>{move || t("receipt.intro")}</p>
+            <h2 id="receipt-title">{tv("receipt.title")}</h2>
+            <p>{tv("receipt.intro")}</p>
             <p><code class="code code-large receipt" data-testid="receipt">{move || receipt.get().unwrap_or_default()}</code></p>
-            <p class="banner banner-warning">{move || t("receipt.once")}</p>
+            <p class="banner banner-warning">{tv("receipt.once")}</p>
             <button type="button" class="button wide" data-testid="copy-receipt" on:click=copy>
-                {move || t("receipt.copy")}
+                {tv("receipt.copy")}
             </button>
             <p role="status" class="hint">
                 {move || copied.get().map(|ok| if ok { t("receipt.copied") } else { t("receipt.copy_failed") })}
             </p>
             <form method="dialog">
                 <button type="submit" class="button primary wide" data-testid="receipt-close">
-                    {move || t("receipt.close")}
+                    {tv("receipt.close")}
                 </button>
             </form>
         </dialog>
@@ -581,7 +602,10 @@ fn PaperBallotForm(
                     for r in page.nodes {
                         let place = tf(
                             "roster.place",
-                            &[("building", &r.household.building), ("unit", &r.household.unit)],
+                            &[
+                                ("building", &r.household.building),
+                                ("unit", &r.household.unit),
+                            ],
                         );
                         if by_household {
                             match list.iter_mut().find(|v| v.id == r.household.id) {
@@ -642,7 +666,7 @@ fn PaperBallotForm(
     let voter_list = move || {
         voters.get().map(|list| {
             if list.is_empty() {
-                return view! { <p class="empty">{move || t("residents.none")}</p> }.into_any();
+                return view! { <p class="empty">{tv("residents.none")}</p> }.into_any();
             }
             view! {
                 <fieldset class="choices-set">
@@ -667,20 +691,20 @@ fn PaperBallotForm(
     };
     view! {
         <details class="more">
-            <summary class="button small" data-testid="paper-open">{move || t("paper.title")}</summary>
+            <summary class="button small" data-testid="paper-open">{tv("paper.title")}</summary>
             <p class="hint">{move || if by_household { t("paper.intro_household") } else { t("paper.intro_resident") }}</p>
             <ErrorBanner message=errors.banner() />
             <Show when=move || recorded.get()>
-                <p class="banner banner-ok" role="status" data-testid="paper-recorded">{move || t("paper.recorded")}</p>
+                <p class="banner banner-ok" role="status" data-testid="paper-recorded">{tv("paper.recorded")}</p>
             </Show>
             <form class="form" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); find(); }>
                 <div class="field">
-                    <label for="paper-search">{move || t("paper.search")}</label>
+                    <label for="paper-search">{tv("paper.search")}</label>
                     <div class="inline">
                         <input id="paper-search" type="search" maxlength="50" bind:value=search />
                         <button type="submit" class="button" data-testid="paper-search-submit"
                             disabled=move || searching.get()>
-                            {move || t("residents.search_submit")}
+                            {tv("residents.search_submit")}
                         </button>
                     </div>
                 </div>
@@ -693,7 +717,7 @@ fn PaperBallotForm(
                 {errors.message("optionIds", "paper-options-error")}
                 <button type="submit" class="button primary" data-testid="paper-submit"
                     disabled=move || action.pending().get()>
-                    {move || t("paper.submit")}
+                    {tv("paper.submit")}
                 </button>
             </form>
         </details>
@@ -707,13 +731,17 @@ fn PaperBallotForm(
 const WEEK_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 
 #[component]
-pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()>) -> impl IntoView {
+pub fn OpenBallotForm(
+    topic_id: String,
+    question: String,
+    on_opened: Callback<()>,
+) -> impl IntoView {
     let question = RwSignal::new(question);
     let kind = RwSignal::new(BallotKind::Motion);
     let options = RwSignal::new(vec![String::new(), String::new()]);
     let abstain = RwSignal::new(true);
     let method = RwSignal::new(VoteMethod::Single);
-    let max_choices = RwSignal::new("1".to_string());
+    let max_choices = RwSignal::new("2".to_string());
     let electorate = RwSignal::new(Electorate::Households);
     let rule = RwSignal::new(DecisionRule::ResidentsMeeting);
     let secret = RwSignal::new(false);
@@ -772,7 +800,8 @@ pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()
         }
     };
 
-    let select_options = |values: Vec<(&'static str, &'static str)>, current: Signal<&'static str>| {
+    let select_options = |values: Vec<(&'static str, &'static str)>,
+                          current: Signal<&'static str>| {
         values
             .into_iter()
             .map(move |(value, key)| {
@@ -781,15 +810,26 @@ pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()
             .collect_view()
     };
     let kinds = select_options(
-        BallotKind::ALL.iter().map(|k| (k.as_str(), k.label_key())).collect(),
+        BallotKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label_key()))
+            .collect(),
         Signal::derive(move || kind.get().as_str()),
     );
-    let methods = select_options(
-        VoteMethod::ALL.iter().map(|m| (m.as_str(), m.label_key())).collect(),
-        Signal::derive(move || method.get().as_str()),
-    );
+    let methods = move || {
+        select_options(
+            VoteMethod::ALL
+                .iter()
+                .map(|m| (m.as_str(), m.label_key()))
+                .collect(),
+            Signal::derive(move || method.get().as_str()),
+        )
+    };
     let electorates = select_options(
-        Electorate::ALL.iter().map(|e| (e.as_str(), e.label_key())).collect(),
+        Electorate::ALL
+            .iter()
+            .map(|e| (e.as_str(), e.label_key()))
+            .collect(),
         Signal::derive(move || electorate.get().as_str()),
     );
     let rule_options = move || {
@@ -819,7 +859,7 @@ pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()
                             } />
                         <button type="button" class="button small" data-testid="remove-option"
                             aria-label=move || tf("open_ballot.remove_option", &[("n", &(i + 1).to_string())])
-                            disabled=move || options.with(Vec::len) <= 2
+                            disabled=move || { options.with(Vec::len) <= 2 }
                             on:click=move |_| options.update(|o| { if o.len() > 2 { o.remove(i); } })>
                             "×"
                         </button>
@@ -832,19 +872,19 @@ pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()
 
     view! {
         <section class="card" aria-labelledby="open-ballot-title" data-testid="open-ballot">
-            <h2 id="open-ballot-title">{move || t("open_ballot.title")}</h2>
-            <p class="hint">{move || t("open_ballot.intro")}</p>
+            <h2 id="open-ballot-title">{tv("open_ballot.title")}</h2>
+            <p class="hint">{tv("open_ballot.intro")}</p>
             <ErrorBanner message=errors.banner() />
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="ballot-question">{move || t("open_ballot.question")}</label>
+                    <label for="ballot-question">{tv("open_ballot.question")}</label>
                     <textarea id="ballot-question" class="prose" rows="2" maxlength="200"
                         aria-invalid=errors.invalid("question") aria-describedby="ballot-question-error"
                         bind:value=question></textarea>
                     {errors.message("question", "ballot-question-error")}
                 </div>
                 <div class="field">
-                    <label for="ballot-kind">{move || t("open_ballot.kind")}</label>
+                    <label for="ballot-kind">{tv("open_ballot.kind")}</label>
                     <select id="ballot-kind" on:change=move |ev| kind.set(BallotKind::from_wire(&event_target_value(&ev)))>
                         {kinds}
                     </select>
@@ -852,28 +892,28 @@ pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()
                 </div>
                 <Show when=is_choice>
                     <fieldset class="field choices-set" aria-describedby="ballot-options-error">
-                        <legend>{move || t("open_ballot.options")}</legend>
+                        <legend>{tv("open_ballot.options")}</legend>
                         {option_rows}
                         <button type="button" class="button small" data-testid="add-option"
-                            disabled=move || options.with(Vec::len) >= ballots::MAX_OPTIONS - 1
+                            disabled=move || { options.with(Vec::len) >= ballots::MAX_OPTIONS - 1 }
                             on:click=move |_| options.update(|o| o.push(String::new()))>
-                            {move || t("open_ballot.add_option")}
+                            {tv("open_ballot.add_option")}
                         </button>
                         {errors.message("options", "ballot-options-error")}
                     </fieldset>
                     <div class="field check">
                         <input id="ballot-abstain" type="checkbox" bind:checked=abstain />
-                        <label for="ballot-abstain">{move || t("open_ballot.abstain")}</label>
+                        <label for="ballot-abstain">{tv("open_ballot.abstain")}</label>
                     </div>
                     <div class="field">
-                        <label for="ballot-method">{move || t("open_ballot.method")}</label>
+                        <label for="ballot-method">{tv("open_ballot.method")}</label>
                         <select id="ballot-method" on:change=move |ev| method.set(VoteMethod::from_wire(&event_target_value(&ev)))>
                             {methods}
                         </select>
                     </div>
                     <Show when=move || method.get() == VoteMethod::Approval>
                         <div class="field">
-                            <label for="ballot-max-choices">{move || t("open_ballot.max_choices")}</label>
+                            <label for="ballot-max-choices">{tv("open_ballot.max_choices")}</label>
                             <input id="ballot-max-choices" type="number" inputmode="numeric" min="1" step="1"
                                 aria-invalid=errors.invalid("maxChoices") aria-describedby="ballot-max-choices-error"
                                 bind:value=max_choices />
@@ -882,15 +922,15 @@ pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()
                     </Show>
                 </Show>
                 <div class="field">
-                    <label for="ballot-electorate">{move || t("open_ballot.electorate")}</label>
+                    <label for="ballot-electorate">{tv("open_ballot.electorate")}</label>
                     <select id="ballot-electorate" aria-describedby="ballot-electorate-hint"
                         on:change=move |ev| electorate.set(Electorate::from_wire(&event_target_value(&ev)))>
                         {electorates}
                     </select>
-                    <p class="hint" id="ballot-electorate-hint">{move || t("open_ballot.electorate_hint")}</p>
+                    <p class="hint" id="ballot-electorate-hint">{tv("open_ballot.electorate_hint")}</p>
                 </div>
                 <div class="field">
-                    <label for="ballot-rule">{move || t("open_ballot.rule")}</label>
+                    <label for="ballot-rule">{tv("open_ballot.rule")}</label>
                     <select id="ballot-rule" aria-invalid=errors.invalid("rule")
                         aria-describedby="ballot-rule-explain ballot-rule-error"
                         on:change=move |ev| rule.set(DecisionRule::from_wire(&event_target_value(&ev)))>
@@ -900,21 +940,21 @@ pub fn OpenBallotForm(topic_id: String, question: String, on_opened: Callback<()
                         {move || t(rule.get().explain_key(electorate.get()))}
                     </p>
                     <Show when=move || electorate.get() != Electorate::Owners>
-                        <p class="hint">{move || t("open_ballot.owners_rules_note")}</p>
+                        <p class="hint">{tv("open_ballot.owners_rules_note")}</p>
                     </Show>
                     {errors.message("rule", "ballot-rule-error")}
                 </div>
                 <div class="field check">
                     <input id="ballot-secret" type="checkbox" aria-describedby="ballot-secret-hint" bind:checked=secret />
-                    <label for="ballot-secret">{move || t("open_ballot.secret")}</label>
+                    <label for="ballot-secret">{tv("open_ballot.secret")}</label>
                 </div>
-                <p class="hint" id="ballot-secret-hint">{move || t("open_ballot.secret_hint")}</p>
+                <p class="hint" id="ballot-secret-hint">{tv("open_ballot.secret_hint")}</p>
                 <div class="field">
-                    <label for="ballot-closes-at">{move || t("open_ballot.closes_at")}</label>
+                    <label for="ballot-closes-at">{tv("open_ballot.closes_at")}</label>
                     <input id="ballot-closes-at" type="datetime-local"
                         aria-invalid=errors.invalid("closesAt") aria-describedby="ballot-closes-at-hint ballot-closes-at-error"
                         bind:value=closes_at />
-                    <p class="hint" id="ballot-closes-at-hint">{move || t("open_ballot.closes_at_hint")}</p>
+                    <p class="hint" id="ballot-closes-at-hint">{tv("open_ballot.closes_at_hint")}</p>
                     {errors.message("closesAt", "ballot-closes-at-error")}
                 </div>
                 <button type="submit" class="button primary" data-testid="open-ballot-submit"

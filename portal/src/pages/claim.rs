@@ -5,7 +5,7 @@ use crate::api::identity;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner};
-use crate::i18n::{k, t, tf};
+use crate::i18n::{k, t, tf, tv};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -92,29 +92,29 @@ pub fn Claim() -> impl IntoView {
 
     view! {
         <section class="page narrow">
-            <h1>{move || t("claim.title")}</h1>
-            <p>{move || t("claim.intro")}</p>
+            <h1>{tv("claim.title")}</h1>
+            <p>{tv("claim.intro")}</p>
             <ErrorBanner message=message />
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="invite-code">{move || t("claim.code")}</label>
+                    <label for="invite-code">{tv("claim.code")}</label>
                     <input id="invite-code" name="code" type="text" autocomplete="one-time-code"
                         autocapitalize="characters" spellcheck="false" maxlength="64" bind:value=code />
                 </div>
                 <div class="field">
-                    <label for="new-password">{move || t("claim.password")}</label>
+                    <label for="new-password">{tv("claim.password")}</label>
                     <input id="new-password" name="new-password" autocomplete="new-password" maxlength="128"
                         aria-describedby="password-rule" type=password_type bind:value=password />
                     <p id="password-rule" class="hint">{rule}</p>
                 </div>
                 <div class="field">
-                    <label for="confirm-password">{move || t("claim.confirm")}</label>
+                    <label for="confirm-password">{tv("claim.confirm")}</label>
                     <input id="confirm-password" name="confirm-password" autocomplete="new-password"
                         maxlength="128" type=password_type bind:value=confirm />
                 </div>
                 <div class="field check">
                     <input id="show-password" type="checkbox" bind:checked=show_password />
-                    <label for="show-password">{move || t("common.show_password")}</label>
+                    <label for="show-password">{tv("common.show_password")}</label>
                 </div>
                 <button type="submit" class="button primary" data-testid="claim-submit"
                     disabled=move || action.pending().get()>
@@ -122,8 +122,8 @@ pub fn Claim() -> impl IntoView {
                 </button>
             </form>
             <p class="aside">
-                {move || t("claim.have_password")} " "
-                <a href="/signin" data-testid="signin-link">{move || t("claim.signin_link")}</a>
+                {tv("claim.have_password")} " "
+                <a href="/signin" data-testid="signin-link">{tv("claim.signin_link")}</a>
             </p>
         </section>
     }

@@ -3,7 +3,7 @@
 use crate::api::identity::{self, Community};
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner, Loading};
-use crate::i18n::{k, t, tf};
+use crate::i18n::{k, t, tf, tv};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
@@ -21,7 +21,7 @@ pub fn Communities() -> impl IntoView {
             view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&error))) /> }.into_any()
         }
         Some(Ok(communities)) if communities.is_empty() => {
-            view! { <p class="empty" data-testid="no-communities">{move || t("communities.none")}</p> }.into_any()
+            view! { <p class="empty" data-testid="no-communities">{tv("communities.none")}</p> }.into_any()
         }
         Some(Ok(communities)) => view! {
             <ul class="choices" data-testid="community-list">
@@ -34,8 +34,8 @@ pub fn Communities() -> impl IntoView {
 
     view! {
         <section class="page">
-            <h1>{move || t("communities.title")}</h1>
-            <p>{move || t("communities.intro")}</p>
+            <h1>{tv("communities.title")}</h1>
+            <p>{tv("communities.intro")}</p>
             {list_view}
             <Show when=is_admin>
                 <CreateCommunity on_created=move || list.refetch() />
@@ -78,7 +78,7 @@ fn CommunityChoice(community: Community) -> impl IntoView {
                 <span class="choice-title">{community.name.clone()}</span>
                 <span class="choice-note">{counts}</span>
                 <Show when=current.clone()>
-                    <span class="tag">{move || t("communities.current")}</span>
+                    <span class="tag">{tv("communities.current")}</span>
                 </Show>
             </button>
         </li>
@@ -116,7 +116,7 @@ fn CreateCommunity(on_created: impl Fn() + 'static) -> impl IntoView {
             view! {
                 <p class="banner banner-ok" role="status" data-testid="community-created">
                     {move || tf("communities.created", &[("name", &c.name)])} " "
-                    <a href="/committee/roster">{move || t("communities.import_next")}</a>
+                    <a href="/committee/roster">{tv("communities.import_next")}</a>
                 </p>
             }
         })
@@ -133,17 +133,17 @@ fn CreateCommunity(on_created: impl Fn() + 'static) -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="create-community-title">
-            <h2 id="create-community-title">{move || t("communities.create_title")}</h2>
+            <h2 id="create-community-title">{tv("communities.create_title")}</h2>
             <ErrorBanner message=message />
             {created}
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="community-name">{move || t("communities.name")}</label>
+                    <label for="community-name">{tv("communities.name")}</label>
                     <input id="community-name" type="text" maxlength="100" bind:value=name />
                 </div>
                 <button type="submit" class="button primary" data-testid="create-community-submit"
                     disabled=move || action.pending().get()>
-                    {move || t("communities.create")}
+                    {tv("communities.create")}
                 </button>
             </form>
         </section>

@@ -1,9 +1,11 @@
 //! `/`: the current community's home — what needs the viewer now, and where to go.
 
 use crate::api::identity::SessionInfo;
+use crate::api::topics;
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner, Loading};
-use crate::i18n::{t, tf};
+use crate::i18n::{tf, tv};
+use crate::pages::topics::NeedsMeList;
 use leptos::prelude::*;
 
 #[component]
@@ -15,7 +17,7 @@ pub fn Home() -> impl IntoView {
             <section class="page">
                 <ErrorBanner message=Signal::derive(move || Some(error_text(&error))) />
                 <button type="button" class="button" on:click=move |_| app.session.refetch()>
-                    {move || t("common.retry")}
+                    {tv("common.retry")}
                 </button>
             </section>
         }
@@ -37,57 +39,86 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
                 <h1>{greeting}</h1>
                 {if has_any {
                     view! {
-                        <p>{move || t("home.choose_first")}</p>
-                        <p><a href="/communities" class="button primary">{move || t("common.choose_community")}</a></p>
+                        <p>{tv("home.choose_first")}</p>
+                        <p><a href="/communities" class="button primary">{tv("common.choose_community")}</a></p>
                     }
                     .into_any()
                 } else {
-                    view! { <p data-testid="no-community">{move || t("home.no_community")}</p> }.into_any()
+                    view! { <p data-testid="no-community">{tv("home.no_community")}</p> }.into_any()
                 }}
             </section>
         }
         .into_any();
     };
     let committee = info.is_committee();
+    let community_id = StoredValue::new(community.id.clone());
+    let needs =
+        LocalResource::new(
+            move || async move { topics::needs_me(&community_id.get_value()).await },
+        );
+    let needs_view = move || match needs.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(Err(error)) => {
+            view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&error))) /> }
+                .into_any()
+        }
+        Some(Ok(needs)) if needs.is_empty() => {
+            view! { <p class="empty" data-testid="nothing-needed">{tv("home.nothing_needed")}</p> }
+                .into_any()
+        }
+        Some(Ok(needs)) => view! { <NeedsMeList needs=needs /> }.into_any(),
+    };
     view! {
         <section class="page">
             <h1>{greeting}</h1>
             <p class="muted">{community.name.clone()}</p>
             <section class="card" aria-labelledby="needs-me-title" data-testid="needs-me">
-                <h2 id="needs-me-title">{move || t("home.needs_me")}</h2>
-                <p class="empty">{move || t("home.nothing_needed")}</p>
+                <h2 id="needs-me-title">{tv("home.needs_me")}</h2>
+                {needs_view}
             </section>
             <nav aria-labelledby="home-links-title">
-                <h2 id="home-links-title" class="visually-hidden">{move || t("home.links")}</h2>
+                <h2 id="home-links-title" class="visually-hidden">{tv("home.links")}</h2>
                 <ul class="tiles">
                     <li>
+                        <a href="/topics" class="tile" data-testid="home-topics">
+                            <span class="tile-title">{tv("home.topics")}</span>
+                            <span class="tile-note">{tv("home.topics_note")}</span>
+                        </a>
+                    </li>
+                    <li>
                         <a href="/inbox" class="tile" data-testid="home-inbox">
-                            <span class="tile-title">{move || t("home.inbox")}</span>
-                            <span class="tile-note">{move || t("home.inbox_note")}</span>
+                            <span class="tile-title">{tv("home.inbox")}</span>
+                            <span class="tile-note">{tv("home.inbox_note")}</span>
                         </a>
                     </li>
                     <li>
                         <a href="/communities" class="tile">
-                            <span class="tile-title">{move || t("home.switch")}</span>
-                            <span class="tile-note">{move || t("home.switch_note")}</span>
+                            <span class="tile-title">{tv("home.switch")}</span>
+                            <span class="tile-note">{tv("home.switch_note")}</span>
                         </a>
                     </li>
                 </ul>
             </nav>
             {committee.then(|| view! {
                 <nav aria-labelledby="committee-title" data-testid="committee-tools">
-                    <h2 id="committee-title">{move || t("home.committee")}</h2>
+                    <h2 id="committee-title">{tv("home.committee")}</h2>
                     <ul class="tiles">
                         <li>
+                            <a href="/committee/review" class="tile" data-testid="home-review">
+                                <span class="tile-title">{tv("home.review")}</span>
+                                <span class="tile-note">{tv("home.review_note")}</span>
+                            </a>
+                        </li>
+                        <li>
                             <a href="/committee/roster" class="tile" data-testid="home-roster">
-                                <span class="tile-title">{move || t("home.roster")}</span>
-                                <span class="tile-note">{move || t("home.roster_note")}</span>
+                                <span class="tile-title">{tv("home.roster")}</span>
+                                <span class="tile-note">{tv("home.roster_note")}</span>
                             </a>
                         </li>
                         <li>
                             <a href="/committee/residents" class="tile" data-testid="home-residents">
-                                <span class="tile-title">{move || t("home.residents")}</span>
-                                <span class="tile-note">{move || t("home.residents_note")}</span>
+                                <span class="tile-title">{tv("home.residents")}</span>
+                                <span class="tile-note">{tv("home.residents_note")}</span>
                             </a>
                         </li>
                     </ul>

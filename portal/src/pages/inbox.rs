@@ -4,7 +4,7 @@ use crate::api::notifications::{self, Notification};
 use crate::api::{ApiError, Role};
 use crate::app::use_app;
 use crate::components::{error_text, format_time, role_name, ErrorBanner, Loading};
-use crate::i18n::{dynamic_key, fill, t};
+use crate::i18n::{dynamic_key, fill, t, tv};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -96,7 +96,8 @@ pub fn Inbox() -> impl IntoView {
             return view! { <Loading /> }.into_any();
         }
         if items.with(Vec::is_empty) {
-            return view! { <p class="empty" data-testid="inbox-empty">{move || t("inbox.empty")}</p> }.into_any();
+            return view! { <p class="empty" data-testid="inbox-empty">{tv("inbox.empty")}</p> }
+                .into_any();
         }
         view! {
             <ul class="notices" data-testid="notifications">
@@ -111,10 +112,10 @@ pub fn Inbox() -> impl IntoView {
     view! {
         <section class="page">
             <div class="page-head">
-                <h1>{move || t("inbox.title")}</h1>
+                <h1>{tv("inbox.title")}</h1>
                 <Show when=any_unread>
                     <button type="button" class="button" data-testid="mark-all-read" on:click=mark_all>
-                        {move || t("inbox.mark_all_read")}
+                        {tv("inbox.mark_all_read")}
                     </button>
                 </Show>
             </div>
@@ -142,7 +143,7 @@ fn NotificationItem(n: Notification, on_read: impl Fn(String) + Copy + 'static) 
     view! {
         <li class="notice" class:unread=unread data-testid="notification" data-notification-id=n.id.clone()>
             <p class="notice-text">
-                {unread.then(|| view! { <span class="tag">{move || t("inbox.unread")}</span> " " })}
+                {unread.then(|| view! { <span class="tag">{tv("inbox.unread")}</span> " " })}
                 {text}
             </p>
             <p class="notice-meta">
@@ -151,7 +152,7 @@ fn NotificationItem(n: Notification, on_read: impl Fn(String) + Copy + 'static) 
             {unread.then(|| view! {
                 <button type="button" class="button small" data-testid="mark-read"
                     on:click=move |_| on_read(id.clone())>
-                    {move || t("inbox.mark_read")}
+                    {tv("inbox.mark_read")}
                 </button>
             })}
         </li>

@@ -1,11 +1,17 @@
 //! One file per page.
 
+pub mod ballot;
 pub mod claim;
 pub mod communities;
 pub mod home;
 pub mod inbox;
 pub mod not_found;
+pub mod receipt;
 pub mod residents;
+pub mod review;
 pub mod roster_import;
 pub mod signin;
 pub mod signout;
+pub mod topic;
+pub mod topic_new;
+pub mod topics;

@@ -8,7 +8,7 @@ use crate::components::{
     claim_url, confirm, error_text, format_date, role_list, role_name, CommitteeOnly, ErrorBanner,
     Loading,
 };
-use crate::i18n::{k, t, tf};
+use crate::i18n::{k, t, tf, tv};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 pub fn Residents() -> impl IntoView {
     view! {
         <section class="page">
-            <h1>{move || t("residents.title")}</h1>
+            <h1>{tv("residents.title")}</h1>
             <CommitteeOnly page=|community| view! { <ResidentList community=community /> } />
         </section>
     }
@@ -143,7 +143,8 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
             return if loading.get() {
                 view! { <Loading /> }.into_any()
             } else {
-                view! { <p class="empty" data-testid="residents-empty">{move || t("residents.none")}</p> }.into_any()
+                view! { <p class="empty" data-testid="residents-empty">{tv("residents.none")}</p> }
+                    .into_any()
             };
         }
         view! {
@@ -160,18 +161,18 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
         <p class="muted">{community.name.clone()}</p>
         <form class="form search" role="search" on:submit=on_search>
             <div class="field">
-                <label for="resident-search">{move || t("residents.search")}</label>
+                <label for="resident-search">{tv("residents.search")}</label>
                 <div class="inline">
                     <input id="resident-search" type="search" maxlength="50" bind:value=search />
                     <button type="submit" class="button" data-testid="resident-search-submit">
-                        {move || t("residents.search_submit")}
+                        {tv("residents.search_submit")}
                     </button>
                 </div>
             </div>
             <div class="field check">
                 <input id="include-inactive" type="checkbox" bind:checked=include_inactive
                     on:change=move |_| load(true) />
-                <label for="include-inactive">{move || t("residents.include_inactive")}</label>
+                <label for="include-inactive">{tv("residents.include_inactive")}</label>
             </div>
         </form>
         <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
@@ -279,17 +280,17 @@ fn ResidentRow(
             <Show when=active>
                 <details class="row-actions">
                     <summary class="button small" data-testid="resident-actions">
-                        {move || t("residents.actions")}
+                        {tv("residents.actions")}
                     </summary>
                     <div class="actions">
                         <button type="button" class="button small" data-testid="issue-invite"
                             disabled=busy on:click=move |_| act(RowAction::NewInvite)>
-                            {move || t("residents.new_invite")}
+                            {tv("residents.new_invite")}
                         </button>
                         {role_buttons()}
                         <button type="button" class="button small danger" data-testid="deactivate"
                             disabled=busy on:click=move |_| act(RowAction::Deactivate)>
-                            {move || t("residents.deactivate")}
+                            {tv("residents.deactivate")}
                         </button>
                     </div>
                 </details>
@@ -320,7 +321,7 @@ fn InviteDialog(invite: RwSignal<Option<Invite>>) -> impl IntoView {
             view! {
                 <p>{who}</p>
                 <p><code class="code code-large" data-testid="invite-dialog-code">{i.code}</code></p>
-                <p class="banner banner-warning">{move || t("residents.invite_once")}</p>
+                <p class="banner banner-warning">{tv("residents.invite_once")}</p>
                 <p class="hint">{how}</p>
                 <p class="hint">{expires}</p>
             }
@@ -329,11 +330,11 @@ fn InviteDialog(invite: RwSignal<Option<Invite>>) -> impl IntoView {
     view! {
         <dialog node_ref=dialog class="dialog" data-testid="invite-dialog" aria-labelledby="invite-dialog-title"
             on:close=move |_| invite.set(None)>
-            <h2 id="invite-dialog-title">{move || t("residents.invite_title")}</h2>
+            <h2 id="invite-dialog-title">{tv("residents.invite_title")}</h2>
             {body}
             <form method="dialog">
                 <button type="submit" class="button primary" data-testid="invite-dialog-close">
-                    {move || t("common.close")}
+                    {tv("common.close")}
                 </button>
             </form>
         </dialog>

@@ -5,7 +5,7 @@ use crate::api::identity::CommunityRef;
 use crate::api::roster::{self, HouseholdSlip, Invite, RosterImport as Imported};
 use crate::api::RowError;
 use crate::components::{claim_url, error_text, format_date, CommitteeOnly, ErrorBanner};
-use crate::i18n::{dynamic_key, k, t, tf, ROSTER_COLUMNS};
+use crate::i18n::{dynamic_key, k, t, tf, tv, ROSTER_COLUMNS};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
@@ -56,7 +56,7 @@ async fn read_csv_file(file: web_sys::File) -> Option<String> {
 pub fn RosterImport() -> impl IntoView {
     view! {
         <section class="page">
-            <h1 class="screen-only">{move || t("roster.title")}</h1>
+            <h1 class="screen-only">{tv("roster.title")}</h1>
             <CommitteeOnly page=|community| view! { <RosterForm community=community /> } />
         </section>
     }
@@ -125,23 +125,23 @@ fn RosterForm(community: CommunityRef) -> impl IntoView {
     view! {
         <div class="screen-only">
             <p class="muted">{community.name.clone()}</p>
-            <p>{move || t("roster.intro")}</p>
-            <p>{move || t("roster.format")}</p>
-            <pre class="sample" data-testid="roster-sample">{move || t("roster.csv_header")}</pre>
-            <p class="hint">{move || t("roster.format_notes")}</p>
+            <p>{tv("roster.intro")}</p>
+            <p>{tv("roster.format")}</p>
+            <pre class="sample" data-testid="roster-sample">{tv("roster.csv_header")}</pre>
+            <p class="hint">{tv("roster.format_notes")}</p>
         </div>
         <form class="form screen-only" on:submit=on_submit novalidate>
             <div class="field">
                 // The native file button speaks the browser's language and is small: it is
                 // hidden (still focusable) behind its label, styled as a big button.
                 <input id="roster-file" class="file-input" type="file" accept=".csv,text/csv" on:change=on_file />
-                <label for="roster-file" class="button file-button">{move || t("roster.file")}</label>
+                <label for="roster-file" class="button file-button">{tv("roster.file")}</label>
                 <p class="hint" data-testid="roster-file-name">
                     {move || file_name.get().map(|name| tf("roster.file_chosen", &[("name", &name)]))}
                 </p>
             </div>
             <div class="field">
-                <label for="roster-csv">{move || t("roster.csv")}</label>
+                <label for="roster-csv">{tv("roster.csv")}</label>
                 <textarea id="roster-csv" rows="10" spellcheck="false" autocomplete="off"
                     bind:value=csv></textarea>
             </div>
@@ -189,12 +189,12 @@ fn ImportResult(imported: Imported, community_name: String) -> impl IntoView {
     let has_invites = !invites.is_empty();
     view! {
         <section class="card screen-only" aria-labelledby="roster-result-title">
-            <h2 id="roster-result-title">{move || t("roster.done")}</h2>
+            <h2 id="roster-result-title">{tv("roster.done")}</h2>
             <p class="banner banner-ok" role="status" data-testid="roster-summary">{summary}</p>
             {if has_invites {
                 view! {
                     <p class="banner banner-warning" data-testid="roster-invites-warning">
-                        {move || t("roster.invites_once")}
+                        {tv("roster.invites_once")}
                     </p>
                     <button type="button" class="button primary" data-testid="print-slips"
                         on:click=|_| {
@@ -202,7 +202,7 @@ fn ImportResult(imported: Imported, community_name: String) -> impl IntoView {
                                 let _ = window.print();
                             }
                         }>
-                        {move || t("roster.print")}
+                        {tv("roster.print")}
                     </button>
                     <ul class="invites" data-testid="roster-invites">
                         {invites.into_iter().map(|invite| view! { <InviteItem invite=invite /> }).collect_view()}
@@ -210,7 +210,7 @@ fn ImportResult(imported: Imported, community_name: String) -> impl IntoView {
                 }
                 .into_any()
             } else {
-                view! { <p data-testid="roster-no-invites">{move || t("roster.no_invites")}</p> }.into_any()
+                view! { <p data-testid="roster-no-invites">{tv("roster.no_invites")}</p> }.into_any()
             }}
         </section>
         <section class="slips print-only" data-testid="slips">
@@ -237,7 +237,7 @@ fn InviteItem(invite: Invite) -> impl IntoView {
             </p>
             <p class="muted">{place}</p>
             <p>
-                <span class="visually-hidden">{move || t("roster.code")}</span>
+                <span class="visually-hidden">{tv("roster.code")}</span>
                 <code class="code" data-testid="invite-code-value">{invite.code.clone()}</code>
             </p>
         </li>
@@ -259,13 +259,13 @@ fn Slip(slip: HouseholdSlip, community_name: String) -> impl IntoView {
     };
     view! {
         <article class="slip">
-            <h2 class="slip-title">{move || t("app.name")} " · " {community_name.clone()}</h2>
+            <h2 class="slip-title">{tv("app.name")} " · " {community_name.clone()}</h2>
             <p class="slip-place">{place}</p>
             <table class="slip-codes">
                 <thead>
                     <tr>
-                        <th scope="col">{move || t("slip.name")}</th>
-                        <th scope="col">{move || t("slip.code")}</th>
+                        <th scope="col">{tv("slip.name")}</th>
+                        <th scope="col">{tv("slip.code")}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -281,15 +281,15 @@ fn Slip(slip: HouseholdSlip, community_name: String) -> impl IntoView {
                         .collect_view()}
                 </tbody>
             </table>
-            <p class="slip-how">{move || t("slip.how")}</p>
+            <p class="slip-how">{tv("slip.how")}</p>
             <ol class="slip-steps">
                 <li>{move || tf("slip.step_open", &[("url", &url)])}</li>
-                <li>{move || t("slip.step_claim")}</li>
-                <li>{move || t("slip.step_signin")}</li>
+                <li>{tv("slip.step_claim")}</li>
+                <li>{tv("slip.step_signin")}</li>
             </ol>
             <p class="slip-note">
                 {move || tf("slip.expires", &[("date", &format_date(&expires))])} " "
-                {move || t("slip.keep_secret")}
+                {tv("slip.keep_secret")}
             </p>
         </article>
     }

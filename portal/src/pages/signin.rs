@@ -4,7 +4,7 @@ use crate::api::identity;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner};
-use crate::i18n::{k, t};
+use crate::i18n::{k, t, tv};
 use leptos::prelude::*;
 
 fn sign_in_error(error: &ApiError) -> String {
@@ -61,23 +61,23 @@ pub fn SignIn() -> impl IntoView {
 
     view! {
         <section class="page narrow">
-            <h1>{move || t("signin.title")}</h1>
+            <h1>{tv("signin.title")}</h1>
             <ErrorBanner message=message />
             <form class="form" on:submit=on_submit novalidate>
                 <div class="field">
-                    <label for="phone">{move || t("signin.phone")}</label>
+                    <label for="phone">{tv("signin.phone")}</label>
                     <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="username"
                         maxlength="20" bind:value=phone />
                 </div>
                 <div class="field">
-                    <label for="password">{move || t("signin.password")}</label>
+                    <label for="password">{tv("signin.password")}</label>
                     <input id="password" name="password" autocomplete="current-password" maxlength="128"
                         type=move || if show_password.get() { "text" } else { "password" }
                         bind:value=password />
                 </div>
                 <div class="field check">
                     <input id="show-password" type="checkbox" bind:checked=show_password />
-                    <label for="show-password">{move || t("common.show_password")}</label>
+                    <label for="show-password">{tv("common.show_password")}</label>
                 </div>
                 <button type="submit" class="button primary" data-testid="signin-submit"
                     disabled=move || action.pending().get()>
@@ -85,10 +85,10 @@ pub fn SignIn() -> impl IntoView {
                 </button>
             </form>
             <p class="aside">
-                {move || t("signin.first_time")} " "
-                <a href="/claim" data-testid="claim-link">{move || t("signin.claim_link")}</a>
+                {tv("signin.first_time")} " "
+                <a href="/claim" data-testid="claim-link">{tv("signin.claim_link")}</a>
             </p>
-            <p class="aside muted">{move || t("signin.forgot")}</p>
+            <p class="aside muted">{tv("signin.forgot")}</p>
         </section>
     }
 }

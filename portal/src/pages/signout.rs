@@ -2,7 +2,7 @@
 
 use crate::api::identity;
 use crate::app::use_app;
-use crate::i18n::t;
+use crate::i18n::tv;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -25,7 +25,7 @@ pub fn SignOut() -> impl IntoView {
     });
     view! {
         <section class="page narrow">
-            <p role="status">{move || t("signout.in_progress")}</p>
+            <p role="status">{tv("signout.in_progress")}</p>
         </section>
     }
 }

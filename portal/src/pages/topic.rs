@@ -9,7 +9,7 @@ use crate::components::{
     confirm, error_text, format_date, format_time, CosignProgress, ErrorBanner, FormError,
     FormErrors, InCommunity, Loading, StatusBadge,
 };
-use crate::i18n::{k, t, tf};
+use crate::i18n::{k, t, tf, tv};
 use crate::pages::ballot::{BallotCard, OpenBallotForm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,7 +19,7 @@ use leptos_router::hooks::use_params_map;
 pub fn TopicPage() -> impl IntoView {
     view! {
         <section class="page">
-            <p><a href="/topics" class="back-link">{move || t("topic.back")}</a></p>
+            <p><a href="/topics" class="back-link">{tv("topic.back")}</a></p>
             <InCommunity page=|info| view! { <TopicLoader info=info /> } />
         </section>
     }
@@ -57,7 +57,9 @@ fn TopicLoader(info: SessionInfo) -> impl IntoView {
             match result {
                 Ok(topic) => {
                     data.set(Some(topic));
-                    load_error.set(None);
+                    if load_error.with_untracked(Option::is_some) {
+                        load_error.set(None);
+                    }
                 }
                 Err(e) => load_error.set(Some(e)),
             }
@@ -87,7 +89,7 @@ fn TopicLoader(info: SessionInfo) -> impl IntoView {
         (None, Some(e)) => view! {
             <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) />
             <button type="button" class="button" on:click=move |_| reload()>
-                {move || t("common.retry")}
+                {tv("common.retry")}
             </button>
         }
         .into_any(),
@@ -108,10 +110,10 @@ fn TopicView(
     viewer: Viewer,
     reload: Callback<()>,
 ) -> impl IntoView {
-    let field = move |f: fn(&Topic) -> String| {
-        move || data.with(|d| d.as_ref().map(f).unwrap_or_default())
-    };
-    let topic_id = data.with_untracked(|d| d.as_ref().map(|t| t.summary.id.clone()).unwrap_or_default());
+    let field =
+        move |f: fn(&Topic) -> String| move || data.with(|d| d.as_ref().map(f).unwrap_or_default());
+    let topic_id =
+        data.with_untracked(|d| d.as_ref().map(|t| t.summary.id.clone()).unwrap_or_default());
     let category = data.with_untracked(|d| d.as_ref().map(|t| t.summary.category));
     let proposer_line = move || {
         data.with(|d| {
@@ -148,16 +150,18 @@ fn TopicView(
             <div class="prose-text" data-testid="topic-body">{field(|t| t.body.clone())}</div>
             {(status == TopicStatus::Rejected).then(|| view! {
                 <p class="banner banner-warning" data-testid="reject-reason">
-                    {move || t("topic.rejected_because")} " "
+                    {tv("topic.rejected_because")} " "
                     {field(|t| t.reject_reason.clone().unwrap_or_default())}
                 </p>
             })}
             {(status == TopicStatus::Withdrawn).then(|| view! {
-                <p class="banner banner-warning">{move || t("topic.withdrawn")}</p>
+                <p class="banner banner-warning">{tv("topic.withdrawn")}</p>
             })}
         </article>
 
-        <CosignCard data=data status=status set_topic=set_topic />
+        {matches!(status, TopicStatus::Proposed | TopicStatus::UnderReview).then(|| view! {
+            <CosignCard data=data status=status set_topic=set_topic />
+        })}
 
         {(is_proposer && status.can_withdraw()).then(|| view! {
             <WithdrawButton topic_id=topic_id.clone() set_topic=set_topic />
@@ -165,7 +169,7 @@ fn TopicView(
 
         {(viewer.committee && status.can_reject()).then(|| view! {
             <section class="card" aria-labelledby="review-title">
-                <h2 id="review-title">{move || t("review.decide")}</h2>
+                <h2 id="review-title">{tv("review.decide")}</h2>
                 <ReviewActions topic_id=topic_id.clone() status=status on_done=set_topic />
             </section>
         })}
@@ -181,7 +185,7 @@ fn TopicView(
                     on_opened=reload />
             }.into_any()),
             None if status == TopicStatus::Deliberating => Some(view! {
-                <p class="card muted">{move || t("topic.deliberating_note")}</p>
+                <p class="card muted">{tv("topic.deliberating_note")}</p>
             }.into_any()),
             None => None,
         }}
@@ -226,7 +230,7 @@ fn CosignCard(
     let signing = matches!(status, TopicStatus::Proposed | TopicStatus::UnderReview);
     view! {
         <section class="card" aria-labelledby="cosign-title">
-            <h2 id="cosign-title">{move || t("topic.cosign_title")}</h2>
+            <h2 id="cosign-title">{tv("topic.cosign_title")}</h2>
             {move || numbers().map(|(count, threshold)| view! { <CosignProgress count=count threshold=threshold /> })}
             {signing.then(|| view! {
                 <p class="hint">
@@ -242,11 +246,11 @@ fn CosignCard(
                             action.dispatch(id);
                         }
                     }>
-                    {move || t("topic.cosign")}
+                    {tv("topic.cosign")}
                 </button>
             </Show>
             <Show when=has_cosigned>
-                <p class="banner banner-ok" data-testid="cosigned">{move || t("topic.cosigned")}</p>
+                <p class="banner banner-ok" data-testid="cosigned">{tv("topic.cosigned")}</p>
             </Show>
         </section>
     }
@@ -266,7 +270,7 @@ fn WithdrawButton(topic_id: String, set_topic: Callback<Topic>) -> impl IntoView
     });
     view! {
         <section class="card" aria-labelledby="withdraw-title">
-            <h2 id="withdraw-title">{move || t("topic.yours")}</h2>
+            <h2 id="withdraw-title">{tv("topic.yours")}</h2>
             <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
             <button type="button" class="button danger" data-testid="withdraw"
                 disabled=move || action.pending().get()
@@ -275,7 +279,7 @@ fn WithdrawButton(topic_id: String, set_topic: Callback<Topic>) -> impl IntoView
                         action.dispatch(topic_id.clone());
                     }
                 }>
-                {move || t("topic.withdraw")}
+                {tv("topic.withdraw")}
             </button>
         </section>
     }
@@ -324,23 +328,23 @@ pub fn ReviewActions(
     view! {
         <ErrorBanner message=errors.banner() />
         {(status == TopicStatus::UnderReview).then(|| view! {
-            <p class="hint">{move || t("review.accept_hint")}</p>
+            <p class="hint">{tv("review.accept_hint")}</p>
             <button type="button" class="button primary wide" data-testid="accept-topic"
                 disabled=busy on:click=move |_| { accept.dispatch(topic_id.get_value()); }>
-                {move || t("review.accept")}
+                {tv("review.accept")}
             </button>
         })}
         <form class="form" on:submit=on_reject novalidate>
             <div class="field">
-                <label for="reject-reason">{move || t("review.reason")}</label>
+                <label for="reject-reason">{tv("review.reason")}</label>
                 <textarea id="reject-reason" class="prose" rows="3" maxlength="500"
                     aria-invalid=errors.invalid("reason") aria-describedby="reject-reason-hint reject-reason-error"
                     bind:value=reason></textarea>
-                <p class="hint" id="reject-reason-hint">{move || t("review.reason_hint")}</p>
+                <p class="hint" id="reject-reason-hint">{tv("review.reason_hint")}</p>
                 {errors.message("reason", "reject-reason-error")}
             </div>
             <button type="submit" class="button danger wide" data-testid="reject-topic" disabled=busy>
-                {move || t("review.reject")}
+                {tv("review.reject")}
             </button>
         </form>
     }
@@ -359,7 +363,9 @@ fn ProgressCard(
         data.with_untracked(|d| d.as_ref().map(|t| t.summary.id.clone()).unwrap_or_default()),
     );
     let percent = RwSignal::new(data.with_untracked(|d| {
-        d.as_ref().map(|t| t.progress.to_string()).unwrap_or_default()
+        d.as_ref()
+            .map(|t| t.progress.to_string())
+            .unwrap_or_default()
     }));
     let note = RwSignal::new(String::new());
     let errors = FormErrors::new(&["percent", "note"]);
@@ -401,16 +407,16 @@ fn ProgressCard(
     let busy = move || post.pending().get() || complete.pending().get();
     view! {
         <section class="card" aria-labelledby="progress-title" data-testid="progress">
-            <h2 id="progress-title">{move || t("progress.title")}</h2>
+            <h2 id="progress-title">{tv("progress.title")}</h2>
             <div class="meter-row">
-                <span class="meter-label">{move || t("progress.done")}</span>
+                <span class="meter-label">{tv("progress.done")}</span>
                 <progress class="meter" max="100" value=progress aria-hidden="true"></progress>
                 <span class="meter-value" data-testid="progress-percent">{move || format!("{}%", progress())}</span>
             </div>
             {move || {
                 let list = updates();
                 if list.is_empty() {
-                    view! { <p class="empty">{move || t("progress.none")}</p> }.into_any()
+                    view! { <p class="empty">{tv("progress.none")}</p> }.into_any()
                 } else {
                     view! {
                         <ol class="updates">
@@ -433,23 +439,23 @@ fn ProgressCard(
             {(committee && status.takes_progress()).then(|| view! {
                 <ErrorBanner message=errors.banner() />
                 <form class="form" on:submit=on_post novalidate>
-                    <h3>{move || t("progress.post_title")}</h3>
+                    <h3>{tv("progress.post_title")}</h3>
                     <div class="field">
-                        <label for="progress-percent">{move || t("progress.percent")}</label>
+                        <label for="progress-percent">{tv("progress.percent")}</label>
                         <input id="progress-percent" type="number" inputmode="numeric" min="0" max="100" step="1"
                             aria-invalid=errors.invalid("percent") aria-describedby="progress-percent-error"
                             bind:value=percent />
                         {errors.message("percent", "progress-percent-error")}
                     </div>
                     <div class="field">
-                        <label for="progress-note">{move || t("progress.note")}</label>
+                        <label for="progress-note">{tv("progress.note")}</label>
                         <textarea id="progress-note" class="prose" rows="3" maxlength="1000"
                             aria-invalid=errors.invalid("note") aria-describedby="progress-note-error"
                             bind:value=note></textarea>
                         {errors.message("note", "progress-note-error")}
                     </div>
                     <button type="submit" class="button primary" data-testid="post-progress" disabled=busy>
-                        {move || t("progress.post")}
+                        {tv("progress.post")}
                     </button>
                 </form>
                 {(status == TopicStatus::Implementing).then(|| view! {
@@ -459,7 +465,7 @@ fn ProgressCard(
                                 complete.dispatch(topic_id.get_value());
                             }
                         }>
-                        {move || t("progress.complete")}
+                        {tv("progress.complete")}
                     </button>
                 })}
             })}
@@ -487,10 +493,10 @@ fn RatingCard(data: RwSignal<Option<Topic>>, set_topic: Callback<Topic>) -> impl
     });
     let summary = move || {
         data.with(|d| {
-            d.as_ref().map(|t| match &t.rating.average {
+            d.as_ref().map(|topic| match &topic.rating.average {
                 Some(avg) => tf(
                     "rating.average",
-                    &[("average", avg), ("count", &t.rating.count.to_string())],
+                    &[("average", avg), ("count", &topic.rating.count.to_string())],
                 ),
                 None => t("rating.none"),
             })
@@ -509,12 +515,12 @@ fn RatingCard(data: RwSignal<Option<Topic>>, set_topic: Callback<Topic>) -> impl
     };
     view! {
         <section class="card" aria-labelledby="rating-title" data-testid="rating">
-            <h2 id="rating-title">{move || t("rating.title")}</h2>
+            <h2 id="rating-title">{tv("rating.title")}</h2>
             <p data-testid="rating-average">{summary}</p>
             <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
             <form class="form" on:submit=on_submit>
                 <fieldset class="choices-set">
-                    <legend>{move || t("rating.yours")}</legend>
+                    <legend>{tv("rating.yours")}</legend>
                     {(1..=5i64).map(|stars| {
                         let id = format!("rating-{stars}");
                         view! {
@@ -533,11 +539,11 @@ fn RatingCard(data: RwSignal<Option<Topic>>, set_topic: Callback<Topic>) -> impl
                 </fieldset>
                 <button type="submit" class="button primary" data-testid="rate-submit"
                     disabled=move || chosen.get().is_none() || action.pending().get()>
-                    {move || t("rating.submit")}
+                    {tv("rating.submit")}
                 </button>
             </form>
             <Show when=move || saved.get()>
-                <p class="banner banner-ok" role="status">{move || t("rating.saved")}</p>
+                <p class="banner banner-ok" role="status">{tv("rating.saved")}</p>
             </Show>
         </section>
     }
@@ -563,7 +569,8 @@ fn Comments(
     let topic_id = StoredValue::new(
         data.with_untracked(|d| d.as_ref().map(|t| t.summary.id.clone()).unwrap_or_default()),
     );
-    let comments = move || data.with(|d| d.as_ref().map(|t| t.comments.clone()).unwrap_or_default());
+    let comments =
+        move || data.with(|d| d.as_ref().map(|t| t.comments.clone()).unwrap_or_default());
     let open = status.can_comment();
     let body = RwSignal::new(String::new());
     let errors = FormErrors::new(&["body"]);
@@ -592,11 +599,11 @@ fn Comments(
     };
     view! {
         <section class="card" aria-labelledby="comments-title" data-testid="comments">
-            <h2 id="comments-title">{move || t("comments.title")}</h2>
+            <h2 id="comments-title">{tv("comments.title")}</h2>
             {move || {
                 let list = comments();
                 if list.is_empty() {
-                    view! { <p class="empty">{move || t("comments.none")}</p> }.into_any()
+                    view! { <p class="empty">{tv("comments.none")}</p> }.into_any()
                 } else {
                     view! {
                         <ul class="comments">
@@ -612,7 +619,7 @@ fn Comments(
                 <ErrorBanner message=errors.banner() />
                 <form class="form" on:submit=on_submit novalidate>
                     <div class="field">
-                        <label for="comment-body">{move || t("comments.write")}</label>
+                        <label for="comment-body">{tv("comments.write")}</label>
                         <textarea id="comment-body" class="prose" rows="3" maxlength="2000"
                             aria-invalid=errors.invalid("body") aria-describedby="comment-body-error"
                             bind:value=body></textarea>
@@ -620,7 +627,7 @@ fn Comments(
                     </div>
                     <button type="submit" class="button primary" data-testid="comment-submit"
                         disabled=move || action.pending().get()>
-                        {move || t("comments.submit")}
+                        {tv("comments.submit")}
                     </button>
                 </form>
             })}
@@ -643,16 +650,22 @@ fn CommentItem(
     let done = RwSignal::new(None::<&'static str>);
     let comment_id = StoredValue::new(comment.id.clone());
     let topic_id = StoredValue::new(topic_id);
-    let action = Action::new_unsync(|(act, topic, comment, text): &(CommentAct, String, String, String)| {
-        let (act, topic, comment, text) = (*act, topic.clone(), comment.clone(), text.clone());
-        async move {
-            match act {
-                CommentAct::Reply => topics::comment(&topic, &text, Some(&comment)).await.map(|_| act),
-                CommentAct::Report => topics::report_comment(&comment, &text).await.map(|_| act),
-                CommentAct::Hide => topics::hide_comment(&comment, &text).await.map(|_| act),
+    let action = Action::new_unsync(
+        |(act, topic, comment, text): &(CommentAct, String, String, String)| {
+            let (act, topic, comment, text) = (*act, topic.clone(), comment.clone(), text.clone());
+            async move {
+                match act {
+                    CommentAct::Reply => topics::comment(&topic, &text, Some(&comment))
+                        .await
+                        .map(|_| act),
+                    CommentAct::Report => {
+                        topics::report_comment(&comment, &text).await.map(|_| act)
+                    }
+                    CommentAct::Hide => topics::hide_comment(&comment, &text).await.map(|_| act),
+                }
             }
-        }
-    });
+        },
+    );
     Effect::new(move || match action.value().get() {
         Some(Ok(act_done)) => {
             errors.clear();
@@ -711,7 +724,9 @@ fn CommentItem(
             {body.map(|b| view! { <p class="comment-body muted">{b}</p> })}
         }
         .into_any(),
-        (false, body) => view! { <p class="comment-body">{body.unwrap_or_default()}</p> }.into_any(),
+        (false, body) => {
+            view! { <p class="comment-body">{body.unwrap_or_default()}</p> }.into_any()
+        }
     };
     let label_key = move || match act.get() {
         Some(CommentAct::Reply) => k("comments.reply_label"),
@@ -741,19 +756,19 @@ fn CommentItem(
                         <button type="button" class="button small" data-testid="comment-reply"
                             aria-expanded=move || (act.get() == Some(CommentAct::Reply)).to_string()
                             on:click=move |_| toggle(CommentAct::Reply)>
-                            {move || t("comments.reply")}
+                            {tv("comments.reply")}
                         </button>
                     })}
                     <button type="button" class="button small" data-testid="comment-report"
                         aria-expanded=move || (act.get() == Some(CommentAct::Report)).to_string()
                         on:click=move |_| toggle(CommentAct::Report)>
-                        {move || t("comments.report")}
+                        {tv("comments.report")}
                     </button>
                     {committee.then(|| view! {
                         <button type="button" class="button small danger" data-testid="comment-hide"
                             aria-expanded=move || (act.get() == Some(CommentAct::Hide)).to_string()
                             on:click=move |_| toggle(CommentAct::Hide)>
-                            {move || t("comments.hide")}
+                            {tv("comments.hide")}
                         </button>
                     })}
                 </div>

@@ -3,8 +3,8 @@
 
 use crate::api::identity::SessionInfo;
 use crate::api::topics::{self, TopicCategory};
-use crate::components::{FormError, FormErrors, ErrorBanner, InCommunity};
-use crate::i18n::t;
+use crate::components::{ErrorBanner, FormError, FormErrors, InCommunity};
+use crate::i18n::{t, tv};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
@@ -13,8 +13,8 @@ use leptos_router::NavigateOptions;
 pub fn TopicNew() -> impl IntoView {
     view! {
         <section class="page narrow">
-            <p><a href="/topics" class="back-link">{move || t("topic.back")}</a></p>
-            <h1>{move || t("propose.title")}</h1>
+            <p><a href="/topics" class="back-link">{tv("topic.back")}</a></p>
+            <h1>{tv("propose.title")}</h1>
             <InCommunity page=|info| view! { <ProposeForm info=info /> } />
         </section>
     }
@@ -23,11 +23,8 @@ pub fn TopicNew() -> impl IntoView {
 #[component]
 fn ProposeForm(info: SessionInfo) -> impl IntoView {
     let community_id = info.community.map(|c| c.id).unwrap_or_default();
-    let committee = info.viewer.is_admin
-        || info
-            .viewer
-            .roles
-            .contains(&crate::api::Role::Committee);
+    let committee =
+        info.viewer.is_admin || info.viewer.roles.contains(&crate::api::Role::Committee);
     let navigate = use_navigate();
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
@@ -86,26 +83,26 @@ fn ProposeForm(info: SessionInfo) -> impl IntoView {
         <ErrorBanner message=errors.banner() />
         <form class="form" on:submit=on_submit novalidate>
             <div class="field">
-                <label for="topic-title">{move || t("propose.title_label")}</label>
+                <label for="topic-title">{tv("propose.title_label")}</label>
                 <input id="topic-title" type="text" maxlength="100" autocomplete="off"
                     aria-invalid=errors.invalid("title") aria-describedby="topic-title-hint topic-title-error"
                     bind:value=title />
-                <p class="hint" id="topic-title-hint">{move || t("propose.title_hint")}</p>
+                <p class="hint" id="topic-title-hint">{tv("propose.title_hint")}</p>
                 {errors.message("title", "topic-title-error")}
             </div>
             <div class="field">
-                <label for="topic-category">{move || t("propose.category_label")}</label>
+                <label for="topic-category">{tv("propose.category_label")}</label>
                 <select id="topic-category"
                     on:change=move |ev| category.set(TopicCategory::from_wire(&event_target_value(&ev)))>
                     {categories}
                 </select>
             </div>
             <div class="field">
-                <label for="topic-body">{move || t("propose.body_label")}</label>
+                <label for="topic-body">{tv("propose.body_label")}</label>
                 <textarea id="topic-body" class="prose" rows="8" maxlength="5000"
                     aria-invalid=errors.invalid("body") aria-describedby="topic-body-hint topic-body-error"
                     bind:value=body></textarea>
-                <p class="hint" id="topic-body-hint">{move || t("propose.body_hint")}</p>
+                <p class="hint" id="topic-body-hint">{tv("propose.body_hint")}</p>
                 {errors.message("body", "topic-body-error")}
             </div>
             <button type="submit" class="button primary" data-testid="propose-submit"

@@ -8,7 +8,7 @@ use crate::components::{
     error_text, format_date, format_time, CosignProgress, ErrorBanner, InCommunity, Loading,
     StatusBadge,
 };
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, tv};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
@@ -18,9 +18,9 @@ pub fn Topics() -> impl IntoView {
     view! {
         <section class="page">
             <div class="page-head">
-                <h1>{move || t("topics.title")}</h1>
+                <h1>{tv("topics.title")}</h1>
                 <a href="/topics/new" class="button primary" data-testid="propose-link">
-                    {move || t("topics.propose")}
+                    {tv("topics.propose")}
                 </a>
             </div>
             <InCommunity page=|info| view! { <TopicList info=info /> } />
@@ -41,7 +41,7 @@ pub fn NeedsMeList(needs: NeedsMe) -> impl IntoView {
         view! {
             <li>
                 <a href=format!("/topics/{}", topic.id) class="tile need" data-testid="needs-vote">
-                    <span class="tile-title">{move || t("needs.vote")} " · " {topic.title.clone()}</span>
+                    <span class="tile-title">{tv("needs.vote")} " · " {topic.title.clone()}</span>
                     <span class="tile-note">{move || tf("needs.closes", &[("time", &format_time(&closes))])}</span>
                 </a>
             </li>
@@ -52,7 +52,7 @@ pub fn NeedsMeList(needs: NeedsMe) -> impl IntoView {
         view! {
             <li>
                 <a href=format!("/topics/{}", topic.id) class="tile need" data-testid="needs-cosign">
-                    <span class="tile-title">{move || t("needs.cosign")} " · " {topic.title.clone()}</span>
+                    <span class="tile-title">{tv("needs.cosign")} " · " {topic.title.clone()}</span>
                     <span class="tile-note">
                         {move || tf("needs.cosign_note", &[("count", &progress[0]), ("threshold", &progress[1])])}
                     </span>
@@ -76,9 +76,10 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         StatusFilter::from_slug(&query.with(|q| q.get("status").unwrap_or_default()))
     });
 
-    let needs = LocalResource::new(move || async move {
-        topics::needs_me(&community_id.get_value()).await
-    });
+    let needs =
+        LocalResource::new(
+            move || async move { topics::needs_me(&community_id.get_value()).await },
+        );
 
     let items = RwSignal::new(Vec::<TopicSummary>::new());
     let total = RwSignal::new(None::<i64>);
@@ -95,8 +96,13 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         let this = generation.get_value();
         loading.set(true);
         spawn_local(async move {
-            let result =
-                topics::topics(&community_id.get_value(), statuses, topics::PAGE_SIZE, after).await;
+            let result = topics::topics(
+                &community_id.get_value(),
+                statuses,
+                topics::PAGE_SIZE,
+                after,
+            )
+            .await;
             if generation.get_value() != this {
                 return;
             }
@@ -123,11 +129,12 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         load(true);
     });
 
-    let needs_view = move || match needs.get() {
+    let needs_view = move || {
+        match needs.get() {
         Some(Ok(needs)) if !needs.is_empty() => Some(
             view! {
                 <section class="card needs" aria-labelledby="needs-you-title" data-testid="needs-you">
-                    <h2 id="needs-you-title">{move || t("topics.needs_you")}</h2>
+                    <h2 id="needs-you-title">{tv("topics.needs_you")}</h2>
                     <NeedsMeList needs=needs />
                 </section>
             }
@@ -138,6 +145,7 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
                 .into_any(),
         ),
         _ => None,
+    }
     };
 
     let chips = move || {
@@ -166,7 +174,7 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
             return if loading.get() {
                 view! { <Loading /> }.into_any()
             } else {
-                view! { <p class="empty" data-testid="topics-empty">{move || t("topics.none")}</p> }
+                view! { <p class="empty" data-testid="topics-empty">{tv("topics.none")}</p> }
                     .into_any()
             };
         }
@@ -217,7 +225,7 @@ fn TopicItem(topic: TopicSummary) -> impl IntoView {
                 <StatusBadge status=status />
                 " "
                 <span class="tag">{move || t(category.label_key())}</span>
-                {needs_vote.then(|| view! { " " <span class="tag tag-attention">{move || t("needs.vote")}</span> })}
+                {needs_vote.then(|| view! { " " <span class="tag tag-attention">{tv("needs.vote")}</span> })}
             </p>
             <p class="muted small">
                 {move || tf("topics.proposed_by", &[("name", &proposer), ("date", &format_date(&created))])}
