@@ -885,3 +885,5 @@ async fn every_main_page_renders_in_chinese_and_in_english() {
     }
     b.close().await;
 }
+
+mod topics;

@@ -49,7 +49,7 @@ pub fn parse_area(raw: &str) -> Option<i64> {
         _ => frac.parse().ok()?,
     };
     let total = whole * 100 + cents;
-    (total > 0 && whole <= MAX_AREA_M2).then_some(total)
+    (total > 0 && total <= MAX_AREA_M2 * 100).then_some(total)
 }
 
 /// Formats hundredths of a m² as a decimal string: 8850 → "88.50".
