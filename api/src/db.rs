@@ -51,3 +51,11 @@ pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
 }
+
+/// SQL written with `$n` placeholders, as SQLite wants it (`?n`), for the few raw statements.
+pub fn portable(backend: DbBackend, sql: &str) -> String {
+    match backend {
+        DbBackend::Sqlite => sql.replace('$', "?"),
+        _ => sql.to_owned(),
+    }
+}

@@ -266,7 +266,7 @@ async fn stuff_ballot(state: &AppState, ballot: &str, yes: &str, n: usize) -> an
     let n = n as i64;
     db.execute_raw(sea_orm::Statement::from_sql_and_values(
         backend,
-        api::domain::rate_limit::portable(
+        api::db::portable(
             backend,
             "UPDATE ballot_options SET votes = votes + $1, area = area + $2 WHERE id = $3",
         ),
@@ -275,7 +275,7 @@ async fn stuff_ballot(state: &AppState, ballot: &str, yes: &str, n: usize) -> an
     .await?;
     db.execute_raw(sea_orm::Statement::from_sql_and_values(
         backend,
-        api::domain::rate_limit::portable(
+        api::db::portable(
             backend,
             "UPDATE ballots SET turnout_count = turnout_count + $1, turnout_area = turnout_area + $2 WHERE id = $3",
         ),

@@ -1,7 +1,7 @@
 //! Failure counters in the database, so that every replica sees the same counts. Keys are
 //! hashed: no phone number or client address is stored in clear.
 
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 
 use crate::domain::now;
 use crate::error::{AppError, AppResult};
@@ -48,7 +48,7 @@ pub async fn record_failure<C: ConnectionTrait>(
     let backend = conn.get_database_backend();
     let stmt = Statement::from_sql_and_values(
         backend,
-        portable(backend, sql),
+        crate::db::portable(backend, sql),
         [key.into(), now.into(), cutoff.into()],
     );
     conn.execute_raw(stmt).await?;
@@ -60,12 +60,4 @@ pub async fn clear<C: ConnectionTrait>(conn: &C, key: &str) -> AppResult<()> {
         .exec(conn)
         .await?;
     Ok(())
-}
-
-/// SQL written with `$n` placeholders, as SQLite wants it (`?n`).
-pub fn portable(backend: DbBackend, sql: &str) -> String {
-    match backend {
-        DbBackend::Sqlite => sql.replace('$', "?"),
-        _ => sql.to_owned(),
-    }
 }
