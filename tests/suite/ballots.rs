@@ -1018,3 +1018,95 @@ async fn parallel_changes_with_one_receipt_leave_exactly_one_vote() {
         "{live}"
     );
 }
+
+#[tokio::test]
+async fn needs_me_lists_ballots_to_vote_in_and_topics_to_cosign() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let proposed = app
+        .ok(
+            Some(v.token(&phone(2))),
+            "mutation($c:ID!){ proposeTopic(communityId:$c, title:\"增设快递柜\", body:\"快递经常丢失，建议在门口增设智能快递柜。\", category: SERVICES){ id } }",
+            json!({"c": v.community_id}),
+        )
+        .await["proposeTopic"]["id"]
+        .clone();
+    let q = "query($c:ID!){ needsMe(communityId:$c){ ballots { id } topicsToCosign { id } } }";
+    let needs = |token: String| {
+        let app = &app;
+        let c = v.community_id.clone();
+        async move { app.ok(Some(&token), q, json!({"c": c})).await["needsMe"].clone() }
+    };
+    // An owner who has not voted sees the ballot and the topic to co-sign.
+    let n = needs(v.token(&phone(3)).to_owned()).await;
+    assert_eq!(n["ballots"], json!([{"id": id}]));
+    assert_eq!(n["topicsToCosign"], json!([{"id": proposed}]));
+    // The proposer has co-signed already; the tenant is not in the OWNERS electorate.
+    assert_eq!(
+        needs(v.token(&phone(2)).to_owned()).await["topicsToCosign"],
+        json!([])
+    );
+    assert_eq!(
+        needs(v.token(&phone(10)).to_owned()).await["ballots"],
+        json!([])
+    );
+    // After voting the ballot no longer needs them.
+    vote(&app, v.token(&phone(3)), &id, &[option_id(&b, "APPROVE")]).await;
+    assert_eq!(
+        needs(v.token(&phone(3)).to_owned()).await["ballots"],
+        json!([])
+    );
+}
+
+#[tokio::test]
+async fn the_committee_sees_the_frozen_electorate_and_who_has_not_voted() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
+    let q = "query($b:ID!,$s:String,$n:Boolean){ ballot(id:$b){ voters(search:$s, notVoted:$n, first: 100){ voterId label area voted channel } } }";
+    let all = app
+        .ok(Some(v.token(COMMITTEE_PHONE)), q, json!({"b": id}))
+        .await["ballot"]["voters"]
+        .clone();
+    let all = all.as_array().cloned().unwrap_or_default();
+    assert_eq!(all.len(), 9, "the owners only");
+    let voted: Vec<&Value> = all.iter().filter(|e| e["voted"] == true).collect();
+    assert_eq!(voted.len(), 1);
+    assert_eq!(voted[0]["voterId"], v.household(&phone(2)));
+    assert_eq!(voted[0]["channel"], "ONLINE");
+    let waiting = app
+        .ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            q,
+            json!({"b": id, "n": true}),
+        )
+        .await["ballot"]["voters"]
+        .clone();
+    assert_eq!(waiting.as_array().map(Vec::len), Some(8));
+    let found = app
+        .ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            q,
+            json!({"b": id, "s": "业主九"}),
+        )
+        .await["ballot"]["voters"]
+        .clone();
+    assert_eq!(found.as_array().map(Vec::len), Some(1));
+    assert_eq!(found[0]["area"], "150.00");
+    assert!(found[0]["label"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("2栋"));
+    // Residents do not see the electorate.
+    assert_eq!(
+        app.err_code(Some(v.token(&phone(3))), q, json!({"b": id}))
+            .await,
+        "FORBIDDEN"
+    );
+}

@@ -198,6 +198,45 @@ impl Ballot {
             options,
         }))
     }
+    /// The frozen electorate and who has taken part (committee only, for paper ballots): filtered
+    /// by a search over names, buildings and units, and optionally to those who have not voted.
+    async fn voters(
+        &self,
+        ctx: &Context<'_>,
+        search: Option<String>,
+        not_voted: Option<bool>,
+        first: Option<i32>,
+    ) -> GqlResult<Vec<ElectorateMember>> {
+        let viewer = require_viewer(ctx).await?;
+        let limit = match first {
+            None => 50,
+            Some(n) if (1..=500).contains(&n) => n as usize,
+            Some(_) => {
+                return Err(
+                    crate::error::AppError::bad_input("first", "must be between 1 and 500").into(),
+                )
+            }
+        };
+        let list = service::electorate(
+            &app_state(ctx)?.db,
+            &viewer,
+            &self.model.id,
+            search.as_deref(),
+            not_voted.unwrap_or(false),
+        )
+        .await?;
+        Ok(list
+            .into_iter()
+            .take(limit)
+            .map(|e| ElectorateMember {
+                voter_id: ID(e.voter_id),
+                label: e.label,
+                area: format_area(e.area),
+                voted: e.channel.is_some(),
+                channel: e.channel,
+            })
+            .collect())
+    }
     /// Whether the viewer (or, for household electorates, their household) may vote here.
     async fn viewer_eligible(&self, ctx: &Context<'_>) -> GqlResult<bool> {
         let viewer = require_viewer(ctx).await?;
@@ -216,6 +255,18 @@ impl Ballot {
             None => Ok(false),
         }
     }
+}
+
+/// One voter of the frozen electorate: a resident (RESIDENTS) or a household (HOUSEHOLDS, OWNERS).
+#[derive(SimpleObject)]
+pub struct ElectorateMember {
+    /// The id `recordPaperBallot` takes.
+    pub voter_id: ID,
+    pub label: String,
+    pub area: String,
+    pub voted: bool,
+    /// ONLINE or PAPER once the voter has taken part.
+    pub channel: Option<String>,
 }
 
 #[derive(SimpleObject)]

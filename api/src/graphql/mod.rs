@@ -3,6 +3,7 @@
 //! the result. Errors pass through `crate::error` (never `?` on a foreign error type here).
 
 mod ballot;
+mod home;
 mod identity;
 mod loaders;
 mod notifications;
@@ -18,6 +19,7 @@ pub use loaders::Loaders;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
+    home::HomeQuery,
     identity::IdentityQuery,
     roster::RosterQuery,
     notifications::NotificationQuery,

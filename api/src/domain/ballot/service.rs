@@ -15,8 +15,8 @@ use entity::{
 use rand::seq::SliceRandom;
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::rules::{
@@ -1023,6 +1023,119 @@ pub async fn send_reminders(state: &AppState) -> AppResult<usize> {
         sent += 1;
     }
     Ok(sent)
+}
+
+/// Open ballots of a community in which the viewer (or their household) may still vote.
+pub async fn awaiting_vote(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<Vec<ballot::Model>> {
+    roles::can_see_community(db, viewer, community_id).await?;
+    let open = ballot::Entity::find()
+        .filter(ballot::Column::CommunityId.eq(community_id))
+        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::ClosesAt.gt(now()))
+        .order_by_asc(ballot::Column::ClosesAt)
+        .all(db)
+        .await?;
+    let mut waiting = Vec::new();
+    for b in open {
+        if let Some(voter) = voter_id_of(db, viewer, &b).await? {
+            if is_eligible(db, &b.id, &voter).await? && !has_participated(db, &b.id, &voter).await?
+            {
+                waiting.push(b);
+            }
+        }
+    }
+    Ok(waiting)
+}
+
+/// One member of a ballot's frozen electorate, as the committee sees it for paper ballots.
+#[derive(Clone, Debug)]
+pub struct ElectorateEntry {
+    pub voter_id: String,
+    /// The resident's name, or the household's building and unit with its members' names.
+    pub label: String,
+    pub area: i64,
+    /// "ONLINE" or "PAPER" once the voter has taken part (never what they chose).
+    pub channel: Option<String>,
+}
+
+/// The frozen electorate with who has taken part, for the committee (paper ballot entry).
+/// Filtered by a search over the labels and, optionally, to those who have not voted.
+pub async fn electorate(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    ballot_id: &str,
+    search: Option<&str>,
+    not_voted: bool,
+) -> AppResult<Vec<ElectorateEntry>> {
+    let b = visible(db, viewer, ballot_id).await?;
+    roles::can_manage_roster(db, viewer, &b.community_id).await?;
+    let voters = ballot_voter::Entity::find()
+        .filter(ballot_voter::Column::BallotId.eq(b.id.clone()))
+        .all(db)
+        .await?;
+    let taken: HashMap<String, String> = ballot_participation::Entity::find()
+        .filter(ballot_participation::Column::BallotId.eq(b.id.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.voter_id, p.channel))
+        .collect();
+    let residents = resident::Entity::find()
+        .filter(resident::Column::CommunityId.eq(b.community_id.clone()))
+        .all(db)
+        .await?;
+    let labels: HashMap<String, String> = match electorate_of(&b)? {
+        Electorate::Residents => residents.into_iter().map(|r| (r.id, r.name)).collect(),
+        _ => {
+            let households: HashMap<String, household::Model> = household::Entity::find()
+                .filter(household::Column::CommunityId.eq(b.community_id.clone()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|h| (h.id.clone(), h))
+                .collect();
+            let buildings: HashMap<String, String> = entity::building::Entity::find()
+                .filter(entity::building::Column::CommunityId.eq(b.community_id.clone()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|x| (x.id, x.name))
+                .collect();
+            let mut members: HashMap<String, Vec<String>> = HashMap::new();
+            for r in residents.into_iter().filter(|r| r.active) {
+                members.entry(r.household_id).or_default().push(r.name);
+            }
+            households
+                .into_values()
+                .map(|h| {
+                    let names = members.get(&h.id).map(|m| m.join("、")).unwrap_or_default();
+                    let building = buildings.get(&h.building_id).cloned().unwrap_or_default();
+                    (
+                        h.id.clone(),
+                        format!("{building} {} {names}", h.unit).trim().to_owned(),
+                    )
+                })
+                .collect()
+        }
+    };
+    let needle = search.map(str::trim).filter(|s| !s.is_empty());
+    let mut out: Vec<ElectorateEntry> = voters
+        .into_iter()
+        .map(|v| ElectorateEntry {
+            label: labels.get(&v.voter_id).cloned().unwrap_or_default(),
+            channel: taken.get(&v.voter_id).cloned(),
+            area: v.area,
+            voter_id: v.voter_id,
+        })
+        .filter(|e| !not_voted || e.channel.is_none())
+        .filter(|e| needle.is_none_or(|n| e.label.contains(n)))
+        .collect();
+    out.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(out)
 }
 
 /// Does the bulletin hold a vote under this receipt, and with which options?
