@@ -59,36 +59,23 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
 
 /// Per-request cache of the viewer, so several resolvers of one request share one look-up.
 #[derive(Default)]
-pub struct ViewerCell(pub tokio::sync::OnceCell<Result<Option<Viewer>, &'static str>>);
+pub struct ViewerCell(pub tokio::sync::OnceCell<Option<Viewer>>);
 
 /// The viewer, or `None` for an anonymous request. A bad token is `UNAUTHENTICATED`.
 pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
-    let state = ctx
-        .data::<crate::startup::AppState>()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("no state")))?;
+    let state = app_state(ctx)?;
     let auth = ctx
         .data_opt::<AuthState>()
         .cloned()
         .unwrap_or(AuthState::Anonymous);
-    let cell = ctx.data_opt::<ViewerCell>();
-    let load = || async {
-        match load_viewer(&state.db, &auth).await {
-            Ok(v) => Ok(v),
-            Err(AppError::Unauthenticated) => Err("unauthenticated"),
-            Err(e) => {
-                let _ = e.into_graphql();
-                Err("internal")
-            }
-        }
-    };
-    let result = match cell {
-        Some(cell) => cell.0.get_or_init(load).await.clone(),
-        None => load().await,
-    };
-    match result {
-        Ok(v) => Ok(v),
-        Err("unauthenticated") => Err(AppError::Unauthenticated),
-        Err(_) => Err(AppError::Internal(anyhow::anyhow!("viewer look-up failed"))),
+    match ctx.data_opt::<ViewerCell>() {
+        // Only a successful look-up is kept; a failure is answered (and retried) per resolver.
+        Some(cell) => cell
+            .0
+            .get_or_try_init(|| load_viewer(&state.db, &auth))
+            .await
+            .cloned(),
+        None => load_viewer(&state.db, &auth).await,
     }
 }
 
