@@ -151,9 +151,8 @@ pub async fn read_ballot(app: &TestApp, token: &str, id: &str) -> Value {
         .clone()
 }
 
-/// Lets the ballot's closing time pass (moves it into the past), then reads it: the first read
-/// after `closesAt` closes it.
-pub async fn close(app: &TestApp, token: &str, id: &str) -> Value {
+/// Moves the ballot's closing time into the past, as if the voting period had run out.
+pub async fn let_voting_time_pass(app: &TestApp, id: &str) {
     let past = chrono::Utc::now() - chrono::Duration::seconds(1);
     entity::ballot::Entity::update_many()
         .col_expr(
@@ -164,6 +163,12 @@ pub async fn close(app: &TestApp, token: &str, id: &str) -> Value {
         .exec(app.db())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Lets the voting period run out, then reads the ballot: the first read after `closesAt`
+/// closes it.
+pub async fn close(app: &TestApp, token: &str, id: &str) -> Value {
+    let_voting_time_pass(app, id).await;
     read_ballot(app, token, id).await
 }
 
@@ -651,16 +656,7 @@ async fn a_ballot_closes_once_even_when_two_replicas_race_to_close_it() {
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     vote(&app, v.token(&phone(1)), &id, &[option_id(&b, "APPROVE")]).await;
-    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
-    entity::ballot::Entity::update_many()
-        .col_expr(
-            entity::ballot::Column::ClosesAt,
-            sea_orm::sea_query::Expr::value(past),
-        )
-        .filter(entity::ballot::Column::Id.eq(id.clone()))
-        .exec(app.db())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let_voting_time_pass(&app, &id).await;
     let mut tries = Vec::new();
     for _ in 0..4 {
         tries.push(api::domain::ballot::service::close_one(&app.state, &id));
@@ -699,16 +695,7 @@ async fn a_ballot_closes_at_its_time_without_anyone_acting() {
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
-    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
-    entity::ballot::Entity::update_many()
-        .col_expr(
-            entity::ballot::Column::ClosesAt,
-            sea_orm::sea_query::Expr::value(past),
-        )
-        .filter(entity::ballot::Column::Id.eq(id.clone()))
-        .exec(app.db())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let_voting_time_pass(&app, &id).await;
     // Nobody reads the ballot: the background job closes it.
     let mut status = String::new();
     for _ in 0..100 {
