@@ -286,6 +286,17 @@ pub fn tf(key: &str, params: &[(&str, &str)]) -> String {
     fill(&t(key), params)
 }
 
+/// Where a household lives: "楼栋 8，门牌 101", or "8栋 101" when the building's name already
+/// says 栋 (so the label is not printed twice).
+pub fn place(building: &str, unit: &str) -> String {
+    let key = if building.trim_end().ends_with('栋') {
+        k("roster.place_named")
+    } else {
+        k("roster.place")
+    };
+    tf(key, &[("building", building), ("unit", unit)])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,6 +510,12 @@ mod tests {
             "t(\"a.b\") tf(\n  \"c\", &[]) format!(\"x\") get(\"y\") (t(\"z\")) t(key) k(\"d\") tv(\"e\")",
         );
         assert_eq!(found, vec!["a.b", "z", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn a_building_named_with_dong_is_not_labelled_twice() {
+        assert_eq!(place("8栋", "101"), "8栋 101");
+        assert_eq!(place("8", "101"), "楼栋 8，门牌 101");
     }
 
     #[test]

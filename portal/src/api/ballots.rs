@@ -61,6 +61,15 @@ const RECORD_PAPER_BALLOT: &str =
     "mutation RecordPaperBallot($ballotId: ID!, $voterId: ID!, $optionIds: [ID!]!) { \
     recordPaperBallot(ballotId: $ballotId, voterId: $voterId, optionIds: $optionIds) }";
 
+/// The ballot's frozen electorate, for the committee's paper-ballot picker.
+const VOTERS: &str =
+    "query BallotVoters($ballotId: ID!, $search: String, $notVoted: Boolean, $first: Int) { \
+    ballot(id: $ballotId) { voters(search: $search, notVoted: $notVoted, first: $first) { \
+    voterId label area voted channel } } }";
+
+/// How many voters the paper-ballot picker lists at once (the search narrows them).
+pub const VOTERS_PAGE: i64 = 50;
+
 /// Declares a schema enum: its variants, their schema names, and `Unknown` for a value added to
 /// the server after this portal was built.
 macro_rules! schema_enum {
@@ -311,6 +320,22 @@ impl Ballot {
             .find(|o| o.id == id)
             .map(|o| o.label.as_str())
     }
+}
+
+/// One voter of a ballot's frozen electorate: a resident, or a household (with its building,
+/// unit and members' names in `label`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ElectorateMember {
+    /// The id `recordPaperBallot` takes.
+    pub voter_id: String,
+    pub label: String,
+    /// m² as a decimal string (OWNERS).
+    pub area: String,
+    pub voted: bool,
+    /// ONLINE or PAPER once the voter has taken part.
+    #[serde(default)]
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -646,6 +671,16 @@ struct OpenData {
 }
 
 #[derive(Deserialize)]
+struct VotersData {
+    ballot: Option<VotersOf>,
+}
+
+#[derive(Deserialize)]
+struct VotersOf {
+    voters: Vec<ElectorateMember>,
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PaperData {
     record_paper_ballot: bool,
@@ -711,9 +746,49 @@ pub async fn record_paper_ballot(
     Ok(data.record_paper_ballot)
 }
 
+/// The ballot's electorate (committee only), filtered by `search` over names, buildings and
+/// units, and to those who have not voted when `not_voted`.
+pub async fn voters(
+    ballot_id: &str,
+    search: &str,
+    not_voted: bool,
+) -> Result<Vec<ElectorateMember>, ApiError> {
+    let search = search.trim();
+    let data: VotersData = graphql(
+        VOTERS,
+        json!({
+            "ballotId": ballot_id,
+            "search": (!search.is_empty()).then_some(search),
+            "notVoted": not_voted,
+            "first": VOTERS_PAGE,
+        }),
+    )
+    .await?;
+    data.ballot
+        .map(|b| b.voters)
+        .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn voters_decode_with_and_without_a_channel() {
+        let body = r#"{"ballot":{"voters":[
+            {"voterId":"h1","label":"8栋 101 · 吴九、郑十","area":"90.00","voted":false,"channel":null},
+            {"voterId":"h2","label":"8栋 102 · 王一","area":"80.50","voted":true,"channel":"PAPER"}]}}"#;
+        let data: Result<VotersData, _> = serde_json::from_str(body);
+        let list = data
+            .ok()
+            .and_then(|d| d.ballot)
+            .map(|b| b.voters)
+            .unwrap_or_default();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].voter_id, "h1");
+        assert!(!list[0].voted && list[0].channel.is_none());
+        assert_eq!(list[1].channel.as_deref(), Some("PAPER"));
+    }
 
     pub fn option(id: &str, role: OptionRole) -> BallotOption {
         BallotOption {

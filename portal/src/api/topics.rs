@@ -47,6 +47,13 @@ const TOPICS: &str = concat!(
     " } pageInfo { hasNextPage endCursor } totalCount } }"
 );
 
+const NEEDS_ME: &str = concat!(
+    "query NeedsMe($communityId: ID!) { needsMe(communityId: $communityId) { ",
+    "ballots { id topicId question closesAt } topicsToCosign { ",
+    summary_fields!(),
+    " } } }"
+);
+
 const TOPIC: &str = concat!(
     "query Topic($id: ID!) { topic(id: $id) { ",
     topic_fields!(),
@@ -132,7 +139,7 @@ const REPORT_COMMENT: &str = concat!(
 
 /// How many topics one page of the list loads.
 pub const PAGE_SIZE: i64 = 20;
-/// The most the server gives in one page (enough for the "needs you" section).
+/// The most the server gives in one page.
 pub const MAX_PAGE: i64 = 100;
 
 schema_enum!(TopicStatus {
@@ -387,26 +394,29 @@ pub struct TopicPage {
     pub total_count: i64,
 }
 
-/// What the viewer could do now: ballots to vote in, topics to co-sign.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// An open ballot waiting for the viewer's (or their household's) vote.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BallotToVote {
+    pub id: String,
+    #[serde(default)]
+    pub topic_id: Option<String>,
+    pub question: String,
+    pub closes_at: String,
+}
+
+/// What the viewer could do now (`needsMe`): ballots to vote in, closing soonest first, and
+/// topics to co-sign.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NeedsMe {
-    pub vote: Vec<TopicSummary>,
+    #[serde(rename = "ballots")]
+    pub vote: Vec<BallotToVote>,
+    #[serde(rename = "topicsToCosign")]
     pub cosign: Vec<TopicSummary>,
 }
 
 impl NeedsMe {
-    pub fn from_topics(topics: Vec<TopicSummary>) -> NeedsMe {
-        let mut out = NeedsMe::default();
-        for topic in topics {
-            if topic.needs_vote() {
-                out.vote.push(topic);
-            } else if topic.needs_cosign() {
-                out.cosign.push(topic);
-            }
-        }
-        out
-    }
-
     pub fn is_empty(&self) -> bool {
         self.vote.is_empty() && self.cosign.is_empty()
     }
@@ -439,6 +449,12 @@ pub fn check_proposal(title: &str, body: &str) -> Result<(), (&'static str, &'st
 #[derive(Deserialize)]
 struct TopicsData {
     topics: TopicPage,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NeedsMeData {
+    needs_me: NeedsMe,
 }
 
 #[derive(Deserialize)]
@@ -498,14 +514,8 @@ pub async fn topics(
 
 /// Open ballots the viewer has not voted in and topics the viewer can co-sign.
 pub async fn needs_me(community_id: &str) -> Result<NeedsMe, ApiError> {
-    let page = topics(
-        community_id,
-        Some(vec![TopicStatus::Voting, TopicStatus::Proposed]),
-        MAX_PAGE,
-        None,
-    )
-    .await?;
-    Ok(NeedsMe::from_topics(page.nodes))
+    let data: NeedsMeData = graphql(NEEDS_ME, json!({ "communityId": community_id })).await?;
+    Ok(data.needs_me)
 }
 
 pub async fn topic(id: &str) -> Result<Topic, ApiError> {
@@ -609,47 +619,27 @@ pub async fn report_comment(comment_id: &str, reason: &str) -> Result<Comment, A
 mod tests {
     use super::*;
 
-    fn summary(
-        status: TopicStatus,
-        can_cosign: bool,
-        ballot: Option<(bool, bool)>,
-    ) -> TopicSummary {
-        TopicSummary {
-            id: "t".into(),
-            title: "加装电梯".into(),
-            category: TopicCategory::Facilities,
-            status,
-            cosign_count: 1,
-            cosign_threshold: 5,
-            proposer: Person {
-                id: "r".into(),
-                name: "王".into(),
-            },
-            created_at: "2026-01-01T00:00:00Z".into(),
-            viewer_can_cosign: can_cosign,
-            ballot: ballot.map(|(eligible, voted)| BallotRef {
-                id: "b".into(),
-                status: BallotStatus::Open,
-                closes_at: "2026-01-08T00:00:00Z".into(),
-                viewer_eligible: eligible,
-                viewer_has_voted: voted,
-            }),
-        }
+    #[test]
+    fn needs_me_decodes_ballots_and_topics_to_cosign() {
+        let body = r#"{"needsMe":{"ballots":[{"id":"b","topicId":"t1","question":"是否加装电梯？",
+            "closesAt":"2026-01-08T00:00:00Z"}],"topicsToCosign":[{"id":"t2","title":"修路灯",
+            "category":"SAFETY","status":"PROPOSED","cosignCount":1,"cosignThreshold":5,
+            "proposer":{"id":"r","name":"王"},"createdAt":"2026-01-01T00:00:00Z",
+            "viewerCanCosign":true,"ballot":null}]}}"#;
+        let data: Result<NeedsMeData, _> = serde_json::from_str(body);
+        let needs = data.map(|d| d.needs_me).unwrap_or_default();
+        assert_eq!(needs.vote.len(), 1);
+        assert_eq!(needs.vote[0].topic_id.as_deref(), Some("t1"));
+        assert_eq!(needs.cosign.len(), 1);
+        assert!(needs.cosign[0].needs_cosign());
+        assert!(!needs.is_empty());
+        assert!(NeedsMe::default().is_empty());
     }
 
     #[test]
-    fn needs_me_holds_unvoted_ballots_and_topics_to_cosign() {
-        let needs = NeedsMe::from_topics(vec![
-            summary(TopicStatus::Voting, false, Some((true, false))),
-            summary(TopicStatus::Voting, false, Some((true, true))),
-            summary(TopicStatus::Voting, false, Some((false, false))),
-            summary(TopicStatus::Proposed, true, None),
-            summary(TopicStatus::Proposed, false, None),
-            summary(TopicStatus::UnderReview, true, None),
-        ]);
-        assert_eq!(needs.vote.len(), 1);
-        assert_eq!(needs.cosign.len(), 1);
-        assert!(NeedsMe::from_topics(vec![]).is_empty());
+    fn the_needs_me_query_names_the_new_fields() {
+        assert!(NEEDS_ME.contains("needsMe(communityId: $communityId)"));
+        assert!(NEEDS_ME.contains("topicsToCosign { id title"));
     }
 
     #[test]

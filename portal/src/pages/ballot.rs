@@ -5,10 +5,9 @@
 
 use crate::api::ballots::{
     self, rules_for, toggle_choice, Ballot, BallotDraft, BallotKind, BallotStatus, DecisionRule,
-    Electorate, OptionRole, VoteMethod,
+    Electorate, ElectorateMember, OptionRole, VoteMethod,
 };
 use crate::api::live::{Live, LiveMode};
-use crate::api::roster::{self, ResidentFilter};
 use crate::api::ApiError;
 use crate::components::{
     copy_text, error_text, format_time, local_input_to_utc, local_input_value, ms_until,
@@ -26,7 +25,6 @@ use std::time::Duration;
 pub fn BallotCard(
     ballot_id: String,
     committee: bool,
-    community_id: String,
     /// Called when the ballot closes (the topic's status changes with it).
     on_change: Callback<()>,
 ) -> impl IntoView {
@@ -193,8 +191,7 @@ pub fn BallotCard(
                     </a>
                 </p>
                 {(committee && open).then(|| view! {
-                    <PaperBallotForm ballot=ballot community_id=community_id.clone()
-                        on_recorded=Callback::new(move |()| reload()) />
+                    <PaperBallotForm ballot=ballot on_recorded=Callback::new(move |()| reload()) />
                 })}
             }
             .into_any()
@@ -562,68 +559,42 @@ fn ReceiptDialog(receipt: RwSignal<Option<String>>) -> impl IntoView {
 
 // ---- committee: paper ballots ---------------------------------------------------------------
 
-/// A voter the committee can pick: a resident, or a household (by one of its residents).
-#[derive(Debug, Clone, PartialEq)]
-struct VoterChoice {
-    id: String,
-    label: String,
-}
-
 #[component]
-fn PaperBallotForm(
-    ballot: RwSignal<Option<Ballot>>,
-    community_id: String,
-    on_recorded: Callback<()>,
-) -> impl IntoView {
+fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) -> impl IntoView {
     let Some(b) = ballot.get_untracked() else {
         return ().into_any();
     };
     let by_household = b.electorate.votes_by_household();
-    let community_id = StoredValue::new(community_id);
+    let owners = b.electorate == Electorate::Owners;
     let search = RwSignal::new(String::new());
-    let voters = RwSignal::new(None::<Vec<VoterChoice>>);
+    let show_voted = RwSignal::new(false);
+    let voters = RwSignal::new(None::<Vec<ElectorateMember>>);
     let voter = RwSignal::new(None::<String>);
     let selected = RwSignal::new(Vec::<String>::new());
     let errors = FormErrors::new(&["voterId", "optionIds"]);
     let recorded = RwSignal::new(false);
     let searching = RwSignal::new(false);
     let ballot_id = StoredValue::new(b.id().to_string());
+    let generation = StoredValue::new(0u32);
 
+    // The frozen electorate, by default only those who have not voted yet.
     let find = move || {
-        let filter = ResidentFilter {
-            search: search.get_untracked(),
-            include_inactive: false,
-        };
+        let (text, not_voted) = (search.get_untracked(), !show_voted.get_untracked());
+        generation.update_value(|g| *g += 1);
+        let this = generation.get_value();
         searching.set(true);
         spawn_local(async move {
-            match roster::residents(&community_id.get_value(), &filter, None).await {
-                Ok(page) => {
-                    let mut list: Vec<VoterChoice> = Vec::new();
-                    for r in page.nodes {
-                        let place = tf(
-                            "roster.place",
-                            &[
-                                ("building", &r.household.building),
-                                ("unit", &r.household.unit),
-                            ],
-                        );
-                        if by_household {
-                            match list.iter_mut().find(|v| v.id == r.household.id) {
-                                Some(v) => {
-                                    v.label.push_str(&t("common.list_separator"));
-                                    v.label.push_str(&r.name);
-                                }
-                                None => list.push(VoterChoice {
-                                    id: r.household.id.clone(),
-                                    label: format!("{place} · {}", r.name),
-                                }),
-                            }
-                        } else {
-                            list.push(VoterChoice {
-                                id: r.id.clone(),
-                                label: format!("{} · {place}", r.name),
-                            });
-                        }
+            let result = ballots::voters(&ballot_id.get_value(), &text, not_voted).await;
+            if generation.get_value() != this {
+                return;
+            }
+            match result {
+                Ok(list) => {
+                    if voter.with_untracked(|v| {
+                        v.as_ref()
+                            .is_some_and(|id| !list.iter().any(|m| &m.voter_id == id && !m.voted))
+                    }) {
+                        voter.set(None);
                     }
                     voters.set(Some(list));
                     errors.clear();
@@ -632,6 +603,12 @@ fn PaperBallotForm(
             }
             searching.set(false);
         });
+    };
+    let on_toggle = move |ev: leptos::ev::Event| {
+        let details: web_sys::Element = event_target(&ev);
+        if details.has_attribute("open") && voters.with_untracked(Option::is_none) {
+            find();
+        }
     };
     let action = Action::new_unsync(|(id, voter, options): &(String, String, Vec<String>)| {
         let (id, voter, options) = (id.clone(), voter.clone(), options.clone());
@@ -644,6 +621,8 @@ fn PaperBallotForm(
             voter.set(None);
             selected.set(Vec::new());
             on_recorded.run(());
+            // The one just recorded has voted now.
+            find();
         }
         Some(Err(e)) => errors.api(e),
         None => {}
@@ -666,21 +645,29 @@ fn PaperBallotForm(
     let voter_list = move || {
         voters.get().map(|list| {
             if list.is_empty() {
-                return view! { <p class="empty">{tv("residents.none")}</p> }.into_any();
+                return view! { <p class="empty">{tv("paper.none")}</p> }.into_any();
             }
             view! {
                 <fieldset class="choices-set">
                     <legend>{move || if by_household { t("paper.household") } else { t("paper.resident") }}</legend>
                     {list.into_iter().map(|v| {
-                        let input_id = format!("paper-voter-{}", v.id);
-                        let (checked, chosen) = (v.id.clone(), v.id.clone());
+                        let input_id = format!("paper-voter-{}", v.voter_id);
+                        let (checked, chosen) = (v.voter_id.clone(), v.voter_id.clone());
+                        let area = owners.then(|| {
+                            let shown = parse_area(&v.area).map(format_area).unwrap_or(v.area.clone());
+                            move || tf("paper.area", &[("area", &shown)])
+                        });
                         view! {
                             <div class="option">
-                                <input type="radio" name="paper-voter" id=input_id.clone() value=v.id.clone()
-                                    data-testid="paper-voter"
+                                <input type="radio" name="paper-voter" id=input_id.clone() value=v.voter_id.clone()
+                                    data-testid="paper-voter" disabled=v.voted
                                     prop:checked=move || voter.get().as_deref() == Some(checked.as_str())
                                     on:change=move |_| voter.set(Some(chosen.clone())) />
-                                <label for=input_id>{v.label}</label>
+                                <label for=input_id>
+                                    {v.label}
+                                    {area.map(|area| view! { " · " {area} })}
+                                    {v.voted.then(|| view! { " " <span class="tag">{tv("paper.voted")}</span> })}
+                                </label>
                             </div>
                         }
                     }).collect_view()}
@@ -690,7 +677,7 @@ fn PaperBallotForm(
         })
     };
     view! {
-        <details class="more">
+        <details class="more" on:toggle=on_toggle>
             <summary class="button small" data-testid="paper-open">{tv("paper.title")}</summary>
             <p class="hint">{move || if by_household { t("paper.intro_household") } else { t("paper.intro_resident") }}</p>
             <ErrorBanner message=errors.banner() />
@@ -707,6 +694,14 @@ fn PaperBallotForm(
                             {tv("residents.search_submit")}
                         </button>
                     </div>
+                </div>
+                <div class="field check">
+                    <input id="paper-show-voted" type="checkbox" prop:checked=move || show_voted.get()
+                        on:change=move |ev| {
+                            show_voted.set(event_target_checked(&ev));
+                            find();
+                        } />
+                    <label for="paper-show-voted">{tv("paper.show_voted")}</label>
                 </div>
             </form>
             <form class="form" on:submit=on_submit novalidate>

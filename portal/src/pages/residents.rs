@@ -8,7 +8,7 @@ use crate::components::{
     claim_url, confirm, error_text, format_date, role_list, role_name, CommitteeOnly, ErrorBanner,
     Loading,
 };
-use crate::i18n::{k, t, tf, tv};
+use crate::i18n::{k, place, t, tf, tv};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -201,17 +201,7 @@ fn ResidentRow(
         let busy_id = busy_row.get();
         resident.with(|r| busy_id.as_deref() == Some(r.id.as_str()))
     };
-    let place = move || {
-        resident.with(|r| {
-            tf(
-                "roster.place",
-                &[
-                    ("building", &r.household.building),
-                    ("unit", &r.household.unit),
-                ],
-            )
-        })
-    };
+    let home = move || resident.with(|r| place(&r.household.building, &r.household.unit));
     let roles = move || resident.with(|r| role_list(&r.roles));
     let status = move || {
         resident.with(|r| {
@@ -271,7 +261,7 @@ fn ResidentRow(
                 " "
                 <span class="muted">{move || resident.with(|r| r.phone.clone())}</span>
             </p>
-            <p class="muted">{place}</p>
+            <p class="muted">{home}</p>
             <p>
                 <span class="tag" data-testid="resident-status">{status}</span>
                 " "

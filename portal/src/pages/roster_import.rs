@@ -5,7 +5,7 @@ use crate::api::identity::CommunityRef;
 use crate::api::roster::{self, HouseholdSlip, Invite, RosterImport as Imported};
 use crate::api::RowError;
 use crate::components::{claim_url, error_text, format_date, CommitteeOnly, ErrorBanner};
-use crate::i18n::{dynamic_key, k, t, tf, tv, ROSTER_COLUMNS};
+use crate::i18n::{dynamic_key, k, place, t, tf, tv, ROSTER_COLUMNS};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen_futures::JsFuture;
@@ -79,6 +79,8 @@ fn RosterForm(community: CommunityRef) -> impl IntoView {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         if let Some(file) = input.files().and_then(|files| files.get(0)) {
             file_name.set(Some(file.name()));
+            // Choosing the same file again (after an import) is a change too.
+            input.set_value("");
             spawn_local(async move {
                 match read_csv_file(file).await {
                     Some(text) => {
@@ -95,18 +97,29 @@ fn RosterForm(community: CommunityRef) -> impl IntoView {
         let text = csv.get_untracked();
         if text.trim().is_empty() {
             local_error.set(Some(k("roster.csv_required")));
+            // Keep a done import's invite codes on screen; drop a failed one's row errors.
+            if action.value().with_untracked(|v| matches!(v, Some(Err(_)))) {
+                action.value().set(None);
+            }
         } else {
             local_error.set(None);
             action.dispatch((community_id.clone(), text));
         }
     };
 
-    let outcome = move || {
-        if let Some(key) = local_error.get() {
-            return view! { <ErrorBanner message=Signal::derive(move || Some(t(key))) /> }
-                .into_any();
+    // A done import empties the text box, so a second tap cannot import the same rows again.
+    Effect::new(move || {
+        if action.value().with(|v| matches!(v, Some(Ok(_)))) {
+            csv.set(String::new());
+            file_name.set(None);
         }
-        match action.value().get() {
+    });
+
+    let outcome = move || {
+        let local = local_error.get().map(|key| {
+            view! { <ErrorBanner message=Signal::derive(move || Some(t(key))) /> }
+        });
+        let result = match action.value().get() {
             None => ().into_any(),
             Some(Ok(imported)) => {
                 view! { <ImportResult imported=imported community_name=community_name.clone() /> }
@@ -119,7 +132,8 @@ fn RosterForm(community: CommunityRef) -> impl IntoView {
                 view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&error))) /> }
                     .into_any()
             }
-        }
+        };
+        view! { {local} {result} }
     };
 
     view! {
@@ -226,7 +240,7 @@ fn ImportResult(imported: Imported, community_name: String) -> impl IntoView {
 fn InviteItem(invite: Invite) -> impl IntoView {
     let place = {
         let (building, unit) = (invite.building.clone(), invite.unit.clone());
-        move || tf("roster.place", &[("building", &building), ("unit", &unit)])
+        move || place(&building, &unit)
     };
     view! {
         <li class="invite" data-testid="invite" data-resident-id=invite.resident_id.clone()>
@@ -255,7 +269,7 @@ fn Slip(slip: HouseholdSlip, community_name: String) -> impl IntoView {
         .unwrap_or_default();
     let place = {
         let (building, unit) = (slip.building.clone(), slip.unit.clone());
-        move || tf("roster.place", &[("building", &building), ("unit", &unit)])
+        move || place(&building, &unit)
     };
     view! {
         <article class="slip">

@@ -176,8 +176,7 @@ fn TopicView(
 
         {match ballot_id {
             Some(ballot_id) => Some(view! {
-                <BallotCard ballot_id=ballot_id committee=viewer.committee
-                    community_id=viewer.community_id.clone() on_change=reload />
+                <BallotCard ballot_id=ballot_id committee=viewer.committee on_change=reload />
             }.into_any()),
             None if viewer.committee && status == TopicStatus::Deliberating => Some(view! {
                 <OpenBallotForm topic_id=topic_id.clone()

@@ -28,24 +28,21 @@ pub fn Topics() -> impl IntoView {
     }
 }
 
-/// Ballots waiting for the viewer's vote and topics waiting for a co-signature, as links;
-/// nothing at all when there are none (unless `empty` is given).
+/// Ballots waiting for the viewer's vote and topics waiting for a co-signature, as links.
 #[component]
 pub fn NeedsMeList(needs: NeedsMe) -> impl IntoView {
-    let vote = needs.vote.into_iter().map(|topic| {
-        let closes = topic
-            .ballot
-            .as_ref()
-            .map(|b| b.closes_at.clone())
-            .unwrap_or_default();
-        view! {
+    // A ballot links to its topic's page, where the ballot card is.
+    let vote = needs.vote.into_iter().filter_map(|ballot| {
+        let topic_id = ballot.topic_id?;
+        let closes = ballot.closes_at;
+        Some(view! {
             <li>
-                <a href=format!("/topics/{}", topic.id) class="tile need" data-testid="needs-vote">
-                    <span class="tile-title">{tv("needs.vote")} " · " {topic.title.clone()}</span>
+                <a href=format!("/topics/{topic_id}") class="tile need" data-testid="needs-vote">
+                    <span class="tile-title">{tv("needs.vote")} " · " {ballot.question}</span>
                     <span class="tile-note">{move || tf("needs.closes", &[("time", &format_time(&closes))])}</span>
                 </a>
             </li>
-        }
+        })
     });
     let cosign = needs.cosign.into_iter().map(|topic| {
         let progress = [topic.cosign_count.to_string(), topic.cosign_threshold.to_string()];
