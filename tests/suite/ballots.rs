@@ -172,6 +172,13 @@ pub async fn close(app: &TestApp, token: &str, id: &str) -> Value {
     read_ballot(app, token, id).await
 }
 
+/// An area as the API shows it ("88.50") in hundredths of a m²; -1 when it is not such a string.
+fn centi(area: &Value) -> i64 {
+    area.as_str()
+        .and_then(|a| a.replace('.', "").parse().ok())
+        .unwrap_or(-1)
+}
+
 fn option_result<'a>(ballot: &'a Value, role: &str) -> &'a Value {
     ballot["result"]["options"]
         .as_array()
@@ -523,12 +530,7 @@ async fn a_receipt_changes_a_vote_before_closing_and_verifies_it_after() {
     assert_eq!(entries.len(), 6, "one entry per vote cast");
     let mut recount: HashMap<String, (i64, i64)> = HashMap::new();
     for e in &entries {
-        let area_centi = e["area"]
-            .as_str()
-            .unwrap_or("0")
-            .replace('.', "")
-            .parse::<i64>()
-            .unwrap_or(-1);
+        let area_centi = centi(&e["area"]);
         for o in e["optionIds"].as_array().cloned().unwrap_or_default() {
             let slot = recount
                 .entry(o.as_str().unwrap_or_default().to_owned())
@@ -546,12 +548,7 @@ async fn a_receipt_changes_a_vote_before_closing_and_verifies_it_after() {
             .get(o["id"].as_str().unwrap_or_default())
             .copied()
             .unwrap_or_default();
-        let published = o["area"]
-            .as_str()
-            .unwrap_or("0")
-            .replace('.', "")
-            .parse::<i64>()
-            .unwrap_or(-1);
+        let published = centi(&o["area"]);
         assert_eq!(
             (votes, area),
             (o["votes"].as_i64().unwrap_or(-1), published),
@@ -990,14 +987,7 @@ async fn parallel_changes_with_one_receipt_leave_exactly_one_vote() {
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|o| {
-            o["area"]
-                .as_str()
-                .unwrap_or("0")
-                .replace('.', "")
-                .parse::<i64>()
-                .unwrap_or(0)
-        })
+        .map(|o| centi(&o["area"]))
         .sum();
     assert_eq!(
         (total, area, live["turnoutCount"].clone()),
