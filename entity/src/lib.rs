@@ -9,6 +9,7 @@ pub mod audit_head;
 pub mod audit_log;
 pub mod ballot;
 pub mod ballot_box;
+pub mod ballot_named_vote;
 pub mod ballot_option;
 pub mod ballot_participation;
 pub mod ballot_voter;

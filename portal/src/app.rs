@@ -5,8 +5,9 @@ use crate::api::{notifications, ApiError};
 use crate::i18n::{self, k, t, tf, tv, Lang};
 use crate::pages::{
     claim::Claim, communities::Communities, home::Home, inbox::Inbox, not_found::NotFound,
-    receipt::ReceiptCheck, residents::Residents, review::ReviewQueue, roster_import::RosterImport,
-    signin::SignIn, signout::SignOut, topic::TopicPage, topic_new::TopicNew, topics::Topics,
+    receipt::ReceiptCheck, residents::Residents, review::ReviewQueue, roll::NamedRoll,
+    roster_import::RosterImport, signin::SignIn, signout::SignOut, topic::TopicPage,
+    topic_new::TopicNew, topics::Topics,
 };
 use crate::{session, storage};
 use leptos::prelude::*;
@@ -143,6 +144,7 @@ pub fn App() -> impl IntoView {
                     <ProtectedRoute path=path!("/topics/new") view=TopicNew condition=signed redirect_path=to_signin />
                     <ProtectedRoute path=path!("/topics/:id") view=TopicPage condition=signed redirect_path=to_signin />
                     <ProtectedRoute path=path!("/ballots/:id/receipt") view=ReceiptCheck condition=signed redirect_path=to_signin />
+                    <ProtectedRoute path=path!("/ballots/:id/roll") view=NamedRoll condition=signed redirect_path=to_signin />
                 </Routes>
             </main>
         </Router>

@@ -16,4 +16,5 @@ mod permissions;
 mod replicas;
 mod roster;
 mod schema;
+mod security;
 mod topics;

@@ -10,8 +10,15 @@ use crate::domain::ballot::rules::{
     BallotKind, DecisionRule, Electorate, OptionRole, Outcome, VoteMethod,
 };
 use crate::domain::ballot::service::{self, OpenBallot, CLOSED};
+use crate::domain::ballot::{named, rules};
 use crate::domain::roster::rules::format_area;
-use crate::error::{AppResult, GqlResult};
+use crate::error::{AppError, AppResult, GqlResult};
+
+/// The query cost of one whole bulletin (or named roll). Complexity is counted before anything
+/// runs, so it cannot follow a ballot's actual size; it is fixed instead at a large share of
+/// `MAX_COMPLEXITY` (2,000): at most two of them fit in one request, and a request that aliases
+/// `bulletin` many times is refused before it reads anything.
+pub const BULLETIN_COST: usize = 800;
 
 #[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum BallotStatus {
@@ -121,6 +128,38 @@ impl Ballot {
     }
     async fn secret(&self) -> bool {
         self.model.secret
+    }
+    /// A named vote (记名表决): every non-secret ballot. The committee will see each voter's
+    /// choice on the named roll after closing; voters are told so before they vote.
+    async fn named(&self) -> bool {
+        rules::is_named(self.model.secret)
+    }
+    /// The named roll, to the committee of the ballot's community (or an admin) once a named vote
+    /// has closed: who voted, how (online or on paper) and what they chose. Null for a secret
+    /// ballot (for anyone, ever) and while a named vote is open; FORBIDDEN for anyone else.
+    /// Its size is the electorate's, so it costs as much as the bulletin in the query cost.
+    #[graphql(complexity = "BULLETIN_COST + child_complexity")]
+    async fn named_roll(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<NamedVote>>> {
+        let viewer = require_viewer(ctx).await?;
+        let Some(roll) = named::roll(&app_state(ctx)?.db, &viewer, &self.model.id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            roll.into_iter()
+                .map(|v| {
+                    Ok(NamedVote {
+                        voter_id: ID(v.voter_id),
+                        name: v.place.name,
+                        building: v.place.building,
+                        unit: v.place.unit,
+                        channel: VoteChannel::parse(&v.channel)?,
+                        option_ids: v.options.iter().map(|o| ID(o.id.clone())).collect(),
+                        option_labels: v.options.into_iter().map(|o| o.label).collect(),
+                        area: format_area(v.area),
+                    })
+                })
+                .collect::<AppResult<Vec<_>>>()?,
+        ))
     }
     async fn opened_at(&self) -> DateTime<Utc> {
         self.model.opened_at
@@ -269,6 +308,42 @@ pub struct ElectorateMember {
     pub channel: Option<String>,
 }
 
+/// How a vote reached the ballot box.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum VoteChannel {
+    Online,
+    Paper,
+}
+
+impl VoteChannel {
+    fn parse(s: &str) -> AppResult<Self> {
+        match s {
+            "ONLINE" => Ok(VoteChannel::Online),
+            "PAPER" => Ok(VoteChannel::Paper),
+            other => Err(AppError::Internal(anyhow::anyhow!(
+                "unknown stored channel {other}"
+            ))),
+        }
+    }
+}
+
+/// One line of a closed named vote's roll (committee only).
+#[derive(SimpleObject)]
+pub struct NamedVote {
+    /// The resident's id (RESIDENTS electorate) or the household's id (HOUSEHOLDS, OWNERS).
+    pub voter_id: ID,
+    /// The resident's name, or the names of the household's active members.
+    pub name: String,
+    pub building: String,
+    pub unit: String,
+    pub channel: VoteChannel,
+    /// The options chosen, in the ballot's option order.
+    pub option_ids: Vec<ID>,
+    pub option_labels: Vec<String>,
+    /// The floor area the vote carries (OWNERS), m² as a decimal string.
+    pub area: String,
+}
+
 #[derive(SimpleObject)]
 pub struct VoteReceipt {
     /// Shown once: keep it to change the vote before closing or to check the bulletin after.
@@ -317,6 +392,10 @@ impl BallotQuery {
     }
 
     /// After closing: every receipt hash with its choice; recounting it gives the published tally.
+    /// It stays one whole list (a recount needs all of it), so it costs `BULLETIN_COST` in the
+    /// query cost: at most two bulletins fit in one request. Also served as CSV at
+    /// `GET /ballots/{id}/bulletin.csv`.
+    #[graphql(complexity = "BULLETIN_COST + child_complexity")]
     async fn bulletin(&self, ctx: &Context<'_>, ballot_id: ID) -> GqlResult<Vec<BulletinEntry>> {
         let viewer = require_viewer(ctx).await?;
         let rows = service::bulletin(app_state(ctx)?, &viewer, &ballot_id).await?;

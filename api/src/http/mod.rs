@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL (POST, GraphiQL, WebSocket), health, metrics, and the portal.
 
 pub mod background;
+pub mod bulletin;
 pub mod graphql;
 pub mod metrics;
 pub mod portal;
@@ -16,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics::render))
+        .route("/ballots/{id}/bulletin.csv", web::get().to(bulletin::download))
         .default_service(web::to(portal::serve));
 }
 

@@ -22,7 +22,7 @@ macro_rules! ballot_fields {
     () => {
         concat!(
             tally_fields!(),
-            " topicId question kind method maxChoices electorate rule secret openedAt closesAt \
+            " topicId question kind method maxChoices electorate rule secret named openedAt closesAt \
              options { id label role } viewerEligible viewerHasVoted"
         )
     };
@@ -281,6 +281,9 @@ pub struct Ballot {
     pub electorate: Electorate,
     pub rule: DecisionRule,
     pub secret: bool,
+    /// A named vote (记名表决, every non-secret ballot): the committee will see each choice.
+    #[serde(default)]
+    pub named: bool,
     pub opened_at: String,
     pub closes_at: String,
     pub options: Vec<BallotOption>,
@@ -818,6 +821,7 @@ pub(crate) mod tests {
             electorate: Electorate::Households,
             rule: DecisionRule::Plurality,
             secret: false,
+            named: true,
             opened_at: "2026-01-01T00:00:00Z".into(),
             closes_at: "2026-01-08T00:00:00Z".into(),
             options,

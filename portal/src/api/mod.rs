@@ -9,6 +9,7 @@ pub mod client;
 pub mod identity;
 pub mod live;
 pub mod notifications;
+pub mod roll;
 pub mod roster;
 pub mod topics;
 

@@ -190,6 +190,13 @@ pub fn BallotCard(
                         {move || if open { t("ballot.check_receipt") } else { t("ballot.check_receipt_closed") }}
                     </a>
                 </p>
+                {(committee && !open && b.named).then(|| view! {
+                    <p>
+                        <a class="button" data-testid="named-roll-link" href=format!("/ballots/{}/roll", b.id())>
+                            {tv("ballot.named_roll")}
+                        </a>
+                    </p>
+                })}
                 {(committee && open).then(|| view! {
                     <PaperBallotForm ballot=ballot on_recorded=Callback::new(move |()| reload()) />
                 })}
@@ -232,6 +239,7 @@ fn BallotFacts(b: Ballot) -> impl IntoView {
     };
     let (rule, electorate) = (b.rule, b.electorate);
     let secret = b.secret;
+    let named = b.named;
     view! {
         <p class="ballot-question" data-testid="ballot-question">{b.question.clone()}</p>
         <dl class="facts">
@@ -249,6 +257,11 @@ fn BallotFacts(b: Ballot) -> impl IntoView {
         </dl>
         <p class="hint" data-testid="rule-explanation">{move || t(rule.explain_key(electorate))}</p>
         {secret.then(|| view! { <p class="hint"><span class="tag">{tv("ballot.secret")}</span> " " {tv("ballot.secret_note")}</p> })}
+        {named.then(|| view! {
+            <p class="banner banner-warning" data-testid="named-vote-notice">
+                <span class="tag">{tv("ballot.named")}</span> " " {tv("ballot.named_note")}
+            </p>
+        })}
     }
 }
 

@@ -9,6 +9,7 @@ pub mod not_found;
 pub mod receipt;
 pub mod residents;
 pub mod review;
+pub mod roll;
 pub mod roster_import;
 pub mod signin;
 pub mod signout;

@@ -2,6 +2,7 @@
 //! the ballot closes, anyone can recount the published bulletin and compare it with the result.
 
 use crate::api::ballots::{self, Ballot, BulletinEntry};
+use crate::api::roll;
 use crate::api::ApiError;
 use crate::components::{error_text, ErrorBanner, FormError, FormErrors, Loading};
 use crate::i18n::{current_lang, k, t, tf, tv};
@@ -227,6 +228,33 @@ fn Bulletin(b: Ballot) -> impl IntoView {
                 {move || if loading.get() { t("common.loading") } else { t("check.bulletin_load") }}
             </button>
             <div aria-live="polite">{recount}</div>
+            <BulletinCsv ballot_id=ballot_id.get_value() />
         </section>
+    }
+}
+
+/// The whole bulletin as a CSV file, for a spreadsheet recount (fetched with the session's token).
+#[component]
+fn BulletinCsv(ballot_id: String) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let saving = RwSignal::new(false);
+    let ballot_id = StoredValue::new(ballot_id);
+    let download = move |_| {
+        saving.set(true);
+        spawn_local(async move {
+            match roll::download_bulletin_csv(&ballot_id.get_value()).await {
+                Ok(()) => error.set(None),
+                Err(e) => error.set(Some(e)),
+            }
+            saving.set(false);
+        });
+    };
+    view! {
+        <p class="hint">{tv("check.csv_intro")}</p>
+        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        <button type="button" class="button wide" data-testid="download-bulletin-csv"
+            disabled=move || saving.get() on:click=download>
+            {move || if saving.get() { t("common.loading") } else { t("check.csv_download") }}
+        </button>
     }
 }

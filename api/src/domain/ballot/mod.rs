@@ -1,4 +1,5 @@
 //! Ballots and votes (DESIGN §4).
 
+pub mod named;
 pub mod rules;
 pub mod service;

@@ -282,6 +282,39 @@ fn plurality(
     }
 }
 
+/// Is this ballot a named vote (记名表决)? A non-secret ballot is: which voter made each choice
+/// is recorded, and the committee may read it once the ballot has closed. A secret ballot never
+/// records it (DESIGN §4).
+pub fn is_named(secret: bool) -> bool {
+    !secret
+}
+
+/// What a viewer gets when asking for a ballot's named roll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamedRollAccess {
+    /// There is no roll to show: a secret ballot (for anyone, ever), or a named vote still open.
+    NoRoll,
+    /// A named vote, but the viewer is not the community's committee (or an admin).
+    Forbidden,
+    /// The closed named vote's roll, to the committee.
+    Show,
+}
+
+/// The named-roll rule: a secret ballot has none for anyone (asked first, so the answer says
+/// nothing about the viewer's roles); a named vote shows it to the committee only, and only once
+/// closed (while open, the committee sees the live tally and who has voted, never who chose what).
+pub fn named_roll_access(secret: bool, closed: bool, committee: bool) -> NamedRollAccess {
+    if !is_named(secret) {
+        NamedRollAccess::NoRoll
+    } else if !committee {
+        NamedRollAccess::Forbidden
+    } else if !closed {
+        NamedRollAccess::NoRoll
+    } else {
+        NamedRollAccess::Show
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -711,5 +744,22 @@ mod tests {
             (d.outcome, d.adopted),
             (Outcome::NotAdopted, vec![false, false, false])
         );
+    }
+
+    #[test]
+    fn a_named_roll_is_only_for_the_committee_of_a_closed_non_secret_ballot() {
+        use NamedRollAccess::*;
+        assert!(is_named(false));
+        assert!(!is_named(true));
+        // (secret, closed, committee)
+        for closed in [false, true] {
+            for committee in [false, true] {
+                assert_eq!(named_roll_access(true, closed, committee), NoRoll);
+            }
+        }
+        assert_eq!(named_roll_access(false, true, false), Forbidden);
+        assert_eq!(named_roll_access(false, false, false), Forbidden);
+        assert_eq!(named_roll_access(false, false, true), NoRoll);
+        assert_eq!(named_roll_access(false, true, true), Show);
     }
 }

@@ -702,8 +702,9 @@ async fn record<C: ConnectionTrait>(
         });
     }
     let receipt = crate::auth::tokens::random_code(RECEIPT_LEN);
+    let box_id = new_id();
     ballot_box::ActiveModel {
-        id: Set(new_id()),
+        id: Set(box_id.clone()),
         ballot_id: Set(b.id.clone()),
         receipt_hash: Set(crate::auth::tokens::sha256_hex(&receipt)),
         option_ids: Set(option_ids.join(",")),
@@ -711,6 +712,10 @@ async fn record<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
+    // A named vote (non-secret ballot) records whose choice this is; a secret one never does.
+    if rules::is_named(b.secret) {
+        super::named::record(conn, &b.id, &voter.voter_id, &box_id).await?;
+    }
     add_to_options(conn, option_ids, 1, voter.area).await?;
     Ok(receipt)
 }
@@ -756,6 +761,15 @@ pub async fn cast(
                 .ok_or_else(|| {
                     AppError::bad_input("receipt", "no vote on this ballot has this receipt")
                 })?;
+            // A named vote is changed only by its own voter, so the named roll stays right.
+            if rules::is_named(b.secret)
+                && !super::named::is_voters_box(&txn, &b.id, &voter.voter_id, &row.id).await?
+            {
+                return Err(AppError::bad_input(
+                    "receipt",
+                    "no vote on this ballot has this receipt",
+                ));
+            }
             let old: Vec<String> = row.option_ids.split(',').map(str::to_owned).collect();
             add_to_options(&txn, &old, -1, row.area).await?;
             add_to_options(&txn, &chosen, 1, row.area).await?;
