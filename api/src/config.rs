@@ -28,6 +28,18 @@ pub struct Settings {
     pub job_interval_ms: u64,
     /// The shortest voting period a ballot may be opened with, in seconds.
     pub min_ballot_secs: i64,
+    /// Writes by one account (README, "Limits"): comments and replies; topic proposals; every
+    /// other act a resident may repeat (co-signs, reports, ratings, withdrawals, votes).
+    pub comment_limit: WriteLimit,
+    pub proposal_limit: WriteLimit,
+    pub write_limit: WriteLimit,
+}
+
+/// At most `max` writes of one kind per account within `window_secs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriteLimit {
+    pub max: i32,
+    pub window_secs: i64,
 }
 
 impl Settings {
@@ -52,6 +64,18 @@ impl Settings {
             argon2_memory_kib: 19 * 1024,
             job_interval_ms: 5_000,
             min_ballot_secs: 600,
+            comment_limit: WriteLimit {
+                max: 30,
+                window_secs: 10 * 60,
+            },
+            proposal_limit: WriteLimit {
+                max: 10,
+                window_secs: 60 * 60,
+            },
+            write_limit: WriteLimit {
+                max: 60,
+                window_secs: 10 * 60,
+            },
         }
     }
 }

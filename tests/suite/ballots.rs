@@ -1011,7 +1011,7 @@ async fn needs_me_lists_ballots_to_vote_in_and_topics_to_cosign() {
         )
         .await["proposeTopic"]["id"]
         .clone();
-    let q = "query($c:ID!){ needsMe(communityId:$c){ ballots { id } topicsToCosign { id } } }";
+    let q = "query($c:ID!){ needsMe(communityId:$c){ ballots { nodes { id } } topicsToCosign { nodes { id } } } }";
     let needs = |token: String| {
         let app = &app;
         let c = v.community_id.clone();
@@ -1019,21 +1019,21 @@ async fn needs_me_lists_ballots_to_vote_in_and_topics_to_cosign() {
     };
     // An owner who has not voted sees the ballot and the topic to co-sign.
     let n = needs(v.token(&phone(3)).to_owned()).await;
-    assert_eq!(n["ballots"], json!([{"id": id}]));
-    assert_eq!(n["topicsToCosign"], json!([{"id": proposed}]));
+    assert_eq!(n["ballots"]["nodes"], json!([{"id": id}]));
+    assert_eq!(n["topicsToCosign"]["nodes"], json!([{"id": proposed}]));
     // The proposer has co-signed already; the tenant is not in the OWNERS electorate.
     assert_eq!(
-        needs(v.token(&phone(2)).to_owned()).await["topicsToCosign"],
+        needs(v.token(&phone(2)).to_owned()).await["topicsToCosign"]["nodes"],
         json!([])
     );
     assert_eq!(
-        needs(v.token(&phone(10)).to_owned()).await["ballots"],
+        needs(v.token(&phone(10)).to_owned()).await["ballots"]["nodes"],
         json!([])
     );
     // After voting the ballot no longer needs them.
     vote(&app, v.token(&phone(3)), &id, &[option_id(&b, "APPROVE")]).await;
     assert_eq!(
-        needs(v.token(&phone(3)).to_owned()).await["ballots"],
+        needs(v.token(&phone(3)).to_owned()).await["ballots"]["nodes"],
         json!([])
     );
 }
@@ -1046,10 +1046,10 @@ async fn the_committee_sees_the_frozen_electorate_and_who_has_not_voted() {
     let b = open_ballot(&app, &v, &topic, json!({})).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
-    let q = "query($b:ID!,$s:String,$n:Boolean){ ballot(id:$b){ voters(search:$s, notVoted:$n, first: 100){ voterId label area voted channel } } }";
+    let q = "query($b:ID!,$s:String,$n:Boolean){ ballot(id:$b){ voters(search:$s, notVoted:$n, first: 100){ totalCount nodes { voterId label area voted channel } } } }";
     let all = app
         .ok(Some(v.token(COMMITTEE_PHONE)), q, json!({"b": id}))
-        .await["ballot"]["voters"]
+        .await["ballot"]["voters"]["nodes"]
         .clone();
     let all = all.as_array().cloned().unwrap_or_default();
     assert_eq!(all.len(), 9, "the owners only");
@@ -1063,7 +1063,7 @@ async fn the_committee_sees_the_frozen_electorate_and_who_has_not_voted() {
             q,
             json!({"b": id, "n": true}),
         )
-        .await["ballot"]["voters"]
+        .await["ballot"]["voters"]["nodes"]
         .clone();
     assert_eq!(waiting.as_array().map(Vec::len), Some(8));
     let found = app
@@ -1072,7 +1072,7 @@ async fn the_committee_sees_the_frozen_electorate_and_who_has_not_voted() {
             q,
             json!({"b": id, "s": "业主九"}),
         )
-        .await["ballot"]["voters"]
+        .await["ballot"]["voters"]["nodes"]
         .clone();
     assert_eq!(found.as_array().map(Vec::len), Some(1));
     assert_eq!(found[0]["area"], "150.00");

@@ -25,15 +25,16 @@ macro_rules! topic_fields {
         "id communityId title body category status cosignCount cosignThreshold proposer { id name } \
          createdAt updatedAt rejectReason progress viewerHasCosigned viewerCanCosign \
          rating { average count } viewerRating \
-         updates { percent note createdAt author { id name } } \
-         comments { id body author { id name } createdAt parentId hidden hiddenReason reportCount \
-                    replies { id body author { id name } parentId hidden hiddenReason reportCount replies { id } } }"
+         updates(first: 10) { totalCount nodes { percent note createdAt author { id name } } } \
+         comments(first: 10) { totalCount nodes { id body author { id name } createdAt parentId hidden hiddenReason reportCount \
+                    replies(first: 5) { totalCount nodes { id body author { id name } parentId hidden hiddenReason reportCount \
+                    replies(first: 1) { totalCount nodes { id } } } } } }"
     };
 }
 
 macro_rules! comment_fields {
     () => {
-        "id body author { id name } parentId hidden hiddenReason reportCount replies { id body parentId }"
+        "id body author { id name } parentId hidden hiddenReason reportCount replies(first: 10) { totalCount nodes { id body parentId } }"
     };
 }
 
@@ -433,7 +434,7 @@ async fn a_topic_goes_from_proposal_through_review_voting_and_implementation_to_
         .await["postTopicProgress"]
         .clone();
     assert_eq!(t["progress"], 80);
-    let notes: Vec<Value> = t["updates"].as_array().cloned().unwrap_or_default();
+    let notes: Vec<Value> = t["updates"]["nodes"].as_array().cloned().unwrap_or_default();
     assert_eq!(notes.len(), 2);
     assert_eq!(
         (notes[0]["percent"].clone(), notes[0]["note"].clone()),
@@ -807,7 +808,7 @@ async fn a_platform_admin_moderates_but_does_not_take_part_as_a_resident() {
         )
         .await["postTopicProgress"]
         .clone();
-    assert_eq!(t["updates"][0]["author"]["name"], "管理员");
+    assert_eq!(t["updates"]["nodes"][0]["author"]["name"], "管理员");
 }
 
 #[tokio::test]
@@ -1077,23 +1078,25 @@ async fn comments_are_threaded_one_level_deep_oldest_first() {
     assert_eq!(field(&resp), "parentId");
 
     let view = topic(&app, w.token(NEIGHBOUR), &t).await;
-    let list = view["comments"].as_array().cloned().unwrap_or_default();
+    assert_eq!(view["comments"]["totalCount"], 2);
+    let list = view["comments"]["nodes"].as_array().cloned().unwrap_or_default();
     assert_eq!(list.len(), 2, "replies are not top-level: {view}");
     assert_eq!(list[0]["id"], first["id"]);
     assert_eq!(list[0]["body"], "先说一句");
     assert_eq!(list[0]["parentId"], Value::Null);
     assert_eq!(list[1]["id"], second["id"]);
-    let replies = list[0]["replies"].as_array().cloned().unwrap_or_default();
+    assert_eq!(list[0]["replies"]["totalCount"], 2);
+    let replies = list[0]["replies"]["nodes"].as_array().cloned().unwrap_or_default();
     assert_eq!(
         replies.iter().map(id).collect::<Vec<_>>(),
         vec![id(&r1), id(&r2)]
     );
-    assert_eq!(replies[1]["replies"], json!([]));
-    assert_eq!(list[1]["replies"], json!([]));
+    assert_eq!(replies[1]["replies"]["nodes"], json!([]));
+    assert_eq!(list[1]["replies"]["nodes"], json!([]));
     // The report count is the committee's to see.
     assert_eq!(list[0]["reportCount"], Value::Null);
     let committee = topic(&app, w.token(COMMITTEE), &t).await;
-    assert_eq!(committee["comments"][0]["reportCount"], 0);
+    assert_eq!(committee["comments"]["nodes"][0]["reportCount"], 0);
 }
 
 #[tokio::test]
@@ -1116,17 +1119,17 @@ async fn a_hidden_comment_keeps_its_reason_shows_its_body_only_to_the_committee_
     assert_eq!(hidden["hidden"], true);
     assert_eq!(hidden["hiddenReason"], "人身攻击");
     assert_eq!(hidden["body"], "骂人的话", "the committee still reads it");
-    assert_eq!(hidden["replies"][0]["id"], reply["id"]);
-    let seen = topic(&app, w.token(RESIDENT), &t).await["comments"][0].clone();
+    assert_eq!(hidden["replies"]["nodes"][0]["id"], reply["id"]);
+    let seen = topic(&app, w.token(RESIDENT), &t).await["comments"]["nodes"][0].clone();
     assert_eq!(seen["hidden"], true);
     assert_eq!(seen["hiddenReason"], "人身攻击");
     assert_eq!(seen["body"], Value::Null, "residents do not: {seen}");
     assert_eq!(seen["author"]["name"], "陈静");
     assert_eq!(
-        seen["replies"][0]["body"], "请文明发言",
+        seen["replies"]["nodes"][0]["body"], "请文明发言",
         "replies stay visible"
     );
-    let seen = topic(&app, w.token(COMMITTEE), &t).await["comments"][0].clone();
+    let seen = topic(&app, w.token(COMMITTEE), &t).await["comments"]["nodes"][0].clone();
     assert_eq!(seen["body"], "骂人的话");
 
     let audit = entity::audit_log::Entity::find()
@@ -1196,7 +1199,7 @@ async fn a_resident_reports_a_comment_once_and_the_committee_sees_the_count() {
     .await;
 
     let seen = topic(&app, w.token(COMMITTEE), &t).await;
-    assert_eq!(seen["comments"][0]["reportCount"], 2);
+    assert_eq!(seen["comments"]["nodes"][0]["reportCount"], 2);
     let reports = entity::comment_report::Entity::find()
         .count(app.db())
         .await

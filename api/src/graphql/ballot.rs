@@ -238,24 +238,19 @@ impl Ballot {
         }))
     }
     /// The frozen electorate and who has taken part (committee only, for paper ballots): filtered
-    /// by a search over names, buildings and units, and optionally to those who have not voted.
+    /// by a search over names, buildings and units, and optionally to those who have not voted;
+    /// by label, at most 100 a page.
+    #[graphql(complexity = "super::paging::cost(first, super::paging::LIST, child_complexity)")]
     async fn voters(
         &self,
         ctx: &Context<'_>,
         search: Option<String>,
         not_voted: Option<bool>,
         first: Option<i32>,
-    ) -> GqlResult<Vec<ElectorateMember>> {
+        after: Option<String>,
+    ) -> GqlResult<super::paging::OffsetConnection<ElectorateMember>> {
+        let page = super::paging::Page::new(first, after.as_deref(), super::paging::LIST)?;
         let viewer = require_viewer(ctx).await?;
-        let limit = match first {
-            None => 50,
-            Some(n) if (1..=500).contains(&n) => n as usize,
-            Some(_) => {
-                return Err(
-                    crate::error::AppError::bad_input("first", "must be between 1 and 500").into(),
-                )
-            }
-        };
         let list = service::electorate(
             &app_state(ctx)?.db,
             &viewer,
@@ -264,9 +259,10 @@ impl Ballot {
             not_voted.unwrap_or(false),
         )
         .await?;
-        Ok(list
+        let total = list.len() as u64;
+        let members = page
+            .slice(list)
             .into_iter()
-            .take(limit)
             .map(|e| ElectorateMember {
                 voter_id: ID(e.voter_id),
                 label: e.label,
@@ -274,7 +270,12 @@ impl Ballot {
                 voted: e.channel.is_some(),
                 channel: e.channel,
             })
-            .collect())
+            .collect();
+        Ok(page.connection(
+            members,
+            total,
+            super::paging::Totals { total_count: total },
+        ))
     }
     /// Whether the viewer (or, for household electorates, their household) may vote here.
     async fn viewer_eligible(&self, ctx: &Context<'_>) -> GqlResult<bool> {

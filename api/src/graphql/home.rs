@@ -1,20 +1,65 @@
 //! What needs the viewer now, in one community (the portal's home page).
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{Context, Object, ID};
 
 use super::ballot::Ballot;
-use super::topic::Topic;
+use super::paging::{self, OffsetConnection, Page, Totals};
+use super::topic::{Topic, TopicConnection, TopicTotals};
 use crate::auth::{app_state, require_viewer};
 use crate::domain::ballot::service as ballots;
-use crate::domain::topic::{rules::TopicStatus, service as topics};
+use crate::domain::topic::service as topics;
 use crate::error::GqlResult;
 
-#[derive(SimpleObject)]
+/// The community whose needs are asked for; each list is read when selected.
 pub struct NeedsMe {
+    community_id: ID,
+}
+
+#[Object]
+impl NeedsMe {
     /// Open ballots the viewer (or their household) has not voted in yet, closing soonest first.
-    pub ballots: Vec<Ballot>,
-    /// Topics collecting co-signatures that the viewer can still co-sign.
-    pub topics_to_cosign: Vec<Topic>,
+    #[graphql(complexity = "paging::cost(first, paging::LIST, child_complexity)")]
+    async fn ballots(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<OffsetConnection<Ballot>> {
+        let page = Page::new(first, after.as_deref(), paging::LIST)?;
+        let viewer = require_viewer(ctx).await?;
+        let all = ballots::awaiting_vote(&app_state(ctx)?.db, &viewer, &self.community_id).await?;
+        let total = all.len() as u64;
+        Ok(page.connection(
+            page.slice(all).into_iter().map(Ballot::new).collect(),
+            total,
+            Totals { total_count: total },
+        ))
+    }
+
+    /// Topics collecting co-signatures that the viewer can still co-sign, newest first.
+    #[graphql(complexity = "paging::cost(first, paging::LIST, child_complexity)")]
+    async fn topics_to_cosign(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<TopicConnection> {
+        let page = Page::new(first, after.as_deref(), paging::LIST)?;
+        let viewer = require_viewer(ctx).await?;
+        let (rows, total) = topics::to_cosign(
+            &app_state(ctx)?.db,
+            &viewer,
+            &self.community_id,
+            page.offset,
+            page.limit,
+        )
+        .await?;
+        Ok(page.connection(
+            rows.into_iter().map(Topic).collect(),
+            total,
+            TopicTotals { total_count: total },
+        ))
+    }
 }
 
 #[derive(Default)]
@@ -24,24 +69,8 @@ pub struct HomeQuery;
 impl HomeQuery {
     async fn needs_me(&self, ctx: &Context<'_>, community_id: ID) -> GqlResult<NeedsMe> {
         let viewer = require_viewer(ctx).await?;
-        let db = &app_state(ctx)?.db;
-        let ballots = ballots::awaiting_vote(db, &viewer, &community_id).await?;
-        let (proposed, _) = topics::list(
-            db,
-            &viewer,
-            &community_id,
-            Some(&[TopicStatus::Proposed]),
-            0,
-            500,
-        )
-        .await?;
-        Ok(NeedsMe {
-            ballots: ballots.into_iter().map(Ballot::new).collect(),
-            topics_to_cosign: proposed
-                .into_iter()
-                .filter(|t| t.viewer_can_cosign())
-                .map(Topic)
-                .collect(),
-        })
+        crate::domain::roles::can_see_community(&app_state(ctx)?.db, &viewer, &community_id)
+            .await?;
+        Ok(NeedsMe { community_id })
     }
 }

@@ -7,6 +7,7 @@ mod home;
 mod identity;
 mod loaders;
 mod notifications;
+mod paging;
 mod roster;
 mod topic;
 mod types;

@@ -1,14 +1,15 @@
 //! The inbox: notifications connection, unread count, mark read, live subscription.
 
-use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, Object, Subscription, ID};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
+use super::paging;
 use crate::auth::{app_state, require_viewer};
 use crate::bus::BusEvent;
 use crate::domain::notify;
-use crate::error::{AppError, GqlResult};
+use crate::error::GqlResult;
 
 pub struct Notification(entity::notification::Model);
 
@@ -44,6 +45,7 @@ pub struct NotificationQuery;
 #[Object]
 impl NotificationQuery {
     /// The viewer's inbox, newest first.
+    #[graphql(complexity = "paging::cost(first, paging::INBOX, child_complexity)")]
     async fn notifications(
         &self,
         ctx: &Context<'_>,
@@ -51,19 +53,8 @@ impl NotificationQuery {
         after: Option<String>,
     ) -> GqlResult<Connection<Cursor, Notification>> {
         let viewer = require_viewer(ctx).await?;
-        let first = match first {
-            None => 20,
-            Some(n) if (1..=100).contains(&n) => n as u64,
-            Some(_) => return Err(AppError::bad_input("first", "must be between 1 and 100").into()),
-        };
-        let after = match after {
-            None => None,
-            Some(c) => Some(
-                Cursor::decode_cursor(&c)
-                    .map_err(|_| AppError::bad_input("after", "not a valid cursor"))?
-                    .0,
-            ),
-        };
+        let first = paging::first(first, paging::INBOX)?;
+        let after = paging::after::<(DateTime<Utc>, String)>(after.as_deref())?;
         let has_prev = after.is_some();
         let (rows, more) = notify::inbox(&app_state(ctx)?.db, viewer.id(), first, after).await?;
         let mut conn = Connection::new(has_prev, more);

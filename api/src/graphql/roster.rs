@@ -1,15 +1,14 @@
 //! Roster import, invites, deactivation and roles (committee tools).
 
-use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
+use async_graphql::connection::{Connection, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, Object, SimpleObject, ID};
 
+use super::paging::{self, Page};
 use super::types::{Invite, Resident, RosterImport};
 use crate::auth::{app_state, require_viewer};
 use crate::domain::roles::Role;
 use crate::domain::roster::service;
-use crate::error::{AppError, AppResult, GqlResult};
-
-pub const MAX_PAGE: usize = 100;
+use crate::error::GqlResult;
 
 #[derive(SimpleObject)]
 pub struct ResidentTotals {
@@ -19,32 +18,13 @@ pub struct ResidentTotals {
 
 pub type ResidentConnection = Connection<OpaqueCursor<u64>, Resident, ResidentTotals, EmptyFields>;
 
-/// Cursor arguments → (offset, limit). `first` defaults to 50 and is capped at 100.
-pub fn page(first: Option<i32>, after: Option<String>) -> AppResult<(u64, usize)> {
-    let limit = match first {
-        None => 50,
-        Some(n) if (1..=MAX_PAGE as i32).contains(&n) => n as usize,
-        Some(_) => return Err(AppError::bad_input("first", "must be between 1 and 100")),
-    };
-    let offset = match after {
-        None => 0,
-        Some(c) => {
-            use async_graphql::connection::CursorType;
-            OpaqueCursor::<u64>::decode_cursor(&c)
-                .map_err(|_| AppError::bad_input("after", "not a valid cursor"))?
-                .0
-                + 1
-        }
-    };
-    Ok((offset, limit))
-}
-
 #[derive(Default)]
 pub struct RosterQuery;
 
 #[Object]
 impl RosterQuery {
     /// The community's roster (committee and admins), by name.
+    #[graphql(complexity = "paging::cost(first, paging::LIST, child_complexity)")]
     async fn residents(
         &self,
         ctx: &Context<'_>,
@@ -55,29 +35,22 @@ impl RosterQuery {
         include_inactive: Option<bool>,
     ) -> GqlResult<ResidentConnection> {
         let viewer = require_viewer(ctx).await?;
-        let (offset, limit) = page(first, after)?;
+        let page = Page::new(first, after.as_deref(), paging::LIST)?;
         let (rows, total) = service::list(
             &app_state(ctx)?.db,
             &viewer,
             &community_id,
             search.as_deref(),
             include_inactive.unwrap_or(false),
-            offset,
-            limit as u64,
+            page.offset,
+            page.limit,
         )
         .await?;
-        let has_next = offset + (rows.len() as u64) < total;
-        let mut conn = Connection::with_additional_fields(
-            offset > 0,
-            has_next,
+        Ok(page.connection(
+            rows.into_iter().map(Resident).collect(),
+            total,
             ResidentTotals { total_count: total },
-        );
-        conn.edges.extend(
-            rows.into_iter()
-                .enumerate()
-                .map(|(i, r)| Edge::new(OpaqueCursor(offset + i as u64), Resident(r))),
-        );
-        Ok(conn)
+        ))
     }
 }
 

@@ -2,11 +2,10 @@
 //! `domain::topic::service` function and maps the result; what a viewer may see of a topic or
 //! comment is decided in the service (`TopicView`, `CommentView`).
 
-use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::roster::page;
+use super::paging::{self, OffsetConnection, Page, Totals};
 use super::types::Community;
 use crate::auth::{app_state, require_viewer};
 use crate::domain::topic::rules::{TopicCategory, TopicStatus};
@@ -58,39 +57,65 @@ pub struct TopicRating {
     pub count: u64,
 }
 
+pub struct Comment(pub CommentView);
+
 /// A comment on a topic, threaded one level deep.
-#[derive(SimpleObject)]
-pub struct Comment {
-    pub id: ID,
+#[Object]
+impl Comment {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
     /// Null when the comment is hidden and the viewer is not on the committee.
-    pub body: Option<String>,
-    pub author: TopicPerson,
-    pub created_at: DateTime<Utc>,
+    async fn body(&self) -> Option<&str> {
+        self.0.body.as_deref()
+    }
+    async fn author(&self) -> TopicPerson {
+        self.0.author.clone().into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
     /// The top-level comment this one replies to.
-    pub parent_id: Option<ID>,
-    pub hidden: bool,
-    pub hidden_reason: Option<String>,
+    async fn parent_id(&self) -> Option<ID> {
+        self.0.parent_id.clone().map(ID)
+    }
+    async fn hidden(&self) -> bool {
+        self.0.hidden
+    }
+    async fn hidden_reason(&self) -> Option<&str> {
+        self.0.hidden_reason.as_deref()
+    }
     /// How many residents reported it: for the committee only, null for everyone else.
-    pub report_count: Option<u64>,
-    /// Replies, oldest first (empty on a reply).
-    pub replies: Vec<Comment>,
+    async fn report_count(&self) -> Option<u64> {
+        self.0.report_count
+    }
+    /// Replies, oldest first, at most 50 a page (none on a reply).
+    #[graphql(complexity = "paging::cost(first, paging::COMMENTS, child_complexity)")]
+    async fn replies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<CommentConnection> {
+        let page = Page::new(first, after.as_deref(), paging::COMMENTS)?;
+        let (rows, total) =
+            service::replies(&app_state(ctx)?.db, &self.0, page.offset, page.limit).await?;
+        Ok(page.connection(
+            rows.into_iter().map(Comment).collect(),
+            total,
+            Totals { total_count: total },
+        ))
+    }
 }
 
 impl From<CommentView> for Comment {
     fn from(c: CommentView) -> Self {
-        Self {
-            id: ID(c.id),
-            body: c.body,
-            author: c.author.into(),
-            created_at: c.created_at,
-            parent_id: c.parent_id.map(ID),
-            hidden: c.hidden,
-            hidden_reason: c.hidden_reason,
-            report_count: c.report_count,
-            replies: c.replies.into_iter().map(Comment::from).collect(),
-        }
+        Self(c)
     }
 }
+
+pub type CommentConnection = OffsetConnection<Comment>;
+pub type TopicUpdateConnection = OffsetConnection<TopicUpdate>;
 
 /// A deliberation topic (DESIGN §3).
 pub struct Topic(pub TopicView);
@@ -140,15 +165,39 @@ impl Topic {
     async fn progress(&self) -> i32 {
         self.0.topic.progress
     }
-    /// Progress updates, oldest first.
-    async fn updates(&self, ctx: &Context<'_>) -> GqlResult<Vec<TopicUpdate>> {
-        let list = service::updates(&app_state(ctx)?.db, &self.0).await?;
-        Ok(list.into_iter().map(TopicUpdate::from).collect())
+    /// Progress updates, oldest first, at most 100 a page.
+    #[graphql(complexity = "paging::cost(first, paging::UPDATES, child_complexity)")]
+    async fn updates(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<TopicUpdateConnection> {
+        let page = Page::new(first, after.as_deref(), paging::UPDATES)?;
+        let (rows, total) =
+            service::updates(&app_state(ctx)?.db, &self.0, page.offset, page.limit).await?;
+        Ok(page.connection(
+            rows.into_iter().map(TopicUpdate::from).collect(),
+            total,
+            Totals { total_count: total },
+        ))
     }
-    /// Top-level comments, oldest first, each with its replies.
-    async fn comments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Comment>> {
-        let list = service::comments(&app_state(ctx)?.db, &self.0).await?;
-        Ok(list.into_iter().map(Comment::from).collect())
+    /// Top-level comments, oldest first, at most 50 a page; each has its own `replies`.
+    #[graphql(complexity = "paging::cost(first, paging::COMMENTS, child_complexity)")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<CommentConnection> {
+        let page = Page::new(first, after.as_deref(), paging::COMMENTS)?;
+        let (rows, total) =
+            service::comments(&app_state(ctx)?.db, &self.0, page.offset, page.limit).await?;
+        Ok(page.connection(
+            rows.into_iter().map(Comment).collect(),
+            total,
+            Totals { total_count: total },
+        ))
     }
     async fn viewer_has_cosigned(&self) -> bool {
         self.0.viewer_has_cosigned
@@ -182,7 +231,7 @@ pub struct TopicTotals {
     pub total_count: u64,
 }
 
-pub type TopicConnection = Connection<OpaqueCursor<u64>, Topic, TopicTotals, EmptyFields>;
+pub type TopicConnection = OffsetConnection<Topic, TopicTotals>;
 
 #[derive(Default)]
 pub struct TopicQuery;
@@ -197,7 +246,17 @@ impl TopicQuery {
         )))
     }
 
+    /// A comment of a community the viewer belongs to (NOT_FOUND otherwise), e.g. to page
+    /// through its replies.
+    async fn comment(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Comment>> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Some(Comment(
+            service::get_comment(&app_state(ctx)?.db, &viewer, &id).await?,
+        )))
+    }
+
     /// A community's topics, newest first, optionally only those in some statuses.
+    #[graphql(complexity = "paging::cost(first, paging::LIST, child_complexity)")]
     async fn topics(
         &self,
         ctx: &Context<'_>,
@@ -207,28 +266,21 @@ impl TopicQuery {
         after: Option<String>,
     ) -> GqlResult<TopicConnection> {
         let viewer = require_viewer(ctx).await?;
-        let (offset, limit) = page(first, after)?;
+        let page = Page::new(first, after.as_deref(), paging::LIST)?;
         let (rows, total) = service::list(
             &app_state(ctx)?.db,
             &viewer,
             &community_id,
             status.as_deref(),
-            offset,
-            limit as u64,
+            page.offset,
+            page.limit,
         )
         .await?;
-        let has_next = offset + (rows.len() as u64) < total;
-        let mut conn = Connection::with_additional_fields(
-            offset > 0,
-            has_next,
+        Ok(page.connection(
+            rows.into_iter().map(Topic).collect(),
+            total,
             TopicTotals { total_count: total },
-        );
-        conn.edges.extend(
-            rows.into_iter()
-                .enumerate()
-                .map(|(i, t)| Edge::new(OpaqueCursor(offset + i as u64), Topic(t))),
-        );
-        Ok(conn)
+        ))
     }
 }
 

@@ -65,7 +65,7 @@ const RECORD_PAPER_BALLOT: &str =
 const VOTERS: &str =
     "query BallotVoters($ballotId: ID!, $search: String, $notVoted: Boolean, $first: Int) { \
     ballot(id: $ballotId) { voters(search: $search, notVoted: $notVoted, first: $first) { \
-    voterId label area voted channel } } }";
+    nodes { voterId label area voted channel } } } }";
 
 /// How many voters the paper-ballot picker lists at once (the search narrows them).
 pub const VOTERS_PAGE: i64 = 50;
@@ -680,7 +680,12 @@ struct VotersData {
 
 #[derive(Deserialize)]
 struct VotersOf {
-    voters: Vec<ElectorateMember>,
+    voters: VoterNodes,
+}
+
+#[derive(Deserialize)]
+struct VoterNodes {
+    nodes: Vec<ElectorateMember>,
 }
 
 #[derive(Deserialize)]
@@ -768,7 +773,7 @@ pub async fn voters(
     )
     .await?;
     data.ballot
-        .map(|b| b.voters)
+        .map(|b| b.voters.nodes)
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
 }
 
@@ -778,14 +783,14 @@ pub(crate) mod tests {
 
     #[test]
     fn voters_decode_with_and_without_a_channel() {
-        let body = r#"{"ballot":{"voters":[
+        let body = r#"{"ballot":{"voters":{"nodes":[
             {"voterId":"h1","label":"8栋 101 · 吴九、郑十","area":"90.00","voted":false,"channel":null},
-            {"voterId":"h2","label":"8栋 102 · 王一","area":"80.50","voted":true,"channel":"PAPER"}]}}"#;
+            {"voterId":"h2","label":"8栋 102 · 王一","area":"80.50","voted":true,"channel":"PAPER"}]}}}"#;
         let data: Result<VotersData, _> = serde_json::from_str(body);
         let list = data
             .ok()
             .and_then(|d| d.ballot)
-            .map(|b| b.voters)
+            .map(|b| b.voters.nodes)
             .unwrap_or_default();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0].voter_id, "h1");

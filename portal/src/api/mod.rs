@@ -158,7 +158,7 @@ pub fn decode<T: DeserializeOwned>(body: &str) -> Result<T, ApiError> {
 }
 
 /// A page of a Relay connection, as the portal reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PageInfo {
     pub has_next_page: bool,

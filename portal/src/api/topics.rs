@@ -22,19 +22,43 @@ macro_rules! comment_fields {
     };
 }
 
-/// Everything the topic page shows (comments with one level of replies).
+/// A page of comments: each with the first replies (a "more" button fetches the rest).
+macro_rules! comment_page {
+    () => {
+        concat!(
+            "totalCount pageInfo { hasNextPage endCursor } nodes { ",
+            comment_fields!(),
+            " replies(first: 3) { totalCount pageInfo { hasNextPage endCursor } nodes { ",
+            comment_fields!(),
+            " } } }"
+        )
+    };
+}
+
+/// A page of replies.
+macro_rules! reply_page {
+    () => {
+        concat!(
+            "totalCount pageInfo { hasNextPage endCursor } nodes { ",
+            comment_fields!(),
+            " }"
+        )
+    };
+}
+
+/// Everything the topic page shows: the first page of progress updates (newest are last, so
+/// all of them up to the page size) and of comments.
 macro_rules! topic_fields {
     () => {
         concat!(
             summary_fields!(),
             " communityId body rejectReason progress viewerHasCosigned viewerRating \
              rating { average count } \
-             updates { percent note createdAt author { id name } } \
-             comments { ",
-            comment_fields!(),
-            " replies { ",
-            comment_fields!(),
-            " } }"
+             updates(first: 20) { totalCount pageInfo { hasNextPage endCursor } \
+             nodes { percent note createdAt author { id name } } } \
+             comments(first: 10) { ",
+            comment_page!(),
+            " }"
         )
     };
 }
@@ -49,10 +73,32 @@ const TOPICS: &str = concat!(
 
 const NEEDS_ME: &str = concat!(
     "query NeedsMe($communityId: ID!) { needsMe(communityId: $communityId) { ",
-    "ballots { id topicId question closesAt } topicsToCosign { ",
+    "ballots(first: 20) { nodes { id topicId question closesAt } } ",
+    "topicsToCosign(first: 20) { nodes { ",
     summary_fields!(),
+    " } } } }"
+);
+
+/// The next page of a topic's comments.
+const MORE_COMMENTS: &str = concat!(
+    "query TopicComments($id: ID!, $after: String) { topic(id: $id) { ",
+    "comments(first: 10, after: $after) { ",
+    comment_page!(),
     " } } }"
 );
+
+/// The next page of a comment's replies.
+const MORE_REPLIES: &str = concat!(
+    "query CommentReplies($id: ID!, $after: String) { comment(id: $id) { ",
+    "replies(first: 20, after: $after) { ",
+    reply_page!(),
+    " } } }"
+);
+
+/// The next page of a topic's progress updates.
+const MORE_UPDATES: &str = "query TopicUpdates($id: ID!, $after: String) { topic(id: $id) { \
+    updates(first: 20, after: $after) { totalCount pageInfo { hasNextPage endCursor } \
+    nodes { percent note createdAt author { id name } } } } }";
 
 const TOPIC: &str = concat!(
     "query Topic($id: ID!) { topic(id: $id) { ",
@@ -348,8 +394,37 @@ pub struct Comment {
     /// For the committee only.
     #[serde(default)]
     pub report_count: Option<i64>,
+    /// The first replies (absent on a reply).
     #[serde(default)]
-    pub replies: Vec<Comment>,
+    pub replies: Page<Comment>,
+}
+
+/// One page of a connection, and how many items there are over all pages.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub nodes: Vec<T>,
+    pub page_info: PageInfo,
+    pub total_count: i64,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Page {
+            nodes: Vec::new(),
+            page_info: PageInfo::default(),
+            total_count: 0,
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// This page followed by the next one.
+    pub fn extend(&mut self, next: Page<T>) {
+        self.nodes.extend(next.nodes);
+        self.page_info = next.page_info;
+        self.total_count = next.total_count;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -382,8 +457,8 @@ pub struct Topic {
     #[serde(default)]
     pub viewer_rating: Option<i64>,
     pub rating: Rating,
-    pub updates: Vec<TopicUpdate>,
-    pub comments: Vec<Comment>,
+    pub updates: Page<TopicUpdate>,
+    pub comments: Page<Comment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -410,10 +485,23 @@ pub struct BallotToVote {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NeedsMe {
-    #[serde(rename = "ballots")]
+    #[serde(rename = "ballots", deserialize_with = "nodes")]
     pub vote: Vec<BallotToVote>,
-    #[serde(rename = "topicsToCosign")]
+    #[serde(rename = "topicsToCosign", deserialize_with = "nodes")]
     pub cosign: Vec<TopicSummary>,
+}
+
+/// A connection read as its nodes only.
+fn nodes<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    struct Nodes<T> {
+        nodes: Vec<T>,
+    }
+    Nodes::deserialize(deserializer).map(|n| n.nodes)
 }
 
 impl NeedsMe {
@@ -516,6 +604,63 @@ pub async fn topics(
 pub async fn needs_me(community_id: &str) -> Result<NeedsMe, ApiError> {
     let data: NeedsMeData = graphql(NEEDS_ME, json!({ "communityId": community_id })).await?;
     Ok(data.needs_me)
+}
+
+#[derive(Deserialize)]
+struct CommentsData {
+    topic: Option<CommentsOf>,
+}
+
+#[derive(Deserialize)]
+struct CommentsOf {
+    comments: Page<Comment>,
+}
+
+#[derive(Deserialize)]
+struct UpdatesData {
+    topic: Option<UpdatesOf>,
+}
+
+#[derive(Deserialize)]
+struct UpdatesOf {
+    updates: Page<TopicUpdate>,
+}
+
+#[derive(Deserialize)]
+struct RepliesData {
+    comment: Option<RepliesOf>,
+}
+
+#[derive(Deserialize)]
+struct RepliesOf {
+    replies: Page<Comment>,
+}
+
+/// The next page of a topic's comments (after the cursor of the last one shown).
+pub async fn more_comments(topic_id: &str, after: &str) -> Result<Page<Comment>, ApiError> {
+    let data: CommentsData =
+        graphql(MORE_COMMENTS, json!({ "id": topic_id, "after": after })).await?;
+    data.topic
+        .map(|t| t.comments)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
+}
+
+/// The next page of a comment's replies.
+pub async fn more_replies(comment_id: &str, after: &str) -> Result<Page<Comment>, ApiError> {
+    let data: RepliesData =
+        graphql(MORE_REPLIES, json!({ "id": comment_id, "after": after })).await?;
+    data.comment
+        .map(|c| c.replies)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
+}
+
+/// The next page of a topic's progress updates.
+pub async fn more_updates(topic_id: &str, after: &str) -> Result<Page<TopicUpdate>, ApiError> {
+    let data: UpdatesData =
+        graphql(MORE_UPDATES, json!({ "id": topic_id, "after": after })).await?;
+    data.topic
+        .map(|t| t.updates)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
 }
 
 pub async fn topic(id: &str) -> Result<Topic, ApiError> {
@@ -621,11 +766,11 @@ mod tests {
 
     #[test]
     fn needs_me_decodes_ballots_and_topics_to_cosign() {
-        let body = r#"{"needsMe":{"ballots":[{"id":"b","topicId":"t1","question":"是否加装电梯？",
-            "closesAt":"2026-01-08T00:00:00Z"}],"topicsToCosign":[{"id":"t2","title":"修路灯",
+        let body = r#"{"needsMe":{"ballots":{"nodes":[{"id":"b","topicId":"t1","question":"是否加装电梯？",
+            "closesAt":"2026-01-08T00:00:00Z"}]},"topicsToCosign":{"nodes":[{"id":"t2","title":"修路灯",
             "category":"SAFETY","status":"PROPOSED","cosignCount":1,"cosignThreshold":5,
             "proposer":{"id":"r","name":"王"},"createdAt":"2026-01-01T00:00:00Z",
-            "viewerCanCosign":true,"ballot":null}]}}"#;
+            "viewerCanCosign":true,"ballot":null}]}}}"#;
         let data: Result<NeedsMeData, _> = serde_json::from_str(body);
         let needs = data.map(|d| d.needs_me).unwrap_or_default();
         assert_eq!(needs.vote.len(), 1);
@@ -639,7 +784,7 @@ mod tests {
     #[test]
     fn the_needs_me_query_names_the_new_fields() {
         assert!(NEEDS_ME.contains("needsMe(communityId: $communityId)"));
-        assert!(NEEDS_ME.contains("topicsToCosign { id title"));
+        assert!(NEEDS_ME.contains("topicsToCosign(first: 20) { nodes { id title"));
     }
 
     #[test]
@@ -681,9 +826,11 @@ mod tests {
             "viewerCanCosign":false,"ballot":{"id":"b","status":"OPEN","closesAt":"2026-01-08T00:00:00Z",
             "viewerEligible":true,"viewerHasVoted":false},"communityId":"c","body":"……","rejectReason":null,
             "progress":0,"viewerHasCosigned":true,"viewerRating":null,"rating":{"average":null,"count":0},
-            "updates":[],"comments":[{"id":"c1","body":null,"author":{"id":"r2","name":"李"},
+            "updates":{"nodes":[],"pageInfo":{"hasNextPage":false,"endCursor":null},"totalCount":0},
+            "comments":{"nodes":[{"id":"c1","body":null,"author":{"id":"r2","name":"李"},
             "createdAt":"2026-01-02T00:00:00Z","parentId":null,"hidden":true,"hiddenReason":"广告",
-            "reportCount":null,"replies":[]}]}"#;
+            "reportCount":null,"replies":{"nodes":[],"pageInfo":{"hasNextPage":false,"endCursor":null},
+            "totalCount":0}}],"pageInfo":{"hasNextPage":true,"endCursor":"MA"},"totalCount":11}}"#;
         let topic: Result<Topic, _> = serde_json::from_str(body);
         let topic = topic.ok();
         assert_eq!(
@@ -692,9 +839,39 @@ mod tests {
         );
         assert_eq!(topic.as_ref().map(|t| t.summary.needs_vote()), Some(true));
         assert_eq!(
-            topic.and_then(|t| t.comments[0].hidden_reason.clone()),
+            topic.as_ref().and_then(|t| t.comments.nodes[0].hidden_reason.clone()),
             Some("广告".into())
         );
+        assert_eq!(
+            topic.map(|t| (t.comments.total_count, t.comments.page_info.has_next_page)),
+            Some((11, true))
+        );
+    }
+
+    #[test]
+    fn a_next_page_is_appended() {
+        let mut page = Page {
+            nodes: vec![1, 2],
+            page_info: PageInfo {
+                has_next_page: true,
+                end_cursor: Some("MQ".into()),
+            },
+            total_count: 3,
+        };
+        page.extend(Page {
+            nodes: vec![3],
+            page_info: PageInfo::default(),
+            total_count: 3,
+        });
+        assert_eq!(page.nodes, vec![1, 2, 3]);
+        assert!(!page.page_info.has_next_page);
+    }
+
+    #[test]
+    fn the_topic_query_pages_its_lists() {
+        assert!(TOPIC.contains("comments(first: 10) { totalCount pageInfo"));
+        assert!(TOPIC.contains("replies(first: 3)"));
+        assert!(MORE_REPLIES.contains("comment(id: $id) { replies(first: 20, after: $after)"));
     }
 
     #[test]
@@ -702,7 +879,9 @@ mod tests {
         let body = r#"{"cosignTopic":{"id":"t","title":"加装电梯","category":"SAFETY","status":"PROPOSED","cosignCount":2,
             "cosignThreshold":5,"proposer":{"id":"r","name":"王"},"createdAt":"2026-01-01T00:00:00Z",
             "viewerCanCosign":false,"ballot":null,"communityId":"c","body":"……","progress":0,
-            "viewerHasCosigned":true,"rating":{"count":0},"updates":[],"comments":[]}}"#;
+            "viewerHasCosigned":true,"rating":{"count":0},
+            "updates":{"nodes":[],"pageInfo":{"hasNextPage":false},"totalCount":0},
+            "comments":{"nodes":[],"pageInfo":{"hasNextPage":false},"totalCount":0}}}"#;
         let one: Result<OneTopic, _> = serde_json::from_str(body);
         let topic = one.ok().and_then(|o| o.take().ok());
         assert_eq!(topic.map(|t| t.summary.cosign_count), Some(2));

@@ -357,7 +357,16 @@ fn ProgressCard(
     set_topic: Callback<Topic>,
 ) -> impl IntoView {
     let progress = move || data.with(|d| d.as_ref().map(|t| t.progress).unwrap_or(0));
-    let updates = move || data.with(|d| d.as_ref().map(|t| t.updates.clone()).unwrap_or_default());
+    let updates =
+        move || data.with(|d| d.as_ref().map(|t| t.updates.nodes.clone()).unwrap_or_default());
+    let updates_left = move || {
+        data.with(|d| {
+            d.as_ref()
+                .filter(|t| t.updates.page_info.has_next_page)
+                .map(|t| (t.updates.total_count - t.updates.nodes.len() as i64).max(1))
+        })
+    };
+    let updates_loading = RwSignal::new(false);
     let topic_id = StoredValue::new(
         data.with_untracked(|d| d.as_ref().map(|t| t.summary.id.clone()).unwrap_or_default()),
     );
@@ -403,6 +412,27 @@ fn ProgressCard(
         errors.clear();
         post.dispatch((topic_id.get_value(), value, text));
     };
+    let more_updates = move |_| {
+        let Some(after) = data.with_untracked(|d| {
+            d.as_ref()
+                .and_then(|t| t.updates.page_info.end_cursor.clone())
+        }) else {
+            return;
+        };
+        updates_loading.set(true);
+        spawn_local(async move {
+            let result = topics::more_updates(&topic_id.get_value(), &after).await;
+            updates_loading.set(false);
+            match result {
+                Ok(page) => data.update(|d| {
+                    if let Some(t) = d {
+                        t.updates.extend(page);
+                    }
+                }),
+                Err(e) => errors.api(e),
+            }
+        });
+    };
     let busy = move || post.pending().get() || complete.pending().get();
     view! {
         <section class="card" aria-labelledby="progress-title" data-testid="progress">
@@ -435,6 +465,12 @@ fn ProgressCard(
                     }.into_any()
                 }
             }}
+            {move || updates_left().map(|left| view! {
+                <button type="button" class="button small" data-testid="more-updates"
+                    disabled=move || updates_loading.get() on:click=more_updates>
+                    {move || tf("progress.more", &[("count", &left.to_string())])}
+                </button>
+            })}
             {(committee && status.takes_progress()).then(|| view! {
                 <ErrorBanner message=errors.banner() />
                 <form class="form" on:submit=on_post novalidate>
@@ -569,7 +605,38 @@ fn Comments(
         data.with_untracked(|d| d.as_ref().map(|t| t.summary.id.clone()).unwrap_or_default()),
     );
     let comments =
-        move || data.with(|d| d.as_ref().map(|t| t.comments.clone()).unwrap_or_default());
+        move || data.with(|d| d.as_ref().map(|t| t.comments.nodes.clone()).unwrap_or_default());
+    let comments_left = move || {
+        data.with(|d| {
+            d.as_ref()
+                .filter(|t| t.comments.page_info.has_next_page)
+                .map(|t| (t.comments.total_count - t.comments.nodes.len() as i64).max(1))
+        })
+    };
+    let loading_more = RwSignal::new(false);
+    let more_error = RwSignal::new(None::<ApiError>);
+    let more_comments = move |_| {
+        let Some(after) = data.with_untracked(|d| {
+            d.as_ref()
+                .and_then(|t| t.comments.page_info.end_cursor.clone())
+        }) else {
+            return;
+        };
+        loading_more.set(true);
+        more_error.set(None);
+        spawn_local(async move {
+            let result = topics::more_comments(&topic_id.get_value(), &after).await;
+            loading_more.set(false);
+            match result {
+                Ok(page) => data.update(|d| {
+                    if let Some(t) = d {
+                        t.comments.extend(page);
+                    }
+                }),
+                Err(e) => more_error.set(Some(e)),
+            }
+        });
+    };
     let open = status.can_comment();
     let body = RwSignal::new(String::new());
     let errors = FormErrors::new(&["body"]);
@@ -614,6 +681,17 @@ fn Comments(
                     }.into_any()
                 }
             }}
+            <ErrorBanner message=Signal::derive(move || more_error.get().map(|e| error_text(&e))) />
+            {move || comments_left().map(|left| view! {
+                <button type="button" class="button wide" data-testid="more-comments"
+                    disabled=move || loading_more.get() on:click=more_comments>
+                    {move || if loading_more.get() {
+                        t("common.loading")
+                    } else {
+                        tf("comments.more", &[("count", &left.to_string())])
+                    }}
+                </button>
+            })}
             {open.then(|| view! {
                 <ErrorBanner message=errors.banner() />
                 <form class="form" on:submit=on_submit novalidate>
@@ -714,7 +792,29 @@ fn CommentItem(
     let hidden = comment.hidden;
     let hidden_reason = comment.hidden_reason.clone().unwrap_or_default();
     let reports = comment.report_count.filter(|n| *n > 0);
-    let replies = comment.replies.clone();
+    let replies = RwSignal::new(comment.replies.clone());
+    let replies_loading = RwSignal::new(false);
+    let more_replies = move |_| {
+        let Some(after) = replies.with_untracked(|p| p.page_info.end_cursor.clone()) else {
+            return;
+        };
+        replies_loading.set(true);
+        spawn_local(async move {
+            let result = topics::more_replies(&comment_id.get_value(), &after).await;
+            replies_loading.set(false);
+            match result {
+                Ok(page) => replies.update(|p| p.extend(page)),
+                Err(e) => errors.api(e),
+            }
+        });
+    };
+    let replies_left = move || {
+        replies.with(|p| {
+            p.page_info
+                .has_next_page
+                .then(|| (p.total_count - p.nodes.len() as i64).max(1))
+        })
+    };
     let body_view = match (hidden, comment.body.clone()) {
         (true, body) => view! {
             <p class="comment-hidden" data-testid="comment-hidden">
@@ -794,12 +894,21 @@ fn CommentItem(
                 </form>
             </Show>
             {move || done.get().map(|key| view! { <p class="banner banner-ok" role="status">{move || t(key)}</p> })}
-            {(!replies.is_empty()).then(|| view! {
-                <ul class="comments replies">
-                    {replies.into_iter().map(|r| view! {
-                        <CommentItem comment=r topic_id=topic_id.get_value() open=open committee=committee reload=reload />
-                    }.into_any()).collect_view()}
-                </ul>
+            {move || {
+                let list = replies.with(|p| p.nodes.clone());
+                (!list.is_empty()).then(|| view! {
+                    <ul class="comments replies">
+                        {list.into_iter().map(|r| view! {
+                            <CommentItem comment=r topic_id=topic_id.get_value() open=open committee=committee reload=reload />
+                        }.into_any()).collect_view()}
+                    </ul>
+                }.into_any())
+            }}
+            {move || replies_left().map(|left| view! {
+                <button type="button" class="button small" data-testid="more-replies"
+                    disabled=move || replies_loading.get() on:click=more_replies>
+                    {move || tf("comments.more_replies", &[("count", &left.to_string())])}
+                </button>
             })}
         </li>
     }

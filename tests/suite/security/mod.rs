@@ -2,3 +2,4 @@
 //! kept as a permanent test. Each file is one area; each test is one attack.
 
 mod ballots;
+mod floods;

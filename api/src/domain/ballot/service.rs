@@ -729,6 +729,10 @@ pub async fn cast(
     receipt: Option<&str>,
 ) -> AppResult<String> {
     let txn = state.db.begin().await?;
+    // Votes and vote changes share a resident's write budget (each one moves every live tally).
+    let limit = state.settings.write_limit;
+    let key = crate::domain::rate_limit::key("write", viewer.id());
+    crate::domain::rate_limit::take(&txn, &key, limit.max, limit.window_secs).await?;
     let b = visible(&txn, viewer, ballot_id).await?;
     if b.status != OPEN || b.closes_at <= now() {
         return Err(AppError::invalid_state("the ballot is closed"));

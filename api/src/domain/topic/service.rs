@@ -15,14 +15,16 @@ use entity::{
 use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, UpdateMany,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    UpdateMany,
 };
 
 use super::rules::{self, TopicCategory, TopicStatus, Transition};
 use crate::auth::Viewer;
 use crate::domain::notify::{self, Pending};
 use crate::domain::roles::{self, Role};
-use crate::domain::{audit, new_id, now};
+use crate::config::WriteLimit;
+use crate::domain::{audit, new_id, now, rate_limit};
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
 
@@ -77,7 +79,8 @@ pub struct CommentView {
     pub hidden: bool,
     pub hidden_reason: Option<String>,
     pub report_count: Option<u64>,
-    pub replies: Vec<CommentView>,
+    /// What the viewer may do in the comment's community (its replies are read with it).
+    pub access: Access,
 }
 
 #[derive(Clone, Debug)]
@@ -451,22 +454,108 @@ pub async fn list(
     Ok((views(db, &access, threshold, rows).await?, total))
 }
 
-/// The topic's comments, top-level oldest first, each with its replies oldest first.
-pub async fn comments(db: &DatabaseConnection, view: &TopicView) -> AppResult<Vec<CommentView>> {
-    comment_tree(db, &view.topic.id, &view.access).await
+/// PROPOSED topics the viewer can still co-sign, newest first, and how many there are (none
+/// for a viewer who is not on the community's roster).
+pub async fn to_cosign(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<TopicView>, u64)> {
+    let access = access(db, viewer, community_id).await?;
+    let Some(me) = access.resident_id.clone() else {
+        return Ok((Vec::new(), 0));
+    };
+    let threshold = find_community(db, community_id).await?.cosign_threshold;
+    let signed = topic_cosign::Entity::find()
+        .select_only()
+        .column(topic_cosign::Column::TopicId)
+        .filter(topic_cosign::Column::ResidentId.eq(me))
+        .into_query();
+    let q = topic::Entity::find()
+        .filter(topic::Column::CommunityId.eq(community_id))
+        .filter(topic::Column::Status.eq(TopicStatus::Proposed.as_str()))
+        .filter(topic::Column::Id.not_in_subquery(signed));
+    let total = q.clone().count(db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = q
+        .order_by_desc(topic::Column::CreatedAt)
+        .order_by_desc(topic::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((views(db, &access, threshold, rows).await?, total))
 }
 
-async fn comment_tree<C: ConnectionTrait>(
-    conn: &C,
-    topic_id: &str,
+/// One page of the topic's top-level comments, oldest first, and how many there are.
+pub async fn comments(
+    db: &DatabaseConnection,
+    view: &TopicView,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<CommentView>, u64)> {
+    thread_page(db, &view.access, &view.topic.id, None, offset, limit).await
+}
+
+/// One page of a top-level comment's replies, oldest first, and how many there are (a reply
+/// has none: threads are one level deep).
+pub async fn replies(
+    db: &DatabaseConnection,
+    comment: &CommentView,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<CommentView>, u64)> {
+    if comment.parent_id.is_some() {
+        return Ok((Vec::new(), 0));
+    }
+    thread_page(
+        db,
+        &comment.access,
+        &comment.topic_id,
+        Some(&comment.id),
+        offset,
+        limit,
+    )
+    .await
+}
+
+async fn thread_page(
+    db: &DatabaseConnection,
     access: &Access,
-) -> AppResult<Vec<CommentView>> {
-    let rows = topic_comment::Entity::find()
-        .filter(topic_comment::Column::TopicId.eq(topic_id))
+    topic_id: &str,
+    parent_id: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<CommentView>, u64)> {
+    let q = topic_comment::Entity::find().filter(topic_comment::Column::TopicId.eq(topic_id));
+    let q = match parent_id {
+        None => q.filter(topic_comment::Column::ParentId.is_null()),
+        Some(p) => q.filter(topic_comment::Column::ParentId.eq(p)),
+    };
+    let total = q.clone().count(db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = q
         .order_by_asc(topic_comment::Column::CreatedAt)
         .order_by_asc(topic_comment::Column::Id)
-        .all(conn)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
         .await?;
+    Ok((comment_views(db, access, rows).await?, total))
+}
+
+/// Comments as one viewer sees them: authors' names, and report counts for moderators.
+async fn comment_views<C: ConnectionTrait>(
+    conn: &C,
+    access: &Access,
+    rows: Vec<topic_comment::Model>,
+) -> AppResult<Vec<CommentView>> {
     let names = people(conn, rows.iter().map(|c| c.author_id.clone())).await?;
     let mut reports: HashMap<String, u64> = HashMap::new();
     if access.moderator && !rows.is_empty() {
@@ -481,41 +570,29 @@ async fn comment_tree<C: ConnectionTrait>(
             *reports.entry(id).or_default() += 1;
         }
     }
-    let view_of = |c: topic_comment::Model| {
-        let hidden = c.hidden_at.is_some();
-        CommentView {
-            body: rules::comment_body_visible(hidden, access.moderator).then_some(c.body),
-            author: person(&names, &c.author_id),
-            report_count: access
-                .moderator
-                .then(|| reports.get(&c.id).copied().unwrap_or(0)),
-            id: c.id,
-            topic_id: c.topic_id,
-            parent_id: c.parent_id,
-            created_at: c.created_at,
-            hidden,
-            hidden_reason: c.hidden_reason,
-            replies: Vec::new(),
-        }
-    };
-    let (top, replies): (Vec<_>, Vec<_>) = rows.into_iter().partition(|c| c.parent_id.is_none());
-    let mut tree: Vec<CommentView> = top.into_iter().map(view_of).collect();
-    let index: HashMap<String, usize> = tree
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.clone(), i))
-        .collect();
-    for r in replies {
-        let slot = r.parent_id.as_ref().and_then(|p| index.get(p)).copied();
-        if let Some(i) = slot {
-            let v = view_of(r);
-            tree[i].replies.push(v);
-        }
-    }
-    Ok(tree)
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let hidden = c.hidden_at.is_some();
+            CommentView {
+                body: rules::comment_body_visible(hidden, access.moderator).then_some(c.body),
+                author: person(&names, &c.author_id),
+                report_count: access
+                    .moderator
+                    .then(|| reports.get(&c.id).copied().unwrap_or(0)),
+                id: c.id,
+                topic_id: c.topic_id,
+                parent_id: c.parent_id,
+                created_at: c.created_at,
+                hidden,
+                hidden_reason: c.hidden_reason,
+                access: access.clone(),
+            }
+        })
+        .collect())
 }
 
-/// One comment (with its replies, if top-level) as the viewer sees it.
+/// One comment as the viewer sees it.
 async fn comment_view(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -524,28 +601,43 @@ async fn comment_view(
     let c = find_comment(db, comment_id).await?;
     let t = find_topic(db, &c.topic_id).await?;
     let access = access(db, viewer, &t.community_id).await?;
-    comment_tree(db, &t.id, &access)
+    comment_views(db, &access, vec![c])
         .await?
-        .into_iter()
-        .flat_map(|top| {
-            let mut all = top.replies.clone();
-            all.insert(0, top);
-            all
-        })
-        .find(|v| v.id == comment_id)
+        .pop()
         .ok_or(AppError::NotFound)
 }
 
-/// Progress updates, oldest first.
-pub async fn updates(db: &DatabaseConnection, view: &TopicView) -> AppResult<Vec<UpdateView>> {
-    let rows = topic_update::Entity::find()
-        .filter(topic_update::Column::TopicId.eq(view.topic.id.clone()))
+/// A comment of a community the viewer belongs to (NOT_FOUND otherwise).
+pub async fn get_comment(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    comment_id: &str,
+) -> AppResult<CommentView> {
+    comment_view(db, viewer, comment_id).await
+}
+
+/// One page of the progress updates, oldest first, and how many there are.
+pub async fn updates(
+    db: &DatabaseConnection,
+    view: &TopicView,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<UpdateView>, u64)> {
+    let q = topic_update::Entity::find()
+        .filter(topic_update::Column::TopicId.eq(view.topic.id.clone()));
+    let total = q.clone().count(db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = q
         .order_by_asc(topic_update::Column::CreatedAt)
         .order_by_asc(topic_update::Column::Id)
+        .offset(offset)
+        .limit(limit)
         .all(db)
         .await?;
     let names = people(db, rows.iter().map(|u| u.author_id.clone())).await?;
-    Ok(rows
+    let list = rows
         .into_iter()
         .map(|u| UpdateView {
             author: person(&names, &u.author_id),
@@ -553,7 +645,8 @@ pub async fn updates(db: &DatabaseConnection, view: &TopicView) -> AppResult<Vec
             note: u.note,
             created_at: u.created_at,
         })
-        .collect())
+        .collect();
+    Ok((list, total))
 }
 
 /// The residents' rating of the implementation.
@@ -590,6 +683,23 @@ pub async fn viewer_rating(db: &DatabaseConnection, view: &TopicView) -> AppResu
 // Residents' acts
 // ---------------------------------------------------------------------------------------------
 
+/// Counts one write of a kind by the viewer's account, refusing with RATE_LIMITED beyond the
+/// limit (Settings). Called first in the act's transaction.
+async fn throttle<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    scope: &str,
+    limit: WriteLimit,
+) -> AppResult<()> {
+    rate_limit::take(
+        conn,
+        &rate_limit::key(scope, viewer.id()),
+        limit.max,
+        limit.window_secs,
+    )
+    .await
+}
+
 /// A new topic. The proposer's own co-signature counts; a committee member's topic starts at
 /// DELIBERATING, and a resident's goes straight to UNDER_REVIEW when the threshold is 1.
 pub async fn propose(
@@ -601,6 +711,7 @@ pub async fn propose(
     category: TopicCategory,
 ) -> AppResult<TopicView> {
     let txn = state.db.begin().await?;
+    throttle(&txn, viewer, "propose", state.settings.proposal_limit).await?;
     let me = roles::require_resident(&txn, viewer, community_id).await?;
     let title = rules::title(title)?;
     let body = rules::body(body)?;
@@ -655,6 +766,7 @@ pub async fn propose(
 /// row, and the threshold flip is a conditional update, so it happens exactly once.
 pub async fn cosign(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
     let txn = state.db.begin().await?;
+    throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
     let me = roles::require_resident(&txn, viewer, &t.community_id).await?;
     let status = status_of(&t)?;
@@ -706,6 +818,7 @@ pub async fn cosign(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppRes
 /// The proposer withdraws the topic before voting.
 pub async fn withdraw(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
     let txn = state.db.begin().await?;
+    throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
     can_withdraw_topic(&txn, viewer, &t).await?;
     guard(Transition::Withdraw, status_of(&t)?)?;
@@ -723,6 +836,7 @@ pub async fn comment(
     parent_id: Option<&str>,
 ) -> AppResult<CommentView> {
     let txn = state.db.begin().await?;
+    throttle(&txn, viewer, "comment", state.settings.comment_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
     let me = roles::require_resident(&txn, viewer, &t.community_id).await?;
     let status = status_of(&t)?;
@@ -769,6 +883,7 @@ pub async fn report_comment(
     reason: &str,
 ) -> AppResult<CommentView> {
     let txn = state.db.begin().await?;
+    throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let c = find_comment(&txn, comment_id).await?;
     let t = find_topic(&txn, &c.topic_id).await?;
     let me = roles::require_resident(&txn, viewer, &t.community_id).await?;
@@ -798,6 +913,7 @@ pub async fn rate(
     stars: i32,
 ) -> AppResult<TopicView> {
     let txn = state.db.begin().await?;
+    throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
     let me = roles::require_resident(&txn, viewer, &t.community_id).await?;
     let status = status_of(&t)?;

@@ -1,0 +1,210 @@
+//! Relay connections (DESIGN §9): the one place that reads `first` and `after`, builds the
+//! offset connections and prices a connection for the complexity limit.
+//!
+//! A malformed cursor, or one that no page of this server could have made (an offset beyond
+//! `MAX_OFFSET`, a negative number, bytes that are not base64 JSON), is `BAD_USER_INPUT` with
+//! `extensions.field: "after"`; a `first` outside `1..=max` is `BAD_USER_INPUT` on `first`.
+
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor};
+use async_graphql::{ObjectType, OutputType, SimpleObject};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::error::{AppError, AppResult};
+
+/// The size of a list over all its pages.
+#[derive(SimpleObject)]
+pub struct Totals {
+    /// Items over all pages.
+    pub total_count: u64,
+}
+
+/// A connection paged by offset cursors, with `totalCount` unless other fields are given.
+pub type OffsetConnection<N, E = Totals> = Connection<OpaqueCursor<u64>, N, E, EmptyFields>;
+
+/// The page sizes of one connection: when `first` is absent, and the most one page gives.
+#[derive(Clone, Copy, Debug)]
+pub struct Size {
+    pub default: u64,
+    pub max: u64,
+}
+
+/// Topics, residents, the electorate, needsMe lists.
+pub const LIST: Size = Size {
+    default: 50,
+    max: 100,
+};
+/// The inbox.
+pub const INBOX: Size = Size {
+    default: 20,
+    max: 100,
+};
+/// A topic's comments and a comment's replies (each up to 2,000 characters).
+pub const COMMENTS: Size = Size {
+    default: 20,
+    max: 50,
+};
+/// A topic's progress updates.
+pub const UPDATES: Size = Size {
+    default: 20,
+    max: 100,
+};
+
+/// The largest offset a cursor may name. Far above any real list, far below the integer
+/// limits of the databases (an offset cursor of 2^63 once overflowed a worker).
+pub const MAX_OFFSET: u64 = i32::MAX as u64;
+
+/// `first`, checked against the connection's maximum.
+pub fn first(first: Option<i32>, size: Size) -> AppResult<u64> {
+    match first {
+        None => Ok(size.default),
+        Some(n) if n >= 1 && (n as u64) <= size.max => Ok(n as u64),
+        Some(_) => Err(AppError::bad_input(
+            "first",
+            format!("must be between 1 and {}", size.max),
+        )),
+    }
+}
+
+/// Decodes an opaque `after` cursor of any shape; anything else is BAD_USER_INPUT on `after`.
+pub fn after<T: Serialize + DeserializeOwned>(after: Option<&str>) -> AppResult<Option<T>> {
+    after
+        .map(|c| {
+            OpaqueCursor::<T>::decode_cursor(c)
+                .map(|c| c.0)
+                .map_err(|_| not_a_cursor())
+        })
+        .transpose()
+}
+
+fn not_a_cursor() -> AppError {
+    AppError::bad_input("after", "not a valid cursor")
+}
+
+/// One page of an offset-cursored list: skip `offset` rows, take `limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Page {
+    pub fn new(first_arg: Option<i32>, after_arg: Option<&str>, size: Size) -> AppResult<Page> {
+        let limit = first(first_arg, size)?;
+        let offset = match after::<u64>(after_arg)? {
+            None => 0,
+            Some(i) if i < MAX_OFFSET => i + 1,
+            Some(_) => return Err(not_a_cursor()),
+        };
+        Ok(Page { offset, limit })
+    }
+
+    /// The connection of this page's rows, `total` matching rows over all pages.
+    pub fn connection<N: OutputType, E: ObjectType>(
+        self,
+        rows: Vec<N>,
+        total: u64,
+        fields: E,
+    ) -> OffsetConnection<N, E> {
+        let has_next = self.offset.saturating_add(rows.len() as u64) < total;
+        let mut conn = Connection::with_additional_fields(self.offset > 0, has_next, fields);
+        conn.edges.extend(
+            rows.into_iter()
+                .enumerate()
+                .map(|(i, n)| Edge::new(OpaqueCursor(self.offset + i as u64), n)),
+        );
+        conn
+    }
+
+    /// For lists computed in memory: this page's slice of them.
+    pub fn slice<T>(self, all: Vec<T>) -> Vec<T> {
+        all.into_iter()
+            .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(self.limit).unwrap_or(usize::MAX))
+            .collect()
+    }
+}
+
+/// The complexity of a connection field: its selection counts once per item it may return, so
+/// the schema's complexity limit bounds what nested and aliased connections can produce.
+pub fn cost(first: Option<i32>, size: Size, child_complexity: usize) -> usize {
+    let n = first
+        .and_then(|n| u64::try_from(n).ok())
+        .unwrap_or(size.default)
+        .clamp(1, size.max);
+    usize::try_from(n)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(child_complexity.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encode<T: Serialize + DeserializeOwned>(v: T) -> String {
+        OpaqueCursor(v).encode_cursor()
+    }
+
+    fn field<T>(r: AppResult<T>) -> &'static str {
+        match r {
+            Err(AppError::BadInput { field, .. }) => field,
+            _ => "<none>",
+        }
+    }
+
+    #[test]
+    fn cursors_out_of_range_or_malformed_are_bad_input_on_after() {
+        for bad in [
+            encode(1u64 << 63),
+            encode(u64::MAX),
+            encode(MAX_OFFSET),
+            encode(-1i64),
+            encode(String::from("x")),
+            "!!!not base64".to_owned(),
+            "eyJ".to_owned(),
+        ] {
+            assert_eq!(field(Page::new(None, Some(&bad), LIST)), "after", "{bad}");
+        }
+        assert_eq!(
+            Page::new(Some(3), Some(&encode(4u64)), LIST).ok(),
+            Some(Page {
+                offset: 5,
+                limit: 3
+            })
+        );
+        assert_eq!(
+            Page::new(None, Some(&encode(MAX_OFFSET - 1)), LIST)
+                .ok()
+                .map(|p| p.offset),
+            Some(MAX_OFFSET)
+        );
+    }
+
+    #[test]
+    fn first_is_bounded_by_the_connection() {
+        assert_eq!(field(Page::new(Some(51), None, COMMENTS)), "first");
+        assert_eq!(field(Page::new(Some(0), None, COMMENTS)), "first");
+        assert_eq!(field(Page::new(Some(-5), None, LIST)), "first");
+        assert_eq!(
+            Page::new(None, None, COMMENTS).ok().map(|p| p.limit),
+            Some(20)
+        );
+        assert_eq!(first(Some(100), LIST).ok(), Some(100));
+    }
+
+    #[test]
+    fn a_connection_costs_its_selection_per_item() {
+        assert_eq!(cost(Some(10), COMMENTS, 3), 30);
+        assert_eq!(cost(None, COMMENTS, 3), 60);
+        assert_eq!(cost(Some(1_000_000), COMMENTS, 3), 150);
+        assert_eq!(cost(Some(-1), COMMENTS, 3), 3);
+    }
+
+    #[test]
+    fn slices_in_memory() {
+        let p = Page {
+            offset: 2,
+            limit: 2,
+        };
+        assert_eq!(p.slice(vec![1, 2, 3, 4, 5]), vec![3, 4]);
+    }
+}
