@@ -22,6 +22,11 @@ pub struct Cli {
         default_value = "sqlite://jiayuan.db?mode=rwc"
     )]
     pub database_url: String,
+    /// Key sealing the audit log (shared by all replicas; never stored in the database). Without
+    /// it, SQLite uses the key file beside the database file (`<db>.audit-key`, created on first
+    /// start); PostgreSQL refuses to start. Prefer the environment variable to the flag.
+    #[arg(long, global = true, env = "JIAYUAN_AUDIT_KEY", hide_env_values = true)]
+    pub audit_key: Option<String>,
     /// Log filter (tracing EnvFilter syntax).
     #[arg(long = "log", global = true, env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
@@ -83,8 +88,16 @@ pub enum AdminCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the audit log's hash chain; names the first altered row.
-    Verify,
+    /// Check the audit log's keyed hash chain; names the first altered row.
+    Verify {
+        /// A published anchor (`HASH:COUNT`, from `jiayuan audit anchor`) the chain must still
+        /// hold: catches the newest entries cut off or the chain rewritten. Repeatable.
+        #[arg(long = "anchor", value_name = "HASH:COUNT")]
+        anchors: Vec<crate::domain::audit::Anchor>,
+    },
+    /// Verify the chain, then print its head as an anchor (`HASH:COUNT`) to publish, e.g. on
+    /// the community notice board; `audit verify --anchor HASH:COUNT` checks it later.
+    Anchor,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -93,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut settings = Settings::for_database(&cli.database_url);
             settings.bind = args.bind;
             settings.jwt_secret = args.jwt_secret;
+            settings.audit_key = cli.audit_key.clone();
             settings.trust_proxy = args.trust_proxy;
             if let Some(dir) = args.portal_dir {
                 settings.portal_dir = dir;
@@ -151,15 +165,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { anchors },
         } => {
-            let db = crate::db::connect(&cli.database_url).await?;
-            let report = crate::domain::audit::verify(&db)
+            let Some((db, key)) = audit_access(&cli.database_url, cli.audit_key.as_deref()).await?
+            else {
+                return Ok(ExitCode::from(2));
+            };
+            let report = crate::domain::audit::verify_with_anchors(&db, &key, &anchors)
                 .await
                 .context("reading the audit log")?;
             match report.first_bad {
                 None => {
-                    println!("audit log intact: {} entries verified", report.checked);
+                    println!(
+                        "audit log intact: {} entries verified{}",
+                        report.checked,
+                        match anchors.len() {
+                            0 => String::new(),
+                            n => format!(", {n} anchor(s) held"),
+                        }
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Some(bad) => {
@@ -171,5 +195,50 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Audit {
+            command: AuditCommand::Anchor,
+        } => {
+            let Some((db, key)) = audit_access(&cli.database_url, cli.audit_key.as_deref()).await?
+            else {
+                return Ok(ExitCode::from(2));
+            };
+            let report = crate::domain::audit::verify(&db, &key)
+                .await
+                .context("reading the audit log")?;
+            if let Some(bad) = &report.first_bad {
+                println!(
+                    "audit log ALTERED: first bad entry is seq {} ({}); no anchor printed",
+                    bad.seq, bad.reason
+                );
+                return Ok(ExitCode::from(1));
+            }
+            match report.anchor() {
+                Some(anchor) => {
+                    println!("entries: {}", anchor.count);
+                    println!("head:    {}", anchor.hash);
+                    println!("anchor:  {anchor}");
+                    println!("check later with: jiayuan audit verify --anchor {anchor}");
+                }
+                None => println!("the audit log is empty: nothing to anchor yet"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The database and the audit key for `audit verify` / `audit anchor`; `None` (after printing
+/// why) when there is no key to check with.
+async fn audit_access(
+    database_url: &str,
+    configured: Option<&str>,
+) -> anyhow::Result<Option<(sea_orm::DatabaseConnection, crate::domain::audit::AuditKey)>> {
+    let key = match crate::domain::audit::key_for_checking(database_url, configured) {
+        Ok(key) => key,
+        Err(e) => {
+            eprintln!("cannot verify the audit log: {e:#}");
+            return Ok(None);
+        }
+    };
+    let db = crate::db::connect(database_url).await?;
+    Ok(Some((db, key)))
 }

@@ -9,6 +9,10 @@ pub struct Settings {
     pub bind: String,
     /// HMAC secret for access tokens; when absent one is generated once and kept in the database.
     pub jwt_secret: Option<String>,
+    /// Key sealing the audit log (`JIAYUAN_AUDIT_KEY`, shared by all replicas, never stored in the
+    /// database). When absent: SQLite keeps one in a key file beside the database file;
+    /// PostgreSQL refuses to start.
+    pub audit_key: Option<String>,
     /// Folder holding the built portal (index.html, portal.js, portal_bg.wasm, …).
     pub portal_dir: PathBuf,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
@@ -53,6 +57,7 @@ impl Settings {
             database_url: database_url.into(),
             bind: "127.0.0.1:8080".into(),
             jwt_secret: None,
+            audit_key: None,
             portal_dir: Self::default_portal_dir(),
             trust_proxy: false,
             access_ttl_secs: 15 * 60,

@@ -37,9 +37,10 @@ pub async fn seed_and_print(state: &AppState, port: u16) -> anyhow::Result<()> {
         .await?
         .ok_or_else(|| anyhow::anyhow!("admin missing after creation"))?;
     let viewer = Viewer { account: admin };
-    let community = crate::domain::community::create(db, &viewer, "胜利油田·东营社区")
-        .await
-        .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    let community =
+        crate::domain::community::create(db, &state.audit, &viewer, "胜利油田·东营社区")
+            .await
+            .map_err(|e| anyhow::anyhow!(e.describe()))?;
     let outcome =
         crate::domain::roster::service::import(state, &viewer, &community.id, DEMO_ROSTER)
             .await

@@ -1,5 +1,5 @@
-//! `Application::build(settings)`: connect, migrate, load the signing secret, build the schema
-//! and bind the HTTP server. Tests call exactly this.
+//! `Application::build(settings)`: connect, migrate, load the signing secret and the audit key,
+//! build the schema and bind the HTTP server. Tests call exactly this.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::tokens::TokenKeys;
 use crate::bus::Bus;
 use crate::config::Settings;
+use crate::domain::audit::AuditKey;
 use crate::domain::identity::PasswordHasher;
 use crate::graphql::AppSchema;
 use crate::http::metrics::Metrics;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub keys: TokenKeys,
+    /// Seals the audit log (`domain::audit::append` takes it).
+    pub audit: AuditKey,
     pub hasher: PasswordHasher,
     pub bus: Bus,
     pub metrics: Metrics,
@@ -45,8 +48,16 @@ impl Application {
     pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         let secret =
             crate::domain::secrets::jwt_secret(&db, settings.jwt_secret.as_deref()).await?;
+        let audit = crate::domain::audit::key_for_serving(
+            &settings.database_url,
+            settings.audit_key.as_deref(),
+        )?;
+        crate::domain::audit::seal_legacy(&db, &audit)
+            .await
+            .context("sealing the audit log with the audit key")?;
         let bus = Bus::for_database(&db).await?;
         let state = AppState {
+            audit,
             keys: TokenKeys::new(&secret, settings.access_ttl_secs),
             hasher: PasswordHasher::new(settings.argon2_memory_kib),
             db,

@@ -1,5 +1,6 @@
 //! The append-only audit log (DESIGN §2): sensitive acts are recorded with their actor, the hash
-//! chain verifies, and tampering is named by `audit::verify` and by `jiayuan audit verify`.
+//! chain verifies, and tampering is named by `audit::verify` and by `jiayuan audit verify`. The
+//! key that seals the chain, anchors and the legacy upgrade: `security::audit_key`.
 
 use std::path::PathBuf;
 
@@ -12,7 +13,7 @@ const NEIGHBOUR: &str = "13800000005";
 const GRANT: &str = "mutation($r:ID!,$role:Role!){ grantRole(residentId:$r, role:$role){ id } }";
 const REVOKE: &str = "mutation($r:ID!,$role:Role!){ revokeRole(residentId:$r, role:$role){ id } }";
 
-async fn rows(app: &TestApp) -> Vec<entity::audit_log::Model> {
+pub(crate) async fn rows(app: &TestApp) -> Vec<entity::audit_log::Model> {
     entity::audit_log::Entity::find()
         .order_by_asc(entity::audit_log::Column::Seq)
         .all(app.db())
@@ -20,8 +21,8 @@ async fn rows(app: &TestApp) -> Vec<entity::audit_log::Model> {
         .unwrap_or_else(|e| panic!("reading the audit log: {e}"))
 }
 
-async fn verify(app: &TestApp) -> api::domain::audit::VerifyReport {
-    api::domain::audit::verify(app.db())
+pub(crate) async fn verify(app: &TestApp) -> api::domain::audit::VerifyReport {
+    api::domain::audit::verify(app.db(), &app.state.audit)
         .await
         .unwrap_or_else(|e| panic!("verify failed to run: {e:#}"))
 }
@@ -33,7 +34,7 @@ async fn account_id(app: &TestApp, token: &str) -> String {
         .to_owned()
 }
 
-async fn exec(app: &TestApp, sql: &str) {
+pub(crate) async fn exec(app: &TestApp, sql: &str) {
     app.db()
         .execute_unprepared(sql)
         .await
@@ -41,7 +42,7 @@ async fn exec(app: &TestApp, sql: &str) {
 }
 
 /// A world with a few audited acts beyond the set-up ones.
-async fn busy_world(app: &TestApp) -> World {
+pub(crate) async fn busy_world(app: &TestApp) -> World {
     let w = app.community().await;
     let r = w.person(RESIDENT).resident_id.clone();
     let committee = w.token(COMMITTEE).to_owned();
@@ -249,7 +250,7 @@ async fn deleting_a_middle_row_is_detected() {
 }
 
 /// `target/debug/jiayuan`, built by the runner (`cargo build -p api`).
-fn cli_binary() -> PathBuf {
+pub(crate) fn cli_binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
@@ -264,14 +265,26 @@ fn cli_binary() -> PathBuf {
 
 /// Runs `jiayuan audit verify` against the test database: (exit code, stdout + stderr).
 async fn cli_verify(app: &TestApp) -> (i32, String) {
+    cli(app, &["audit", "verify"], app.state.settings.audit_key.as_deref()).await
+}
+
+/// Runs `jiayuan ARGS` against the test database with `JIAYUAN_AUDIT_KEY` set to `key` (unset
+/// when `None`; a SQLite database then has its key file): (exit code, stdout + stderr).
+pub(crate) async fn cli(app: &TestApp, args: &[&str], key: Option<&str>) -> (i32, String) {
     let bin = cli_binary();
     let url = app.state.settings.database_url.clone();
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let key = key.map(str::to_owned);
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(bin)
-            .args(["audit", "verify"])
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(args)
             .env("DATABASE_URL", url)
             .env("RUST_LOG", "warn")
-            .output()
+            .env_remove("JIAYUAN_AUDIT_KEY");
+        if let Some(key) = key {
+            cmd.env("JIAYUAN_AUDIT_KEY", key);
+        }
+        cmd.output()
     })
     .await
     .unwrap_or_else(|e| panic!("join: {e}"))

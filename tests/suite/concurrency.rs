@@ -157,7 +157,7 @@ async fn the_same_roster_imported_twice_at_once_ends_consistent() {
             .await;
         assert!(!token.is_empty());
     }
-    let report = api::domain::audit::verify(db)
+    let report = api::domain::audit::verify(db, &app.state.audit)
         .await
         .unwrap_or_else(|e| panic!("{e:#}"));
     assert!(report.first_bad.is_none(), "{report:?}");

@@ -11,6 +11,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "correct horse battery";
+/// The audit key PostgreSQL runs use (SQLite runs use the key file beside the database).
+pub const TEST_AUDIT_KEY: &str = "test-audit-key-0123456789abcdef0123456789abcdef";
 
 pub struct TestApp {
     pub address: String,
@@ -107,6 +109,9 @@ impl TestApp {
         settings.bind = "127.0.0.1:0".into();
         // Cheaper hashing keeps the suite fast; production parameters are tested in unit tests.
         settings.argon2_memory_kib = 1024;
+        if !settings.database_url.starts_with("sqlite:") {
+            settings.audit_key = Some(TEST_AUDIT_KEY.into());
+        }
         adjust(&mut settings);
         let app = Application::build(settings)
             .await
@@ -279,7 +284,7 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(file) = &self.sqlite_file {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", ".audit-key"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
             }
         }

@@ -14,6 +14,7 @@ pub const DEFAULT_COSIGN_THRESHOLD: i32 = 5;
 
 pub async fn create(
     db: &DatabaseConnection,
+    audit_key: &audit::AuditKey,
     viewer: &Viewer,
     name: &str,
 ) -> AppResult<community::Model> {
@@ -34,6 +35,7 @@ pub async fn create(
     .await?;
     audit::append(
         &txn,
+        audit_key,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&c.id),

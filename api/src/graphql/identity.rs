@@ -174,8 +174,9 @@ impl IdentityMutation {
     /// Platform admins only.
     async fn create_community(&self, ctx: &Context<'_>, name: String) -> GqlResult<Community> {
         let viewer = require_viewer(ctx).await?;
+        let state = app_state(ctx)?;
         Ok(Community(
-            community::create(&app_state(ctx)?.db, &viewer, &name).await?,
+            community::create(&state.db, &state.audit, &viewer, &name).await?,
         ))
     }
 }

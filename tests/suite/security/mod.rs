@@ -3,3 +3,4 @@
 
 mod ballots;
 mod floods;
+mod audit_key;

@@ -453,6 +453,7 @@ pub async fn open(
     }
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&community_id),
@@ -816,6 +817,7 @@ pub async fn record_paper(
     record(&txn, &b, &voter, "PAPER", viewer.id(), &chosen).await?;
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&b.community_id),
@@ -913,6 +915,7 @@ pub async fn close_one(state: &AppState, ballot_id: &str) -> AppResult<bool> {
     accounts.dedup();
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: None,
             community_id: Some(&b.community_id),

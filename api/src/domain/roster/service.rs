@@ -111,6 +111,7 @@ pub async fn import(
     let outcome = import_rows(&txn, state, community_id, &rows).await?;
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(community_id),
@@ -382,6 +383,7 @@ pub async fn issue_invite(
     let (code, expires_at) = new_invite(&txn, state, &r.id).await?;
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&r.community_id),
@@ -475,6 +477,7 @@ pub async fn deactivate(
     revoke_all_refresh_tokens(&txn, &r.account_id).await?;
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&r.community_id),
@@ -531,6 +534,7 @@ pub async fn set_role(
         let action = if on { "role.grant" } else { "role.revoke" };
         audit::append(
             &txn,
+            &state.audit,
             audit::Entry {
                 actor_id: Some(viewer.id()),
                 community_id: Some(&r.community_id),

@@ -956,6 +956,7 @@ pub async fn accept(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppRes
     apply(&txn, transition(&t.id, Transition::Accept)).await?;
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&t.community_id),
@@ -997,6 +998,7 @@ pub async fn reject(
     .await?;
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&t.community_id),
@@ -1053,6 +1055,7 @@ pub async fn hide_comment(
     }
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&t.community_id),
@@ -1173,6 +1176,7 @@ pub async fn set_cosign_threshold(
     }
     audit::append(
         &txn,
+        &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(community_id),
