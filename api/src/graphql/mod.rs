@@ -5,6 +5,7 @@
 mod ballot;
 mod home;
 mod identity;
+pub mod introspection;
 mod loaders;
 mod notifications;
 mod paging;

@@ -172,7 +172,10 @@ pub async fn execute(
                 .data(auth_state_from_header(header, &state))
                 .data(ClientAddr(client_addr(&req, state.settings.trust_proxy)))
                 .data(ViewerCell::default());
-            schema.execute(request).await
+            // Introspection-only documents (GraphiQL's docs) get their own depth limit.
+            crate::graphql::introspection::schema_for(&request, &schema)
+                .execute(request)
+                .await
         }
     };
     let codes = finalize_errors(&mut resp);

@@ -2,6 +2,7 @@
 
 pub mod background;
 pub mod bulletin;
+pub mod graphiql;
 pub mod graphql;
 pub mod metrics;
 pub mod portal;
@@ -12,7 +13,8 @@ use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::execute))
-        .route("/graphql", web::get().to(graphql::graphiql))
+        .route("/graphql", web::get().to(graphiql::page))
+        .route("/graphql/assets/{name}", web::get().to(graphiql::asset))
         .route("/graphql/ws", web::get().to(graphql::subscriptions))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))

@@ -4,3 +4,4 @@
 mod ballots;
 mod floods;
 mod audit_key;
+mod graphiql;
