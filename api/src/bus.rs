@@ -18,6 +18,17 @@ pub enum BusEvent {
     },
     /// A ballot's counters or status changed.
     BallotTally { ballot_id: String },
+    /// Every session of the account ended (deactivated by the community that alone controls
+    /// it, or a new password): its live subscriptions end.
+    SessionsEnded { account_id: String },
+    /// One session ended (sign-out of this refresh-token family).
+    SessionEnded { session_id: String },
+    /// The account's place on one community's roster was closed: that community's live
+    /// subscriptions end, others go on.
+    PlaceClosed {
+        account_id: String,
+        community_id: String,
+    },
 }
 
 #[derive(Clone)]
@@ -80,5 +91,71 @@ impl Bus {
 
     pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
         self.tx.subscribe()
+    }
+}
+
+/// Resolves when the bus carries an event `ends` accepts. The receiver must be taken before the
+/// work it guards starts (`Bus::subscribe`), so that no event is missed.
+pub async fn wait_for(mut events: broadcast::Receiver<BusEvent>, ends: impl Fn(&BusEvent) -> bool) {
+    loop {
+        match events.recv().await {
+            Ok(e) if ends(&e) => return,
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+            // The bus is gone: the process is stopping.
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// The items of `stream` until `end` resolves; then `last` (e.g. an error saying why) and no
+/// more. A stream that ends by itself ends without `last`.
+pub fn until<T: Send + 'static>(
+    stream: impl futures_util::Stream<Item = T> + Send + 'static,
+    end: impl std::future::Future<Output = ()> + Send + 'static,
+    last: T,
+) -> futures_util::stream::BoxStream<'static, T> {
+    use futures_util::StreamExt;
+    use std::task::Poll;
+    let mut stream = Box::pin(stream);
+    let mut end = Box::pin(end);
+    let mut last = Some(last);
+    futures_util::stream::poll_fn(move |cx| {
+        if last.is_none() {
+            return Poll::Ready(None);
+        }
+        if end.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(last.take());
+        }
+        match stream.as_mut().poll_next(cx) {
+            Poll::Ready(None) => {
+                last = None;
+                Poll::Ready(None)
+            }
+            other => other,
+        }
+    })
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    #[tokio::test]
+    async fn a_stream_ends_with_its_last_item_when_the_end_comes() {
+        let never = futures_util::stream::pending::<u32>();
+        let end = tokio::time::sleep(std::time::Duration::from_millis(20));
+        let items: Vec<u32> = super::until(never, end, 7).collect().await;
+        assert_eq!(items, vec![7]);
+
+        let some = futures_util::stream::iter([1, 2]);
+        let items: Vec<u32> = super::until(some, std::future::pending(), 7)
+            .collect()
+            .await;
+        assert_eq!(
+            items,
+            vec![1, 2],
+            "a stream that ends by itself gets no last item"
+        );
     }
 }

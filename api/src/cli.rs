@@ -71,6 +71,9 @@ pub struct ServeArgs {
     /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
     #[arg(long, env = "JIAYUAN_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+    /// With --trust-proxy: how many proxies in front of this server append to X-Forwarded-For.
+    #[arg(long, env = "JIAYUAN_PROXY_HOPS", default_value_t = 1)]
+    pub proxy_hops: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +111,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.jwt_secret = args.jwt_secret;
             settings.audit_key = cli.audit_key.clone();
             settings.trust_proxy = args.trust_proxy;
+            settings.proxy_hops = args.proxy_hops;
             if let Some(dir) = args.portal_dir {
                 settings.portal_dir = dir;
             }

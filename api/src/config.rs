@@ -17,6 +17,9 @@ pub struct Settings {
     pub portal_dir: PathBuf,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
+    /// Behind a trusted proxy: how many proxies append to `X-Forwarded-For` (the client address is
+    /// that many entries from the right).
+    pub proxy_hops: usize,
     /// Lifetimes, in seconds.
     pub access_ttl_secs: i64,
     pub refresh_ttl_secs: i64,
@@ -60,6 +63,7 @@ impl Settings {
             audit_key: None,
             portal_dir: Self::default_portal_dir(),
             trust_proxy: false,
+            proxy_hops: 1,
             access_ttl_secs: 15 * 60,
             refresh_ttl_secs: 30 * 24 * 3600,
             invite_ttl_secs: 30 * 24 * 3600,

@@ -12,9 +12,11 @@ use crate::auth::tokens::TokenKeys;
 use crate::bus::Bus;
 use crate::config::Settings;
 use crate::domain::audit::AuditKey;
+use crate::domain::ballot::live::TallyHub;
 use crate::domain::identity::PasswordHasher;
 use crate::graphql::AppSchema;
 use crate::http::metrics::Metrics;
+use crate::http::ws::WsLimits;
 
 /// Everything a request needs, shared by all workers.
 #[derive(Clone)]
@@ -27,6 +29,10 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     pub bus: Bus,
     pub metrics: Metrics,
+    /// Live tallies, loaded once per change for all subscribers of this replica.
+    pub tallies: TallyHub,
+    /// WebSocket connection and subscription counters of this replica.
+    pub ws: WsLimits,
 }
 
 pub struct Application {
@@ -56,13 +62,16 @@ impl Application {
             .await
             .context("sealing the audit log with the audit key")?;
         let bus = Bus::for_database(&db).await?;
+        let tallies = TallyHub::start(db.clone(), &bus);
         let state = AppState {
             audit,
             keys: TokenKeys::new(&secret, settings.access_ttl_secs),
             hasher: PasswordHasher::new(settings.argon2_memory_kib),
             db,
             bus,
-            metrics: Metrics::new()?,
+            metrics: Metrics::new(crate::http::metrics::root_fields_of(&crate::graphql::sdl()))?,
+            tallies,
+            ws: WsLimits::default(),
             settings: Arc::new(settings),
         };
         let listener = TcpListener::bind(&state.settings.bind)

@@ -13,6 +13,9 @@ pub struct Model {
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub deactivated_at: Option<DateTimeUtc>,
+    /// When the account holder took this place (see migration 000003); only linked places
+    /// give access.
+    pub linked_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

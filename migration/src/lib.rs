@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_foundation;
 mod m20261125_000002_deliberation;
+mod m20261202_000003_roster_links;
 mod m20261202_000005_named_votes;
 
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_deliberation::Migration),
+            Box::new(m20261202_000003_roster_links::Migration),
             Box::new(m20261202_000005_named_votes::Migration),
         ]
     }

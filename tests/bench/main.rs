@@ -142,12 +142,13 @@ async fn seed(state: &AppState, households: usize) -> anyhow::Result<Seeded> {
                 active: Set(true),
                 created_at: Set(now),
                 deactivated_at: Set(None),
+                linked_at: Set(Some(now)),
             }
         }))
         .exec(db)
         .await?;
         for (h, a, _) in chunk {
-            let (token, _) = state.keys.issue(a, 0, now)?;
+            let (token, _) = state.keys.issue(a, 0, "bench", now)?;
             voters.push((token, h.clone()));
         }
     }

@@ -265,7 +265,12 @@ pub(crate) fn cli_binary() -> PathBuf {
 
 /// Runs `jiayuan audit verify` against the test database: (exit code, stdout + stderr).
 async fn cli_verify(app: &TestApp) -> (i32, String) {
-    cli(app, &["audit", "verify"], app.state.settings.audit_key.as_deref()).await
+    cli(
+        app,
+        &["audit", "verify"],
+        app.state.settings.audit_key.as_deref(),
+    )
+    .await
 }
 
 /// Runs `jiayuan ARGS` against the test database with `JIAYUAN_AUDIT_KEY` set to `key` (unset

@@ -262,9 +262,14 @@ async fn forged_expired_tampered_and_unsigned_tokens_are_unauthenticated() {
         let keys = api::auth::tokens::TokenKeys::new(&secret, 900);
         let sub = payload["sub"].as_str().unwrap_or_default();
         let epoch = payload["epoch"].as_i64().unwrap_or_default() as i32;
-        keys.issue(sub, epoch, chrono::Utc::now() - chrono::Duration::hours(2))
-            .map(|t| t.0)
-            .unwrap_or_default()
+        keys.issue(
+            sub,
+            epoch,
+            "s",
+            chrono::Utc::now() - chrono::Duration::hours(2),
+        )
+        .map(|t| t.0)
+        .unwrap_or_default()
     };
     // Wrong audience, right secret.
     let wrong_aud = {

@@ -434,7 +434,10 @@ async fn a_topic_goes_from_proposal_through_review_voting_and_implementation_to_
         .await["postTopicProgress"]
         .clone();
     assert_eq!(t["progress"], 80);
-    let notes: Vec<Value> = t["updates"]["nodes"].as_array().cloned().unwrap_or_default();
+    let notes: Vec<Value> = t["updates"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(notes.len(), 2);
     assert_eq!(
         (notes[0]["percent"].clone(), notes[0]["note"].clone()),
@@ -1079,14 +1082,20 @@ async fn comments_are_threaded_one_level_deep_oldest_first() {
 
     let view = topic(&app, w.token(NEIGHBOUR), &t).await;
     assert_eq!(view["comments"]["totalCount"], 2);
-    let list = view["comments"]["nodes"].as_array().cloned().unwrap_or_default();
+    let list = view["comments"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(list.len(), 2, "replies are not top-level: {view}");
     assert_eq!(list[0]["id"], first["id"]);
     assert_eq!(list[0]["body"], "先说一句");
     assert_eq!(list[0]["parentId"], Value::Null);
     assert_eq!(list[1]["id"], second["id"]);
     assert_eq!(list[0]["replies"]["totalCount"], 2);
-    let replies = list[0]["replies"]["nodes"].as_array().cloned().unwrap_or_default();
+    let replies = list[0]["replies"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(
         replies.iter().map(id).collect::<Vec<_>>(),
         vec![id(&r1), id(&r2)]

@@ -20,6 +20,9 @@ pub struct Claims {
     pub exp: i64,
     /// The account's session epoch when the token was issued.
     pub epoch: i32,
+    /// The session (refresh-token family) the token belongs to; signing out ends it.
+    #[serde(default)]
+    pub sid: String,
 }
 
 #[derive(Clone)]
@@ -42,6 +45,7 @@ impl TokenKeys {
         &self,
         account_id: &str,
         epoch: i32,
+        session_id: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<(String, DateTime<Utc>)> {
         let exp = now + chrono::Duration::seconds(self.access_ttl_secs);
@@ -52,6 +56,7 @@ impl TokenKeys {
             iat: now.timestamp(),
             exp: exp.timestamp(),
             epoch,
+            sid: session_id.to_owned(),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok((token, exp))
@@ -112,7 +117,9 @@ mod tests {
 
     #[test]
     fn a_fresh_token_verifies_and_names_its_account() {
-        let (t, _) = keys().issue("acc-1", 3, Utc::now()).unwrap_or_default();
+        let (t, _) = keys()
+            .issue("acc-1", 3, "s", Utc::now())
+            .unwrap_or_default();
         let claims = keys().verify(&t);
         assert_eq!(
             claims.map(|c| (c.sub, c.epoch)),
@@ -123,7 +130,7 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused() {
         let (t, _) = keys()
-            .issue("acc-1", 0, Utc::now() - chrono::Duration::hours(1))
+            .issue("acc-1", 0, "s", Utc::now() - chrono::Duration::hours(1))
             .unwrap_or_default();
         assert!(keys().verify(&t).is_none());
     }
@@ -131,7 +138,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_secret_is_refused() {
         let other = TokenKeys::new(b"another-secret-another-secret-xx", 900);
-        let (t, _) = other.issue("acc-1", 0, Utc::now()).unwrap_or_default();
+        let (t, _) = other.issue("acc-1", 0, "s", Utc::now()).unwrap_or_default();
         assert!(keys().verify(&t).is_none());
     }
 

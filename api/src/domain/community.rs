@@ -72,7 +72,7 @@ pub async fn visible(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<Vec<
     }
     let ids: Vec<String> = resident::Entity::find()
         .filter(resident::Column::AccountId.eq(viewer.id()))
-        .filter(resident::Column::Active.eq(true))
+        .filter(crate::domain::roles::live_place())
         .all(db)
         .await?
         .into_iter()

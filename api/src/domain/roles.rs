@@ -46,6 +46,14 @@ impl Role {
     }
 }
 
+/// A roster place that gives its account access: active, and linked (the account holder took it:
+/// see `roster::service::invite_power`). Electorates count every active place, linked or not.
+pub fn live_place() -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(resident::Column::Active.eq(true))
+        .add(resident::Column::LinkedAt.is_not_null())
+}
+
 /// The roles an account holds in a community. Granted roles count only while the account is an
 /// active resident there; ADMIN holds everywhere.
 pub async fn roles_in<C: ConnectionTrait>(
@@ -58,7 +66,7 @@ pub async fn roles_in<C: ConnectionTrait>(
     let active = resident::Entity::find()
         .filter(resident::Column::AccountId.eq(account_id))
         .filter(resident::Column::CommunityId.eq(community_id))
-        .filter(resident::Column::Active.eq(true))
+        .filter(crate::domain::roles::live_place())
         .one(conn)
         .await?
         .is_some();
@@ -134,7 +142,7 @@ pub fn can_create_community(viewer: &Viewer) -> AppResult<()> {
     }
 }
 
-/// The viewer's active place on a community's roster, if any.
+/// The viewer's live place on a community's roster, if any.
 pub async fn active_resident<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
@@ -143,7 +151,7 @@ pub async fn active_resident<C: ConnectionTrait>(
     Ok(resident::Entity::find()
         .filter(resident::Column::AccountId.eq(viewer.id()))
         .filter(resident::Column::CommunityId.eq(community_id))
-        .filter(resident::Column::Active.eq(true))
+        .filter(crate::domain::roles::live_place())
         .one(conn)
         .await?)
 }

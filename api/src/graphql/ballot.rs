@@ -2,10 +2,13 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, Subscription, ID};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
 use futures_util::{Stream, StreamExt};
 
 use crate::auth::{app_state, require_viewer};
 use crate::bus::BusEvent;
+use crate::domain::ballot::live::TallySnapshot;
 use crate::domain::ballot::rules::{
     BallotKind, DecisionRule, Electorate, OptionRole, Outcome, VoteMethod,
 };
@@ -85,11 +88,33 @@ pub struct BallotResult {
 
 pub struct Ballot {
     pub model: entity::ballot::Model,
+    /// Options already loaded (a live tally's snapshot), else loaded per field.
+    preloaded: Option<Arc<TallySnapshot>>,
 }
 
 impl Ballot {
     pub fn new(model: entity::ballot::Model) -> Self {
-        Self { model }
+        Self {
+            model,
+            preloaded: None,
+        }
+    }
+
+    fn from_snapshot(snapshot: Arc<TallySnapshot>) -> Self {
+        Self {
+            model: snapshot.ballot.clone(),
+            preloaded: Some(snapshot),
+        }
+    }
+
+    async fn load_options(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<Vec<entity::ballot_option::Model>> {
+        match &self.preloaded {
+            Some(s) => Ok(s.options.clone()),
+            None => service::options_of(&app_state(ctx)?.db, &self.model.id).await,
+        }
     }
 }
 
@@ -171,8 +196,8 @@ impl Ballot {
         self.model.closed_at
     }
     async fn options(&self, ctx: &Context<'_>) -> GqlResult<Vec<BallotOption>> {
-        let db = &app_state(ctx)?.db;
-        Ok(service::options_of(db, &self.model.id)
+        Ok(self
+            .load_options(ctx)
             .await?
             .into_iter()
             .map(BallotOption)
@@ -199,8 +224,7 @@ impl Ballot {
         if self.model.secret && !closed {
             return Ok(None);
         }
-        let db = &app_state(ctx)?.db;
-        let options = service::options_of(db, &self.model.id).await?;
+        let options = self.load_options(ctx).await?;
         let (quorum_met, outcome, adopted) =
             match (&self.model.outcome, self.model.quorum_met, closed) {
                 (Some(o), Some(q), true) => (
@@ -271,11 +295,7 @@ impl Ballot {
                 channel: e.channel,
             })
             .collect();
-        Ok(page.connection(
-            members,
-            total,
-            super::paging::Totals { total_count: total },
-        ))
+        Ok(page.connection(members, total, super::paging::Totals { total_count: total }))
     }
     /// Whether the viewer (or, for household electorates, their household) may vote here.
     async fn viewer_eligible(&self, ctx: &Context<'_>) -> GqlResult<bool> {
@@ -485,32 +505,28 @@ pub struct BallotSubscription;
 #[Subscription]
 impl BallotSubscription {
     /// The ballot each time its tally or status changes (turnout only for open secret ballots).
+    /// Ends with UNAUTHENTICATED when the viewer's place in the ballot's community is closed.
     async fn ballot_tally(
         &self,
         ctx: &Context<'_>,
         ballot_id: ID,
-    ) -> Result<impl Stream<Item = Ballot>, async_graphql::Error> {
+    ) -> Result<impl Stream<Item = GqlResult<Ballot>>, async_graphql::Error> {
         let viewer = require_viewer(ctx).await?;
-        let state = app_state(ctx)?.clone();
+        let state = app_state(ctx)?;
         let b = service::visible(&state.db, &viewer, &ballot_id).await?;
-        let id = b.id;
-        let events = tokio_stream::wrappers::BroadcastStream::new(state.bus.subscribe());
-        Ok(events.filter_map(move |event| {
-            let (state, id) = (state.clone(), id.clone());
-            async move {
-                match event {
-                    Ok(BusEvent::BallotTally { ballot_id }) if ballot_id == id => {
-                        use sea_orm::EntityTrait;
-                        entity::ballot::Entity::find_by_id(id)
-                            .one(&state.db)
-                            .await
-                            .ok()
-                            .flatten()
-                            .map(Ballot::new)
-                    }
-                    _ => None,
-                }
-            }
-        }))
+        let (me, community) = (viewer.id().to_owned(), b.community_id.clone());
+        let place_closed = crate::bus::wait_for(state.bus.subscribe(), move |e| {
+            matches!(e, BusEvent::PlaceClosed { account_id, community_id }
+                if *account_id == me && *community_id == community)
+        });
+        let changes = tokio_stream::wrappers::WatchStream::from_changes(state.tallies.watch(&b.id))
+            .filter_map(|snapshot| {
+                std::future::ready(snapshot.map(|s| Ok(Ballot::from_snapshot(s))))
+            });
+        Ok(crate::bus::until(
+            changes,
+            place_closed,
+            Err(AppError::Unauthenticated.into()),
+        ))
     }
 }

@@ -55,7 +55,7 @@ impl Viewer {
         let db = &app_state(ctx)?.db;
         let r = resident::Entity::find()
             .filter(resident::Column::AccountId.eq(self.0.id.clone()))
-            .filter(resident::Column::Active.eq(true))
+            .filter(crate::domain::roles::live_place())
             .order_by_desc(resident::Column::CreatedAt)
             .one(db)
             .await
@@ -88,7 +88,7 @@ impl Viewer {
         let r = resident::Entity::find()
             .filter(resident::Column::AccountId.eq(self.0.id.clone()))
             .filter(resident::Column::CommunityId.eq(community_id.to_string()))
-            .filter(resident::Column::Active.eq(true))
+            .filter(crate::domain::roles::live_place())
             .one(&app_state(ctx)?.db)
             .await
             .map_err(AppError::from)?;
@@ -168,7 +168,7 @@ impl IdentityMutation {
 
     /// Ends the session of this refresh token.
     async fn sign_out(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<bool> {
-        Ok(service::sign_out(&app_state(ctx)?.db, &refresh_token).await?)
+        Ok(service::sign_out(app_state(ctx)?, &refresh_token).await?)
     }
 
     /// Platform admins only.

@@ -46,10 +46,13 @@ pub struct Subscription(
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Query limits (DESIGN §9). Aliases are limited in `http::graphql` before execution.
+/// Query limits (DESIGN §9). Aliases and expanded fields are limited in `http::limits` before
+/// execution, on both transports.
 pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 2_000;
 pub const MAX_ALIASES: usize = 30;
+/// Fields selected once fragments are expanded (`http::limits`).
+pub const MAX_FIELDS: usize = 400;
 
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(

@@ -106,12 +106,14 @@ impl Resident {
     async fn active(&self) -> bool {
         self.0.active
     }
-    /// Whether the resident has set a password (claimed an invite).
+    /// Whether the resident has taken this place by claiming an invite of this community (an
+    /// account known elsewhere shows false here until then, like a new one).
     async fn claimed(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        Ok(self
-            .account(ctx)
-            .await?
-            .is_some_and(|a| a.password_hash.is_some()))
+        Ok(self.0.linked_at.is_some()
+            && self
+                .account(ctx)
+                .await?
+                .is_some_and(|a| a.password_hash.is_some()))
     }
     async fn household(&self, ctx: &Context<'_>) -> GqlResult<Household> {
         Ok(household_by_id(ctx, &self.0.household_id)

@@ -4,8 +4,10 @@ pub mod background;
 pub mod bulletin;
 pub mod graphiql;
 pub mod graphql;
+pub mod limits;
 pub mod metrics;
 pub mod portal;
+pub mod ws;
 
 use actix_web::{web, HttpResponse};
 
@@ -15,11 +17,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::execute))
         .route("/graphql", web::get().to(graphiql::page))
         .route("/graphql/assets/{name}", web::get().to(graphiql::asset))
-        .route("/graphql/ws", web::get().to(graphql::subscriptions))
+        .route("/graphql/ws", web::get().to(ws::subscriptions))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics::render))
-        .route("/ballots/{id}/bulletin.csv", web::get().to(bulletin::download))
+        .route(
+            "/ballots/{id}/bulletin.csv",
+            web::get().to(bulletin::download),
+        )
         .default_service(web::to(portal::serve));
 }
 

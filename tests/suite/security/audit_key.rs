@@ -173,9 +173,10 @@ async fn a_truncated_tail_fails_verify_against_an_anchor() {
     // Without an anchor the shorter chain is self-consistent...
     assert!(verify(&app).await.first_bad.is_none());
     // ...against the published anchor it is not.
-    let report = audit::verify_with_anchors(app.db(), &app.state.audit, &[anchor.clone()])
-        .await
-        .unwrap_or_else(|e| panic!("{e:#}"));
+    let report =
+        audit::verify_with_anchors(app.db(), &app.state.audit, std::slice::from_ref(&anchor))
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
     let bad = report
         .first_bad
         .unwrap_or_else(|| panic!("a truncated chain passed its anchor"));
@@ -209,7 +210,7 @@ async fn an_anchor_catches_a_rewritten_chain_even_after_a_legacy_reseal() {
     let restarted = app.replica().await;
 
     assert!(verify(&restarted).await.first_bad.is_none());
-    let bad = audit::verify_with_anchors(app.db(), &app.state.audit, &[anchor.clone()])
+    let bad = audit::verify_with_anchors(app.db(), &app.state.audit, std::slice::from_ref(&anchor))
         .await
         .unwrap_or_else(|e| panic!("{e:#}"))
         .first_bad

@@ -460,9 +460,7 @@ async fn thirty_aliases_of_a_large_discussion_stay_small() {
     for query in [
         format!("query($id:ID!){{ {aliased} }}"),
         format!("query($id:ID!){{ a: {one} }}"),
-        format!(
-            "query($id:ID!){{ a: topic(id:$id){{ comments(first: 50){{ nodes {{ body }} }} }} }}"
-        ),
+        "query($id:ID!){ a: topic(id:$id){ comments(first: 50){ nodes { body } } } }".to_owned(),
     ] {
         let resp = app
             .http

@@ -1,7 +1,12 @@
 //! The security suite: every attack an outside attack run found (and the rule that stops it),
-//! kept as a permanent test. Each file is one area; each test is one attack.
-
+//! kept as a permanent test. Each file is one area; each test is one attack. Attacks on memory
+//! run against the real `jiayuan` binary (`RealServer`) and bound the growth of its peak RSS.
+mod audit_key;
 mod ballots;
 mod floods;
-mod audit_key;
 mod graphiql;
+mod server;
+mod signin;
+mod takeover;
+mod transport;
+mod websocket;

@@ -1,5 +1,6 @@
 //! Ballots and votes (DESIGN §4).
 
+pub mod live;
 pub mod named;
 pub mod rules;
 pub mod service;

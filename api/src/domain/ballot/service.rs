@@ -340,7 +340,7 @@ async fn voter_accounts<C: ConnectionTrait>(
     let wanted: HashSet<&String> = voter_ids.iter().collect();
     let residents = resident::Entity::find()
         .filter(resident::Column::CommunityId.eq(community_id))
-        .filter(resident::Column::Active.eq(true))
+        .filter(crate::domain::roles::live_place())
         .all(conn)
         .await?;
     let mut accounts: Vec<String> = residents

@@ -8,6 +8,8 @@ use sea_orm::{
 };
 
 use super::{normalize_phone, validate_password, PasswordHasher};
+use crate::bus::BusEvent;
+use crate::domain::roster::service::{invite_power, InvitePower};
 use crate::domain::{new_id, now, rate_limit};
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
@@ -22,11 +24,10 @@ pub struct Session {
 }
 
 async fn hash_password(hasher: &PasswordHasher, password: &str) -> AppResult<String> {
-    let hasher = hasher.clone();
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hasher.hash(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
+    hasher
+        .run(move |h| h.hash(&password))
+        .await?
         .map_err(AppError::Internal)
 }
 
@@ -35,17 +36,16 @@ async fn verify_password(
     password: &str,
     stored: Option<String>,
 ) -> AppResult<bool> {
-    let hasher = hasher.clone();
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || match stored {
-        Some(stored) => hasher.verify(&password, &stored),
-        None => {
-            hasher.burn(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.into()))
+    hasher
+        .run(move |h| match stored {
+            Some(stored) => h.verify(&password, &stored),
+            None => {
+                h.burn(&password);
+                false
+            }
+        })
+        .await
 }
 
 /// Creates a session (a new refresh-token family unless one is given) for the account.
@@ -57,10 +57,11 @@ async fn open_session<C: ConnectionTrait>(
 ) -> AppResult<Session> {
     let now = now();
     let refresh = crate::auth::tokens::random_token(32);
+    let family_id = family_id.unwrap_or_else(new_id);
     refresh_token::ActiveModel {
         id: Set(new_id()),
         account_id: Set(account.id.clone()),
-        family_id: Set(family_id.unwrap_or_else(new_id)),
+        family_id: Set(family_id.clone()),
         token_hash: Set(crate::auth::tokens::sha256_hex(&refresh)),
         created_at: Set(now),
         expires_at: Set(now + chrono::Duration::seconds(state.settings.refresh_ttl_secs)),
@@ -69,7 +70,10 @@ async fn open_session<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    let (access_token, expires_at) = state.keys.issue(&account.id, account.session_epoch, now)?;
+    let (access_token, expires_at) =
+        state
+            .keys
+            .issue(&account.id, account.session_epoch, &family_id, now)?;
     Ok(Session {
         access_token,
         refresh_token: refresh,
@@ -85,10 +89,49 @@ async fn may_sign_in<C: ConnectionTrait>(conn: &C, account: &account::Model) -> 
     }
     let active = resident::Entity::find()
         .filter(resident::Column::AccountId.eq(account.id.clone()))
-        .filter(resident::Column::Active.eq(true))
+        .filter(crate::domain::roles::live_place())
         .count(conn)
         .await?;
     Ok(active > 0)
+}
+
+/// The two sign-in counters of an attempt: per phone and per client address.
+struct Attempt {
+    phone_key: String,
+    ip_key: String,
+}
+
+impl Attempt {
+    /// Reserves the attempt on both counters *before* any password is hashed, so a parallel
+    /// burst is cut off at the limit rather than all checked.
+    async fn reserve(state: &AppState, phone: &str, client: &str) -> AppResult<Self> {
+        let s = &state.settings;
+        let attempt = Self {
+            phone_key: rate_limit::key("signin-phone", phone),
+            ip_key: rate_limit::key("signin-ip", client),
+        };
+        rate_limit::take(
+            &state.db,
+            &attempt.ip_key,
+            s.max_failures_per_ip,
+            s.rate_window_secs,
+        )
+        .await?;
+        rate_limit::take(
+            &state.db,
+            &attempt.phone_key,
+            s.max_failures_per_phone,
+            s.rate_window_secs,
+        )
+        .await?;
+        Ok(attempt)
+    }
+
+    /// The attempt succeeded: it was no failure.
+    async fn succeeded(self, db: &DatabaseConnection) -> AppResult<()> {
+        rate_limit::clear(db, &self.phone_key).await?;
+        rate_limit::release(db, &self.ip_key).await
+    }
 }
 
 pub async fn sign_in(
@@ -100,12 +143,7 @@ pub async fn sign_in(
     let db = &state.db;
     let phone_norm = normalize_phone(phone)
         .ok_or_else(|| AppError::bad_input("phone", "not a mainland mobile number"))?;
-    let phone_key = rate_limit::key("signin-phone", &phone_norm);
-    let ip_key = rate_limit::key("signin-ip", client);
-    let s = &state.settings;
-    rate_limit::check(db, &phone_key, s.max_failures_per_phone, s.rate_window_secs).await?;
-    rate_limit::check(db, &ip_key, s.max_failures_per_ip, s.rate_window_secs).await?;
-
+    let attempt = Attempt::reserve(state, &phone_norm, client).await?;
     let account = account::Entity::find()
         .filter(account::Column::Phone.eq(phone_norm))
         .one(db)
@@ -115,26 +153,31 @@ pub async fn sign_in(
     let account = match account {
         Some(a) if ok && may_sign_in(db, &a).await? => a,
         _ => {
-            rate_limit::record_failure(db, &phone_key, s.rate_window_secs).await?;
-            rate_limit::record_failure(db, &ip_key, s.rate_window_secs).await?;
             tracing::info!("sign-in refused");
             return Err(AppError::Unauthenticated);
         }
     };
-    rate_limit::clear(db, &phone_key).await?;
+    attempt.succeeded(db).await?;
     open_session(db, state, account, None).await
 }
 
+fn bad_code() -> AppError {
+    AppError::bad_input("code", "invalid or expired invite code")
+}
+
+/// Claims an invite. When this community alone controls the account (`invite_power`), the code
+/// sets its password (first claim, or a forgotten password) and ends its other sessions. When
+/// the account exists elsewhere, `password` must be its current password and the code only
+/// links the new roster place; a wrong password leaves the code unused.
 pub async fn claim_invite(
     state: &AppState,
     code: &str,
     password: &str,
     client: &str,
 ) -> AppResult<Session> {
-    validate_password(password).map_err(|m| AppError::bad_input("password", m))?;
     let s = &state.settings;
     let ip_key = rate_limit::key("claim-ip", client);
-    rate_limit::check(
+    rate_limit::take(
         &state.db,
         &ip_key,
         s.max_failures_per_ip,
@@ -150,13 +193,43 @@ pub async fn claim_invite(
     let usable =
         found.filter(|i| i.used_at.is_none() && i.revoked_at.is_none() && i.expires_at > now);
     let Some(inv) = usable else {
-        rate_limit::record_failure(&state.db, &ip_key, s.rate_window_secs).await?;
-        return Err(AppError::bad_input(
-            "code",
-            "invalid or expired invite code",
-        ));
+        return Err(bad_code());
     };
-    let password_hash = hash_password(&state.hasher, password).await?;
+    let place = resident::Entity::find_by_id(inv.resident_id.clone())
+        .one(&state.db)
+        .await?
+        .filter(|r| r.active)
+        .ok_or_else(bad_code)?;
+    let acc = account::Entity::find_by_id(place.account_id.clone())
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let power = invite_power(&state.db, &acc, &place.community_id).await?;
+    let new_hash = match power {
+        InvitePower::SetPassword => {
+            validate_password(password).map_err(|m| AppError::bad_input("password", m))?;
+            Some(hash_password(&state.hasher, password).await?)
+        }
+        InvitePower::LinkOnly => {
+            // Guessing the account's password through a claim counts like a sign-in.
+            let phone_key = rate_limit::key("signin-phone", &acc.phone);
+            rate_limit::take(
+                &state.db,
+                &phone_key,
+                s.max_failures_per_phone,
+                s.rate_window_secs,
+            )
+            .await?;
+            if !verify_password(&state.hasher, password, acc.password_hash.clone()).await? {
+                return Err(AppError::bad_input(
+                    "password",
+                    "this phone already has an account: enter its current password",
+                ));
+            }
+            rate_limit::clear(&state.db, &phone_key).await?;
+            None
+        }
+    };
     let txn = state.db.begin().await?;
     // Use the invite exactly once, even when claimed twice at the same moment.
     let used = invite::Entity::update_many()
@@ -167,34 +240,44 @@ pub async fn claim_invite(
         .exec(&txn)
         .await?;
     if used.rows_affected != 1 {
-        return Err(AppError::bad_input(
-            "code",
-            "invalid or expired invite code",
-        ));
+        return Err(bad_code());
     }
-    let res = resident::Entity::find_by_id(inv.resident_id.clone())
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !res.active {
-        return Err(AppError::bad_input(
-            "code",
-            "invalid or expired invite code",
-        ));
-    }
-    let acc = account::Entity::find_by_id(res.account_id.clone())
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // A claim sets a new password and ends every other session of the account.
-    let epoch = acc.session_epoch + 1;
-    let mut active: account::ActiveModel = acc.into();
-    active.password_hash = Set(Some(password_hash));
-    active.session_epoch = Set(epoch);
-    let acc = active.update(&txn).await?;
-    revoke_all_refresh_tokens(&txn, &acc.id).await?;
+    // The place is now its account holder's.
+    resident::Entity::update_many()
+        .col_expr(resident::Column::LinkedAt, Expr::value(now))
+        .filter(resident::Column::Id.eq(place.id.clone()))
+        .filter(resident::Column::Active.eq(true))
+        .filter(resident::Column::LinkedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let new_hash_set = new_hash.is_some();
+    let acc = match new_hash {
+        Some(hash) => {
+            // A new password ends every other session of the account.
+            let acc = account::Entity::find_by_id(acc.id.clone())
+                .one(&txn)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let epoch = acc.session_epoch + 1;
+            let mut active: account::ActiveModel = acc.into();
+            active.password_hash = Set(Some(hash));
+            active.session_epoch = Set(epoch);
+            let acc = active.update(&txn).await?;
+            revoke_all_refresh_tokens(&txn, &acc.id).await?;
+            acc
+        }
+        None => acc,
+    };
+    let sessions_ended = new_hash_set.then(|| acc.id.clone());
     let session = open_session(&txn, state, acc, None).await?;
     txn.commit().await?;
+    if let Some(account_id) = sessions_ended {
+        state
+            .bus
+            .publish(BusEvent::SessionsEnded { account_id })
+            .await;
+    }
+    rate_limit::release(&state.db, &ip_key).await?;
     Ok(session)
 }
 
@@ -263,14 +346,21 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are answered the same way.
-pub async fn sign_out(db: &DatabaseConnection, token: &str) -> AppResult<bool> {
+pub async fn sign_out(state: &AppState, token: &str) -> AppResult<bool> {
     let hash = crate::auth::tokens::sha256_hex(token);
     if let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))
-        .one(db)
+        .one(&state.db)
         .await?
     {
-        revoke_family(db, &row.family_id).await?;
+        revoke_family(&state.db, &row.family_id).await?;
+        // Live subscriptions of this session end at once, on every replica.
+        state
+            .bus
+            .publish(BusEvent::SessionEnded {
+                session_id: row.family_id,
+            })
+            .await;
     }
     Ok(true)
 }

@@ -11,6 +11,7 @@ use sea_orm::{
 
 use super::rules::{self, RosterRow};
 use crate::auth::Viewer;
+use crate::bus::BusEvent;
 use crate::domain::identity::service::revoke_all_refresh_tokens;
 use crate::domain::roles::{self, Role};
 use crate::domain::{audit, new_id, notify, now};
@@ -219,19 +220,19 @@ async fn import_rows<C: ConnectionTrait>(
         };
 
         // Account (one per phone, across communities). An account this community does not
-        // control alone (an admin, or on another community's roster) is neither renamed nor
-        // given an invite here: an invite sets the password, so it would hand the account over.
-        let (acc, controlled) = match accounts.get(&row.phone) {
+        // control alone is not renamed here; its new place stays unlinked until its holder claims
+        // the invite with the account's current password (`invite_power`).
+        let (acc, new_account) = match accounts.get(&row.phone) {
             Some(a) => {
-                let controlled = account_controlled_by(conn, a, community_id).await?;
-                if controlled && a.name != row.name {
+                let power = invite_power(conn, a, community_id).await?;
+                if power == InvitePower::SetPassword && a.name != row.name {
                     let mut active: account::ActiveModel = a.clone().into();
                     active.name = Set(row.name.clone());
                     let a = active.update(conn).await?;
                     accounts.insert(row.phone.clone(), a.clone());
-                    (a, true)
+                    (a, false)
                 } else {
-                    (a.clone(), controlled)
+                    (a.clone(), false)
                 }
             }
             None => {
@@ -285,14 +286,14 @@ async fn import_rows<C: ConnectionTrait>(
                     active: Set(true),
                     created_at: Set(now()),
                     deactivated_at: Set(None),
+                    // An account made by this import exists nowhere else: its place is its own.
+                    linked_at: Set(new_account.then(now)),
                 }
                 .insert(conn)
                 .await?;
                 out.created += 1;
-                // Someone who already has a password signs in with it.
-                if !controlled || acc.password_hash.is_some() {
-                    continue;
-                }
+                // Every new place gets an invite, whether or not the phone is known elsewhere,
+                // so the answer never tells the committee which phones are registered.
                 let (code, expires_at) = new_invite(conn, state, &r.id).await?;
                 out.invites.push(IssuedInvite {
                     code,
@@ -310,24 +311,38 @@ async fn import_rows<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Does this community alone control the account? Not when it is a platform admin, nor when it is
-/// an active resident of another community: then no invite (which sets the password) may be
-/// issued for it here.
-async fn account_controlled_by<C: ConnectionTrait>(
+/// What an invite code of this community may do for an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvitePower {
+    /// The community alone controls the account: the code sets (or resets) its password.
+    SetPassword,
+    /// The account is a platform admin or holds a live place elsewhere: the code only links the
+    /// new place, and claiming it needs the account's current password.
+    LinkOnly,
+}
+
+/// The one rule for invites, used by the import, `issueInvite`, `claimInvite` and deactivation:
+/// a community controls an account alone when it is not a platform admin and has no live
+/// (active, linked) place on another community's roster.
+pub async fn invite_power<C: ConnectionTrait>(
     conn: &C,
     account: &account::Model,
     community_id: &str,
-) -> AppResult<bool> {
+) -> AppResult<InvitePower> {
     if account.is_admin {
-        return Ok(false);
+        return Ok(InvitePower::LinkOnly);
     }
     let elsewhere = resident::Entity::find()
         .filter(resident::Column::AccountId.eq(account.id.clone()))
         .filter(resident::Column::CommunityId.ne(community_id))
-        .filter(resident::Column::Active.eq(true))
+        .filter(roles::live_place())
         .count(conn)
         .await?;
-    Ok(elsewhere == 0)
+    Ok(if elsewhere == 0 {
+        InvitePower::SetPassword
+    } else {
+        InvitePower::LinkOnly
+    })
 }
 
 /// Holds the community's row lock for the rest of the transaction (PostgreSQL; SQLite has one
@@ -418,7 +433,7 @@ async fn active_committee_count<C: ConnectionTrait>(
     let ids: Vec<String> = grants.into_iter().map(|g| g.account_id).collect();
     Ok(resident::Entity::find()
         .filter(resident::Column::CommunityId.eq(community_id))
-        .filter(resident::Column::Active.eq(true))
+        .filter(roles::live_place())
         .filter(resident::Column::AccountId.is_in(ids))
         .count(conn)
         .await?)
@@ -434,7 +449,8 @@ async fn holds_committee<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> A
         > 0)
 }
 
-/// A resident who moved out: kept on record, off the roster, every session ended at once.
+/// A resident who moved out: kept on record, off the roster, this community's access ended at
+/// once (and every session of the account when this community alone controls it).
 pub async fn deactivate(
     state: &AppState,
     viewer: &Viewer,
@@ -466,15 +482,25 @@ pub async fn deactivate(
         .filter(invite::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    account::Entity::update_many()
-        .col_expr(
-            account::Column::SessionEpoch,
-            Expr::col(account::Column::SessionEpoch).add(1),
-        )
-        .filter(account::Column::Id.eq(r.account_id.clone()))
-        .exec(&txn)
-        .await?;
-    revoke_all_refresh_tokens(&txn, &r.account_id).await?;
+    // The account's sessions end only when this community alone controls it; otherwise the
+    // place is closed and with it this community's access (checked on every request).
+    let acc = account::Entity::find_by_id(r.account_id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ends_sessions =
+        invite_power(&txn, &acc, &r.community_id).await? == InvitePower::SetPassword;
+    if ends_sessions {
+        account::Entity::update_many()
+            .col_expr(
+                account::Column::SessionEpoch,
+                Expr::col(account::Column::SessionEpoch).add(1),
+            )
+            .filter(account::Column::Id.eq(r.account_id.clone()))
+            .exec(&txn)
+            .await?;
+        revoke_all_refresh_tokens(&txn, &r.account_id).await?;
+    }
     audit::append(
         &txn,
         &state.audit,
@@ -488,6 +514,17 @@ pub async fn deactivate(
     )
     .await?;
     txn.commit().await?;
+    let event = if ends_sessions {
+        BusEvent::SessionsEnded {
+            account_id: r.account_id.clone(),
+        }
+    } else {
+        BusEvent::PlaceClosed {
+            account_id: r.account_id.clone(),
+            community_id: r.community_id.clone(),
+        }
+    };
+    state.bus.publish(event).await;
     Ok(updated)
 }
 

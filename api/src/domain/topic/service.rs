@@ -21,9 +21,9 @@ use sea_orm::{
 
 use super::rules::{self, TopicCategory, TopicStatus, Transition};
 use crate::auth::Viewer;
+use crate::config::WriteLimit;
 use crate::domain::notify::{self, Pending};
 use crate::domain::roles::{self, Role};
-use crate::config::WriteLimit;
 use crate::domain::{audit, new_id, now, rate_limit};
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
@@ -296,7 +296,7 @@ async fn active_accounts<C: ConnectionTrait>(
     }
     let accounts: BTreeSet<String> = resident::Entity::find()
         .filter(resident::Column::Id.is_in(ids))
-        .filter(resident::Column::Active.eq(true))
+        .filter(crate::domain::roles::live_place())
         .all(conn)
         .await?
         .into_iter()
@@ -320,7 +320,7 @@ async fn committee_accounts<C: ConnectionTrait>(
         .collect();
     let accounts: BTreeSet<String> = resident::Entity::find()
         .filter(resident::Column::CommunityId.eq(community_id))
-        .filter(resident::Column::Active.eq(true))
+        .filter(crate::domain::roles::live_place())
         .filter(resident::Column::AccountId.is_in(granted))
         .all(conn)
         .await?

@@ -1,0 +1,395 @@
+//! What every GraphQL request passes before it runs, over HTTP and over the WebSocket alike, and
+//! how every error leaves: the document's size after fragment expansion, control characters in
+//! any input string, the client address behind a trusted proxy, and `extensions.code` /
+//! `extensions.field` on every error.
+
+use std::collections::HashSet;
+
+use actix_web::HttpRequest;
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{ErrorExtensionValues, Response, ServerError, Value};
+
+use crate::config::Settings;
+use crate::graphql::{MAX_ALIASES, MAX_FIELDS};
+
+/// The largest GraphQL response body sent, in bytes; a bigger one is replaced by an error.
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// The client address used for rate limits. Behind a trusted proxy it is the address that proxy
+/// appended to `X-Forwarded-For` (counting `proxy_hops` entries from the right); the entries
+/// before it are whatever the client sent and are never trusted.
+pub fn client_addr(req: &HttpRequest, settings: &Settings) -> String {
+    let peer = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if !settings.trust_proxy {
+        return peer;
+    }
+    forwarded_client(
+        req.headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok()),
+        settings.proxy_hops,
+    )
+    .unwrap_or(peer)
+}
+
+/// The `hops`-th address from the right of all `X-Forwarded-For` values taken together.
+pub fn forwarded_client<'a>(values: impl Iterator<Item = &'a str>, hops: usize) -> Option<String> {
+    let entries: Vec<&str> = values
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let hops = hops.max(1);
+    if entries.len() < hops {
+        return None;
+    }
+    let entry = entries[entries.len() - hops];
+    entry
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
+}
+
+/// Fields and aliases the document selects once every fragment is expanded (a fragment spread
+/// five times counts five times). Fragment cycles are invalid anyway; they count as too many.
+fn expanded_size(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    stack: &mut Vec<String>,
+) -> (usize, usize) {
+    let mut fields = 0usize;
+    let mut aliases = 0usize;
+    for sel in &set.items {
+        let (f, a) = match &sel.node {
+            Selection::Field(field) => {
+                let (f, a) = expanded_size(doc, &field.node.selection_set.node, stack);
+                (
+                    f.saturating_add(1),
+                    a.saturating_add(usize::from(field.node.alias.is_some())),
+                )
+            }
+            Selection::InlineFragment(frag) => {
+                expanded_size(doc, &frag.node.selection_set.node, stack)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.to_string();
+                if stack.contains(&name) || stack.len() > 32 {
+                    (usize::MAX, usize::MAX)
+                } else {
+                    match doc.fragments.get(&spread.node.fragment_name.node) {
+                        Some(def) => {
+                            stack.push(name);
+                            let r = expanded_size(doc, &def.node.selection_set.node, stack);
+                            stack.pop();
+                            r
+                        }
+                        None => (0, 0),
+                    }
+                }
+            }
+        };
+        fields = fields.saturating_add(f);
+        aliases = aliases.saturating_add(a);
+        if fields == usize::MAX {
+            break;
+        }
+    }
+    (fields, aliases)
+}
+
+/// Refuses a document that selects too many fields or aliases after fragment expansion.
+pub fn check_document(doc: &ExecutableDocument) -> Result<(), String> {
+    for (_, op) in doc.operations.iter() {
+        let (fields, aliases) = expanded_size(doc, &op.node.selection_set.node, &mut Vec::new());
+        if aliases > MAX_ALIASES {
+            return Err(format!("too many aliases (at most {MAX_ALIASES})"));
+        }
+        if fields > MAX_FIELDS {
+            return Err(format!(
+                "too many fields once fragments are expanded (at most {MAX_FIELDS})"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A control character no text field may hold (tab, line feed and carriage return may).
+pub fn is_forbidden_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+fn json_has_control(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => s.chars().any(is_forbidden_char),
+        serde_json::Value::Array(a) => a.iter().any(json_has_control),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .any(|(k, v)| k.chars().any(is_forbidden_char) || json_has_control(v)),
+        _ => false,
+    }
+}
+
+fn value_has_control(v: &async_graphql::Value) -> bool {
+    use async_graphql::Value as V;
+    match v {
+        V::String(s) => s.chars().any(is_forbidden_char),
+        V::List(l) => l.iter().any(value_has_control),
+        V::Object(o) => o.values().any(value_has_control),
+        _ => false,
+    }
+}
+
+fn selection_control(set: &SelectionSet) -> Option<String> {
+    for sel in &set.items {
+        let found = match &sel.node {
+            Selection::Field(f) => f
+                .node
+                .arguments
+                .iter()
+                .find(|(_, v)| {
+                    // Variables are checked on their own; here they stand as null.
+                    v.node
+                        .clone()
+                        .into_const_with(|_| Ok::<_, ()>(async_graphql::Value::Null))
+                        .is_ok_and(|c| value_has_control(&c))
+                })
+                .map(|(n, _)| n.node.to_string())
+                .or_else(|| selection_control(&f.node.selection_set.node)),
+            Selection::InlineFragment(f) => selection_control(&f.node.selection_set.node),
+            Selection::FragmentSpread(_) => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// The first input (variable or inline argument) holding a control character, by name.
+pub fn control_char_input(
+    request: &async_graphql::Request,
+    doc: &ExecutableDocument,
+) -> Option<String> {
+    if let Ok(serde_json::Value::Object(vars)) = serde_json::to_value(&request.variables) {
+        if let Some((name, _)) = vars.iter().find(|(_, v)| json_has_control(v)) {
+            return Some(name.clone());
+        }
+    }
+    doc.operations
+        .iter()
+        .find_map(|(_, op)| selection_control(&op.node.selection_set.node))
+        .or_else(|| {
+            doc.fragments
+                .values()
+                .find_map(|f| selection_control(&f.node.selection_set.node))
+        })
+}
+
+/// A request refused before it runs: `BAD_USER_INPUT`, naming the field when there is one.
+pub fn refusal(message: &str, field: Option<&str>) -> Response {
+    let mut err = ServerError::new(message, None);
+    let mut ext = ErrorExtensionValues::default();
+    ext.set("code", "BAD_USER_INPUT");
+    if let Some(field) = field {
+        ext.set("field", field);
+    }
+    err.extensions = Some(ext);
+    Response::from_errors(vec![err])
+}
+
+/// Why a request was refused before it ran (`BAD_USER_INPUT`).
+#[derive(Debug)]
+pub struct Refusal {
+    message: String,
+    field: Option<String>,
+}
+
+impl Refusal {
+    pub fn response(&self) -> Response {
+        refusal(&self.message, self.field.as_deref())
+    }
+}
+
+/// Everything checked before execution, for both transports.
+pub fn check_request(request: &async_graphql::Request) -> Result<(), Refusal> {
+    let doc = match async_graphql::parser::parse_query(&request.query) {
+        Ok(doc) => doc,
+        // Parse errors are reported by the executor itself.
+        Err(_) => return Ok(()),
+    };
+    check_document(&doc).map_err(|message| Refusal {
+        message,
+        field: None,
+    })?;
+    if let Some(field) = control_char_input(request, &doc) {
+        return Err(Refusal {
+            message: "control characters are not allowed in text".into(),
+            field: Some(field),
+        });
+    }
+    Ok(())
+}
+
+/// The argument an input-coercion error is about: `Invalid value for argument "input.closesAt", …`
+/// names `closesAt`; `Variable "$x" …` names `x`.
+fn coercion_field(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("Invalid value for argument \"")
+        .or_else(|| message.strip_prefix("Variable \"$"))?;
+    let path = rest.split('"').next()?;
+    path.split('.')
+        .rev()
+        .find(|seg| !seg.is_empty() && !seg.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_owned)
+}
+
+/// Every error gets a code; an execution error without one is an unexpected failure whose text
+/// is logged and replaced. Input errors also name their field. Returns the codes, for metrics.
+pub fn finalize_errors(resp: &mut Response) -> Vec<String> {
+    let mut codes = Vec::new();
+    for err in &mut resp.errors {
+        let code = err
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            });
+        let code = match code {
+            Some(c) => c,
+            None => {
+                let client_fault = err.path.is_empty()
+                    || err.message.starts_with("Failed to parse")
+                    || err.message.starts_with("Invalid value");
+                let code = if client_fault {
+                    "BAD_USER_INPUT"
+                } else {
+                    "INTERNAL"
+                };
+                if !client_fault {
+                    tracing::error!(error = %err.message, "unexpected resolver error");
+                    err.message = "internal error".into();
+                }
+                let mut ext = err.extensions.take().unwrap_or_default();
+                ext.set("code", code);
+                if client_fault {
+                    if let Some(field) = coercion_field(&err.message) {
+                        ext.set("field", field);
+                    }
+                }
+                err.extensions = Some(ext);
+                code.to_owned()
+            }
+        };
+        codes.push(code);
+    }
+    codes
+}
+
+/// The response as JSON, or an error in its place when it is larger than `MAX_RESPONSE_BYTES`.
+pub fn bounded_json(resp: &Response) -> Vec<u8> {
+    match serde_json::to_vec(resp) {
+        Ok(body) if body.len() <= MAX_RESPONSE_BYTES => body,
+        Ok(_) => serde_json::to_vec(&refusal(
+            "the response would be too large; ask for fewer items or fields",
+            None,
+        ))
+        .unwrap_or_default(),
+        Err(e) => {
+            tracing::error!(error = %e, "response serialisation failed");
+            Vec::new()
+        }
+    }
+}
+
+/// The root fields a document's chosen operation selects (for metrics labels).
+pub fn root_fields<'a>(doc: &'a ExecutableDocument, operation_name: Option<&str>) -> Vec<&'a str> {
+    let op = match operation_name {
+        Some(name) => doc
+            .operations
+            .iter()
+            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name)),
+        None => doc.operations.iter().next(),
+    };
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    if let Some((_, op)) = op {
+        for sel in &op.node.selection_set.node.items {
+            if let Selection::Field(f) = &sel.node {
+                if seen.insert(f.node.name.node.as_str()) {
+                    out.push(f.node.name.node.as_str());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_proxy_appended_entry_is_taken_not_the_client_supplied_one() {
+        let got = forwarded_client(["6.6.6.6, 10.0.0.7"].into_iter(), 1);
+        assert_eq!(got.as_deref(), Some("10.0.0.7"));
+        let got = forwarded_client(["6.6.6.6", "1.2.3.4, 10.0.0.7"].into_iter(), 2);
+        assert_eq!(got.as_deref(), Some("1.2.3.4"));
+        assert_eq!(forwarded_client(["garbage"].into_iter(), 1), None);
+        assert_eq!(forwarded_client(std::iter::empty(), 1), None);
+    }
+
+    #[test]
+    fn fragments_count_once_per_spread() {
+        let q = "query { ...A ...A ...A } fragment A on Query { a: me { id } b: me { id } }";
+        let doc = async_graphql::parser::parse_query(q).unwrap_or_else(|e| panic!("{e}"));
+        let (fields, aliases) = expanded_size(
+            &doc,
+            &doc.operations
+                .iter()
+                .next()
+                .map(|(_, o)| o.node.selection_set.node.clone())
+                .unwrap_or_default(),
+            &mut Vec::new(),
+        );
+        assert_eq!((fields, aliases), (12, 6));
+    }
+
+    #[test]
+    fn control_characters_are_found_in_variables_and_literals() {
+        let doc = async_graphql::parser::parse_query("mutation { a(title: \"x\\u0000y\") }")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let req = async_graphql::Request::new("");
+        assert_eq!(control_char_input(&req, &doc).as_deref(), Some("title"));
+        let doc = async_graphql::parser::parse_query("mutation($t: String) { a(title: $t) }")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let req = async_graphql::Request::new("").variables(async_graphql::Variables::from_json(
+            serde_json::json!({ "t": "line\nbreak is fine" }),
+        ));
+        assert_eq!(control_char_input(&req, &doc), None);
+        let req = async_graphql::Request::new("").variables(async_graphql::Variables::from_json(
+            serde_json::json!({ "t": { "inner": ["ok", "bad\u{0}"] } }),
+        ));
+        assert_eq!(control_char_input(&req, &doc).as_deref(), Some("t"));
+    }
+
+    #[test]
+    fn coercion_errors_name_their_field() {
+        assert_eq!(
+            coercion_field(
+                "Invalid value for argument \"input.closesAt\", expected type \"DateTime\""
+            )
+            .as_deref(),
+            Some("closesAt")
+        );
+        assert_eq!(
+            coercion_field("Variable \"$first\" got invalid value").as_deref(),
+            Some("first")
+        );
+        assert_eq!(coercion_field("something else"), None);
+    }
+}
