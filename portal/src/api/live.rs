@@ -72,7 +72,7 @@ struct NextPayload<T> {
     #[serde(default = "none")]
     data: Option<T>,
     #[serde(default)]
-    errors: Vec<serde::de::IgnoredAny>,
+    errors: Vec<WireError>,
 }
 
 fn none<T>() -> Option<T> {
@@ -97,6 +97,14 @@ struct WireExtensions {
     code: Option<String>,
 }
 
+fn first_code(errors: &[WireError]) -> Option<ErrorCode> {
+    errors
+        .first()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|e| e.code.as_deref())
+        .map(ErrorCode::from_wire)
+}
+
 /// Reads one text frame.
 pub fn parse<T: DeserializeOwned>(text: &str) -> ServerMessage<T> {
     let Ok(Kind { kind }) = serde_json::from_str::<Kind>(text) else {
@@ -114,15 +122,20 @@ pub fn parse<T: DeserializeOwned>(text: &str) -> ServerMessage<T> {
                         errors,
                     },
             }) if errors.is_empty() => ServerMessage::Next(data),
+            // The server ends a live subscription whose session ended (token expired, signed
+            // out) with UNAUTHENTICATED: the client refreshes and subscribes again.
+            Ok(NextMessage {
+                payload: NextPayload { errors, .. },
+            }) if first_code(&errors) == Some(ErrorCode::Unauthenticated) => {
+                ServerMessage::Error(ErrorCode::Unauthenticated)
+            }
             _ => ServerMessage::BadNext,
         },
         "error" => {
             let code = serde_json::from_str::<ErrorMessage>(text)
                 .ok()
-                .and_then(|m| m.payload.into_iter().next())
-                .and_then(|e| e.extensions)
-                .and_then(|e| e.code)
-                .map_or(ErrorCode::Internal, |c| ErrorCode::from_wire(&c));
+                .and_then(|m| first_code(&m.payload))
+                .unwrap_or(ErrorCode::Internal);
             ServerMessage::Error(code)
         }
         _ => ServerMessage::Other,
@@ -326,6 +339,8 @@ mod socket {
                 set_mode(inner, LiveMode::Live);
             }
             ServerMessage::Next(data) => {
+                // The session works: a later expiry may refresh again.
+                inner.borrow_mut().refreshed = false;
                 let on_tally = inner.borrow().on_tally.clone();
                 on_tally(data.ballot_tally);
             }
@@ -458,6 +473,11 @@ mod tests {
         let failed =
             r#"{"id":"1","type":"next","payload":{"data":null,"errors":[{"message":"x"}]}}"#;
         assert_eq!(parse::<TallyData>(failed), ServerMessage::BadNext);
+        let ended = r#"{"id":"1","type":"next","payload":{"data":null,"errors":[{"message":"x","extensions":{"code":"UNAUTHENTICATED"}}]}}"#;
+        assert_eq!(
+            parse::<TallyData>(ended),
+            ServerMessage::Error(ErrorCode::Unauthenticated)
+        );
     }
 
     #[test]
