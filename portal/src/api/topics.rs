@@ -839,7 +839,9 @@ mod tests {
         );
         assert_eq!(topic.as_ref().map(|t| t.summary.needs_vote()), Some(true));
         assert_eq!(
-            topic.as_ref().and_then(|t| t.comments.nodes[0].hidden_reason.clone()),
+            topic
+                .as_ref()
+                .and_then(|t| t.comments.nodes[0].hidden_reason.clone()),
             Some("广告".into())
         );
         assert_eq!(

@@ -357,8 +357,13 @@ fn ProgressCard(
     set_topic: Callback<Topic>,
 ) -> impl IntoView {
     let progress = move || data.with(|d| d.as_ref().map(|t| t.progress).unwrap_or(0));
-    let updates =
-        move || data.with(|d| d.as_ref().map(|t| t.updates.nodes.clone()).unwrap_or_default());
+    let updates = move || {
+        data.with(|d| {
+            d.as_ref()
+                .map(|t| t.updates.nodes.clone())
+                .unwrap_or_default()
+        })
+    };
     let updates_left = move || {
         data.with(|d| {
             d.as_ref()
@@ -604,8 +609,13 @@ fn Comments(
     let topic_id = StoredValue::new(
         data.with_untracked(|d| d.as_ref().map(|t| t.summary.id.clone()).unwrap_or_default()),
     );
-    let comments =
-        move || data.with(|d| d.as_ref().map(|t| t.comments.nodes.clone()).unwrap_or_default());
+    let comments = move || {
+        data.with(|d| {
+            d.as_ref()
+                .map(|t| t.comments.nodes.clone())
+                .unwrap_or_default()
+        })
+    };
     let comments_left = move || {
         data.with(|d| {
             d.as_ref()
