@@ -1,5 +1,6 @@
-//! The HTTP surface (DESIGN §9): health, metrics, GraphiQL, request limits, error codes, and the
-//! portal fallback with its Content-Security-Policy.
+//! The HTTP surface (DESIGN §9): health, metrics (every family from the first scrape), GraphiQL,
+//! request limits, error codes, and the portal fallback with its Content-Security-Policy. The
+//! GraphQL-over-HTTP protocol itself is `graphql_http`.
 
 use std::io::{Read, Write};
 
@@ -144,6 +145,159 @@ async fn metrics_count_requests_by_operation_and_errors_by_code() {
         Some(before + 1.0),
         "{text}"
     );
+}
+
+/// Every family is on the first scrape of a fresh server, before any GraphQL request.
+#[tokio::test]
+async fn the_first_scrape_of_a_fresh_server_has_every_family() {
+    let app = TestApp::spawn().await;
+
+    let text = metrics(&app).await;
+
+    let mut families = vec![
+        "jiayuan_build_info",
+        "jiayuan_db_pool_connections",
+        "jiayuan_db_pool_idle_connections",
+        "jiayuan_db_pool_max_connections",
+        "jiayuan_graphql_requests_total",
+        "jiayuan_graphql_request_duration_seconds",
+        "jiayuan_graphql_failed_requests_total",
+        "jiayuan_graphql_errors_total",
+        "jiayuan_votes_cast_total",
+        "jiayuan_vote_changes_total",
+    ];
+    if cfg!(target_os = "linux") {
+        families.extend([
+            "process_resident_memory_bytes",
+            "process_cpu_seconds_total",
+            "process_open_fds",
+            "process_max_fds",
+        ]);
+    }
+    for family in families {
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "{family} is missing: {text}"
+        );
+    }
+    let version = format!(
+        "jiayuan_build_info{{version=\"{}\"}}",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert_eq!(sample(&text, &version), Some(1.0), "{text}");
+    // Known operations and codes start at zero.
+    for series in [
+        "jiayuan_graphql_requests_total{operation=\"castVote\"}",
+        "jiayuan_graphql_requests_total{operation=\"other\"}",
+        "jiayuan_graphql_failed_requests_total{operation=\"topics\"}",
+        "jiayuan_graphql_request_duration_seconds_count{operation=\"me\"}",
+        "jiayuan_graphql_errors_total{code=\"INTERNAL\"}",
+        "jiayuan_votes_cast_total{channel=\"online\"}",
+        "jiayuan_votes_cast_total{channel=\"paper\"}",
+        "jiayuan_vote_changes_total",
+    ] {
+        assert_eq!(sample(&text, series), Some(0.0), "{series}: {text}");
+    }
+    // The pool is read at scrape time: at least one connection, never more than the maximum.
+    let open = sample(&text, "jiayuan_db_pool_connections").unwrap_or(0.0);
+    let max = sample(&text, "jiayuan_db_pool_max_connections").unwrap_or(0.0);
+    let idle = sample(&text, "jiayuan_db_pool_idle_connections").unwrap_or(-1.0);
+    assert!(
+        open >= 1.0 && open <= max && idle >= 0.0 && idle <= open,
+        "{text}"
+    );
+    if cfg!(target_os = "linux") {
+        let rss = sample(&text, "process_resident_memory_bytes").unwrap_or(0.0);
+        assert!(rss > 1_000_000.0, "{text}");
+        assert!(
+            sample(&text, "process_open_fds").unwrap_or(0.0) >= 3.0,
+            "{text}"
+        );
+    }
+}
+
+/// A vote moves `jiayuan_votes_cast_total{channel="online"}`; a changed vote is counted apart;
+/// a paper ballot moves `{channel="paper"}`; a refused vote moves none.
+#[tokio::test]
+async fn votes_move_the_votes_counter() {
+    use crate::ballots::{
+        deliberating_topic, open_ballot, option_id, vote, voters, COMMITTEE_PHONE, OWNERS_ROSTER,
+    };
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let ballot = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = ballot["id"].as_str().unwrap_or_default().to_owned();
+    let yes = option_id(&ballot, "APPROVE");
+    let no = option_id(&ballot, "OPPOSE");
+    let counters = |text: &str| {
+        (
+            sample(text, "jiayuan_votes_cast_total{channel=\"online\"}"),
+            sample(text, "jiayuan_vote_changes_total"),
+            sample(text, "jiayuan_votes_cast_total{channel=\"paper\"}"),
+        )
+    };
+    assert_eq!(
+        counters(&metrics(&app).await),
+        (Some(0.0), Some(0.0), Some(0.0))
+    );
+
+    let first = vote(
+        &app,
+        v.token("13800000102"),
+        &id,
+        std::slice::from_ref(&yes),
+    )
+    .await;
+    let receipt = first["data"]["castVote"]["receipt"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    let again = vote(
+        &app,
+        v.token("13800000102"),
+        &id,
+        std::slice::from_ref(&yes),
+    )
+    .await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    let text = metrics(&app).await;
+    assert_eq!(counters(&text), (Some(1.0), Some(0.0), Some(0.0)), "{text}");
+    assert_eq!(
+        sample(
+            &text,
+            "jiayuan_graphql_requests_total{operation=\"castVote\"}"
+        ),
+        Some(2.0),
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "jiayuan_graphql_failed_requests_total{operation=\"castVote\"}"
+        ),
+        Some(1.0),
+        "{text}"
+    );
+
+    let changed = app
+        .gql(
+            Some(v.token("13800000102")),
+            "mutation($b:ID!,$o:[ID!]!,$r:String){ castVote(ballotId:$b, optionIds:$o, receipt:$r){ receipt } }",
+            json!({ "b": id, "o": [no], "r": receipt }),
+        )
+        .await;
+    assert!(changed.get("errors").is_none(), "{changed}");
+    let paper = app
+        .gql(
+            Some(v.token(COMMITTEE_PHONE)),
+            "mutation($b:ID!,$v:ID!,$o:[ID!]!){ recordPaperBallot(ballotId:$b, voterId:$v, optionIds:$o) }",
+            json!({ "b": id, "v": v.household("13800000103"), "o": [yes] }),
+        )
+        .await;
+    assert!(paper.get("errors").is_none(), "{paper}");
+    let text = metrics(&app).await;
+    assert_eq!(counters(&text), (Some(1.0), Some(1.0), Some(1.0)), "{text}");
 }
 
 /// Operations are counted under the root field they call, whatever the client names them (or

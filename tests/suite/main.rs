@@ -6,6 +6,7 @@ mod audit;
 mod ballots;
 mod browser;
 mod concurrency;
+mod graphql_http;
 #[allow(dead_code)]
 mod harness;
 mod http;

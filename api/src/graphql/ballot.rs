@@ -472,15 +472,12 @@ impl BallotMutation {
     ) -> GqlResult<VoteReceipt> {
         let viewer = require_viewer(ctx).await?;
         let ids: Vec<String> = option_ids.into_iter().map(|i| i.to_string()).collect();
-        let receipt = service::cast(
-            app_state(ctx)?,
-            &viewer,
-            &ballot_id,
-            &ids,
-            receipt.as_deref(),
-        )
-        .await?;
-        Ok(VoteReceipt { receipt })
+        let state = app_state(ctx)?;
+        let new = service::cast(state, &viewer, &ballot_id, &ids, receipt.as_deref()).await?;
+        state
+            .metrics
+            .vote_cast(crate::http::metrics::VoteChannel::Online, receipt.is_some());
+        Ok(VoteReceipt { receipt: new })
     }
 
     /// The committee records a paper ballot. `voterId`: the resident's id for a RESIDENTS
@@ -495,6 +492,9 @@ impl BallotMutation {
         let viewer = require_viewer(ctx).await?;
         let ids: Vec<String> = option_ids.into_iter().map(|i| i.to_string()).collect();
         service::record_paper(app_state(ctx)?, &viewer, &ballot_id, &voter_id, &ids).await?;
+        app_state(ctx)?
+            .metrics
+            .vote_cast(crate::http::metrics::VoteChannel::Paper, false);
         Ok(true)
     }
 }

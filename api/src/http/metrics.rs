@@ -1,16 +1,20 @@
-//! Prometheus metrics: GraphQL requests and latency per operation, errors per code.
+//! Prometheus metrics, every family present from the first scrape: GraphQL requests, latency and
+//! requests with errors per operation, errors per code, process metrics (Linux), build info, the
+//! database pool (read at scrape time) and domain counters (votes).
 //!
 //! Operations are labelled by the root field they call (`topics`, `castVote`…), a fixed set read
 //! from the schema; anything else is `other`. Client-chosen operation names never become labels,
-//! so no request can grow the metrics.
+//! so no request can grow the metrics. Every known label starts at zero.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
+use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 
 use crate::startup::AppState;
 
@@ -21,6 +25,40 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     errors: IntCounterVec,
+    failed: IntCounterVec,
+    pool_open: IntGauge,
+    pool_idle: IntGauge,
+    pool_max: IntGauge,
+    votes: IntCounterVec,
+    vote_changes: IntCounter,
+}
+
+/// Every `extensions.code` an error can carry (DESIGN §9).
+const CODES: [&str; 8] = [
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "INVALID_STATE",
+    "RATE_LIMITED",
+    "INTERNAL",
+];
+
+/// How a vote reached the ballot box.
+#[derive(Clone, Copy, Debug)]
+pub enum VoteChannel {
+    Online,
+    Paper,
+}
+
+impl VoteChannel {
+    fn label(self) -> &'static str {
+        match self {
+            VoteChannel::Online => "online",
+            VoteChannel::Paper => "paper",
+        }
+    }
 }
 
 impl Metrics {
@@ -48,16 +86,116 @@ impl Metrics {
             Opts::new("jiayuan_graphql_errors_total", "GraphQL errors by code"),
             &["code"],
         )?;
+        let failed = IntCounterVec::new(
+            Opts::new(
+                "jiayuan_graphql_failed_requests_total",
+                "GraphQL requests answered with at least one error, by operation name",
+            ),
+            &["operation"],
+        )?;
+        let build = IntGaugeVec::new(
+            Opts::new("jiayuan_build_info", "The running build (always 1)"),
+            &["version"],
+        )?;
+        build.with_label_values(&[env!("CARGO_PKG_VERSION")]).set(1);
+        let pool_open = IntGauge::new(
+            "jiayuan_db_pool_connections",
+            "Database connections open in the pool (in use and idle)",
+        )?;
+        let pool_idle = IntGauge::new(
+            "jiayuan_db_pool_idle_connections",
+            "Database connections open and idle in the pool",
+        )?;
+        let pool_max = IntGauge::new(
+            "jiayuan_db_pool_max_connections",
+            "The most connections the pool opens",
+        )?;
+        let votes = IntCounterVec::new(
+            Opts::new(
+                "jiayuan_votes_cast_total",
+                "Votes cast (a voter's first vote on a ballot), by channel",
+            ),
+            &["channel"],
+        )?;
+        let vote_changes = IntCounter::new(
+            "jiayuan_vote_changes_total",
+            "Votes replaced by their voter (castVote with a receipt)",
+        )?;
+        // Known labels start at zero, so every family is there from the first scrape.
+        for op in known.iter().map(String::as_str).chain(["other"]) {
+            requests.with_label_values(&[op]);
+            latency.with_label_values(&[op]);
+            failed.with_label_values(&[op]);
+        }
+        for code in CODES {
+            errors.with_label_values(&[code]);
+        }
+        for channel in [VoteChannel::Online, VoteChannel::Paper] {
+            votes.with_label_values(&[channel.label()]);
+        }
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(failed.clone()))?;
+        registry.register(Box::new(build))?;
+        registry.register(Box::new(pool_open.clone()))?;
+        registry.register(Box::new(pool_idle.clone()))?;
+        registry.register(Box::new(pool_max.clone()))?;
+        registry.register(Box::new(votes.clone()))?;
+        registry.register(Box::new(vote_changes.clone()))?;
+        // Resident memory, CPU seconds, open and maximum file descriptors, threads, start time.
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
         Ok(Self {
             known: Arc::new(known),
             registry,
             requests,
             latency,
             errors,
+            failed,
+            pool_open,
+            pool_idle,
+            pool_max,
+            votes,
+            vote_changes,
         })
+    }
+
+    /// A vote taken (`changed`: it replaced the voter's earlier vote).
+    pub fn vote_cast(&self, channel: VoteChannel, changed: bool) {
+        if changed {
+            self.vote_changes.inc();
+        } else {
+            self.votes.with_label_values(&[channel.label()]).inc();
+        }
+    }
+
+    /// Reads the pool's use now (called at each scrape).
+    pub fn read_pool(&self, db: &DatabaseConnection) {
+        let (open, idle, max) = match &db.inner {
+            DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+                let pool = db.get_postgres_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+                let pool = db.get_sqlite_connection_pool();
+                (
+                    pool.size(),
+                    pool.num_idle(),
+                    pool.options().get_max_connections(),
+                )
+            }
+            _ => return,
+        };
+        self.pool_open.set(i64::from(open));
+        self.pool_idle.set(i64::try_from(idle).unwrap_or(i64::MAX));
+        self.pool_max.set(i64::from(max));
     }
 
     /// The label of a request: its first root field when the schema has it, else `other`.
@@ -81,6 +219,9 @@ impl Metrics {
         for code in error_codes {
             self.errors.with_label_values(&[code.as_str()]).inc();
         }
+        if !error_codes.is_empty() {
+            self.failed.with_label_values(&[operation]).inc();
+        }
     }
 
     pub fn render(&self) -> String {
@@ -96,6 +237,7 @@ impl Metrics {
 }
 
 pub async fn render(state: web::Data<AppState>) -> HttpResponse {
+    state.metrics.read_pool(&state.db);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render())

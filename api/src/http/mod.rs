@@ -1,4 +1,5 @@
-//! HTTP routes: GraphQL (POST, GraphiQL, WebSocket), health, metrics, and the portal.
+//! HTTP routes: GraphQL (POST; GET runs queries, or serves GraphiQL without a `query`;
+//! WebSocket), health, metrics, and the portal.
 
 pub mod background;
 pub mod bulletin;
@@ -15,7 +16,7 @@ use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/graphql", web::post().to(graphql::execute))
-        .route("/graphql", web::get().to(graphiql::page))
+        .route("/graphql", web::get().to(graphql::get))
         .route("/graphql/assets/{name}", web::get().to(graphiql::asset))
         .route("/graphql/ws", web::get().to(ws::subscriptions))
         .route("/healthz", web::get().to(healthz))

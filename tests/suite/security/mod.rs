@@ -5,7 +5,7 @@ mod audit_key;
 mod ballots;
 mod floods;
 mod graphiql;
-mod server;
+pub(crate) mod server;
 mod signin;
 mod takeover;
 mod transport;
