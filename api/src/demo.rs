@@ -185,6 +185,7 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         rule: DecisionRule::OwnersOrdinary,
         secret,
         closes_at: crate::domain::now() + chrono::Duration::days(7),
+        building_ids: None,
     };
     let vote = |b: &entity::ballot::Model, role: &str| {
         let b = b.clone();

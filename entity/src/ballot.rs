@@ -28,6 +28,14 @@ pub struct Model {
     pub quorum_met: Option<bool>,
     pub outcome: Option<String>,
     pub reminder_sent: bool,
+    /// The buildings the electorate was narrowed to (ids joined by `,`); null: the whole community.
+    pub scope: Option<String>,
+    /// The one extension of `closes_at` once votes exist, with its public reason.
+    pub extended_at: Option<DateTimeUtc>,
+    pub extend_reason: Option<String>,
+    /// A cancelled ballot (status `CANCELLED`) and its public reason.
+    pub cancelled_at: Option<DateTimeUtc>,
+    pub cancel_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_deliberation;
 mod m20261202_000003_roster_links;
 mod m20261202_000005_named_votes;
+mod m20261202_000006_ballot_scope;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_deliberation::Migration),
             Box::new(m20261202_000003_roster_links::Migration),
             Box::new(m20261202_000005_named_votes::Migration),
+            Box::new(m20261202_000006_ballot_scope::Migration),
         ]
     }
 }

@@ -1087,3 +1087,547 @@ async fn the_committee_sees_the_frozen_electorate_and_who_has_not_voted() {
         "FORBIDDEN"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 7, section 4: the corrected rules (DESIGN §4)
+// ---------------------------------------------------------------------------------------------
+
+const TOPIC_BALLOTS: &str = "query($t:ID!){ topic(id:$t){ status ballot { id status }
+    ballots { id status cancelReason result { outcome } } } }";
+
+async fn topic_ballots(app: &TestApp, token: &str, topic: &str) -> Value {
+    app.ok(Some(token), TOPIC_BALLOTS, json!({"t": topic}))
+        .await["topic"]
+        .clone()
+}
+
+fn str_of(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+async fn notification_kinds(app: &TestApp, token: &str) -> Vec<String> {
+    app.ok(
+        Some(token),
+        "{ notifications(first: 50){ nodes { kind } } }",
+        json!({}),
+    )
+    .await["notifications"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| str_of(&n["kind"]))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_households_meeting_needs_more_than_half_and_no_quorum_allows_a_new_ballot() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let meeting = json!({"electorate": "HOUSEHOLDS", "rule": "RESIDENTS_MEETING"});
+    // Ten households. Five of them (exactly half) is no quorum.
+    let first = open_ballot(&app, &v, &topic, meeting.clone()).await;
+    assert_eq!(first["eligibleCount"], 10);
+    let first_id = str_of(&first["id"]);
+    for i in 1..=5 {
+        vote(
+            &app,
+            v.token(&phone(i)),
+            &first_id,
+            &[option_id(&first, "APPROVE")],
+        )
+        .await;
+    }
+    let closed = close(&app, v.token(COMMITTEE_PHONE), &first_id).await;
+    assert_eq!(closed["result"]["outcome"], "NO_QUORUM");
+    // NO_QUORUM sends the topic back to deliberation, from where a new ballot opens.
+    let t = topic_ballots(&app, v.token(&phone(2)), &topic).await;
+    assert_eq!(t["status"], "DELIBERATING");
+    let second = open_ballot(&app, &v, &topic, meeting).await;
+    let second_id = str_of(&second["id"]);
+    // Six of ten households (more than half, less than two thirds) is a quorum; 4 of 6 adopt.
+    for i in 1..=4 {
+        vote(
+            &app,
+            v.token(&phone(i)),
+            &second_id,
+            &[option_id(&second, "APPROVE")],
+        )
+        .await;
+    }
+    for i in 5..=6 {
+        vote(
+            &app,
+            v.token(&phone(i)),
+            &second_id,
+            &[option_id(&second, "OPPOSE")],
+        )
+        .await;
+    }
+    let closed = close(&app, v.token(COMMITTEE_PHONE), &second_id).await;
+    assert_eq!(closed["result"]["quorumMet"], true);
+    assert_eq!(closed["result"]["outcome"], "ADOPTED");
+    // Topic.ballot is the latest; Topic.ballots lists both, oldest first, each with its result.
+    let t = topic_ballots(&app, v.token(&phone(2)), &topic).await;
+    assert_eq!(t["status"], "ADOPTED");
+    assert_eq!(t["ballot"]["id"], second_id.as_str());
+    let all: Vec<(String, String)> = t["ballots"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|b| (str_of(&b["id"]), str_of(&b["result"]["outcome"])))
+        .collect();
+    assert_eq!(
+        all,
+        vec![
+            (first_id.clone(), "NO_QUORUM".to_owned()),
+            (second_id.clone(), "ADOPTED".to_owned())
+        ]
+    );
+    // A topic that reached a decision is not put to another ballot.
+    let resp = app
+        .gql(
+            Some(v.token(COMMITTEE_PHONE)),
+            "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id } }",
+            json!({"i": {
+                "topicId": topic, "question": "再表决一次？", "kind": "MOTION",
+                "electorate": "HOUSEHOLDS", "rule": "RESIDENTS_MEETING", "secret": false,
+                "closesAt": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339(),
+            }}),
+        )
+        .await;
+    assert_eq!(error_code(&resp), "INVALID_STATE");
+}
+
+#[tokio::test]
+async fn a_tie_sends_the_topic_back_to_deliberation() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(
+        &app,
+        &v,
+        &topic,
+        json!({"electorate": "RESIDENTS", "rule": "PLURALITY"}),
+    )
+    .await;
+    let id = str_of(&b["id"]);
+    vote(&app, v.token(&phone(1)), &id, &[option_id(&b, "APPROVE")]).await;
+    vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "OPPOSE")]).await;
+    assert_eq!(
+        close(&app, v.token(&phone(3)), &id).await["result"]["outcome"],
+        "TIE"
+    );
+    let t = topic_ballots(&app, v.token(&phone(3)), &topic).await;
+    assert_eq!(t["status"], "DELIBERATING");
+    let again = open_ballot(
+        &app,
+        &v,
+        &topic,
+        json!({"electorate": "RESIDENTS", "rule": "PLURALITY"}),
+    )
+    .await;
+    assert_eq!(again["status"], "OPEN");
+}
+
+#[tokio::test]
+async fn every_owner_household_counts_and_one_without_an_active_resident_votes_on_paper() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    // 业主二 moves out: their owner household keeps its vote, on paper only.
+    let resident = v
+        .people
+        .get(&phone(2))
+        .map(|p| p.1.clone())
+        .unwrap_or_default();
+    app.ok(
+        Some(v.token(COMMITTEE_PHONE)),
+        "mutation($r:ID!){ deactivateResident(residentId:$r){ id active } }",
+        json!({"r": resident}),
+    )
+    .await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    assert_eq!(b["eligibleCount"], 9, "every owner household on the roster");
+    assert_eq!(b["eligibleArea"], "1100.00");
+    let id = str_of(&b["id"]);
+    // Nobody can vote online for it: its only resident's sessions ended with the move.
+    assert_eq!(
+        error_code(&vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await),
+        "UNAUTHENTICATED"
+    );
+    let household = v.household(&phone(2)).to_owned();
+    let listed = app
+        .ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            "query($b:ID!){ ballot(id:$b){ voters(notVoted: true, first: 100){ nodes { voterId } } } }",
+            json!({"b": id}),
+        )
+        .await;
+    assert!(listed["ballot"]["voters"]["nodes"]
+        .as_array()
+        .is_some_and(|n| n.iter().any(|m| m["voterId"] == household.as_str())));
+    app.ok(
+        Some(v.token(COMMITTEE_PHONE)),
+        "mutation($b:ID!,$v:ID!,$o:[ID!]!){ recordPaperBallot(ballotId:$b, voterId:$v, optionIds:$o) }",
+        json!({"b": id, "v": household, "o": [option_id(&b, "APPROVE")]}),
+    )
+    .await;
+    let read = read_ballot(&app, v.token(COMMITTEE_PHONE), &id).await;
+    assert_eq!(
+        (read["turnoutCount"].clone(), read["turnoutArea"].clone()),
+        (json!(1), json!("100.00"))
+    );
+}
+
+#[tokio::test]
+async fn a_ballot_scoped_to_buildings_freezes_only_their_voters_and_judges_within_them() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let data = app
+        .ok(
+            Some(v.token(&phone(3))),
+            "query($c:ID!){ community(id:$c){ buildings { id name } } }",
+            json!({"c": v.community_id}),
+        )
+        .await;
+    let buildings = data["community"]["buildings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let names: Vec<String> = buildings.iter().map(|b| str_of(&b["name"])).collect();
+    assert_eq!(names, vec!["1栋", "2栋"]);
+    let two = str_of(&buildings[1]["id"]);
+    // Another community's building is bad input naming the field; so is an empty list.
+    let w2 = app.create_community(&v.admin, "别的社区").await;
+    app.import_roster(
+        &v.admin,
+        &w2,
+        "building,unit,area_m2,owner,name,phone,roles\n9栋,101,90,true,外人,13800000999,\n",
+    )
+    .await;
+    let theirs = app
+        .ok(
+            Some(&v.admin),
+            "query($c:ID!){ community(id:$c){ buildings { id } } }",
+            json!({"c": w2}),
+        )
+        .await["community"]["buildings"][0]["id"]
+        .clone();
+    let q = "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id } }";
+    for bad in [json!([two, theirs]), json!([])] {
+        let resp = app
+            .gql(
+                Some(v.token(COMMITTEE_PHONE)),
+                q,
+                json!({"i": {
+                    "topicId": topic, "question": "2栋加装电梯？", "kind": "MOTION",
+                    "electorate": "OWNERS", "rule": "OWNERS_ORDINARY", "secret": false,
+                    "closesAt": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339(),
+                    "buildingIds": bad,
+                }}),
+            )
+            .await;
+        assert_eq!(error_code(&resp), "BAD_USER_INPUT", "{resp}");
+        assert_eq!(resp["errors"][0]["extensions"]["field"], "buildingIds");
+    }
+    // 2栋 alone: four owner households of 150 m² (the tenant is no owner).
+    let b = open_ballot(&app, &v, &topic, json!({"buildingIds": [two]})).await;
+    assert_eq!(b["eligibleCount"], 4);
+    assert_eq!(b["eligibleArea"], "600.00");
+    let id = str_of(&b["id"]);
+    let scope = app
+        .ok(
+            Some(v.token(&phone(6))),
+            "query($b:ID!){ ballot(id:$b){ scope { name } viewerEligible } }",
+            json!({"b": id}),
+        )
+        .await;
+    assert_eq!(scope["ballot"]["scope"], json!([{"name": "2栋"}]));
+    assert_eq!(scope["ballot"]["viewerEligible"], true);
+    // An owner of 1栋 is not in this electorate.
+    assert_eq!(
+        error_code(&vote(&app, v.token(&phone(1)), &id, &[option_id(&b, "APPROVE")]).await),
+        "FORBIDDEN"
+    );
+    // 3 of 4 owners with 450 of 600 m² is two thirds and more of the scope, not of the community.
+    for i in 6..=8 {
+        vote(&app, v.token(&phone(i)), &id, &[option_id(&b, "APPROVE")]).await;
+    }
+    let closed = close(&app, v.token(&phone(6)), &id).await;
+    assert_eq!(closed["result"]["quorumMet"], true);
+    assert_eq!(closed["result"]["outcome"], "ADOPTED");
+}
+
+const AMEND_FIELDS: &str = "id status question closesAt extendedAt extendReason cancelReason";
+
+#[tokio::test]
+async fn the_committee_corrects_before_votes_then_only_extends_once_or_cancels() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = str_of(&b["id"]);
+    let committee = v.token(COMMITTEE_PHONE);
+    let in_days = |d: i64| (chrono::Utc::now() + chrono::Duration::days(d)).to_rfc3339();
+    let update = format!(
+        "mutation($b:ID!,$q:String,$c:DateTime){{ updateBallot(ballotId:$b, question:$q, closesAt:$c){{ {AMEND_FIELDS} }} }}"
+    );
+    let extend = format!(
+        "mutation($b:ID!,$c:DateTime!,$r:String!){{ extendBallot(ballotId:$b, closesAt:$c, reason:$r){{ {AMEND_FIELDS} }} }}"
+    );
+    let cancel = format!(
+        "mutation($b:ID!,$r:String!){{ cancelBallot(ballotId:$b, reason:$r){{ {AMEND_FIELDS} }} }}"
+    );
+    // Before any vote: the question is corrected and closesAt moves later, never earlier.
+    let fixed = app
+        .ok(
+            Some(committee),
+            &update,
+            json!({"b": id, "q": "是否同意使用维修资金更换1栋和2栋电梯？", "c": in_days(8)}),
+        )
+        .await;
+    assert_eq!(
+        fixed["updateBallot"]["question"],
+        "是否同意使用维修资金更换1栋和2栋电梯？"
+    );
+    let resp = app
+        .gql(Some(committee), &update, json!({"b": id, "c": in_days(2)}))
+        .await;
+    assert_eq!(error_code(&resp), "BAD_USER_INPUT");
+    assert_eq!(resp["errors"][0]["extensions"]["field"], "closesAt");
+    // A resident is FORBIDDEN before any rule on the input is judged.
+    for (q, vars) in [
+        (&update, json!({"b": id, "c": in_days(2)})),
+        (&extend, json!({"b": id, "c": in_days(1), "r": ""})),
+        (&cancel, json!({"b": id, "r": ""})),
+    ] {
+        assert_eq!(
+            app.err_code(Some(v.token(&phone(2))), q, vars).await,
+            "FORBIDDEN"
+        );
+    }
+    // Once a vote exists, no more corrections.
+    vote(&app, v.token(&phone(1)), &id, &[option_id(&b, "APPROVE")]).await;
+    assert_eq!(
+        app.err_code(
+            Some(committee),
+            &update,
+            json!({"b": id, "q": "换个问题行不行？"})
+        )
+        .await,
+        "INVALID_STATE"
+    );
+    // One extension, with a public reason; a second is refused.
+    let resp = app
+        .gql(
+            Some(committee),
+            &extend,
+            json!({"b": id, "c": in_days(10), "r": "否"}),
+        )
+        .await;
+    assert_eq!(resp["errors"][0]["extensions"]["field"], "reason");
+    let ext = app
+        .ok(
+            Some(committee),
+            &extend,
+            json!({"b": id, "c": in_days(10), "r": "春节期间不少业主不在家"}),
+        )
+        .await["extendBallot"]
+        .clone();
+    assert_eq!(ext["extendReason"], "春节期间不少业主不在家");
+    assert!(ext["extendedAt"].is_string());
+    assert!(kinds_contain(&app, v.token(&phone(3)), "BALLOT_EXTENDED").await);
+    assert_eq!(
+        app.err_code(
+            Some(committee),
+            &extend,
+            json!({"b": id, "c": in_days(12), "r": "再延一次"})
+        )
+        .await,
+        "INVALID_STATE"
+    );
+    // Cancelled with a reason: nothing counted, every voter told, the topic deliberates again.
+    let c = app
+        .ok(
+            Some(committee),
+            &cancel,
+            json!({"b": id, "r": "表决事项表述有误，重新表决"}),
+        )
+        .await["cancelBallot"]
+        .clone();
+    assert_eq!(c["status"], "CANCELLED");
+    assert_eq!(c["cancelReason"], "表决事项表述有误，重新表决");
+    let read = app
+        .ok(
+            Some(v.token(&phone(4))),
+            "query($b:ID!){ ballot(id:$b){ status cancelReason result { outcome } notice { outcome } } }",
+            json!({"b": id}),
+        )
+        .await;
+    assert_eq!(
+        read["ballot"],
+        json!({"status": "CANCELLED", "cancelReason": "表决事项表述有误，重新表决", "result": null, "notice": null})
+    );
+    for p in [phone(1), phone(4)] {
+        assert!(
+            kinds_contain(&app, v.token(&p), "BALLOT_CANCELLED").await,
+            "{p}"
+        );
+    }
+    assert_eq!(
+        error_code(&vote(&app, v.token(&phone(5)), &id, &[option_id(&b, "APPROVE")]).await),
+        "INVALID_STATE"
+    );
+    for q in [&cancel, &extend] {
+        let vars = json!({"b": id, "c": in_days(20), "r": "再试一次看看"});
+        assert_eq!(
+            app.err_code(Some(committee), q, vars).await,
+            "INVALID_STATE"
+        );
+    }
+    let audited = app
+        .db()
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT action FROM audit_log ORDER BY seq".to_owned(),
+        ))
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "action").ok())
+        .collect::<Vec<_>>();
+    for action in ["ballot.correct", "ballot.extend", "ballot.cancel"] {
+        assert!(
+            audited.iter().any(|a| a == action),
+            "{action} in {audited:?}"
+        );
+    }
+    let t = topic_ballots(&app, v.token(&phone(4)), &topic).await;
+    assert_eq!(t["status"], "DELIBERATING");
+    let again = open_ballot(&app, &v, &topic, json!({})).await;
+    let t = topic_ballots(&app, v.token(&phone(4)), &topic).await;
+    let statuses: Vec<String> = t["ballots"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|b| str_of(&b["status"]))
+        .collect();
+    assert_eq!(statuses, vec!["CANCELLED", "OPEN"]);
+    assert_eq!(t["ballot"]["id"], again["id"]);
+}
+
+async fn kinds_contain(app: &TestApp, token: &str, kind: &str) -> bool {
+    notification_kinds(app, token)
+        .await
+        .iter()
+        .any(|k| k == kind)
+}
+
+#[tokio::test]
+async fn a_resident_opening_a_ballot_is_forbidden_before_its_input_is_judged() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let too_soon = json!({"i": {
+        "topicId": topic, "question": "是否同意？", "kind": "MOTION", "electorate": "RESIDENTS",
+        "rule": "OWNERS_MAJOR", "secret": false,
+        "closesAt": (chrono::Utc::now() + chrono::Duration::seconds(5)).to_rfc3339(),
+    }});
+    let q = "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id } }";
+    assert_eq!(
+        app.err_code(Some(v.token(&phone(2))), q, too_soon.clone())
+            .await,
+        "FORBIDDEN"
+    );
+    let resp = app.gql(Some(v.token(COMMITTEE_PHONE)), q, too_soon).await;
+    assert_eq!(error_code(&resp), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_closed_ballot_has_a_printable_notice_with_its_thresholds_and_the_bulletin_digest() {
+    use sha2::Digest;
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+    let id = str_of(&b["id"]);
+    let notice_q = "query($b:ID!){ ballot(id:$b){ notice {
+        ballotId communityName topicTitle question kind rule electorate secret scope { name }
+        eligibleCount eligibleArea turnoutCount turnoutArea
+        options { label role votes area adopted }
+        thresholds { stage optionLabel measure comparison fraction base required achieved met }
+        quorumMet outcome bulletinDigest bulletinEntries } } }";
+    let open = app
+        .ok(Some(v.token(&phone(3))), notice_q, json!({"b": id}))
+        .await;
+    assert_eq!(
+        open["ballot"]["notice"],
+        Value::Null,
+        "no notice while open"
+    );
+    // 5 small owners for (500 m²), 3 large against (450 m²).
+    for i in 1..=5 {
+        vote(&app, v.token(&phone(i)), &id, &[option_id(&b, "APPROVE")]).await;
+    }
+    for i in 6..=8 {
+        vote(&app, v.token(&phone(i)), &id, &[option_id(&b, "OPPOSE")]).await;
+    }
+    close(&app, v.token(&phone(3)), &id).await;
+    let n = app
+        .ok(Some(v.token(&phone(9))), notice_q, json!({"b": id}))
+        .await["ballot"]["notice"]
+        .clone();
+    assert_eq!(n["communityName"], "表决社区");
+    assert_eq!(n["topicTitle"], "更换电梯");
+    assert_eq!(n["rule"], "OWNERS_ORDINARY");
+    assert_eq!(n["scope"], Value::Null);
+    assert_eq!(
+        (
+            n["eligibleCount"].clone(),
+            n["eligibleArea"].clone(),
+            n["turnoutCount"].clone(),
+            n["turnoutArea"].clone()
+        ),
+        (json!(9), json!("1100.00"), json!(8), json!("950.00"))
+    );
+    assert_eq!(
+        n["options"][0],
+        json!({"label": "赞成", "role": "APPROVE", "votes": 5, "area": "500.00", "adopted": true})
+    );
+    let lines: Vec<Value> = n["thresholds"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        lines,
+        vec![
+            json!({"stage": "TURNOUT", "optionLabel": null, "measure": "COUNT", "comparison": "AT_LEAST",
+                   "fraction": "2/3", "base": "9", "required": "6", "achieved": "8", "met": true}),
+            json!({"stage": "TURNOUT", "optionLabel": null, "measure": "AREA", "comparison": "AT_LEAST",
+                   "fraction": "2/3", "base": "1100.00", "required": "733.34", "achieved": "950.00", "met": true}),
+            json!({"stage": "APPROVAL", "optionLabel": "赞成", "measure": "COUNT", "comparison": "MORE_THAN",
+                   "fraction": "1/2", "base": "8", "required": "5", "achieved": "5", "met": true}),
+            json!({"stage": "APPROVAL", "optionLabel": "赞成", "measure": "AREA", "comparison": "MORE_THAN",
+                   "fraction": "1/2", "base": "950.00", "required": "475.01", "achieved": "500.00", "met": true}),
+        ]
+    );
+    assert_eq!(
+        (n["quorumMet"].clone(), n["outcome"].clone()),
+        (json!(true), json!("ADOPTED"))
+    );
+    assert_eq!(n["bulletinEntries"], 8);
+    // The digest is SHA-256 of the bulletin exactly as downloaded.
+    let csv = app
+        .http
+        .get(format!("{}/ballots/{id}/bulletin.csv", app.address))
+        .bearer_auth(v.token(&phone(9)))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .bytes()
+        .await
+        .unwrap_or_default();
+    assert_eq!(n["bulletinDigest"], hex::encode(sha2::Sha256::digest(&csv)));
+}

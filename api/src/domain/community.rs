@@ -1,6 +1,6 @@
 //! Communities: creation by a platform admin, visibility, counts.
 
-use entity::{community, household, resident};
+use entity::{building, community, household, resident};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -96,4 +96,15 @@ pub async fn counts(db: &DatabaseConnection, id: &str) -> AppResult<(u64, u64)> 
         .count(db)
         .await?;
     Ok((residents, households))
+}
+
+/// A community's buildings by name (for ballot scopes and nominations). The caller has shown
+/// the community to the viewer.
+pub async fn buildings(db: &DatabaseConnection, id: &str) -> AppResult<Vec<building::Model>> {
+    Ok(building::Entity::find()
+        .filter(building::Column::CommunityId.eq(id))
+        .order_by_asc(building::Column::Name)
+        .order_by_asc(building::Column::Id)
+        .all(db)
+        .await?)
 }

@@ -9,13 +9,16 @@ use futures_util::{Stream, StreamExt};
 use crate::auth::{app_state, require_viewer};
 use crate::bus::BusEvent;
 use crate::domain::ballot::live::TallySnapshot;
+use crate::domain::ballot::notice::{self, Notice};
 use crate::domain::ballot::rules::{
     BallotKind, DecisionRule, Electorate, OptionRole, Outcome, VoteMethod,
 };
-use crate::domain::ballot::service::{self, OpenBallot, CLOSED};
-use crate::domain::ballot::{named, rules};
+use crate::domain::ballot::rules::{Comparison, Measure, ThresholdStage};
+use crate::domain::ballot::service::{self, OpenBallot, CANCELLED, CLOSED};
+use crate::domain::ballot::{amend, named, rules};
 use crate::domain::roster::rules::format_area;
 use crate::error::{AppError, AppResult, GqlResult};
+use crate::graphql::types::Building;
 
 /// The query cost of one whole bulletin (or named roll). Complexity is counted before anything
 /// runs, so it cannot follow a ballot's actual size; it is fixed instead at a large share of
@@ -27,6 +30,8 @@ pub const BULLETIN_COST: usize = 800;
 pub enum BallotStatus {
     Open,
     Closed,
+    /// Cancelled by the committee with a public reason (`cancelReason`); nothing was counted.
+    Cancelled,
 }
 
 #[derive(InputObject)]
@@ -49,6 +54,9 @@ pub struct OpenBallotInput {
     pub rule: DecisionRule,
     pub secret: bool,
     pub closes_at: DateTime<Utc>,
+    /// Narrows the electorate to these buildings (`Community.buildings`), every threshold then
+    /// judged within them; left out: the whole community.
+    pub building_ids: Option<Vec<ID>>,
 }
 
 pub struct BallotOption(entity::ballot_option::Model);
@@ -145,11 +153,42 @@ impl Ballot {
         Ok(service::rule_of(&self.model)?)
     }
     async fn status(&self) -> BallotStatus {
-        if self.model.status == CLOSED {
-            BallotStatus::Closed
-        } else {
-            BallotStatus::Open
+        match self.model.status.as_str() {
+            CLOSED => BallotStatus::Closed,
+            CANCELLED => BallotStatus::Cancelled,
+            _ => BallotStatus::Open,
         }
+    }
+    /// The committee's public reason for cancelling (null unless CANCELLED).
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.model.cancel_reason.as_deref()
+    }
+    async fn cancelled_at(&self) -> Option<DateTime<Utc>> {
+        self.model.cancelled_at
+    }
+    /// When `closesAt` was extended (at most once), and the public reason.
+    async fn extended_at(&self) -> Option<DateTime<Utc>> {
+        self.model.extended_at
+    }
+    async fn extend_reason(&self) -> Option<&str> {
+        self.model.extend_reason.as_deref()
+    }
+    /// The buildings the electorate was narrowed to; null: the whole community.
+    async fn scope(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<Building>>> {
+        Ok(service::scope_buildings(&app_state(ctx)?.db, &self.model)
+            .await?
+            .map(|list| list.into_iter().map(Building::from).collect()))
+    }
+    /// The printable result notice (公示) of a closed ballot; null while open and when cancelled.
+    async fn notice(&self, ctx: &Context<'_>) -> GqlResult<Option<ResultNotice>> {
+        if self.model.status != CLOSED {
+            return Ok(None);
+        }
+        let viewer = require_viewer(ctx).await?;
+        let Some(n) = notice::notice(app_state(ctx)?, &viewer, &self.model.id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(ResultNotice::from_notice(n)?))
     }
     async fn secret(&self) -> bool {
         self.model.secret
@@ -221,7 +260,8 @@ impl Ballot {
     /// The stored result once closed; a live tally while open, except for secret ballots (null).
     async fn result(&self, ctx: &Context<'_>) -> GqlResult<Option<BallotResult>> {
         let closed = self.model.status == CLOSED;
-        if self.model.secret && !closed {
+        // A cancelled ballot has no result; an open secret one shows only turnout.
+        if self.model.status == CANCELLED || (self.model.secret && !closed) {
             return Ok(None);
         }
         let options = self.load_options(ctx).await?;
@@ -365,6 +405,134 @@ pub struct NamedVote {
     pub area: String,
 }
 
+/// One threshold of a result notice: what was required, what was achieved, whether it was met.
+/// Counts are whole numbers ("6"), areas m² as decimal strings ("733.34").
+#[derive(SimpleObject)]
+pub struct NoticeThreshold {
+    pub stage: ThresholdStage,
+    /// For an approval threshold: the option judged.
+    pub option_id: Option<ID>,
+    pub option_label: Option<String>,
+    pub measure: Measure,
+    /// MORE_THAN (过半数, strict) or AT_LEAST (以上, inclusive).
+    pub comparison: Comparison,
+    /// The fraction, e.g. "2/3".
+    pub fraction: String,
+    /// The whole the fraction is of: the electorate (turnout) or the participants (approval).
+    pub base: String,
+    /// The least value that meets the threshold.
+    pub required: String,
+    pub achieved: String,
+    pub met: bool,
+}
+
+/// The printable result notice (公示) of a closed ballot, for the notice board. Everything on it
+/// is computed by the server.
+#[derive(SimpleObject)]
+pub struct ResultNotice {
+    pub ballot_id: ID,
+    pub community_name: String,
+    pub topic_title: Option<String>,
+    pub question: String,
+    pub kind: BallotKind,
+    pub method: VoteMethod,
+    pub rule: DecisionRule,
+    pub electorate: Electorate,
+    pub secret: bool,
+    /// The buildings the electorate was narrowed to; null: the whole community.
+    pub scope: Option<Vec<Building>>,
+    pub opened_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub extend_reason: Option<String>,
+    pub eligible_count: i64,
+    pub eligible_area: String,
+    pub turnout_count: i64,
+    pub turnout_area: String,
+    pub options: Vec<OptionResult>,
+    /// Turnout first, then each judged option's approval; empty under PLURALITY.
+    pub thresholds: Vec<NoticeThreshold>,
+    pub quorum_met: bool,
+    pub outcome: Outcome,
+    /// SHA-256 (lowercase hex) of the bulletin, exactly as `GET /ballots/{id}/bulletin.csv`
+    /// serves it.
+    pub bulletin_digest: String,
+    /// Votes on the bulletin.
+    pub bulletin_entries: i64,
+}
+
+impl ResultNotice {
+    fn from_notice(n: Notice) -> AppResult<Self> {
+        let b = &n.ballot;
+        let value = |measure: Measure, v: i64| match measure {
+            Measure::Count => v.to_string(),
+            Measure::Area => format_area(v),
+        };
+        let thresholds = n
+            .thresholds
+            .iter()
+            .map(|t| {
+                let option = t.option.and_then(|i| n.options.get(i));
+                NoticeThreshold {
+                    stage: t.stage,
+                    option_id: option.map(|o| ID(o.id.clone())),
+                    option_label: option.map(|o| o.label.clone()),
+                    measure: t.bar.measure,
+                    comparison: t.bar.comparison,
+                    fraction: format!("{}/{}", t.bar.num, t.bar.den),
+                    base: value(t.bar.measure, t.base),
+                    required: value(t.bar.measure, t.required),
+                    achieved: value(t.bar.measure, t.achieved),
+                    met: t.met,
+                }
+            })
+            .collect();
+        let options = n
+            .options
+            .iter()
+            .map(|o| {
+                Ok(OptionResult {
+                    id: ID(o.id.clone()),
+                    label: o.label.clone(),
+                    role: service::option_role_of(o)?,
+                    votes: o.votes,
+                    area: format_area(o.area),
+                    adopted: o.adopted.unwrap_or(false),
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(Self {
+            ballot_id: ID(b.id.clone()),
+            community_name: n.community_name.clone(),
+            topic_title: n.topic_title.clone(),
+            question: b.question.clone(),
+            kind: service::kind_of(b)?,
+            method: service::method_of(b)?,
+            rule: service::rule_of(b)?,
+            electorate: service::electorate_of(b)?,
+            secret: b.secret,
+            scope: n
+                .scope
+                .clone()
+                .map(|list| list.into_iter().map(Building::from).collect()),
+            opened_at: b.opened_at,
+            closes_at: b.closes_at,
+            closed_at: b.closed_at,
+            extend_reason: b.extend_reason.clone(),
+            eligible_count: b.eligible_count,
+            eligible_area: format_area(b.eligible_area),
+            turnout_count: b.turnout_count,
+            turnout_area: format_area(b.turnout_area),
+            options,
+            thresholds,
+            quorum_met: n.quorum_met,
+            outcome: n.outcome,
+            bulletin_digest: n.bulletin_digest.clone(),
+            bulletin_entries: n.bulletin_entries as i64,
+        })
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct VoteReceipt {
     /// Shown once: keep it to change the vote before closing or to check the bulletin after.
@@ -455,9 +623,62 @@ impl BallotMutation {
             rule: input.rule,
             secret: input.secret,
             closes_at: input.closes_at,
+            building_ids: input
+                .building_ids
+                .map(|ids| ids.into_iter().map(|i| i.to_string()).collect()),
         };
         Ok(Ballot::new(
             service::open(app_state(ctx)?, &viewer, input).await?,
+        ))
+    }
+
+    /// Before any vote is cast, the committee corrects the question and/or moves `closesAt`
+    /// later (INVALID_STATE once votes exist: then only `extendBallot` or `cancelBallot`).
+    async fn update_ballot(
+        &self,
+        ctx: &Context<'_>,
+        ballot_id: ID,
+        question: Option<String>,
+        closes_at: Option<DateTime<Utc>>,
+    ) -> GqlResult<Ballot> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Ballot::new(
+            amend::correct(
+                app_state(ctx)?,
+                &viewer,
+                &ballot_id,
+                question.as_deref(),
+                closes_at,
+            )
+            .await?,
+        ))
+    }
+
+    /// The committee moves `closesAt` later, once, with a public reason; every voter is told.
+    async fn extend_ballot(
+        &self,
+        ctx: &Context<'_>,
+        ballot_id: ID,
+        closes_at: DateTime<Utc>,
+        reason: String,
+    ) -> GqlResult<Ballot> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Ballot::new(
+            amend::extend(app_state(ctx)?, &viewer, &ballot_id, closes_at, &reason).await?,
+        ))
+    }
+
+    /// The committee cancels an open ballot with a public reason (audited): nothing is counted,
+    /// every voter is told, and the topic returns to DELIBERATING.
+    async fn cancel_ballot(
+        &self,
+        ctx: &Context<'_>,
+        ballot_id: ID,
+        reason: String,
+    ) -> GqlResult<Ballot> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(Ballot::new(
+            amend::cancel(app_state(ctx)?, &viewer, &ballot_id, &reason).await?,
         ))
     }
 

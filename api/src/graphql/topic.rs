@@ -223,6 +223,13 @@ impl Topic {
             crate::domain::ballot::service::for_topic(app_state(ctx)?, &self.0.topic.id).await?;
         Ok(found.map(super::ballot::Ballot::new))
     }
+    /// Every ballot of the topic, oldest first (a new one may follow NO_QUORUM, TIE or a
+    /// cancellation); each keeps its result.
+    async fn ballots(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::ballot::Ballot>> {
+        let list = crate::domain::ballot::service::all_for_topic(app_state(ctx)?, &self.0.topic.id)
+            .await?;
+        Ok(list.into_iter().map(super::ballot::Ballot::new).collect())
+    }
 }
 
 #[derive(SimpleObject)]

@@ -45,6 +45,33 @@ impl Community {
                 .1,
         )
     }
+    /// The community's buildings by name (for ballot scopes and nominations).
+    async fn buildings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Building>> {
+        Ok(
+            crate::domain::community::buildings(&app_state(ctx)?.db, &self.0.id)
+                .await?
+                .into_iter()
+                .map(Building::from)
+                .collect(),
+        )
+    }
+}
+
+/// A building (楼栋) of a community.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Building {
+    pub id: ID,
+    /// e.g. "3栋".
+    pub name: String,
+}
+
+impl From<entity::building::Model> for Building {
+    fn from(b: entity::building::Model) -> Self {
+        Self {
+            id: ID(b.id),
+            name: b.name,
+        }
+    }
 }
 
 pub struct Household(pub entity::household::Model);

@@ -15,26 +15,15 @@ use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use super::graphql::auth_state_from_header;
 use crate::auth::load_viewer;
 use crate::domain::ballot::service;
-use crate::domain::roster::rules::format_area;
 use crate::error::AppError;
 use crate::startup::AppState;
 
-pub const HEADER: &str = "receipt_hash,option_ids,area";
+pub const HEADER: &str = crate::domain::ballot::notice::BULLETIN_HEADER;
 
-/// The CSV text of a bulletin (rows as `service::bulletin` returns them).
+/// The CSV text of a bulletin (rows as `service::bulletin` returns them): the canonical bulletin
+/// whose SHA-256 the result notice (公示) publishes.
 pub fn render(rows: &[entity::ballot_box::Model]) -> String {
-    let mut out = String::with_capacity(32 + rows.len() * 120);
-    out.push_str(HEADER);
-    out.push_str("\r\n");
-    for r in rows {
-        out.push_str(&r.receipt_hash);
-        out.push(',');
-        out.push_str(&r.option_ids.replace(',', ";"));
-        out.push(',');
-        out.push_str(&format_area(r.area));
-        out.push_str("\r\n");
-    }
-    out
+    crate::domain::ballot::notice::bulletin_csv(rows)
 }
 
 fn plain(status: actix_web::http::StatusCode, body: &'static str) -> HttpResponse {

@@ -1,6 +1,8 @@
 //! Ballots and votes (DESIGN §4).
 
+pub mod amend;
 pub mod live;
 pub mod named;
+pub mod notice;
 pub mod rules;
 pub mod service;

@@ -5,7 +5,10 @@
 //! not. Abstentions are participants: they count for turnout and sit in the denominator of
 //! approval, never in the numerator.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, AppResult};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
 pub enum BallotKind {
@@ -33,7 +36,8 @@ pub enum Electorate {
 pub enum DecisionRule {
     /// No quorum; most votes wins.
     Plurality,
-    /// 居民会议: turnout > 1/2 of residents, or ≥ 2/3 of households; adopted by > 1/2 of voters.
+    /// 居民会议: turnout > 1/2 of the electorate (residents or households); adopted by > 1/2 of
+    /// those who voted.
     ResidentsMeeting,
     /// Civil Code art. 278 ordinary matters: turnout ≥ 2/3 by count and area; adopted by > 1/2
     /// of participants by count and by area.
@@ -104,55 +108,189 @@ pub fn rule_needs_owners(rule: DecisionRule) -> bool {
     )
 }
 
-/// Turnout against the frozen electorate.
-pub fn quorum_met(
-    rule: DecisionRule,
-    electorate: Electorate,
-    eligible: Weight,
-    turnout: Weight,
-) -> bool {
+/// Which part of a ballot a threshold judges: turnout against the frozen electorate, or one
+/// option's support among those who took part.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+pub enum ThresholdStage {
+    Turnout,
+    Approval,
+}
+
+/// What a threshold counts: voters (heads or households) or the floor area they carry.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+#[graphql(name = "ThresholdMeasure")]
+pub enum Measure {
+    Count,
+    Area,
+}
+
+/// "过半数" (more than, strict) or "以上" (at least, inclusive; Civil Code art. 1259).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+#[graphql(name = "ThresholdComparison")]
+pub enum Comparison {
+    MoreThan,
+    AtLeast,
+}
+
+/// One line of a rule: `measure` must be more than / at least `num/den` of its base.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Bar {
+    pub measure: Measure,
+    pub comparison: Comparison,
+    pub num: i64,
+    pub den: i64,
+}
+
+const fn bar(measure: Measure, comparison: Comparison, num: i64, den: i64) -> Bar {
+    Bar {
+        measure,
+        comparison,
+        num,
+        den,
+    }
+}
+
+const HALF_OF_HEADS: Bar = bar(Measure::Count, Comparison::MoreThan, 1, 2);
+const HALF_OF_AREA: Bar = bar(Measure::Area, Comparison::MoreThan, 1, 2);
+const TWO_THIRDS_OF_HEADS: Bar = bar(Measure::Count, Comparison::AtLeast, 2, 3);
+const TWO_THIRDS_OF_AREA: Bar = bar(Measure::Area, Comparison::AtLeast, 2, 3);
+const THREE_QUARTERS_OF_HEADS: Bar = bar(Measure::Count, Comparison::AtLeast, 3, 4);
+const THREE_QUARTERS_OF_AREA: Bar = bar(Measure::Area, Comparison::AtLeast, 3, 4);
+
+/// The turnout a rule needs, against the frozen electorate (every bar must be met).
+///
+/// 居民会议 (Organic Law of Urban Residents' Committees, art. 9): more than half of the
+/// electorate, whether residents or households' representatives. The two-thirds-of-households
+/// rule belongs to the villagers' committees law and does not apply.
+pub fn turnout_bars(rule: DecisionRule) -> &'static [Bar] {
     match rule {
-        DecisionRule::Plurality => true,
-        DecisionRule::ResidentsMeeting => match electorate {
-            Electorate::Residents => more_than(turnout.count, eligible.count, 1, 2),
-            Electorate::Households | Electorate::Owners => {
-                at_least(turnout.count, eligible.count, 2, 3)
-            }
-        },
+        DecisionRule::Plurality => &[],
+        DecisionRule::ResidentsMeeting => &[HALF_OF_HEADS],
         DecisionRule::OwnersOrdinary | DecisionRule::OwnersMajor => {
-            at_least(turnout.count, eligible.count, 2, 3)
-                && at_least(turnout.area_centi, eligible.area_centi, 2, 3)
+            &[TWO_THIRDS_OF_HEADS, TWO_THIRDS_OF_AREA]
         }
     }
 }
 
-/// Does one option carry the approval threshold among the participants?
-pub fn approved(rule: DecisionRule, votes: Weight, turnout: Weight) -> bool {
+/// The support an option needs among the participants (every bar must be met). PLURALITY has
+/// none: most votes wins.
+pub fn approval_bars(rule: DecisionRule) -> &'static [Bar] {
     match rule {
-        DecisionRule::Plurality => false,
-        DecisionRule::ResidentsMeeting => more_than(votes.count, turnout.count, 1, 2),
-        DecisionRule::OwnersOrdinary => {
-            more_than(votes.count, turnout.count, 1, 2)
-                && more_than(votes.area_centi, turnout.area_centi, 1, 2)
-        }
-        DecisionRule::OwnersMajor => {
-            at_least(votes.count, turnout.count, 3, 4)
-                && at_least(votes.area_centi, turnout.area_centi, 3, 4)
+        DecisionRule::Plurality => &[],
+        DecisionRule::ResidentsMeeting => &[HALF_OF_HEADS],
+        DecisionRule::OwnersOrdinary => &[HALF_OF_HEADS, HALF_OF_AREA],
+        DecisionRule::OwnersMajor => &[THREE_QUARTERS_OF_HEADS, THREE_QUARTERS_OF_AREA],
+    }
+}
+
+impl Bar {
+    fn pick(self, w: Weight) -> i64 {
+        match self.measure {
+            Measure::Count => w.count,
+            Measure::Area => w.area_centi,
         }
     }
+
+    /// Is `part` of `whole` over this bar?
+    pub fn met(self, part: Weight, whole: Weight) -> bool {
+        let (part, whole) = (self.pick(part), self.pick(whole));
+        match self.comparison {
+            Comparison::MoreThan => more_than(part, whole, self.num, self.den),
+            Comparison::AtLeast => at_least(part, whole, self.num, self.den),
+        }
+    }
+
+    /// The least value of the measure that meets the bar against `whole` (exact integers):
+    /// `floor(whole·num/den) + 1` for "more than", `ceil(whole·num/den)` for "at least".
+    /// Nothing meets a bar against an empty whole (see `more_than`, `at_least`).
+    pub fn required(self, whole: i64) -> i64 {
+        let (w, n, d) = (whole as i128, self.num as i128, self.den as i128);
+        let r = match self.comparison {
+            Comparison::MoreThan => (w * n).div_euclid(d) + 1,
+            Comparison::AtLeast => (w * n + d - 1).div_euclid(d),
+        };
+        r as i64
+    }
+}
+
+/// Turnout against the frozen electorate (every turnout bar of the rule).
+pub fn quorum_met(rule: DecisionRule, eligible: Weight, turnout: Weight) -> bool {
+    turnout_bars(rule).iter().all(|b| b.met(turnout, eligible))
+}
+
+/// Does one option carry the approval threshold among the participants?
+pub fn approved(rule: DecisionRule, votes: Weight, turnout: Weight) -> bool {
+    let bars = approval_bars(rule);
+    !bars.is_empty() && bars.iter().all(|b| b.met(votes, turnout))
+}
+
+/// Is an option of this role judged against the approval bars? (Abstentions and opposition
+/// never are: they only count as participants.)
+pub fn judged(role: OptionRole) -> bool {
+    !matches!(role, OptionRole::Abstain | OptionRole::Oppose)
+}
+
+/// One threshold as a result notice (公示) shows it: what was required, what was achieved, and
+/// whether it was met. Computed here, so no client re-implements a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Threshold {
+    pub stage: ThresholdStage,
+    /// For an approval threshold: the index of the option judged.
+    pub option: Option<usize>,
+    pub bar: Bar,
+    /// The whole the fraction is of: the electorate (turnout) or the participants (approval).
+    pub base: i64,
+    /// The least value that meets the threshold.
+    pub required: i64,
+    pub achieved: i64,
+    pub met: bool,
+}
+
+/// Every threshold a ballot's result was judged by, in order: turnout first, then each judged
+/// option's approval. PLURALITY has none.
+pub fn thresholds(
+    rule: DecisionRule,
+    eligible: Weight,
+    turnout: Weight,
+    options: &[OptionCount],
+) -> Vec<Threshold> {
+    let line = |stage, option, bar: Bar, part: Weight, whole: Weight| Threshold {
+        stage,
+        option,
+        bar,
+        base: bar.pick(whole),
+        required: bar.required(bar.pick(whole)),
+        achieved: bar.pick(part),
+        met: bar.met(part, whole),
+    };
+    let mut out: Vec<Threshold> = turnout_bars(rule)
+        .iter()
+        .map(|b| line(ThresholdStage::Turnout, None, *b, turnout, eligible))
+        .collect();
+    for (i, o) in options.iter().enumerate().filter(|(_, o)| judged(o.role)) {
+        for b in approval_bars(rule) {
+            out.push(line(
+                ThresholdStage::Approval,
+                Some(i),
+                *b,
+                o.votes,
+                turnout,
+            ));
+        }
+    }
+    out
 }
 
 /// The result of a closed ballot. `turnout` counts distinct participants (abstentions included).
 pub fn decide(
     kind: BallotKind,
     rule: DecisionRule,
-    electorate: Electorate,
     max_choices: usize,
     eligible: Weight,
     turnout: Weight,
     options: &[OptionCount],
 ) -> Decision {
-    let quorum = quorum_met(rule, electorate, eligible, turnout);
+    let quorum = quorum_met(rule, eligible, turnout);
     let none = vec![false; options.len()];
     if !quorum {
         return Decision {
@@ -166,11 +304,7 @@ pub fn decide(
     }
     let adopted: Vec<bool> = options
         .iter()
-        .map(|o| {
-            o.role != OptionRole::Abstain
-                && o.role != OptionRole::Oppose
-                && approved(rule, o.votes, turnout)
-        })
+        .map(|o| judged(o.role) && approved(rule, o.votes, turnout))
         .collect();
     let outcome = match kind {
         BallotKind::Motion => {
@@ -315,12 +449,121 @@ pub fn named_roll_access(secret: bool, closed: bool, committee: bool) -> NamedRo
     }
 }
 
+/// What a ballot's end does to its topic.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum TopicStep {
+    Adopted,
+    NotAdopted,
+    /// No decision was reached (NO_QUORUM or TIE): the topic goes back to deliberation, from
+    /// where a new ballot may open. A cancelled ballot does the same.
+    Deliberate,
+}
+
+pub fn topic_step(outcome: Outcome) -> TopicStep {
+    match outcome {
+        Outcome::Adopted | Outcome::Decided => TopicStep::Adopted,
+        Outcome::NotAdopted => TopicStep::NotAdopted,
+        Outcome::NoQuorum | Outcome::Tie => TopicStep::Deliberate,
+    }
+}
+
+pub const QUESTION_CHARS: (usize, usize) = (4, 200);
+pub const REASON_CHARS: (usize, usize) = (2, 500);
+
+fn text(field: &'static str, raw: &str, (min, max): (usize, usize)) -> AppResult<String> {
+    let s = raw.trim();
+    if !(min..=max).contains(&s.chars().count()) {
+        return Err(AppError::bad_input(
+            field,
+            format!("must have {min} to {max} characters"),
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+/// A ballot's question, trimmed.
+pub fn question(raw: &str) -> AppResult<String> {
+    text("question", raw, QUESTION_CHARS)
+}
+
+/// The public reason of an extension or a cancellation, trimmed.
+pub fn public_reason(raw: &str) -> AppResult<String> {
+    text("reason", raw, REASON_CHARS)
+}
+
+/// The buildings a ballot's electorate is narrowed to. `None` is the whole community; a list
+/// must name at least one building, each of the ballot's own community (`community` holds that
+/// community's building ids). Returns the ids sorted, each once.
+pub fn scope(requested: Option<&[String]>, community: &[String]) -> AppResult<Option<Vec<String>>> {
+    let Some(requested) = requested else {
+        return Ok(None);
+    };
+    if requested.is_empty() {
+        return Err(AppError::bad_input(
+            "buildingIds",
+            "name at least one building, or leave buildingIds out for the whole community",
+        ));
+    }
+    let mut ids: Vec<String> = requested.iter().map(|s| s.trim().to_owned()).collect();
+    if let Some(_stranger) = ids.iter().find(|id| !community.contains(id)) {
+        return Err(AppError::bad_input(
+            "buildingIds",
+            "not a building of this community",
+        ));
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(Some(ids))
+}
+
+/// Before any vote is cast the committee may correct the question and move `closesAt` later;
+/// once votes exist only an extension (once, with a reason) or a cancellation is possible.
+pub fn may_correct(votes_cast: bool) -> AppResult<()> {
+    if votes_cast {
+        return Err(AppError::invalid_state(
+            "votes have been cast: the ballot can only be extended once or cancelled, with a reason",
+        ));
+    }
+    Ok(())
+}
+
+/// `closesAt` is extended at most once.
+pub fn may_extend(already_extended: bool) -> AppResult<()> {
+    if already_extended {
+        return Err(AppError::invalid_state(
+            "this ballot has already been extended once",
+        ));
+    }
+    Ok(())
+}
+
+/// A new closing time only ever moves later, and stays within `max_days` from now.
+pub fn later_closing(
+    current: DateTime<Utc>,
+    requested: DateTime<Utc>,
+    now: DateTime<Utc>,
+    max_days: i64,
+) -> AppResult<DateTime<Utc>> {
+    if requested <= current {
+        return Err(AppError::bad_input(
+            "closesAt",
+            "may only move later than the current closing time",
+        ));
+    }
+    if requested > now + Duration::days(max_days) {
+        return Err(AppError::bad_input(
+            "closesAt",
+            format!("must be within {max_days} days"),
+        ));
+    }
+    Ok(requested)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use BallotKind::*;
     use DecisionRule::*;
-    use Electorate::*;
     use OptionRole::{Abstain, Approve, Oppose};
 
     fn w(count: i64, area: i64) -> Weight {
@@ -451,7 +694,7 @@ mod tests {
         for (case, eligible, yes, no, abstain, quorum, outcome) in cases {
             let opts = motion(yes, no, abstain);
             let turnout = total(&opts);
-            let d = decide(Motion, OwnersOrdinary, Owners, 1, eligible, turnout, &opts);
+            let d = decide(Motion, OwnersOrdinary, 1, eligible, turnout, &opts);
             assert_eq!((d.quorum_met, d.outcome), (quorum, outcome), "{case}");
         }
     }
@@ -463,7 +706,6 @@ mod tests {
         let d = decide(
             Motion,
             OwnersOrdinary,
-            Owners,
             1,
             w(9, 110_000),
             w(8, 95_000),
@@ -480,7 +722,6 @@ mod tests {
         let d = decide(
             Motion,
             OwnersMajor,
-            Owners,
             1,
             eligible,
             total(&yes_exact),
@@ -496,7 +737,6 @@ mod tests {
         let d = decide(
             Motion,
             OwnersMajor,
-            Owners,
             1,
             eligible,
             total(&short_area),
@@ -512,7 +752,6 @@ mod tests {
         let d = decide(
             Motion,
             OwnersMajor,
-            Owners,
             1,
             eligible,
             total(&short_count),
@@ -526,58 +765,108 @@ mod tests {
     }
 
     #[test]
-    fn residents_meeting_turnout_depends_on_the_electorate() {
-        let opts = motion(w(3, 0), w(2, 0), w(0, 0));
-        // Residents: more than half must vote; exactly half is not enough.
-        assert!(
-            !decide(
+    fn a_residents_meeting_needs_more_than_half_of_the_electorate_residents_or_households() {
+        // (case, eligible, turnout, yes, no, abstain, quorum, outcome). The electorate (residents
+        // or households' representatives) does not change the bar: more than half must take
+        // part (not two thirds of the households: that is the villagers' law), and more than
+        // half of those who took part must approve.
+        type Case = (&'static str, i64, i64, i64, i64, i64, bool, Outcome);
+        let cases: Vec<Case> = vec![
+            (
+                "exactly half is not more than half",
+                10,
+                5,
+                5,
+                0,
+                0,
+                false,
+                Outcome::NoQuorum,
+            ),
+            (
+                "one over half is enough",
+                10,
+                6,
+                4,
+                2,
+                0,
+                true,
+                Outcome::Adopted,
+            ),
+            (
+                "5 of 9 households: over half, under 2/3",
+                9,
+                5,
+                3,
+                2,
+                0,
+                true,
+                Outcome::Adopted,
+            ),
+            (
+                "4 of 7 households: over half, under 2/3",
+                7,
+                4,
+                3,
+                1,
+                0,
+                true,
+                Outcome::Adopted,
+            ),
+            ("4 of 6 households", 6, 4, 3, 1, 0, true, Outcome::Adopted),
+            (
+                "3 of 7 households is short",
+                7,
+                3,
+                3,
+                0,
+                0,
+                false,
+                Outcome::NoQuorum,
+            ),
+            (
+                "half of the voters is not a majority",
+                9,
+                6,
+                3,
+                3,
+                0,
+                true,
+                Outcome::NotAdopted,
+            ),
+            (
+                "abstentions count against",
+                9,
+                6,
+                3,
+                1,
+                2,
+                true,
+                Outcome::NotAdopted,
+            ),
+            (
+                "an empty electorate",
+                0,
+                0,
+                0,
+                0,
+                0,
+                false,
+                Outcome::NoQuorum,
+            ),
+        ];
+        for (case, eligible, turnout, yes, no, abstain, quorum, outcome) in cases {
+            let opts = motion(w(yes, 0), w(no, 0), w(abstain, 0));
+            assert_eq!(total(&opts).count, turnout, "{case}: the table adds up");
+            let d = decide(
                 Motion,
                 ResidentsMeeting,
-                Residents,
                 1,
-                w(10, 0),
-                w(5, 0),
-                &opts
-            )
-            .quorum_met
-        );
-        assert!(
-            decide(
-                Motion,
-                ResidentsMeeting,
-                Residents,
-                1,
-                w(9, 0),
-                w(5, 0),
-                &opts
-            )
-            .quorum_met
-        );
-        // Households: two thirds or more; exactly 2/3 is enough.
-        assert!(
-            decide(
-                Motion,
-                ResidentsMeeting,
-                Households,
-                1,
-                w(6, 0),
-                w(4, 0),
-                &opts
-            )
-            .quorum_met
-        );
-        assert!(
-            !decide(
-                Motion,
-                ResidentsMeeting,
-                Households,
-                1,
-                w(7, 0),
-                w(4, 0),
-                &opts
-            )
-            .quorum_met
-        );
+                w(eligible, 0),
+                w(turnout, 0),
+                &opts,
+            );
+            assert_eq!((d.quorum_met, d.outcome), (quorum, outcome), "{case}");
+        }
     }
 
     #[test]
@@ -587,7 +876,6 @@ mod tests {
         let d = decide(
             Motion,
             ResidentsMeeting,
-            Residents,
             1,
             w(9, 0),
             total(&passes),
@@ -595,27 +883,11 @@ mod tests {
         );
         assert_eq!(d.outcome, Outcome::Adopted);
         let fails = motion(w(3, 0), w(2, 0), w(2, 0));
-        let d = decide(
-            Motion,
-            ResidentsMeeting,
-            Residents,
-            1,
-            w(9, 0),
-            total(&fails),
-            &fails,
-        );
+        let d = decide(Motion, ResidentsMeeting, 1, w(9, 0), total(&fails), &fails);
         assert_eq!(d.outcome, Outcome::NotAdopted);
         // Exactly half of the voters is not "过半数".
         let half = motion(w(3, 0), w(3, 0), w(0, 0));
-        let d = decide(
-            Motion,
-            ResidentsMeeting,
-            Residents,
-            1,
-            w(9, 0),
-            total(&half),
-            &half,
-        );
+        let d = decide(Motion, ResidentsMeeting, 1, w(9, 0), total(&half), &half);
         assert_eq!(d.outcome, Outcome::NotAdopted);
     }
 
@@ -623,19 +895,11 @@ mod tests {
     fn plurality_reports_ties_as_ties() {
         let tie = motion(w(3, 0), w(3, 0), w(1, 0));
         assert_eq!(
-            decide(Motion, Plurality, Residents, 1, w(10, 0), total(&tie), &tie).outcome,
+            decide(Motion, Plurality, 1, w(10, 0), total(&tie), &tie).outcome,
             Outcome::Tie
         );
         let win = motion(w(4, 0), w(3, 0), w(5, 0));
-        let d = decide(
-            Motion,
-            Plurality,
-            Residents,
-            1,
-            w(100, 0),
-            total(&win),
-            &win,
-        );
+        let d = decide(Motion, Plurality, 1, w(100, 0), total(&win), &win);
         assert_eq!(
             (d.quorum_met, d.outcome),
             (true, Outcome::Adopted),
@@ -652,20 +916,20 @@ mod tests {
                 .collect()
         };
         let opts = choice(&[5, 5, 2]);
-        let d = decide(Choice, Plurality, Residents, 1, w(20, 0), w(12, 0), &opts);
+        let d = decide(Choice, Plurality, 1, w(20, 0), w(12, 0), &opts);
         assert_eq!(
             (d.outcome, d.adopted.clone()),
             (Outcome::Tie, vec![false, false, false]),
             "a tie for the one seat"
         );
-        let d = decide(Choice, Plurality, Residents, 2, w(20, 0), w(12, 0), &opts);
+        let d = decide(Choice, Plurality, 2, w(20, 0), w(12, 0), &opts);
         assert_eq!(
             (d.outcome, d.adopted.clone()),
             (Outcome::Decided, vec![true, true, false]),
             "the tie is inside two seats"
         );
         let opts = choice(&[6, 4, 4, 1]);
-        let d = decide(Choice, Plurality, Residents, 2, w(20, 0), w(15, 0), &opts);
+        let d = decide(Choice, Plurality, 2, w(20, 0), w(15, 0), &opts);
         assert_eq!(
             (d.outcome, d.adopted.clone()),
             (Outcome::Tie, vec![true, false, false, false]),
@@ -677,11 +941,11 @@ mod tests {
     fn empty_ballots_adopt_nothing() {
         let empty = motion(w(0, 0), w(0, 0), w(0, 0));
         assert_eq!(
-            decide(Motion, Plurality, Residents, 1, w(10, 0), w(0, 0), &empty).outcome,
+            decide(Motion, Plurality, 1, w(10, 0), w(0, 0), &empty).outcome,
             Outcome::NotAdopted
         );
         for rule in [ResidentsMeeting, OwnersOrdinary, OwnersMajor] {
-            let d = decide(Motion, rule, Owners, 1, w(10, 100_000), w(0, 0), &empty);
+            let d = decide(Motion, rule, 1, w(10, 100_000), w(0, 0), &empty);
             assert_eq!(
                 (d.quorum_met, d.outcome),
                 (false, Outcome::NoQuorum),
@@ -689,14 +953,14 @@ mod tests {
             );
         }
         // An empty electorate never has a quorum.
-        let d = decide(Motion, OwnersOrdinary, Owners, 1, w(0, 0), w(0, 0), &empty);
+        let d = decide(Motion, OwnersOrdinary, 1, w(0, 0), w(0, 0), &empty);
         assert_eq!(d.outcome, Outcome::NoQuorum);
         let none: Vec<OptionCount> = vec![OptionCount {
             role: OptionRole::Choice,
             votes: w(0, 0),
         }];
         assert_eq!(
-            decide(Choice, Plurality, Residents, 1, w(5, 0), w(0, 0), &none).outcome,
+            decide(Choice, Plurality, 1, w(5, 0), w(0, 0), &none).outcome,
             Outcome::NotAdopted
         );
     }
@@ -718,28 +982,12 @@ mod tests {
             },
         ];
         // Approval ballot: 10 participants; 6/10 > 1/2 adopted, 4/10 not; abstain never adopted.
-        let d = decide(
-            Choice,
-            ResidentsMeeting,
-            Residents,
-            2,
-            w(15, 0),
-            w(10, 0),
-            &opts,
-        );
+        let d = decide(Choice, ResidentsMeeting, 2, w(15, 0), w(10, 0), &opts);
         assert_eq!(
             (d.outcome, d.adopted),
             (Outcome::Decided, vec![true, false, false])
         );
-        let d = decide(
-            Choice,
-            ResidentsMeeting,
-            Residents,
-            2,
-            w(15, 0),
-            w(13, 0),
-            &opts,
-        );
+        let d = decide(Choice, ResidentsMeeting, 2, w(15, 0), w(13, 0), &opts);
         assert_eq!(
             (d.outcome, d.adopted),
             (Outcome::NotAdopted, vec![false, false, false])
@@ -761,5 +1009,247 @@ mod tests {
         assert_eq!(named_roll_access(false, false, false), Forbidden);
         assert_eq!(named_roll_access(false, false, true), NoRoll);
         assert_eq!(named_roll_access(false, true, true), Show);
+    }
+
+    #[test]
+    fn the_least_value_that_meets_a_bar_is_exact_at_the_boundary() {
+        // (bar, whole, required)
+        let table: [(Bar, i64, i64); 12] = [
+            (HALF_OF_HEADS, 10, 6),
+            (HALF_OF_HEADS, 9, 5),
+            (HALF_OF_HEADS, 1, 1),
+            (HALF_OF_HEADS, 0, 1),
+            (TWO_THIRDS_OF_HEADS, 9, 6),
+            (TWO_THIRDS_OF_HEADS, 10, 7),
+            (TWO_THIRDS_OF_AREA, 110_001, 73_334),
+            (TWO_THIRDS_OF_AREA, 0, 0),
+            (THREE_QUARTERS_OF_HEADS, 8, 6),
+            (THREE_QUARTERS_OF_HEADS, 9, 7),
+            (HALF_OF_AREA, 95_000, 47_501),
+            (
+                THREE_QUARTERS_OF_AREA,
+                i64::MAX / 4,
+                (i64::MAX / 4 / 4) * 3 + 3,
+            ),
+        ];
+        for (bar, whole, required) in table {
+            assert_eq!(bar.required(whole), required, "{bar:?} of {whole}");
+        }
+        // `required` agrees with the comparison itself on every value around it.
+        let bars = [
+            HALF_OF_HEADS,
+            TWO_THIRDS_OF_HEADS,
+            THREE_QUARTERS_OF_HEADS,
+            HALF_OF_AREA,
+            TWO_THIRDS_OF_AREA,
+            THREE_QUARTERS_OF_AREA,
+        ];
+        for bar in bars {
+            for whole in 0..40 {
+                for part in 0..=whole {
+                    let (p, wh) = (w(part, part), w(whole, whole));
+                    assert_eq!(
+                        bar.met(p, wh),
+                        whole > 0 && part >= bar.required(whole),
+                        "{bar:?}: {part} of {whole}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_lists_its_thresholds_and_they_agree_with_the_decision() {
+        use ThresholdStage::{Approval, Turnout};
+        // (rule, turnout bars, approval bars)
+        let table: [(DecisionRule, Vec<Bar>, Vec<Bar>); 4] = [
+            (Plurality, vec![], vec![]),
+            (ResidentsMeeting, vec![HALF_OF_HEADS], vec![HALF_OF_HEADS]),
+            (
+                OwnersOrdinary,
+                vec![TWO_THIRDS_OF_HEADS, TWO_THIRDS_OF_AREA],
+                vec![HALF_OF_HEADS, HALF_OF_AREA],
+            ),
+            (
+                OwnersMajor,
+                vec![TWO_THIRDS_OF_HEADS, TWO_THIRDS_OF_AREA],
+                vec![THREE_QUARTERS_OF_HEADS, THREE_QUARTERS_OF_AREA],
+            ),
+        ];
+        for (rule, turnout, approval) in table {
+            assert_eq!(turnout_bars(rule), turnout.as_slice(), "{rule:?}");
+            assert_eq!(approval_bars(rule), approval.as_slice(), "{rule:?}");
+        }
+        // The design example: 8/9 owners and 950/1,100 m² took part; 5 owners with 400 m² said
+        // yes. Turnout is met on both bars, approval on heads only: not adopted.
+        let opts = motion(w(5, 40_000), w(3, 55_000), w(0, 0));
+        let (eligible, turnout) = (w(9, 110_000), w(8, 95_000));
+        let t = thresholds(OwnersOrdinary, eligible, turnout, &opts);
+        let lines: Vec<_> = t
+            .iter()
+            .map(|t| {
+                (
+                    t.stage,
+                    t.option,
+                    t.bar.measure,
+                    t.base,
+                    t.required,
+                    t.achieved,
+                    t.met,
+                )
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (Turnout, None, Measure::Count, 9, 6, 8, true),
+                (Turnout, None, Measure::Area, 110_000, 73_334, 95_000, true),
+                (Approval, Some(0), Measure::Count, 8, 5, 5, true),
+                (
+                    Approval,
+                    Some(0),
+                    Measure::Area,
+                    95_000,
+                    47_501,
+                    40_000,
+                    false
+                ),
+            ]
+        );
+        let d = decide(Motion, OwnersOrdinary, 1, eligible, turnout, &opts);
+        assert_eq!(d.outcome, Outcome::NotAdopted);
+        // Over a grid of tallies, the decision is what the listed thresholds say.
+        for rule in [ResidentsMeeting, OwnersOrdinary, OwnersMajor] {
+            for yes in 0..6 {
+                for no in 0..4 {
+                    for abstain in 0..3 {
+                        let opts = motion(
+                            w(yes, yes * 9_000),
+                            w(no, no * 12_000),
+                            w(abstain, abstain * 10_000),
+                        );
+                        let eligible = w(12, 130_000);
+                        let turnout = total(&opts);
+                        let t = thresholds(rule, eligible, turnout, &opts);
+                        let d = decide(Motion, rule, 1, eligible, turnout, &opts);
+                        let quorum = t.iter().filter(|t| t.stage == Turnout).all(|t| t.met);
+                        let approve = t.iter().filter(|t| t.stage == Approval).all(|t| t.met);
+                        assert_eq!(d.quorum_met, quorum, "{rule:?} {yes}/{no}/{abstain}");
+                        let expected = match (quorum, approve) {
+                            (false, _) => Outcome::NoQuorum,
+                            (true, true) => Outcome::Adopted,
+                            (true, false) => Outcome::NotAdopted,
+                        };
+                        assert_eq!(d.outcome, expected, "{rule:?} {yes}/{no}/{abstain}");
+                        assert!(t.iter().all(|t| t.option.is_none_or(|i| i == 0)));
+                    }
+                }
+            }
+        }
+        // A choice under a threshold rule: one approval line per measure for each real option,
+        // none for the abstain option; PLURALITY lists nothing.
+        let opts = vec![
+            OptionCount {
+                role: OptionRole::Choice,
+                votes: w(6, 0),
+            },
+            OptionCount {
+                role: OptionRole::Choice,
+                votes: w(4, 0),
+            },
+            OptionCount {
+                role: Abstain,
+                votes: w(1, 0),
+            },
+        ];
+        let t = thresholds(ResidentsMeeting, w(15, 0), w(11, 0), &opts);
+        let judged: Vec<_> = t.iter().map(|t| (t.stage, t.option, t.met)).collect();
+        assert_eq!(
+            judged,
+            vec![
+                (Turnout, None, true),
+                (Approval, Some(0), true),
+                (Approval, Some(1), false)
+            ]
+        );
+        assert!(thresholds(Plurality, w(15, 0), w(11, 0), &opts).is_empty());
+    }
+
+    #[test]
+    fn only_an_inconclusive_ballot_sends_its_topic_back_to_deliberation() {
+        let table = [
+            (Outcome::Adopted, TopicStep::Adopted),
+            (Outcome::Decided, TopicStep::Adopted),
+            (Outcome::NotAdopted, TopicStep::NotAdopted),
+            (Outcome::NoQuorum, TopicStep::Deliberate),
+            (Outcome::Tie, TopicStep::Deliberate),
+        ];
+        for (outcome, step) in table {
+            assert_eq!(topic_step(outcome), step, "{outcome:?}");
+        }
+    }
+
+    fn field<T: std::fmt::Debug>(r: AppResult<T>) -> String {
+        match r {
+            Err(AppError::BadInput { field, .. }) => field.to_owned(),
+            Err(AppError::InvalidState(_)) => "INVALID_STATE".to_owned(),
+            Err(_) => "other error".to_owned(),
+            Ok(_) => "ok".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_scope_names_buildings_of_the_ballots_own_community() {
+        let ours: Vec<String> = vec!["b1".into(), "b2".into(), "b3".into()];
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(scope(None, &ours).ok(), Some(None), "the whole community");
+        assert_eq!(
+            scope(Some(&ids(&["b3", "b1", "b3"])), &ours).ok(),
+            Some(Some(ids(&["b1", "b3"]))),
+            "sorted, each once"
+        );
+        assert_eq!(field(scope(Some(&[]), &ours)), "buildingIds");
+        assert_eq!(
+            field(scope(Some(&ids(&["b1", "x9"])), &ours)),
+            "buildingIds"
+        );
+        assert_eq!(field(scope(Some(&ids(&["b1"])), &[])), "buildingIds");
+    }
+
+    #[test]
+    fn corrections_come_before_votes_and_an_extension_comes_once_and_later() {
+        assert_eq!(field(may_correct(false)), "ok");
+        assert_eq!(field(may_correct(true)), "INVALID_STATE");
+        assert_eq!(field(may_extend(false)), "ok");
+        assert_eq!(field(may_extend(true)), "INVALID_STATE");
+        let now = Utc::now();
+        let current = now + Duration::days(3);
+        // (case, requested, result)
+        let table = [
+            ("later", current + Duration::seconds(1), "ok"),
+            ("the same time", current, "closesAt"),
+            ("earlier", current - Duration::hours(1), "closesAt"),
+            ("90 days", now + Duration::days(90), "ok"),
+            (
+                "past 90 days",
+                now + Duration::days(90) + Duration::seconds(1),
+                "closesAt",
+            ),
+        ];
+        for (case, requested, expected) in table {
+            assert_eq!(
+                field(later_closing(current, requested, now, 90)),
+                expected,
+                "{case}"
+            );
+        }
+        assert_eq!(field(public_reason("否")), "reason");
+        assert_eq!(field(public_reason(&"因".repeat(501))), "reason");
+        assert_eq!(
+            public_reason("  业主大会延期  ").ok().as_deref(),
+            Some("业主大会延期")
+        );
+        assert_eq!(field(question("电梯")), "question");
+        assert_eq!(field(question(&"问".repeat(201))), "question");
     }
 }

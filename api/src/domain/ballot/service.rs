@@ -31,6 +31,8 @@ use crate::startup::AppState;
 
 pub const OPEN: &str = "OPEN";
 pub const CLOSED: &str = "CLOSED";
+/// Cancelled by the committee with a public reason (`cancel_reason`): never counted.
+pub const CANCELLED: &str = "CANCELLED";
 pub const MAX_OPTIONS: usize = 20;
 pub const RECEIPT_LEN: usize = 20;
 pub const MAX_BALLOT_DAYS: i64 = 90;
@@ -160,6 +162,8 @@ pub struct OpenBallot {
     pub rule: DecisionRule,
     pub secret: bool,
     pub closes_at: DateTime<Utc>,
+    /// Narrows the electorate to these buildings (`None`: the whole community).
+    pub building_ids: Option<Vec<String>>,
 }
 
 /// A validated ballot shape: options (label, role), method and max choices.
@@ -172,13 +176,7 @@ pub struct Shape {
 
 /// Validates the committee's input into a ballot shape (pure).
 pub fn shape(input: &OpenBallot, now: DateTime<Utc>, min_secs: i64) -> AppResult<Shape> {
-    let q = input.question.trim().chars().count();
-    if !(4..=200).contains(&q) {
-        return Err(AppError::bad_input(
-            "question",
-            "must have 4 to 200 characters",
-        ));
-    }
+    rules::question(&input.question)?;
     if rules::rule_needs_owners(input.rule) && input.electorate != Electorate::Owners {
         return Err(AppError::bad_input(
             "rule",
@@ -294,44 +292,89 @@ pub fn shape(input: &OpenBallot, now: DateTime<Utc>, min_secs: i64) -> AppResult
     }
 }
 
-/// The frozen electorate: (voter id, area carried).
+/// The frozen electorate: (voter id, area carried), within the scope's buildings if any.
+///
+/// RESIDENTS: every active resident. HOUSEHOLDS: every household with an active resident.
+/// OWNERS: every owner household on the roster, whether or not anyone of it is active or has
+/// claimed an account (an absent owner is still an owner, art. 278): such a household can only
+/// vote on paper.
 async fn electorate_members<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
     electorate: Electorate,
+    scope: Option<&[String]>,
 ) -> AppResult<Vec<(String, i64)>> {
+    let households: HashMap<String, household::Model> = household::Entity::find()
+        .filter(household::Column::CommunityId.eq(community_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter(|h| scope.is_none_or(|s| s.contains(&h.building_id)))
+        .map(|h| (h.id.clone(), h))
+        .collect();
     let residents = resident::Entity::find()
         .filter(resident::Column::CommunityId.eq(community_id))
         .filter(resident::Column::Active.eq(true))
         .all(conn)
-        .await?;
-    match electorate {
-        Electorate::Residents => Ok(residents.into_iter().map(|r| (r.id, 0)).collect()),
-        Electorate::Households | Electorate::Owners => {
-            let occupied: HashSet<String> = residents.into_iter().map(|r| r.household_id).collect();
-            let households = household::Entity::find()
-                .filter(household::Column::CommunityId.eq(community_id))
-                .all(conn)
-                .await?;
-            Ok(households
-                .into_iter()
-                .filter(|h| occupied.contains(&h.id))
-                .filter(|h| electorate == Electorate::Households || h.owner)
-                .map(|h| {
-                    let area = if electorate == Electorate::Owners {
-                        h.area_centi
-                    } else {
-                        0
-                    };
-                    (h.id, area)
-                })
-                .collect())
+        .await?
+        .into_iter()
+        .filter(|r| households.contains_key(&r.household_id));
+    let mut members: Vec<(String, i64)> = match electorate {
+        Electorate::Residents => residents.map(|r| (r.id, 0)).collect(),
+        Electorate::Households => {
+            let occupied: HashSet<String> = residents.map(|r| r.household_id).collect();
+            occupied.into_iter().map(|h| (h, 0)).collect()
         }
-    }
+        Electorate::Owners => households
+            .into_values()
+            .filter(|h| h.owner)
+            .map(|h| (h.id, h.area_centi))
+            .collect(),
+    };
+    members.sort();
+    Ok(members)
+}
+
+/// The building ids of a community (for a ballot's scope).
+async fn building_ids<C: ConnectionTrait>(conn: &C, community_id: &str) -> AppResult<Vec<String>> {
+    Ok(entity::building::Entity::find()
+        .filter(entity::building::Column::CommunityId.eq(community_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect())
+}
+
+/// The buildings of a ballot's scope, by name; `None` for the whole community.
+pub async fn scope_buildings<C: ConnectionTrait>(
+    conn: &C,
+    b: &ballot::Model,
+) -> AppResult<Option<Vec<entity::building::Model>>> {
+    let Some(ids) = scope_of(b) else {
+        return Ok(None);
+    };
+    Ok(Some(
+        entity::building::Entity::find()
+            .filter(entity::building::Column::Id.is_in(ids))
+            .order_by_asc(entity::building::Column::Name)
+            .all(conn)
+            .await?,
+    ))
+}
+
+/// A ballot's scope as stored: the building ids, or `None` for the whole community.
+pub fn scope_of(b: &ballot::Model) -> Option<Vec<String>> {
+    b.scope.as_deref().map(|s| {
+        s.split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
 }
 
 /// Accounts to notify for a set of voters (residents, or every active member of a household).
-async fn voter_accounts<C: ConnectionTrait>(
+pub(super) async fn voter_accounts<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
     electorate: Electorate,
@@ -384,13 +427,19 @@ pub async fn open(
     input: OpenBallot,
 ) -> AppResult<ballot::Model> {
     let now = now();
-    let shape = shape(&input, now, state.settings.min_ballot_secs)?;
     let txn = state.db.begin().await?;
+    // Who may open comes before what is asked: a resident learns nothing about the input's rules.
     let (community_id, topic_id) = community_of_input(&txn, &input).await?;
     roles::can_manage_roster(&txn, viewer, &community_id).await?;
+    let shape = shape(&input, now, state.settings.min_ballot_secs)?;
+    let scope = rules::scope(
+        input.building_ids.as_deref(),
+        &building_ids(&txn, &community_id).await?,
+    )?;
     let mut pending = topic::service::start_voting(&txn, &topic_id, &community_id).await?;
 
-    let members = electorate_members(&txn, &community_id, input.electorate).await?;
+    let members =
+        electorate_members(&txn, &community_id, input.electorate, scope.as_deref()).await?;
     let eligible_area: i64 = members.iter().map(|(_, a)| a).sum();
     let b = ballot::ActiveModel {
         id: Set(new_id()),
@@ -416,6 +465,11 @@ pub async fn open(
         quorum_met: Set(None),
         outcome: Set(None),
         reminder_sent: Set(false),
+        scope: Set(scope.as_ref().map(|s| s.join(","))),
+        extended_at: Set(None),
+        extend_reason: Set(None),
+        cancelled_at: Set(None),
+        cancel_reason: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -462,7 +516,7 @@ pub async fn open(
             details: serde_json::json!({
                 "topicId": topic_id, "kind": b.kind, "electorate": b.electorate, "rule": b.rule,
                 "secret": b.secret, "eligibleCount": b.eligible_count, "eligibleArea": b.eligible_area,
-                "closesAt": b.closes_at.to_rfc3339(),
+                "closesAt": b.closes_at.to_rfc3339(), "buildingIds": scope,
             }),
         },
     )
@@ -538,6 +592,27 @@ pub async fn for_topic(state: &AppState, topic_id: &str) -> AppResult<Option<bal
         }
         other => Ok(other),
     }
+}
+
+/// Every ballot of a topic, oldest first (each closed first if its time has come). The caller
+/// has checked that the viewer may see the topic.
+pub async fn all_for_topic(state: &AppState, topic_id: &str) -> AppResult<Vec<ballot::Model>> {
+    let list = ballot::Entity::find()
+        .filter(ballot::Column::TopicId.eq(topic_id))
+        .order_by_asc(ballot::Column::OpenedAt)
+        .order_by_asc(ballot::Column::Id)
+        .all(&state.db)
+        .await?;
+    let mut out = Vec::with_capacity(list.len());
+    for b in list {
+        if b.status == OPEN && b.closes_at <= now() {
+            close_one(state, &b.id).await?;
+            out.extend(ballot::Entity::find_by_id(b.id).one(&state.db).await?);
+        } else {
+            out.push(b);
+        }
+    }
+    Ok(out)
 }
 
 /// Who votes for the viewer on this ballot: their resident id, or their household's id.
@@ -851,7 +926,6 @@ pub fn decide(b: &ballot::Model, options: &[ballot_option::Model]) -> AppResult<
     Ok(rules::decide(
         kind_of(b)?,
         rule_of(b)?,
-        electorate_of(b)?,
         std::cmp::max(b.max_choices, 1) as usize,
         Weight::new(b.eligible_count, b.eligible_area),
         Weight::new(b.turnout_count, b.turnout_area),
@@ -907,8 +981,18 @@ pub async fn close_one(state: &AppState, ballot_id: &str) -> AppResult<bool> {
         .map(|p| p.cast_by)
         .collect();
     if let Some(topic_id) = &b.topic_id {
-        let adopted = matches!(decision.outcome, Outcome::Adopted | Outcome::Decided);
-        topic::service::finish_voting(&txn, topic_id, adopted).await?;
+        match rules::topic_step(decision.outcome) {
+            rules::TopicStep::Adopted => {
+                topic::service::finish_voting(&txn, topic_id, true).await?
+            }
+            rules::TopicStep::NotAdopted => {
+                topic::service::finish_voting(&txn, topic_id, false).await?
+            }
+            // No decision (NO_QUORUM, TIE): back to deliberation, where a new ballot may open.
+            rules::TopicStep::Deliberate => {
+                topic::service::return_to_deliberation(&txn, topic_id).await?
+            }
+        }
         accounts.extend(topic::service::participant_accounts(&txn, topic_id).await?);
     }
     accounts.sort();
@@ -950,7 +1034,7 @@ pub async fn close_one(state: &AppState, ballot_id: &str) -> AppResult<bool> {
 
 /// Rewrites a closed secret ballot's box in random order with fresh ids, so neither row order nor
 /// ids can be lined up with the order in which people voted.
-async fn shuffle_box<C: ConnectionTrait>(conn: &C, ballot_id: &str) -> AppResult<()> {
+pub(super) async fn shuffle_box<C: ConnectionTrait>(conn: &C, ballot_id: &str) -> AppResult<()> {
     let mut rows = ballot_box::Entity::find()
         .filter(ballot_box::Column::BallotId.eq(ballot_id))
         .all(conn)
@@ -1186,7 +1270,7 @@ pub async fn bulletin(
     let b = get(state, viewer, ballot_id).await?;
     if b.status != CLOSED {
         return Err(AppError::invalid_state(
-            "the bulletin is published when the ballot closes",
+            "the bulletin is published when the ballot closes (a cancelled ballot has none)",
         ));
     }
     Ok(ballot_box::Entity::find()
@@ -1213,6 +1297,7 @@ mod tests {
             rule: DecisionRule::OwnersMajor,
             secret: true,
             closes_at: Utc::now() + chrono::Duration::days(7),
+            building_ids: None,
         }
     }
 

@@ -10,7 +10,9 @@
 //!                                                       ADOPTED ◀──result──┴──▶ NOT_ADOPTED
 //!                                 ADOPTED ──first progress update──▶ IMPLEMENTING ──complete──▶ COMPLETED
 //! ```
-//! A topic proposed by a committee member starts at DELIBERATING.
+//! A topic proposed by a committee member starts at DELIBERATING. A ballot that ends without a
+//! decision (NO_QUORUM or TIE), or that the committee cancels, sends the topic from VOTING back
+//! to DELIBERATING, from where a new ballot may open (the earlier ballots stay readable).
 
 use crate::error::{AppError, AppResult};
 
@@ -121,6 +123,8 @@ pub enum Transition {
     StartVoting,
     /// The ballot's result.
     Finish { adopted: bool },
+    /// The ballot ended without a decision (NO_QUORUM, TIE) or was cancelled: deliberate again.
+    Reconsider,
     /// The committee posts a progress update (the first one starts the implementation).
     Progress,
     /// The committee declares the implementation complete.
@@ -138,6 +142,7 @@ impl Transition {
             Transition::Withdraw => &[Proposed, UnderReview, Deliberating],
             Transition::StartVoting => &[Deliberating],
             Transition::Finish { .. } => &[Voting],
+            Transition::Reconsider => &[Voting],
             Transition::Progress => &[Adopted, Implementing],
             Transition::Complete => &[Implementing],
         }
@@ -153,6 +158,7 @@ impl Transition {
             Transition::StartVoting => TopicStatus::Voting,
             Transition::Finish { adopted: true } => TopicStatus::Adopted,
             Transition::Finish { adopted: false } => TopicStatus::NotAdopted,
+            Transition::Reconsider => TopicStatus::Deliberating,
             Transition::Progress => TopicStatus::Implementing,
             Transition::Complete => TopicStatus::Completed,
         }
@@ -341,7 +347,7 @@ mod tests {
 
     #[test]
     fn every_transition_is_allowed_only_from_its_listed_statuses() {
-        let table: [(Transition, &[TopicStatus], TopicStatus); 9] = [
+        let table: [(Transition, &[TopicStatus], TopicStatus); 10] = [
             (Transition::ReachThreshold, &[Proposed], UnderReview),
             (Transition::Accept, &[UnderReview], Deliberating),
             (Transition::Reject, &[Proposed, UnderReview], Rejected),
@@ -353,6 +359,7 @@ mod tests {
             (Transition::StartVoting, &[Deliberating], Voting),
             (Transition::Finish { adopted: true }, &[Voting], Adopted),
             (Transition::Finish { adopted: false }, &[Voting], NotAdopted),
+            (Transition::Reconsider, &[Voting], Deliberating),
             (Transition::Progress, &[Adopted, Implementing], Implementing),
             (Transition::Complete, &[Implementing], Completed),
         ];
@@ -373,11 +380,26 @@ mod tests {
             Transition::Withdraw,
             Transition::StartVoting,
             Transition::Finish { adopted: true },
+            Transition::Reconsider,
             Transition::Progress,
             Transition::Complete,
         ];
         for end in [Rejected, Withdrawn, NotAdopted, Completed] {
             assert!(all.iter().all(|t| t.apply(end).is_none()), "{end:?}");
+        }
+    }
+
+    #[test]
+    fn an_inconclusive_or_cancelled_ballot_lets_the_topic_be_put_to_a_new_ballot() {
+        // VOTING → DELIBERATING → (a new ballot) VOTING; nothing else leads back.
+        let back = Transition::Reconsider.apply(Voting);
+        assert_eq!(back, Some(Deliberating));
+        assert_eq!(
+            back.and_then(|s| Transition::StartVoting.apply(s)),
+            Some(Voting)
+        );
+        for s in TopicStatus::ALL.into_iter().filter(|s| *s != Voting) {
+            assert_eq!(Transition::Reconsider.apply(s), None, "{s:?}");
         }
     }
 

@@ -1245,6 +1245,15 @@ pub async fn finish_voting<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The ballot ended without a decision (NO_QUORUM, TIE) or was cancelled: VOTING →
+/// DELIBERATING, where a new ballot may open; nothing happens when the topic is not VOTING.
+pub async fn return_to_deliberation<C: ConnectionTrait>(conn: &C, topic_id: &str) -> AppResult<()> {
+    transition(topic_id, Transition::Reconsider)
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Account ids of the topic's proposer, co-signers and commenters who are still active
 /// residents, deduplicated and sorted.
 pub async fn participant_accounts<C: ConnectionTrait>(
