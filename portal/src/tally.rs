@@ -109,16 +109,15 @@ pub struct Weight {
     pub area_centi: i64,
 }
 
-/// The turnout the rule asks for: by count, and by area for the Civil Code rules.
+/// The turnout the rule asks for: by count, and by area for the Civil Code rules. A residents'
+/// meeting needs more than half of its electorate, residents or households alike (the server's
+/// rule; the two-thirds-of-households rule is the villagers' law).
 pub fn quorum(
     rule: DecisionRule,
-    electorate: Electorate,
+    _electorate: Electorate,
 ) -> (Option<Threshold>, Option<Threshold>) {
     match rule {
-        DecisionRule::ResidentsMeeting if electorate == Electorate::Residents => {
-            (Some(Threshold::MORE_THAN_HALF), None)
-        }
-        DecisionRule::ResidentsMeeting => (Some(Threshold::TWO_THIRDS), None),
+        DecisionRule::ResidentsMeeting => (Some(Threshold::MORE_THAN_HALF), None),
         DecisionRule::OwnersOrdinary | DecisionRule::OwnersMajor => {
             (Some(Threshold::TWO_THIRDS), Some(Threshold::TWO_THIRDS))
         }
@@ -661,19 +660,19 @@ mod tests {
             sentence(&half, Lang::Zh),
             "参与表决 5/10 人（>1/2 ✗） → 未达法定人数"
         );
-        // Households: at least two thirds. 6 of 9 is enough, and 4 of 6 for is adopted.
+        // Households: more than half too. 5 of 9 is enough, and 3 of 5 for is adopted.
         let households = motion(
             DecisionRule::ResidentsMeeting,
             Electorate::Households,
             w(9, 0),
-            w(4, 0),
+            w(3, 0),
             w(2, 0),
             w(0, 0),
         );
         assert_eq!(explain(&households).outcome, Outcome::Adopted);
         assert_eq!(
             sentence(&households, Lang::Zh),
-            "参与表决 6/9 户（≥2/3 ✓）；赞成 4/6 户 ✓ → 通过"
+            "参与表决 5/9 户（>1/2 ✓）；赞成 3/5 户 ✓ → 通过"
         );
     }
 
@@ -837,7 +836,7 @@ mod tests {
         assert_eq!(e.adopted, vec![true, false, false]);
         assert_eq!(
             sentence(&n, Lang::Zh),
-            "参与表决 8/10 户（≥2/3 ✓）；甲 6/8 户 ✓；乙 4/8 户 ✗ → 决定：甲"
+            "参与表决 8/10 户（>1/2 ✓）；甲 6/8 户 ✓；乙 4/8 户 ✗ → 决定：甲"
         );
         let none = choice(
             DecisionRule::ResidentsMeeting,
