@@ -19,6 +19,10 @@ pub struct TestApp {
     pub port: u16,
     pub state: AppState,
     pub http: reqwest::Client,
+    /// SQL statements the application has run so far (a sea-orm metric hook).
+    pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The start of each statement's SQL, in order (to show what a request ran).
+    pub sql_log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     sqlite_file: Option<PathBuf>,
 }
 
@@ -113,7 +117,24 @@ impl TestApp {
             settings.audit_key = Some(TEST_AUDIT_KEY.into());
         }
         adjust(&mut settings);
-        let app = Application::build(settings)
+        // Exactly what `Application::build` does, with a statement counter on the connection.
+        let mut db = api::db::connect(&settings.database_url)
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e:#}"));
+        let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = statements.clone();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let sql_log = log.clone();
+        db.set_metric_callback(move |info| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if let Ok(mut l) = sql_log.lock() {
+                l.push(info.statement.sql.chars().take(120).collect());
+            }
+        });
+        api::db::migrate(&db)
+            .await
+            .unwrap_or_else(|e| panic!("migrate: {e:#}"));
+        let app = Application::build_with_db(settings, db)
             .await
             .unwrap_or_else(|e| panic!("app failed to start: {e:#}"));
         let port = app.port();
@@ -124,12 +145,31 @@ impl TestApp {
             port,
             state,
             http: reqwest::Client::new(),
+            statements,
+            sql_log: log,
             sqlite_file,
         }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
+    }
+
+    /// The SQL statements one request runs (background jobs should be slowed by the test).
+    pub async fn statements_of(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> (Vec<String>, Value) {
+        let start = self.sql_log.lock().map(|l| l.len()).unwrap_or(0);
+        let resp = self.gql(token, query, variables).await;
+        let ran = self
+            .sql_log
+            .lock()
+            .map(|l| l[start..].to_vec())
+            .unwrap_or_default();
+        (ran, resp)
     }
 
     /// POST /graphql; returns the whole JSON response.

@@ -14,6 +14,7 @@ mod identity;
 mod logs;
 mod notifications;
 mod permissions;
+mod reads;
 mod replicas;
 mod roster;
 mod schema;

@@ -57,9 +57,13 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
     }
 }
 
-/// Per-request cache of the viewer, so several resolvers of one request share one look-up.
+/// Per-request cache of the viewer and of the viewer's live places on rosters, so the resolvers
+/// of one request share one look-up each.
 #[derive(Default)]
-pub struct ViewerCell(pub tokio::sync::OnceCell<Option<Viewer>>);
+pub struct ViewerCell(
+    pub tokio::sync::OnceCell<Option<Viewer>>,
+    tokio::sync::OnceCell<std::sync::Arc<Vec<entity::resident::Model>>>,
+);
 
 /// The viewer, or `None` for an anonymous request. A bad token is `UNAUTHENTICATED`.
 pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
@@ -76,6 +80,23 @@ pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
             .await
             .cloned(),
         None => load_viewer(&state.db, &auth).await,
+    }
+}
+
+/// The viewer's live places on every roster, loaded once per request.
+pub async fn viewer_places(
+    ctx: &Context<'_>,
+    viewer: &Viewer,
+) -> AppResult<std::sync::Arc<Vec<entity::resident::Model>>> {
+    let db = &app_state(ctx)?.db;
+    let load = || async {
+        crate::domain::roles::live_places(db, viewer)
+            .await
+            .map(std::sync::Arc::new)
+    };
+    match ctx.data_opt::<ViewerCell>() {
+        Some(cell) => cell.1.get_or_try_init(load).await.cloned(),
+        None => load().await,
     }
 }
 

@@ -142,6 +142,19 @@ pub fn can_create_community(viewer: &Viewer) -> AppResult<()> {
     }
 }
 
+/// The viewer's live places on every roster (one statement; cached per request by
+/// `auth::viewer_places`).
+pub async fn live_places<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+) -> AppResult<Vec<resident::Model>> {
+    Ok(resident::Entity::find()
+        .filter(resident::Column::AccountId.eq(viewer.id()))
+        .filter(live_place())
+        .all(conn)
+        .await?)
+}
+
 /// The viewer's live place on a community's roster, if any.
 pub async fn active_resident<C: ConnectionTrait>(
     conn: &C,

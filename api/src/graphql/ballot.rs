@@ -8,6 +8,7 @@ use futures_util::{Stream, StreamExt};
 
 use crate::auth::{app_state, require_viewer};
 use crate::bus::BusEvent;
+use crate::domain::ballot::batch;
 use crate::domain::ballot::live::TallySnapshot;
 use crate::domain::ballot::notice::{self, Notice};
 use crate::domain::ballot::rules::{
@@ -98,13 +99,65 @@ pub struct Ballot {
     pub model: entity::ballot::Model,
     /// Options already loaded (a live tally's snapshot), else loaded per field.
     preloaded: Option<Arc<TallySnapshot>>,
+    /// What a list page loaded for all its ballots at once.
+    reads: Option<Arc<BallotPreload>>,
+}
+
+/// The per-ballot fields of a list page, loaded once for all its ballots and only when selected.
+#[derive(Default)]
+pub struct BallotPreload {
+    options: Option<std::collections::HashMap<String, Vec<entity::ballot_option::Model>>>,
+    eligible: Option<std::collections::HashSet<(String, String)>>,
+    voted: Option<std::collections::HashSet<(String, String)>>,
+}
+
+impl BallotPreload {
+    pub async fn load(
+        ctx: &Context<'_>,
+        look: async_graphql::Lookahead<'_>,
+        ballots: &[entity::ballot::Model],
+    ) -> AppResult<Self> {
+        let db = &app_state(ctx)?.db;
+        let mut out = BallotPreload::default();
+        if ballots.is_empty() {
+            return Ok(out);
+        }
+        let ids: Vec<String> = ballots.iter().map(|b| b.id.clone()).collect();
+        if look.field("options").exists() || look.field("result").exists() {
+            out.options = Some(batch::options_for(db, &ids).await?);
+        }
+        let eligible = look.field("viewerEligible").exists();
+        let voted = look.field("viewerHasVoted").exists();
+        if eligible || voted {
+            let viewer = require_viewer(ctx).await?;
+            let places = crate::auth::viewer_places(ctx, &viewer).await?;
+            let mut pairs = Vec::new();
+            for b in ballots {
+                if let Some(v) = batch::voter_among(b, &places)? {
+                    pairs.push((b.id.clone(), v));
+                }
+            }
+            if eligible {
+                out.eligible = Some(batch::eligible_pairs(db, &pairs).await?);
+            }
+            if voted {
+                out.voted = Some(batch::participated_pairs(db, &pairs).await?);
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl Ballot {
     pub fn new(model: entity::ballot::Model) -> Self {
+        Self::with_preload(model, None)
+    }
+
+    pub fn with_preload(model: entity::ballot::Model, reads: Option<Arc<BallotPreload>>) -> Self {
         Self {
             model,
             preloaded: None,
+            reads,
         }
     }
 
@@ -112,16 +165,33 @@ impl Ballot {
         Self {
             model: snapshot.ballot.clone(),
             preloaded: Some(snapshot),
+            reads: None,
         }
+    }
+
+    /// (ballot id, the viewer's voter id) when the viewer has a place in the ballot's community;
+    /// the places are read once per request.
+    async fn viewer_key(&self, ctx: &Context<'_>) -> AppResult<Option<(String, String)>> {
+        let viewer = require_viewer(ctx).await?;
+        let places = crate::auth::viewer_places(ctx, &viewer).await?;
+        Ok(batch::voter_among(&self.model, &places)?.map(|v| (self.model.id.clone(), v)))
     }
 
     async fn load_options(
         &self,
         ctx: &Context<'_>,
     ) -> AppResult<Vec<entity::ballot_option::Model>> {
+        if let Some(found) = self.reads.as_ref().and_then(|r| r.options.as_ref()) {
+            return Ok(found.get(&self.model.id).cloned().unwrap_or_default());
+        }
         match &self.preloaded {
             Some(s) => Ok(s.options.clone()),
-            None => service::options_of(&app_state(ctx)?.db, &self.model.id).await,
+            None => Ok(super::loaders::one(
+                &super::Loaders::of(ctx)?.ballot_options,
+                self.model.id.clone(),
+            )
+            .await?
+            .unwrap_or_default()),
         }
     }
 }
@@ -339,21 +409,29 @@ impl Ballot {
     }
     /// Whether the viewer (or, for household electorates, their household) may vote here.
     async fn viewer_eligible(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        let viewer = require_viewer(ctx).await?;
-        let db = &app_state(ctx)?.db;
-        match service::voter_id_of(db, &viewer, &self.model).await? {
-            Some(v) => Ok(service::is_eligible(db, &self.model.id, &v).await?),
-            None => Ok(false),
+        let Some(key) = self.viewer_key(ctx).await? else {
+            return Ok(false);
+        };
+        if let Some(found) = self.reads.as_ref().and_then(|r| r.eligible.as_ref()) {
+            return Ok(found.contains(&key));
         }
+        let loaders = super::Loaders::of(ctx)?;
+        Ok(super::loaders::one(&loaders.eligible, key)
+            .await?
+            .unwrap_or(false))
     }
     /// Whether the viewer's vote (or their household's) has been cast, online or on paper.
     async fn viewer_has_voted(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        let viewer = require_viewer(ctx).await?;
-        let db = &app_state(ctx)?.db;
-        match service::voter_id_of(db, &viewer, &self.model).await? {
-            Some(v) => Ok(service::has_participated(db, &self.model.id, &v).await?),
-            None => Ok(false),
+        let Some(key) = self.viewer_key(ctx).await? else {
+            return Ok(false);
+        };
+        if let Some(found) = self.reads.as_ref().and_then(|r| r.voted.as_ref()) {
+            return Ok(found.contains(&key));
         }
+        let loaders = super::Loaders::of(ctx)?;
+        Ok(super::loaders::one(&loaders.participated, key)
+            .await?
+            .unwrap_or(false))
     }
 }
 

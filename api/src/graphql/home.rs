@@ -55,7 +55,7 @@ impl NeedsMe {
         )
         .await?;
         Ok(page.connection(
-            rows.into_iter().map(Topic).collect(),
+            rows.into_iter().map(Topic::from).collect(),
             total,
             TopicTotals { total_count: total },
         ))

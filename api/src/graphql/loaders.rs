@@ -1,10 +1,17 @@
-//! DataLoaders for look-ups by id, one set per request.
+//! DataLoaders: every to-one and to-many field of a list batches its look-ups, so a list page
+//! costs a constant number of statements. One set serves all requests; they keep no cache and
+//! only batch (a viewer-specific key carries the viewer's voter id).
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{account, building, household};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::domain::ballot::batch;
+use crate::domain::topic::service as topic_service;
+use crate::error::AppError;
+use crate::startup::AppState;
 
 #[derive(Clone)]
 pub struct DbLoader {
@@ -24,7 +31,99 @@ pub struct Loaders {
     pub households: DataLoader<HouseholdLoader>,
     pub buildings: DataLoader<BuildingLoader>,
     pub accounts: DataLoader<AccountLoader>,
+    /// A topic's latest ballot, by topic id.
+    pub topic_ballots: DataLoader<TopicBallotLoader>,
+    /// A ballot's options, by ballot id.
+    pub ballot_options: DataLoader<BallotOptionsLoader>,
+    /// Whether (ballot, voter) is in the frozen electorate / has taken part.
+    pub eligible: DataLoader<EligibleLoader>,
+    pub participated: DataLoader<ParticipatedLoader>,
+    /// A topic's rating summary, by topic id; a resident's own rating, by (topic, resident).
+    pub topic_ratings: DataLoader<TopicRatingLoader>,
+    pub own_ratings: DataLoader<OwnRatingLoader>,
 }
+
+pub struct TopicRatingLoader(DbLoader);
+pub struct OwnRatingLoader(DbLoader);
+
+impl Loader<String> for TopicRatingLoader {
+    type Value = topic_service::RatingSummary;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        topic_service::ratings_for(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
+    }
+}
+
+impl Loader<(String, String)> for OwnRatingLoader {
+    type Value = i32;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<HashMap<(String, String), i32>, Self::Error> {
+        topic_service::own_ratings(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
+    }
+}
+
+pub struct TopicBallotLoader(AppState);
+pub struct BallotOptionsLoader(DbLoader);
+pub struct EligibleLoader(DbLoader);
+pub struct ParticipatedLoader(DbLoader);
+
+fn app_fail(e: AppError) -> LoadError {
+    std::sync::Arc::new(e.describe())
+}
+
+impl Loader<String> for TopicBallotLoader {
+    type Value = entity::ballot::Model;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        batch::latest_for_topics(&self.0, keys)
+            .await
+            .map_err(app_fail)
+    }
+}
+
+impl Loader<String> for BallotOptionsLoader {
+    type Value = Vec<entity::ballot_option::Model>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        let mut found = batch::options_for(&self.0.db, keys)
+            .await
+            .map_err(app_fail)?;
+        Ok(keys
+            .iter()
+            .map(|k| (k.clone(), found.remove(k).unwrap_or_default()))
+            .collect())
+    }
+}
+
+/// (ballot id, voter id) → true when the set holds it.
+macro_rules! pair_loader {
+    ($name:ident, $f:path) => {
+        impl Loader<(String, String)> for $name {
+            type Value = bool;
+            type Error = LoadError;
+            async fn load(
+                &self,
+                keys: &[(String, String)],
+            ) -> Result<HashMap<(String, String), bool>, Self::Error> {
+                let found = $f(&self.0.db, keys).await.map_err(app_fail)?;
+                Ok(keys
+                    .iter()
+                    .map(|k| (k.clone(), found.contains(k)))
+                    .collect())
+            }
+        }
+    };
+}
+
+pair_loader!(EligibleLoader, batch::eligible_pairs);
+pair_loader!(ParticipatedLoader, batch::participated_pairs);
 
 pub struct HouseholdLoader(DbLoader);
 pub struct BuildingLoader(DbLoader);
@@ -55,12 +154,40 @@ loader!(BuildingLoader, building);
 loader!(AccountLoader, account);
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        let l = || DbLoader { db: db.clone() };
+    pub fn new(state: &AppState) -> Self {
+        let l = || DbLoader {
+            db: state.db.clone(),
+        };
         Self {
             households: DataLoader::new(HouseholdLoader(l()), tokio::spawn),
             buildings: DataLoader::new(BuildingLoader(l()), tokio::spawn),
             accounts: DataLoader::new(AccountLoader(l()), tokio::spawn),
+            topic_ballots: DataLoader::new(TopicBallotLoader(state.clone()), tokio::spawn),
+            ballot_options: DataLoader::new(BallotOptionsLoader(l()), tokio::spawn),
+            eligible: DataLoader::new(EligibleLoader(l()), tokio::spawn),
+            participated: DataLoader::new(ParticipatedLoader(l()), tokio::spawn),
+            topic_ratings: DataLoader::new(TopicRatingLoader(l()), tokio::spawn),
+            own_ratings: DataLoader::new(OwnRatingLoader(l()), tokio::spawn),
         }
     }
+}
+
+impl Loaders {
+    /// The loaders, from a resolver's context.
+    pub fn of<'a>(ctx: &async_graphql::Context<'a>) -> Result<&'a Loaders, AppError> {
+        ctx.data::<Loaders>()
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("loaders missing")))
+    }
+}
+
+/// One value through a loader; a failed batch is INTERNAL (its cause was logged).
+pub async fn one<K, L>(loader: &DataLoader<L>, key: K) -> Result<Option<L::Value>, AppError>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    L: Loader<K, Error = LoadError>,
+{
+    loader
+        .load_one(key)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("batched look-up failed: {e}")))
 }

@@ -67,7 +67,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
 
 pub fn build_schema(state: AppState) -> AppSchema {
     // The loaders keep no cache (DataLoader::new), so one set serves every request and only batches.
-    builder().data(Loaders::new(&state.db)).data(state).finish()
+    builder().data(Loaders::new(&state)).data(state).finish()
 }
 
 /// The SDL as `jiayuan export-schema` prints it and `api/schema.graphql` holds it.

@@ -2,6 +2,9 @@
 //! `domain::topic::service` function and maps the result; what a viewer may see of a topic or
 //! comment is decided in the service (`TopicView`, `CommentView`).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
@@ -10,7 +13,7 @@ use super::types::Community;
 use crate::auth::{app_state, require_viewer};
 use crate::domain::topic::rules::{TopicCategory, TopicStatus};
 use crate::domain::topic::service::{self, CommentView, Person, TopicView, UpdateView};
-use crate::error::GqlResult;
+use crate::error::{AppResult, GqlResult};
 
 /// A person named on a topic: a resident's id and name.
 #[derive(SimpleObject, Clone)]
@@ -118,52 +121,128 @@ pub type CommentConnection = OffsetConnection<Comment>;
 pub type TopicUpdateConnection = OffsetConnection<TopicUpdate>;
 
 /// A deliberation topic (DESIGN §3).
-pub struct Topic(pub TopicView);
+pub struct Topic {
+    view: TopicView,
+    /// What a list page loaded for all its topics at once (`ListPreload`).
+    preload: Option<Arc<ListPreload>>,
+}
+
+impl From<TopicView> for Topic {
+    fn from(view: TopicView) -> Self {
+        Self {
+            view,
+            preload: None,
+        }
+    }
+}
+
+/// The per-topic fields of a list page, loaded once for the whole page, each only when the
+/// request selects it (look-ahead): a page costs a constant number of statements however many
+/// topics it holds, deterministically (DataLoaders batch only within their time window).
+#[derive(Default)]
+pub struct ListPreload {
+    ratings: Option<HashMap<String, service::RatingSummary>>,
+    own_ratings: Option<HashMap<(String, String), i32>>,
+    ballots: Option<HashMap<String, entity::ballot::Model>>,
+    ballot_reads: Option<Arc<super::ballot::BallotPreload>>,
+}
+
+impl ListPreload {
+    /// Loads what `nodes` (or `edges { node }`) of a topic connection select.
+    pub async fn load(
+        ctx: &Context<'_>,
+        nodes: async_graphql::Lookahead<'_>,
+        views: &[TopicView],
+    ) -> AppResult<Option<Arc<ListPreload>>> {
+        if views.len() < 2 {
+            return Ok(None);
+        }
+        let state = app_state(ctx)?;
+        let ids: Vec<String> = views.iter().map(|v| v.topic.id.clone()).collect();
+        let mut out = ListPreload::default();
+        if nodes.field("rating").exists() {
+            out.ratings = Some(service::ratings_for(&state.db, &ids).await?);
+        }
+        if nodes.field("viewerRating").exists() {
+            let pairs: Vec<(String, String)> = views
+                .iter()
+                .filter_map(|v| {
+                    v.access
+                        .resident_id
+                        .clone()
+                        .map(|me| (v.topic.id.clone(), me))
+                })
+                .collect();
+            out.own_ratings = Some(service::own_ratings(&state.db, &pairs).await?);
+        }
+        let ballot = nodes.field("ballot");
+        if ballot.exists() {
+            let ballots = crate::domain::ballot::batch::latest_for_topics(state, &ids).await?;
+            let list: Vec<entity::ballot::Model> = ballots.values().cloned().collect();
+            out.ballot_reads = Some(Arc::new(
+                super::ballot::BallotPreload::load(ctx, ballot, &list).await?,
+            ));
+            out.ballots = Some(ballots);
+        }
+        Ok(Some(Arc::new(out)))
+    }
+
+    /// Topics of a page, each with the page's preload.
+    pub fn attach(preload: Option<Arc<ListPreload>>, views: Vec<TopicView>) -> Vec<Topic> {
+        views
+            .into_iter()
+            .map(|view| Topic {
+                view,
+                preload: preload.clone(),
+            })
+            .collect()
+    }
+}
 
 #[Object]
 impl Topic {
     async fn id(&self) -> ID {
-        ID(self.0.topic.id.clone())
+        ID(self.view.topic.id.clone())
     }
     async fn community_id(&self) -> ID {
-        ID(self.0.topic.community_id.clone())
+        ID(self.view.topic.community_id.clone())
     }
     async fn title(&self) -> &str {
-        &self.0.topic.title
+        &self.view.topic.title
     }
     async fn body(&self) -> &str {
-        &self.0.topic.body
+        &self.view.topic.body
     }
     async fn category(&self) -> TopicCategory {
-        self.0.category
+        self.view.category
     }
     async fn status(&self) -> TopicStatus {
-        self.0.status
+        self.view.status
     }
     /// Co-signatures so far, the proposer's own included.
     async fn cosign_count(&self) -> i32 {
-        self.0.topic.cosign_count
+        self.view.topic.cosign_count
     }
     /// Co-signatures the community requires before the committee reviews a topic.
     async fn cosign_threshold(&self) -> i32 {
-        self.0.cosign_threshold
+        self.view.cosign_threshold
     }
     async fn proposer(&self) -> TopicPerson {
-        self.0.proposer.clone().into()
+        self.view.proposer.clone().into()
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.topic.created_at
+        self.view.topic.created_at
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.topic.updated_at
+        self.view.topic.updated_at
     }
     /// The committee's public reason, when rejected.
     async fn reject_reason(&self) -> Option<&str> {
-        self.0.topic.reject_reason.as_deref()
+        self.view.topic.reject_reason.as_deref()
     }
     /// Implementation progress, 0–100.
     async fn progress(&self) -> i32 {
-        self.0.topic.progress
+        self.view.topic.progress
     }
     /// Progress updates, oldest first, at most 100 a page.
     #[graphql(complexity = "paging::cost(first, paging::UPDATES, child_complexity)")]
@@ -175,7 +254,7 @@ impl Topic {
     ) -> GqlResult<TopicUpdateConnection> {
         let page = Page::new(first, after.as_deref(), paging::UPDATES)?;
         let (rows, total) =
-            service::updates(&app_state(ctx)?.db, &self.0, page.offset, page.limit).await?;
+            service::updates(&app_state(ctx)?.db, &self.view, page.offset, page.limit).await?;
         Ok(page.connection(
             rows.into_iter().map(TopicUpdate::from).collect(),
             total,
@@ -192,7 +271,7 @@ impl Topic {
     ) -> GqlResult<CommentConnection> {
         let page = Page::new(first, after.as_deref(), paging::COMMENTS)?;
         let (rows, total) =
-            service::comments(&app_state(ctx)?.db, &self.0, page.offset, page.limit).await?;
+            service::comments(&app_state(ctx)?.db, &self.view, page.offset, page.limit).await?;
         Ok(page.connection(
             rows.into_iter().map(Comment).collect(),
             total,
@@ -200,34 +279,59 @@ impl Topic {
         ))
     }
     async fn viewer_has_cosigned(&self) -> bool {
-        self.0.viewer_has_cosigned
+        self.view.viewer_has_cosigned
     }
     /// Whether the viewer may co-sign now (an active resident, not yet signed, still PROPOSED).
     async fn viewer_can_cosign(&self) -> bool {
-        self.0.viewer_can_cosign()
+        self.view.viewer_can_cosign()
     }
     async fn rating(&self, ctx: &Context<'_>) -> GqlResult<TopicRating> {
-        let r = service::rating(&app_state(ctx)?.db, &self.0).await?;
+        let id = &self.view.topic.id;
+        let r = match self.preload.as_ref().and_then(|p| p.ratings.as_ref()) {
+            Some(found) => found.get(id).cloned(),
+            None => {
+                let loaders = super::Loaders::of(ctx)?;
+                super::loaders::one(&loaders.topic_ratings, id.clone()).await?
+            }
+        };
         Ok(TopicRating {
-            average: r.average,
-            count: r.count,
+            average: r.as_ref().and_then(|r| r.average.clone()),
+            count: r.map_or(0, |r| r.count),
         })
     }
     /// The viewer's own rating (1–5), if any.
     async fn viewer_rating(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
-        Ok(service::viewer_rating(&app_state(ctx)?.db, &self.0).await?)
+        let Some(me) = self.view.access.resident_id.clone() else {
+            return Ok(None);
+        };
+        let key = (self.view.topic.id.clone(), me);
+        if let Some(found) = self.preload.as_ref().and_then(|p| p.own_ratings.as_ref()) {
+            return Ok(found.get(&key).copied());
+        }
+        let loaders = super::Loaders::of(ctx)?;
+        Ok(super::loaders::one(&loaders.own_ratings, key).await?)
     }
     /// The topic's ballot (the latest, if it was put to a vote).
     async fn ballot(&self, ctx: &Context<'_>) -> GqlResult<Option<super::ballot::Ballot>> {
-        let found =
-            crate::domain::ballot::service::for_topic(app_state(ctx)?, &self.0.topic.id).await?;
+        let id = &self.view.topic.id;
+        if let Some(p) = &self.preload {
+            if let Some(ballots) = &p.ballots {
+                return Ok(ballots
+                    .get(id)
+                    .cloned()
+                    .map(|b| super::ballot::Ballot::with_preload(b, p.ballot_reads.clone())));
+            }
+        }
+        let loaders = super::Loaders::of(ctx)?;
+        let found = super::loaders::one(&loaders.topic_ballots, id.clone()).await?;
         Ok(found.map(super::ballot::Ballot::new))
     }
     /// Every ballot of the topic, oldest first (a new one may follow NO_QUORUM, TIE or a
     /// cancellation); each keeps its result.
     async fn ballots(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::ballot::Ballot>> {
-        let list = crate::domain::ballot::service::all_for_topic(app_state(ctx)?, &self.0.topic.id)
-            .await?;
+        let list =
+            crate::domain::ballot::service::all_for_topic(app_state(ctx)?, &self.view.topic.id)
+                .await?;
         Ok(list.into_iter().map(super::ballot::Ballot::new).collect())
     }
 }
@@ -240,6 +344,17 @@ pub struct TopicTotals {
 
 pub type TopicConnection = OffsetConnection<Topic, TopicTotals>;
 
+/// The node selection of a connection field being resolved (`nodes` or `edges { node }`).
+pub fn nodes_of<'a>(ctx: &'a Context<'a>) -> async_graphql::Lookahead<'a> {
+    let look = ctx.look_ahead();
+    let nodes = look.field("nodes");
+    if nodes.exists() {
+        nodes
+    } else {
+        look.field("edges").field("node")
+    }
+}
+
 #[derive(Default)]
 pub struct TopicQuery;
 
@@ -248,7 +363,7 @@ impl TopicQuery {
     /// A topic of a community the viewer belongs to (NOT_FOUND otherwise).
     async fn topic(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Topic>> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Some(Topic(
+        Ok(Some(Topic::from(
             service::get(&app_state(ctx)?.db, &viewer, &id).await?,
         )))
     }
@@ -283,8 +398,9 @@ impl TopicQuery {
             page.limit,
         )
         .await?;
+        let preload = ListPreload::load(ctx, nodes_of(ctx), &rows).await?;
         Ok(page.connection(
-            rows.into_iter().map(Topic).collect(),
+            ListPreload::attach(preload, rows),
             total,
             TopicTotals { total_count: total },
         ))
@@ -307,7 +423,7 @@ impl TopicMutation {
         category: TopicCategory,
     ) -> GqlResult<Topic> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Topic(
+        Ok(Topic::from(
             service::propose(
                 app_state(ctx)?,
                 &viewer,
@@ -323,7 +439,7 @@ impl TopicMutation {
     /// Co-signs a PROPOSED topic (附议), once per resident.
     async fn cosign_topic(&self, ctx: &Context<'_>, topic_id: ID) -> GqlResult<Topic> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Topic(
+        Ok(Topic::from(
             service::cosign(app_state(ctx)?, &viewer, &topic_id).await?,
         ))
     }
@@ -351,7 +467,7 @@ impl TopicMutation {
     /// The committee accepts a topic under review for deliberation.
     async fn accept_topic(&self, ctx: &Context<'_>, topic_id: ID) -> GqlResult<Topic> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Topic(
+        Ok(Topic::from(
             service::accept(app_state(ctx)?, &viewer, &topic_id).await?,
         ))
     }
@@ -364,7 +480,7 @@ impl TopicMutation {
         reason: String,
     ) -> GqlResult<Topic> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Topic(
+        Ok(Topic::from(
             service::reject(app_state(ctx)?, &viewer, &topic_id, &reason).await?,
         ))
     }
@@ -372,7 +488,7 @@ impl TopicMutation {
     /// The proposer withdraws the topic (before voting).
     async fn withdraw_topic(&self, ctx: &Context<'_>, topic_id: ID) -> GqlResult<Topic> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Topic(
+        Ok(Topic::from(
             service::withdraw(app_state(ctx)?, &viewer, &topic_id).await?,
         ))
     }
@@ -416,7 +532,7 @@ impl TopicMutation {
         note: String,
     ) -> GqlResult<Topic> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Topic(
+        Ok(Topic::from(
             service::post_progress(app_state(ctx)?, &viewer, &topic_id, percent, &note).await?,
         ))
     }
@@ -424,7 +540,7 @@ impl TopicMutation {
     /// The committee declares the implementation complete; residents may then rate it.
     async fn complete_topic(&self, ctx: &Context<'_>, topic_id: ID) -> GqlResult<Topic> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Topic(
+        Ok(Topic::from(
             service::complete(app_state(ctx)?, &viewer, &topic_id).await?,
         ))
     }
@@ -432,7 +548,7 @@ impl TopicMutation {
     /// Rates a completed topic's implementation 1–5; rating again replaces the rating.
     async fn rate_topic(&self, ctx: &Context<'_>, topic_id: ID, stars: i32) -> GqlResult<Topic> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Topic(
+        Ok(Topic::from(
             service::rate(app_state(ctx)?, &viewer, &topic_id, stars).await?,
         ))
     }

@@ -360,3 +360,43 @@ async fn subscriptions_are_capped_and_a_tally_is_loaded_once_for_all() {
     }
     assert_eq!(updates, 20);
 }
+
+/// One account cannot get around the per-connection cap by opening more sockets: past 50 live
+/// subscriptions on a replica, more are refused.
+#[tokio::test]
+async fn subscriptions_per_account_are_capped_across_connections() {
+    let app = TestApp::spawn().await;
+    let _w = app.community().await;
+    let session = app.sign_in_full(RESIDENT, PASSWORD).await;
+    let token = session["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let account = session["viewer"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut sockets = Vec::new();
+    let mut refused = 0;
+    for _ in 0..3 {
+        let mut ws = ws_connect(app.port, &token).await;
+        for i in 0..20 {
+            send(
+                &mut ws,
+                json!({ "id": format!("n{i}"), "type": "subscribe", "payload": { "query": NOTIFICATIONS } }),
+            )
+            .await;
+        }
+        while let Some(msg) =
+            Some(next_json(&mut ws, Duration::from_secs(2)).await).filter(|m| !m.is_null())
+        {
+            if ws_error_code(&msg) == "RATE_LIMITED" {
+                refused += 1;
+            }
+        }
+        sockets.push(ws);
+    }
+    assert_eq!(refused, 10, "50 of 60 subscriptions are live");
+    assert_eq!(app.state.ws.subscriptions_of(&account), 50);
+    drop(sockets);
+}

@@ -1,6 +1,7 @@
 //! Ballots and votes (DESIGN §4).
 
 pub mod amend;
+pub mod batch;
 pub mod live;
 pub mod named;
 pub mod notice;

@@ -577,23 +577,6 @@ pub async fn options_of<C: ConnectionTrait>(
         .await?)
 }
 
-/// The latest ballot of a topic (closed first if its time has come, as `get` does). The caller
-/// has checked that the viewer may see the topic.
-pub async fn for_topic(state: &AppState, topic_id: &str) -> AppResult<Option<ballot::Model>> {
-    let found = ballot::Entity::find()
-        .filter(ballot::Column::TopicId.eq(topic_id))
-        .order_by_desc(ballot::Column::OpenedAt)
-        .one(&state.db)
-        .await?;
-    match found {
-        Some(b) if b.status == OPEN && b.closes_at <= now() => {
-            close_one(state, &b.id).await?;
-            Ok(ballot::Entity::find_by_id(b.id).one(&state.db).await?)
-        }
-        other => Ok(other),
-    }
-}
-
 /// Every ballot of a topic, oldest first (each closed first if its time has come). The caller
 /// has checked that the viewer may see the topic.
 pub async fn all_for_topic(state: &AppState, topic_id: &str) -> AppResult<Vec<ballot::Model>> {
@@ -624,10 +607,7 @@ pub async fn voter_id_of<C: ConnectionTrait>(
     let Some(r) = roles::active_resident(conn, viewer, &b.community_id).await? else {
         return Ok(None);
     };
-    Ok(Some(match electorate_of(b)? {
-        Electorate::Residents => r.id,
-        _ => r.household_id,
-    }))
+    Ok(Some(super::batch::voter_for(b, &r)?))
 }
 
 async fn eligible_voter<C: ConnectionTrait>(

@@ -649,34 +649,68 @@ pub async fn updates(
     Ok((list, total))
 }
 
-/// The residents' rating of the implementation.
-pub async fn rating(db: &DatabaseConnection, view: &TopicView) -> AppResult<RatingSummary> {
-    let stars: Vec<i32> = topic_rating::Entity::find()
+/// The residents' rating of each topic's implementation (one statement for many topics).
+pub async fn ratings_for<C: ConnectionTrait>(
+    conn: &C,
+    topic_ids: &[String],
+) -> AppResult<HashMap<String, RatingSummary>> {
+    let rows: Vec<(String, Option<i64>, i64)> = topic_rating::Entity::find()
         .select_only()
-        .column(topic_rating::Column::Stars)
-        .filter(topic_rating::Column::TopicId.eq(view.topic.id.clone()))
+        .column(topic_rating::Column::TopicId)
+        .column_as(
+            sea_orm::sea_query::SimpleExpr::from(sea_orm::sea_query::Func::sum(Expr::col(
+                topic_rating::Column::Stars,
+            ))),
+            "sum",
+        )
+        .column_as(
+            sea_orm::sea_query::SimpleExpr::from(sea_orm::sea_query::Func::count(Expr::col(
+                topic_rating::Column::Stars,
+            ))),
+            "count",
+        )
+        .filter(topic_rating::Column::TopicId.is_in(topic_ids.iter().cloned()))
+        .group_by(topic_rating::Column::TopicId)
         .into_tuple()
-        .all(db)
+        .all(conn)
         .await?;
-    let sum: i64 = stars.iter().map(|s| i64::from(*s)).sum();
-    let count = stars.len() as i64;
-    Ok(RatingSummary {
-        average: rules::format_average(sum, count),
-        count: count as u64,
-    })
+    let mut out: HashMap<String, RatingSummary> = rows
+        .into_iter()
+        .map(|(topic, sum, count)| {
+            let sum = sum.unwrap_or(0);
+            (
+                topic,
+                RatingSummary {
+                    average: rules::format_average(sum, count),
+                    count: u64::try_from(count).unwrap_or(0),
+                },
+            )
+        })
+        .collect();
+    for id in topic_ids {
+        out.entry(id.clone()).or_insert(RatingSummary {
+            average: None,
+            count: 0,
+        });
+    }
+    Ok(out)
 }
 
-/// The viewer's own rating, if any.
-pub async fn viewer_rating(db: &DatabaseConnection, view: &TopicView) -> AppResult<Option<i32>> {
-    let Some(me) = &view.access.resident_id else {
-        return Ok(None);
-    };
+/// Each resident's own rating of each topic, for (topic, resident) pairs.
+pub async fn own_ratings<C: ConnectionTrait>(
+    conn: &C,
+    pairs: &[(String, String)],
+) -> AppResult<HashMap<(String, String), i32>> {
+    let wanted: BTreeSet<&(String, String)> = pairs.iter().collect();
     Ok(topic_rating::Entity::find()
-        .filter(topic_rating::Column::TopicId.eq(view.topic.id.clone()))
-        .filter(topic_rating::Column::ResidentId.eq(me.clone()))
-        .one(db)
+        .filter(topic_rating::Column::TopicId.is_in(pairs.iter().map(|p| p.0.clone())))
+        .filter(topic_rating::Column::ResidentId.is_in(pairs.iter().map(|p| p.1.clone())))
+        .all(conn)
         .await?
-        .map(|r| r.stars))
+        .into_iter()
+        .map(|r| ((r.topic_id, r.resident_id), r.stars))
+        .filter(|(k, _)| wanted.contains(k))
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
