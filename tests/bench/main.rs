@@ -304,9 +304,53 @@ async fn tally_latency(
     Ok(lat)
 }
 
+/// Requests per second that `clients` concurrent clients get for one query over 5 seconds
+/// (after a 1-second warm-up). Any error fails the run.
+async fn throughput(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    query: &str,
+    vars: Value,
+    clients: usize,
+) -> anyhow::Result<f64> {
+    let mut rates = Vec::new();
+    for window in [Duration::from_secs(1), Duration::from_secs(5)] {
+        let until = Instant::now() + window;
+        let mut tasks = Vec::new();
+        for _ in 0..clients {
+            let (http, base, token, query, vars) = (
+                http.clone(),
+                base.to_owned(),
+                token.to_owned(),
+                query.to_owned(),
+                vars.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < until {
+                    gql(&http, &base, &token, &query, vars.clone()).await?;
+                    n += 1;
+                }
+                anyhow::Ok(n)
+            }));
+        }
+        let mut total = 0u64;
+        for t in tasks {
+            total += t.await??;
+        }
+        rates.push(total as f64 / window.as_secs_f64());
+    }
+    Ok(rates.last().copied().unwrap_or(0.0))
+}
+
 async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
     let mut settings = Settings::for_database(url);
     settings.bind = "127.0.0.1:0".into();
+    // PostgreSQL needs an audit key kept outside the database; the bench makes a throw-away one.
+    settings.audit_key = Some(format!("bench-{}", uuid::Uuid::new_v4().simple()).repeat(2));
+    // The committee opens many topics; voters vote once each.
+    settings.proposal_limit.max = 1_000_000;
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
@@ -393,6 +437,28 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         "[{label}] turnout after the run: {} (expected {})",
         check["ballot"]["turnoutCount"],
         s.voters.len() - errors
+    );
+
+    // A list page against a trivial query on the same server (issue 7: at least 0.5×).
+    for i in 0..20 {
+        open_motion(&http, &base, &s, &format!("列表议题 {i}")).await?;
+    }
+    let voter = &s.voters[0].0;
+    let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
+    let list = throughput(
+        &http,
+        &base,
+        voter,
+        "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }",
+        json!({"c": s.community}),
+        32,
+    )
+    .await?;
+    println!(
+        "[{label}] reads, 32 concurrent clients for 5 s each: me {:.0}/s, 20-topic list with ballots {:.0}/s, ratio {:.2} (target ≥ 0.5)",
+        me,
+        list,
+        list / me
     );
 
     // Tally reads at 1k and 100k votes.
