@@ -24,6 +24,8 @@ pub struct TestApp {
     /// The start of each statement's SQL, in order (to show what a request ran).
     pub sql_log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     sqlite_file: Option<PathBuf>,
+    /// (server, database) of a PostgreSQL database this app created: dropped with it.
+    pg_database: Option<(String, String)>,
 }
 
 /// Which database this run uses, for test names in failure output.
@@ -96,7 +98,14 @@ impl TestApp {
                 (format!("sqlite://{}?mode=rwc", file.display()), Some(file))
             }
         };
-        Self::spawn_on(url, sqlite_file, adjust).await
+        let pg_database = pg_server().and_then(|server| {
+            url.rsplit('/')
+                .next()
+                .map(|name| (server.trim_end_matches('/').to_owned(), name.to_owned()))
+        });
+        let mut app = Self::spawn_on(url, sqlite_file, adjust).await;
+        app.pg_database = pg_database;
+        app
     }
 
     /// A second application instance on the same database (a replica).
@@ -148,6 +157,7 @@ impl TestApp {
             statements,
             sql_log: log,
             sqlite_file,
+            pg_database: None,
         }
     }
 
@@ -327,6 +337,26 @@ impl Drop for TestApp {
             for suffix in ["", "-wal", "-shm", ".audit-key"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
             }
+        }
+        // A plain `cargo test` leaves no test database behind: drop it (its connections too) on
+        // a thread of its own, since the test's runtime is shutting down.
+        if let Some((server, name)) = self.pg_database.take() {
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    let admin = admin_conn(&server).await;
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                });
+            })
+            .join();
         }
     }
 }
