@@ -100,9 +100,11 @@ pub async fn wait_for(mut events: broadcast::Receiver<BusEvent>, ends: impl Fn(&
     loop {
         match events.recv().await {
             Ok(e) if ends(&e) => return,
-            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-            // The bus is gone: the process is stopping.
-            Err(broadcast::error::RecvError::Closed) => return,
+            Ok(_) => {}
+            // Events were missed (a slow reader); one of them may have been the end, so end
+            // now: the client reconnects and is checked afresh. A closed bus means the process
+            // is stopping.
+            Err(_) => return,
         }
     }
 }

@@ -87,6 +87,28 @@ pub async fn roles_in<C: ConnectionTrait>(
     Ok(roles)
 }
 
+/// The roles a roster place carries, as the committee's roster shows them: RESIDENT and the
+/// granted roles while the place is active, whether or not its holder has taken it yet (so the
+/// roster reads the same for a phone registered elsewhere and a new one).
+pub async fn place_roles<C: ConnectionTrait>(
+    conn: &C,
+    place: &resident::Model,
+) -> AppResult<Vec<Role>> {
+    if !place.active {
+        return Ok(Vec::new());
+    }
+    let mut roles = vec![Role::Resident];
+    let grants = role_grant::Entity::find()
+        .filter(role_grant::Column::AccountId.eq(place.account_id.clone()))
+        .filter(role_grant::Column::CommunityId.eq(place.community_id.clone()))
+        .all(conn)
+        .await?;
+    roles.extend(grants.iter().filter_map(|g| Role::parse(&g.role)));
+    roles.sort();
+    roles.dedup();
+    Ok(roles)
+}
+
 pub async fn viewer_roles<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,

@@ -149,7 +149,7 @@ impl Resident {
     }
     async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<Role>> {
         let db = &app_state(ctx)?.db;
-        Ok(roles::roles_in(db, &self.0.account_id, false, &self.0.community_id).await?)
+        Ok(roles::place_roles(db, &self.0).await?)
     }
 }
 

@@ -3,7 +3,7 @@
 //! any input string, the client address behind a trusted proxy, and `extensions.code` /
 //! `extensions.field` on every error.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::HttpRequest;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
@@ -54,48 +54,47 @@ pub fn forwarded_client<'a>(values: impl Iterator<Item = &'a str>, hops: usize) 
 }
 
 /// Fields and aliases the document selects once every fragment is expanded (a fragment spread
-/// five times counts five times). Fragment cycles are invalid anyway; they count as too many.
+/// five times counts five times). Each fragment is measured once (`memo`), so the work is linear
+/// in the document's size however the spreads nest; a fragment cycle counts as too many.
 fn expanded_size(
     doc: &ExecutableDocument,
     set: &SelectionSet,
-    stack: &mut Vec<String>,
+    memo: &mut HashMap<String, Option<(usize, usize)>>,
 ) -> (usize, usize) {
     let mut fields = 0usize;
     let mut aliases = 0usize;
     for sel in &set.items {
         let (f, a) = match &sel.node {
             Selection::Field(field) => {
-                let (f, a) = expanded_size(doc, &field.node.selection_set.node, stack);
+                let (f, a) = expanded_size(doc, &field.node.selection_set.node, memo);
                 (
                     f.saturating_add(1),
                     a.saturating_add(usize::from(field.node.alias.is_some())),
                 )
             }
             Selection::InlineFragment(frag) => {
-                expanded_size(doc, &frag.node.selection_set.node, stack)
+                expanded_size(doc, &frag.node.selection_set.node, memo)
             }
             Selection::FragmentSpread(spread) => {
                 let name = spread.node.fragment_name.node.to_string();
-                if stack.contains(&name) || stack.len() > 32 {
-                    (usize::MAX, usize::MAX)
-                } else {
-                    match doc.fragments.get(&spread.node.fragment_name.node) {
+                match memo.get(&name) {
+                    // Measured already; `None` marks one being measured: a cycle.
+                    Some(Some(size)) => *size,
+                    Some(None) => (usize::MAX, usize::MAX),
+                    None => match doc.fragments.get(&spread.node.fragment_name.node) {
                         Some(def) => {
-                            stack.push(name);
-                            let r = expanded_size(doc, &def.node.selection_set.node, stack);
-                            stack.pop();
-                            r
+                            memo.insert(name.clone(), None);
+                            let size = expanded_size(doc, &def.node.selection_set.node, memo);
+                            memo.insert(name, Some(size));
+                            size
                         }
                         None => (0, 0),
-                    }
+                    },
                 }
             }
         };
         fields = fields.saturating_add(f);
         aliases = aliases.saturating_add(a);
-        if fields == usize::MAX {
-            break;
-        }
     }
     (fields, aliases)
 }
@@ -103,7 +102,8 @@ fn expanded_size(
 /// Refuses a document that selects too many fields or aliases after fragment expansion.
 pub fn check_document(doc: &ExecutableDocument) -> Result<(), String> {
     for (_, op) in doc.operations.iter() {
-        let (fields, aliases) = expanded_size(doc, &op.node.selection_set.node, &mut Vec::new());
+        let (fields, aliases) =
+            expanded_size(doc, &op.node.selection_set.node, &mut HashMap::new());
         if aliases > MAX_ALIASES {
             return Err(format!("too many aliases (at most {MAX_ALIASES})"));
         }
@@ -177,6 +177,18 @@ pub fn control_char_input(
         if let Some((name, _)) = vars.iter().find(|(_, v)| json_has_control(v)) {
             return Some(name.clone());
         }
+    }
+    let defaults = doc.operations.iter().find_map(|(_, op)| {
+        op.node.variable_definitions.iter().find_map(|v| {
+            v.node
+                .default_value
+                .as_ref()
+                .filter(|d| value_has_control(&d.node))
+                .map(|_| v.node.name.node.to_string())
+        })
+    });
+    if defaults.is_some() {
+        return defaults;
     }
     doc.operations
         .iter()
@@ -290,6 +302,18 @@ pub fn finalize_errors(resp: &mut Response) -> Vec<String> {
     codes
 }
 
+/// The response itself, or an error in its place when its JSON is larger than
+/// `MAX_RESPONSE_BYTES` (for the WebSocket, which serialises it itself).
+pub fn bounded(resp: Response) -> Response {
+    match serde_json::to_vec(&resp) {
+        Ok(body) if body.len() <= MAX_RESPONSE_BYTES => resp,
+        _ => refusal(
+            "the response would be too large; ask for fewer items or fields",
+            None,
+        ),
+    }
+}
+
 /// The response as JSON, or an error in its place when it is larger than `MAX_RESPONSE_BYTES`.
 pub fn bounded_json(resp: &Response) -> Vec<u8> {
     match serde_json::to_vec(resp) {
@@ -354,9 +378,37 @@ mod tests {
                 .next()
                 .map(|(_, o)| o.node.selection_set.node.clone())
                 .unwrap_or_default(),
-            &mut Vec::new(),
+            &mut HashMap::new(),
         );
         assert_eq!((fields, aliases), (12, 6));
+    }
+
+    #[test]
+    fn a_fragment_bomb_is_measured_in_linear_time_and_refused() {
+        let mut q = String::from("query { ...F0 }");
+        for i in 0..40 {
+            q.push_str(&format!(
+                " fragment F{i} on Query {{ ...F{} ...F{} }}",
+                i + 1,
+                i + 1
+            ));
+        }
+        q.push_str(" fragment F40 on Query { __typename }");
+        let doc = async_graphql::parser::parse_query(&q).unwrap_or_else(|e| panic!("{e}"));
+        assert!(check_document(&doc).is_err(), "2^40 fields once expanded");
+        let cyclic = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }";
+        let doc = async_graphql::parser::parse_query(cyclic).unwrap_or_else(|e| panic!("{e}"));
+        assert!(check_document(&doc).is_err());
+    }
+
+    #[test]
+    fn control_characters_in_variable_defaults_are_found() {
+        let doc = async_graphql::parser::parse_query(
+            "mutation($t: String = \"a\\u0000b\") { a(title: $t) }",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let req = async_graphql::Request::new("");
+        assert_eq!(control_char_input(&req, &doc).as_deref(), Some("t"));
     }
 
     #[test]

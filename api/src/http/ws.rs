@@ -35,7 +35,8 @@ use crate::startup::AppState;
 pub const MAX_WS_MESSAGE: usize = 64 * 1024;
 /// Open sockets per client address, per replica.
 pub const MAX_WS_PER_ADDRESS: usize = 16;
-/// Live subscriptions per connection, and per account on one replica.
+/// Operations in flight per connection (live subscriptions included), and live subscriptions
+/// per account on one replica.
 pub const MAX_SUBS_PER_CONNECTION: usize = 20;
 pub const MAX_SUBS_PER_ACCOUNT: usize = 50;
 /// A socket must send `connection_init` this soon.
@@ -130,13 +131,17 @@ impl Guarded {
             .data(ViewerCell::default())
     }
 
-    /// Admits a subscription under the per-connection and per-account caps; `None` beyond them.
-    fn admit(&self) -> Option<(ConnectionSub, Option<Slot>)> {
+    /// Admits an operation under the per-connection cap (every operation in flight counts) and,
+    /// for a subscription, the per-account cap; `None` beyond them.
+    fn admit(&self, subscription: bool) -> Option<(ConnectionSub, Option<Slot>)> {
         if self.subscriptions.fetch_add(1, Ordering::SeqCst) >= MAX_SUBS_PER_CONNECTION {
             self.subscriptions.fetch_sub(1, Ordering::SeqCst);
             return None;
         }
         let conn = ConnectionSub(self.subscriptions.clone());
+        if !subscription {
+            return Some((conn, None));
+        }
         let account = match self.auth() {
             AuthState::Token(claims) => Some(take_slot(
                 &self.state.ws.per_account,
@@ -210,9 +215,10 @@ impl Executor for Guarded {
             self.state.metrics.observe(&label, 0.0, &codes);
             return futures_util::stream::once(async move { refused }).boxed();
         }
-        let guards = if is_subscription(&request) {
-            match self.admit() {
-                Some(g) => Some(g),
+        let subscription = is_subscription(&request);
+        let guards = {
+            match self.admit(subscription) {
+                Some(g) => g,
                 None => {
                     self.state
                         .metrics
@@ -224,8 +230,6 @@ impl Executor for Guarded {
                     return futures_util::stream::once(async move { refused }).boxed();
                 }
             }
-        } else {
-            None
         };
         let end = session_end(&self.state, &self.auth());
         let metrics = self.state.metrics.clone();
@@ -239,8 +243,13 @@ impl Executor for Guarded {
             let _ = &guards;
             let codes = limits::finalize_errors(&mut resp);
             metrics.observe(&label, 0.0, &codes);
-            resp
+            limits::bounded(resp)
         });
+        if !subscription {
+            // A query or mutation runs to its end (a vote committing as the token expires is
+            // answered, not cut off).
+            return responses.boxed();
+        }
         bus::until(
             responses,
             end,
@@ -327,18 +336,32 @@ pub async fn subscriptions(
         let close = loop {
             tokio::select! {
                 msg = incoming.recv() => {
-                    last_message = tokio::time::Instant::now();
+                    // Never wait inside this arm: the queue empties only when the loop polls
+                    // `graphql` below, so a full queue means a client flooding messages.
+                    let queued = match msg {
+                        Some(Ok(actix_ws::AggregatedMessage::Text(ref text))) => {
+                            Some(to_graphql.try_send(text.as_bytes().to_vec()))
+                        }
+                        Some(Ok(actix_ws::AggregatedMessage::Binary(ref bin))) => {
+                            Some(to_graphql.try_send(bin.to_vec()))
+                        }
+                        _ => None,
+                    };
+                    match queued {
+                        Some(Ok(())) => {
+                            // Only operations count as activity (not pings).
+                            last_message = tokio::time::Instant::now();
+                            continue;
+                        }
+                        Some(Err(tokio::sync::mpsc::error::TrySendError::Full(_))) => {
+                            break Some((actix_ws::CloseCode::Policy, "too many messages"));
+                        }
+                        Some(Err(tokio::sync::mpsc::error::TrySendError::Closed(_))) => break None,
+                        None => {}
+                    }
                     match msg {
-                        Some(Ok(actix_ws::AggregatedMessage::Text(text))) => {
-                            if to_graphql.send(text.as_bytes().to_vec()).await.is_err() {
-                                break None;
-                            }
-                        }
-                        Some(Ok(actix_ws::AggregatedMessage::Binary(bin))) => {
-                            if to_graphql.send(bin.to_vec()).await.is_err() {
-                                break None;
-                            }
-                        }
+                        Some(Ok(actix_ws::AggregatedMessage::Text(_)))
+                        | Some(Ok(actix_ws::AggregatedMessage::Binary(_))) => {}
                         Some(Ok(actix_ws::AggregatedMessage::Ping(p))) => {
                             if session.pong(&p).await.is_err() {
                                 break None;

@@ -227,6 +227,7 @@ async fn the_roster_does_not_reveal_which_phones_are_registered_elsewhere() {
     let roster = app
         .ok(Some(&b_committee), ROSTER_Q, json!({ "c": b }))
         .await;
+    let mut roles = Vec::new();
     for phone in [RESIDENT, "13600000009"] {
         let row = roster["residents"]["nodes"]
             .as_array()
@@ -234,7 +235,9 @@ async fn the_roster_does_not_reveal_which_phones_are_registered_elsewhere() {
             .cloned()
             .unwrap_or_default();
         assert_eq!(row["claimed"], false, "{phone}: {roster}");
+        roles.push(row["roles"].clone());
     }
+    assert_eq!(roles[0], roles[1], "roles read the same: {roster}");
 }
 
 /// Deactivating a place of an account that another community also holds ends only that place:
@@ -330,4 +333,54 @@ async fn a_forgotten_password_is_still_reset_by_the_controlling_community() {
         )
         .await;
     assert!(new.get("errors").is_none(), "{new}");
+}
+
+/// A place the committee made for an account that has a password is not that community's to
+/// reset, even after the account's other community lets it go: the code still asks for the
+/// account's current password.
+#[tokio::test]
+async fn a_place_made_for_a_known_account_does_not_become_a_reset_when_the_other_community_lets_go()
+{
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let (b, b_committee) = community_b(&app, &w.admin).await;
+    let csv = format!(
+        "building,unit,area_m2,owner,name,phone,roles\n9栋,903,60.00,true,李秀英,{RESIDENT},\n"
+    );
+    let import = app.import_roster(&b_committee, &b, &csv).await;
+    let place = invite_for(&import, RESIDENT)
+        .map(|i| i["residentId"].clone())
+        .unwrap_or_else(|| panic!("{import}"));
+    // Community A lets the resident go (moved out).
+    app.ok(
+        Some(w.token(COMMITTEE)),
+        DEACTIVATE,
+        json!({ "r": w.person(RESIDENT).resident_id }),
+    )
+    .await;
+    let code = app
+        .ok(Some(&b_committee), ISSUE_INVITE, json!({ "r": place }))
+        .await["issueInvite"]["code"]
+        .clone();
+    let stolen = app
+        .gql(
+            None,
+            CLAIM,
+            json!({ "c": code, "w": "attacker's own password" }),
+        )
+        .await;
+    assert_eq!(error_code(&stolen), "BAD_USER_INPUT", "{stolen}");
+    let attacker = app
+        .gql(
+            None,
+            SIGN_IN,
+            json!({ "p": RESIDENT, "w": "attacker's own password" }),
+        )
+        .await;
+    assert_eq!(error_code(&attacker), "UNAUTHENTICATED");
+    // The holder takes the place with the password they have.
+    let linked = app
+        .gql(None, CLAIM, json!({ "c": code, "w": PASSWORD }))
+        .await;
+    assert!(linked.get("errors").is_none(), "{linked}");
 }

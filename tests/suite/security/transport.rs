@@ -246,3 +246,27 @@ async fn type_coercion_errors_name_their_field() {
     assert_eq!(error_code(&resp), "BAD_USER_INPUT", "{resp}");
     assert_eq!(resp["errors"][0]["extensions"]["field"], "first", "{resp}");
 }
+
+/// Fragments that double at each level (2^40 fields once expanded) are measured once each and
+/// refused at once, instead of being walked for minutes before any limit applies.
+#[tokio::test]
+async fn a_fragment_bomb_is_refused_at_once() {
+    let app = TestApp::spawn().await;
+    let mut q = String::from("query { ...F0 }");
+    for i in 0..40 {
+        q.push_str(&format!(
+            " fragment F{i} on Query {{ ...F{} ...F{} }}",
+            i + 1,
+            i + 1
+        ));
+    }
+    q.push_str(" fragment F40 on Query { __typename }");
+    // A bound, not a speed target: the unmemoised walk took minutes here.
+    let resp = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        app.gql(None, &q, json!({})),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("the server is still walking the fragments"));
+    assert_eq!(error_code(&resp), "BAD_USER_INPUT", "{resp}");
+}

@@ -400,3 +400,44 @@ async fn subscriptions_per_account_are_capped_across_connections() {
     assert_eq!(app.state.ws.subscriptions_of(&account), 50);
     drop(sockets);
 }
+
+/// A flood of protocol pings cannot wedge the socket's task (and keep its place in the
+/// per-address count for ever): the server closes the socket, and the place is free again.
+#[tokio::test]
+async fn a_ping_flood_closes_the_socket_and_frees_its_place() {
+    let app = TestApp::spawn().await;
+    let mut ws = raw_socket(app.port, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    init(&mut ws, None).await;
+    let ping = json!({ "type": "ping" }).to_string();
+    for _ in 0..5000 {
+        if ws.send(Message::text(ping.clone())).await.is_err() {
+            break;
+        }
+    }
+    // Read until the server closes (pongs may come first).
+    let mut closed = false;
+    for _ in 0..10_000 {
+        match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => {
+                closed = true;
+                break;
+            }
+            Ok(Some(Ok(_))) => continue,
+            Err(_) => break,
+        }
+    }
+    drop(ws);
+    // Whether or not this flood was fast enough to fill the queue, the server still serves
+    // sockets from this address: 16 open and initialise.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut open = Vec::new();
+    for _ in 0..16 {
+        let mut s = raw_socket(app.port, None)
+            .await
+            .unwrap_or_else(|e| panic!("closed={closed}: {e}"));
+        init(&mut s, None).await;
+        open.push(s);
+    }
+}

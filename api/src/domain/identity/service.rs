@@ -132,6 +132,12 @@ impl Attempt {
         rate_limit::clear(db, &self.phone_key).await?;
         rate_limit::release(db, &self.ip_key).await
     }
+
+    /// The attempt was turned away before any password was checked: give both counts back.
+    async fn released(self, db: &DatabaseConnection) -> AppResult<()> {
+        rate_limit::release(db, &self.phone_key).await?;
+        rate_limit::release(db, &self.ip_key).await
+    }
 }
 
 pub async fn sign_in(
@@ -149,7 +155,15 @@ pub async fn sign_in(
         .one(db)
         .await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let ok = verify_password(&state.hasher, password, stored).await?;
+    let ok = match verify_password(&state.hasher, password, stored).await {
+        Ok(ok) => ok,
+        Err(AppError::RateLimited) => {
+            // No password was checked: the attempt was no failure.
+            attempt.released(db).await?;
+            return Err(AppError::RateLimited);
+        }
+        Err(e) => return Err(e),
+    };
     let account = match account {
         Some(a) if ok && may_sign_in(db, &a).await? => a,
         _ => {
@@ -204,12 +218,11 @@ pub async fn claim_invite(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Checked the same way on both paths, so a weak password says nothing about which applies.
+    validate_password(password).map_err(|m| AppError::bad_input("password", m))?;
     let power = invite_power(&state.db, &acc, &place.community_id).await?;
     let new_hash = match power {
-        InvitePower::SetPassword => {
-            validate_password(password).map_err(|m| AppError::bad_input("password", m))?;
-            Some(hash_password(&state.hasher, password).await?)
-        }
+        InvitePower::SetPassword => Some(hash_password(&state.hasher, password).await?),
         InvitePower::LinkOnly => {
             // Guessing the account's password through a claim counts like a sign-in.
             let phone_key = rate_limit::key("signin-phone", &acc.phone);

@@ -321,9 +321,11 @@ pub enum InvitePower {
     LinkOnly,
 }
 
-/// The one rule for invites, used by the import, `issueInvite`, `claimInvite` and deactivation:
-/// a community controls an account alone when it is not a platform admin and has no live
-/// (active, linked) place on another community's roster.
+/// The one rule for invites, used by the import, `claimInvite` and deactivation: a community
+/// controls an account alone when it is no platform admin, has no live (active, linked) place
+/// on another community's roster, and either has no password yet or has taken this community's
+/// place already (a place the committee made for an account with a password is not its own
+/// until the holder claims it with that password).
 pub async fn invite_power<C: ConnectionTrait>(
     conn: &C,
     account: &account::Model,
@@ -332,17 +334,23 @@ pub async fn invite_power<C: ConnectionTrait>(
     if account.is_admin {
         return Ok(InvitePower::LinkOnly);
     }
-    let elsewhere = resident::Entity::find()
+    let places = resident::Entity::find()
         .filter(resident::Column::AccountId.eq(account.id.clone()))
-        .filter(resident::Column::CommunityId.ne(community_id))
-        .filter(roles::live_place())
-        .count(conn)
+        .all(conn)
         .await?;
-    Ok(if elsewhere == 0 {
-        InvitePower::SetPassword
-    } else {
-        InvitePower::LinkOnly
-    })
+    let live_elsewhere = places
+        .iter()
+        .any(|p| p.community_id != community_id && p.active && p.linked_at.is_some());
+    let own_here = places
+        .iter()
+        .any(|p| p.community_id == community_id && p.linked_at.is_some());
+    Ok(
+        if !live_elsewhere && (account.password_hash.is_none() || own_here) {
+            InvitePower::SetPassword
+        } else {
+            InvitePower::LinkOnly
+        },
+    )
 }
 
 /// Holds the community's row lock for the rest of the transaction (PostgreSQL; SQLite has one
@@ -433,7 +441,9 @@ async fn active_committee_count<C: ConnectionTrait>(
     let ids: Vec<String> = grants.into_iter().map(|g| g.account_id).collect();
     Ok(resident::Entity::find()
         .filter(resident::Column::CommunityId.eq(community_id))
-        .filter(roles::live_place())
+        // Active places, linked or not: counting only linked ones would tell the committee
+        // which imported phones are registered elsewhere.
+        .filter(resident::Column::Active.eq(true))
         .filter(resident::Column::AccountId.is_in(ids))
         .count(conn)
         .await?)
