@@ -148,7 +148,7 @@ async fn seed(state: &AppState, households: usize) -> anyhow::Result<Seeded> {
         .exec(db)
         .await?;
         for (h, a, _) in chunk {
-            let (token, _) = state.keys.issue(a, 0, "bench", now)?;
+            let (token, _) = state.keys.issue(a, 0, "", now)?;
             voters.push((token, h.clone()));
         }
     }

@@ -48,13 +48,32 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
                 .one(db)
                 .await?;
             match account {
-                Some(account) if account.session_epoch == claims.epoch => {
+                Some(account)
+                    if account.session_epoch == claims.epoch
+                        && session_alive(db, &claims.sid).await? =>
+                {
                     Ok(Some(Viewer { account }))
                 }
                 _ => Err(AppError::Unauthenticated),
             }
         }
     }
+}
+
+/// A session (refresh-token family) is alive while one of its tokens is not revoked: signing
+/// out revokes them all, so the session's access tokens stop working at once too.
+async fn session_alive(db: &DatabaseConnection, session_id: &str) -> AppResult<bool> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    if session_id.is_empty() {
+        // A token from before sessions were named: its epoch alone decides.
+        return Ok(true);
+    }
+    Ok(entity::refresh_token::Entity::find()
+        .filter(entity::refresh_token::Column::FamilyId.eq(session_id))
+        .filter(entity::refresh_token::Column::RevokedAt.is_null())
+        .count(db)
+        .await?
+        > 0)
 }
 
 /// Per-request cache of the viewer and of the viewer's live places on rosters, so the resolvers

@@ -284,6 +284,11 @@ async fn signing_out_ends_the_sessions_subscriptions() {
     .await;
     let msg = next_json(&mut ws, Duration::from_secs(5)).await;
     assert_eq!(ws_error_code(&msg), "UNAUTHENTICATED", "{msg}");
+    // The signed-out session's access token works nowhere any more.
+    let me = app.gql(Some(token), "{ me { id } }", json!({})).await;
+    assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
+    let again = operation(&mut ws, "2", NOTIFICATIONS, json!({})).await;
+    assert_eq!(ws_error_code(&again), "UNAUTHENTICATED", "{again}");
 }
 
 /// A deactivated resident's live tally stops at once.
