@@ -185,8 +185,9 @@ const REPORT_COMMENT: &str = concat!(
 
 /// How many topics one page of the list loads.
 pub const PAGE_SIZE: i64 = 20;
-/// The most the server gives in one page.
-pub const MAX_PAGE: i64 = 100;
+/// The review queue's page. The server counts a connection's selection once per item against
+/// its complexity limit (2,000): 100 summaries with their ballots cost more than that, 50 fit.
+pub const REVIEW_PAGE: i64 = 50;
 
 schema_enum!(TopicStatus {
     Proposed = "PROPOSED",

@@ -34,7 +34,7 @@ fn Queue(community: CommunityRef) -> impl IntoView {
             topics::topics(
                 &community_id.get_value(),
                 Some(vec![TopicStatus::UnderReview]),
-                topics::MAX_PAGE,
+                topics::REVIEW_PAGE,
                 None,
             )
             .await
