@@ -72,8 +72,10 @@ impl TallyHub {
 
     /// The changes of a ballot's tally from now on (`None` until the first change).
     pub fn watch(&self, ballot_id: &str) -> watch::Receiver<Option<Arc<TallySnapshot>>> {
-        self.lock()
-            .entry(ballot_id.to_owned())
+        let mut map = self.lock();
+        // Ballots nobody watches any more are forgotten here too, not only on their next change.
+        map.retain(|_, tx| tx.receiver_count() > 0);
+        map.entry(ballot_id.to_owned())
             .or_insert_with(|| watch::channel(None).0)
             .subscribe()
     }

@@ -6,7 +6,7 @@ use entity::{account, building, household, invite, resident, role_grant};
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
 };
 
 use super::rules::{self, RosterRow};
@@ -628,18 +628,17 @@ pub async fn list(
     }
     if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
         let like = format!("%{}%", s.replace(['%', '_'], ""));
-        let phone_matches: Vec<String> = account::Entity::find()
+        // Phones are matched inside the query (a capped list of matching accounts across every
+        // community could leave out this community's residents).
+        let phone_matches = account::Entity::find()
+            .select_only()
+            .column(account::Column::Id)
             .filter(account::Column::Phone.like(like.clone()))
-            .limit(1000)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|a| a.id)
-            .collect();
+            .into_query();
         q = q.filter(
             sea_orm::Condition::any()
                 .add(resident::Column::Name.like(like))
-                .add(resident::Column::AccountId.is_in(phone_matches)),
+                .add(resident::Column::AccountId.in_subquery(phone_matches)),
         );
     }
     let total = q.clone().count(db).await?;
