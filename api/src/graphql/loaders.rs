@@ -153,21 +153,30 @@ loader!(HouseholdLoader, household);
 loader!(BuildingLoader, building);
 loader!(AccountLoader, account);
 
+/// How long a loader waits for more keys before it loads: none. Keys asked for in the same
+/// poll still share one statement; the default 1 ms window adds that much latency to every
+/// single read (a ballot's options, say), and list pages preload instead (`ListPreload`).
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::ZERO;
+
 impl Loaders {
     pub fn new(state: &AppState) -> Self {
         let l = || DbLoader {
             db: state.db.clone(),
         };
         Self {
-            households: DataLoader::new(HouseholdLoader(l()), tokio::spawn),
-            buildings: DataLoader::new(BuildingLoader(l()), tokio::spawn),
-            accounts: DataLoader::new(AccountLoader(l()), tokio::spawn),
-            topic_ballots: DataLoader::new(TopicBallotLoader(state.clone()), tokio::spawn),
-            ballot_options: DataLoader::new(BallotOptionsLoader(l()), tokio::spawn),
-            eligible: DataLoader::new(EligibleLoader(l()), tokio::spawn),
-            participated: DataLoader::new(ParticipatedLoader(l()), tokio::spawn),
-            topic_ratings: DataLoader::new(TopicRatingLoader(l()), tokio::spawn),
-            own_ratings: DataLoader::new(OwnRatingLoader(l()), tokio::spawn),
+            households: DataLoader::new(HouseholdLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
+            buildings: DataLoader::new(BuildingLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
+            accounts: DataLoader::new(AccountLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
+            topic_ballots: DataLoader::new(TopicBallotLoader(state.clone()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+            ballot_options: DataLoader::new(BallotOptionsLoader(l()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+            eligible: DataLoader::new(EligibleLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
+            participated: DataLoader::new(ParticipatedLoader(l()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+            topic_ratings: DataLoader::new(TopicRatingLoader(l()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+            own_ratings: DataLoader::new(OwnRatingLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
         }
     }
 }
