@@ -16,25 +16,6 @@ pub fn key(scope: &str, subject: &str) -> String {
     )
 }
 
-/// `RATE_LIMITED` when the key has `max` or more counts in the current window (read only).
-pub async fn check<C: ConnectionTrait>(
-    conn: &C,
-    key: &str,
-    max: i32,
-    window_secs: i64,
-) -> AppResult<()> {
-    let row = entity::rate_limit::Entity::find_by_id(key.to_owned())
-        .one(conn)
-        .await?;
-    if let Some(row) = row {
-        let window_open = row.window_start + chrono::Duration::seconds(window_secs) > now();
-        if window_open && row.count >= max {
-            return Err(AppError::RateLimited);
-        }
-    }
-    Ok(())
-}
-
 /// Counts one and returns the count in the current window; a window that has run out starts
 /// again at 1. One statement, so concurrent callers each see a distinct count.
 async fn count_one<C: ConnectionTrait>(conn: &C, key: &str, window_secs: i64) -> AppResult<i64> {

@@ -11,11 +11,6 @@ use crate::domain::roster::service::{ImportOutcome, IssuedInvite};
 use crate::error::{AppError, AppResult, GqlResult};
 use crate::graphql::Loaders;
 
-fn loaders<'a>(ctx: &Context<'a>) -> AppResult<&'a Loaders> {
-    ctx.data::<Loaders>()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("loaders missing")))
-}
-
 pub struct Community(pub entity::community::Model);
 
 #[Object]
@@ -83,7 +78,7 @@ impl Household {
     }
     /// The building's name, e.g. "3栋".
     async fn building(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        let b = loaders(ctx)?
+        let b = Loaders::of(ctx)?
             .buildings
             .load_one(self.0.building_id.clone())
             .await
@@ -103,7 +98,7 @@ impl Household {
 }
 
 pub async fn household_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Household>> {
-    let h = loaders(ctx)?
+    let h = Loaders::of(ctx)?
         .households
         .load_one(id.to_owned())
         .await
@@ -157,7 +152,7 @@ impl Resident {
     async fn account(&self, ctx: &Context<'_>) -> AppResult<Option<entity::account::Model>> {
         // Resolvers that reach a Resident have already checked the viewer may see the roster.
         let _ = require_viewer(ctx).await?;
-        loaders(ctx)?
+        Loaders::of(ctx)?
             .accounts
             .load_one(self.0.account_id.clone())
             .await

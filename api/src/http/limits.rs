@@ -200,16 +200,21 @@ pub fn control_char_input(
         })
 }
 
-/// A request refused before it runs: `BAD_USER_INPUT`, naming the field when there is one.
-pub fn refusal(message: &str, field: Option<&str>) -> Response {
+/// A response of one error with its `extensions.code` (and `field`, when there is one).
+pub fn error_response(code: &str, message: &str, field: Option<&str>) -> Response {
     let mut err = ServerError::new(message, None);
     let mut ext = ErrorExtensionValues::default();
-    ext.set("code", "BAD_USER_INPUT");
+    ext.set("code", code);
     if let Some(field) = field {
         ext.set("field", field);
     }
     err.extensions = Some(ext);
     Response::from_errors(vec![err])
+}
+
+/// A request refused before it runs: `BAD_USER_INPUT`, naming the field when there is one.
+pub fn refusal(message: &str, field: Option<&str>) -> Response {
+    error_response("BAD_USER_INPUT", message, field)
 }
 
 /// Why a request was refused before it ran (`BAD_USER_INPUT`).
@@ -330,18 +335,37 @@ pub fn bounded_json(resp: &Response) -> Vec<u8> {
     }
 }
 
+/// The operation a request runs: the one `operation_name` names, else the document's only one.
+/// Several operations and no name choose none (the request is invalid; and the document keeps
+/// named operations in a hash map, so "the first" would be a different one from run to run).
+pub fn chosen_operation<'a>(
+    doc: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    let mut ops = doc.operations.iter();
+    let found = match operation_name {
+        Some(name) => ops.find(|(n, _)| n.map(|n| n.as_str()) == Some(name)),
+        None => match (ops.next(), ops.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
+        },
+    };
+    found.map(|(_, op)| op)
+}
+
+/// The type of the operation a request would run, when the document parses and has it.
+pub fn operation_type(
+    request: &async_graphql::Request,
+) -> Option<async_graphql::parser::types::OperationType> {
+    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
+    chosen_operation(&doc, request.operation_name.as_deref()).map(|op| op.node.ty)
+}
+
 /// The root fields a document's chosen operation selects (for metrics labels).
 pub fn root_fields<'a>(doc: &'a ExecutableDocument, operation_name: Option<&str>) -> Vec<&'a str> {
-    let op = match operation_name {
-        Some(name) => doc
-            .operations
-            .iter()
-            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name)),
-        None => doc.operations.iter().next(),
-    };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    if let Some((_, op)) = op {
+    if let Some(op) = chosen_operation(doc, operation_name) {
         for sel in &op.node.selection_set.node.items {
             if let Selection::Field(f) = &sel.node {
                 if seen.insert(f.node.name.node.as_str()) {

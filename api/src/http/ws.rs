@@ -19,7 +19,7 @@ use std::time::Duration;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::{WebSocket, WebSocketProtocols as Protocols, WsMessage};
 use async_graphql::parser::types::OperationType;
-use async_graphql::{Data, ErrorExtensionValues, Executor, Response, ServerError};
+use async_graphql::{Data, Executor, Response};
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use futures_util::{FutureExt, StreamExt};
@@ -94,14 +94,6 @@ impl WsLimits {
     }
 }
 
-fn error_response(code: &str, message: &str) -> Response {
-    let mut err = ServerError::new(message, None);
-    let mut ext = ErrorExtensionValues::default();
-    ext.set("code", code);
-    err.extensions = Some(ext);
-    Response::from_errors(vec![err])
-}
-
 /// Runs the operations of one socket.
 #[derive(Clone)]
 struct Guarded {
@@ -155,18 +147,7 @@ impl Guarded {
 }
 
 fn is_subscription(request: &async_graphql::Request) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    let op = match request.operation_name.as_deref() {
-        Some(name) => doc
-            .operations
-            .iter()
-            .find(|(n, _)| n.map(|n| n.as_str()) == Some(name))
-            .map(|(_, op)| op),
-        None => doc.operations.iter().next().map(|(_, op)| op),
-    };
-    op.is_some_and(|op| op.node.ty == OperationType::Subscription)
+    limits::operation_type(request) == Some(OperationType::Subscription)
 }
 
 /// Resolves when the session behind `auth` ends: its token expires, it signs out, or every
@@ -223,9 +204,10 @@ impl Executor for Guarded {
                     self.state
                         .metrics
                         .observe(&label, 0.0, &["RATE_LIMITED".into()]);
-                    let refused = error_response(
+                    let refused = limits::error_response(
                         "RATE_LIMITED",
                         "too many live subscriptions; close some first",
+                        None,
                     );
                     return futures_util::stream::once(async move { refused }).boxed();
                 }
@@ -253,9 +235,10 @@ impl Executor for Guarded {
         bus::until(
             responses,
             end,
-            error_response(
+            limits::error_response(
                 "UNAUTHENTICATED",
                 "the session has ended; reconnect with a fresh access token",
+                None,
             ),
         )
     }
