@@ -33,6 +33,10 @@ pub struct Settings {
     pub argon2_memory_kib: u32,
     /// How often background jobs (closing ballots, reminders, the outbox) run, in milliseconds.
     pub job_interval_ms: u64,
+    /// How often votes cast since the last fold are added to their ballots' counters, in
+    /// milliseconds (a tally read adds the votes not folded yet, so this bounds its cost, not its
+    /// correctness).
+    pub fold_interval_ms: u64,
     /// The shortest voting period a ballot may be opened with, in seconds.
     pub min_ballot_secs: i64,
     /// Writes by one account (README, "Limits"): comments and replies; topic proposals; every
@@ -72,6 +76,7 @@ impl Settings {
             rate_window_secs: 15 * 60,
             argon2_memory_kib: 19 * 1024,
             job_interval_ms: 5_000,
+            fold_interval_ms: 1_000,
             min_ballot_secs: 600,
             comment_limit: WriteLimit {
                 max: 30,

@@ -52,6 +52,19 @@ pub fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
     )
 }
 
+/// The one way a unique-index violation becomes CONFLICT with a precise message ("only once"
+/// rules: one vote per voter, one co-sign per resident…); any other error as usual. Use as
+/// `.map_err(db::on_unique("…"))`.
+pub fn on_unique(message: &'static str) -> impl FnOnce(sea_orm::DbErr) -> crate::error::AppError {
+    move |e| {
+        if is_unique_violation(&e) {
+            crate::error::AppError::conflict(message)
+        } else {
+            e.into()
+        }
+    }
+}
+
 /// SQL written with `$n` placeholders, as SQLite wants it (`?n`), for the few raw statements.
 pub fn portable(backend: DbBackend, sql: &str) -> String {
     match backend {

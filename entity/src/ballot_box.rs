@@ -10,6 +10,10 @@ pub struct Model {
     pub receipt_hash: String,
     pub option_ids: String,
     pub area: i64,
+    /// The counters (ballot turnout, option votes) do not include this row's choice yet.
+    pub pending: bool,
+    /// The choice the counters include; null: not counted yet.
+    pub counted_option_ids: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261125_000002_deliberation;
 mod m20261202_000003_roster_links;
 mod m20261202_000005_named_votes;
 mod m20261202_000006_ballot_scope;
+mod m20261202_000007_append_only_votes;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_roster_links::Migration),
             Box::new(m20261202_000005_named_votes::Migration),
             Box::new(m20261202_000006_ballot_scope::Migration),
+            Box::new(m20261202_000007_append_only_votes::Migration),
         ]
     }
 }

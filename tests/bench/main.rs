@@ -259,6 +259,8 @@ async fn stuff_ballot(state: &AppState, ballot: &str, yes: &str, n: usize) -> an
             ),
             option_ids: Set(yes.to_owned()),
             area: Set(10_000),
+            pending: Set(false),
+            counted_option_ids: Set(Some(yes.to_owned())),
         }))
         .exec(db)
         .await?;

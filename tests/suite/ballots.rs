@@ -414,7 +414,16 @@ async fn a_secret_ballot_hides_counts_until_it_closes_and_stores_who_apart_from_
     };
     assert_eq!(
         columns("ballot_box").await,
-        vec!["area", "ballot_id", "id", "option_ids", "receipt_hash"]
+        // `pending` / `counted_option_ids`: what the counters hold of this choice (no time).
+        vec![
+            "area",
+            "ballot_id",
+            "counted_option_ids",
+            "id",
+            "option_ids",
+            "pending",
+            "receipt_hash"
+        ]
     );
     assert_eq!(
         columns("ballot_participation").await,

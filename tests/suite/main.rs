@@ -19,4 +19,5 @@ mod replicas;
 mod roster;
 mod schema;
 mod security;
+mod tallies;
 mod topics;

@@ -23,6 +23,7 @@ async fn a_topic_list_page_runs_as_many_statements_for_fifty_topics_as_for_five(
         s.write_limit.max = 1000;
         // No background job runs between the two counts.
         s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
     })
     .await;
     let v = voters(&app, OWNERS_ROSTER).await;

@@ -107,6 +107,7 @@ pub struct Ballot {
 #[derive(Default)]
 pub struct BallotPreload {
     options: Option<std::collections::HashMap<String, Vec<entity::ballot_option::Model>>>,
+    tallies: Option<std::collections::HashMap<String, crate::domain::ballot::tally::Counts>>,
     eligible: Option<std::collections::HashSet<(String, String)>>,
     voted: Option<std::collections::HashSet<(String, String)>>,
 }
@@ -125,6 +126,15 @@ impl BallotPreload {
         let ids: Vec<String> = ballots.iter().map(|b| b.id.clone()).collect();
         if look.field("options").exists() || look.field("result").exists() {
             out.options = Some(batch::options_for(db, &ids).await?);
+        }
+        let open: Vec<String> = ballots
+            .iter()
+            .filter(|b| b.status == service::OPEN)
+            .map(|b| b.id.clone())
+            .collect();
+        let counted = ["turnoutCount", "turnoutArea", "result"];
+        if !open.is_empty() && counted.iter().any(|f| look.field(f).exists()) {
+            out.tallies = Some(crate::domain::ballot::tally::read(db, &open).await?);
         }
         let eligible = look.field("viewerEligible").exists();
         let voted = look.field("viewerHasVoted").exists();
@@ -175,6 +185,22 @@ impl Ballot {
         let viewer = require_viewer(ctx).await?;
         let places = crate::auth::viewer_places(ctx, &viewer).await?;
         Ok(batch::voter_among(&self.model, &places)?.map(|v| (self.model.id.clone(), v)))
+    }
+
+    /// An open ballot's counts as of now (its roll-up plus the votes not folded in yet); `None`
+    /// when the row's own counters are the answer (closed or cancelled: final; a live snapshot:
+    /// counted already).
+    async fn counts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> AppResult<Option<crate::domain::ballot::tally::Counts>> {
+        if self.preloaded.is_some() || self.model.status != service::OPEN {
+            return Ok(None);
+        }
+        if let Some(found) = self.reads.as_ref().and_then(|r| r.tallies.as_ref()) {
+            return Ok(found.get(&self.model.id).cloned());
+        }
+        super::loaders::one(&super::Loaders::of(ctx)?.tallies, self.model.id.clone()).await
     }
 
     async fn load_options(
@@ -321,11 +347,18 @@ impl Ballot {
         format_area(self.model.eligible_area)
     }
     /// Voters who have taken part so far (abstentions included).
-    async fn turnout_count(&self) -> i64 {
-        self.model.turnout_count
+    async fn turnout_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
+        Ok(self
+            .counts(ctx)
+            .await?
+            .map_or(self.model.turnout_count, |c| c.turnout_count))
     }
-    async fn turnout_area(&self) -> String {
-        format_area(self.model.turnout_area)
+    async fn turnout_area(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        Ok(format_area(
+            self.counts(ctx)
+                .await?
+                .map_or(self.model.turnout_area, |c| c.turnout_area),
+        ))
     }
     /// The stored result once closed; a live tally while open, except for secret ballots (null).
     async fn result(&self, ctx: &Context<'_>) -> GqlResult<Option<BallotResult>> {
@@ -334,7 +367,11 @@ impl Ballot {
         if self.model.status == CANCELLED || (self.model.secret && !closed) {
             return Ok(None);
         }
-        let options = self.load_options(ctx).await?;
+        let mut options = self.load_options(ctx).await?;
+        let mut model = self.model.clone();
+        if let Some(counts) = self.counts(ctx).await? {
+            counts.apply(&mut model, &mut options);
+        }
         let (quorum_met, outcome, adopted) =
             match (&self.model.outcome, self.model.quorum_met, closed) {
                 (Some(o), Some(q), true) => (
@@ -346,7 +383,7 @@ impl Ballot {
                         .collect::<Vec<_>>(),
                 ),
                 _ => {
-                    let d = service::decide(&self.model, &options)?;
+                    let d = service::decide(&model, &options)?;
                     (d.quorum_met, d.outcome, d.adopted)
                 }
             };

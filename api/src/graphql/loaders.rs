@@ -35,6 +35,8 @@ pub struct Loaders {
     pub topic_ballots: DataLoader<TopicBallotLoader>,
     /// A ballot's options, by ballot id.
     pub ballot_options: DataLoader<BallotOptionsLoader>,
+    /// An open ballot's counts (roll-up plus votes not folded in yet), by ballot id.
+    pub tallies: DataLoader<TallyLoader>,
     /// Whether (ballot, voter) is in the frozen electorate / has taken part.
     pub eligible: DataLoader<EligibleLoader>,
     pub participated: DataLoader<ParticipatedLoader>,
@@ -71,6 +73,7 @@ impl Loader<(String, String)> for OwnRatingLoader {
 
 pub struct TopicBallotLoader(AppState);
 pub struct BallotOptionsLoader(DbLoader);
+pub struct TallyLoader(DbLoader);
 pub struct EligibleLoader(DbLoader);
 pub struct ParticipatedLoader(DbLoader);
 
@@ -99,6 +102,16 @@ impl Loader<String> for BallotOptionsLoader {
             .iter()
             .map(|k| (k.clone(), found.remove(k).unwrap_or_default()))
             .collect())
+    }
+}
+
+impl Loader<String> for TallyLoader {
+    type Value = crate::domain::ballot::tally::Counts;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        crate::domain::ballot::tally::read(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
     }
 }
 
@@ -171,6 +184,7 @@ impl Loaders {
                 .delay(BATCH_WINDOW),
             ballot_options: DataLoader::new(BallotOptionsLoader(l()), tokio::spawn)
                 .delay(BATCH_WINDOW),
+            tallies: DataLoader::new(TallyLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
             eligible: DataLoader::new(EligibleLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
             participated: DataLoader::new(ParticipatedLoader(l()), tokio::spawn)
                 .delay(BATCH_WINDOW),

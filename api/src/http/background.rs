@@ -5,6 +5,21 @@ use std::time::Duration;
 use crate::startup::AppState;
 
 pub fn spawn(state: AppState) {
+    let folds = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(
+            folds.settings.fold_interval_ms.max(50),
+        ));
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::domain::ballot::tally::fold_due(&folds.db).await {
+                tracing::warn!(
+                    code = e.code(),
+                    "folding votes into tallies failed; will retry"
+                );
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(
             state.settings.job_interval_ms.max(50),

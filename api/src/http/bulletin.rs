@@ -104,6 +104,8 @@ mod tests {
             receipt_hash: hash.into(),
             option_ids: options.into(),
             area,
+            pending: false,
+            counted_option_ids: Some(options.into()),
         };
         let csv = render(&[row("aa", "o1", 8850), row("bb", "o1,o2", 0)]);
         assert_eq!(

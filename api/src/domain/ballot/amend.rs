@@ -107,7 +107,7 @@ pub async fn correct(
 ) -> AppResult<ballot::Model> {
     let b = committee_ballot(state, viewer, ballot_id).await?;
     let now = now();
-    if b.status != OPEN || b.closes_at <= now {
+    if !service::is_open(&b, now) {
         return Err(closed());
     }
     let question = question.map(rules::question).transpose()?;
@@ -164,7 +164,7 @@ pub async fn extend(
 ) -> AppResult<ballot::Model> {
     let b = committee_ballot(state, viewer, ballot_id).await?;
     let now = now();
-    if b.status != OPEN || b.closes_at <= now {
+    if !service::is_open(&b, now) {
         return Err(closed());
     }
     rules::may_extend(b.extended_at.is_some())?;
@@ -225,7 +225,7 @@ pub async fn cancel(
 ) -> AppResult<ballot::Model> {
     let b = committee_ballot(state, viewer, ballot_id).await?;
     let now = now();
-    if b.status != OPEN || b.closes_at <= now {
+    if !service::is_open(&b, now) {
         return Err(closed());
     }
     let reason = rules::public_reason(reason)?;
@@ -237,6 +237,12 @@ pub async fn cancel(
     if !lock_and_set(&txn, &b.id, now, update).await? {
         return Err(closed());
     }
+    // Nothing of it decides anything, but its turnout is stated on the record: count what is in.
+    super::tally::fold(&txn, &b.id).await?;
+    let b = ballot::Entity::find_by_id(b.id.clone())
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // A secret ballot's box is rewritten as at closing: its order says nothing of who voted when.
     if b.secret {
         service::shuffle_box(&txn, &b.id).await?;

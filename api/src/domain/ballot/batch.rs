@@ -7,7 +7,7 @@ use entity::{ballot, ballot_option, ballot_participation, ballot_voter, resident
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::rules::Electorate;
-use super::service::{close_one, electorate_of, OPEN};
+use super::service::{close_one, electorate_of, is_due};
 use crate::domain::now;
 use crate::error::AppResult;
 use crate::startup::AppState;
@@ -30,7 +30,7 @@ pub async fn latest_for_topics(
     }
     let due: Vec<String> = latest
         .values()
-        .filter(|b| b.status == OPEN && b.closes_at <= now())
+        .filter(|b| is_due(b, now()))
         .map(|b| b.id.clone())
         .collect();
     if !due.is_empty() {

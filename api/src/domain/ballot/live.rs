@@ -13,7 +13,8 @@ use tokio::sync::{broadcast, watch};
 use crate::bus::{Bus, BusEvent};
 use crate::error::AppResult;
 
-/// A ballot row and its options as of one change.
+/// A ballot row and its options as of one change (an open ballot's counts include its votes not
+/// folded in yet).
 #[derive(Debug)]
 pub struct TallySnapshot {
     pub ballot: ballot::Model,
@@ -122,6 +123,15 @@ async fn load(db: &DatabaseConnection, ballot_id: &str) -> AppResult<Option<Tall
     else {
         return Ok(None);
     };
-    let options = super::service::options_of(db, ballot_id).await?;
+    let mut ballot = ballot;
+    let mut options = super::service::options_of(db, ballot_id).await?;
+    if ballot.status == super::service::OPEN {
+        if let Some(counts) = super::tally::read(db, &[ballot.id.clone()])
+            .await?
+            .get(&ballot.id)
+        {
+            counts.apply(&mut ballot, &mut options);
+        }
+    }
     Ok(Some(TallySnapshot { ballot, options }))
 }

@@ -7,3 +7,4 @@ pub mod named;
 pub mod notice;
 pub mod rules;
 pub mod service;
+pub mod tally;

@@ -14,9 +14,8 @@ use entity::{
 };
 use rand::seq::SliceRandom;
 use sea_orm::{
-    sea_query::{Expr, ExprTrait},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::rules::{
@@ -556,7 +555,7 @@ pub async fn visible<C: ConnectionTrait>(
 /// reader, on every replica, sees it closed from `closesAt` on.
 pub async fn get(state: &AppState, viewer: &Viewer, ballot_id: &str) -> AppResult<ballot::Model> {
     let b = visible(&state.db, viewer, ballot_id).await?;
-    if b.status == OPEN && b.closes_at <= now() {
+    if is_due(&b, now()) {
         close_one(state, &b.id).await?;
         return ballot::Entity::find_by_id(b.id)
             .one(&state.db)
@@ -588,7 +587,7 @@ pub async fn all_for_topic(state: &AppState, topic_id: &str) -> AppResult<Vec<ba
         .await?;
     let mut out = Vec::with_capacity(list.len());
     for b in list {
-        if b.status == OPEN && b.closes_at <= now() {
+        if is_due(&b, now()) {
             close_one(state, &b.id).await?;
             out.extend(ballot::Entity::find_by_id(b.id).one(&state.db).await?);
         } else {
@@ -680,57 +679,45 @@ pub fn validate_choice(
     Ok(ids)
 }
 
-/// Takes the ballot's row lock and checks it is still open; adds to turnout.
-async fn lock_open_ballot<C: ConnectionTrait>(
-    conn: &C,
-    ballot_id: &str,
-    add_count: i64,
-    add_area: i64,
-) -> AppResult<()> {
-    let res = ballot::Entity::update_many()
-        .col_expr(
-            ballot::Column::TurnoutCount,
-            Expr::col(ballot::Column::TurnoutCount).add(add_count),
-        )
-        .col_expr(
-            ballot::Column::TurnoutArea,
-            Expr::col(ballot::Column::TurnoutArea).add(add_area),
-        )
-        .filter(ballot::Column::Id.eq(ballot_id))
-        .filter(ballot::Column::Status.eq(OPEN))
-        .filter(ballot::Column::ClosesAt.gt(now()))
-        .exec(conn)
-        .await?;
-    if res.rows_affected != 1 {
-        return Err(AppError::invalid_state("the ballot is closed"));
-    }
-    Ok(())
+/// The one place that decides whether a ballot takes votes and changes: OPEN, before `closesAt`.
+pub fn is_open(b: &ballot::Model, now: DateTime<Utc>) -> bool {
+    b.status == OPEN && b.closes_at > now
 }
 
-async fn add_to_options<C: ConnectionTrait>(
+/// OPEN but past `closesAt`: the next read closes it.
+pub fn is_due(b: &ballot::Model, now: DateTime<Utc>) -> bool {
+    b.status == OPEN && b.closes_at <= now
+}
+
+fn closed() -> AppError {
+    AppError::invalid_state("the ballot is closed")
+}
+
+/// Reads a ballot the viewer may see with its row locked SHARED for the rest of the transaction
+/// (PostgreSQL; SQLite runs one transaction at a time): votes on one ballot run side by side,
+/// while closing, cancelling and folding, which take it exclusively, wait for them and are waited
+/// for. NOT_FOUND when invisible, then INVALID_STATE when it no longer takes votes.
+async fn lock_open_ballot<C: ConnectionTrait>(
     conn: &C,
-    ids: &[String],
-    sign: i64,
-    area: i64,
-) -> AppResult<()> {
-    ballot_option::Entity::update_many()
-        .col_expr(
-            ballot_option::Column::Votes,
-            Expr::col(ballot_option::Column::Votes).add(sign),
-        )
-        .col_expr(
-            ballot_option::Column::Area,
-            Expr::col(ballot_option::Column::Area).add(sign * area),
-        )
-        .filter(ballot_option::Column::Id.is_in(ids.iter().cloned()))
-        .exec(conn)
-        .await?;
-    Ok(())
+    viewer: &Viewer,
+    ballot_id: &str,
+) -> AppResult<ballot::Model> {
+    let b = ballot::Entity::find_by_id(ballot_id.to_owned())
+        .lock_shared()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    roles::can_see_community(conn, viewer, &b.community_id).await?;
+    if !is_open(&b, now()) {
+        return Err(closed());
+    }
+    Ok(b)
 }
 
 /// Records a vote: participation (who) and the ballot box (what) in one transaction, with no
-/// shared key. Returns the receipt code, shown once.
-#[allow(clippy::too_many_arguments)]
+/// shared key, under the ballot's shared lock (`lock_open_ballot`). Append-only: no counter is
+/// updated; the box row is `pending` until a fold counts it (`tally`). Returns the receipt code,
+/// shown once.
 async fn record<C: ConnectionTrait>(
     conn: &C,
     b: &ballot::Model,
@@ -739,9 +726,7 @@ async fn record<C: ConnectionTrait>(
     cast_by: &str,
     option_ids: &[String],
 ) -> AppResult<String> {
-    // The ballot row first: closed → INVALID_STATE before anything else is written.
-    lock_open_ballot(conn, &b.id, 1, voter.area).await?;
-    let inserted = ballot_participation::ActiveModel {
+    ballot_participation::ActiveModel {
         id: Set(new_id()),
         ballot_id: Set(b.id.clone()),
         voter_id: Set(voter.voter_id.clone()),
@@ -749,14 +734,8 @@ async fn record<C: ConnectionTrait>(
         cast_by: Set(cast_by.to_owned()),
     }
     .insert(conn)
-    .await;
-    if let Err(e) = inserted {
-        return Err(if crate::db::is_unique_violation(&e) {
-            AppError::conflict("this voter has already voted")
-        } else {
-            e.into()
-        });
-    }
+    .await
+    .map_err(crate::db::on_unique("this voter has already voted"))?;
     let receipt = crate::auth::tokens::random_code(RECEIPT_LEN);
     let box_id = new_id();
     ballot_box::ActiveModel {
@@ -765,6 +744,8 @@ async fn record<C: ConnectionTrait>(
         receipt_hash: Set(crate::auth::tokens::sha256_hex(&receipt)),
         option_ids: Set(option_ids.join(",")),
         area: Set(voter.area),
+        pending: Set(true),
+        counted_option_ids: Set(None),
     }
     .insert(conn)
     .await?;
@@ -772,7 +753,6 @@ async fn record<C: ConnectionTrait>(
     if rules::is_named(b.secret) {
         super::named::record(conn, &b.id, &voter.voter_id, &box_id).await?;
     }
-    add_to_options(conn, option_ids, 1, voter.area).await?;
     Ok(receipt)
 }
 
@@ -789,10 +769,7 @@ pub async fn cast(
     let limit = state.settings.write_limit;
     let key = crate::domain::rate_limit::key("write", viewer.id());
     crate::domain::rate_limit::take(&txn, &key, limit.max, limit.window_secs).await?;
-    let b = visible(&txn, viewer, ballot_id).await?;
-    if b.status != OPEN || b.closes_at <= now() {
-        return Err(AppError::invalid_state("the ballot is closed"));
-    }
+    let b = lock_open_ballot(&txn, viewer, ballot_id).await?;
     let voter_id = voter_id_of(&txn, viewer, &b)
         .await?
         .ok_or(AppError::Forbidden)?;
@@ -805,36 +782,32 @@ pub async fn cast(
         None => record(&txn, &b, &voter, "ONLINE", viewer.id(), &chosen).await?,
         Some(code) => {
             let code = crate::auth::tokens::normalize_code(code);
-            // Lock first, so two changes with one receipt apply one after the other.
-            lock_open_ballot(&txn, &b.id, 0, 0).await?;
+            let no_such =
+                || AppError::bad_input("receipt", "no vote on this ballot has this receipt");
             if !has_participated(&txn, &b.id, &voter.voter_id).await? {
                 return Err(AppError::bad_input(
                     "receipt",
                     "you have not voted on this ballot yet",
                 ));
             }
+            // The box row locked, so two changes with one receipt apply one after the other.
             let row = ballot_box::Entity::find()
                 .filter(ballot_box::Column::BallotId.eq(b.id.clone()))
                 .filter(ballot_box::Column::ReceiptHash.eq(crate::auth::tokens::sha256_hex(&code)))
+                .lock_exclusive()
                 .one(&txn)
                 .await?
-                .ok_or_else(|| {
-                    AppError::bad_input("receipt", "no vote on this ballot has this receipt")
-                })?;
+                .ok_or_else(no_such)?;
             // A named vote is changed only by its own voter, so the named roll stays right.
             if rules::is_named(b.secret)
                 && !super::named::is_voters_box(&txn, &b.id, &voter.voter_id, &row.id).await?
             {
-                return Err(AppError::bad_input(
-                    "receipt",
-                    "no vote on this ballot has this receipt",
-                ));
+                return Err(no_such());
             }
-            let old: Vec<String> = row.option_ids.split(',').map(str::to_owned).collect();
-            add_to_options(&txn, &old, -1, row.area).await?;
-            add_to_options(&txn, &chosen, 1, row.area).await?;
+            // The counters keep what they counted (`counted_option_ids`) until the next fold.
             let mut active: ballot_box::ActiveModel = row.into();
             active.option_ids = Set(chosen.join(","));
+            active.pending = Set(true);
             active.update(&txn).await?;
             code
         }
@@ -860,9 +833,7 @@ pub async fn record_paper(
     let txn = state.db.begin().await?;
     let b = visible(&txn, viewer, ballot_id).await?;
     roles::can_manage_roster(&txn, viewer, &b.community_id).await?;
-    if b.status != OPEN || b.closes_at <= now() {
-        return Err(AppError::invalid_state("the ballot is closed"));
-    }
+    let b = lock_open_ballot(&txn, viewer, &b.id).await?;
     let voter = eligible_voter(&txn, &b.id, voter_id)
         .await?
         .ok_or_else(|| AppError::bad_input("voterId", "not in this ballot's electorate"))?;
@@ -929,6 +900,9 @@ pub async fn close_one(state: &AppState, ballot_id: &str) -> AppResult<bool> {
     if claimed.rows_affected != 1 {
         return Ok(false);
     }
+    // Every vote in flight has committed (the claim waited for their shared locks): count them
+    // all before deciding.
+    super::tally::fold(&txn, ballot_id).await?;
     let b = ballot::Entity::find_by_id(ballot_id.to_owned())
         .one(&txn)
         .await?
@@ -1033,6 +1007,8 @@ pub(super) async fn shuffle_box<C: ConnectionTrait>(conn: &C, ballot_id: &str) -
                 receipt_hash: Set(r.receipt_hash.clone()),
                 option_ids: Set(r.option_ids.clone()),
                 area: Set(r.area),
+                pending: Set(r.pending),
+                counted_option_ids: Set(r.counted_option_ids.clone()),
             })
             .collect();
         ballot_box::Entity::insert_many(fresh).exec(conn).await?;

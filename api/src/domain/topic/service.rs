@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
     UpdateMany,
 };
@@ -149,17 +149,6 @@ async fn can_withdraw_topic<C: ConnectionTrait>(
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// A unique-index violation as a CONFLICT with a precise message; other errors as usual.
-fn on_unique(message: &'static str) -> impl FnOnce(DbErr) -> AppError {
-    move |e| {
-        if crate::db::is_unique_violation(&e) {
-            AppError::conflict(message)
-        } else {
-            e.into()
-        }
-    }
-}
 
 fn status_of(t: &topic::Model) -> AppResult<TopicStatus> {
     TopicStatus::parse(&t.status)
@@ -827,7 +816,9 @@ pub async fn cosign(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppRes
     }
     .insert(&txn)
     .await
-    .map_err(on_unique("you have already co-signed this topic"))?;
+    .map_err(crate::db::on_unique(
+        "you have already co-signed this topic",
+    ))?;
     let counted = topic::Entity::update_many()
         .col_expr(
             topic::Column::CosignCount,
@@ -934,7 +925,9 @@ pub async fn report_comment(
     }
     .insert(&txn)
     .await
-    .map_err(on_unique("you have already reported this comment"))?;
+    .map_err(crate::db::on_unique(
+        "you have already reported this comment",
+    ))?;
     txn.commit().await?;
     comment_view(&state.db, viewer, comment_id).await
 }
