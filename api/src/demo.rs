@@ -36,7 +36,7 @@ pub async fn seed_and_print(state: &AppState, port: u16) -> anyhow::Result<()> {
         .one(db)
         .await?
         .ok_or_else(|| anyhow::anyhow!("admin missing after creation"))?;
-    let viewer = Viewer { account: admin };
+    let viewer = Viewer::new(admin);
     let community =
         crate::domain::community::create(db, &state.audit, &viewer, "胜利油田·东营社区")
             .await
@@ -65,7 +65,7 @@ async fn viewer_by_phone(state: &AppState, phone: &str) -> crate::error::AppResu
         .one(&state.db)
         .await?
         .ok_or(crate::error::AppError::NotFound)?;
-    Ok(Viewer { account })
+    Ok(Viewer::new(account))
 }
 
 /// Topics in every state, an open ballot with a live tally and closed ones with results.

@@ -78,3 +78,97 @@ async fn a_topic_list_page_runs_as_many_statements_for_fifty_topics_as_for_five(
         "first: 50 ran {c50:#?}\nfirst: 5 ran {c5:#?}"
     );
 }
+
+/// Deterministic budgets (CI gates on these, never on time): `me`, the benchmark's 20-topic list
+/// with each ballot's turnout, and a vote run at most this many statements (BEGIN and COMMIT
+/// not counted).
+#[tokio::test]
+async fn me_a_list_page_and_a_vote_stay_within_their_statement_budgets() {
+    let app = TestApp::spawn_with(|s| {
+        s.proposal_limit.max = 1000;
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let mut last = json!(null);
+    for _ in 0..3 {
+        let topic = deliberating_topic(&app, &v).await;
+        last = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+    }
+    let viewer = v.token(&phone(2));
+    let list = "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }";
+    let _ = app
+        .statements_of(Some(viewer), list, json!({"c": v.community_id}))
+        .await;
+    let (ran, resp) = app
+        .statements_of(Some(viewer), list, json!({"c": v.community_id}))
+        .await;
+    assert_eq!(
+        resp["data"]["topics"]["nodes"].as_array().map(Vec::len),
+        Some(3),
+        "{resp}"
+    );
+    // account, session, places, grants, community, topics, ballots, tallies
+    assert!(ran.len() <= 8, "the list ran {ran:#?}");
+    let (ran, _) = app
+        .statements_of(Some(viewer), "{ me { id } }", json!({}))
+        .await;
+    assert!(ran.len() <= 2, "me ran {ran:#?}");
+    let id = last["id"].as_str().unwrap_or_default();
+    let (ran, resp) = app
+        .statements_of(
+            Some(viewer),
+            "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
+            json!({"b": id, "o": [option_id(&last, "APPROVE")]}),
+        )
+        .await;
+    assert!(resp["data"]["castVote"]["receipt"].is_string(), "{resp}");
+    // account, session, write limit, ballot (shared lock), places, grants, voter, options,
+    // participation, box (PostgreSQL: and the notify that tells other replicas); and no UPDATE
+    // of any counter.
+    assert!(ran.len() <= 11, "the vote ran {ran:#?}");
+    assert!(
+        !ran.iter()
+            .any(|s| s.trim_start().to_uppercase().starts_with("UPDATE")),
+        "a vote updates no row: {ran:#?}"
+    );
+}
+
+/// Keyset pages: topics proposed while a resident pages through the list neither repeat nor push
+/// older topics off the pages that follow.
+#[tokio::test]
+async fn paging_topics_while_new_ones_arrive_shows_each_older_topic_exactly_once() {
+    let app = TestApp::spawn_with(|s| s.proposal_limit.max = 1000).await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let mut before = Vec::new();
+    for _ in 0..7 {
+        before.push(deliberating_topic(&app, &v).await);
+    }
+    let q = "query($c:ID!,$after:String){ topics(communityId:$c, first: 3, after:$after){ totalCount pageInfo { hasNextPage hasPreviousPage endCursor } nodes { id } } }";
+    let viewer = v.token(&phone(2));
+    let mut seen = Vec::new();
+    let mut after = json!(null);
+    for page_no in 0..10 {
+        let page = app
+            .ok(
+                Some(viewer),
+                q,
+                json!({"c": v.community_id, "after": after}),
+            )
+            .await;
+        let t = &page["topics"];
+        assert_eq!(t["pageInfo"]["hasPreviousPage"], page_no > 0, "{t}");
+        for n in t["nodes"].as_array().cloned().unwrap_or_default() {
+            seen.push(n["id"].as_str().unwrap_or_default().to_owned());
+        }
+        // Someone proposes a topic between every two pages.
+        deliberating_topic(&app, &v).await;
+        if t["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = t["pageInfo"]["endCursor"].clone();
+    }
+    before.reverse();
+    assert_eq!(seen, before, "newest first, each once, none skipped");
+}

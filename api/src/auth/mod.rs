@@ -18,18 +18,77 @@ pub enum AuthState {
     Token(tokens::Claims),
 }
 
-/// The signed-in account of this request (loaded once per request and checked still valid).
+/// The signed-in account of this request (loaded once per request and checked still valid), and
+/// its access — live places on rosters and granted roles — read at most once per request.
 #[derive(Clone, Debug)]
 pub struct Viewer {
     pub account: entity::account::Model,
+    access: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<Access>>>>,
+}
+
+/// What an account may reach: its live places (active and linked) on every roster, and the
+/// roles granted to it (which count only where it has a live place; `domain::roles`).
+#[derive(Debug, Default)]
+pub struct Access {
+    pub places: Vec<entity::resident::Model>,
+    pub grants: Vec<entity::role_grant::Model>,
 }
 
 impl Viewer {
+    pub fn new(account: entity::account::Model) -> Self {
+        Self {
+            account,
+            access: Default::default(),
+        }
+    }
     pub fn id(&self) -> &str {
         &self.account.id
     }
     pub fn is_admin(&self) -> bool {
         self.account.is_admin
+    }
+
+    /// The viewer's access, read on `conn` (pass the transaction when in one: SQLite's pool has
+    /// one connection) the first time a request needs it, then shared by every resolver and
+    /// service of the request.
+    pub async fn access<C: sea_orm::ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> AppResult<std::sync::Arc<Access>> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        if let Some(found) = self.cached() {
+            return Ok(found);
+        }
+        let places = entity::resident::Entity::find()
+            .filter(entity::resident::Column::AccountId.eq(self.id()))
+            .filter(crate::domain::roles::live_place())
+            .all(conn)
+            .await?;
+        let grants = if places.is_empty() {
+            Vec::new()
+        } else {
+            entity::role_grant::Entity::find()
+                .filter(entity::role_grant::Column::AccountId.eq(self.id()))
+                .all(conn)
+                .await?
+        };
+        let access = std::sync::Arc::new(Access { places, grants });
+        *self.slot() = Some(access.clone());
+        Ok(access)
+    }
+
+    /// Call after changing places or roles that may be the viewer's own (roster import,
+    /// deactivation, role changes): the rest of the request reads them again.
+    pub fn forget_access(&self) {
+        *self.slot() = None;
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<std::sync::Arc<Access>>> {
+        self.access.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn cached(&self) -> Option<std::sync::Arc<Access>> {
+        self.slot().clone()
     }
 }
 
@@ -52,7 +111,7 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
                     if account.session_epoch == claims.epoch
                         && session_alive(db, &claims.sid).await? =>
                 {
-                    Ok(Some(Viewer { account }))
+                    Ok(Some(Viewer::new(account)))
                 }
                 _ => Err(AppError::Unauthenticated),
             }
@@ -76,13 +135,10 @@ async fn session_alive(db: &DatabaseConnection, session_id: &str) -> AppResult<b
         > 0)
 }
 
-/// Per-request cache of the viewer and of the viewer's live places on rosters, so the resolvers
-/// of one request share one look-up each.
+/// Per-request cache of the viewer (whose access is cached with it), so the resolvers of one
+/// request share one look-up each.
 #[derive(Default)]
-pub struct ViewerCell(
-    pub tokio::sync::OnceCell<Option<Viewer>>,
-    tokio::sync::OnceCell<std::sync::Arc<Vec<entity::resident::Model>>>,
-);
+pub struct ViewerCell(pub tokio::sync::OnceCell<Option<Viewer>>);
 
 /// The viewer, or `None` for an anonymous request. A bad token is `UNAUTHENTICATED`.
 pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
@@ -102,21 +158,13 @@ pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
     }
 }
 
-/// The viewer's live places on every roster, loaded once per request.
+/// The viewer's live places on every roster, read once per request.
 pub async fn viewer_places(
     ctx: &Context<'_>,
     viewer: &Viewer,
 ) -> AppResult<std::sync::Arc<Vec<entity::resident::Model>>> {
-    let db = &app_state(ctx)?.db;
-    let load = || async {
-        crate::domain::roles::live_places(db, viewer)
-            .await
-            .map(std::sync::Arc::new)
-    };
-    match ctx.data_opt::<ViewerCell>() {
-        Some(cell) => cell.1.get_or_try_init(load).await.cloned(),
-        None => load().await,
-    }
+    let access = viewer.access(&app_state(ctx)?.db).await?;
+    Ok(std::sync::Arc::new(access.places.clone()))
 }
 
 /// The signed-in viewer, else `UNAUTHENTICATED`.

@@ -109,12 +109,52 @@ pub async fn place_roles<C: ConnectionTrait>(
     Ok(roles)
 }
 
+/// The viewer's roles in a community, from the viewer's access (read once per request).
 pub async fn viewer_roles<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
     community_id: &str,
 ) -> AppResult<Vec<Role>> {
-    roles_in(conn, viewer.id(), viewer.is_admin(), community_id).await
+    let access = viewer.access(conn).await?;
+    Ok(roles_from(&access, viewer.is_admin(), community_id))
+}
+
+/// Roles from an account's access: RESIDENT and the granted roles where it has a live place,
+/// ADMIN everywhere (pure; the same rule as `roles_in`).
+pub fn roles_from(access: &crate::auth::Access, is_admin: bool, community_id: &str) -> Vec<Role> {
+    let mut roles = Vec::new();
+    if access.places.iter().any(|p| p.community_id == community_id) {
+        roles.push(Role::Resident);
+        roles.extend(
+            access
+                .grants
+                .iter()
+                .filter(|g| g.community_id == community_id)
+                .filter_map(|g| Role::parse(&g.role)),
+        );
+    }
+    if is_admin {
+        roles.push(Role::Admin);
+    }
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// A community exists for certain when the viewer has a live place on its roster; otherwise
+/// (an admin) it is looked up.
+async fn visible_community<C: ConnectionTrait>(
+    conn: &C,
+    community_id: &str,
+    roles: &[Role],
+) -> AppResult<bool> {
+    if roles.is_empty() {
+        return Ok(false);
+    }
+    if roles.contains(&Role::Resident) {
+        return Ok(true);
+    }
+    community_exists(conn, community_id).await
 }
 
 async fn community_exists<C: ConnectionTrait>(conn: &C, community_id: &str) -> AppResult<bool> {
@@ -133,7 +173,7 @@ pub async fn can_see_community<C: ConnectionTrait>(
     community_id: &str,
 ) -> AppResult<()> {
     let roles = viewer_roles(conn, viewer, community_id).await?;
-    if roles.is_empty() || !community_exists(conn, community_id).await? {
+    if !visible_community(conn, community_id, &roles).await? {
         return Err(AppError::NotFound);
     }
     Ok(())
@@ -146,7 +186,7 @@ pub async fn can_manage_roster<C: ConnectionTrait>(
     community_id: &str,
 ) -> AppResult<()> {
     let roles = viewer_roles(conn, viewer, community_id).await?;
-    if roles.is_empty() || !community_exists(conn, community_id).await? {
+    if !visible_community(conn, community_id, &roles).await? {
         Err(AppError::NotFound)
     } else if roles.contains(&Role::Committee) || roles.contains(&Role::Admin) {
         Ok(())
@@ -164,17 +204,12 @@ pub fn can_create_community(viewer: &Viewer) -> AppResult<()> {
     }
 }
 
-/// The viewer's live places on every roster (one statement; cached per request by
-/// `auth::viewer_places`).
+/// The viewer's live places on every roster (from the viewer's access, read once per request).
 pub async fn live_places<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
 ) -> AppResult<Vec<resident::Model>> {
-    Ok(resident::Entity::find()
-        .filter(resident::Column::AccountId.eq(viewer.id()))
-        .filter(live_place())
-        .all(conn)
-        .await?)
+    Ok(viewer.access(conn).await?.places.clone())
 }
 
 /// The viewer's live place on a community's roster, if any.
@@ -183,12 +218,13 @@ pub async fn active_resident<C: ConnectionTrait>(
     viewer: &Viewer,
     community_id: &str,
 ) -> AppResult<Option<resident::Model>> {
-    Ok(resident::Entity::find()
-        .filter(resident::Column::AccountId.eq(viewer.id()))
-        .filter(resident::Column::CommunityId.eq(community_id))
-        .filter(crate::domain::roles::live_place())
-        .one(conn)
-        .await?)
+    Ok(viewer
+        .access(conn)
+        .await?
+        .places
+        .iter()
+        .find(|p| p.community_id == community_id)
+        .cloned())
 }
 
 /// The viewer as a resident taking part in a community (proposing, co-signing, voting…):

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, ID};
 
 use super::ballot::Ballot;
 use super::paging::{self, OffsetConnection, Page, Totals};
-use super::topic::{Topic, TopicConnection, TopicTotals};
+use super::topic::{Topic, TopicConnection};
 use crate::auth::{app_state, require_viewer};
 use crate::domain::ballot::service as ballots;
 use crate::domain::topic::service as topics;
@@ -44,20 +44,22 @@ impl NeedsMe {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<TopicConnection> {
-        let page = Page::new(first, after.as_deref(), paging::LIST)?;
+        let page = paging::KeyPage::new(first, after.as_deref(), paging::LIST)?;
         let viewer = require_viewer(ctx).await?;
-        let (rows, total) = topics::to_cosign(
+        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+        let found = topics::to_cosign(
             &app_state(ctx)?.db,
             &viewer,
             &self.community_id,
-            page.offset,
+            after.as_ref(),
             page.limit,
+            super::topic::list_needs(ctx),
         )
         .await?;
-        Ok(page.connection(
-            rows.into_iter().map(Topic::from).collect(),
-            total,
-            TopicTotals { total_count: total },
+        Ok(super::topic::topic_connection(
+            &page,
+            found.rows.into_iter().map(Topic::from).collect(),
+            found.total,
         ))
     }
 }

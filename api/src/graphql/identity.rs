@@ -67,9 +67,7 @@ impl Viewer {
     }
     /// Communities the viewer belongs to (every community for a platform admin).
     async fn communities(&self, ctx: &Context<'_>) -> GqlResult<Vec<Community>> {
-        let viewer = crate::auth::Viewer {
-            account: self.0.clone(),
-        };
+        let viewer = crate::auth::Viewer::new(self.0.clone());
         let list = community::visible(&app_state(ctx)?.db, &viewer).await?;
         Ok(list.into_iter().map(Community).collect())
     }

@@ -342,7 +342,43 @@ pub struct TopicTotals {
     pub total_count: u64,
 }
 
-pub type TopicConnection = OffsetConnection<Topic, TopicTotals>;
+/// Topic lists page by keyset cursors (`created_at`, `id`), newest first.
+pub type TopicConnection = paging::KeyConnection<Topic, TopicTotals>;
+
+/// What a topic connection's selection needs read besides the topics themselves.
+pub fn list_needs(ctx: &Context<'_>) -> service::ListNeeds {
+    let nodes = nodes_of(ctx);
+    service::ListNeeds {
+        total: ctx.look_ahead().field("totalCount").exists(),
+        proposer: nodes.field("proposer").exists(),
+        cosigned: nodes.field("viewerHasCosigned").exists()
+            || nodes.field("viewerCanCosign").exists(),
+    }
+}
+
+/// A topic page as a connection: cursors are each row's key.
+pub fn topic_connection(
+    page: &paging::KeyPage,
+    rows: Vec<Topic>,
+    total: Option<u64>,
+) -> TopicConnection {
+    let keyed = rows
+        .into_iter()
+        .map(|t| {
+            let key = paging::Key {
+                at: t.view.topic.created_at,
+                id: t.view.topic.id.clone(),
+            };
+            (key, t)
+        })
+        .collect();
+    page.connection(
+        keyed,
+        TopicTotals {
+            total_count: total.unwrap_or(0),
+        },
+    )
+}
 
 /// The node selection of a connection field being resolved (`nodes` or `edges { node }`).
 pub fn nodes_of<'a>(ctx: &'a Context<'a>) -> async_graphql::Lookahead<'a> {
@@ -388,22 +424,26 @@ impl TopicQuery {
         after: Option<String>,
     ) -> GqlResult<TopicConnection> {
         let viewer = require_viewer(ctx).await?;
-        let page = Page::new(first, after.as_deref(), paging::LIST)?;
-        let (rows, total) = service::list(
+        let page = paging::KeyPage::new(first, after.as_deref(), paging::LIST)?;
+        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+        let found = service::list(
             &app_state(ctx)?.db,
             &viewer,
             &community_id,
             status.as_deref(),
-            page.offset,
+            after.as_ref(),
             page.limit,
+            list_needs(ctx),
         )
         .await?;
+        let mut rows = found.rows;
+        // The extra row only tells that a next page exists: nothing more of it is loaded.
+        let extra = rows.len() > usize::try_from(page.limit).unwrap_or(usize::MAX);
+        let last = if extra { rows.pop() } else { None };
         let preload = ListPreload::load(ctx, nodes_of(ctx), &rows).await?;
-        Ok(page.connection(
-            ListPreload::attach(preload, rows),
-            total,
-            TopicTotals { total_count: total },
-        ))
+        let mut topics = ListPreload::attach(preload, rows);
+        topics.extend(last.map(Topic::from));
+        Ok(topic_connection(&page, topics, found.total))
     }
 }
 

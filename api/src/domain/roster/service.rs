@@ -125,6 +125,8 @@ pub async fn import(
     )
     .await?;
     txn.commit().await?;
+    // The viewer may have changed their own place or roles.
+    viewer.forget_access();
     tracing::info!(
         created = outcome.created,
         updated = outcome.updated,
@@ -524,6 +526,8 @@ pub async fn deactivate(
     )
     .await?;
     txn.commit().await?;
+    // The viewer may have changed their own place or roles.
+    viewer.forget_access();
     let event = if ends_sessions {
         BusEvent::SessionsEnded {
             account_id: r.account_id.clone(),
@@ -607,6 +611,8 @@ pub async fn set_role(
         );
     }
     txn.commit().await?;
+    // The viewer may have changed their own place or roles.
+    viewer.forget_access();
     notify::publish(&state.bus, pending).await;
     Ok(r)
 }

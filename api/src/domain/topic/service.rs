@@ -14,7 +14,7 @@ use entity::{
 };
 use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
     UpdateMany,
 };
@@ -374,9 +374,29 @@ async fn views<C: ConnectionTrait>(
     threshold: i32,
     topics: Vec<topic::Model>,
 ) -> AppResult<Vec<TopicView>> {
-    let names = people(conn, topics.iter().map(|t| t.proposer_id.clone())).await?;
+    let all = ListNeeds {
+        total: false,
+        proposer: true,
+        cosigned: true,
+    };
+    views_for(conn, access, threshold, topics, all).await
+}
+
+/// Topic views with the proposer and the viewer's co-signature read only when `needs` says so
+/// (left empty / false otherwise: the page's fields do not show them).
+async fn views_for<C: ConnectionTrait>(
+    conn: &C,
+    access: &Access,
+    threshold: i32,
+    topics: Vec<topic::Model>,
+    needs: ListNeeds,
+) -> AppResult<Vec<TopicView>> {
+    let names = match needs.proposer {
+        true => people(conn, topics.iter().map(|t| t.proposer_id.clone())).await?,
+        false => Default::default(),
+    };
     let cosigned: BTreeSet<String> = match &access.resident_id {
-        Some(me) if !topics.is_empty() => topic_cosign::Entity::find()
+        Some(me) if needs.cosigned && !topics.is_empty() => topic_cosign::Entity::find()
             .filter(topic_cosign::Column::TopicId.is_in(topics.iter().map(|t| t.id.clone())))
             .filter(topic_cosign::Column::ResidentId.eq(me.clone()))
             .all(conn)
@@ -417,44 +437,88 @@ pub async fn get(db: &DatabaseConnection, viewer: &Viewer, topic_id: &str) -> Ap
         .ok_or(AppError::NotFound)
 }
 
-/// A community's topics, newest first, optionally of some statuses; with the total count.
+/// What a list page's fields need beyond the topic rows (read only when selected).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListNeeds {
+    /// `totalCount`: one COUNT over the whole filter.
+    pub total: bool,
+    /// `proposer`: the proposers' names.
+    pub proposer: bool,
+    /// `viewerHasCosigned` / `viewerCanCosign`: the viewer's co-signatures on the page.
+    pub cosigned: bool,
+}
+
+/// One keyset page of topics, newest first: rows after the key (`created_at`, `id`), `limit + 1`
+/// of them so that the caller knows whether a next page exists; and the total when asked.
+pub struct TopicPage {
+    pub rows: Vec<TopicView>,
+    pub total: Option<u64>,
+}
+
+/// Newest first, after a keyset key: (created_at, id) strictly below it.
+fn page_of(
+    q: sea_orm::Select<topic::Entity>,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+) -> sea_orm::Select<topic::Entity> {
+    let q = match after {
+        Some((at, id)) => q.filter(
+            Condition::any().add(topic::Column::CreatedAt.lt(*at)).add(
+                Condition::all()
+                    .add(topic::Column::CreatedAt.eq(*at))
+                    .add(topic::Column::Id.lt(id.clone())),
+            ),
+        ),
+        None => q,
+    };
+    q.order_by_desc(topic::Column::CreatedAt)
+        .order_by_desc(topic::Column::Id)
+        .limit(limit.saturating_add(1))
+}
+
+/// A community's topics, newest first, optionally of some statuses.
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
     community_id: &str,
     statuses: Option<&[TopicStatus]>,
-    offset: u64,
+    after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
-) -> AppResult<(Vec<TopicView>, u64)> {
+    needs: ListNeeds,
+) -> AppResult<TopicPage> {
     let access = access(db, viewer, community_id).await?;
     let threshold = find_community(db, community_id).await?.cosign_threshold;
     let mut q = topic::Entity::find().filter(topic::Column::CommunityId.eq(community_id));
     if let Some(statuses) = statuses {
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(topic::Column::CreatedAt)
-        .order_by_desc(topic::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok((views(db, &access, threshold, rows).await?, total))
+    let total = match needs.total {
+        true => Some(q.clone().count(db).await?),
+        false => None,
+    };
+    let rows = page_of(q, after, limit).all(db).await?;
+    Ok(TopicPage {
+        rows: views_for(db, &access, threshold, rows, needs).await?,
+        total,
+    })
 }
 
-/// PROPOSED topics the viewer can still co-sign, newest first, and how many there are (none
-/// for a viewer who is not on the community's roster).
+/// PROPOSED topics the viewer can still co-sign, newest first (none for a viewer who is not on
+/// the community's roster).
 pub async fn to_cosign(
     db: &DatabaseConnection,
     viewer: &Viewer,
     community_id: &str,
-    offset: u64,
+    after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
-) -> AppResult<(Vec<TopicView>, u64)> {
+    needs: ListNeeds,
+) -> AppResult<TopicPage> {
     let access = access(db, viewer, community_id).await?;
     let Some(me) = access.resident_id.clone() else {
-        return Ok((Vec::new(), 0));
+        return Ok(TopicPage {
+            rows: Vec::new(),
+            total: Some(0),
+        });
     };
     let threshold = find_community(db, community_id).await?.cosign_threshold;
     let signed = topic_cosign::Entity::find()
@@ -466,18 +530,15 @@ pub async fn to_cosign(
         .filter(topic::Column::CommunityId.eq(community_id))
         .filter(topic::Column::Status.eq(TopicStatus::Proposed.as_str()))
         .filter(topic::Column::Id.not_in_subquery(signed));
-    let total = q.clone().count(db).await?;
-    if offset >= total {
-        return Ok((Vec::new(), total));
-    }
-    let rows = q
-        .order_by_desc(topic::Column::CreatedAt)
-        .order_by_desc(topic::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-    Ok((views(db, &access, threshold, rows).await?, total))
+    let total = match needs.total {
+        true => Some(q.clone().count(db).await?),
+        false => None,
+    };
+    let rows = page_of(q, after, limit).all(db).await?;
+    Ok(TopicPage {
+        rows: views_for(db, &access, threshold, rows, needs).await?,
+        total,
+    })
 }
 
 /// One page of the topic's top-level comments, oldest first, and how many there are.
