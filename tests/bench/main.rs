@@ -1,6 +1,11 @@
-//! `jiayuan-bench`: seeds a realistic community (5,000 owner households) and prints, for SQLite
+//! `jiayuan-bench`: seeds a realistic community (20,000 owner households) and prints, for SQLite
 //! and (with `--pg`) PostgreSQL:
-//! - castVote throughput and p50/p99 latency with 64 concurrent voters over HTTP;
+//! - castVote throughput, p50/p99 latency and the first and last quarter's rates with 64
+//!   concurrent voters over HTTP (every household votes once: 20,000 votes);
+//! - on PostgreSQL, the same vote transaction run by `pgbench` (64 clients, `pgbench/*.sql`: the
+//!   append-only transaction castVote runs and, for comparison, the earlier one with counters)
+//!   and the ratio of the HTTP figure to it;
+//! - a list page against `me` on the same server;
 //! - tally read latency (`ballot { result }` over HTTP) at 1,000 and 100,000 votes.
 //!
 //! Run it through `./dev bench` (release build). Figures go to BENCHMARKS.md by hand.
@@ -17,13 +22,16 @@ struct Args {
     pg: Option<String>,
     households: usize,
     concurrency: usize,
+    /// Only this phase: votes (HTTP and pgbench), reads or tallies.
+    only: Option<String>,
 }
 
 fn args() -> Args {
     let mut a = Args {
         pg: None,
-        households: 5_000,
+        households: 20_000,
         concurrency: 64,
+        only: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -35,6 +43,7 @@ fn args() -> Args {
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(a.households)
             }
+            "--only" => a.only = it.next(),
             "--concurrency" => {
                 a.concurrency = it
                     .next()
@@ -42,7 +51,7 @@ fn args() -> Args {
                     .unwrap_or(a.concurrency)
             }
             other => {
-                eprintln!("unknown argument {other}; usage: jiayuan-bench [--pg postgres://USER@HOST:PORT] [--households N] [--concurrency N]");
+                eprintln!("unknown argument {other}; usage: jiayuan-bench [--pg postgres://USER@HOST:PORT] [--households N] [--concurrency N] [--only votes|reads|tallies]");
                 std::process::exit(2);
             }
         }
@@ -65,7 +74,7 @@ fn ms(d: Duration) -> String {
 struct Seeded {
     community: String,
     committee_token: String,
-    voters: Vec<(String, String)>, // (access token, household id)
+    voters: Vec<(String, String, String)>, // (access token, household id, account id)
 }
 
 async fn seed(state: &AppState, households: usize) -> anyhow::Result<Seeded> {
@@ -149,7 +158,7 @@ async fn seed(state: &AppState, households: usize) -> anyhow::Result<Seeded> {
         .await?;
         for (h, a, _) in chunk {
             let (token, _) = state.keys.issue(a, 0, "", now)?;
-            voters.push((token, h.clone()));
+            voters.push((token, h.clone(), a.clone()));
         }
     }
     // The first resident is on the committee.
@@ -346,7 +355,49 @@ async fn throughput(
     Ok(rates.last().copied().unwrap_or(0.0))
 }
 
+/// Runs a pgbench script (64 clients, 2 threads, 10 s, no vacuum) with these variables and
+/// returns its transactions per second.
+fn pgbench(url: &str, script: &str, vars: &[(&str, &str)]) -> anyhow::Result<f64> {
+    let file = std::env::temp_dir().join(format!("jiayuan-pgbench-{}.sql", uuid::Uuid::new_v4()));
+    std::fs::write(&file, script)?;
+    let mut cmd = std::process::Command::new("pgbench");
+    cmd.args(["-n", "-c", "64", "-j", "2", "-T", "10", "-f"])
+        .arg(&file);
+    for (k, v) in vars {
+        cmd.arg("-D").arg(format!("{k}={v}"));
+    }
+    let out = cmd.arg(url).output();
+    let _ = std::fs::remove_file(&file);
+    let out = out.map_err(|e| {
+        anyhow::anyhow!("pgbench could not run ({e}); is postgresql-client installed?")
+    })?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let failed = text
+        .lines()
+        .find(|l| l.starts_with("number of failed transactions"))
+        .unwrap_or_default()
+        .to_owned();
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|n| n.parse::<f64>().ok());
+    match tps {
+        Some(t)
+            if out.status.success() && failed.starts_with("number of failed transactions: 0 ") =>
+        {
+            Ok(t)
+        }
+        _ => anyhow::bail!(
+            "pgbench failed: {}\n{}",
+            text,
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
 async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
+    let pg_url = url.starts_with("postgres").then(|| url.clone());
     let mut settings = Settings::for_database(url);
     settings.bind = "127.0.0.1:0".into();
     // PostgreSQL needs an audit key kept outside the database; the bench makes a throw-away one.
@@ -369,31 +420,35 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
 
-    // castVote: every household votes once, `concurrency` at a time, over HTTP.
-    let (ballot, yes) = open_motion(&http, &base, &s, "基准议题一").await?;
-    let queue = Arc::new(tokio::sync::Mutex::new(
-        (0..s.voters.len()).collect::<Vec<_>>(),
-    ));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..a.concurrency {
-        let (queue, s, http, base, ballot, yes) = (
-            queue.clone(),
-            s.clone(),
-            http.clone(),
-            base.clone(),
-            ballot.clone(),
-            yes.clone(),
-        );
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0usize;
-            loop {
-                let Some(i) = queue.lock().await.pop() else {
-                    break;
-                };
-                let t = Instant::now();
-                let r = gql(
+    let want = |phase: &str| a.only.as_deref().is_none_or(|o| o == phase);
+    let mut http_rate = None;
+    if want("votes") {
+        // castVote: every household votes once, `concurrency` at a time, over HTTP.
+        let (ballot, yes) = open_motion(&http, &base, &s, "基准议题一").await?;
+        let queue = Arc::new(tokio::sync::Mutex::new(
+            (0..s.voters.len()).collect::<Vec<_>>(),
+        ));
+        let started = Instant::now();
+        let mut workers = Vec::new();
+        for _ in 0..a.concurrency {
+            let (queue, s, http, base, ballot, yes) = (
+                queue.clone(),
+                s.clone(),
+                http.clone(),
+                base.clone(),
+                ballot.clone(),
+                yes.clone(),
+            );
+            workers.push(tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut done = Vec::new();
+                let mut errors = 0usize;
+                loop {
+                    let Some(i) = queue.lock().await.pop() else {
+                        break;
+                    };
+                    let t = Instant::now();
+                    let r = gql(
                     &http,
                     &base,
                     &s.voters[i].0,
@@ -401,53 +456,105 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
                     json!({"b": ballot, "o": [yes]}),
                 )
                 .await;
-                lat.push(t.elapsed());
-                if r.is_err() {
-                    errors += 1;
+                    lat.push(t.elapsed());
+                    done.push(started.elapsed());
+                    if r.is_err() {
+                        errors += 1;
+                    }
                 }
-            }
-            (lat, errors)
-        }));
-    }
-    let mut lat = Vec::new();
-    let mut errors = 0;
-    for w in workers {
-        let (l, e) = w.await?;
-        lat.extend(l);
-        errors += e;
-    }
-    let elapsed = started.elapsed();
-    lat.sort();
-    println!(
-        "[{label}] castVote: {} votes, {} concurrent, {:.0} votes/s, p50 {}, p99 {}, errors {}",
-        lat.len(),
-        a.concurrency,
-        lat.len() as f64 / elapsed.as_secs_f64(),
-        ms(percentile(&lat, 0.50)),
-        ms(percentile(&lat, 0.99)),
-        errors
+                (lat, done, errors)
+            }));
+        }
+        let mut lat = Vec::new();
+        let mut done = Vec::new();
+        let mut errors = 0;
+        for w in workers {
+            let (l, d, e) = w.await?;
+            lat.extend(l);
+            done.extend(d);
+            errors += e;
+        }
+        let elapsed = started.elapsed();
+        lat.sort();
+        done.sort();
+        // Votes per second over the first and the last quarter of the votes (decay shows here).
+        let q = done.len() / 4;
+        let (first_q, last_q) = if q > 0 {
+            (
+                q as f64 / done[q - 1].as_secs_f64(),
+                q as f64 / (done[done.len() - 1] - done[done.len() - 1 - q]).as_secs_f64(),
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        println!(
+            "[{label}] castVote: {} votes, {} concurrent, {:.0} votes/s, p50 {}, p99 {}, errors {}",
+            lat.len(),
+            a.concurrency,
+            lat.len() as f64 / elapsed.as_secs_f64(),
+            ms(percentile(&lat, 0.50)),
+            ms(percentile(&lat, 0.99)),
+            errors
+        );
+        println!(
+        "[{label}] castVote rate: first quarter {first_q:.0} votes/s, last quarter {last_q:.0} votes/s"
     );
-    let check = gql(
-        &http,
-        &base,
-        &s.committee_token,
-        "query($b:ID!){ ballot(id:$b){ turnoutCount } }",
-        json!({"b": ballot}),
-    )
-    .await?;
-    println!(
-        "[{label}] turnout after the run: {} (expected {})",
-        check["ballot"]["turnoutCount"],
-        s.voters.len() - errors
-    );
+        http_rate = Some(lat.len() as f64 / elapsed.as_secs_f64());
+        let check = gql(
+            &http,
+            &base,
+            &s.committee_token,
+            "query($b:ID!){ ballot(id:$b){ turnoutCount } }",
+            json!({"b": ballot}),
+        )
+        .await?;
+        println!(
+            "[{label}] turnout after the run: {} (expected {})",
+            check["ballot"]["turnoutCount"],
+            s.voters.len() - errors
+        );
+    }
+
+    // The same vote transaction through pgbench, on its own ballots (PostgreSQL only).
+    if let (Some(pg_url), Some(http_rate)) = (&pg_url, http_rate) {
+        let voter = &s.voters[1];
+        for (name, script) in [
+            (
+                "append-only (today)",
+                include_str!("pgbench/vote_append.sql"),
+            ),
+            (
+                "with counters (before)",
+                include_str!("pgbench/vote_counters.sql"),
+            ),
+        ] {
+            let (pb_ballot, pb_option) = open_motion(&http, &base, &s, name).await?;
+            let tps = pgbench(
+                pg_url,
+                script,
+                &[
+                    ("account", &voter.2),
+                    ("community", &s.community),
+                    ("ballot", &pb_ballot),
+                    ("household", &voter.1),
+                    ("option", &pb_option),
+                ],
+            )?;
+            println!(
+                "[{label}] pgbench, vote transaction {name}: {tps:.0} transactions/s (64 clients, 10 s); HTTP castVote / this = {:.2}",
+                http_rate / tps
+            );
+        }
+    }
 
     // A list page against a trivial query on the same server (issue 7: at least 0.5×).
-    for i in 0..20 {
-        open_motion(&http, &base, &s, &format!("列表议题 {i}")).await?;
-    }
-    let voter = &s.voters[0].0;
-    let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
-    let list = throughput(
+    if want("reads") {
+        for i in 0..20 {
+            open_motion(&http, &base, &s, &format!("列表议题 {i}")).await?;
+        }
+        let voter = &s.voters[0].0;
+        let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
+        let list = throughput(
         &http,
         &base,
         voter,
@@ -456,15 +563,19 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         32,
     )
     .await?;
-    println!(
+        println!(
         "[{label}] reads, 32 concurrent clients for 5 s each: me {:.0}/s, 20-topic list with ballots {:.0}/s, ratio {:.2} (target ≥ 0.5)",
         me,
         list,
         list / me
     );
+    }
 
     // Tally reads at 1k and 100k votes.
     for n in [1_000usize, 100_000] {
+        if !want("tallies") {
+            break;
+        }
         let (ballot, yes) = open_motion(&http, &base, &s, &format!("基准议题 {n}")).await?;
         stuff_ballot(&state, &ballot, &yes, n).await?;
         let lat = tally_latency(&http, &base, &s.committee_token, &ballot, 200).await?;

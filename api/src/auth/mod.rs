@@ -19,19 +19,21 @@ pub enum AuthState {
 }
 
 /// The signed-in account of this request (loaded once per request and checked still valid), and
-/// its access — live places on rosters and granted roles — read at most once per request.
+/// its access — live places on rosters and granted roles — each read at most once per request,
+/// and only when a check needs it.
 #[derive(Clone, Debug)]
 pub struct Viewer {
     pub account: entity::account::Model,
-    access: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<Access>>>>,
+    access: std::sync::Arc<std::sync::Mutex<AccessCache>>,
 }
 
-/// What an account may reach: its live places (active and linked) on every roster, and the
-/// roles granted to it (which count only where it has a live place; `domain::roles`).
+type Places = std::sync::Arc<Vec<entity::resident::Model>>;
+type Grants = std::sync::Arc<Vec<entity::role_grant::Model>>;
+
 #[derive(Debug, Default)]
-pub struct Access {
-    pub places: Vec<entity::resident::Model>,
-    pub grants: Vec<entity::role_grant::Model>,
+struct AccessCache {
+    places: Option<Places>,
+    grants: Option<Grants>,
 }
 
 impl Viewer {
@@ -48,47 +50,50 @@ impl Viewer {
         self.account.is_admin
     }
 
-    /// The viewer's access, read on `conn` (pass the transaction when in one: SQLite's pool has
-    /// one connection) the first time a request needs it, then shared by every resolver and
-    /// service of the request.
-    pub async fn access<C: sea_orm::ConnectionTrait>(
-        &self,
-        conn: &C,
-    ) -> AppResult<std::sync::Arc<Access>> {
+    /// The viewer's live places (active and linked) on every roster, read on `conn` (pass the
+    /// transaction when in one: SQLite's pool has one connection) the first time the request
+    /// needs them, then shared by every resolver and service of the request.
+    pub async fn places<C: sea_orm::ConnectionTrait>(&self, conn: &C) -> AppResult<Places> {
         use sea_orm::{ColumnTrait, QueryFilter};
-        if let Some(found) = self.cached() {
+        if let Some(found) = self.cache().places.clone() {
             return Ok(found);
         }
-        let places = entity::resident::Entity::find()
-            .filter(entity::resident::Column::AccountId.eq(self.id()))
-            .filter(crate::domain::roles::live_place())
-            .all(conn)
-            .await?;
-        let grants = if places.is_empty() {
-            Vec::new()
-        } else {
+        let places = std::sync::Arc::new(
+            entity::resident::Entity::find()
+                .filter(entity::resident::Column::AccountId.eq(self.id()))
+                .filter(crate::domain::roles::live_place())
+                .all(conn)
+                .await?,
+        );
+        self.cache().places = Some(places.clone());
+        Ok(places)
+    }
+
+    /// The roles granted to the viewer in every community (they count only where the viewer has
+    /// a live place: `domain::roles`), read once per request like `places`.
+    pub async fn grants<C: sea_orm::ConnectionTrait>(&self, conn: &C) -> AppResult<Grants> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        if let Some(found) = self.cache().grants.clone() {
+            return Ok(found);
+        }
+        let grants = std::sync::Arc::new(
             entity::role_grant::Entity::find()
                 .filter(entity::role_grant::Column::AccountId.eq(self.id()))
                 .all(conn)
-                .await?
-        };
-        let access = std::sync::Arc::new(Access { places, grants });
-        *self.slot() = Some(access.clone());
-        Ok(access)
+                .await?,
+        );
+        self.cache().grants = Some(grants.clone());
+        Ok(grants)
     }
 
     /// Call after changing places or roles that may be the viewer's own (roster import,
     /// deactivation, role changes): the rest of the request reads them again.
     pub fn forget_access(&self) {
-        *self.slot() = None;
+        *self.cache() = AccessCache::default();
     }
 
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<std::sync::Arc<Access>>> {
+    fn cache(&self) -> std::sync::MutexGuard<'_, AccessCache> {
         self.access.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn cached(&self) -> Option<std::sync::Arc<Access>> {
-        self.slot().clone()
     }
 }
 
@@ -163,8 +168,7 @@ pub async fn viewer_places(
     ctx: &Context<'_>,
     viewer: &Viewer,
 ) -> AppResult<std::sync::Arc<Vec<entity::resident::Model>>> {
-    let access = viewer.access(&app_state(ctx)?.db).await?;
-    Ok(std::sync::Arc::new(access.places.clone()))
+    viewer.places(&app_state(ctx)?.db).await
 }
 
 /// The signed-in viewer, else `UNAUTHENTICATED`.

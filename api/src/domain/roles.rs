@@ -62,29 +62,23 @@ pub async fn roles_in<C: ConnectionTrait>(
     is_admin: bool,
     community_id: &str,
 ) -> AppResult<Vec<Role>> {
-    let mut roles = Vec::new();
-    let active = resident::Entity::find()
+    let places = resident::Entity::find()
         .filter(resident::Column::AccountId.eq(account_id))
         .filter(resident::Column::CommunityId.eq(community_id))
         .filter(crate::domain::roles::live_place())
-        .one(conn)
-        .await?
-        .is_some();
-    if active {
-        roles.push(Role::Resident);
-        let grants = role_grant::Entity::find()
-            .filter(role_grant::Column::AccountId.eq(account_id))
-            .filter(role_grant::Column::CommunityId.eq(community_id))
-            .all(conn)
-            .await?;
-        roles.extend(grants.iter().filter_map(|g| Role::parse(&g.role)));
-    }
-    if is_admin {
-        roles.push(Role::Admin);
-    }
-    roles.sort();
-    roles.dedup();
-    Ok(roles)
+        .all(conn)
+        .await?;
+    let grants = match places.is_empty() {
+        true => Vec::new(),
+        false => {
+            role_grant::Entity::find()
+                .filter(role_grant::Column::AccountId.eq(account_id))
+                .filter(role_grant::Column::CommunityId.eq(community_id))
+                .all(conn)
+                .await?
+        }
+    };
+    Ok(roles_from(&places, &grants, is_admin, community_id))
 }
 
 /// The roles a roster place carries, as the committee's roster shows them: RESIDENT and the
@@ -115,19 +109,32 @@ pub async fn viewer_roles<C: ConnectionTrait>(
     viewer: &Viewer,
     community_id: &str,
 ) -> AppResult<Vec<Role>> {
-    let access = viewer.access(conn).await?;
-    Ok(roles_from(&access, viewer.is_admin(), community_id))
+    let places = viewer.places(conn).await?;
+    let grants = match places.iter().any(|p| p.community_id == community_id) {
+        true => viewer.grants(conn).await?,
+        false => Default::default(),
+    };
+    Ok(roles_from(
+        &places,
+        &grants,
+        viewer.is_admin(),
+        community_id,
+    ))
 }
 
-/// Roles from an account's access: RESIDENT and the granted roles where it has a live place,
-/// ADMIN everywhere (pure; the same rule as `roles_in`).
-pub fn roles_from(access: &crate::auth::Access, is_admin: bool, community_id: &str) -> Vec<Role> {
+/// Roles from an account's live places and grants: RESIDENT and the granted roles where it has
+/// a live place, ADMIN everywhere (pure; the same rule as `roles_in`).
+pub fn roles_from(
+    places: &[resident::Model],
+    grants: &[role_grant::Model],
+    is_admin: bool,
+    community_id: &str,
+) -> Vec<Role> {
     let mut roles = Vec::new();
-    if access.places.iter().any(|p| p.community_id == community_id) {
+    if places.iter().any(|p| p.community_id == community_id) {
         roles.push(Role::Resident);
         roles.extend(
-            access
-                .grants
+            grants
                 .iter()
                 .filter(|g| g.community_id == community_id)
                 .filter_map(|g| Role::parse(&g.role)),
@@ -172,8 +179,18 @@ pub async fn can_see_community<C: ConnectionTrait>(
     viewer: &Viewer,
     community_id: &str,
 ) -> AppResult<()> {
-    let roles = viewer_roles(conn, viewer, community_id).await?;
-    if !visible_community(conn, community_id, &roles).await? {
+    // A member (a live place there) or an admin; roles granted there add nothing to seeing it.
+    let member = viewer
+        .places(conn)
+        .await?
+        .iter()
+        .any(|p| p.community_id == community_id);
+    let roles: &[Role] = match (member, viewer.is_admin()) {
+        (true, _) => &[Role::Resident],
+        (false, true) => &[Role::Admin],
+        (false, false) => &[],
+    };
+    if !visible_community(conn, community_id, roles).await? {
         return Err(AppError::NotFound);
     }
     Ok(())
@@ -209,7 +226,7 @@ pub async fn live_places<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
 ) -> AppResult<Vec<resident::Model>> {
-    Ok(viewer.access(conn).await?.places.clone())
+    Ok(viewer.places(conn).await?.as_ref().clone())
 }
 
 /// The viewer's live place on a community's roster, if any.
@@ -219,9 +236,8 @@ pub async fn active_resident<C: ConnectionTrait>(
     community_id: &str,
 ) -> AppResult<Option<resident::Model>> {
     Ok(viewer
-        .access(conn)
+        .places(conn)
         .await?
-        .places
         .iter()
         .find(|p| p.community_id == community_id)
         .cloned())
