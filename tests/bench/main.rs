@@ -538,6 +538,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
                     ("ballot", &pb_ballot),
                     ("household", &voter.1),
                     ("option", &pb_option),
+                    ("session", "pgbench"),
                 ],
             )?;
             println!(

@@ -102,21 +102,17 @@ impl Viewer {
 pub struct ClientAddr(pub String);
 
 /// Resolve the auth state to a live account: the token must name an existing account whose
-/// session epoch has not moved (deactivation and password resets end sessions at once).
+/// session epoch has not moved (deactivation and password resets end sessions at once) and whose
+/// session is alive. One statement: the account row with its session's liveness.
 pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResult<Option<Viewer>> {
     match state {
         AuthState::Anonymous => Ok(None),
         AuthState::Invalid => Err(AppError::Unauthenticated),
         AuthState::Token(claims) => {
-            let account = entity::account::Entity::find_by_id(claims.sub.clone())
-                .one(db)
-                .await?;
-            match account {
-                Some(account)
-                    if account.session_epoch == claims.epoch
-                        && session_alive(db, &claims.sid).await? =>
-                {
-                    Ok(Some(Viewer::new(account)))
+            let found = account_with_session(db, &claims.sub, &claims.sid).await?;
+            match found {
+                Some(f) if f.account.session_epoch == claims.epoch && f.alive => {
+                    Ok(Some(Viewer::new(f.account)))
                 }
                 _ => Err(AppError::Unauthenticated),
             }
@@ -124,20 +120,49 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
     }
 }
 
-/// A session (refresh-token family) is alive while one of its tokens is not revoked: signing
-/// out revokes them all, so the session's access tokens stop working at once too.
-async fn session_alive(db: &DatabaseConnection, session_id: &str) -> AppResult<bool> {
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-    if session_id.is_empty() {
-        // A token from before sessions were named: its epoch alone decides.
-        return Ok(true);
+struct AccountSession {
+    account: entity::account::Model,
+    alive: bool,
+}
+
+impl sea_orm::FromQueryResult for AccountSession {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self {
+            account: entity::account::Model::from_query_result(res, pre)?,
+            alive: res.try_get(pre, "session_alive")?,
+        })
     }
-    Ok(entity::refresh_token::Entity::find()
-        .filter(entity::refresh_token::Column::FamilyId.eq(session_id))
-        .filter(entity::refresh_token::Column::RevokedAt.is_null())
-        .count(db)
-        .await?
-        > 0)
+}
+
+/// The account and whether the session (refresh-token family) is alive: while one of its
+/// tokens is not revoked. Signing out revokes them all, so the session's access tokens stop
+/// working at once too. A token from before sessions were named (empty id) is decided by its
+/// epoch alone.
+async fn account_with_session(
+    db: &DatabaseConnection,
+    account_id: &str,
+    session_id: &str,
+) -> AppResult<Option<AccountSession>> {
+    use entity::refresh_token;
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::{ColumnTrait, QuerySelect};
+    let alive = if session_id.is_empty() {
+        Expr::val(true)
+    } else {
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(refresh_token::Entity)
+                .and_where(refresh_token::Column::FamilyId.eq(session_id))
+                .and_where(refresh_token::Column::RevokedAt.is_null())
+                .to_owned(),
+        )
+    };
+    Ok(entity::account::Entity::find_by_id(account_id.to_owned())
+        .expr_as(alive, "session_alive")
+        .into_model::<AccountSession>()
+        .one(db)
+        .await?)
 }
 
 /// Per-request cache of the viewer (whose access is cached with it), so the resolvers of one
