@@ -124,9 +124,9 @@ async fn me_a_list_page_and_a_vote_stay_within_their_statement_budgets() {
         )
         .await;
     assert!(resp["data"]["castVote"]["receipt"].is_string(), "{resp}");
-    // account and session, write limit, ballot, places, voter, options; in the transaction the
-    // ballot again (shared lock), participation, box; on PostgreSQL the notify that tells other
-    // replicas; and no UPDATE of any counter.
+    // account and session; in the transaction the write limit, the ballot (shared lock), places,
+    // voter, options, participation, box; on PostgreSQL the notify that tells other replicas;
+    // and no UPDATE of any counter.
     assert!(ran.len() <= 10, "the vote ran {ran:#?}");
     assert!(
         !ran.iter()

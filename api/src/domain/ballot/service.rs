@@ -764,29 +764,23 @@ pub async fn cast(
     option_ids: &[String],
     receipt: Option<&str>,
 ) -> AppResult<String> {
-    // Votes and vote changes share a resident's write budget (each one moves every live tally);
-    // an attempt counts before the work, as every limit here does.
+    // One transaction from the start: each statement outside it would queue for a pooled
+    // connection again (SQLite has one), which costs more under a rush than the statements.
+    let txn = state.db.begin().await?;
+    // Votes and vote changes share a resident's write budget (each one moves every live tally).
     let limit = state.settings.write_limit;
     let key = crate::domain::rate_limit::key("write", viewer.id());
-    crate::domain::rate_limit::take(&state.db, &key, limit.max, limit.window_secs).await?;
-    // What does not change while a ballot is open (the frozen electorate, the options) is read
-    // before the transaction, which stays short: on SQLite it holds the only connection, on
-    // PostgreSQL the ballot's shared lock.
-    let b = visible(&state.db, viewer, ballot_id).await?;
-    if !is_open(&b, now()) {
-        return Err(closed());
-    }
-    let voter_id = voter_id_of(&state.db, viewer, &b)
+    crate::domain::rate_limit::take(&txn, &key, limit.max, limit.window_secs).await?;
+    // The ballot's shared lock: it stays open until this transaction ends.
+    let b = lock_open_ballot(&txn, viewer, ballot_id).await?;
+    let voter_id = voter_id_of(&txn, viewer, &b)
         .await?
         .ok_or(AppError::Forbidden)?;
-    let voter = eligible_voter(&state.db, &b.id, &voter_id)
+    let voter = eligible_voter(&txn, &b.id, &voter_id)
         .await?
         .ok_or_else(|| AppError::Forbidden)?;
-    let options = options_of(&state.db, &b.id).await?;
+    let options = options_of(&txn, &b.id).await?;
     let chosen = validate_choice(method_of(&b)?, b.max_choices, &options, option_ids)?;
-    let txn = state.db.begin().await?;
-    // Still open, and stays so until this transaction ends.
-    let b = lock_open_ballot(&txn, viewer, &b.id).await?;
     let receipt = match receipt {
         None => record(&txn, &b, &voter, "ONLINE", viewer.id(), &chosen).await?,
         Some(code) => {
