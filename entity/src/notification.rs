@@ -8,10 +8,43 @@ pub struct Model {
     pub id: String,
     pub account_id: String,
     pub community_id: Option<String>,
-    pub kind: String,
+    pub kind: NotificationKind,
     pub params: String,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+}
+
+/// What a notification is about: a closed set, stored as its name (the column stays text, so
+/// adding a kind needs no migration). The API publishes it as the `NotificationKind` enum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum NotificationKind {
+    #[sea_orm(string_value = "ROLE_GRANTED")]
+    RoleGranted,
+    #[sea_orm(string_value = "ROLE_REVOKED")]
+    RoleRevoked,
+    #[sea_orm(string_value = "TOPIC_UNDER_REVIEW")]
+    TopicUnderReview,
+    #[sea_orm(string_value = "TOPIC_ACCEPTED")]
+    TopicAccepted,
+    #[sea_orm(string_value = "TOPIC_REJECTED")]
+    TopicRejected,
+    #[sea_orm(string_value = "TOPIC_VOTING")]
+    TopicVoting,
+    #[sea_orm(string_value = "TOPIC_COMPLETED")]
+    TopicCompleted,
+    #[sea_orm(string_value = "COMMENT_HIDDEN")]
+    CommentHidden,
+    #[sea_orm(string_value = "BALLOT_OPENED")]
+    BallotOpened,
+    #[sea_orm(string_value = "BALLOT_CLOSING_SOON")]
+    BallotClosingSoon,
+    #[sea_orm(string_value = "BALLOT_EXTENDED")]
+    BallotExtended,
+    #[sea_orm(string_value = "BALLOT_CANCELLED")]
+    BallotCancelled,
+    #[sea_orm(string_value = "BALLOT_RESULT")]
+    BallotResult,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

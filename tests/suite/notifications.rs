@@ -421,3 +421,55 @@ async fn every_notification_has_an_outbox_row_that_the_sender_delivers() {
         assert_eq!(r.attempts, 1, "sent once: {r:?}");
     }
 }
+
+/// DESIGN §9: notification kinds are a GraphQL enum, never a free string, so a client can know
+/// every kind it must render.
+#[tokio::test]
+async fn notification_kind_is_an_enum_of_every_kind_the_server_sends() {
+    let app = TestApp::spawn().await;
+    let data = app
+        .ok(
+            None,
+            r#"{ t: __type(name: "Notification") { fields { name type { kind ofType { kind name } } } }
+                 k: __type(name: "NotificationKind") { kind enumValues { name } } }"#,
+            json!({}),
+        )
+        .await;
+    let kind = data["t"]["fields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|f| f["name"] == "kind")
+        .unwrap_or_default();
+    assert_eq!(kind["type"]["kind"], "NON_NULL");
+    assert_eq!(kind["type"]["ofType"]["kind"], "ENUM");
+    assert_eq!(kind["type"]["ofType"]["name"], "NotificationKind");
+    let values: Vec<String> = data["k"]["enumValues"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v["name"].as_str().map(str::to_owned))
+        .collect();
+    for sent in [
+        "ROLE_GRANTED",
+        "ROLE_REVOKED",
+        "TOPIC_UNDER_REVIEW",
+        "TOPIC_ACCEPTED",
+        "TOPIC_REJECTED",
+        "TOPIC_VOTING",
+        "TOPIC_COMPLETED",
+        "COMMENT_HIDDEN",
+        "BALLOT_OPENED",
+        "BALLOT_CLOSING_SOON",
+        "BALLOT_EXTENDED",
+        "BALLOT_CANCELLED",
+        "BALLOT_RESULT",
+    ] {
+        assert!(
+            values.iter().any(|v| v == sent),
+            "{sent} missing: {values:?}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Notifications (DESIGN §8): the inbox row, the outbox row for SMS/e-mail, and the live event.
 //! Modules only call `emit` inside their transaction and `publish` after it commits.
 
+pub use entity::notification::NotificationKind;
 use entity::{notification, outbox};
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
@@ -23,7 +24,7 @@ pub async fn emit<C: ConnectionTrait>(
     conn: &C,
     account_id: &str,
     community_id: Option<&str>,
-    kind: &str,
+    kind: NotificationKind,
     params: serde_json::Value,
 ) -> AppResult<Pending> {
     let mut one = emit_many(conn, &[account_id.to_owned()], community_id, kind, params).await?;
@@ -36,7 +37,7 @@ pub async fn emit_many<C: ConnectionTrait>(
     conn: &C,
     account_ids: &[String],
     community_id: Option<&str>,
-    kind: &str,
+    kind: NotificationKind,
     params: serde_json::Value,
 ) -> AppResult<Vec<Pending>> {
     let at = now();
@@ -51,7 +52,7 @@ pub async fn emit_many<C: ConnectionTrait>(
                 id: Set(id.clone()),
                 account_id: Set(account_id.clone()),
                 community_id: Set(community_id.map(str::to_owned)),
-                kind: Set(kind.to_owned()),
+                kind: Set(kind),
                 params: Set(params.clone()),
                 created_at: Set(at),
                 read_at: Set(None),

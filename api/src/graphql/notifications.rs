@@ -13,14 +13,33 @@ use crate::error::GqlResult;
 
 pub struct Notification(entity::notification::Model);
 
+/// What a notification is about (stored by the entity's enum of the same values).
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::notification::NotificationKind")]
+pub enum NotificationKind {
+    RoleGranted,
+    RoleRevoked,
+    TopicUnderReview,
+    TopicAccepted,
+    TopicRejected,
+    TopicVoting,
+    TopicCompleted,
+    CommentHidden,
+    BallotOpened,
+    BallotClosingSoon,
+    BallotExtended,
+    BallotCancelled,
+    BallotResult,
+}
+
 #[Object]
 impl Notification {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
-    /// What happened, e.g. ROLE_GRANTED; clients render it in their own language.
-    async fn kind(&self) -> &str {
-        &self.0.kind
+    /// What happened; clients render it in their own language with `params`.
+    async fn kind(&self) -> NotificationKind {
+        self.0.kind.into()
     }
     /// A JSON object with the values the message names.
     async fn params(&self) -> &str {

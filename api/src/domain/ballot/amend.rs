@@ -203,7 +203,7 @@ pub async fn extend(
         &txn,
         &accounts,
         Some(&b.community_id),
-        "BALLOT_EXTENDED",
+        notify::NotificationKind::BallotExtended,
         serde_json::json!({
             "ballotId": b.id, "topicId": b.topic_id, "question": b.question,
             "closesAt": closes_at.to_rfc3339(), "reason": reason,
@@ -270,7 +270,7 @@ pub async fn cancel(
         &txn,
         &accounts,
         Some(&b.community_id),
-        "BALLOT_CANCELLED",
+        notify::NotificationKind::BallotCancelled,
         serde_json::json!({
             "ballotId": b.id, "topicId": b.topic_id, "question": b.question, "reason": reason,
         }),

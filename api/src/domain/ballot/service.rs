@@ -527,7 +527,7 @@ pub async fn open(
             &txn,
             &accounts,
             Some(&community_id),
-            "BALLOT_OPENED",
+            notify::NotificationKind::BallotOpened,
             serde_json::json!({ "ballotId": b.id, "topicId": topic_id, "question": b.question, "closesAt": b.closes_at.to_rfc3339() }),
         )
         .await?,
@@ -973,7 +973,7 @@ pub async fn close_one(state: &AppState, ballot_id: &str) -> AppResult<bool> {
         &txn,
         &accounts,
         Some(&b.community_id),
-        "BALLOT_RESULT",
+        notify::NotificationKind::BallotResult,
         serde_json::json!({ "ballotId": b.id, "topicId": b.topic_id, "question": b.question, "outcome": outcome }),
     )
     .await?;
@@ -1078,7 +1078,7 @@ pub async fn send_reminders(state: &AppState) -> AppResult<usize> {
             &txn,
             &accounts,
             Some(&b.community_id),
-            "BALLOT_CLOSING_SOON",
+            notify::NotificationKind::BallotClosingSoon,
             serde_json::json!({ "ballotId": b.id, "topicId": b.topic_id, "question": b.question, "closesAt": b.closes_at.to_rfc3339() }),
         )
         .await?;

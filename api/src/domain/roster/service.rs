@@ -598,7 +598,11 @@ pub async fn set_role(
         let community = entity::community::Entity::find_by_id(r.community_id.clone())
             .one(&txn)
             .await?;
-        let kind = if on { "ROLE_GRANTED" } else { "ROLE_REVOKED" };
+        let kind = if on {
+            notify::NotificationKind::RoleGranted
+        } else {
+            notify::NotificationKind::RoleRevoked
+        };
         pending.push(
             notify::emit(
                 &txn,

@@ -323,7 +323,7 @@ async fn emit_all<C: ConnectionTrait>(
     conn: &C,
     accounts: &[String],
     community_id: &str,
-    kind: &str,
+    kind: notify::NotificationKind,
     params: serde_json::Value,
 ) -> AppResult<Vec<Pending>> {
     notify::emit_many(conn, accounts, Some(community_id), kind, params).await
@@ -333,7 +333,7 @@ async fn emit_all<C: ConnectionTrait>(
 async fn notify_proposer<C: ConnectionTrait>(
     conn: &C,
     t: &topic::Model,
-    kind: &str,
+    kind: notify::NotificationKind,
     params: serde_json::Value,
 ) -> AppResult<Vec<Pending>> {
     let accounts = active_accounts(conn, [t.proposer_id.clone()]).await?;
@@ -361,7 +361,7 @@ async fn reach_threshold<C: ConnectionTrait>(
         conn,
         &committee,
         &t.community_id,
-        "TOPIC_UNDER_REVIEW",
+        notify::NotificationKind::TopicUnderReview,
         serde_json::json!({ "topicId": t.id, "title": t.title }),
     )
     .await
@@ -1057,7 +1057,7 @@ pub async fn accept(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppRes
     let pending = notify_proposer(
         &txn,
         &t,
-        "TOPIC_ACCEPTED",
+        notify::NotificationKind::TopicAccepted,
         serde_json::json!({ "topicId": t.id, "title": t.title }),
     )
     .await?;
@@ -1099,7 +1099,7 @@ pub async fn reject(
     let pending = notify_proposer(
         &txn,
         &t,
-        "TOPIC_REJECTED",
+        notify::NotificationKind::TopicRejected,
         serde_json::json!({ "topicId": t.id, "title": t.title, "reason": reason }),
     )
     .await?;
@@ -1158,7 +1158,7 @@ pub async fn hide_comment(
         &txn,
         &author,
         &t.community_id,
-        "COMMENT_HIDDEN",
+        notify::NotificationKind::CommentHidden,
         serde_json::json!({ "topicId": t.id, "title": t.title, "reason": reason }),
     )
     .await?;
@@ -1224,7 +1224,7 @@ pub async fn complete(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppR
         &txn,
         &participants,
         &t.community_id,
-        "TOPIC_COMPLETED",
+        notify::NotificationKind::TopicCompleted,
         serde_json::json!({ "topicId": t.id, "title": t.title }),
     )
     .await?;
@@ -1314,7 +1314,7 @@ pub async fn start_voting<C: ConnectionTrait>(
         conn,
         &accounts,
         &t.community_id,
-        "TOPIC_VOTING",
+        notify::NotificationKind::TopicVoting,
         serde_json::json!({ "topicId": t.id, "title": t.title }),
     )
     .await
