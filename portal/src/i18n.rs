@@ -205,7 +205,22 @@ pub const ROLES: &[&str] = &[
 ];
 
 /// `Notification.kind` values known to this portal; anything else renders as `UNKNOWN`.
-pub const NOTIFICATION_KINDS: &[&str] = &["ROLE_GRANTED", "ROLE_REVOKED", "UNKNOWN"];
+pub const NOTIFICATION_KINDS: &[&str] = &[
+    "ROLE_GRANTED",
+    "ROLE_REVOKED",
+    "TOPIC_UNDER_REVIEW",
+    "TOPIC_ACCEPTED",
+    "TOPIC_REJECTED",
+    "TOPIC_VOTING",
+    "TOPIC_COMPLETED",
+    "COMMENT_HIDDEN",
+    "BALLOT_OPENED",
+    "BALLOT_CLOSING_SOON",
+    "BALLOT_EXTENDED",
+    "BALLOT_CANCELLED",
+    "BALLOT_RESULT",
+    "UNKNOWN",
+];
 
 /// Every run-time key family: `prefix` + one of `values`.
 pub const DYNAMIC_KEYS: &[(&str, &[&str])] = &[
@@ -499,7 +514,7 @@ mod tests {
             "error.INTERNAL"
         );
         assert_eq!(
-            dynamic_key("notification.", "BALLOT_OPENED", "UNKNOWN"),
+            dynamic_key("notification.", "SOMETHING_NEW", "UNKNOWN"),
             "notification.UNKNOWN"
         );
     }
