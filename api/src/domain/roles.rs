@@ -229,6 +229,11 @@ pub async fn live_places<C: ConnectionTrait>(
     Ok(viewer.places(conn).await?.as_ref().clone())
 }
 
+/// The most recent of some places (the household a person lives in now). Pure.
+pub fn latest_place(places: &[resident::Model]) -> Option<&resident::Model> {
+    places.iter().max_by_key(|p| p.created_at)
+}
+
 /// The viewer's live place on a community's roster, if any.
 pub async fn active_resident<C: ConnectionTrait>(
     conn: &C,

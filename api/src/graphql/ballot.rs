@@ -363,8 +363,8 @@ impl Ballot {
     /// The stored result once closed; a live tally while open, except for secret ballots (null).
     async fn result(&self, ctx: &Context<'_>) -> GqlResult<Option<BallotResult>> {
         let closed = self.model.status == CLOSED;
-        // A cancelled ballot has no result; an open secret one shows only turnout.
-        if self.model.status == CANCELLED || (self.model.secret && !closed) {
+        let shown = rules::result_shown(closed, self.model.status == CANCELLED, self.model.secret);
+        if shown == rules::ResultShown::Hidden {
             return Ok(None);
         }
         let mut options = self.load_options(ctx).await?;

@@ -2,15 +2,13 @@
 
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
-use entity::resident;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::types::{household_by_id, Community, Household};
 use crate::auth::{app_state, optional_viewer, require_viewer, ClientAddr};
 use crate::domain::community;
 use crate::domain::identity::service::{self, Session};
 use crate::domain::roles::{self, Role};
-use crate::error::{AppError, GqlResult};
+use crate::error::GqlResult;
 
 pub struct AuthPayload(Session);
 
@@ -29,68 +27,52 @@ impl AuthPayload {
         self.0.expires_at
     }
     async fn viewer(&self) -> Viewer {
-        Viewer(self.0.account.clone())
+        Viewer(crate::auth::Viewer::new(self.0.account.clone()))
     }
 }
 
 /// The signed-in person.
-pub struct Viewer(entity::account::Model);
+/// (Its places and roles come from the request's viewer, read at most once per request.)
+pub struct Viewer(crate::auth::Viewer);
 
 #[Object]
 impl Viewer {
     async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.account.id.clone())
     }
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.0.account.name
     }
     async fn phone(&self) -> &str {
-        &self.0.phone
+        &self.0.account.phone
     }
     async fn is_admin(&self) -> bool {
-        self.0.is_admin
+        self.0.account.is_admin
     }
     /// The household of the viewer's most recent active residency.
     async fn household(&self, ctx: &Context<'_>) -> GqlResult<Option<Household>> {
-        let db = &app_state(ctx)?.db;
-        let r = resident::Entity::find()
-            .filter(resident::Column::AccountId.eq(self.0.id.clone()))
-            .filter(crate::domain::roles::live_place())
-            .order_by_desc(resident::Column::CreatedAt)
-            .one(db)
-            .await
-            .map_err(AppError::from)?;
-        match r {
+        let places = self.0.places(&app_state(ctx)?.db).await?;
+        match roles::latest_place(&places) {
             Some(r) => Ok(household_by_id(ctx, &r.household_id).await?),
             None => Ok(None),
         }
     }
     /// Communities the viewer belongs to (every community for a platform admin).
     async fn communities(&self, ctx: &Context<'_>) -> GqlResult<Vec<Community>> {
-        let viewer = crate::auth::Viewer::new(self.0.clone());
-        let list = community::visible(&app_state(ctx)?.db, &viewer).await?;
+        let list = community::visible(&app_state(ctx)?.db, &self.0).await?;
         Ok(list.into_iter().map(Community).collect())
     }
     /// The viewer's roles in a community (empty when not a member).
     async fn roles(&self, ctx: &Context<'_>, community_id: ID) -> GqlResult<Vec<Role>> {
-        Ok(roles::roles_in(
-            &app_state(ctx)?.db,
-            &self.0.id,
-            self.0.is_admin,
-            &community_id,
-        )
-        .await?)
+        Ok(roles::viewer_roles(&app_state(ctx)?.db, &self.0, &community_id).await?)
     }
     /// The viewer's resident id in a community, if on its roster.
     async fn resident_id(&self, ctx: &Context<'_>, community_id: ID) -> GqlResult<Option<ID>> {
-        let r = resident::Entity::find()
-            .filter(resident::Column::AccountId.eq(self.0.id.clone()))
-            .filter(resident::Column::CommunityId.eq(community_id.to_string()))
-            .filter(crate::domain::roles::live_place())
-            .one(&app_state(ctx)?.db)
-            .await
-            .map_err(AppError::from)?;
-        Ok(r.map(|r| ID(r.id)))
+        Ok(
+            roles::active_resident(&app_state(ctx)?.db, &self.0, &community_id)
+                .await?
+                .map(|r| ID(r.id)),
+        )
     }
 }
 
@@ -107,7 +89,7 @@ pub struct IdentityQuery;
 impl IdentityQuery {
     /// The signed-in viewer, or null.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<Option<Viewer>> {
-        Ok(optional_viewer(ctx).await?.map(|v| Viewer(v.account)))
+        Ok(optional_viewer(ctx).await?.map(Viewer))
     }
     /// Communities the viewer may see.
     async fn communities(&self, ctx: &Context<'_>) -> GqlResult<Vec<Community>> {

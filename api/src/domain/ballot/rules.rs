@@ -423,6 +423,27 @@ pub fn is_named(secret: bool) -> bool {
     !secret
 }
 
+/// What a ballot's `result` shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultShown {
+    /// Nothing: a cancelled ballot counted nothing, and a secret ballot shows only its turnout
+    /// until it closes (for anyone, the committee included).
+    Hidden,
+    /// The live tally of an open named vote.
+    Live,
+    /// The result stored at closing.
+    Final,
+}
+
+pub fn result_shown(closed: bool, cancelled: bool, secret: bool) -> ResultShown {
+    match (closed, cancelled, secret) {
+        (_, true, _) => ResultShown::Hidden,
+        (true, _, _) => ResultShown::Final,
+        (false, _, true) => ResultShown::Hidden,
+        (false, _, false) => ResultShown::Live,
+    }
+}
+
 /// What a viewer gets when asking for a ballot's named roll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NamedRollAccess {
@@ -561,6 +582,26 @@ pub fn later_closing(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_result_is_shown_live_only_for_open_named_votes_and_never_for_cancelled_ones() {
+        use ResultShown::*;
+        // (closed, cancelled, secret) → shown
+        for (closed, cancelled, secret, shown) in [
+            (false, false, false, Live),
+            (false, false, true, Hidden),
+            (true, false, false, Final),
+            (true, false, true, Final),
+            (false, true, false, Hidden),
+            (false, true, true, Hidden),
+        ] {
+            assert_eq!(
+                result_shown(closed, cancelled, secret),
+                shown,
+                "{closed} {cancelled} {secret}"
+            );
+        }
+    }
     use super::*;
     use BallotKind::*;
     use DecisionRule::*;
