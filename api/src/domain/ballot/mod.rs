@@ -2,6 +2,8 @@
 
 pub mod amend;
 pub mod batch;
+pub mod cast;
+pub mod close;
 pub mod live;
 pub mod named;
 pub mod notice;

@@ -1,0 +1,242 @@
+//! Casting and changing votes, and paper ballots: append-only (no counter is updated; `tally`
+//! folds the box rows in), under the ballot row's shared lock, so closing orders against them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{ballot, ballot_box, ballot_option, ballot_participation, ballot_voter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
+};
+
+use super::rules::{self, VoteMethod};
+use super::service::*;
+use crate::auth::Viewer;
+use crate::bus::BusEvent;
+use crate::domain::{audit, new_id, now, roles};
+use crate::error::{AppError, AppResult};
+use crate::startup::AppState;
+
+/// Checks a choice against the ballot's method; returns the option ids sorted (pure).
+pub fn validate_choice(
+    method: VoteMethod,
+    max_choices: i32,
+    options: &[ballot_option::Model],
+    chosen: &[String],
+) -> AppResult<Vec<String>> {
+    let bad = |m: &str| AppError::bad_input("optionIds", m.to_owned());
+    let mut ids: Vec<String> = chosen.to_vec();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() || ids.len() != chosen.len() {
+        return Err(bad("choose at least one option, each once"));
+    }
+    let by_id: HashMap<&str, &ballot_option::Model> =
+        options.iter().map(|o| (o.id.as_str(), o)).collect();
+    let mut abstain = false;
+    for id in &ids {
+        let o = by_id
+            .get(id.as_str())
+            .ok_or_else(|| bad("not an option of this ballot"))?;
+        abstain |= o.role == "ABSTAIN";
+    }
+    if abstain && ids.len() > 1 {
+        return Err(bad("an abstention cannot be combined with other options"));
+    }
+    let limit = match method {
+        VoteMethod::Single => 1,
+        VoteMethod::Approval => std::cmp::max(max_choices, 1) as usize,
+    };
+    if ids.len() > limit {
+        return Err(bad(&format!("choose at most {limit} option(s)")));
+    }
+    Ok(ids)
+}
+
+/// The one place that decides whether a ballot takes votes and changes: OPEN, before `closesAt`.
+pub fn is_open(b: &ballot::Model, now: DateTime<Utc>) -> bool {
+    b.status == OPEN && b.closes_at > now
+}
+
+/// OPEN but past `closesAt`: the next read closes it.
+pub fn is_due(b: &ballot::Model, now: DateTime<Utc>) -> bool {
+    b.status == OPEN && b.closes_at <= now
+}
+
+fn closed() -> AppError {
+    AppError::invalid_state("the ballot is closed")
+}
+
+/// Reads a ballot the viewer may see with its row locked SHARED for the rest of the transaction
+/// (PostgreSQL; SQLite runs one transaction at a time): votes on one ballot run side by side,
+/// while closing, cancelling and folding, which take it exclusively, wait for them and are waited
+/// for. NOT_FOUND when invisible, then INVALID_STATE when it no longer takes votes.
+async fn lock_open_ballot<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    ballot_id: &str,
+) -> AppResult<ballot::Model> {
+    let b = ballot::Entity::find_by_id(ballot_id.to_owned())
+        .lock_shared()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    roles::can_see_community(conn, viewer, &b.community_id).await?;
+    if !is_open(&b, now()) {
+        return Err(closed());
+    }
+    Ok(b)
+}
+
+/// Records a vote: participation (who) and the ballot box (what) in one transaction, with no
+/// shared key, under the ballot's shared lock (`lock_open_ballot`). Append-only: no counter is
+/// updated; the box row is `pending` until a fold counts it (`tally`). Returns the receipt code,
+/// shown once.
+async fn record<C: ConnectionTrait>(
+    conn: &C,
+    b: &ballot::Model,
+    voter: &ballot_voter::Model,
+    channel: &str,
+    cast_by: &str,
+    option_ids: &[String],
+) -> AppResult<String> {
+    ballot_participation::ActiveModel {
+        id: Set(new_id()),
+        ballot_id: Set(b.id.clone()),
+        voter_id: Set(voter.voter_id.clone()),
+        channel: Set(channel.to_owned()),
+        cast_by: Set(cast_by.to_owned()),
+    }
+    .insert(conn)
+    .await
+    .map_err(crate::db::on_unique("this voter has already voted"))?;
+    let receipt = crate::auth::tokens::random_code(RECEIPT_LEN);
+    let box_id = new_id();
+    ballot_box::ActiveModel {
+        id: Set(box_id.clone()),
+        ballot_id: Set(b.id.clone()),
+        receipt_hash: Set(crate::auth::tokens::sha256_hex(&receipt)),
+        option_ids: Set(option_ids.join(",")),
+        area: Set(voter.area),
+        pending: Set(true),
+        counted_option_ids: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    // A named vote (non-secret ballot) records whose choice this is; a secret one never does.
+    if rules::is_named(b.secret) {
+        super::named::record(conn, &b.id, &voter.voter_id, &box_id).await?;
+    }
+    Ok(receipt)
+}
+
+/// Casts the viewer's vote, or with a receipt replaces the vote that receipt belongs to.
+pub async fn cast(
+    state: &AppState,
+    viewer: &Viewer,
+    ballot_id: &str,
+    option_ids: &[String],
+    receipt: Option<&str>,
+) -> AppResult<String> {
+    // One transaction from the start: each statement outside it would queue for a pooled
+    // connection again (SQLite has one), which costs more under a rush than the statements.
+    let txn = state.db.begin().await?;
+    // Votes and vote changes share a resident's write budget (each one moves every live tally).
+    let limit = state.settings.write_limit;
+    let key = crate::domain::rate_limit::key("write", viewer.id());
+    crate::domain::rate_limit::take(&txn, &key, limit.max, limit.window_secs).await?;
+    // The ballot's shared lock: it stays open until this transaction ends.
+    let b = lock_open_ballot(&txn, viewer, ballot_id).await?;
+    let voter_id = voter_id_of(&txn, viewer, &b)
+        .await?
+        .ok_or(AppError::Forbidden)?;
+    let voter = eligible_voter(&txn, &b.id, &voter_id)
+        .await?
+        .ok_or_else(|| AppError::Forbidden)?;
+    let options = options_of(&txn, &b.id).await?;
+    let chosen = validate_choice(method_of(&b)?, b.max_choices, &options, option_ids)?;
+    let receipt = match receipt {
+        None => record(&txn, &b, &voter, "ONLINE", viewer.id(), &chosen).await?,
+        Some(code) => {
+            let code = crate::auth::tokens::normalize_code(code);
+            let no_such =
+                || AppError::bad_input("receipt", "no vote on this ballot has this receipt");
+            if !has_participated(&txn, &b.id, &voter.voter_id).await? {
+                return Err(AppError::bad_input(
+                    "receipt",
+                    "you have not voted on this ballot yet",
+                ));
+            }
+            // The box row locked, so two changes with one receipt apply one after the other.
+            let row = ballot_box::Entity::find()
+                .filter(ballot_box::Column::BallotId.eq(b.id.clone()))
+                .filter(ballot_box::Column::ReceiptHash.eq(crate::auth::tokens::sha256_hex(&code)))
+                .lock_exclusive()
+                .one(&txn)
+                .await?
+                .ok_or_else(no_such)?;
+            // A named vote is changed only by its own voter, so the named roll stays right.
+            if rules::is_named(b.secret)
+                && !super::named::is_voters_box(&txn, &b.id, &voter.voter_id, &row.id).await?
+            {
+                return Err(no_such());
+            }
+            // The counters keep what they counted (`counted_option_ids`) until the next fold.
+            let mut active: ballot_box::ActiveModel = row.into();
+            active.option_ids = Set(chosen.join(","));
+            active.pending = Set(true);
+            active.update(&txn).await?;
+            code
+        }
+    };
+    txn.commit().await?;
+    state
+        .bus
+        .publish(BusEvent::BallotTally {
+            ballot_id: b.id.clone(),
+        })
+        .await;
+    Ok(receipt)
+}
+
+/// The committee records a paper ballot for an eligible voter who has not voted online.
+pub async fn record_paper(
+    state: &AppState,
+    viewer: &Viewer,
+    ballot_id: &str,
+    voter_id: &str,
+    option_ids: &[String],
+) -> AppResult<()> {
+    let txn = state.db.begin().await?;
+    let b = visible(&txn, viewer, ballot_id).await?;
+    roles::can_manage_roster(&txn, viewer, &b.community_id).await?;
+    let b = lock_open_ballot(&txn, viewer, &b.id).await?;
+    let voter = eligible_voter(&txn, &b.id, voter_id)
+        .await?
+        .ok_or_else(|| AppError::bad_input("voterId", "not in this ballot's electorate"))?;
+    let options = options_of(&txn, &b.id).await?;
+    let chosen = validate_choice(method_of(&b)?, b.max_choices, &options, option_ids)?;
+    // The paper's receipt is not handed to anyone; its hash still enters the bulletin.
+    record(&txn, &b, &voter, "PAPER", viewer.id(), &chosen).await?;
+    audit::append(
+        &txn,
+        &state.audit,
+        audit::Entry {
+            actor_id: Some(viewer.id()),
+            community_id: Some(&b.community_id),
+            action: "ballot.paper",
+            subject: &b.id,
+            details: serde_json::json!({ "voterId": voter_id }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state
+        .bus
+        .publish(BusEvent::BallotTally {
+            ballot_id: b.id.clone(),
+        })
+        .await;
+    Ok(())
+}
