@@ -131,7 +131,7 @@ async fn me_a_list_page_and_a_vote_stay_within_their_statement_budgets() {
     assert!(
         !ran.iter()
             .any(|s| s.trim_start().to_uppercase().starts_with("UPDATE")),
-        "a vote updates no row: {ran:#?}"
+        "a vote updates no ballot or option counter (its write-limit upsert touches only the voter's own row): {ran:#?}"
     );
 }
 

@@ -855,8 +855,12 @@ impl BallotSubscription {
             matches!(e, BusEvent::PlaceClosed { account_id, community_id }
                 if *account_id == me && *community_id == community)
         });
+        // A subscription lives long; the viewer's places and roles are read again for every
+        // snapshot, so a role revoked meanwhile (the committee's `voters`, `namedRoll`) counts.
+        let fresh = viewer.clone();
         let changes = tokio_stream::wrappers::WatchStream::from_changes(state.tallies.watch(&b.id))
-            .filter_map(|snapshot| {
+            .filter_map(move |snapshot| {
+                fresh.forget_access();
                 std::future::ready(snapshot.map(|s| Ok(Ballot::from_snapshot(s))))
             });
         Ok(crate::bus::until(

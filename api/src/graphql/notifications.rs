@@ -73,7 +73,7 @@ impl NotificationQuery {
     ) -> GqlResult<Connection<Cursor, Notification>> {
         let viewer = require_viewer(ctx).await?;
         let first = paging::first(first, paging::INBOX)?;
-        let after = paging::after::<(DateTime<Utc>, String)>(after.as_deref())?;
+        let after = paging::key_after(after.as_deref())?.map(|k| (k.at, k.id));
         let has_prev = after.is_some();
         let (rows, more) = notify::inbox(&app_state(ctx)?.db, viewer.id(), first, after).await?;
         let mut conn = Connection::new(has_prev, more);

@@ -347,12 +347,16 @@ pub type TopicConnection = paging::KeyConnection<Topic, TopicTotals>;
 
 /// What a topic connection's selection needs read besides the topics themselves.
 pub fn list_needs(ctx: &Context<'_>) -> service::ListNeeds {
-    let nodes = nodes_of(ctx);
+    let look = ctx.look_ahead();
+    // `nodes` and `edges { node }` may both be selected: a field in either counts.
+    let selected = |field: &str| {
+        look.field("nodes").field(field).exists()
+            || look.field("edges").field("node").field(field).exists()
+    };
     service::ListNeeds {
-        total: ctx.look_ahead().field("totalCount").exists(),
-        proposer: nodes.field("proposer").exists(),
-        cosigned: nodes.field("viewerHasCosigned").exists()
-            || nodes.field("viewerCanCosign").exists(),
+        total: look.field("totalCount").exists(),
+        proposer: selected("proposer"),
+        cosigned: selected("viewerHasCosigned") || selected("viewerCanCosign"),
     }
 }
 

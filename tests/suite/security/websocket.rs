@@ -446,3 +446,54 @@ async fn a_ping_flood_closes_the_socket_and_frees_its_place() {
         open.push(s);
     }
 }
+
+/// A subscription outlives the request that started it: the viewer's roles are read again for
+/// every snapshot, so a committee member whose role is revoked stops receiving who has voted.
+#[tokio::test]
+async fn a_revoked_committee_member_stops_seeing_the_electorate_in_a_live_tally() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let yes = option_id(&b, "APPROVE");
+    let member = phone(3);
+    let resident_id = v
+        .people
+        .get(&member)
+        .map(|p| p.1.clone())
+        .unwrap_or_default();
+    let committee = v.token(crate::ballots::COMMITTEE_PHONE).to_owned();
+    let role = |q: &'static str| {
+        app.ok(
+            Some(&committee),
+            q,
+            json!({ "r": resident_id, "role": "COMMITTEE" }),
+        )
+    };
+    role("mutation($r:ID!,$role:Role!){ grantRole(residentId:$r, role:$role){ id } }").await;
+
+    let mut ws = ws_connect(app.port, v.token(&member)).await;
+    ws_subscribe(
+        &mut ws,
+        "subscription($b:ID!){ ballotTally(ballotId:$b){ turnoutCount voters(first: 20){ nodes { voted } } } }",
+        json!({ "b": id }),
+    )
+    .await;
+    vote(&app, v.token(&phone(2)), &id, std::slice::from_ref(&yes)).await;
+    let seen = next_json(&mut ws, Duration::from_secs(5)).await;
+    assert_eq!(seen["type"], "next", "{seen}");
+    assert!(
+        seen["payload"]["data"]["ballotTally"]["voters"]["nodes"].is_array(),
+        "a committee member sees who has voted: {seen}"
+    );
+
+    role("mutation($r:ID!,$role:Role!){ revokeRole(residentId:$r, role:$role){ id } }").await;
+    vote(&app, v.token(&phone(4)), &id, std::slice::from_ref(&yes)).await;
+    let after = next_json(&mut ws, Duration::from_secs(5)).await;
+    assert!(
+        after["payload"]["data"]["ballotTally"]["voters"].is_null(),
+        "the electorate leaked after the role was revoked: {after}"
+    );
+    assert_eq!(ws_error_code(&after), "FORBIDDEN", "{after}");
+}

@@ -183,8 +183,15 @@ pub async fn cast(
                 return Err(no_such());
             }
             // The counters keep what they counted (`counted_option_ids`) until the next fold.
+            // A row already folded holds what the counters hold; say so explicitly (a row written
+            // before append-only votes has no `counted_option_ids` yet is counted).
+            let counted = match row.pending {
+                false => Some(row.option_ids.clone()),
+                true => row.counted_option_ids.clone(),
+            };
             let mut active: ballot_box::ActiveModel = row.into();
             active.option_ids = Set(chosen.join(","));
+            active.counted_option_ids = Set(counted);
             active.pending = Set(true);
             active.update(&txn).await?;
             code

@@ -226,19 +226,20 @@ pub async fn fold<C: ConnectionTrait>(conn: &C, ballot_id: &str) -> AppResult<us
     Ok(rows.len())
 }
 
-/// Takes a ballot row exclusively for a fold (waits for the votes in flight on it).
+/// Takes an OPEN ballot's row exclusively for a fold (waits for the votes in flight on it);
+/// false when it is not open (closing and cancelling fold in their own transaction).
 async fn lock_for_fold<C: ConnectionTrait>(conn: &C, ballot_id: &str) -> AppResult<bool> {
     use sea_orm::{EntityTrait, QuerySelect};
     Ok(ballot::Entity::find_by_id(ballot_id.to_owned())
         .lock_exclusive()
         .one(conn)
         .await?
-        .is_some())
+        .is_some_and(|b| b.status == super::service::OPEN))
 }
 
-/// Background job: folds every ballot that has pending rows (at most 100 per tick), one short
-/// transaction each. Safe on several replicas at once: the ballot lock orders them, and a second
-/// fold finds nothing left.
+/// Background job: folds every open ballot that has pending rows (at most 100 per tick), one
+/// short transaction each. Safe on several replicas at once: the ballot lock orders them, and a
+/// second fold finds nothing left. A ballot that fails is logged and left for the next tick.
 pub async fn fold_due(db: &sea_orm::DatabaseConnection) -> AppResult<usize> {
     use sea_orm::TransactionTrait;
     #[derive(FromQueryResult)]
@@ -247,17 +248,29 @@ pub async fn fold_due(db: &sea_orm::DatabaseConnection) -> AppResult<usize> {
     }
     let due = Due::find_by_statement(Statement::from_string(
         db.get_database_backend(),
-        "SELECT DISTINCT ballot_id FROM ballot_box WHERE pending LIMIT 100",
+        "SELECT DISTINCT p.ballot_id FROM ballot_box p JOIN ballots b ON b.id = p.ballot_id \
+         WHERE p.pending AND b.status = 'OPEN' ORDER BY p.ballot_id LIMIT 100",
     ))
     .all(db)
     .await?;
     let mut folded = 0;
     for d in due {
-        let txn = db.begin().await?;
-        if lock_for_fold(&txn, &d.ballot_id).await? {
-            folded += fold(&txn, &d.ballot_id).await?;
+        let one = async {
+            let txn = db.begin().await?;
+            let n = match lock_for_fold(&txn, &d.ballot_id).await? {
+                true => fold(&txn, &d.ballot_id).await?,
+                false => 0,
+            };
+            txn.commit().await?;
+            AppResult::Ok(n)
+        };
+        match one.await {
+            Ok(n) => folded += n,
+            Err(e) => tracing::warn!(
+                code = e.code(),
+                "a ballot's votes could not be folded; will retry"
+            ),
         }
-        txn.commit().await?;
     }
     Ok(folded)
 }

@@ -1,4 +1,7 @@
 //! Deliberation topics (DESIGN §3).
 
+pub mod act;
+pub mod committee;
+pub mod read;
 pub mod rules;
 pub mod service;

@@ -1,0 +1,352 @@
+//! Reading topics: one topic, keyset-paged lists, comments, replies, progress updates, ratings.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use entity::{comment_report, topic, topic_comment, topic_cosign, topic_rating, topic_update};
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+
+use super::rules::{self, TopicStatus};
+use super::service::*;
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+
+/// One topic, for members of its community (and admins); NOT_FOUND for anyone else.
+pub async fn get(db: &DatabaseConnection, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
+    let t = find_topic(db, topic_id).await?;
+    let access = access(db, viewer, &t.community_id).await?;
+    let threshold = find_community(db, &t.community_id).await?.cosign_threshold;
+    views(db, &access, threshold, vec![t])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// What a list page's fields need beyond the topic rows (read only when selected).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ListNeeds {
+    /// `totalCount`: one COUNT over the whole filter.
+    pub total: bool,
+    /// `proposer`: the proposers' names.
+    pub proposer: bool,
+    /// `viewerHasCosigned` / `viewerCanCosign`: the viewer's co-signatures on the page.
+    pub cosigned: bool,
+}
+
+/// One keyset page of topics, newest first: rows after the key (`created_at`, `id`), `limit + 1`
+/// of them so that the caller knows whether a next page exists; and the total when asked.
+pub struct TopicPage {
+    pub rows: Vec<TopicView>,
+    pub total: Option<u64>,
+}
+
+/// Newest first, after a keyset key: (created_at, id) strictly below it.
+pub(super) fn page_of(
+    q: sea_orm::Select<topic::Entity>,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+) -> sea_orm::Select<topic::Entity> {
+    let q = match after {
+        Some((at, id)) => q.filter(
+            Condition::any().add(topic::Column::CreatedAt.lt(*at)).add(
+                Condition::all()
+                    .add(topic::Column::CreatedAt.eq(*at))
+                    .add(topic::Column::Id.lt(id.clone())),
+            ),
+        ),
+        None => q,
+    };
+    q.order_by_desc(topic::Column::CreatedAt)
+        .order_by_desc(topic::Column::Id)
+        .limit(limit.saturating_add(1))
+}
+
+/// A community's topics, newest first, optionally of some statuses.
+pub async fn list(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+    statuses: Option<&[TopicStatus]>,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+    needs: ListNeeds,
+) -> AppResult<TopicPage> {
+    let access = access(db, viewer, community_id).await?;
+    let threshold = find_community(db, community_id).await?.cosign_threshold;
+    let mut q = topic::Entity::find().filter(topic::Column::CommunityId.eq(community_id));
+    if let Some(statuses) = statuses {
+        q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+    }
+    let total = match needs.total {
+        true => Some(q.clone().count(db).await?),
+        false => None,
+    };
+    let rows = page_of(q, after, limit).all(db).await?;
+    Ok(TopicPage {
+        rows: views_for(db, &access, threshold, rows, needs).await?,
+        total,
+    })
+}
+
+/// PROPOSED topics the viewer can still co-sign, newest first (none for a viewer who is not on
+/// the community's roster).
+pub async fn to_cosign(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+    needs: ListNeeds,
+) -> AppResult<TopicPage> {
+    let access = access(db, viewer, community_id).await?;
+    let Some(me) = access.resident_id.clone() else {
+        return Ok(TopicPage {
+            rows: Vec::new(),
+            total: Some(0),
+        });
+    };
+    let threshold = find_community(db, community_id).await?.cosign_threshold;
+    let signed = topic_cosign::Entity::find()
+        .select_only()
+        .column(topic_cosign::Column::TopicId)
+        .filter(topic_cosign::Column::ResidentId.eq(me))
+        .into_query();
+    let q = topic::Entity::find()
+        .filter(topic::Column::CommunityId.eq(community_id))
+        .filter(topic::Column::Status.eq(TopicStatus::Proposed.as_str()))
+        .filter(topic::Column::Id.not_in_subquery(signed));
+    let total = match needs.total {
+        true => Some(q.clone().count(db).await?),
+        false => None,
+    };
+    let rows = page_of(q, after, limit).all(db).await?;
+    Ok(TopicPage {
+        rows: views_for(db, &access, threshold, rows, needs).await?,
+        total,
+    })
+}
+
+/// One page of the topic's top-level comments, oldest first, and how many there are.
+pub async fn comments(
+    db: &DatabaseConnection,
+    view: &TopicView,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<CommentView>, u64)> {
+    thread_page(db, &view.access, &view.topic.id, None, offset, limit).await
+}
+
+/// One page of a top-level comment's replies, oldest first, and how many there are (a reply
+/// has none: threads are one level deep).
+pub async fn replies(
+    db: &DatabaseConnection,
+    comment: &CommentView,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<CommentView>, u64)> {
+    if comment.parent_id.is_some() {
+        return Ok((Vec::new(), 0));
+    }
+    thread_page(
+        db,
+        &comment.access,
+        &comment.topic_id,
+        Some(&comment.id),
+        offset,
+        limit,
+    )
+    .await
+}
+
+pub(super) async fn thread_page(
+    db: &DatabaseConnection,
+    access: &Access,
+    topic_id: &str,
+    parent_id: Option<&str>,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<CommentView>, u64)> {
+    let q = topic_comment::Entity::find().filter(topic_comment::Column::TopicId.eq(topic_id));
+    let q = match parent_id {
+        None => q.filter(topic_comment::Column::ParentId.is_null()),
+        Some(p) => q.filter(topic_comment::Column::ParentId.eq(p)),
+    };
+    let total = q.clone().count(db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = q
+        .order_by_asc(topic_comment::Column::CreatedAt)
+        .order_by_asc(topic_comment::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((comment_views(db, access, rows).await?, total))
+}
+
+/// Comments as one viewer sees them: authors' names, and report counts for moderators.
+pub(super) async fn comment_views<C: ConnectionTrait>(
+    conn: &C,
+    access: &Access,
+    rows: Vec<topic_comment::Model>,
+) -> AppResult<Vec<CommentView>> {
+    let names = people(conn, rows.iter().map(|c| c.author_id.clone())).await?;
+    let mut reports: HashMap<String, u64> = HashMap::new();
+    if access.moderator && !rows.is_empty() {
+        let reported: Vec<String> = comment_report::Entity::find()
+            .select_only()
+            .column(comment_report::Column::CommentId)
+            .filter(comment_report::Column::CommentId.is_in(rows.iter().map(|c| c.id.clone())))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for id in reported {
+            *reports.entry(id).or_default() += 1;
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let hidden = c.hidden_at.is_some();
+            CommentView {
+                body: rules::comment_body_visible(hidden, access.moderator).then_some(c.body),
+                author: person(&names, &c.author_id),
+                report_count: access
+                    .moderator
+                    .then(|| reports.get(&c.id).copied().unwrap_or(0)),
+                id: c.id,
+                topic_id: c.topic_id,
+                parent_id: c.parent_id,
+                created_at: c.created_at,
+                hidden,
+                hidden_reason: c.hidden_reason,
+                access: access.clone(),
+            }
+        })
+        .collect())
+}
+
+/// One comment as the viewer sees it.
+pub(super) async fn comment_view(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    comment_id: &str,
+) -> AppResult<CommentView> {
+    let c = find_comment(db, comment_id).await?;
+    let t = find_topic(db, &c.topic_id).await?;
+    let access = access(db, viewer, &t.community_id).await?;
+    comment_views(db, &access, vec![c])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+/// A comment of a community the viewer belongs to (NOT_FOUND otherwise).
+pub async fn get_comment(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    comment_id: &str,
+) -> AppResult<CommentView> {
+    comment_view(db, viewer, comment_id).await
+}
+
+/// One page of the progress updates, oldest first, and how many there are.
+pub async fn updates(
+    db: &DatabaseConnection,
+    view: &TopicView,
+    offset: u64,
+    limit: u64,
+) -> AppResult<(Vec<UpdateView>, u64)> {
+    let q = topic_update::Entity::find()
+        .filter(topic_update::Column::TopicId.eq(view.topic.id.clone()));
+    let total = q.clone().count(db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = q
+        .order_by_asc(topic_update::Column::CreatedAt)
+        .order_by_asc(topic_update::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let names = people(db, rows.iter().map(|u| u.author_id.clone())).await?;
+    let list = rows
+        .into_iter()
+        .map(|u| UpdateView {
+            author: person(&names, &u.author_id),
+            percent: u.percent,
+            note: u.note,
+            created_at: u.created_at,
+        })
+        .collect();
+    Ok((list, total))
+}
+
+/// The residents' rating of each topic's implementation (one statement for many topics).
+pub async fn ratings_for<C: ConnectionTrait>(
+    conn: &C,
+    topic_ids: &[String],
+) -> AppResult<HashMap<String, RatingSummary>> {
+    let rows: Vec<(String, Option<i64>, i64)> = topic_rating::Entity::find()
+        .select_only()
+        .column(topic_rating::Column::TopicId)
+        .column_as(
+            sea_orm::sea_query::SimpleExpr::from(sea_orm::sea_query::Func::sum(Expr::col(
+                topic_rating::Column::Stars,
+            ))),
+            "sum",
+        )
+        .column_as(
+            sea_orm::sea_query::SimpleExpr::from(sea_orm::sea_query::Func::count(Expr::col(
+                topic_rating::Column::Stars,
+            ))),
+            "count",
+        )
+        .filter(topic_rating::Column::TopicId.is_in(topic_ids.iter().cloned()))
+        .group_by(topic_rating::Column::TopicId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut out: HashMap<String, RatingSummary> = rows
+        .into_iter()
+        .map(|(topic, sum, count)| {
+            let sum = sum.unwrap_or(0);
+            (
+                topic,
+                RatingSummary {
+                    average: rules::format_average(sum, count),
+                    count: u64::try_from(count).unwrap_or(0),
+                },
+            )
+        })
+        .collect();
+    for id in topic_ids {
+        out.entry(id.clone()).or_insert(RatingSummary {
+            average: None,
+            count: 0,
+        });
+    }
+    Ok(out)
+}
+
+/// Each resident's own rating of each topic, for (topic, resident) pairs.
+pub async fn own_ratings<C: ConnectionTrait>(
+    conn: &C,
+    pairs: &[(String, String)],
+) -> AppResult<HashMap<(String, String), i32>> {
+    let wanted: BTreeSet<&(String, String)> = pairs.iter().collect();
+    Ok(topic_rating::Entity::find()
+        .filter(topic_rating::Column::TopicId.is_in(pairs.iter().map(|p| p.0.clone())))
+        .filter(topic_rating::Column::ResidentId.is_in(pairs.iter().map(|p| p.1.clone())))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| ((r.topic_id, r.resident_id), r.stars))
+        .filter(|(k, _)| wanted.contains(k))
+        .collect())
+}
