@@ -64,6 +64,27 @@ pub(super) fn page_of(
         .limit(limit.saturating_add(1))
 }
 
+/// One keyset page of a topic query as the viewer sees it, with the total when it is selected.
+async fn topic_page(
+    db: &DatabaseConnection,
+    access: &Access,
+    threshold: i32,
+    q: sea_orm::Select<topic::Entity>,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+    needs: ListNeeds,
+) -> AppResult<TopicPage> {
+    let total = match needs.total {
+        true => Some(q.clone().count(db).await?),
+        false => None,
+    };
+    let rows = page_of(q, after, limit).all(db).await?;
+    Ok(TopicPage {
+        rows: views_for(db, access, threshold, rows, needs).await?,
+        total,
+    })
+}
+
 /// A community's topics, newest first, optionally of some statuses.
 pub async fn list(
     db: &DatabaseConnection,
@@ -80,15 +101,7 @@ pub async fn list(
     if let Some(statuses) = statuses {
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
     }
-    let total = match needs.total {
-        true => Some(q.clone().count(db).await?),
-        false => None,
-    };
-    let rows = page_of(q, after, limit).all(db).await?;
-    Ok(TopicPage {
-        rows: views_for(db, &access, threshold, rows, needs).await?,
-        total,
-    })
+    topic_page(db, &access, threshold, q, after, limit, needs).await
 }
 
 /// PROPOSED topics the viewer can still co-sign, newest first (none for a viewer who is not on
@@ -118,15 +131,7 @@ pub async fn to_cosign(
         .filter(topic::Column::CommunityId.eq(community_id))
         .filter(topic::Column::Status.eq(TopicStatus::Proposed.as_str()))
         .filter(topic::Column::Id.not_in_subquery(signed));
-    let total = match needs.total {
-        true => Some(q.clone().count(db).await?),
-        false => None,
-    };
-    let rows = page_of(q, after, limit).all(db).await?;
-    Ok(TopicPage {
-        rows: views_for(db, &access, threshold, rows, needs).await?,
-        total,
-    })
+    topic_page(db, &access, threshold, q, after, limit, needs).await
 }
 
 /// One page of the topic's top-level comments, oldest first, and how many there are.
