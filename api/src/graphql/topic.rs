@@ -357,6 +357,7 @@ pub fn list_needs(ctx: &Context<'_>) -> service::ListNeeds {
         total: look.field("totalCount").exists(),
         proposer: selected("proposer"),
         cosigned: selected("viewerHasCosigned") || selected("viewerCanCosign"),
+        threshold: selected("cosignThreshold"),
     }
 }
 

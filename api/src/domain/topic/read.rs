@@ -34,6 +34,8 @@ pub struct ListNeeds {
     pub proposer: bool,
     /// `viewerHasCosigned` / `viewerCanCosign`: the viewer's co-signatures on the page.
     pub cosigned: bool,
+    /// `cosignThreshold`: the community's setting (left 0 when not selected).
+    pub threshold: bool,
 }
 
 /// One keyset page of topics, newest first: rows after the key (`created_at`, `id`), `limit + 1`
@@ -62,6 +64,15 @@ pub(super) fn page_of(
     q.order_by_desc(topic::Column::CreatedAt)
         .order_by_desc(topic::Column::Id)
         .limit(limit.saturating_add(1))
+}
+
+/// The community's co-sign threshold when a page shows it (`access` has already checked that
+/// the community exists and the viewer may see it).
+async fn threshold_if(db: &DatabaseConnection, community_id: &str, needed: bool) -> AppResult<i32> {
+    match needed {
+        true => Ok(find_community(db, community_id).await?.cosign_threshold),
+        false => Ok(0),
+    }
 }
 
 /// One keyset page of a topic query as the viewer sees it, with the total when it is selected.
@@ -96,7 +107,7 @@ pub async fn list(
     needs: ListNeeds,
 ) -> AppResult<TopicPage> {
     let access = access(db, viewer, community_id).await?;
-    let threshold = find_community(db, community_id).await?.cosign_threshold;
+    let threshold = threshold_if(db, community_id, needs.threshold).await?;
     let mut q = topic::Entity::find().filter(topic::Column::CommunityId.eq(community_id));
     if let Some(statuses) = statuses {
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
@@ -121,7 +132,7 @@ pub async fn to_cosign(
             total: Some(0),
         });
     };
-    let threshold = find_community(db, community_id).await?.cosign_threshold;
+    let threshold = threshold_if(db, community_id, needs.threshold).await?;
     let signed = topic_cosign::Entity::find()
         .select_only()
         .column(topic_cosign::Column::TopicId)

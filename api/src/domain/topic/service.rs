@@ -380,6 +380,7 @@ pub(super) async fn views<C: ConnectionTrait>(
         total: false,
         proposer: true,
         cosigned: true,
+        threshold: true,
     };
     views_for(conn, access, threshold, topics, all).await
 }
