@@ -59,6 +59,7 @@ impl NeedsMe {
         Ok(super::topic::topic_connection(
             &page,
             found.rows.into_iter().map(Topic::from).collect(),
+            found.has_next,
             found.total,
         ))
     }

@@ -166,16 +166,13 @@ impl KeyPage {
         })
     }
 
-    /// The connection of a page fetched with `limit + 1` rows (the extra one only says that a
-    /// next page exists); each row with its key.
+    /// The connection of a page's rows, each with its key.
     pub fn connection<N: OutputType, E: ObjectType>(
         &self,
-        mut rows: Vec<(Key, N)>,
+        rows: Vec<(Key, N)>,
+        has_next: bool,
         fields: E,
     ) -> KeyConnection<N, E> {
-        let limit = usize::try_from(self.limit).unwrap_or(usize::MAX);
-        let has_next = rows.len() > limit;
-        rows.truncate(limit);
         let mut conn = Connection::with_additional_fields(self.after.is_some(), has_next, fields);
         conn.edges.extend(
             rows.into_iter()

@@ -365,6 +365,7 @@ pub fn list_needs(ctx: &Context<'_>) -> service::ListNeeds {
 pub fn topic_connection(
     page: &paging::KeyPage,
     rows: Vec<Topic>,
+    has_next: bool,
     total: Option<u64>,
 ) -> TopicConnection {
     let keyed = rows
@@ -379,6 +380,7 @@ pub fn topic_connection(
         .collect();
     page.connection(
         keyed,
+        has_next,
         TopicTotals {
             total_count: total.unwrap_or(0),
         },
@@ -441,14 +443,9 @@ impl TopicQuery {
             list_needs(ctx),
         )
         .await?;
-        let mut rows = found.rows;
-        // The extra row only tells that a next page exists: nothing more of it is loaded.
-        let extra = rows.len() > usize::try_from(page.limit).unwrap_or(usize::MAX);
-        let last = if extra { rows.pop() } else { None };
-        let preload = ListPreload::load(ctx, nodes_of(ctx), &rows).await?;
-        let mut topics = ListPreload::attach(preload, rows);
-        topics.extend(last.map(Topic::from));
-        Ok(topic_connection(&page, topics, found.total))
+        let preload = ListPreload::load(ctx, nodes_of(ctx), &found.rows).await?;
+        let topics = ListPreload::attach(preload, found.rows);
+        Ok(topic_connection(&page, topics, found.has_next, found.total))
     }
 }
 

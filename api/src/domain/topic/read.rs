@@ -38,14 +38,16 @@ pub struct ListNeeds {
     pub threshold: bool,
 }
 
-/// One keyset page of topics, newest first: rows after the key (`created_at`, `id`), `limit + 1`
-/// of them so that the caller knows whether a next page exists; and the total when asked.
+/// One keyset page of topics, newest first: at most `limit` rows after the key (`created_at`,
+/// `id`), whether a next page exists, and the total when asked.
 pub struct TopicPage {
     pub rows: Vec<TopicView>,
+    pub has_next: bool,
     pub total: Option<u64>,
 }
 
-/// Newest first, after a keyset key: (created_at, id) strictly below it.
+/// Newest first, after a keyset key: (created_at, id) strictly below it; `limit + 1` rows, the
+/// extra one only telling that a next page exists.
 pub(super) fn page_of(
     q: sea_orm::Select<topic::Entity>,
     after: Option<&(DateTime<Utc>, String)>,
@@ -89,9 +91,13 @@ async fn topic_page(
         true => Some(q.clone().count(db).await?),
         false => None,
     };
-    let rows = page_of(q, after, limit).all(db).await?;
+    let mut rows = page_of(q, after, limit).all(db).await?;
+    let has_next = rows.len() as u64 > limit;
+    // Nothing of the extra row is loaded or shown.
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(TopicPage {
         rows: views_for(db, access, threshold, rows, needs).await?,
+        has_next,
         total,
     })
 }
@@ -129,6 +135,7 @@ pub async fn to_cosign(
     let Some(me) = access.resident_id.clone() else {
         return Ok(TopicPage {
             rows: Vec::new(),
+            has_next: false,
             total: Some(0),
         });
     };
