@@ -15,7 +15,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30));
+        .acquire_timeout(Duration::from_secs(30))
+        // A ping on every checkout is one more round trip per statement (on SQLite one more
+        // hand-off to its worker thread); only a connection idle long enough to have been
+        // dropped by the server or a firewall is checked.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30));
     let is_sqlite = url.starts_with("sqlite:");
     if is_sqlite {
         opts.max_connections(1).min_connections(1);

@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use crate::ballots::{
-    deliberating_topic, open_ballot, option_id, phone, vote, voters, COMMITTEE_PHONE, OWNERS_ROSTER,
+    deliberating_topic, let_voting_time_pass, open_ballot, option_id, phone, read_ballot, vote,
+    voters, COMMITTEE_PHONE, OWNERS_ROSTER,
 };
 use crate::harness::*;
 
@@ -109,8 +110,9 @@ async fn me_a_list_page_and_a_vote_stay_within_their_statement_budgets() {
         Some(3),
         "{resp}"
     );
-    // account and session (one statement), places, grants, topics, ballots, tallies
-    assert!(ran.len() <= 6, "the list ran {ran:#?}");
+    // the account with its session and access (one statement), then the topics with their
+    // latest ballots and turnout (one)
+    assert!(ran.len() <= 2, "the list ran {ran:#?}");
     let (ran, _) = app
         .statements_of(Some(viewer), "{ me { id } }", json!({}))
         .await;
@@ -171,4 +173,114 @@ async fn paging_topics_while_new_ones_arrive_shows_each_older_topic_exactly_once
     }
     before.reverse();
     assert_eq!(seen, before, "newest first, each once, none skipped");
+}
+
+/// The list reads each topic's latest ballot and its turnout with the topic rows: the turnout
+/// counts votes not folded in yet (a changed vote once), agrees with the ballot's own page and
+/// with the full tally, a ballot whose time has come shows closed, and a cancelled ballot's
+/// successor is the one shown.
+#[tokio::test]
+async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
+    let app = TestApp::spawn_with(|s| {
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let committee = v.token(COMMITTEE_PHONE);
+    let voting = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &voting, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
+    let mut receipt = json!(null);
+    for (p, choice) in [(2, &yes), (3, &yes), (6, &no)] {
+        let r = vote(&app, v.token(&phone(p)), &id, std::slice::from_ref(choice)).await;
+        assert!(r["data"]["castVote"]["receipt"].is_string(), "{r}");
+        if p == 2 {
+            receipt = r["data"]["castVote"]["receipt"].clone();
+        }
+    }
+    // The first voter changes their vote (with the receipt): still one turnout.
+    app.ok(
+        Some(v.token(&phone(2))),
+        "mutation($b:ID!,$o:[ID!]!,$r:String){ castVote(ballotId:$b, optionIds:$o, receipt:$r){ receipt } }",
+        json!({"b": id, "o": [no], "r": receipt}),
+    )
+    .await;
+    let due = deliberating_topic(&app, &v).await;
+    let ended = open_ballot(&app, &v, &due, json!({})).await;
+    let ended_id = ended["id"].as_str().unwrap_or_default().to_owned();
+    let_voting_time_pass(&app, &ended_id).await;
+    let redone = deliberating_topic(&app, &v).await;
+    let first = open_ballot(&app, &v, &redone, json!({})).await;
+    app.ok(
+        Some(committee),
+        "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"问题表述有误，重新表决\"){ id } }",
+        json!({"b": first["id"]}),
+    )
+    .await;
+    let second = open_ballot(&app, &v, &redone, json!({})).await;
+
+    let single = read_ballot(&app, committee, &id).await;
+    assert_eq!(
+        single["turnoutCount"], 3,
+        "a changed vote counts once: {single}"
+    );
+    assert_eq!(single["turnoutArea"], "350.00", "{single}");
+    for fields in [
+        "id status turnoutCount turnoutArea",
+        "id status turnoutCount turnoutArea result { options { role votes } }",
+    ] {
+        let q = format!(
+            "query($c:ID!){{ topics(communityId:$c, first: 20){{ nodes {{ id ballot {{ {fields} }} }} }} }}"
+        );
+        let data = app
+            .ok(Some(v.token(&phone(4))), &q, json!({"c": v.community_id}))
+            .await;
+        let nodes = data["topics"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let of = |topic: &str| {
+            nodes
+                .iter()
+                .find(|n| n["id"] == topic)
+                .map(|n| n["ballot"].clone())
+                .unwrap_or_default()
+        };
+        let shown = of(&voting);
+        assert_eq!(
+            shown["turnoutCount"], single["turnoutCount"],
+            "{fields}: {shown}"
+        );
+        assert_eq!(
+            shown["turnoutArea"], single["turnoutArea"],
+            "{fields}: {shown}"
+        );
+        assert_eq!(shown["status"], "OPEN", "{shown}");
+        if fields.contains("result") {
+            let votes = |role: &str| {
+                shown["result"]["options"]
+                    .as_array()
+                    .and_then(|o| o.iter().find(|o| o["role"] == role))
+                    .map(|o| o["votes"].clone())
+                    .unwrap_or_default()
+            };
+            assert_eq!(
+                (votes("APPROVE"), votes("OPPOSE")),
+                (json!(1), json!(2)),
+                "{shown}"
+            );
+        }
+        assert_eq!(
+            of(&due)["status"],
+            "CLOSED",
+            "{fields}: a due ballot closes on read"
+        );
+        assert_eq!(
+            of(&redone)["id"],
+            second["id"],
+            "{fields}: the latest ballot"
+        );
+    }
 }

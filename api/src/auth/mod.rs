@@ -43,6 +43,22 @@ impl Viewer {
             access: Default::default(),
         }
     }
+
+    /// A viewer whose places and grants were read with the account (the request's one
+    /// statement, [`load_viewer`]).
+    fn with_access(
+        account: entity::account::Model,
+        places: Vec<entity::resident::Model>,
+        grants: Vec<entity::role_grant::Model>,
+    ) -> Self {
+        Self {
+            account,
+            access: std::sync::Arc::new(std::sync::Mutex::new(AccessCache {
+                places: Some(std::sync::Arc::new(places)),
+                grants: Some(std::sync::Arc::new(grants)),
+            })),
+        }
+    }
     pub fn id(&self) -> &str {
         &self.account.id
     }
@@ -103,7 +119,8 @@ pub struct ClientAddr(pub String);
 
 /// Resolve the auth state to a live account: the token must name an existing account whose
 /// session epoch has not moved (deactivation and password resets end sessions at once) and whose
-/// session is alive. One statement: the account row with its session's liveness.
+/// session is alive. One statement: the account row with its session's liveness and the
+/// viewer's access (live places and granted roles), which nearly every request checks.
 pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResult<Option<Viewer>> {
     match state {
         AuthState::Anonymous => Ok(None),
@@ -112,7 +129,7 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
             let found = account_with_session(db, &claims.sub, &claims.sid).await?;
             match found {
                 Some(f) if f.account.session_epoch == claims.epoch && f.alive => {
-                    Ok(Some(Viewer::new(f.account)))
+                    Ok(Some(Viewer::with_access(f.account, f.places, f.grants)))
                 }
                 _ => Err(AppError::Unauthenticated),
             }
@@ -123,13 +140,28 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
 struct AccountSession {
     account: entity::account::Model,
     alive: bool,
+    places: Vec<entity::resident::Model>,
+    grants: Vec<entity::role_grant::Model>,
 }
 
 impl sea_orm::FromQueryResult for AccountSession {
     fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        let account = entity::account::Model::from_query_result(res, pre)?;
+        let places: Vec<access_rows::Place> =
+            access_rows::parse(&res.try_get::<String>(pre, "viewer_places")?)?;
+        let grants: Vec<access_rows::Grant> =
+            access_rows::parse(&res.try_get::<String>(pre, "viewer_grants")?)?;
         Ok(Self {
-            account: entity::account::Model::from_query_result(res, pre)?,
             alive: res.try_get(pre, "session_alive")?,
+            places: places
+                .into_iter()
+                .map(|p| p.into_model(&account.id))
+                .collect(),
+            grants: grants
+                .into_iter()
+                .map(|g| g.into_model(&account.id))
+                .collect(),
+            account,
         })
     }
 }
@@ -137,7 +169,8 @@ impl sea_orm::FromQueryResult for AccountSession {
 /// The account and whether the session (refresh-token family) is alive: while one of its
 /// tokens is not revoked. Signing out revokes them all, so the session's access tokens stop
 /// working at once too. A token from before sessions were named (empty id) is decided by its
-/// epoch alone.
+/// epoch alone. The viewer's live places and grants come along as JSON arrays, so that a
+/// request costs one statement before its own reads.
 async fn account_with_session(
     db: &DatabaseConnection,
     account_id: &str,
@@ -158,11 +191,214 @@ async fn account_with_session(
                 .to_owned(),
         )
     };
+    let backend = db.get_database_backend();
     Ok(entity::account::Entity::find_by_id(account_id.to_owned())
         .expr_as(alive, "session_alive")
+        .expr_as(
+            Expr::cust(access_rows::places_sql(backend)),
+            "viewer_places",
+        )
+        .expr_as(
+            Expr::cust(access_rows::grants_sql(backend)),
+            "viewer_grants",
+        )
         .into_model::<AccountSession>()
         .one(db)
         .await?)
+}
+
+/// The viewer's places and grants as JSON arrays inside the account statement: SQLite's
+/// `json_group_array` and PostgreSQL's `json_agg`, over the same columns, parsed back into rows.
+mod access_rows {
+    use chrono::{DateTime, NaiveDateTime, Utc};
+    use sea_orm::DbBackend;
+    use serde::Deserialize;
+
+    const PLACE_COLUMNS: &[&str] = &[
+        "id",
+        "community_id",
+        "household_id",
+        "name",
+        "active",
+        "created_at",
+        "deactivated_at",
+        "linked_at",
+    ];
+    const GRANT_COLUMNS: &[&str] = &["id", "community_id", "role", "granted_at"];
+
+    /// A JSON array of `cols` of `table`'s rows of the outer account that match `filter`.
+    fn array_sql(backend: DbBackend, table: &str, cols: &[&str], filter: &str) -> String {
+        let pairs = cols
+            .iter()
+            .map(|c| format!("'{c}', x.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (object, array, empty) = match backend {
+            DbBackend::Postgres => ("json_build_object", "json_agg", "'[]'::json"),
+            _ => ("json_object", "json_group_array", "'[]'"),
+        };
+        let cast = match backend {
+            DbBackend::Postgres => "::text",
+            _ => "",
+        };
+        format!(
+            "(SELECT COALESCE({array}({object}({pairs})), {empty}){cast} FROM {table} x \
+             WHERE x.account_id = \"accounts\".\"id\"{filter})"
+        )
+    }
+
+    /// Live places: active and linked (`domain::roles::live_place`).
+    pub fn places_sql(backend: DbBackend) -> String {
+        array_sql(
+            backend,
+            "residents",
+            PLACE_COLUMNS,
+            " AND x.active AND x.linked_at IS NOT NULL",
+        )
+    }
+
+    pub fn grants_sql(backend: DbBackend) -> String {
+        array_sql(backend, "role_grants", GRANT_COLUMNS, "")
+    }
+
+    pub fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<Vec<T>, sea_orm::DbErr> {
+        serde_json::from_str(json)
+            .map_err(|e| sea_orm::DbErr::Type(format!("viewer access rows: {e}")))
+    }
+
+    /// SQLite keeps booleans as 0/1 and times as text; PostgreSQL writes JSON booleans and
+    /// ISO 8601 times with the session's offset.
+    fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Flag {
+            B(bool),
+            N(i64),
+        }
+        Ok(match Flag::deserialize(d)? {
+            Flag::B(b) => b,
+            Flag::N(n) => n != 0,
+        })
+    }
+
+    fn time_of(s: &str) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(s)
+            .or_else(|_| DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z"))
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+                    .ok()
+                    .map(|t| t.and_utc())
+            })
+    }
+
+    fn time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let s = String::deserialize(d)?;
+        time_of(&s).ok_or_else(|| serde::de::Error::custom(format!("not a time: {s}")))
+    }
+
+    fn maybe_time<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) => time_of(&s)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom(format!("not a time: {s}"))),
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub struct Place {
+        id: String,
+        community_id: String,
+        household_id: String,
+        name: String,
+        #[serde(deserialize_with = "flag")]
+        active: bool,
+        #[serde(deserialize_with = "time")]
+        created_at: DateTime<Utc>,
+        #[serde(deserialize_with = "maybe_time")]
+        deactivated_at: Option<DateTime<Utc>>,
+        #[serde(deserialize_with = "maybe_time")]
+        linked_at: Option<DateTime<Utc>>,
+    }
+
+    impl Place {
+        pub fn into_model(self, account_id: &str) -> entity::resident::Model {
+            entity::resident::Model {
+                id: self.id,
+                account_id: account_id.to_owned(),
+                community_id: self.community_id,
+                household_id: self.household_id,
+                name: self.name,
+                active: self.active,
+                created_at: self.created_at,
+                deactivated_at: self.deactivated_at,
+                linked_at: self.linked_at,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub struct Grant {
+        id: String,
+        community_id: String,
+        role: String,
+        #[serde(deserialize_with = "time")]
+        granted_at: DateTime<Utc>,
+    }
+
+    impl Grant {
+        pub fn into_model(self, account_id: &str) -> entity::role_grant::Model {
+            entity::role_grant::Model {
+                id: self.id,
+                account_id: account_id.to_owned(),
+                community_id: self.community_id,
+                role: self.role,
+                granted_at: self.granted_at,
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn times_read_in_every_form_the_databases_write() {
+            let want = "2026-12-02T15:33:15.250Z".parse::<DateTime<Utc>>().ok();
+            for s in [
+                "2026-12-02T15:33:15.25+00:00",
+                "2026-12-02T23:33:15.25+08:00",
+                "2026-12-02 15:33:15.25+00:00",
+                "2026-12-02 15:33:15.25",
+            ] {
+                assert_eq!(time_of(s), want, "{s}");
+            }
+            assert_eq!(time_of("yesterday"), None);
+        }
+
+        #[test]
+        fn places_parse_from_either_database() {
+            let sqlite = r#"[{"id":"r","community_id":"c","household_id":"h","name":"王","active":1,"created_at":"2026-12-02T15:33:15+00:00","deactivated_at":null,"linked_at":"2026-12-02T15:33:15+00:00"}]"#;
+            let pg = sqlite.replace("\"active\":1", "\"active\":true");
+            for json in [sqlite.to_owned(), pg] {
+                let places: Result<Vec<Place>, _> = parse(&json);
+                let models: Vec<_> = places
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| p.into_model("a"))
+                    .collect();
+                assert_eq!(models.len(), 1, "{json}");
+                for m in models {
+                    assert!(m.active && m.linked_at.is_some() && m.deactivated_at.is_none());
+                    assert_eq!((m.account_id.as_str(), m.name.as_str()), ("a", "王"));
+                }
+            }
+        }
+    }
 }
 
 /// Per-request cache of the viewer (whose access is cached with it), so the resolvers of one

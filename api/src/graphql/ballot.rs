@@ -108,15 +108,21 @@ pub struct Ballot {
 pub struct BallotPreload {
     options: Option<std::collections::HashMap<String, Vec<entity::ballot_option::Model>>>,
     tallies: Option<std::collections::HashMap<String, crate::domain::ballot::tally::Counts>>,
+    /// Open ballots' turnout (count, area), read with the page's rows when only turnout is
+    /// selected (no tally read then).
+    turnout: Option<std::collections::HashMap<String, (i64, i64)>>,
     eligible: Option<std::collections::HashSet<(String, String)>>,
     voted: Option<std::collections::HashSet<(String, String)>>,
 }
 
 impl BallotPreload {
+    /// `turnout`: open ballots' turnout as read with the page (`batch::Latest::turnout`), if it
+    /// was; a tally is then read only for `result`.
     pub async fn load(
         ctx: &Context<'_>,
         look: async_graphql::Lookahead<'_>,
         ballots: &[entity::ballot::Model],
+        turnout: Option<std::collections::HashMap<String, (i64, i64)>>,
     ) -> AppResult<Self> {
         let db = &app_state(ctx)?.db;
         let mut out = BallotPreload::default();
@@ -132,10 +138,14 @@ impl BallotPreload {
             .filter(|b| b.status == service::OPEN)
             .map(|b| b.id.clone())
             .collect();
-        let counted = ["turnoutCount", "turnoutArea", "result"];
-        if !open.is_empty() && counted.iter().any(|f| look.field(f).exists()) {
+        let turnout_shown = ["turnoutCount", "turnoutArea"]
+            .iter()
+            .any(|f| look.field(f).exists());
+        let tally_needed = look.field("result").exists() || (turnout_shown && turnout.is_none());
+        if !open.is_empty() && tally_needed {
             out.tallies = Some(crate::domain::ballot::tally::read(db, &open).await?);
         }
+        out.turnout = turnout;
         let eligible = look.field("viewerEligible").exists();
         let voted = look.field("viewerHasVoted").exists();
         if eligible || voted {
@@ -201,6 +211,23 @@ impl Ballot {
             return Ok(found.get(&self.model.id).cloned());
         }
         super::loaders::one(&super::Loaders::of(ctx)?.tallies, self.model.id.clone()).await
+    }
+
+    /// Turnout (count, area) as of now: read with a list page's rows when it was, else from
+    /// [`Self::counts`] or the row.
+    async fn turnout(&self, ctx: &Context<'_>) -> AppResult<(i64, i64)> {
+        if self.preloaded.is_none() && self.model.status == service::OPEN {
+            let read = self.reads.as_ref().and_then(|r| r.turnout.as_ref());
+            if let Some(found) = read.and_then(|t| t.get(&self.model.id)) {
+                return Ok(*found);
+            }
+        }
+        Ok(self
+            .counts(ctx)
+            .await?
+            .map_or((self.model.turnout_count, self.model.turnout_area), |c| {
+                (c.turnout_count, c.turnout_area)
+            }))
     }
 
     async fn load_options(
@@ -348,17 +375,10 @@ impl Ballot {
     }
     /// Voters who have taken part so far (abstentions included).
     async fn turnout_count(&self, ctx: &Context<'_>) -> GqlResult<i64> {
-        Ok(self
-            .counts(ctx)
-            .await?
-            .map_or(self.model.turnout_count, |c| c.turnout_count))
+        Ok(self.turnout(ctx).await?.0)
     }
     async fn turnout_area(&self, ctx: &Context<'_>) -> GqlResult<String> {
-        Ok(format_area(
-            self.counts(ctx)
-                .await?
-                .map_or(self.model.turnout_area, |c| c.turnout_area),
-        ))
+        Ok(format_area(self.turnout(ctx).await?.1))
     }
     /// The stored result once closed; a live tally while open, except for secret ballots (null).
     async fn result(&self, ctx: &Context<'_>) -> GqlResult<Option<BallotResult>> {

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, ID};
 
 use super::ballot::Ballot;
 use super::paging::{self, OffsetConnection, Page, Totals};
-use super::topic::{Topic, TopicConnection};
+use super::topic::TopicConnection;
 use crate::auth::{app_state, require_viewer};
 use crate::domain::ballot::service as ballots;
 use crate::domain::topic::service as topics;
@@ -56,9 +56,17 @@ impl NeedsMe {
             super::topic::list_needs(ctx),
         )
         .await?;
+        let preload = super::topic::ListPreload::load(
+            ctx,
+            super::topic::nodes_of(ctx),
+            &found.rows,
+            found.ballots,
+        )
+        .await?;
+        let topics = super::topic::ListPreload::attach(preload, found.rows);
         Ok(super::topic::topic_connection(
             &page,
-            found.rows.into_iter().map(Topic::from).collect(),
+            topics,
             found.has_next,
             found.total,
         ))

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use super::paging::{self, OffsetConnection, Page, Totals};
 use super::types::Community;
 use crate::auth::{app_state, require_viewer};
+use crate::domain::ballot::batch;
 use crate::domain::topic::rules::{TopicCategory, TopicStatus};
 use crate::domain::topic::service::{self, CommentView, Person, TopicView, UpdateView};
 use crate::error::{AppResult, GqlResult};
@@ -149,12 +150,14 @@ pub struct ListPreload {
 
 impl ListPreload {
     /// Loads what `nodes` (or `edges { node }`) of a topic connection select.
+    /// `latest`: the topics' latest ballots when the page read them with its rows.
     pub async fn load(
         ctx: &Context<'_>,
         nodes: async_graphql::Lookahead<'_>,
         views: &[TopicView],
+        latest: Option<HashMap<String, batch::Latest>>,
     ) -> AppResult<Option<Arc<ListPreload>>> {
-        if views.len() < 2 {
+        if views.len() < 2 && latest.is_none() {
             return Ok(None);
         }
         let state = app_state(ctx)?;
@@ -177,10 +180,25 @@ impl ListPreload {
         }
         let ballot = nodes.field("ballot");
         if ballot.exists() {
-            let ballots = crate::domain::ballot::batch::latest_for_topics(state, &ids).await?;
+            let (ballots, turnout) = match latest {
+                Some(latest) => {
+                    let turnout = latest
+                        .values()
+                        .map(|l| (l.ballot.id.clone(), l.turnout()))
+                        .collect();
+                    let mut ballots: HashMap<String, entity::ballot::Model> = latest
+                        .into_iter()
+                        .map(|(topic, l)| (topic, l.ballot))
+                        .collect();
+                    // A ballot closed here reads its final counters; its turnout is not used.
+                    batch::settle_due(state, &mut ballots).await?;
+                    (ballots, Some(turnout))
+                }
+                None => (batch::latest_for_topics(state, &ids).await?, None),
+            };
             let list: Vec<entity::ballot::Model> = ballots.values().cloned().collect();
             out.ballot_reads = Some(Arc::new(
-                super::ballot::BallotPreload::load(ctx, ballot, &list).await?,
+                super::ballot::BallotPreload::load(ctx, ballot, &list, turnout).await?,
             ));
             out.ballots = Some(ballots);
         }
@@ -358,6 +376,7 @@ pub fn list_needs(ctx: &Context<'_>) -> service::ListNeeds {
         proposer: selected("proposer"),
         cosigned: selected("viewerHasCosigned") || selected("viewerCanCosign"),
         threshold: selected("cosignThreshold"),
+        ballot: selected("ballot"),
     }
 }
 
@@ -443,7 +462,7 @@ impl TopicQuery {
             list_needs(ctx),
         )
         .await?;
-        let preload = ListPreload::load(ctx, nodes_of(ctx), &found.rows).await?;
+        let preload = ListPreload::load(ctx, nodes_of(ctx), &found.rows, found.ballots).await?;
         let topics = ListPreload::attach(preload, found.rows);
         Ok(topic_connection(&page, topics, found.has_next, found.total))
     }

@@ -28,6 +28,93 @@ pub async fn latest_for_topics(
             latest.insert(topic, b);
         }
     }
+    settle_due(state, &mut latest).await?;
+    Ok(latest)
+}
+
+/// A topic's latest ballot read with its topic row (one statement for a list page), and its
+/// turnout not folded in yet, from the same snapshot.
+#[derive(Clone, Debug)]
+pub struct Latest {
+    pub ballot: ballot::Model,
+    /// Pending first votes: (count, area). Changed votes add no turnout.
+    pub pending_turnout: (i64, i64),
+}
+
+/// Column prefix of the joined ballot in a topic statement.
+const JOINED: &str = "lb_";
+
+/// Adds each topic's latest ballot (LEFT JOIN: topics without one keep a row) and its pending
+/// turnout to a SELECT over `topics`; read the row back with [`Latest::from_row`].
+pub fn join_latest(stmt: &mut sea_orm::sea_query::SelectStatement) {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType};
+    use sea_orm::{IdenStatic, Iterable};
+    let lb = Alias::new("lb");
+    for col in ballot::Column::iter() {
+        stmt.expr_as(
+            Expr::col((lb.clone(), col)),
+            Alias::new(format!("{JOINED}{}", col.as_str())),
+        );
+    }
+    stmt.join_as(
+        JoinType::LeftJoin,
+        ballot::Entity,
+        lb.clone(),
+        Expr::col((lb, ballot::Column::TopicId))
+            .equals((entity::topic::Entity, entity::topic::Column::Id))
+            .and(Expr::cust(
+                "NOT EXISTS (SELECT 1 FROM ballots later WHERE later.topic_id = lb.topic_id \
+                 AND (later.opened_at > lb.opened_at \
+                      OR (later.opened_at = lb.opened_at AND later.id > lb.id)))",
+            )),
+    );
+    let pending = |what: &str| {
+        Expr::cust(format!(
+            "(SELECT CAST(COALESCE({what}, 0) AS BIGINT) FROM ballot_box x \
+             WHERE x.ballot_id = lb.id AND x.pending AND x.counted_option_ids IS NULL)"
+        ))
+    };
+    stmt.expr_as(
+        pending("COUNT(*)"),
+        Alias::new(format!("{JOINED}pending_count")),
+    );
+    stmt.expr_as(
+        pending("SUM(x.area)"),
+        Alias::new(format!("{JOINED}pending_area")),
+    );
+}
+
+impl Latest {
+    /// The joined ballot of a row read with [`join_latest`], if the topic has one.
+    pub fn from_row(res: &sea_orm::QueryResult) -> Result<Option<Self>, sea_orm::DbErr> {
+        use sea_orm::FromQueryResult;
+        if res.try_get::<Option<String>>(JOINED, "id")?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            ballot: ballot::Model::from_query_result(res, JOINED)?,
+            pending_turnout: (
+                res.try_get(JOINED, "pending_count")?,
+                res.try_get(JOINED, "pending_area")?,
+            ),
+        }))
+    }
+
+    /// The turnout as of the read (roll-up plus pending first votes), for an open ballot.
+    pub fn turnout(&self) -> (i64, i64) {
+        (
+            self.ballot.turnout_count + self.pending_turnout.0,
+            self.ballot.turnout_area + self.pending_turnout.1,
+        )
+    }
+}
+
+/// Closes the ballots among these whose time has come (as any read of one does) and puts their
+/// closed rows in place.
+pub async fn settle_due(
+    state: &AppState,
+    latest: &mut HashMap<String, ballot::Model>,
+) -> AppResult<()> {
     let due: Vec<String> = latest
         .values()
         .filter(|b| is_due(b, now()))
@@ -47,7 +134,7 @@ pub async fn latest_for_topics(
             }
         }
     }
-    Ok(latest)
+    Ok(())
 }
 
 /// The options of each ballot, in order.

@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use entity::{comment_report, topic, topic_comment, topic_cosign, topic_rating, topic_update};
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::rules::{self, TopicStatus};
 use super::service::*;
 use crate::auth::Viewer;
+use crate::domain::ballot::batch;
 use crate::error::{AppError, AppResult};
 
 /// One topic, for members of its community (and admins); NOT_FOUND for anyone else.
@@ -36,6 +37,8 @@ pub struct ListNeeds {
     pub cosigned: bool,
     /// `cosignThreshold`: the community's setting (left 0 when not selected).
     pub threshold: bool,
+    /// `ballot`: each topic's latest ballot and its pending turnout, read with the topics.
+    pub ballot: bool,
 }
 
 /// One keyset page of topics, newest first: at most `limit` rows after the key (`created_at`,
@@ -44,6 +47,23 @@ pub struct TopicPage {
     pub rows: Vec<TopicView>,
     pub has_next: bool,
     pub total: Option<u64>,
+    /// With `ListNeeds::ballot`: the latest ballot of each topic that has one, by topic id.
+    pub ballots: Option<HashMap<String, batch::Latest>>,
+}
+
+/// A topic row with its latest ballot (`batch::join_latest`).
+struct TopicWithBallot {
+    topic: topic::Model,
+    latest: Option<batch::Latest>,
+}
+
+impl sea_orm::FromQueryResult for TopicWithBallot {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self {
+            topic: topic::Model::from_query_result(res, pre)?,
+            latest: batch::Latest::from_row(res)?,
+        })
+    }
 }
 
 /// Newest first, after a keyset key: (created_at, id) strictly below it; `limit + 1` rows, the
@@ -91,14 +111,36 @@ async fn topic_page(
         true => Some(q.clone().count(db).await?),
         false => None,
     };
-    let mut rows = page_of(q, after, limit).all(db).await?;
+    let (mut rows, mut ballots) = match needs.ballot {
+        false => (page_of(q, after, limit).all(db).await?, None),
+        true => {
+            let mut stmt = page_of(q, after, limit).into_query();
+            batch::join_latest(&mut stmt);
+            let found = TopicWithBallot::find_by_statement(db.get_database_backend().build(&stmt))
+                .all(db)
+                .await?;
+            let mut ballots = HashMap::new();
+            let mut rows = Vec::with_capacity(found.len());
+            for r in found {
+                if let Some(l) = r.latest {
+                    ballots.insert(r.topic.id.clone(), l);
+                }
+                rows.push(r.topic);
+            }
+            (rows, Some(ballots))
+        }
+    };
     let has_next = rows.len() as u64 > limit;
     // Nothing of the extra row is loaded or shown.
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    if let (true, Some(b)) = (has_next, ballots.as_mut()) {
+        b.retain(|topic_id, _| rows.iter().any(|t| &t.id == topic_id));
+    }
     Ok(TopicPage {
         rows: views_for(db, access, threshold, rows, needs).await?,
         has_next,
         total,
+        ballots,
     })
 }
 
@@ -137,6 +179,7 @@ pub async fn to_cosign(
             rows: Vec::new(),
             has_next: false,
             total: Some(0),
+            ballots: needs.ballot.then(HashMap::new),
         });
     };
     let threshold = threshold_if(db, community_id, needs.threshold).await?;

@@ -381,6 +381,7 @@ pub(super) async fn views<C: ConnectionTrait>(
         proposer: true,
         cosigned: true,
         threshold: true,
+        ballot: false,
     };
     views_for(conn, access, threshold, topics, all).await
 }
