@@ -24,6 +24,8 @@ struct Args {
     concurrency: usize,
     /// Only this phase: votes (HTTP and pgbench), reads or tallies.
     only: Option<String>,
+    /// Skip the SQLite run (with `--pg`: PostgreSQL only).
+    no_sqlite: bool,
 }
 
 fn args() -> Args {
@@ -32,6 +34,7 @@ fn args() -> Args {
         households: 20_000,
         concurrency: 64,
         only: None,
+        no_sqlite: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -44,6 +47,7 @@ fn args() -> Args {
                     .unwrap_or(a.households)
             }
             "--only" => a.only = it.next(),
+            "--no-sqlite" => a.no_sqlite = true,
             "--concurrency" => {
                 a.concurrency = it
                     .next()
@@ -51,7 +55,7 @@ fn args() -> Args {
                     .unwrap_or(a.concurrency)
             }
             other => {
-                eprintln!("unknown argument {other}; usage: jiayuan-bench [--pg postgres://USER@HOST:PORT] [--households N] [--concurrency N] [--only votes|reads|tallies]");
+                eprintln!("unknown argument {other}; usage: jiayuan-bench [--pg postgres://USER@HOST:PORT] [--households N] [--concurrency N] [--only votes|reads|tallies] [--no-sqlite]");
                 std::process::exit(2);
             }
         }
@@ -613,17 +617,19 @@ async fn main() -> anyhow::Result<()> {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    let file = std::env::temp_dir().join(format!("jiayuan-bench-{}.db", std::process::id()));
-    let r = run(
-        "sqlite",
-        format!("sqlite://{}?mode=rwc", file.display()),
-        &a,
-    )
-    .await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    if !a.no_sqlite {
+        let file = std::env::temp_dir().join(format!("jiayuan-bench-{}.db", std::process::id()));
+        let r = run(
+            "sqlite",
+            format!("sqlite://{}?mode=rwc", file.display()),
+            &a,
+        )
+        .await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+        r?;
     }
-    r?;
     if let Some(server) = &a.pg {
         let server = server.trim_end_matches('/');
         let name = format!("jiayuan_bench_{}", std::process::id());

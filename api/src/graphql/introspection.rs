@@ -39,13 +39,17 @@ static SCHEMA: LazyLock<AppSchema> = LazyLock::new(|| {
 
 /// The schema instance to run `request` on: the introspection one for introspection-only
 /// documents, else `schema`.
-pub fn schema_for<'a>(request: &async_graphql::Request, schema: &'a AppSchema) -> &'a AppSchema {
+pub fn schema_for<'a>(
+    request: &async_graphql::Request,
+    doc: Option<&async_graphql::parser::types::ExecutableDocument>,
+    schema: &'a AppSchema,
+) -> &'a AppSchema {
     // Cheap test first: most documents never mention introspection.
     if !request.query.contains("__schema") && !request.query.contains("__type") {
         return schema;
     }
-    match async_graphql::parser::parse_query(&request.query) {
-        Ok(doc) if is_introspection_only(&doc) => &SCHEMA,
+    match doc {
+        Some(doc) if is_introspection_only(doc) => &SCHEMA,
         _ => schema,
     }
 }

@@ -279,7 +279,10 @@ pub async fn execute(
         return refuse(&state, media, started, &refused);
     }
     match request_from_body(&body) {
-        Ok(request) => run(&req, request, media, started, &state, &schema).await,
+        Ok(request) => {
+            let doc = limits::parse(&request);
+            run(&req, request, doc, media, started, &state, &schema).await
+        }
         Err(refused) => refuse(&state, media, started, &refused),
     }
 }
@@ -318,7 +321,8 @@ pub async fn get(
         Ok(r) => r,
         Err(refused) => return refuse(&state, media, started, &refused),
     };
-    match limits::operation_type(&request) {
+    let doc = limits::parse(&request);
+    match limits::operation_type(&request, doc.as_ref()) {
         Some(OperationType::Mutation | OperationType::Subscription) => {
             let refused = Refused::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -330,7 +334,7 @@ pub async fn get(
                 .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
             resp
         }
-        _ => run(&req, request, media, started, &state, &schema).await,
+        _ => run(&req, request, doc, media, started, &state, &schema).await,
     }
 }
 
@@ -338,13 +342,14 @@ pub async fn get(
 async fn run(
     req: &HttpRequest,
     request: async_graphql::Request,
+    doc: Option<async_graphql::parser::types::ExecutableDocument>,
     media: Media,
     started: Instant,
     state: &AppState,
     schema: &AppSchema,
 ) -> HttpResponse {
-    let label = state.metrics.label_for(&request);
-    let mut resp = match limits::check_request(&request) {
+    let label = state.metrics.label_for(&request, doc.as_ref());
+    let mut resp = match limits::check_request(&request, doc.as_ref()) {
         Err(refused) => refused.response(),
         Ok(()) => {
             let header = req
@@ -356,9 +361,8 @@ async fn run(
                 .data(ClientAddr(limits::client_addr(req, &state.settings)))
                 .data(ViewerCell::default());
             // Introspection-only documents (GraphiQL's docs) get their own depth limit.
-            crate::graphql::introspection::schema_for(&request, schema)
-                .execute(request)
-                .await
+            let schema = crate::graphql::introspection::schema_for(&request, doc.as_ref(), schema);
+            schema.execute(limits::with_document(request, doc)).await
         }
     };
     let codes = limits::finalize_errors(&mut resp);
@@ -463,15 +467,17 @@ mod tests {
 
     #[test]
     fn the_operation_type_is_read_from_the_chosen_operation() {
+        let op =
+            |req: &async_graphql::Request| limits::operation_type(req, limits::parse(req).as_ref());
         let req = async_graphql::Request::new("mutation B { b }");
-        assert_eq!(limits::operation_type(&req), Some(OperationType::Mutation));
+        assert_eq!(op(&req), Some(OperationType::Mutation));
         // Two operations and no name: none is chosen (it used to be whichever came first out
         // of the document's hash map, so this test passed or failed by chance).
         let req = async_graphql::Request::new("query A { a } mutation B { b }");
-        assert_eq!(limits::operation_type(&req), None);
+        assert_eq!(op(&req), None);
         let req = req.operation_name("B");
-        assert_eq!(limits::operation_type(&req), Some(OperationType::Mutation));
+        assert_eq!(op(&req), Some(OperationType::Mutation));
         let req = async_graphql::Request::new("{");
-        assert_eq!(limits::operation_type(&req), None);
+        assert_eq!(op(&req), None);
     }
 }

@@ -230,18 +230,38 @@ impl Refusal {
     }
 }
 
-/// Everything checked before execution, for both transports.
-pub fn check_request(request: &async_graphql::Request) -> Result<(), Refusal> {
-    let doc = match async_graphql::parser::parse_query(&request.query) {
-        Ok(doc) => doc,
-        // Parse errors are reported by the executor itself.
-        Err(_) => return Ok(()),
+/// A request's document, parsed ONCE: every check before execution reads it, then the executor
+/// gets it ([`with_document`]) instead of parsing again. `None` when it does not parse (the
+/// executor reports that).
+pub fn parse(request: &async_graphql::Request) -> Option<ExecutableDocument> {
+    async_graphql::parser::parse_query(&request.query).ok()
+}
+
+/// The request with its parsed document, for the executor.
+pub fn with_document(
+    mut request: async_graphql::Request,
+    doc: Option<ExecutableDocument>,
+) -> async_graphql::Request {
+    if let Some(doc) = doc {
+        request.set_parsed_query(doc);
+    }
+    request
+}
+
+/// Everything checked before execution, for both transports (`doc`: [`parse`]).
+pub fn check_request(
+    request: &async_graphql::Request,
+    doc: Option<&ExecutableDocument>,
+) -> Result<(), Refusal> {
+    // Parse errors are reported by the executor itself.
+    let Some(doc) = doc else {
+        return Ok(());
     };
-    check_document(&doc).map_err(|message| Refusal {
+    check_document(doc).map_err(|message| Refusal {
         message,
         field: None,
     })?;
-    if let Some(field) = control_char_input(request, &doc) {
+    if let Some(field) = control_char_input(request, doc) {
         return Err(Refusal {
             message: "control characters are not allowed in text".into(),
             field: Some(field),
@@ -356,9 +376,9 @@ pub fn chosen_operation<'a>(
 /// The type of the operation a request would run, when the document parses and has it.
 pub fn operation_type(
     request: &async_graphql::Request,
+    doc: Option<&ExecutableDocument>,
 ) -> Option<async_graphql::parser::types::OperationType> {
-    let doc = async_graphql::parser::parse_query(&request.query).ok()?;
-    chosen_operation(&doc, request.operation_name.as_deref()).map(|op| op.node.ty)
+    chosen_operation(doc?, request.operation_name.as_deref()).map(|op| op.node.ty)
 }
 
 /// The root fields a document's chosen operation selects (for metrics labels).

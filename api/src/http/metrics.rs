@@ -199,11 +199,15 @@ impl Metrics {
     }
 
     /// The label of a request: its first root field when the schema has it, else `other`.
-    pub fn label_for(&self, request: &async_graphql::Request) -> &str {
-        let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+    pub fn label_for(
+        &self,
+        request: &async_graphql::Request,
+        doc: Option<&async_graphql::parser::types::ExecutableDocument>,
+    ) -> &str {
+        let Some(doc) = doc else {
             return "other";
         };
-        let roots = super::limits::root_fields(&doc, request.operation_name.as_deref());
+        let roots = super::limits::root_fields(doc, request.operation_name.as_deref());
         roots
             .iter()
             .find_map(|f| self.known.get(*f))

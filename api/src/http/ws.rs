@@ -146,8 +146,11 @@ impl Guarded {
     }
 }
 
-fn is_subscription(request: &async_graphql::Request) -> bool {
-    limits::operation_type(request) == Some(OperationType::Subscription)
+fn is_subscription(
+    request: &async_graphql::Request,
+    doc: Option<&async_graphql::parser::types::ExecutableDocument>,
+) -> bool {
+    limits::operation_type(request, doc) == Some(OperationType::Subscription)
 }
 
 /// Resolves when the session behind `auth` ends: its token expires, it signs out, or every
@@ -176,9 +179,11 @@ fn session_end(state: &AppState, auth: &AuthState) -> BoxFuture<'static, ()> {
 
 impl Executor for Guarded {
     async fn execute(&self, request: async_graphql::Request) -> Response {
-        if let Err(refused) = limits::check_request(&request) {
+        let doc = limits::parse(&request);
+        if let Err(refused) = limits::check_request(&request, doc.as_ref()) {
             return refused.response();
         }
+        let request = limits::with_document(request, doc);
         let mut resp = self.schema.execute(self.prepare(request)).await;
         limits::finalize_errors(&mut resp);
         resp
@@ -189,14 +194,19 @@ impl Executor for Guarded {
         request: async_graphql::Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
-        let label = self.state.metrics.label_for(&request).to_owned();
-        if let Err(refused) = limits::check_request(&request) {
+        let doc = limits::parse(&request);
+        let label = self
+            .state
+            .metrics
+            .label_for(&request, doc.as_ref())
+            .to_owned();
+        if let Err(refused) = limits::check_request(&request, doc.as_ref()) {
             let mut refused = refused.response();
             let codes = limits::finalize_errors(&mut refused);
             self.state.metrics.observe(&label, 0.0, &codes);
             return futures_util::stream::once(async move { refused }).boxed();
         }
-        let subscription = is_subscription(&request);
+        let subscription = is_subscription(&request, doc.as_ref());
         let guards = {
             match self.admit(subscription) {
                 Some(g) => g,
@@ -215,7 +225,7 @@ impl Executor for Guarded {
         };
         let end = session_end(&self.state, &self.auth());
         let metrics = self.state.metrics.clone();
-        let request = self.prepare(request);
+        let request = self.prepare(limits::with_document(request, doc));
         let responses = match session_data {
             Some(data) => self.schema.execute_stream_with_session_data(request, data),
             None => self.schema.execute_stream(request),
