@@ -15,4 +15,5 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod startup;
+pub mod state;
 pub mod telemetry;

@@ -11,28 +11,30 @@ use sea_orm::DatabaseConnection;
 use crate::auth::tokens::TokenKeys;
 use crate::bus::Bus;
 use crate::config::Settings;
-use crate::domain::audit::AuditKey;
 use crate::domain::ballot::live::TallyHub;
 use crate::domain::identity::PasswordHasher;
 use crate::graphql::AppSchema;
 use crate::http::metrics::Metrics;
 use crate::http::ws::WsLimits;
+use crate::state::Services;
 
-/// Everything a request needs, shared by all workers.
+/// Everything a request needs, shared by all workers: the domain's [`Services`] (which it
+/// dereferences to) and what only the HTTP layer uses.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
-    pub settings: Arc<Settings>,
-    pub keys: TokenKeys,
-    /// Seals the audit log (`domain::audit::append` takes it).
-    pub audit: AuditKey,
-    pub hasher: PasswordHasher,
-    pub bus: Bus,
+    pub services: Services,
     pub metrics: Metrics,
     /// Live tallies, loaded once per change for all subscribers of this replica.
     pub tallies: TallyHub,
     /// WebSocket connection and subscription counters of this replica.
     pub ws: WsLimits,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.services
+    }
 }
 
 pub struct Application {
@@ -64,15 +66,17 @@ impl Application {
         let bus = Bus::for_database(&db).await?;
         let tallies = TallyHub::start(db.clone(), &bus);
         let state = AppState {
-            audit,
-            keys: TokenKeys::new(&secret, settings.access_ttl_secs),
-            hasher: PasswordHasher::new(settings.argon2_memory_kib),
-            db,
-            bus,
             metrics: Metrics::new(crate::http::metrics::root_fields_of(&crate::graphql::sdl()))?,
             tallies,
             ws: WsLimits::default(),
-            settings: Arc::new(settings),
+            services: Services {
+                keys: TokenKeys::new(&secret, settings.access_ttl_secs),
+                audit,
+                hasher: PasswordHasher::new(settings.argon2_memory_kib),
+                db,
+                bus,
+                settings: Arc::new(settings),
+            },
         };
         let listener = TcpListener::bind(&state.settings.bind)
             .with_context(|| format!("binding {}", state.settings.bind))?;

@@ -11,6 +11,7 @@ mod graphql_http;
 mod harness;
 mod http;
 mod identity;
+mod layout;
 mod logs;
 mod notifications;
 mod permissions;

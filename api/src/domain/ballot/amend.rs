@@ -22,12 +22,12 @@ use crate::bus::BusEvent;
 use crate::domain::notify::{self, Pending};
 use crate::domain::{audit, now, roles, topic};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// The ballot, if the viewer is its community's committee (NOT_FOUND for outsiders, FORBIDDEN
 /// for residents), before anything about the input is judged.
 async fn committee_ballot(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
 ) -> AppResult<ballot::Model> {
@@ -80,14 +80,14 @@ async fn electorate_accounts<C: ConnectionTrait>(
     service::voter_accounts(conn, &b.community_id, service::electorate_of(b)?, &voters).await
 }
 
-async fn reread(state: &AppState, ballot_id: &str) -> AppResult<ballot::Model> {
+async fn reread(state: &Services, ballot_id: &str) -> AppResult<ballot::Model> {
     ballot::Entity::find_by_id(ballot_id.to_owned())
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)
 }
 
-async fn published(state: &AppState, ballot_id: &str, pending: Vec<Pending>) {
+async fn published(state: &Services, ballot_id: &str, pending: Vec<Pending>) {
     notify::publish(&state.bus, pending).await;
     state
         .bus
@@ -99,7 +99,7 @@ async fn published(state: &AppState, ballot_id: &str, pending: Vec<Pending>) {
 
 /// Before any vote is cast: corrects the question and/or moves `closesAt` later.
 pub async fn correct(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
     question: Option<&str>,
@@ -156,7 +156,7 @@ pub async fn correct(
 
 /// Moves `closesAt` later, once, with a public reason; every voter is told.
 pub async fn extend(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
     closes_at: DateTime<Utc>,
@@ -218,7 +218,7 @@ pub async fn extend(
 /// Cancels an open ballot with a public reason: nothing of it is counted, every voter is told,
 /// and its topic returns to DELIBERATING (a new ballot may open there).
 pub async fn cancel(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
     reason: &str,

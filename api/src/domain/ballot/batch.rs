@@ -10,11 +10,11 @@ use super::rules::Electorate;
 use super::service::{close_one, electorate_of, is_due};
 use crate::domain::now;
 use crate::error::AppResult;
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// The latest ballot of each topic (closed first if its time has come, as a single read does).
 pub async fn latest_for_topics(
-    state: &AppState,
+    state: &Services,
     topic_ids: &[String],
 ) -> AppResult<HashMap<String, ballot::Model>> {
     let mut latest: HashMap<String, ballot::Model> = HashMap::new();
@@ -112,7 +112,7 @@ impl Latest {
 /// Closes the ballots among these whose time has come (as any read of one does) and puts their
 /// closed rows in place.
 pub async fn settle_due(
-    state: &AppState,
+    state: &Services,
     latest: &mut HashMap<String, ballot::Model>,
 ) -> AppResult<()> {
     let due: Vec<String> = latest

@@ -16,7 +16,7 @@ use crate::auth::Viewer;
 use crate::bus::BusEvent;
 use crate::domain::{audit, new_id, now, roles};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// Checks a choice against the ballot's method; returns the option ids sorted (pure).
 pub fn validate_choice(
@@ -133,7 +133,7 @@ async fn record<C: ConnectionTrait>(
 
 /// Casts the viewer's vote, or with a receipt replaces the vote that receipt belongs to.
 pub async fn cast(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
     option_ids: &[String],
@@ -209,7 +209,7 @@ pub async fn cast(
 
 /// The committee records a paper ballot for an eligible voter who has not voted online.
 pub async fn record_paper(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
     voter_id: &str,

@@ -17,7 +17,7 @@ use crate::bus::BusEvent;
 use crate::domain::notify::{self, Pending};
 use crate::domain::{audit, new_id, now, topic};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// The decision over the current counters (final once the ballot is closed).
 pub fn decide(b: &ballot::Model, options: &[ballot_option::Model]) -> AppResult<rules::Decision> {
@@ -42,7 +42,7 @@ pub fn decide(b: &ballot::Model, options: &[ballot_option::Model]) -> AppResult<
 
 /// Closes one due ballot exactly once (a conditional update decides which replica does it),
 /// computes and stores the result, moves the topic on, and tells everyone who took part.
-pub async fn close_one(state: &AppState, ballot_id: &str) -> AppResult<bool> {
+pub async fn close_one(state: &Services, ballot_id: &str) -> AppResult<bool> {
     let now = now();
     let txn = state.db.begin().await?;
     let claimed = ballot::Entity::update_many()
@@ -173,7 +173,7 @@ pub(super) async fn shuffle_box<C: ConnectionTrait>(conn: &C, ballot_id: &str) -
 }
 
 /// Background job: close every ballot whose time has come.
-pub async fn close_due(state: &AppState) -> AppResult<usize> {
+pub async fn close_due(state: &Services) -> AppResult<usize> {
     let due = ballot::Entity::find()
         .filter(ballot::Column::Status.eq(OPEN))
         .filter(ballot::Column::ClosesAt.lte(now()))
@@ -190,7 +190,7 @@ pub async fn close_due(state: &AppState) -> AppResult<usize> {
 }
 
 /// Background job: 24 hours before closing, remind eligible voters who have not voted (once).
-pub async fn send_reminders(state: &AppState) -> AppResult<usize> {
+pub async fn send_reminders(state: &Services) -> AppResult<usize> {
     let soon = now() + chrono::Duration::hours(24);
     let due = ballot::Entity::find()
         .filter(ballot::Column::Status.eq(OPEN))

@@ -13,7 +13,7 @@ use super::service::{self, CLOSED};
 use crate::auth::Viewer;
 use crate::domain::roster::rules::format_area;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// The bulletin's header line (CSV).
 pub const BULLETIN_HEADER: &str = "receipt_hash,option_ids,area";
@@ -56,7 +56,7 @@ pub struct Notice {
 /// The notice of a ballot the viewer may see: `None` until it has closed (and for a cancelled
 /// ballot, which has no result).
 pub async fn notice(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
 ) -> AppResult<Option<Notice>> {

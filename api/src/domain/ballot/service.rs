@@ -18,7 +18,7 @@ use crate::auth::Viewer;
 use crate::domain::notify::{self};
 use crate::domain::{audit, new_id, now, roles, topic};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 pub const OPEN: &str = "OPEN";
 pub const CLOSED: &str = "CLOSED";
@@ -413,7 +413,7 @@ async fn community_of_input<C: ConnectionTrait>(
 }
 
 pub async fn open(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     input: OpenBallot,
 ) -> AppResult<ballot::Model> {
@@ -545,7 +545,7 @@ pub async fn visible<C: ConnectionTrait>(
 
 /// Reads a ballot; one whose closing time has passed is closed first (idempotent), so every
 /// reader, on every replica, sees it closed from `closesAt` on.
-pub async fn get(state: &AppState, viewer: &Viewer, ballot_id: &str) -> AppResult<ballot::Model> {
+pub async fn get(state: &Services, viewer: &Viewer, ballot_id: &str) -> AppResult<ballot::Model> {
     let b = visible(&state.db, viewer, ballot_id).await?;
     if is_due(&b, now()) {
         close_one(state, &b.id).await?;
@@ -570,7 +570,7 @@ pub async fn options_of<C: ConnectionTrait>(
 
 /// Every ballot of a topic, oldest first (each closed first if its time has come). The caller
 /// has checked that the viewer may see the topic.
-pub async fn all_for_topic(state: &AppState, topic_id: &str) -> AppResult<Vec<ballot::Model>> {
+pub async fn all_for_topic(state: &Services, topic_id: &str) -> AppResult<Vec<ballot::Model>> {
     let list = ballot::Entity::find()
         .filter(ballot::Column::TopicId.eq(topic_id))
         .order_by_asc(ballot::Column::OpenedAt)
@@ -754,7 +754,7 @@ pub async fn electorate(
 
 /// Does the bulletin hold a vote under this receipt, and with which options?
 pub async fn verify_receipt(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
     receipt: &str,
@@ -772,7 +772,7 @@ pub async fn verify_receipt(
 /// After closing: every receipt hash with its choice (and the area it carries), so anyone can
 /// recount the published tally.
 pub async fn bulletin(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     ballot_id: &str,
 ) -> AppResult<Vec<ballot_box::Model>> {

@@ -12,7 +12,7 @@ use crate::bus::BusEvent;
 use crate::domain::roster::service::{invite_power, InvitePower};
 use crate::domain::{new_id, now, rate_limit};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// What a successful sign-in, claim or refresh hands to the client.
 #[derive(Clone, Debug)]
@@ -51,7 +51,7 @@ async fn verify_password(
 /// Creates a session (a new refresh-token family unless one is given) for the account.
 async fn open_session<C: ConnectionTrait>(
     conn: &C,
-    state: &AppState,
+    state: &Services,
     account: account::Model,
     family_id: Option<String>,
 ) -> AppResult<Session> {
@@ -104,7 +104,7 @@ struct Attempt {
 impl Attempt {
     /// Reserves the attempt on both counters *before* any password is hashed, so a parallel
     /// burst is cut off at the limit rather than all checked.
-    async fn reserve(state: &AppState, phone: &str, client: &str) -> AppResult<Self> {
+    async fn reserve(state: &Services, phone: &str, client: &str) -> AppResult<Self> {
         let s = &state.settings;
         let attempt = Self {
             phone_key: rate_limit::key("signin-phone", phone),
@@ -141,7 +141,7 @@ impl Attempt {
 }
 
 pub async fn sign_in(
-    state: &AppState,
+    state: &Services,
     phone: &str,
     password: &str,
     client: &str,
@@ -184,7 +184,7 @@ fn bad_code() -> AppError {
 /// the account exists elsewhere, `password` must be its current password and the code only
 /// links the new roster place; a wrong password leaves the code unused.
 pub async fn claim_invite(
-    state: &AppState,
+    state: &Services,
     code: &str,
     password: &str,
     client: &str,
@@ -319,7 +319,7 @@ async fn revoke_family<C: ConnectionTrait>(conn: &C, family_id: &str) -> AppResu
 
 /// Rotates a refresh token. A token used twice (stolen and replayed, or raced) revokes its whole
 /// family: both holders must sign in again.
-pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
+pub async fn refresh(state: &Services, token: &str) -> AppResult<Session> {
     let hash = crate::auth::tokens::sha256_hex(token);
     let now = now();
     let txn = state.db.begin().await?;
@@ -359,7 +359,7 @@ pub async fn refresh(state: &AppState, token: &str) -> AppResult<Session> {
 }
 
 /// Ends the session the refresh token belongs to. Unknown tokens are answered the same way.
-pub async fn sign_out(state: &AppState, token: &str) -> AppResult<bool> {
+pub async fn sign_out(state: &Services, token: &str) -> AppResult<bool> {
     let hash = crate::auth::tokens::sha256_hex(token);
     if let Some(row) = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(hash))

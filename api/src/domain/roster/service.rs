@@ -16,7 +16,7 @@ use crate::domain::identity::service::revoke_all_refresh_tokens;
 use crate::domain::roles::{self, Role};
 use crate::domain::{audit, new_id, notify, now};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// An invite code in clear: returned once, never stored.
 #[derive(Clone, Debug)]
@@ -43,7 +43,7 @@ pub const INVITE_CODE_LEN: usize = 10;
 
 async fn new_invite<C: ConnectionTrait>(
     conn: &C,
-    state: &AppState,
+    state: &Services,
     resident_id: &str,
 ) -> AppResult<(String, chrono::DateTime<chrono::Utc>)> {
     let code = crate::auth::tokens::random_code(INVITE_CODE_LEN);
@@ -100,7 +100,7 @@ async fn grant<C: ConnectionTrait>(
 }
 
 pub async fn import(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     community_id: &str,
     csv: &str,
@@ -138,7 +138,7 @@ pub async fn import(
 
 async fn import_rows<C: ConnectionTrait>(
     conn: &C,
-    state: &AppState,
+    state: &Services,
     community_id: &str,
     rows: &[RosterRow],
 ) -> AppResult<ImportOutcome> {
@@ -384,7 +384,7 @@ async fn managed_resident<C: ConnectionTrait>(
 }
 
 pub async fn issue_invite(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     resident_id: &str,
 ) -> AppResult<IssuedInvite> {
@@ -464,7 +464,7 @@ async fn holds_committee<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> A
 /// A resident who moved out: kept on record, off the roster, this community's access ended at
 /// once (and every session of the account when this community alone controls it).
 pub async fn deactivate(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     resident_id: &str,
 ) -> AppResult<resident::Model> {
@@ -543,7 +543,7 @@ pub async fn deactivate(
 }
 
 pub async fn set_role(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     resident_id: &str,
     role: Role,

@@ -15,7 +15,7 @@ use crate::domain::notify::{self};
 use crate::domain::roles::{self, Role};
 use crate::domain::{new_id, now, rate_limit};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// Counts one write of a kind by the viewer's account, refusing with RATE_LIMITED beyond the
 /// limit (Settings). Called first in the act's transaction.
@@ -37,7 +37,7 @@ pub(super) async fn throttle<C: ConnectionTrait>(
 /// A new topic. The proposer's own co-signature counts; a committee member's topic starts at
 /// DELIBERATING, and a resident's goes straight to UNDER_REVIEW when the threshold is 1.
 pub async fn propose(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     community_id: &str,
     title: &str,
@@ -98,7 +98,7 @@ pub async fn propose(
 
 /// One co-signature per resident (unique index → CONFLICT); the count is incremented in the
 /// row, and the threshold flip is a conditional update, so it happens exactly once.
-pub async fn cosign(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
+pub async fn cosign(state: &Services, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
     let txn = state.db.begin().await?;
     throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
@@ -152,7 +152,7 @@ pub async fn cosign(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppRes
 }
 
 /// The proposer withdraws the topic before voting.
-pub async fn withdraw(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
+pub async fn withdraw(state: &Services, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
     let txn = state.db.begin().await?;
     throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
@@ -165,7 +165,7 @@ pub async fn withdraw(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppR
 
 /// A comment, or a reply to a top-level comment of the same topic (one level deep).
 pub async fn comment(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     topic_id: &str,
     body: &str,
@@ -213,7 +213,7 @@ pub async fn comment(
 
 /// A resident reports a comment to the committee, once per comment.
 pub async fn report_comment(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     comment_id: &str,
     reason: &str,
@@ -245,7 +245,7 @@ pub async fn report_comment(
 
 /// A resident rates the implementation of a completed topic 1–5; rating again replaces it.
 pub async fn rate(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     topic_id: &str,
     stars: i32,

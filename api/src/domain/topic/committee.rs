@@ -12,10 +12,10 @@ use crate::auth::Viewer;
 use crate::domain::notify::{self};
 use crate::domain::{audit, new_id, now};
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::Services;
 
 /// UNDER_REVIEW → DELIBERATING; the proposer is told.
-pub async fn accept(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
+pub async fn accept(state: &Services, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
     let txn = state.db.begin().await?;
     let t = find_topic(&txn, topic_id).await?;
     can_moderate_topics(&txn, viewer, &t.community_id).await?;
@@ -47,7 +47,7 @@ pub async fn accept(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppRes
 
 /// PROPOSED or UNDER_REVIEW → REJECTED, with a public reason; the proposer is told.
 pub async fn reject(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     topic_id: &str,
     reason: &str,
@@ -89,7 +89,7 @@ pub async fn reject(
 
 /// The committee hides a comment with a reason: kept, audited, its author told.
 pub async fn hide_comment(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     comment_id: &str,
     reason: &str,
@@ -149,7 +149,7 @@ pub async fn hide_comment(
 /// A progress update (0–100 %, never going back). The first one on an ADOPTED topic starts
 /// the implementation.
 pub async fn post_progress(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     topic_id: &str,
     percent: i32,
@@ -188,7 +188,7 @@ pub async fn post_progress(
 }
 
 /// IMPLEMENTING → COMPLETED (progress 100 %); participants are invited to rate it.
-pub async fn complete(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
+pub async fn complete(state: &Services, viewer: &Viewer, topic_id: &str) -> AppResult<TopicView> {
     let txn = state.db.begin().await?;
     let t = find_topic(&txn, topic_id).await?;
     can_moderate_topics(&txn, viewer, &t.community_id).await?;
@@ -215,7 +215,7 @@ pub async fn complete(state: &AppState, viewer: &Viewer, topic_id: &str) -> AppR
 /// The community's co-sign threshold (committee or admin; audited). Lowering it moves every
 /// PROPOSED topic that now meets it to UNDER_REVIEW at once.
 pub async fn set_cosign_threshold(
-    state: &AppState,
+    state: &Services,
     viewer: &Viewer,
     community_id: &str,
     threshold: i32,
