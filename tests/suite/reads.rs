@@ -288,3 +288,92 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
         );
     }
 }
+
+/// Comments and replies page by keyset cursors, oldest first: each exactly once across pages
+/// while others are posted, the newest arriving on the last page; a cursor no page could have
+/// made (an old offset cursor, say) is BAD_USER_INPUT.
+#[tokio::test]
+async fn paging_comments_and_replies_shows_each_once_in_order_while_new_ones_arrive() {
+    let app = TestApp::spawn_with(|s| {
+        s.comment_limit.max = 1000;
+    })
+    .await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let say = |parent: Option<String>, n: usize| {
+        let (app, token, topic) = (&app, v.token(&phone(2 + n % 5)), topic.clone());
+        async move {
+            app.ok(
+                Some(token),
+                "mutation($id:ID!,$b:String!,$p:ID){ commentOnTopic(topicId:$id, body:$b, parentId:$p){ id } }",
+                json!({"id": topic, "b": format!("意见 {n}"), "p": parent}),
+            )
+            .await["commentOnTopic"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    let mut posted = Vec::new();
+    for n in 0..7 {
+        posted.push(say(None, n).await);
+    }
+    let first = posted[0].clone();
+    let mut replies = Vec::new();
+    for n in 0..5 {
+        replies.push(say(Some(first.clone()), n).await);
+    }
+    let comments = "query($t:ID!,$after:String){ topic(id:$t){ comments(first: 3, after:$after){ totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }";
+    let viewer = v.token(&phone(3));
+    let mut seen = Vec::new();
+    let mut after = json!(null);
+    for n in 0..10 {
+        let page = app
+            .ok(Some(viewer), comments, json!({"t": topic, "after": after}))
+            .await;
+        let c = &page["topic"]["comments"];
+        for node in c["nodes"].as_array().cloned().unwrap_or_default() {
+            seen.push(node["id"].as_str().unwrap_or_default().to_owned());
+        }
+        // Someone comments between every two pages: it comes at the end.
+        posted.push(say(None, 100 + n).await);
+        if c["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].clone();
+    }
+    // Every comment posted before the last page was read, in order, each once.
+    assert_eq!(seen, posted[..seen.len()], "oldest first, each once");
+    assert!(
+        seen.len() >= 9,
+        "the comments posted while paging arrive: {seen:?}"
+    );
+
+    let q = "query($c:ID!,$after:String){ comment(id:$c){ replies(first: 2, after:$after){ totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }";
+    let mut seen = Vec::new();
+    let mut after = json!(null);
+    for _ in 0..5 {
+        let page = app
+            .ok(Some(viewer), q, json!({"c": first, "after": after}))
+            .await;
+        let r = &page["comment"]["replies"];
+        assert_eq!(r["totalCount"], 5, "{r}");
+        for node in r["nodes"].as_array().cloned().unwrap_or_default() {
+            seen.push(node["id"].as_str().unwrap_or_default().to_owned());
+        }
+        if r["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = r["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, replies, "replies oldest first, each once");
+
+    // An offset cursor of the earlier scheme (base64 of "3") is refused, naming `after`.
+    let resp = app
+        .gql(Some(viewer), comments, json!({"t": topic, "after": "Mw"}))
+        .await;
+    assert_eq!(
+        resp["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{resp}"
+    );
+}

@@ -101,14 +101,11 @@ impl Comment {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<CommentConnection> {
-        let page = Page::new(first, after.as_deref(), paging::COMMENTS)?;
-        let (rows, total) =
-            service::replies(&app_state(ctx)?.db, &self.0, page.offset, page.limit).await?;
-        Ok(page.connection(
-            rows.into_iter().map(Comment).collect(),
-            total,
-            Totals { total_count: total },
-        ))
+        let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
+        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+        let found =
+            service::replies(&app_state(ctx)?.db, &self.0, after.as_ref(), page.limit).await?;
+        Ok(comment_connection(&page, found))
     }
 }
 
@@ -118,7 +115,29 @@ impl From<CommentView> for Comment {
     }
 }
 
-pub type CommentConnection = OffsetConnection<Comment>;
+pub type CommentConnection = paging::KeyConnection<Comment>;
+
+/// A comment page as a connection: cursors are each row's key (`created_at`, `id`).
+fn comment_connection(page: &paging::KeyPage, found: service::CommentPage) -> CommentConnection {
+    let keyed = found
+        .rows
+        .into_iter()
+        .map(|c| {
+            let key = paging::Key {
+                at: c.created_at,
+                id: c.id.clone(),
+            };
+            (key, Comment(c))
+        })
+        .collect();
+    page.connection(
+        keyed,
+        found.has_next,
+        Totals {
+            total_count: found.total,
+        },
+    )
+}
 pub type TopicUpdateConnection = OffsetConnection<TopicUpdate>;
 
 /// A deliberation topic (DESIGN §3).
@@ -287,14 +306,11 @@ impl Topic {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<CommentConnection> {
-        let page = Page::new(first, after.as_deref(), paging::COMMENTS)?;
-        let (rows, total) =
-            service::comments(&app_state(ctx)?.db, &self.view, page.offset, page.limit).await?;
-        Ok(page.connection(
-            rows.into_iter().map(Comment).collect(),
-            total,
-            Totals { total_count: total },
-        ))
+        let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
+        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+        let found =
+            service::comments(&app_state(ctx)?.db, &self.view, after.as_ref(), page.limit).await?;
+        Ok(comment_connection(&page, found))
     }
     async fn viewer_has_cosigned(&self) -> bool {
         self.view.viewer_has_cosigned

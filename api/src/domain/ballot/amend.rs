@@ -16,7 +16,7 @@ use sea_orm::{
 };
 
 use super::rules;
-use super::service::{self, CANCELLED, MAX_BALLOT_DAYS, OPEN};
+use super::service::{self, not_open, CANCELLED, MAX_BALLOT_DAYS, OPEN};
 use crate::auth::Viewer;
 use crate::bus::BusEvent;
 use crate::domain::notify::{self, Pending};
@@ -34,10 +34,6 @@ async fn committee_ballot(
     let b = service::get(state, viewer, ballot_id).await?;
     roles::can_manage_roster(&state.db, viewer, &b.community_id).await?;
     Ok(b)
-}
-
-fn closed() -> AppError {
-    AppError::invalid_state("the ballot is no longer open")
 }
 
 /// The ballot row, updated under `status = 'OPEN' AND closes_at > now` and `extra`: taken first,
@@ -108,7 +104,7 @@ pub async fn correct(
     let b = committee_ballot(state, viewer, ballot_id).await?;
     let now = now();
     if !service::is_open(&b, now) {
-        return Err(closed());
+        return Err(not_open());
     }
     let question = question.map(rules::question).transpose()?;
     let closes_at = closes_at
@@ -131,7 +127,7 @@ pub async fn correct(
             .col_expr(ballot::Column::ReminderSent, Expr::value(false));
     }
     if !lock_and_set(&txn, &b.id, now, update).await? {
-        return Err(closed());
+        return Err(not_open());
     }
     rules::may_correct(votes_cast(&txn, &b.id).await?)?;
     audit::append(
@@ -165,7 +161,7 @@ pub async fn extend(
     let b = committee_ballot(state, viewer, ballot_id).await?;
     let now = now();
     if !service::is_open(&b, now) {
-        return Err(closed());
+        return Err(not_open());
     }
     rules::may_extend(b.extended_at.is_some())?;
     let closes_at = rules::later_closing(b.closes_at, closes_at, now, MAX_BALLOT_DAYS)?;
@@ -181,7 +177,7 @@ pub async fn extend(
         // Closed meanwhile, or a concurrent extension came first.
         let latest = ballot::Entity::find_by_id(b.id.clone()).one(&txn).await?;
         rules::may_extend(latest.is_some_and(|l| l.extended_at.is_some()))?;
-        return Err(closed());
+        return Err(not_open());
     }
     audit::append(
         &txn,
@@ -226,7 +222,7 @@ pub async fn cancel(
     let b = committee_ballot(state, viewer, ballot_id).await?;
     let now = now();
     if !service::is_open(&b, now) {
-        return Err(closed());
+        return Err(not_open());
     }
     let reason = rules::public_reason(reason)?;
     let txn = state.db.begin().await?;
@@ -235,7 +231,7 @@ pub async fn cancel(
         .col_expr(ballot::Column::CancelledAt, Expr::value(now))
         .col_expr(ballot::Column::CancelReason, Expr::value(reason.clone()));
     if !lock_and_set(&txn, &b.id, now, update).await? {
-        return Err(closed());
+        return Err(not_open());
     }
     // Nothing of it decides anything, but its turnout is stated on the record: count what is in.
     super::tally::fold(&txn, &b.id).await?;

@@ -64,8 +64,10 @@ pub fn is_due(b: &ballot::Model, now: DateTime<Utc>) -> bool {
     b.status == OPEN && b.closes_at <= now
 }
 
-fn closed() -> AppError {
-    AppError::invalid_state("the ballot is closed")
+/// The one answer to an act on a ballot that no longer takes it (closed, cancelled or past
+/// `closesAt`): INVALID_STATE.
+pub fn not_open() -> AppError {
+    AppError::invalid_state("the ballot is no longer open")
 }
 
 /// Reads a ballot the viewer may see with its row locked SHARED for the rest of the transaction
@@ -84,7 +86,7 @@ async fn lock_open_ballot<C: ConnectionTrait>(
         .ok_or(AppError::NotFound)?;
     roles::can_see_community(conn, viewer, &b.community_id).await?;
     if !is_open(&b, now()) {
-        return Err(closed());
+        return Err(not_open());
     }
     Ok(b)
 }

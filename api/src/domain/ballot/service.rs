@@ -635,7 +635,7 @@ pub async fn is_eligible<C: ConnectionTrait>(
     Ok(eligible_voter(conn, ballot_id, voter_id).await?.is_some())
 }
 
-pub use super::cast::{cast, is_due, is_open, record_paper, validate_choice};
+pub use super::cast::{cast, is_due, is_open, not_open, record_paper, validate_choice};
 pub(super) use super::close::shuffle_box;
 pub use super::close::{close_due, close_one, decide, send_reminders};
 

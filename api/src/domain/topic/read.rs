@@ -195,14 +195,23 @@ pub async fn to_cosign(
     topic_page(db, &access, threshold, q, after, limit, needs).await
 }
 
-/// One page of the topic's top-level comments, oldest first, and how many there are.
+/// One keyset page of a comment thread, oldest first: the rows after the key, whether more
+/// follow, and how many there are in all.
+pub struct CommentPage {
+    pub rows: Vec<CommentView>,
+    pub has_next: bool,
+    pub total: u64,
+}
+
+/// One page of the topic's top-level comments, oldest first, after a keyset key
+/// (`created_at`, `id`).
 pub async fn comments(
     db: &DatabaseConnection,
     view: &TopicView,
-    offset: u64,
+    after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
-) -> AppResult<(Vec<CommentView>, u64)> {
-    thread_page(db, &view.access, &view.topic.id, None, offset, limit).await
+) -> AppResult<CommentPage> {
+    thread_page(db, &view.access, &view.topic.id, None, after, limit).await
 }
 
 /// One page of a top-level comment's replies, oldest first, and how many there are (a reply
@@ -210,18 +219,22 @@ pub async fn comments(
 pub async fn replies(
     db: &DatabaseConnection,
     comment: &CommentView,
-    offset: u64,
+    after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
-) -> AppResult<(Vec<CommentView>, u64)> {
+) -> AppResult<CommentPage> {
     if comment.parent_id.is_some() {
-        return Ok((Vec::new(), 0));
+        return Ok(CommentPage {
+            rows: Vec::new(),
+            has_next: false,
+            total: 0,
+        });
     }
     thread_page(
         db,
         &comment.access,
         &comment.topic_id,
         Some(&comment.id),
-        offset,
+        after,
         limit,
     )
     .await
@@ -232,26 +245,40 @@ pub(super) async fn thread_page(
     access: &Access,
     topic_id: &str,
     parent_id: Option<&str>,
-    offset: u64,
+    after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
-) -> AppResult<(Vec<CommentView>, u64)> {
-    let q = topic_comment::Entity::find().filter(topic_comment::Column::TopicId.eq(topic_id));
+) -> AppResult<CommentPage> {
+    use topic_comment::Column as C;
+    let q = topic_comment::Entity::find().filter(C::TopicId.eq(topic_id));
     let q = match parent_id {
-        None => q.filter(topic_comment::Column::ParentId.is_null()),
-        Some(p) => q.filter(topic_comment::Column::ParentId.eq(p)),
+        None => q.filter(C::ParentId.is_null()),
+        Some(p) => q.filter(C::ParentId.eq(p)),
     };
     let total = q.clone().count(db).await?;
-    if offset >= total {
-        return Ok((Vec::new(), total));
-    }
-    let rows = q
-        .order_by_asc(topic_comment::Column::CreatedAt)
-        .order_by_asc(topic_comment::Column::Id)
-        .offset(offset)
-        .limit(limit)
+    // Oldest first: (created_at, id) strictly above the key.
+    let q = match after {
+        Some((at, id)) => q.filter(
+            Condition::any().add(C::CreatedAt.gt(*at)).add(
+                Condition::all()
+                    .add(C::CreatedAt.eq(*at))
+                    .add(C::Id.gt(id.clone())),
+            ),
+        ),
+        None => q,
+    };
+    let mut rows = q
+        .order_by_asc(C::CreatedAt)
+        .order_by_asc(C::Id)
+        .limit(limit.saturating_add(1))
         .all(db)
         .await?;
-    Ok((comment_views(db, access, rows).await?, total))
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(CommentPage {
+        rows: comment_views(db, access, rows).await?,
+        has_next,
+        total,
+    })
 }
 
 /// Comments as one viewer sees them: authors' names, and report counts for moderators.
