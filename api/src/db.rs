@@ -18,7 +18,8 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .acquire_timeout(Duration::from_secs(30))
         // A ping on every checkout is one more round trip per statement (on SQLite one more
         // hand-off to its worker thread); only a connection idle long enough to have been
-        // dropped by the server or a firewall is checked.
+        // dropped by the server or a firewall is checked. After a database restart, a
+        // connection used within the last 30 s fails one statement and is replaced.
         .test_before_acquire_if_idle_for(Duration::from_secs(30));
     let is_sqlite = url.starts_with("sqlite:");
     if is_sqlite {

@@ -377,3 +377,27 @@ async fn paging_comments_and_replies_shows_each_once_in_order_while_new_ones_arr
         "{resp}"
     );
 }
+
+/// The viewer's access comes with the account as JSON; a stored time in a form that reading
+/// does not know (SQLite keeps times as text: a row written by another tool, say) does not lock
+/// the account out: its places are read again by the ordinary queries.
+#[tokio::test]
+async fn a_place_stored_with_an_unusual_time_still_gives_its_resident_access() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    if backend() != "sqlite" {
+        return; // PostgreSQL stores a timestamp, never text.
+    }
+    app.db()
+        .execute_unprepared(
+            "UPDATE residents SET created_at = '2026-12-02T15:33:15' WHERE id IS NOT NULL",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let q = "query($c:ID!){ topics(communityId:$c, first: 5){ totalCount } }";
+    let data = app
+        .ok(Some(v.token(&phone(2))), q, json!({"c": v.community_id}))
+        .await;
+    assert_eq!(data["topics"]["totalCount"], 0, "{data}");
+}

@@ -129,7 +129,14 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
             let found = account_with_session(db, &claims.sub, &claims.sid).await?;
             match found {
                 Some(f) if f.account.session_epoch == claims.epoch && f.alive => {
-                    Ok(Some(Viewer::with_access(f.account, f.places, f.grants)))
+                    Ok(Some(match (f.places, f.grants) {
+                        (Some(places), Some(grants)) => {
+                            Viewer::with_access(f.account, places, grants)
+                        }
+                        // Rows the JSON reading does not understand are read again, lazily, by
+                        // the ordinary queries (`Viewer::places`, `Viewer::grants`).
+                        _ => Viewer::new(f.account),
+                    }))
                 }
                 _ => Err(AppError::Unauthenticated),
             }
@@ -140,27 +147,36 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
 struct AccountSession {
     account: entity::account::Model,
     alive: bool,
-    places: Vec<entity::resident::Model>,
-    grants: Vec<entity::role_grant::Model>,
+    /// `None` when the JSON could not be read (then read again by the ordinary queries).
+    places: Option<Vec<entity::resident::Model>>,
+    grants: Option<Vec<entity::role_grant::Model>>,
+}
+
+/// Rows of one JSON array column, or `None` (logged, without the rows) when they do not parse.
+fn access_column<T: serde::de::DeserializeOwned>(
+    res: &sea_orm::QueryResult,
+    pre: &str,
+    column: &str,
+) -> Result<Option<Vec<T>>, sea_orm::DbErr> {
+    let json: String = res.try_get(pre, column)?;
+    Ok(match access_rows::parse(&json) {
+        Ok(rows) => Some(rows),
+        Err(e) => {
+            tracing::warn!(column, error = %e, "viewer access read again by the row queries");
+            None
+        }
+    })
 }
 
 impl sea_orm::FromQueryResult for AccountSession {
     fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
         let account = entity::account::Model::from_query_result(res, pre)?;
-        let places: Vec<access_rows::Place> =
-            access_rows::parse(&res.try_get::<String>(pre, "viewer_places")?)?;
-        let grants: Vec<access_rows::Grant> =
-            access_rows::parse(&res.try_get::<String>(pre, "viewer_grants")?)?;
+        let places: Option<Vec<access_rows::Place>> = access_column(res, pre, "viewer_places")?;
+        let grants: Option<Vec<access_rows::Grant>> = access_column(res, pre, "viewer_grants")?;
         Ok(Self {
             alive: res.try_get(pre, "session_alive")?,
-            places: places
-                .into_iter()
-                .map(|p| p.into_model(&account.id))
-                .collect(),
-            grants: grants
-                .into_iter()
-                .map(|g| g.into_model(&account.id))
-                .collect(),
+            places: places.map(|p| p.into_iter().map(|p| p.into_model(&account.id)).collect()),
+            grants: grants.map(|g| g.into_iter().map(|g| g.into_model(&account.id)).collect()),
             account,
         })
     }

@@ -145,7 +145,8 @@ impl BallotPreload {
         if !open.is_empty() && tally_needed {
             out.tallies = Some(crate::domain::ballot::tally::read(db, &open).await?);
         }
-        out.turnout = turnout;
+        // With a tally read (for `result`), turnout comes from it too: one moment for both.
+        out.turnout = turnout.filter(|_| out.tallies.is_none());
         let eligible = look.field("viewerEligible").exists();
         let voted = look.field("viewerHasVoted").exists();
         if eligible || voted {

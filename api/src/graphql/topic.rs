@@ -176,7 +176,7 @@ impl ListPreload {
         views: &[TopicView],
         latest: Option<HashMap<String, batch::Latest>>,
     ) -> AppResult<Option<Arc<ListPreload>>> {
-        if views.len() < 2 && latest.is_none() {
+        if views.is_empty() || (views.len() < 2 && latest.is_none()) {
             return Ok(None);
         }
         let state = app_state(ctx)?;

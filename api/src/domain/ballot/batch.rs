@@ -21,6 +21,7 @@ pub async fn latest_for_topics(
     for b in ballot::Entity::find()
         .filter(ballot::Column::TopicId.is_in(topic_ids.iter().cloned()))
         .order_by_asc(ballot::Column::OpenedAt)
+        .order_by_asc(ballot::Column::Id)
         .all(&state.db)
         .await?
     {
