@@ -863,3 +863,66 @@ async fn residents_can_be_searched_by_name_and_phone() {
     assert_eq!(search("赵钱孙").await, (0, BTreeSet::new()));
     assert_eq!(search("   ").await.0, 5, "a blank search lists everyone");
 }
+
+/// Two committee members revoking each other at the same moment: the second to run finds it is
+/// no longer on the committee (its access is checked again under the community's lock), so
+/// never both succeed.
+#[tokio::test]
+async fn two_committee_members_revoking_each_other_at_once_cannot_both_succeed() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let wang = w.person(COMMITTEE).clone();
+    // Three members, so the last-member rule does not decide it.
+    for phone in [MEDIATOR, RESIDENT] {
+        app.ok(
+            Some(&wang.token),
+            GRANT,
+            json!({ "r": w.person(phone).resident_id, "role": "COMMITTEE" }),
+        )
+        .await;
+    }
+    let (a, b) = (w.person(MEDIATOR).clone(), w.person(RESIDENT).clone());
+    // Whether the two interleave is up to the scheduler: several rounds.
+    for round in 0..8 {
+        let (ra, rb) = tokio::join!(
+            app.gql(
+                Some(&a.token),
+                REVOKE,
+                json!({ "r": b.resident_id, "role": "COMMITTEE" })
+            ),
+            app.gql(
+                Some(&b.token),
+                REVOKE,
+                json!({ "r": a.resident_id, "role": "COMMITTEE" })
+            ),
+        );
+        let ok = [&ra, &rb]
+            .iter()
+            .filter(|r| r.get("errors").is_none())
+            .count();
+        assert_eq!(
+            ok, 1,
+            "round {round}: exactly one revocation lands:\n{ra}\n{rb}"
+        );
+        let refused = if ra.get("errors").is_some() { &ra } else { &rb };
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{refused}"
+        );
+        let list = residents(&app, &wang.token, &w.community_id, false).await;
+        let committee = list
+            .iter()
+            .filter(|r| roles_of(&r["roles"]).contains("COMMITTEE"))
+            .count();
+        assert_eq!(committee, 2, "王 and the one who acted first");
+        // 王 restores the committee for the next round.
+        for r in [&a.resident_id, &b.resident_id] {
+            app.ok(
+                Some(&wang.token),
+                GRANT,
+                json!({ "r": r, "role": "COMMITTEE" }),
+            )
+            .await;
+        }
+    }
+}

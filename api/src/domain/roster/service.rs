@@ -369,6 +369,19 @@ async fn lock_community<C: ConnectionTrait>(conn: &C, community_id: &str) -> App
     Ok(())
 }
 
+/// Takes the community's lock, then checks again that the viewer manages its roster, with
+/// access read inside the transaction: two committee members revoking each other at the same
+/// moment cannot both pass on access read before either committed.
+async fn lock_managed<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<()> {
+    lock_community(conn, community_id).await?;
+    viewer.forget_access();
+    roles::can_manage_roster(conn, viewer, community_id).await
+}
+
 /// A resident of a community the viewer manages; else NOT_FOUND / FORBIDDEN.
 async fn managed_resident<C: ConnectionTrait>(
     conn: &C,
@@ -470,7 +483,7 @@ pub async fn deactivate(
 ) -> AppResult<resident::Model> {
     let txn = state.db.begin().await?;
     let r = managed_resident(&txn, viewer, resident_id).await?;
-    lock_community(&txn, &r.community_id).await?;
+    lock_managed(&txn, viewer, &r.community_id).await?;
     if !r.active {
         return Err(AppError::invalid_state(
             "the resident is already deactivated",
@@ -557,7 +570,7 @@ pub async fn set_role(
     }
     let txn = state.db.begin().await?;
     let r = managed_resident(&txn, viewer, resident_id).await?;
-    lock_community(&txn, &r.community_id).await?;
+    lock_managed(&txn, viewer, &r.community_id).await?;
     if !r.active {
         return Err(AppError::invalid_state("the resident has been deactivated"));
     }
