@@ -434,6 +434,28 @@ async fn a_topic_goes_from_proposal_through_review_voting_and_implementation_to_
         .await["postTopicProgress"]
         .clone();
     assert_eq!(t["progress"], 80);
+    // Updates page by keyset cursors, oldest first.
+    let pages = "query($id:ID!,$after:String){ topic(id:$id){ updates(first: 1, after:$after){ totalCount pageInfo { hasNextPage endCursor } nodes { percent } } } }";
+    let first =
+        app.ok(Some(&li.token), pages, json!({ "id": tid })).await["topic"]["updates"].clone();
+    assert_eq!(
+        (
+            first["totalCount"].clone(),
+            first["nodes"][0]["percent"].clone()
+        ),
+        (json!(2), json!(30))
+    );
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let second = app
+        .ok(
+            Some(&li.token),
+            pages,
+            json!({ "id": tid, "after": first["pageInfo"]["endCursor"] }),
+        )
+        .await["topic"]["updates"]
+        .clone();
+    assert_eq!(second["nodes"][0]["percent"], 80, "{second}");
+    assert_eq!(second["pageInfo"]["hasNextPage"], false, "{second}");
     let notes: Vec<Value> = t["updates"]["nodes"]
         .as_array()
         .cloned()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::paging::{self, OffsetConnection, Page, Totals};
+use super::paging::{self, Totals};
 use super::types::Community;
 use crate::auth::{app_state, require_viewer};
 use crate::domain::ballot::batch;
@@ -138,7 +138,7 @@ fn comment_connection(page: &paging::KeyPage, found: service::CommentPage) -> Co
         },
     )
 }
-pub type TopicUpdateConnection = OffsetConnection<TopicUpdate>;
+pub type TopicUpdateConnection = paging::KeyConnection<TopicUpdate>;
 
 /// A deliberation topic (DESIGN §3).
 pub struct Topic {
@@ -289,13 +289,27 @@ impl Topic {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<TopicUpdateConnection> {
-        let page = Page::new(first, after.as_deref(), paging::UPDATES)?;
-        let (rows, total) =
-            service::updates(&app_state(ctx)?.db, &self.view, page.offset, page.limit).await?;
+        let page = paging::KeyPage::new(first, after.as_deref(), paging::UPDATES)?;
+        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+        let found =
+            service::updates(&app_state(ctx)?.db, &self.view, after.as_ref(), page.limit).await?;
+        let keyed = found
+            .rows
+            .into_iter()
+            .map(|u| {
+                let key = paging::Key {
+                    at: u.created_at,
+                    id: u.id.clone(),
+                };
+                (key, TopicUpdate::from(u))
+            })
+            .collect();
         Ok(page.connection(
-            rows.into_iter().map(TopicUpdate::from).collect(),
-            total,
-            Totals { total_count: total },
+            keyed,
+            found.has_next,
+            Totals {
+                total_count: found.total,
+            },
         ))
     }
     /// Top-level comments, oldest first, at most 50 a page; each has its own `replies`.

@@ -88,6 +88,36 @@ pub(super) fn page_of(
         .limit(limit.saturating_add(1))
 }
 
+/// Oldest first, after a keyset key: (created_at, id) strictly above it; `limit + 1` rows, the
+/// extra one only telling that a next page exists ([`split_page`]).
+fn oldest_first<E: EntityTrait>(
+    q: sea_orm::Select<E>,
+    (at_col, id_col): (E::Column, E::Column),
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+) -> sea_orm::Select<E> {
+    let q = match after {
+        Some((at, id)) => q.filter(
+            Condition::any().add(at_col.gt(*at)).add(
+                Condition::all()
+                    .add(at_col.eq(*at))
+                    .add(id_col.gt(id.clone())),
+            ),
+        ),
+        None => q,
+    };
+    q.order_by_asc(at_col)
+        .order_by_asc(id_col)
+        .limit(limit.saturating_add(1))
+}
+
+/// A `limit + 1` fetch as the page's rows and whether a next page exists.
+fn split_page<T>(mut rows: Vec<T>, limit: u64) -> (Vec<T>, bool) {
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    (rows, has_next)
+}
+
 /// The community's co-sign threshold when a page shows it (`access` has already checked that
 /// the community exists and the viewer may see it).
 async fn threshold_if(db: &DatabaseConnection, community_id: &str, needed: bool) -> AppResult<i32> {
@@ -255,25 +285,10 @@ pub(super) async fn thread_page(
         Some(p) => q.filter(C::ParentId.eq(p)),
     };
     let total = q.clone().count(db).await?;
-    // Oldest first: (created_at, id) strictly above the key.
-    let q = match after {
-        Some((at, id)) => q.filter(
-            Condition::any().add(C::CreatedAt.gt(*at)).add(
-                Condition::all()
-                    .add(C::CreatedAt.eq(*at))
-                    .add(C::Id.gt(id.clone())),
-            ),
-        ),
-        None => q,
-    };
-    let mut rows = q
-        .order_by_asc(C::CreatedAt)
-        .order_by_asc(C::Id)
-        .limit(limit.saturating_add(1))
+    let found = oldest_first(q, (C::CreatedAt, C::Id), after, limit)
         .all(db)
         .await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let (rows, has_next) = split_page(found, limit);
     Ok(CommentPage {
         rows: comment_views(db, access, rows).await?,
         has_next,
@@ -351,33 +366,39 @@ pub async fn get_comment(
 pub async fn updates(
     db: &DatabaseConnection,
     view: &TopicView,
-    offset: u64,
+    after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
-) -> AppResult<(Vec<UpdateView>, u64)> {
-    let q = topic_update::Entity::find()
-        .filter(topic_update::Column::TopicId.eq(view.topic.id.clone()));
+) -> AppResult<UpdatePage> {
+    use topic_update::Column as C;
+    let q = topic_update::Entity::find().filter(C::TopicId.eq(view.topic.id.clone()));
     let total = q.clone().count(db).await?;
-    if offset >= total {
-        return Ok((Vec::new(), total));
-    }
-    let rows = q
-        .order_by_asc(topic_update::Column::CreatedAt)
-        .order_by_asc(topic_update::Column::Id)
-        .offset(offset)
-        .limit(limit)
+    let found = oldest_first(q, (C::CreatedAt, C::Id), after, limit)
         .all(db)
         .await?;
+    let (rows, has_next) = split_page(found, limit);
     let names = people(db, rows.iter().map(|u| u.author_id.clone())).await?;
     let list = rows
         .into_iter()
         .map(|u| UpdateView {
+            id: u.id,
             author: person(&names, &u.author_id),
             percent: u.percent,
             note: u.note,
             created_at: u.created_at,
         })
         .collect();
-    Ok((list, total))
+    Ok(UpdatePage {
+        rows: list,
+        has_next,
+        total,
+    })
+}
+
+/// One keyset page of a topic's progress updates, oldest first.
+pub struct UpdatePage {
+    pub rows: Vec<UpdateView>,
+    pub has_next: bool,
+    pub total: u64,
 }
 
 /// The residents' rating of each topic's implementation (one statement for many topics).

@@ -81,6 +81,8 @@ pub struct CommentView {
 
 #[derive(Clone, Debug)]
 pub struct UpdateView {
+    /// The row's id (its keyset cursor with `created_at`; not shown).
+    pub id: String,
     pub percent: i32,
     pub note: String,
     pub created_at: DateTime<Utc>,
