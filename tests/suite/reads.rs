@@ -401,3 +401,106 @@ async fn a_place_stored_with_an_unusual_time_still_gives_its_resident_access() {
         .await;
     assert_eq!(data["topics"]["totalCount"], 0, "{data}");
 }
+
+/// Home's "ballots awaiting my vote" is one statement after the account, whatever the number of
+/// open ballots (it was two per ballot), pages by keyset cursors closing soonest first, and
+/// decides the viewer's voter per ballot: the resident on a RESIDENTS ballot, the household
+/// otherwise.
+#[tokio::test]
+async fn ballots_awaiting_my_vote_are_one_statement_and_page_closing_soonest_first() {
+    let app = TestApp::spawn_with(|s| {
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let mut open = Vec::new();
+    for days in [6, 3, 5, 4, 2] {
+        let topic = deliberating_topic(&app, &v).await;
+        let closes = (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
+        let extra = match days {
+            5 => json!({"closesAt": closes, "electorate": "RESIDENTS", "rule": "PLURALITY"}),
+            _ => json!({"closesAt": closes}),
+        };
+        open.push((days, open_ballot(&app, &v, &topic, extra).await));
+    }
+    let viewer = v.token(&phone(2));
+    // The viewer votes on the one closing in 4 days.
+    let voted = &open[3].1;
+    let r = vote(
+        &app,
+        viewer,
+        voted["id"].as_str().unwrap_or_default(),
+        &[option_id(voted, "APPROVE")],
+    )
+    .await;
+    assert!(r["data"]["castVote"]["receipt"].is_string(), "{r}");
+    let mut want: Vec<(i64, String)> = open
+        .iter()
+        .filter(|(days, _)| *days != 4)
+        .map(|(days, b)| (*days, b["id"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    want.sort();
+    let want: Vec<String> = want.into_iter().map(|(_, id)| id).collect();
+
+    let q = "query($c:ID!,$first:Int,$after:String){ needsMe(communityId:$c){ ballots(first:$first, after:$after){ totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }";
+    let _ = app
+        .statements_of(Some(viewer), q, json!({"c": v.community_id, "first": 1}))
+        .await;
+    let (one, _) = app
+        .statements_of(Some(viewer), q, json!({"c": v.community_id, "first": 1}))
+        .await;
+    let (all, resp) = app
+        .statements_of(Some(viewer), q, json!({"c": v.community_id, "first": 10}))
+        .await;
+    assert_eq!(
+        one.len(),
+        all.len(),
+        "first: 1 ran {one:#?}\nfirst: 10 ran {all:#?}"
+    );
+    // the account with its access, the count, the page
+    assert!(all.len() <= 3, "{all:#?}");
+    let ids: Vec<String> = resp["data"]["needsMe"]["ballots"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(ids, want, "closing soonest first, the voted one left out");
+    assert_eq!(resp["data"]["needsMe"]["ballots"]["totalCount"], 4);
+
+    let mut seen = Vec::new();
+    let mut after = json!(null);
+    for _ in 0..6 {
+        let page = app
+            .ok(
+                Some(viewer),
+                q,
+                json!({"c": v.community_id, "first": 1, "after": after}),
+            )
+            .await;
+        let b = &page["needsMe"]["ballots"];
+        for n in b["nodes"].as_array().cloned().unwrap_or_default() {
+            seen.push(n["id"].as_str().unwrap_or_default().to_owned());
+        }
+        if b["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = b["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, want, "each once across pages");
+    // The tenant is in the RESIDENTS electorate only.
+    let tenant = app
+        .ok(
+            Some(v.token(&phone(10))),
+            q,
+            json!({"c": v.community_id, "first": 10}),
+        )
+        .await;
+    assert_eq!(
+        tenant["needsMe"]["ballots"]["nodes"],
+        json!([{"id": open[2].1["id"]}]),
+        "{tenant}"
+    );
+}

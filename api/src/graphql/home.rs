@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object, ID};
 
 use super::ballot::Ballot;
-use super::paging::{self, OffsetConnection, Page, Totals};
+use super::paging::{self, Totals};
 use super::topic::TopicConnection;
 use crate::auth::{app_state, require_viewer};
 use crate::domain::ballot::service as ballots;
@@ -24,15 +24,36 @@ impl NeedsMe {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<OffsetConnection<Ballot>> {
-        let page = Page::new(first, after.as_deref(), paging::LIST)?;
+    ) -> GqlResult<paging::KeyConnection<Ballot>> {
+        let page = paging::KeyPage::new(first, after.as_deref(), paging::LIST)?;
         let viewer = require_viewer(ctx).await?;
-        let all = ballots::awaiting_vote(&app_state(ctx)?.db, &viewer, &self.community_id).await?;
-        let total = all.len() as u64;
+        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+        let found = ballots::awaiting_vote(
+            &app_state(ctx)?.db,
+            &viewer,
+            &self.community_id,
+            after.as_ref(),
+            page.limit,
+            ctx.look_ahead().field("totalCount").exists(),
+        )
+        .await?;
+        let keyed = found
+            .rows
+            .into_iter()
+            .map(|b| {
+                let key = paging::Key {
+                    at: b.closes_at,
+                    id: b.id.clone(),
+                };
+                (key, Ballot::new(b))
+            })
+            .collect();
         Ok(page.connection(
-            page.slice(all).into_iter().map(Ballot::new).collect(),
-            total,
-            Totals { total_count: total },
+            keyed,
+            found.has_next,
+            Totals {
+                total_count: found.total.unwrap_or(0),
+            },
         ))
     }
 

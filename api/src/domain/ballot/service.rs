@@ -644,25 +644,99 @@ pub async fn awaiting_vote(
     db: &DatabaseConnection,
     viewer: &Viewer,
     community_id: &str,
-) -> AppResult<Vec<ballot::Model>> {
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+    with_total: bool,
+) -> AppResult<AwaitingPage> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    use sea_orm::{Condition, QuerySelect};
     roles::can_see_community(db, viewer, community_id).await?;
-    let open = ballot::Entity::find()
+    let Some(place) = roles::active_resident(db, viewer, community_id).await? else {
+        return Ok(AwaitingPage {
+            rows: Vec::new(),
+            has_next: false,
+            total: Some(0),
+        });
+    };
+    // The viewer's voter id on each ballot: the resident on a RESIDENTS ballot, else their
+    // household (`batch::voter_for`), decided per row by the ballot's electorate.
+    let voter = || {
+        Expr::case(
+            Expr::col((ballot::Entity, ballot::Column::Electorate))
+                .eq(electorate_str(Electorate::Residents)),
+            place.id.clone(),
+        )
+        .finally(place.household_id.clone())
+    };
+    let in_electorate = Query::select()
+        .expr(Expr::val(1))
+        .from(ballot_voter::Entity)
+        .and_where(
+            Expr::col((ballot_voter::Entity, ballot_voter::Column::BallotId))
+                .equals((ballot::Entity, ballot::Column::Id)),
+        )
+        .and_where(Expr::col((ballot_voter::Entity, ballot_voter::Column::VoterId)).eq(voter()))
+        .to_owned();
+    let took_part = Query::select()
+        .expr(Expr::val(1))
+        .from(ballot_participation::Entity)
+        .and_where(
+            Expr::col((
+                ballot_participation::Entity,
+                ballot_participation::Column::BallotId,
+            ))
+            .equals((ballot::Entity, ballot::Column::Id)),
+        )
+        .and_where(
+            Expr::col((
+                ballot_participation::Entity,
+                ballot_participation::Column::VoterId,
+            ))
+            .eq(voter()),
+        )
+        .to_owned();
+    let q = ballot::Entity::find()
         .filter(ballot::Column::CommunityId.eq(community_id))
         .filter(ballot::Column::Status.eq(OPEN))
         .filter(ballot::Column::ClosesAt.gt(now()))
+        .filter(Expr::exists(in_electorate))
+        .filter(Expr::not_exists(took_part));
+    let total = match with_total {
+        true => Some(sea_orm::PaginatorTrait::count(q.clone(), db).await?),
+        false => None,
+    };
+    // Closing soonest first: (closes_at, id) strictly after the key.
+    let q = match after {
+        Some((at, id)) => q.filter(
+            Condition::any().add(ballot::Column::ClosesAt.gt(*at)).add(
+                Condition::all()
+                    .add(ballot::Column::ClosesAt.eq(*at))
+                    .add(ballot::Column::Id.gt(id.clone())),
+            ),
+        ),
+        None => q,
+    };
+    let mut rows = q
         .order_by_asc(ballot::Column::ClosesAt)
+        .order_by_asc(ballot::Column::Id)
+        .limit(limit.saturating_add(1))
         .all(db)
         .await?;
-    let mut waiting = Vec::new();
-    for b in open {
-        if let Some(voter) = voter_id_of(db, viewer, &b).await? {
-            if is_eligible(db, &b.id, &voter).await? && !has_participated(db, &b.id, &voter).await?
-            {
-                waiting.push(b);
-            }
-        }
-    }
-    Ok(waiting)
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(AwaitingPage {
+        rows,
+        has_next,
+        total,
+    })
+}
+
+/// One keyset page of the ballots awaiting the viewer's vote, closing soonest first.
+pub struct AwaitingPage {
+    pub rows: Vec<ballot::Model>,
+    pub has_next: bool,
+    /// When asked for (`totalCount` selected).
+    pub total: Option<u64>,
 }
 
 /// One member of a ballot's frozen electorate, as the committee sees it for paper ballots.
