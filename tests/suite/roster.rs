@@ -800,6 +800,26 @@ async fn residents_are_paged_with_a_total_count() {
             break;
         }
         after = conn["pageInfo"]["endCursor"].clone();
+        // The cursor names the last row by its id, never by the name the list is ordered by.
+        let decoded = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            after.as_str().unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let decoded = String::from_utf8_lossy(&decoded).to_string();
+        for n in &nodes {
+            let name = n["name"].as_str().unwrap_or("?");
+            assert!(!decoded.contains(name), "{decoded} holds {name}");
+        }
+        assert!(
+            decoded.contains(
+                nodes
+                    .last()
+                    .map(|n| n["id"].as_str().unwrap_or("?"))
+                    .unwrap_or("?")
+            ),
+            "{decoded}"
+        );
         assert!(pages < 5, "pagination does not end");
     }
 

@@ -76,6 +76,16 @@ pub fn after<T: Serialize + DeserializeOwned>(after: Option<&str>) -> AppResult<
         .transpose()
 }
 
+/// Decodes a cursor that names the last row shown by its id alone (lists ordered by something
+/// the cursor should not carry, such as a name): BAD_USER_INPUT unless it is a UUID.
+pub fn id_after(after_arg: Option<&str>) -> AppResult<Option<String>> {
+    let id = after::<String>(after_arg)?;
+    match &id {
+        Some(id) if uuid::Uuid::parse_str(id).is_err() => Err(not_a_cursor()),
+        _ => Ok(id),
+    }
+}
+
 fn not_a_cursor() -> AppError {
     AppError::bad_input("after", "not a valid cursor")
 }

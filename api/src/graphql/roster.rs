@@ -1,9 +1,9 @@
 //! Roster import, invites, deactivation and roles (committee tools).
 
-use async_graphql::connection::{Connection, EmptyFields, OpaqueCursor};
+use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, Object, SimpleObject, ID};
 
-use super::paging::{self, Page};
+use super::paging;
 use super::types::{Invite, Resident, RosterImport};
 use crate::auth::{app_state, require_viewer};
 use crate::domain::roles::Role;
@@ -16,7 +16,10 @@ pub struct ResidentTotals {
     pub total_count: u64,
 }
 
-pub type ResidentConnection = Connection<OpaqueCursor<u64>, Resident, ResidentTotals, EmptyFields>;
+/// Paged by keyset: the cursor is the last resident's id (never their name, by which the list
+/// is ordered; the server looks the name up).
+pub type ResidentConnection =
+    Connection<OpaqueCursor<String>, Resident, ResidentTotals, EmptyFields>;
 
 #[derive(Default)]
 pub struct RosterQuery;
@@ -35,22 +38,32 @@ impl RosterQuery {
         include_inactive: Option<bool>,
     ) -> GqlResult<ResidentConnection> {
         let viewer = require_viewer(ctx).await?;
-        let page = Page::new(first, after.as_deref(), paging::LIST)?;
-        let (rows, total) = service::list(
+        let limit = paging::first(first, paging::LIST)?;
+        let after = paging::id_after(after.as_deref())?;
+        let found = service::list(
             &app_state(ctx)?.db,
             &viewer,
             &community_id,
             search.as_deref(),
             include_inactive.unwrap_or(false),
-            page.offset,
-            page.limit,
+            after.as_deref(),
+            limit,
         )
         .await?;
-        Ok(page.connection(
-            rows.into_iter().map(Resident).collect(),
-            total,
-            ResidentTotals { total_count: total },
-        ))
+        let mut conn = Connection::with_additional_fields(
+            after.is_some(),
+            found.has_next,
+            ResidentTotals {
+                total_count: found.total,
+            },
+        );
+        conn.edges.extend(
+            found
+                .rows
+                .into_iter()
+                .map(|r| Edge::new(OpaqueCursor(r.id.clone()), Resident(r))),
+        );
+        Ok(conn)
     }
 }
 

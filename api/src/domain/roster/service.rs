@@ -641,9 +641,9 @@ pub async fn list(
     community_id: &str,
     search: Option<&str>,
     include_inactive: bool,
-    offset: u64,
+    after: Option<&str>,
     limit: u64,
-) -> AppResult<(Vec<resident::Model>, u64)> {
+) -> AppResult<ResidentPage> {
     roles::can_manage_roster(db, viewer, community_id).await?;
     let mut q = resident::Entity::find().filter(resident::Column::CommunityId.eq(community_id));
     if !include_inactive {
@@ -665,12 +665,51 @@ pub async fn list(
         );
     }
     let total = q.clone().count(db).await?;
-    let rows = q
+    // By (name, id) after the cursor's row, whose name is looked up in the same statement (a
+    // cursor from another community finds no name there: an empty page).
+    if let Some(id) = after {
+        let name_of = || {
+            sea_orm::sea_query::SimpleExpr::SubQuery(
+                None,
+                Box::new(
+                    resident::Entity::find()
+                        .select_only()
+                        .column(resident::Column::Name)
+                        .filter(resident::Column::Id.eq(id))
+                        .filter(resident::Column::CommunityId.eq(community_id))
+                        .into_query()
+                        .into(),
+                ),
+            )
+        };
+        q = q.filter(
+            sea_orm::Condition::any()
+                .add(Expr::col(resident::Column::Name).gt(name_of()))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(Expr::col(resident::Column::Name).eq(name_of()))
+                        .add(resident::Column::Id.gt(id)),
+                ),
+        );
+    }
+    let mut rows = q
         .order_by_asc(resident::Column::Name)
         .order_by_asc(resident::Column::Id)
-        .offset(offset)
-        .limit(limit)
+        .limit(limit.saturating_add(1))
         .all(db)
         .await?;
-    Ok((rows, total))
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(ResidentPage {
+        rows,
+        has_next,
+        total,
+    })
+}
+
+/// One keyset page of a roster, by name.
+pub struct ResidentPage {
+    pub rows: Vec<resident::Model>,
+    pub has_next: bool,
+    pub total: u64,
 }
