@@ -1,7 +1,7 @@
 //! Reads batch: a list page runs a constant number of SQL statements, whatever its size
 //! (issue 7). The statements are counted by a hook on the application's connection.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::ballots::{
     deliberating_topic, let_voting_time_pass, open_ballot, option_id, phone, read_ballot, vote,
@@ -503,4 +503,100 @@ async fn ballots_awaiting_my_vote_are_one_statement_and_page_closing_soonest_fir
         json!([{"id": open[2].1["id"]}]),
         "{tenant}"
     );
+}
+
+/// The committee's electorate list reads one page at a time (it loaded the whole electorate,
+/// every resident and household of the community, for each page): as many statements for
+/// `first: 2` as for `first: 100`, each voter once across pages in building and unit order, the
+/// cursor carrying only a voter id; search and "not voted" filter in the same statement.
+#[tokio::test]
+async fn the_electorate_list_pages_in_the_database() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    vote(&app, v.token(&phone(7)), &id, &[option_id(&b, "APPROVE")]).await;
+    let committee = v.token(COMMITTEE_PHONE);
+    let q = "query($b:ID!,$first:Int,$after:String,$s:String,$n:Boolean){ ballot(id:$b){ voters(first:$first, after:$after, search:$s, notVoted:$n){ totalCount pageInfo { hasNextPage endCursor } nodes { voterId label voted } } } }";
+    let _ = app
+        .statements_of(Some(committee), q, json!({"b": id, "first": 2}))
+        .await;
+    let (two, _) = app
+        .statements_of(Some(committee), q, json!({"b": id, "first": 2}))
+        .await;
+    let (all, resp) = app
+        .statements_of(Some(committee), q, json!({"b": id, "first": 100}))
+        .await;
+    assert_eq!(
+        two.len(),
+        all.len(),
+        "first: 2 ran {two:#?}\nfirst: 100 ran {all:#?}"
+    );
+    let everyone: Vec<Value> = resp["data"]["ballot"]["voters"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(everyone.len(), 9, "the nine owner households");
+    let labels: Vec<String> = everyone
+        .iter()
+        .map(|n| n["label"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        labels[0].starts_with("1栋 101") && labels[0].contains("业主一"),
+        "{labels:?}"
+    );
+    assert!(
+        labels[8].starts_with("2栋 202"),
+        "building and unit order: {labels:?}"
+    );
+
+    let mut seen = Vec::new();
+    let mut after = json!(null);
+    for _ in 0..10 {
+        let page = app
+            .ok(
+                Some(committee),
+                q,
+                json!({"b": id, "first": 2, "after": after}),
+            )
+            .await;
+        let c = &page["ballot"]["voters"];
+        assert_eq!(c["totalCount"], 9, "{c}");
+        seen.extend(c["nodes"].as_array().cloned().unwrap_or_default());
+        if c["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].clone();
+        let cursor = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            after.as_str().unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&cursor).contains("业主"),
+            "no name in a cursor"
+        );
+    }
+    assert_eq!(seen, everyone, "each once, in order, across pages");
+
+    let found = app
+        .ok(Some(committee), q, json!({"b": id, "s": "2栋"}))
+        .await["ballot"]["voters"]
+        .clone();
+    assert_eq!(found["totalCount"], 4, "{found}");
+    let waiting = app
+        .ok(
+            Some(committee),
+            q,
+            json!({"b": id, "n": true, "s": "业主七"}),
+        )
+        .await["ballot"]["voters"]
+        .clone();
+    assert_eq!(waiting["totalCount"], 0, "业主七 has voted: {waiting}");
+    let named = app
+        .ok(Some(committee), q, json!({"b": id, "s": "业主七"}))
+        .await["ballot"]["voters"]
+        .clone();
+    assert_eq!(named["nodes"][0]["voted"], true, "{named}");
 }

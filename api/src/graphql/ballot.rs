@@ -60,6 +60,14 @@ pub struct OpenBallotInput {
     pub building_ids: Option<Vec<ID>>,
 }
 
+/// A ballot's electorate for the committee, paged by keyset: the cursor is the last voter's id.
+pub type ElectorateConnection = async_graphql::connection::Connection<
+    async_graphql::connection::OpaqueCursor<String>,
+    ElectorateMember,
+    super::paging::Totals,
+    async_graphql::connection::EmptyFields,
+>;
+
 pub struct BallotOption(entity::ballot_option::Model);
 
 #[Object]
@@ -440,30 +448,44 @@ impl Ballot {
         not_voted: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> GqlResult<super::paging::OffsetConnection<ElectorateMember>> {
-        let page = super::paging::Page::new(first, after.as_deref(), super::paging::LIST)?;
+    ) -> GqlResult<ElectorateConnection> {
+        use async_graphql::connection::{Connection, Edge, OpaqueCursor};
+        let limit = super::paging::first(first, super::paging::LIST)?;
+        let after = super::paging::id_after(after.as_deref())?;
         let viewer = require_viewer(ctx).await?;
-        let list = service::electorate(
+        let found = service::electorate(
             &app_state(ctx)?.db,
             &viewer,
             &self.model.id,
-            search.as_deref(),
-            not_voted.unwrap_or(false),
+            service::ElectorateFilter {
+                search: search.as_deref(),
+                not_voted: not_voted.unwrap_or(false),
+                with_total: ctx.look_ahead().field("totalCount").exists(),
+            },
+            after.as_deref(),
+            limit,
         )
         .await?;
-        let total = list.len() as u64;
-        let members = page
-            .slice(list)
-            .into_iter()
-            .map(|e| ElectorateMember {
-                voter_id: ID(e.voter_id),
-                label: e.label,
-                area: format_area(e.area),
-                voted: e.channel.is_some(),
-                channel: e.channel,
-            })
-            .collect();
-        Ok(page.connection(members, total, super::paging::Totals { total_count: total }))
+        let mut conn = Connection::with_additional_fields(
+            after.is_some(),
+            found.has_next,
+            super::paging::Totals {
+                total_count: found.total.unwrap_or(0),
+            },
+        );
+        conn.edges.extend(found.rows.into_iter().map(|e| {
+            Edge::new(
+                OpaqueCursor(e.voter_id.clone()),
+                ElectorateMember {
+                    voter_id: ID(e.voter_id),
+                    label: e.label,
+                    area: format_area(e.area),
+                    voted: e.channel.is_some(),
+                    channel: e.channel,
+                },
+            )
+        }));
+        Ok(conn)
     }
     /// Whether the viewer (or, for household electorates, their household) may vote here.
     async fn viewer_eligible(&self, ctx: &Context<'_>) -> GqlResult<bool> {

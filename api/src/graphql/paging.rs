@@ -1,8 +1,10 @@
-//! Relay connections (DESIGN §9): the one place that reads `first` and `after`, builds the
-//! offset connections and prices a connection for the complexity limit.
+//! Relay connections (DESIGN §9): the one place that reads `first` and `after`, builds keyset
+//! connections and prices a connection for the complexity limit. Every list pages by keyset:
+//! a page is found through an index whatever its depth, and rows added meanwhile neither repeat
+//! nor skip rows.
 //!
-//! A malformed cursor, or one that no page of this server could have made (an offset beyond
-//! `MAX_OFFSET`, a negative number, bytes that are not base64 JSON), is `BAD_USER_INPUT` with
+//! A malformed cursor, or one that no page of this server could have made (an id that is not a
+//! UUID, a time outside 2000–9999, bytes that are not base64 JSON), is `BAD_USER_INPUT` with
 //! `extensions.field: "after"`; a `first` outside `1..=max` is `BAD_USER_INPUT` on `first`.
 
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields, OpaqueCursor};
@@ -17,9 +19,6 @@ pub struct Totals {
     /// Items over all pages.
     pub total_count: u64,
 }
-
-/// A connection paged by offset cursors, with `totalCount` unless other fields are given.
-pub type OffsetConnection<N, E = Totals> = Connection<OpaqueCursor<u64>, N, E, EmptyFields>;
 
 /// The page sizes of one connection: when `first` is absent, and the most one page gives.
 #[derive(Clone, Copy, Debug)]
@@ -48,10 +47,6 @@ pub const UPDATES: Size = Size {
     default: 20,
     max: 100,
 };
-
-/// The largest offset a cursor may name. Far above any real list, far below the integer
-/// limits of the databases (an offset cursor of 2^63 once overflowed a worker).
-pub const MAX_OFFSET: u64 = i32::MAX as u64;
 
 /// `first`, checked against the connection's maximum.
 pub fn first(first: Option<i32>, size: Size) -> AppResult<u64> {
@@ -88,50 +83,6 @@ pub fn id_after(after_arg: Option<&str>) -> AppResult<Option<String>> {
 
 fn not_a_cursor() -> AppError {
     AppError::bad_input("after", "not a valid cursor")
-}
-
-/// One page of an offset-cursored list: skip `offset` rows, take `limit`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Page {
-    pub offset: u64,
-    pub limit: u64,
-}
-
-impl Page {
-    pub fn new(first_arg: Option<i32>, after_arg: Option<&str>, size: Size) -> AppResult<Page> {
-        let limit = first(first_arg, size)?;
-        let offset = match after::<u64>(after_arg)? {
-            None => 0,
-            Some(i) if i < MAX_OFFSET => i + 1,
-            Some(_) => return Err(not_a_cursor()),
-        };
-        Ok(Page { offset, limit })
-    }
-
-    /// The connection of this page's rows, `total` matching rows over all pages.
-    pub fn connection<N: OutputType, E: ObjectType>(
-        self,
-        rows: Vec<N>,
-        total: u64,
-        fields: E,
-    ) -> OffsetConnection<N, E> {
-        let has_next = self.offset.saturating_add(rows.len() as u64) < total;
-        let mut conn = Connection::with_additional_fields(self.offset > 0, has_next, fields);
-        conn.edges.extend(
-            rows.into_iter()
-                .enumerate()
-                .map(|(i, n)| Edge::new(OpaqueCursor(self.offset + i as u64), n)),
-        );
-        conn
-    }
-
-    /// For lists computed in memory: this page's slice of them.
-    pub fn slice<T>(self, all: Vec<T>) -> Vec<T> {
-        all.into_iter()
-            .skip(usize::try_from(self.offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(self.limit).unwrap_or(usize::MAX))
-            .collect()
-    }
 }
 
 /// Where a keyset page starts: after the row with this (`created_at`, `id`), in the list's order.
@@ -220,31 +171,23 @@ mod tests {
     }
 
     #[test]
-    fn cursors_out_of_range_or_malformed_are_bad_input_on_after() {
+    fn id_cursors_name_a_uuid_and_anything_else_is_bad_input_on_after() {
+        let id = "6f1c2a4e-1b7d-4c55-9d0e-2f8b1a3c4d5e";
+        assert_eq!(
+            id_after(Some(&encode(id.to_owned()))).ok(),
+            Some(Some(id.to_owned()))
+        );
+        assert_eq!(id_after(None).ok(), Some(None));
         for bad in [
             encode(1u64 << 63),
-            encode(u64::MAX),
-            encode(MAX_OFFSET),
             encode(-1i64),
             encode(String::from("x")),
+            encode(String::from("王小明")),
             "!!!not base64".to_owned(),
             "eyJ".to_owned(),
         ] {
-            assert_eq!(field(Page::new(None, Some(&bad), LIST)), "after", "{bad}");
+            assert_eq!(field(id_after(Some(&bad))), "after", "{bad}");
         }
-        assert_eq!(
-            Page::new(Some(3), Some(&encode(4u64)), LIST).ok(),
-            Some(Page {
-                offset: 5,
-                limit: 3
-            })
-        );
-        assert_eq!(
-            Page::new(None, Some(&encode(MAX_OFFSET - 1)), LIST)
-                .ok()
-                .map(|p| p.offset),
-            Some(MAX_OFFSET)
-        );
     }
 
     #[test]
@@ -289,11 +232,11 @@ mod tests {
 
     #[test]
     fn first_is_bounded_by_the_connection() {
-        assert_eq!(field(Page::new(Some(51), None, COMMENTS)), "first");
-        assert_eq!(field(Page::new(Some(0), None, COMMENTS)), "first");
-        assert_eq!(field(Page::new(Some(-5), None, LIST)), "first");
+        assert_eq!(field(KeyPage::new(Some(51), None, COMMENTS)), "first");
+        assert_eq!(field(KeyPage::new(Some(0), None, COMMENTS)), "first");
+        assert_eq!(field(KeyPage::new(Some(-5), None, LIST)), "first");
         assert_eq!(
-            Page::new(None, None, COMMENTS).ok().map(|p| p.limit),
+            KeyPage::new(None, None, COMMENTS).ok().map(|p| p.limit),
             Some(20)
         );
         assert_eq!(first(Some(100), LIST).ok(), Some(100));
@@ -306,14 +249,5 @@ mod tests {
         assert_eq!(cost(Some(1_000_000), COMMENTS, 3), 150);
         // A negative `first` is refused by the resolver; until then it costs like the default.
         assert_eq!(cost(Some(-1), COMMENTS, 3), 60);
-    }
-
-    #[test]
-    fn slices_in_memory() {
-        let p = Page {
-            offset: 2,
-            limit: 2,
-        };
-        assert_eq!(p.slice(vec![1, 2, 3, 4, 5]), vec![3, 4]);
     }
 }

@@ -756,74 +756,152 @@ pub async fn electorate(
     db: &DatabaseConnection,
     viewer: &Viewer,
     ballot_id: &str,
-    search: Option<&str>,
-    not_voted: bool,
-) -> AppResult<Vec<ElectorateEntry>> {
+    filter: ElectorateFilter<'_>,
+    after: Option<&str>,
+    limit: u64,
+) -> AppResult<ElectoratePage> {
     let b = visible(db, viewer, ballot_id).await?;
     roles::can_manage_roster(db, viewer, &b.community_id).await?;
-    let voters = ballot_voter::Entity::find()
-        .filter(ballot_voter::Column::BallotId.eq(b.id.clone()))
-        .all(db)
-        .await?;
-    let taken: HashMap<String, String> = ballot_participation::Entity::find()
-        .filter(ballot_participation::Column::BallotId.eq(b.id.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.voter_id, p.channel))
-        .collect();
-    let residents = resident::Entity::find()
-        .filter(resident::Column::CommunityId.eq(b.community_id.clone()))
-        .all(db)
-        .await?;
-    let labels: HashMap<String, String> = match electorate_of(&b)? {
-        Electorate::Residents => residents.into_iter().map(|r| (r.id, r.name)).collect(),
-        _ => {
-            let households: HashMap<String, household::Model> = household::Entity::find()
-                .filter(household::Column::CommunityId.eq(b.community_id.clone()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|h| (h.id.clone(), h))
-                .collect();
-            let buildings: HashMap<String, String> = entity::building::Entity::find()
-                .filter(entity::building::Column::CommunityId.eq(b.community_id.clone()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|x| (x.id, x.name))
-                .collect();
-            let mut members: HashMap<String, Vec<String>> = HashMap::new();
-            for r in residents.into_iter().filter(|r| r.active) {
-                members.entry(r.household_id).or_default().push(r.name);
-            }
-            households
-                .into_values()
-                .map(|h| {
-                    let names = members.get(&h.id).map(|m| m.join("、")).unwrap_or_default();
-                    let building = buildings.get(&h.building_id).cloned().unwrap_or_default();
-                    (
-                        h.id.clone(),
-                        format!("{building} {} {names}", h.unit).trim().to_owned(),
-                    )
-                })
-                .collect()
-        }
+    let residents = electorate_of(&b)? == Electorate::Residents;
+    // One page in one statement, whatever the electorate's size: by building and unit (by name
+    // for a RESIDENTS ballot), after the cursor's voter, whose sort key is looked up in the same
+    // statement (a cursor carries only the voter id, never a name).
+    let (from, keys, search, after_key) = match residents {
+        true => (
+            "JOIN residents r ON r.id = v.voter_id",
+            "r.name AS k1, '' AS k2",
+            "r.name LIKE $4",
+            "(r.name, v.voter_id) > (SELECT x.name, x.id FROM residents x WHERE x.id = $5)",
+        ),
+        false => (
+            "JOIN households h ON h.id = v.voter_id LEFT JOIN buildings bd ON bd.id = h.building_id",
+            "COALESCE(bd.name, '') AS k1, h.unit AS k2",
+            "(COALESCE(bd.name, '') LIKE $4 OR h.unit LIKE $4 OR EXISTS (SELECT 1 FROM residents m \
+             WHERE m.household_id = h.id AND m.active AND m.name LIKE $4))",
+            "(COALESCE(bd.name, ''), h.unit, v.voter_id) > (SELECT COALESCE(xb.name, ''), x.unit, \
+             x.id FROM households x LEFT JOIN buildings xb ON xb.id = x.building_id WHERE x.id = $5)",
+        ),
     };
-    let needle = search.map(str::trim).filter(|s| !s.is_empty());
-    let mut out: Vec<ElectorateEntry> = voters
+    let base = format!(
+        "FROM ballot_voters v {from} \
+         LEFT JOIN ballot_participation p ON p.ballot_id = v.ballot_id AND p.voter_id = v.voter_id \
+         WHERE v.ballot_id = $1 AND ($2 = 0 OR p.voter_id IS NULL) AND ($3 = '' OR {search})"
+    );
+    let needle = filter
+        .search
+        .map(str::trim)
+        .unwrap_or_default()
+        .replace(['%', '_'], "");
+    let values = |with_after: bool| {
+        let mut v: Vec<sea_orm::Value> = vec![
+            b.id.clone().into(),
+            i32::from(filter.not_voted).into(),
+            needle.clone().into(),
+            format!("%{needle}%").into(),
+        ];
+        if with_after {
+            v.push(after.unwrap_or_default().to_owned().into());
+        }
+        v
+    };
+    let backend = db.get_database_backend();
+    let total = match filter.with_total {
+        true => {
+            let sql = format!("SELECT COUNT(*) AS n {base}");
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                    backend,
+                    crate::db::portable(backend, &sql),
+                    values(false),
+                ))
+                .await?;
+            let n: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+            Some(u64::try_from(n).unwrap_or(0))
+        }
+        false => None,
+    };
+    let sql = format!(
+        "SELECT v.voter_id AS voter_id, v.area AS area, p.channel AS channel, {keys} {base} \
+         AND ($5 = '' OR {after_key}) ORDER BY k1, k2, v.voter_id LIMIT {}",
+        limit.saturating_add(1)
+    );
+    let mut rows = <EntryRow as sea_orm::FromQueryResult>::find_by_statement(
+        sea_orm::Statement::from_sql_and_values(
+            backend,
+            crate::db::portable(backend, &sql),
+            values(true),
+        ),
+    )
+    .all(db)
+    .await?;
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    // Labels for this page only: a resident's name, or a household's building, unit and the
+    // names of its active members.
+    let mut members: HashMap<String, Vec<String>> = HashMap::new();
+    if !residents && !rows.is_empty() {
+        for r in resident::Entity::find()
+            .filter(resident::Column::HouseholdId.is_in(rows.iter().map(|r| r.voter_id.clone())))
+            .filter(resident::Column::Active.eq(true))
+            .order_by_asc(resident::Column::Name)
+            .all(db)
+            .await?
+        {
+            members.entry(r.household_id).or_default().push(r.name);
+        }
+    }
+    let entries = rows
         .into_iter()
-        .map(|v| ElectorateEntry {
-            label: labels.get(&v.voter_id).cloned().unwrap_or_default(),
-            channel: taken.get(&v.voter_id).cloned(),
-            area: v.area,
-            voter_id: v.voter_id,
+        .map(|r| {
+            let label = match residents {
+                true => r.k1,
+                false => {
+                    let names = members
+                        .get(&r.voter_id)
+                        .map(|m| m.join("、"))
+                        .unwrap_or_default();
+                    format!("{} {} {names}", r.k1, r.k2).trim().to_owned()
+                }
+            };
+            ElectorateEntry {
+                label,
+                channel: r.channel,
+                area: r.area,
+                voter_id: r.voter_id,
+            }
         })
-        .filter(|e| !not_voted || e.channel.is_none())
-        .filter(|e| needle.is_none_or(|n| e.label.contains(n)))
         .collect();
-    out.sort_by(|a, b| a.label.cmp(&b.label));
-    Ok(out)
+    Ok(ElectoratePage {
+        rows: entries,
+        has_next,
+        total,
+    })
+}
+
+/// Which members of an electorate a page shows.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ElectorateFilter<'a> {
+    /// Part of a name, a building or a unit.
+    pub search: Option<&'a str>,
+    pub not_voted: bool,
+    /// Count the matching members (`totalCount` selected).
+    pub with_total: bool,
+}
+
+/// One keyset page of a ballot's electorate.
+pub struct ElectoratePage {
+    pub rows: Vec<ElectorateEntry>,
+    pub has_next: bool,
+    pub total: Option<u64>,
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct EntryRow {
+    voter_id: String,
+    area: i64,
+    channel: Option<String>,
+    k1: String,
+    k2: String,
 }
 
 /// Does the bulletin hold a vote under this receipt, and with which options?
