@@ -77,3 +77,34 @@ pub fn portable(backend: DbBackend, sql: &str) -> String {
         _ => sql.to_owned(),
     }
 }
+
+/// Keyset paging: rows ascending by (`at_col`, `id_col`) strictly after the key, `limit + 1` of
+/// them, the extra one only telling that a next page exists ([`split_page`]).
+pub fn ascending_after<E: sea_orm::EntityTrait>(
+    q: sea_orm::Select<E>,
+    (at_col, id_col): (E::Column, E::Column),
+    after: Option<&(chrono::DateTime<chrono::Utc>, String)>,
+    limit: u64,
+) -> sea_orm::Select<E> {
+    use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+    let q = match after {
+        Some((at, id)) => q.filter(
+            Condition::any().add(at_col.gt(*at)).add(
+                Condition::all()
+                    .add(at_col.eq(*at))
+                    .add(id_col.gt(id.clone())),
+            ),
+        ),
+        None => q,
+    };
+    q.order_by_asc(at_col)
+        .order_by_asc(id_col)
+        .limit(limit.saturating_add(1))
+}
+
+/// A `limit + 1` fetch as the page's rows and whether a next page exists.
+pub fn split_page<T>(mut rows: Vec<T>, limit: u64) -> (Vec<T>, bool) {
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    (rows, has_next)
+}

@@ -649,7 +649,6 @@ pub async fn awaiting_vote(
     with_total: bool,
 ) -> AppResult<AwaitingPage> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    use sea_orm::{Condition, QuerySelect};
     roles::can_see_community(db, viewer, community_id).await?;
     let Some(place) = roles::active_resident(db, viewer, community_id).await? else {
         return Ok(AwaitingPage {
@@ -705,25 +704,16 @@ pub async fn awaiting_vote(
         true => Some(sea_orm::PaginatorTrait::count(q.clone(), db).await?),
         false => None,
     };
-    // Closing soonest first: (closes_at, id) strictly after the key.
-    let q = match after {
-        Some((at, id)) => q.filter(
-            Condition::any().add(ballot::Column::ClosesAt.gt(*at)).add(
-                Condition::all()
-                    .add(ballot::Column::ClosesAt.eq(*at))
-                    .add(ballot::Column::Id.gt(id.clone())),
-            ),
-        ),
-        None => q,
-    };
-    let mut rows = q
-        .order_by_asc(ballot::Column::ClosesAt)
-        .order_by_asc(ballot::Column::Id)
-        .limit(limit.saturating_add(1))
-        .all(db)
-        .await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    // Closing soonest first.
+    let found = crate::db::ascending_after(
+        q,
+        (ballot::Column::ClosesAt, ballot::Column::Id),
+        after,
+        limit,
+    )
+    .all(db)
+    .await?;
+    let (rows, has_next) = crate::db::split_page(found, limit);
     Ok(AwaitingPage {
         rows,
         has_next,
@@ -825,7 +815,7 @@ pub async fn electorate(
          AND ($5 = '' OR {after_key}) ORDER BY k1, k2, v.voter_id LIMIT {}",
         limit.saturating_add(1)
     );
-    let mut rows = <EntryRow as sea_orm::FromQueryResult>::find_by_statement(
+    let rows = <EntryRow as sea_orm::FromQueryResult>::find_by_statement(
         sea_orm::Statement::from_sql_and_values(
             backend,
             crate::db::portable(backend, &sql),
@@ -834,8 +824,7 @@ pub async fn electorate(
     )
     .all(db)
     .await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let (rows, has_next) = crate::db::split_page(rows, limit);
     // Labels for this page only: a resident's name, or a household's building, unit and the
     // names of its active members.
     let mut members: HashMap<String, Vec<String>> = HashMap::new();

@@ -692,14 +692,13 @@ pub async fn list(
                 ),
         );
     }
-    let mut rows = q
+    let found = q
         .order_by_asc(resident::Column::Name)
         .order_by_asc(resident::Column::Id)
         .limit(limit.saturating_add(1))
         .all(db)
         .await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let (rows, has_next) = crate::db::split_page(found, limit);
     Ok(ResidentPage {
         rows,
         has_next,

@@ -88,36 +88,6 @@ pub(super) fn page_of(
         .limit(limit.saturating_add(1))
 }
 
-/// Oldest first, after a keyset key: (created_at, id) strictly above it; `limit + 1` rows, the
-/// extra one only telling that a next page exists ([`split_page`]).
-fn oldest_first<E: EntityTrait>(
-    q: sea_orm::Select<E>,
-    (at_col, id_col): (E::Column, E::Column),
-    after: Option<&(DateTime<Utc>, String)>,
-    limit: u64,
-) -> sea_orm::Select<E> {
-    let q = match after {
-        Some((at, id)) => q.filter(
-            Condition::any().add(at_col.gt(*at)).add(
-                Condition::all()
-                    .add(at_col.eq(*at))
-                    .add(id_col.gt(id.clone())),
-            ),
-        ),
-        None => q,
-    };
-    q.order_by_asc(at_col)
-        .order_by_asc(id_col)
-        .limit(limit.saturating_add(1))
-}
-
-/// A `limit + 1` fetch as the page's rows and whether a next page exists.
-fn split_page<T>(mut rows: Vec<T>, limit: u64) -> (Vec<T>, bool) {
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    (rows, has_next)
-}
-
 /// The community's co-sign threshold when a page shows it (`access` has already checked that
 /// the community exists and the viewer may see it).
 async fn threshold_if(db: &DatabaseConnection, community_id: &str, needed: bool) -> AppResult<i32> {
@@ -141,7 +111,7 @@ async fn topic_page(
         true => Some(q.clone().count(db).await?),
         false => None,
     };
-    let (mut rows, mut ballots) = match needs.ballot {
+    let (rows, mut ballots) = match needs.ballot {
         false => (page_of(q, after, limit).all(db).await?, None),
         true => {
             let mut stmt = page_of(q, after, limit).into_query();
@@ -160,9 +130,8 @@ async fn topic_page(
             (rows, Some(ballots))
         }
     };
-    let has_next = rows.len() as u64 > limit;
     // Nothing of the extra row is loaded or shown.
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let (rows, has_next) = crate::db::split_page(rows, limit);
     if let (true, Some(b)) = (has_next, ballots.as_mut()) {
         b.retain(|topic_id, _| rows.iter().any(|t| &t.id == topic_id));
     }
@@ -285,10 +254,10 @@ pub(super) async fn thread_page(
         Some(p) => q.filter(C::ParentId.eq(p)),
     };
     let total = q.clone().count(db).await?;
-    let found = oldest_first(q, (C::CreatedAt, C::Id), after, limit)
+    let found = crate::db::ascending_after(q, (C::CreatedAt, C::Id), after, limit)
         .all(db)
         .await?;
-    let (rows, has_next) = split_page(found, limit);
+    let (rows, has_next) = crate::db::split_page(found, limit);
     Ok(CommentPage {
         rows: comment_views(db, access, rows).await?,
         has_next,
@@ -372,10 +341,10 @@ pub async fn updates(
     use topic_update::Column as C;
     let q = topic_update::Entity::find().filter(C::TopicId.eq(view.topic.id.clone()));
     let total = q.clone().count(db).await?;
-    let found = oldest_first(q, (C::CreatedAt, C::Id), after, limit)
+    let found = crate::db::ascending_after(q, (C::CreatedAt, C::Id), after, limit)
         .all(db)
         .await?;
-    let (rows, has_next) = split_page(found, limit);
+    let (rows, has_next) = crate::db::split_page(found, limit);
     let names = people(db, rows.iter().map(|u| u.author_id.clone())).await?;
     let list = rows
         .into_iter()
