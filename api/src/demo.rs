@@ -1,5 +1,6 @@
 //! `jiayuan serve --demo`: seeds a demo community into an empty database and prints sign-ins.
 
+use entity::ballot_option::OptionRole;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
 use crate::auth::Viewer;
@@ -187,9 +188,8 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         closes_at: crate::domain::now() + chrono::Duration::days(7),
         building_ids: None,
     };
-    let vote = |b: &entity::ballot::Model, role: &str| {
+    let vote = |b: &entity::ballot::Model, role: OptionRole| {
         let b = b.clone();
-        let role = role.to_owned();
         async move {
             let options = ballot::options_of(&state.db, &b.id).await?;
             Ok::<_, crate::error::AppError>(
@@ -234,7 +234,10 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         ),
     )
     .await?;
-    let (yes, no) = (vote(&b, "APPROVE").await?, vote(&b, "OPPOSE").await?);
+    let (yes, no) = (
+        vote(&b, OptionRole::Approve).await?,
+        vote(&b, OptionRole::Oppose).await?,
+    );
     ballot::cast(state, &people[2], &b.id, &yes, None).await?;
     ballot::cast(state, &people[5], &b.id, &no, None).await?;
 
@@ -254,7 +257,7 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         open(t.topic.id.clone(), "是否同意增设无障碍坡道？", true),
     )
     .await?;
-    let yes = vote(&b, "APPROVE").await?;
+    let yes = vote(&b, OptionRole::Approve).await?;
     for i in [0usize, 2, 3, 5, 6, 7] {
         ballot::cast(state, &people[i], &b.id, &yes, None).await?;
     }
@@ -284,7 +287,10 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         open(t.topic.id.clone(), "是否同意使用维修资金粉刷外墙？", false),
     )
     .await?;
-    let (yes, no) = (vote(&b, "APPROVE").await?, vote(&b, "OPPOSE").await?);
+    let (yes, no) = (
+        vote(&b, OptionRole::Approve).await?,
+        vote(&b, OptionRole::Oppose).await?,
+    );
     for i in [2usize, 3, 6] {
         ballot::cast(state, &people[i], &b.id, &yes, None).await?;
     }
@@ -309,7 +315,7 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         open(t.topic.id.clone(), "是否同意为老年活动室添置座椅？", false),
     )
     .await?;
-    let yes = vote(&b, "APPROVE").await?;
+    let yes = vote(&b, OptionRole::Approve).await?;
     for i in [0usize, 2, 3, 5, 6, 7] {
         ballot::cast(state, &people[i], &b.id, &yes, None).await?;
     }
@@ -331,7 +337,7 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         open(t.topic.id.clone(), "是否同意统一清理楼顶杂物？", false),
     )
     .await?;
-    let yes = vote(&b, "APPROVE").await?;
+    let yes = vote(&b, OptionRole::Approve).await?;
     for i in [0usize, 2, 3, 5, 6] {
         ballot::cast(state, &people[i], &b.id, &yes, None).await?;
     }

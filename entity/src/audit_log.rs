@@ -9,6 +9,8 @@ pub struct Model {
     pub at: DateTimeUtc,
     pub actor_id: Option<String>,
     pub community_id: Option<String>,
+    /// An `AuditAction`'s stored name. Kept as text when read: `verify` must report a row whose
+    /// action was tampered with, not fail to decode it.
     pub action: String,
     pub subject: String,
     pub details: String,
@@ -20,3 +22,41 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What an audit entry records, stored as its dotted name (which the entry's hash covers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum AuditAction {
+    #[sea_orm(string_value = "community.create")]
+    CommunityCreate,
+    #[sea_orm(string_value = "community.settings")]
+    CommunitySettings,
+    #[sea_orm(string_value = "roster.import")]
+    RosterImport,
+    #[sea_orm(string_value = "invite.issue")]
+    InviteIssue,
+    #[sea_orm(string_value = "resident.deactivate")]
+    ResidentDeactivate,
+    #[sea_orm(string_value = "role.grant")]
+    RoleGrant,
+    #[sea_orm(string_value = "role.revoke")]
+    RoleRevoke,
+    #[sea_orm(string_value = "topic.accept")]
+    TopicAccept,
+    #[sea_orm(string_value = "topic.reject")]
+    TopicReject,
+    #[sea_orm(string_value = "comment.hide")]
+    CommentHide,
+    #[sea_orm(string_value = "ballot.open")]
+    BallotOpen,
+    #[sea_orm(string_value = "ballot.paper")]
+    BallotPaper,
+    #[sea_orm(string_value = "ballot.correct")]
+    BallotCorrect,
+    #[sea_orm(string_value = "ballot.extend")]
+    BallotExtend,
+    #[sea_orm(string_value = "ballot.cancel")]
+    BallotCancel,
+    #[sea_orm(string_value = "ballot.close")]
+    BallotClose,
+}

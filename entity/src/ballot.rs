@@ -10,13 +10,13 @@ pub struct Model {
     pub topic_id: Option<String>,
     pub campaign_id: Option<String>,
     pub question: String,
-    pub kind: String,
-    pub method: String,
+    pub kind: BallotKind,
+    pub method: VoteMethod,
     pub max_choices: i32,
-    pub electorate: String,
-    pub rule: String,
+    pub electorate: Electorate,
+    pub rule: DecisionRule,
     pub secret: bool,
-    pub status: String,
+    pub status: BallotStatus,
     pub opened_by: String,
     pub opened_at: DateTimeUtc,
     pub closes_at: DateTimeUtc,
@@ -26,7 +26,7 @@ pub struct Model {
     pub turnout_count: i64,
     pub turnout_area: i64,
     pub quorum_met: Option<bool>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub reminder_sent: bool,
     /// The buildings the electorate was narrowed to (ids joined by `,`); null: the whole community.
     pub scope: Option<String>,
@@ -42,3 +42,83 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Open until closed (counted) or cancelled (never counted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BallotStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// A motion (赞成 / 反对 / 弃权) or a choice among named options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum BallotKind {
+    #[sea_orm(string_value = "MOTION")]
+    Motion,
+    #[sea_orm(string_value = "CHOICE")]
+    Choice,
+}
+
+/// One option, or any number up to `max_choices`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VoteMethod {
+    #[sea_orm(string_value = "SINGLE")]
+    Single,
+    #[sea_orm(string_value = "APPROVAL")]
+    Approval,
+}
+
+/// Who votes: each resident, each household, or each owner household with its floor area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Electorate {
+    #[sea_orm(string_value = "RESIDENTS")]
+    Residents,
+    #[sea_orm(string_value = "HOUSEHOLDS")]
+    Households,
+    #[sea_orm(string_value = "OWNERS")]
+    Owners,
+}
+
+/// The thresholds a ballot is judged by (DESIGN §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum DecisionRule {
+    #[sea_orm(string_value = "PLURALITY")]
+    Plurality,
+    #[sea_orm(string_value = "RESIDENTS_MEETING")]
+    ResidentsMeeting,
+    #[sea_orm(string_value = "OWNERS_ORDINARY")]
+    OwnersOrdinary,
+    #[sea_orm(string_value = "OWNERS_MAJOR")]
+    OwnersMajor,
+}
+
+/// A closed ballot's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    #[sea_orm(string_value = "ADOPTED")]
+    Adopted,
+    #[sea_orm(string_value = "NOT_ADOPTED")]
+    NotAdopted,
+    #[sea_orm(string_value = "NO_QUORUM")]
+    NoQuorum,
+    #[sea_orm(string_value = "DECIDED")]
+    Decided,
+    #[sea_orm(string_value = "TIE")]
+    Tie,
+}

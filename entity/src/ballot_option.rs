@@ -9,7 +9,7 @@ pub struct Model {
     pub ballot_id: String,
     pub position: i32,
     pub label: String,
-    pub role: String,
+    pub role: OptionRole,
     pub votes: i64,
     pub area: i64,
     pub adopted: Option<bool>,
@@ -19,3 +19,18 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// What an option stands for: a motion's three answers, or one of a choice's options.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OptionRole {
+    #[sea_orm(string_value = "APPROVE")]
+    Approve,
+    #[sea_orm(string_value = "OPPOSE")]
+    Oppose,
+    #[sea_orm(string_value = "ABSTAIN")]
+    Abstain,
+    #[sea_orm(string_value = "CHOICE")]
+    Choice,
+}

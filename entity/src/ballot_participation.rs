@@ -8,7 +8,7 @@ pub struct Model {
     pub id: String,
     pub ballot_id: String,
     pub voter_id: String,
-    pub channel: String,
+    pub channel: VoteChannel,
     pub cast_by: String,
 }
 
@@ -16,3 +16,14 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// How a vote arrived: cast in the app, or a paper ballot recorded by the committee.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VoteChannel {
+    #[sea_orm(string_value = "ONLINE")]
+    Online,
+    #[sea_orm(string_value = "PAPER")]
+    Paper,
+}

@@ -16,8 +16,9 @@ pub struct Model {
 
 /// What a notification is about: a closed set, stored as its name (the column stays text, so
 /// adding a kind needs no migration). The API publishes it as the `NotificationKind` enum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
 #[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum NotificationKind {
     #[sea_orm(string_value = "ROLE_GRANTED")]
     RoleGranted,

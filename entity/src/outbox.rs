@@ -8,7 +8,7 @@ pub struct Model {
     pub id: String,
     pub notification_id: String,
     pub channel: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
@@ -18,3 +18,14 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Waiting for its channel, or handed to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OutboxStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+}

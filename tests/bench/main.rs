@@ -171,7 +171,7 @@ async fn seed(state: &AppState, households: usize) -> anyhow::Result<Seeded> {
         id: Set(api::domain::new_id()),
         account_id: Set(first_account.clone()),
         community_id: Set(community.clone()),
-        role: Set("COMMITTEE".into()),
+        role: Set(role_grant::Role::Committee),
         granted_at: Set(now),
     })
     .exec(db)
@@ -258,7 +258,7 @@ async fn stuff_ballot(state: &AppState, ballot: &str, yes: &str, n: usize) -> an
                 id: Set(api::domain::new_id()),
                 ballot_id: Set(ballot.to_owned()),
                 voter_id: Set(format!("synthetic-{i}")),
-                channel: Set("PAPER".into()),
+                channel: Set(entity::ballot_participation::VoteChannel::Paper),
                 cast_by: Set("bench".into()),
             }
         }))

@@ -1,28 +1,44 @@
 //! Ballots and votes (DESIGN §4): counting by head and area, one vote per voter under
 //! concurrency, secret ballots, receipts, the bulletin, paper ballots, closing exactly once.
 
+use entity::ballot::BallotStatus;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
 
+use crate::build::{BallotSpec, Roster, TopicSpec};
 use crate::harness::*;
+use entity::ballot::{DecisionRule, Electorate, VoteMethod};
+use entity::role_grant::Role;
 
 /// Nine owner households (1,100 m² in all) plus one tenant household, one resident each.
 /// `13800000101` is on the committee.
-pub const OWNERS_ROSTER: &str = "building,unit,area_m2,owner,name,phone,roles
-1栋,101,100.00,true,业主一,13800000101,COMMITTEE
-1栋,102,100.00,true,业主二,13800000102,
-1栋,201,100.00,true,业主三,13800000103,
-1栋,202,100.00,true,业主四,13800000104,
-1栋,301,100.00,true,业主五,13800000105,
-2栋,101,150.00,true,业主六,13800000106,
-2栋,102,150.00,true,业主七,13800000107,
-2栋,201,150.00,true,业主八,13800000108,
-2栋,202,150.00,true,业主九,13800000109,
-2栋,301,80.00,false,租户十,13800000110,
-";
+pub fn owners_roster() -> Roster {
+    Roster::new()
+        .member(
+            "1栋",
+            "101",
+            "100.00",
+            true,
+            "业主一",
+            "13800000101",
+            &[Role::Committee],
+        )
+        .member("1栋", "102", "100.00", true, "业主二", "13800000102", &[])
+        .member("1栋", "201", "100.00", true, "业主三", "13800000103", &[])
+        .member("1栋", "202", "100.00", true, "业主四", "13800000104", &[])
+        .member("1栋", "301", "100.00", true, "业主五", "13800000105", &[])
+        .member("2栋", "101", "150.00", true, "业主六", "13800000106", &[])
+        .member("2栋", "102", "150.00", true, "业主七", "13800000107", &[])
+        .member("2栋", "201", "150.00", true, "业主八", "13800000108", &[])
+        .member("2栋", "202", "150.00", true, "业主九", "13800000109", &[])
+        .member("2栋", "301", "80.00", false, "租户十", "13800000110", &[])
+}
+
+pub static OWNERS_ROSTER: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| owners_roster().csv());
 
 pub struct Voters {
     pub admin: String,
@@ -84,40 +100,23 @@ pub async fn voters(app: &TestApp, roster: &str) -> Voters {
 
 /// A topic under deliberation, proposed by the committee (which starts at DELIBERATING).
 pub async fn deliberating_topic(app: &TestApp, v: &Voters) -> String {
-    let data = app
-        .ok(
-            Some(v.token(COMMITTEE_PHONE)),
-            "mutation($c:ID!){ proposeTopic(communityId:$c, title:\"更换电梯\", body:\"2栋电梯老化，提议使用维修资金更换。\", category: FACILITIES){ id status } }",
-            json!({"c": v.community_id}),
-        )
+    let topic = TopicSpec::new("更换电梯", "2栋电梯老化，提议使用维修资金更换。")
+        .propose(app, v.token(COMMITTEE_PHONE), &v.community_id)
         .await;
-    assert_eq!(data["proposeTopic"]["status"], "DELIBERATING");
-    data["proposeTopic"]["id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    assert_eq!(topic["status"], "DELIBERATING");
+    topic["id"].as_str().unwrap_or_default().to_owned()
 }
 
 const BALLOT: &str = "id status secret eligibleCount eligibleArea turnoutCount turnoutArea
     options { id label role }
     result { final quorumMet outcome options { id label role votes area adopted } }";
 
-pub async fn open_ballot(app: &TestApp, v: &Voters, topic: &str, extra: Value) -> Value {
-    let mut input = json!({
-        "topicId": topic, "question": "是否同意使用维修资金更换2栋电梯？", "kind": "MOTION",
-        "electorate": "OWNERS", "rule": "OWNERS_ORDINARY", "secret": false,
-        "closesAt": (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339(),
-    });
-    if let (Some(obj), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
-        for (k, val) in extra {
-            obj.insert(k.clone(), val.clone());
-        }
-    }
+pub async fn open_ballot(app: &TestApp, v: &Voters, spec: &BallotSpec) -> Value {
     let data = app
         .ok(
             Some(v.token(COMMITTEE_PHONE)),
             &format!("mutation($i:OpenBallotInput!){{ openBallot(input:$i){{ {BALLOT} }} }}"),
-            json!({"i": input}),
+            json!({"i": spec.input()}),
         )
         .await;
     data["openBallot"].clone()
@@ -189,9 +188,9 @@ fn option_result<'a>(ballot: &'a Value, role: &str) -> &'a Value {
 #[tokio::test]
 async fn owners_vote_by_head_and_area_and_a_double_majority_is_adopted() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     // The tenant household is not an owner: 9 owners, 1,100 m².
     assert_eq!(b["eligibleCount"], 9);
     assert_eq!(b["eligibleArea"], "1100.00");
@@ -251,9 +250,9 @@ async fn owners_vote_by_head_and_area_and_a_double_majority_is_adopted() {
 #[tokio::test]
 async fn a_head_count_majority_that_fails_on_area_is_not_adopted() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default();
     let (yes, no, abstain) = (
         option_id(&b, "APPROVE"),
@@ -278,9 +277,14 @@ async fn a_head_count_majority_that_fails_on_area_is_not_adopted() {
 #[tokio::test]
 async fn too_few_owners_taking_part_is_no_quorum() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({"rule": "OWNERS_MAJOR"})).await;
+    let b = open_ballot(
+        &app,
+        &v,
+        &BallotSpec::motion(&topic).rule(DecisionRule::OwnersMajor),
+    )
+    .await;
     let id = b["id"].as_str().unwrap_or_default();
     let yes = option_id(&b, "APPROVE");
     for i in 1..=5 {
@@ -294,9 +298,9 @@ async fn too_few_owners_taking_part_is_no_quorum() {
 #[tokio::test]
 async fn many_parallel_votes_from_one_voter_count_once() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let yes = option_id(&b, "APPROVE");
     let token = v.token(&phone(3)).to_owned();
@@ -322,14 +326,32 @@ async fn many_parallel_votes_from_one_voter_count_once() {
 #[tokio::test]
 async fn a_household_votes_once_and_its_other_members_get_conflict() {
     let app = TestApp::spawn().await;
-    let roster = format!("{OWNERS_ROSTER}1栋,101,100.00,true,业主一之妻,13800000111,\n1栋,101,100.00,true,业主一之子,13800000112,\n");
+    let roster = owners_roster()
+        .member(
+            "1栋",
+            "101",
+            "100.00",
+            true,
+            "业主一之妻",
+            "13800000111",
+            &[],
+        )
+        .member(
+            "1栋",
+            "101",
+            "100.00",
+            true,
+            "业主一之子",
+            "13800000112",
+            &[],
+        )
+        .csv();
     let v = voters(&app, &roster).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(
         &app,
         &v,
-        &topic,
-        json!({"electorate": "HOUSEHOLDS", "rule": "RESIDENTS_MEETING"}),
+        &BallotSpec::motion(&topic).by(Electorate::Households, DecisionRule::ResidentsMeeting),
     )
     .await;
     assert_eq!(
@@ -356,9 +378,9 @@ async fn a_household_votes_once_and_its_other_members_get_conflict() {
 #[tokio::test]
 async fn a_secret_ballot_hides_counts_until_it_closes_and_stores_who_apart_from_what() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic).secret(true)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
     let mut receipts = Vec::new();
@@ -462,9 +484,9 @@ async fn a_secret_ballot_hides_counts_until_it_closes_and_stores_who_apart_from_
 #[tokio::test]
 async fn a_receipt_changes_a_vote_before_closing_and_verifies_it_after() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic).secret(true)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
     let token = v.token(&phone(6)).to_owned();
@@ -576,9 +598,9 @@ async fn a_receipt_changes_a_vote_before_closing_and_verifies_it_after() {
 #[tokio::test]
 async fn a_paper_ballot_counts_once_and_blocks_a_later_online_vote() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let yes = option_id(&b, "APPROVE");
     let paper = "mutation($b:ID!,$v:ID!,$o:[ID!]!){ recordPaperBallot(ballotId:$b, voterId:$v, optionIds:$o) }";
@@ -644,9 +666,9 @@ async fn a_paper_ballot_counts_once_and_blocks_a_later_online_vote() {
 #[tokio::test]
 async fn a_vote_after_closing_is_invalid_state() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     close(&app, v.token(&phone(1)), &id).await;
     let r = vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
@@ -656,10 +678,10 @@ async fn a_vote_after_closing_is_invalid_state() {
 #[tokio::test]
 async fn a_ballot_closes_once_even_when_two_replicas_race_to_close_it() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let other = app.replica().await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     vote(&app, v.token(&phone(1)), &id, &[option_id(&b, "APPROVE")]).await;
     let_voting_time_pass(&app, &id).await;
@@ -697,32 +719,32 @@ async fn a_ballot_closes_once_even_when_two_replicas_race_to_close_it() {
 #[tokio::test]
 async fn a_ballot_closes_at_its_time_without_anyone_acting() {
     let app = TestApp::spawn_with(|s| s.job_interval_ms = 100).await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let_voting_time_pass(&app, &id).await;
     // Nobody reads the ballot: the background job closes it.
-    let mut status = String::new();
+    let mut status = None;
     for _ in 0..100 {
         let row = entity::ballot::Entity::find_by_id(id.clone())
             .one(app.db())
             .await
             .ok()
             .flatten();
-        status = row.map(|r| r.status).unwrap_or_default();
-        if status == "CLOSED" {
+        status = row.map(|r| r.status);
+        if status == Some(BallotStatus::Closed) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(status, "CLOSED");
+    assert_eq!(status, Some(BallotStatus::Closed));
 }
 
 #[tokio::test]
 async fn only_the_committee_opens_ballots_and_only_members_vote() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let input = json!({"i": {
         "topicId": topic, "question": "是否同意？", "kind": "MOTION", "electorate": "OWNERS",
@@ -740,7 +762,7 @@ async fn only_the_committee_opens_ballots_and_only_members_vote() {
     let resp = app.gql(Some(v.token(COMMITTEE_PHONE)), q, wrong).await;
     assert_eq!(error_code(&resp), "BAD_USER_INPUT");
     assert_eq!(resp["errors"][0]["extensions"]["field"], "rule");
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     // A second ballot on a topic already voting is a wrong step.
     assert_eq!(
@@ -792,16 +814,23 @@ async fn only_the_committee_opens_ballots_and_only_members_vote() {
 #[tokio::test]
 async fn an_approval_choice_adopts_each_option_over_the_threshold() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(
         &app,
         &v,
-        &topic,
-        json!({
-            "kind": "CHOICE", "electorate": "RESIDENTS", "rule": "RESIDENTS_MEETING", "method": "APPROVAL", "maxChoices": 2,
-            "options": [{"label": "增设充电桩"}, {"label": "修缮凉亭"}, {"label": "增加绿化"}, {"label": "弃权", "abstain": true}],
-        }),
+        &BallotSpec::motion(&topic)
+            .by(Electorate::Residents, DecisionRule::ResidentsMeeting)
+            .choice(
+                VoteMethod::Approval,
+                2,
+                &[
+                    ("增设充电桩", false),
+                    ("修缮凉亭", false),
+                    ("增加绿化", false),
+                    ("弃权", true),
+                ],
+            ),
     )
     .await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -865,9 +894,9 @@ async fn subscribe_tally(app: &TestApp, token: &str, ballot: &str) -> Ws {
 async fn the_live_tally_moves_for_an_open_ballot_and_shows_only_turnout_for_a_secret_one() {
     for secret in [false, true] {
         let app = TestApp::spawn().await;
-        let v = voters(&app, OWNERS_ROSTER).await;
+        let v = voters(&app, &OWNERS_ROSTER).await;
         let topic = deliberating_topic(&app, &v).await;
-        let b = open_ballot(&app, &v, &topic, json!({"secret": secret})).await;
+        let b = open_ballot(&app, &v, &BallotSpec::motion(&topic).secret(secret)).await;
         let id = b["id"].as_str().unwrap_or_default().to_owned();
         let mut ws = subscribe_tally(&app, v.token(&phone(9)), &id).await;
         vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
@@ -892,13 +921,12 @@ async fn the_live_tally_moves_for_an_open_ballot_and_shows_only_turnout_for_a_se
 #[tokio::test]
 async fn voters_are_told_when_a_ballot_opens_when_it_closes_soon_and_of_its_result() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(
         &app,
         &v,
-        &topic,
-        json!({"closesAt": (chrono::Utc::now() + chrono::Duration::hours(20)).to_rfc3339()}),
+        &BallotSpec::motion(&topic).closes_in(chrono::Duration::hours(20)),
     )
     .await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
@@ -954,9 +982,9 @@ async fn voters_are_told_when_a_ballot_opens_when_it_closes_soon_and_of_its_resu
 #[tokio::test]
 async fn parallel_changes_with_one_receipt_leave_exactly_one_vote() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let (yes, no, abstain) = (
         option_id(&b, "APPROVE"),
@@ -1008,9 +1036,9 @@ async fn parallel_changes_with_one_receipt_leave_exactly_one_vote() {
 #[tokio::test]
 async fn needs_me_lists_ballots_to_vote_in_and_topics_to_cosign() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let proposed = app
         .ok(
@@ -1050,9 +1078,9 @@ async fn needs_me_lists_ballots_to_vote_in_and_topics_to_cosign() {
 #[tokio::test]
 async fn the_committee_sees_the_frozen_electorate_and_who_has_not_voted() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
     let q = "query($b:ID!,$s:String,$n:Boolean){ ballot(id:$b){ voters(search:$s, notVoted:$n, first: 100){ totalCount nodes { voterId label area voted channel } } } }";
@@ -1132,11 +1160,12 @@ async fn notification_kinds(app: &TestApp, token: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_households_meeting_needs_more_than_half_and_no_quorum_allows_a_new_ballot() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let meeting = json!({"electorate": "HOUSEHOLDS", "rule": "RESIDENTS_MEETING"});
+    let meeting =
+        BallotSpec::motion(&topic).by(Electorate::Households, DecisionRule::ResidentsMeeting);
     // Ten households. Five of them (exactly half) is no quorum.
-    let first = open_ballot(&app, &v, &topic, meeting.clone()).await;
+    let first = open_ballot(&app, &v, &meeting).await;
     assert_eq!(first["eligibleCount"], 10);
     let first_id = str_of(&first["id"]);
     for i in 1..=5 {
@@ -1153,7 +1182,7 @@ async fn a_households_meeting_needs_more_than_half_and_no_quorum_allows_a_new_ba
     // NO_QUORUM sends the topic back to deliberation, from where a new ballot opens.
     let t = topic_ballots(&app, v.token(&phone(2)), &topic).await;
     assert_eq!(t["status"], "DELIBERATING");
-    let second = open_ballot(&app, &v, &topic, meeting).await;
+    let second = open_ballot(&app, &v, &meeting).await;
     let second_id = str_of(&second["id"]);
     // Six of ten households (more than half, less than two thirds) is a quorum; 4 of 6 adopt.
     for i in 1..=4 {
@@ -1213,13 +1242,12 @@ async fn a_households_meeting_needs_more_than_half_and_no_quorum_allows_a_new_ba
 #[tokio::test]
 async fn a_tie_sends_the_topic_back_to_deliberation() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(
         &app,
         &v,
-        &topic,
-        json!({"electorate": "RESIDENTS", "rule": "PLURALITY"}),
+        &BallotSpec::motion(&topic).by(Electorate::Residents, DecisionRule::Plurality),
     )
     .await;
     let id = str_of(&b["id"]);
@@ -1234,8 +1262,7 @@ async fn a_tie_sends_the_topic_back_to_deliberation() {
     let again = open_ballot(
         &app,
         &v,
-        &topic,
-        json!({"electorate": "RESIDENTS", "rule": "PLURALITY"}),
+        &BallotSpec::motion(&topic).by(Electorate::Residents, DecisionRule::Plurality),
     )
     .await;
     assert_eq!(again["status"], "OPEN");
@@ -1244,7 +1271,7 @@ async fn a_tie_sends_the_topic_back_to_deliberation() {
 #[tokio::test]
 async fn every_owner_household_counts_and_one_without_an_active_resident_votes_on_paper() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     // 业主二 moves out: their owner household keeps its vote, on paper only.
     let resident = v
@@ -1258,7 +1285,7 @@ async fn every_owner_household_counts_and_one_without_an_active_resident_votes_o
         json!({"r": resident}),
     )
     .await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     assert_eq!(b["eligibleCount"], 9, "every owner household on the roster");
     assert_eq!(b["eligibleArea"], "1100.00");
     let id = str_of(&b["id"]);
@@ -1294,7 +1321,7 @@ async fn every_owner_household_counts_and_one_without_an_active_resident_votes_o
 #[tokio::test]
 async fn a_ballot_scoped_to_buildings_freezes_only_their_voters_and_judges_within_them() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let data = app
         .ok(
@@ -1344,7 +1371,7 @@ async fn a_ballot_scoped_to_buildings_freezes_only_their_voters_and_judges_withi
         assert_eq!(resp["errors"][0]["extensions"]["field"], "buildingIds");
     }
     // 2栋 alone: four owner households of 150 m² (the tenant is no owner).
-    let b = open_ballot(&app, &v, &topic, json!({"buildingIds": [two]})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic).buildings(&[&two])).await;
     assert_eq!(b["eligibleCount"], 4);
     assert_eq!(b["eligibleArea"], "600.00");
     let id = str_of(&b["id"]);
@@ -1376,9 +1403,9 @@ const AMEND_FIELDS: &str = "id status question closesAt extendedAt extendReason 
 #[tokio::test]
 async fn the_committee_corrects_before_votes_then_only_extends_once_or_cancels() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = str_of(&b["id"]);
     let committee = v.token(COMMITTEE_PHONE);
     let in_days = |d: i64| (chrono::Utc::now() + chrono::Duration::days(d)).to_rfc3339();
@@ -1517,7 +1544,7 @@ async fn the_committee_corrects_before_votes_then_only_extends_once_or_cancels()
     }
     let t = topic_ballots(&app, v.token(&phone(4)), &topic).await;
     assert_eq!(t["status"], "DELIBERATING");
-    let again = open_ballot(&app, &v, &topic, json!({})).await;
+    let again = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let t = topic_ballots(&app, v.token(&phone(4)), &topic).await;
     let statuses: Vec<String> = t["ballots"]
         .as_array()
@@ -1540,7 +1567,7 @@ async fn kinds_contain(app: &TestApp, token: &str, kind: &str) -> bool {
 #[tokio::test]
 async fn a_resident_opening_a_ballot_is_forbidden_before_its_input_is_judged() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let too_soon = json!({"i": {
         "topicId": topic, "question": "是否同意？", "kind": "MOTION", "electorate": "RESIDENTS",
@@ -1561,9 +1588,9 @@ async fn a_resident_opening_a_ballot_is_forbidden_before_its_input_is_judged() {
 async fn a_closed_ballot_has_a_printable_notice_with_its_thresholds_and_the_bulletin_digest() {
     use sha2::Digest;
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic).secret(true)).await;
     let id = str_of(&b["id"]);
     let notice_q = "query($b:ID!){ ballot(id:$b){ notice {
         ballotId communityName topicTitle question kind rule electorate secret scope { name }

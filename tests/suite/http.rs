@@ -6,6 +6,7 @@ use std::io::{Read, Write};
 
 use serde_json::{json, Value};
 
+use crate::build::BallotSpec;
 use crate::harness::*;
 
 const CODES: [&str; 8] = [
@@ -224,9 +225,9 @@ async fn votes_move_the_votes_counter() {
         deliberating_topic, open_ballot, option_id, vote, voters, COMMITTEE_PHONE, OWNERS_ROSTER,
     };
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let ballot = open_ballot(&app, &v, &topic, json!({})).await;
+    let ballot = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = ballot["id"].as_str().unwrap_or_default().to_owned();
     let yes = option_id(&ballot, "APPROVE");
     let no = option_id(&ballot, "OPPOSE");

@@ -5,6 +5,7 @@
 mod audit;
 mod ballots;
 mod browser;
+mod build;
 mod concurrency;
 mod graphql_http;
 #[allow(dead_code)]

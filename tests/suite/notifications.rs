@@ -403,7 +403,11 @@ async fn every_notification_has_an_outbox_row_that_the_sender_delivers() {
             .all(app.db())
             .await
             .unwrap_or_else(|e| panic!("outbox query failed: {e}"));
-        if rows.len() == ids.len() && rows.iter().all(|r| r.status == "SENT") {
+        if rows.len() == ids.len()
+            && rows
+                .iter()
+                .all(|r| r.status == entity::outbox::OutboxStatus::Sent)
+        {
             break rows;
         }
         assert!(

@@ -7,7 +7,9 @@ use crate::ballots::{
     deliberating_topic, let_voting_time_pass, open_ballot, option_id, phone, read_ballot, vote,
     voters, COMMITTEE_PHONE, OWNERS_ROSTER,
 };
+use crate::build::BallotSpec;
 use crate::harness::*;
+use entity::ballot::{DecisionRule, Electorate};
 
 /// The portal's topic list (with each topic's ballot and the viewer's part in it) plus the
 /// rating fields: as many statements for 50 topics as for 5.
@@ -27,11 +29,11 @@ async fn a_topic_list_page_runs_as_many_statements_for_fifty_topics_as_for_five(
         s.fold_interval_ms = 3_600_000;
     })
     .await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     for i in 0..60 {
         let topic = deliberating_topic(&app, &v).await;
         if i % 2 == 0 {
-            let b = open_ballot(&app, &v, &topic, json!({})).await;
+            let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
             if i % 4 == 0 {
                 let id = b["id"].as_str().unwrap_or_default();
                 vote(&app, v.token(&phone(2)), id, &[option_id(&b, "APPROVE")]).await;
@@ -91,11 +93,11 @@ async fn me_a_list_page_and_a_vote_stay_within_their_statement_budgets() {
         s.fold_interval_ms = 3_600_000;
     })
     .await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let mut last = json!(null);
     for _ in 0..3 {
         let topic = deliberating_topic(&app, &v).await;
-        last = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+        last = open_ballot(&app, &v, &BallotSpec::motion(&topic).secret(true)).await;
     }
     let viewer = v.token(&phone(2));
     let list = "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }";
@@ -146,7 +148,7 @@ async fn me_a_list_page_and_a_vote_stay_within_their_statement_budgets() {
 #[tokio::test]
 async fn paging_topics_while_new_ones_arrive_shows_each_older_topic_exactly_once() {
     let app = TestApp::spawn_with(|s| s.proposal_limit.max = 1000).await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let mut before = Vec::new();
     for _ in 0..7 {
         before.push(deliberating_topic(&app, &v).await);
@@ -190,10 +192,10 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
         s.fold_interval_ms = 3_600_000;
     })
     .await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let committee = v.token(COMMITTEE_PHONE);
     let voting = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &voting, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&voting)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
     let mut receipt = json!(null);
@@ -212,18 +214,18 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
     )
     .await;
     let due = deliberating_topic(&app, &v).await;
-    let ended = open_ballot(&app, &v, &due, json!({})).await;
+    let ended = open_ballot(&app, &v, &BallotSpec::motion(&due)).await;
     let ended_id = ended["id"].as_str().unwrap_or_default().to_owned();
     let_voting_time_pass(&app, &ended_id).await;
     let redone = deliberating_topic(&app, &v).await;
-    let first = open_ballot(&app, &v, &redone, json!({})).await;
+    let first = open_ballot(&app, &v, &BallotSpec::motion(&redone)).await;
     app.ok(
         Some(committee),
         "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"问题表述有误，重新表决\"){ id } }",
         json!({"b": first["id"]}),
     )
     .await;
-    let second = open_ballot(&app, &v, &redone, json!({})).await;
+    let second = open_ballot(&app, &v, &BallotSpec::motion(&redone)).await;
 
     let single = read_ballot(&app, committee, &id).await;
     assert_eq!(
@@ -298,7 +300,7 @@ async fn paging_comments_and_replies_shows_each_once_in_order_while_new_ones_arr
         s.comment_limit.max = 1000;
     })
     .await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let say = |parent: Option<String>, n: usize| {
         let (app, token, topic) = (&app, v.token(&phone(2 + n % 5)), topic.clone());
@@ -385,7 +387,7 @@ async fn paging_comments_and_replies_shows_each_once_in_order_while_new_ones_arr
 async fn a_place_stored_with_an_unusual_time_still_gives_its_resident_access() {
     use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     if backend() != "sqlite" {
         return; // PostgreSQL stores a timestamp, never text.
     }
@@ -413,16 +415,16 @@ async fn ballots_awaiting_my_vote_are_one_statement_and_page_closing_soonest_fir
         s.fold_interval_ms = 3_600_000;
     })
     .await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let mut open = Vec::new();
     for days in [6, 3, 5, 4, 2] {
         let topic = deliberating_topic(&app, &v).await;
-        let closes = (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339();
-        let extra = match days {
-            5 => json!({"closesAt": closes, "electorate": "RESIDENTS", "rule": "PLURALITY"}),
-            _ => json!({"closesAt": closes}),
+        let spec = BallotSpec::motion(&topic).closes_in(chrono::Duration::days(days));
+        let spec = match days {
+            5 => spec.by(Electorate::Residents, DecisionRule::Plurality),
+            _ => spec,
         };
-        open.push((days, open_ballot(&app, &v, &topic, extra).await));
+        open.push((days, open_ballot(&app, &v, &spec).await));
     }
     let viewer = v.token(&phone(2));
     // The viewer votes on the one closing in 4 days.
@@ -512,9 +514,9 @@ async fn ballots_awaiting_my_vote_are_one_statement_and_page_closing_soonest_fir
 #[tokio::test]
 async fn the_electorate_list_pages_in_the_database() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     vote(&app, v.token(&phone(7)), &id, &[option_id(&b, "APPROVE")]).await;
     let committee = v.token(COMMITTEE_PHONE);

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use crate::build::BallotSpec;
 use crate::harness::*;
 
 #[tokio::test]
@@ -66,10 +67,10 @@ async fn a_vote_cast_on_one_replica_moves_the_tally_on_another() {
         return;
     }
     let a = TestApp::spawn().await;
-    let v = voters(&a, OWNERS_ROSTER).await;
+    let v = voters(&a, &OWNERS_ROSTER).await;
     let b = a.replica().await;
     let topic = deliberating_topic(&a, &v).await;
-    let ballot = open_ballot(&a, &v, &topic, json!({})).await;
+    let ballot = open_ballot(&a, &v, &BallotSpec::motion(&topic)).await;
     let id = ballot["id"].as_str().unwrap_or_default().to_owned();
 
     let mut ws = ws_connect(b.port, v.token(&phone(9))).await;

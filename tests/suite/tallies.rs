@@ -12,6 +12,7 @@ use crate::ballots::{
     deliberating_topic, let_voting_time_pass, open_ballot, option_id, phone, read_ballot, vote,
     voters, COMMITTEE_PHONE,
 };
+use crate::build::BallotSpec;
 use crate::harness::*;
 
 /// One committee member and 39 owner households of 51–89 m².
@@ -73,7 +74,7 @@ async fn votes_changes_folds_reads_and_closing_racing_count_every_vote_once() {
     let app = TestApp::spawn_with(|s| s.fold_interval_ms = 3_600_000).await;
     let v = voters(&app, &big_roster()).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
 
@@ -188,9 +189,9 @@ async fn votes_changes_folds_reads_and_closing_racing_count_every_vote_once() {
 #[tokio::test]
 async fn an_open_tally_counts_votes_before_any_fold_and_the_fold_changes_nothing_visible() {
     let app = TestApp::spawn_with(|s| s.fold_interval_ms = 3_600_000).await;
-    let v = voters(&app, crate::ballots::OWNERS_ROSTER).await;
+    let v = voters(&app, &crate::ballots::OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
     let id = b["id"].as_str().unwrap_or_default().to_owned();
     let yes = option_id(&b, "APPROVE");
     for i in 1..=3 {

@@ -314,6 +314,13 @@ mod access_rows {
         time_of(&s).ok_or_else(|| serde::de::Error::custom(format!("not a time: {s}")))
     }
 
+    fn role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<entity::role_grant::Role, D::Error> {
+        use sea_orm::ActiveEnum;
+        let s = String::deserialize(d)?;
+        entity::role_grant::Role::try_from_value(&s)
+            .map_err(|_| serde::de::Error::custom(format!("not a role: {s}")))
+    }
+
     fn maybe_time<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {
@@ -361,7 +368,8 @@ mod access_rows {
     pub struct Grant {
         id: String,
         community_id: String,
-        role: String,
+        #[serde(deserialize_with = "role")]
+        role: entity::role_grant::Role,
         #[serde(deserialize_with = "time")]
         granted_at: DateTime<Utc>,
     }

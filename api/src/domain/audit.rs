@@ -12,6 +12,8 @@
 //! key verifies that legacy chain and re-seals every row under the key, once (the marker is the
 //! `audit_chain` setting); a broken legacy chain is left as it is, with a warning.
 
+pub use entity::audit_log::AuditAction;
+use sea_orm::ActiveEnum;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -203,7 +205,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 pub struct Entry<'a> {
     pub actor_id: Option<&'a str>,
     pub community_id: Option<&'a str>,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub subject: &'a str,
     pub details: serde_json::Value,
 }
@@ -317,13 +319,14 @@ pub async fn append<C: ConnectionTrait>(
     let head = lock_head(conn).await?;
     let at = now();
     let details = entry.details.to_string();
+    let action = entry.action.to_value();
     let hash = chain_hash(
         Seal::Keyed(key),
         head.seq,
         &at,
         entry.actor_id,
         entry.community_id,
-        entry.action,
+        &action,
         entry.subject,
         &details,
         &head.hash,
@@ -333,7 +336,7 @@ pub async fn append<C: ConnectionTrait>(
         at: Set(at),
         actor_id: Set(entry.actor_id.map(str::to_owned)),
         community_id: Set(entry.community_id.map(str::to_owned)),
-        action: Set(entry.action.to_owned()),
+        action: Set(action),
         subject: Set(entry.subject.to_owned()),
         details: Set(details),
         prev_hash: Set(head.hash.clone()),

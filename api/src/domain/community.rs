@@ -39,7 +39,7 @@ pub async fn create(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&c.id),
-            action: "community.create",
+            action: audit::AuditAction::CommunityCreate,
             subject: &c.id,
             details: serde_json::json!({ "name": c.name }),
         },

@@ -2,6 +2,7 @@
 //! Modules only call `emit` inside their transaction and `publish` after it commits.
 
 pub use entity::notification::NotificationKind;
+use entity::outbox::OutboxStatus;
 use entity::{notification, outbox};
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
@@ -61,7 +62,7 @@ pub async fn emit_many<C: ConnectionTrait>(
                 id: Set(new_id()),
                 notification_id: Set(id.clone()),
                 channel: Set("SMS".into()),
-                status: Set("PENDING".into()),
+                status: Set(OutboxStatus::Pending),
                 attempts: Set(0),
                 created_at: Set(at),
                 sent_at: Set(None),
@@ -91,7 +92,7 @@ pub async fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
 /// text). Each row is claimed by one conditional update, so replicas never send one twice.
 pub async fn deliver_outbox(db: &DatabaseConnection) -> AppResult<usize> {
     let batch = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq("PENDING"))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .order_by_asc(outbox::Column::CreatedAt)
         .limit(100)
         .all(db)
@@ -99,14 +100,14 @@ pub async fn deliver_outbox(db: &DatabaseConnection) -> AppResult<usize> {
     let mut sent = 0;
     for row in batch {
         let claimed = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value("SENT"))
+            .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
             .col_expr(
                 outbox::Column::Attempts,
                 Expr::col(outbox::Column::Attempts).add(1),
             )
             .col_expr(outbox::Column::SentAt, Expr::value(now()))
             .filter(outbox::Column::Id.eq(row.id.clone()))
-            .filter(outbox::Column::Status.eq("PENDING"))
+            .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
             .exec(db)
             .await?;
         if claimed.rows_affected == 1 {

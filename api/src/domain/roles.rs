@@ -9,41 +9,17 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    Resident,
-    Committee,
-    Mediator,
-    Organizer,
-    Admin,
+pub use entity::role_grant::Role;
+
+/// Reads a role's name as a person types it (any case, spaces around).
+pub fn parse_role(s: &str) -> Option<Role> {
+    use sea_orm::ActiveEnum;
+    Role::try_from_value(&s.trim().to_ascii_uppercase()).ok()
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Resident => "RESIDENT",
-            Role::Committee => "COMMITTEE",
-            Role::Mediator => "MEDIATOR",
-            Role::Organizer => "ORGANIZER",
-            Role::Admin => "ADMIN",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "RESIDENT" => Some(Role::Resident),
-            "COMMITTEE" => Some(Role::Committee),
-            "MEDIATOR" => Some(Role::Mediator),
-            "ORGANIZER" => Some(Role::Organizer),
-            "ADMIN" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-
-    /// Roles a committee can grant (RESIDENT comes with the roster, ADMIN from the CLI).
-    pub fn is_grantable(self) -> bool {
-        matches!(self, Role::Committee | Role::Mediator | Role::Organizer)
-    }
+/// Roles a committee can grant (RESIDENT comes with the roster, ADMIN from the CLI).
+pub fn is_grantable(role: Role) -> bool {
+    matches!(role, Role::Committee | Role::Mediator | Role::Organizer)
 }
 
 /// A roster place that gives its account access: active, and linked (the account holder took it:
@@ -97,7 +73,7 @@ pub async fn place_roles<C: ConnectionTrait>(
         .filter(role_grant::Column::CommunityId.eq(place.community_id.clone()))
         .all(conn)
         .await?;
-    roles.extend(grants.iter().filter_map(|g| Role::parse(&g.role)));
+    roles.extend(grants.iter().map(|g| g.role));
     roles.sort();
     roles.dedup();
     Ok(roles)
@@ -137,7 +113,7 @@ pub fn roles_from(
             grants
                 .iter()
                 .filter(|g| g.community_id == community_id)
-                .filter_map(|g| Role::parse(&g.role)),
+                .map(|g| g.role),
         );
     }
     if is_admin {

@@ -11,14 +11,14 @@ use crate::bus::BusEvent;
 use crate::domain::ballot::batch;
 use crate::domain::ballot::live::TallySnapshot;
 use crate::domain::ballot::notice::{self, Notice};
-use crate::domain::ballot::rules::{
-    BallotKind, DecisionRule, Electorate, OptionRole, Outcome, VoteMethod,
-};
-use crate::domain::ballot::rules::{Comparison, Measure, ThresholdStage};
-use crate::domain::ballot::service::{self, OpenBallot, CANCELLED, CLOSED};
+use crate::domain::ballot::service::{self, OpenBallot};
 use crate::domain::ballot::{amend, named, rules};
 use crate::domain::roster::rules::format_area;
 use crate::error::{AppError, AppResult, GqlResult};
+use crate::graphql::enums::{
+    BallotKind, BallotStatus, DecisionRule, Electorate, OptionRole, Outcome, ThresholdComparison,
+    ThresholdMeasure, ThresholdStage, VoteChannel, VoteMethod,
+};
 use crate::graphql::types::Building;
 
 /// The query cost of one whole bulletin (or named roll). Complexity is counted before anything
@@ -26,14 +26,6 @@ use crate::graphql::types::Building;
 /// `MAX_COMPLEXITY` (2,000): at most two of them fit in one request, and a request that aliases
 /// `bulletin` many times is refused before it reads anything.
 pub const BULLETIN_COST: usize = 800;
-
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum BallotStatus {
-    Open,
-    Closed,
-    /// Cancelled by the committee with a public reason (`cancelReason`); nothing was counted.
-    Cancelled,
-}
 
 #[derive(InputObject)]
 pub struct OptionInput {
@@ -78,8 +70,8 @@ impl BallotOption {
     async fn label(&self) -> &str {
         &self.0.label
     }
-    async fn role(&self) -> GqlResult<OptionRole> {
-        Ok(service::option_role_of(&self.0)?)
+    async fn role(&self) -> OptionRole {
+        self.0.role.into()
     }
 }
 
@@ -143,7 +135,7 @@ impl BallotPreload {
         }
         let open: Vec<String> = ballots
             .iter()
-            .filter(|b| b.status == service::OPEN)
+            .filter(|b| b.status == service::BallotStatus::Open)
             .map(|b| b.id.clone())
             .collect();
         let turnout_shown = ["turnoutCount", "turnoutArea"]
@@ -162,8 +154,8 @@ impl BallotPreload {
             let places = crate::auth::viewer_places(ctx, &viewer).await?;
             let mut pairs = Vec::new();
             for b in ballots {
-                if let Some(v) = batch::voter_among(b, &places)? {
-                    pairs.push((b.id.clone(), v));
+                if let Some(v) = batch::voter_among(b, &places) {
+                    pairs.push((b.id.clone(), v.into_string()));
                 }
             }
             if eligible {
@@ -203,7 +195,8 @@ impl Ballot {
     async fn viewer_key(&self, ctx: &Context<'_>) -> AppResult<Option<(String, String)>> {
         let viewer = require_viewer(ctx).await?;
         let places = crate::auth::viewer_places(ctx, &viewer).await?;
-        Ok(batch::voter_among(&self.model, &places)?.map(|v| (self.model.id.clone(), v)))
+        Ok(batch::voter_among(&self.model, &places)
+            .map(|v| (self.model.id.clone(), v.into_string())))
     }
 
     /// An open ballot's counts as of now (its roll-up plus the votes not folded in yet); `None`
@@ -213,7 +206,7 @@ impl Ballot {
         &self,
         ctx: &Context<'_>,
     ) -> AppResult<Option<crate::domain::ballot::tally::Counts>> {
-        if self.preloaded.is_some() || self.model.status != service::OPEN {
+        if self.preloaded.is_some() || self.model.status != service::BallotStatus::Open {
             return Ok(None);
         }
         if let Some(found) = self.reads.as_ref().and_then(|r| r.tallies.as_ref()) {
@@ -225,7 +218,7 @@ impl Ballot {
     /// Turnout (count, area) as of now: read with a list page's rows when it was, else from
     /// [`Self::counts`] or the row.
     async fn turnout(&self, ctx: &Context<'_>) -> AppResult<(i64, i64)> {
-        if self.preloaded.is_none() && self.model.status == service::OPEN {
+        if self.preloaded.is_none() && self.model.status == service::BallotStatus::Open {
             let read = self.reads.as_ref().and_then(|r| r.turnout.as_ref());
             if let Some(found) = read.and_then(|t| t.get(&self.model.id)) {
                 return Ok(*found);
@@ -269,27 +262,23 @@ impl Ballot {
     async fn question(&self) -> &str {
         &self.model.question
     }
-    async fn kind(&self) -> GqlResult<BallotKind> {
-        Ok(service::kind_of(&self.model)?)
+    async fn kind(&self) -> BallotKind {
+        self.model.kind.into()
     }
-    async fn method(&self) -> GqlResult<VoteMethod> {
-        Ok(service::method_of(&self.model)?)
+    async fn method(&self) -> VoteMethod {
+        self.model.method.into()
     }
     async fn max_choices(&self) -> i32 {
         self.model.max_choices
     }
-    async fn electorate(&self) -> GqlResult<Electorate> {
-        Ok(service::electorate_of(&self.model)?)
+    async fn electorate(&self) -> Electorate {
+        self.model.electorate.into()
     }
-    async fn rule(&self) -> GqlResult<DecisionRule> {
-        Ok(service::rule_of(&self.model)?)
+    async fn rule(&self) -> DecisionRule {
+        self.model.rule.into()
     }
     async fn status(&self) -> BallotStatus {
-        match self.model.status.as_str() {
-            CLOSED => BallotStatus::Closed,
-            CANCELLED => BallotStatus::Cancelled,
-            _ => BallotStatus::Open,
-        }
+        self.model.status.into()
     }
     /// The committee's public reason for cancelling (null unless CANCELLED).
     async fn cancel_reason(&self) -> Option<&str> {
@@ -313,7 +302,7 @@ impl Ballot {
     }
     /// The printable result notice (公示) of a closed ballot; null while open and when cancelled.
     async fn notice(&self, ctx: &Context<'_>) -> GqlResult<Option<ResultNotice>> {
-        if self.model.status != CLOSED {
+        if self.model.status != service::BallotStatus::Closed {
             return Ok(None);
         }
         let viewer = require_viewer(ctx).await?;
@@ -348,7 +337,7 @@ impl Ballot {
                         name: v.place.name,
                         building: v.place.building,
                         unit: v.place.unit,
-                        channel: VoteChannel::parse(&v.channel)?,
+                        channel: v.channel.into(),
                         option_ids: v.options.iter().map(|o| ID(o.id.clone())).collect(),
                         option_labels: v.options.into_iter().map(|o| o.label).collect(),
                         area: format_area(v.area),
@@ -391,8 +380,12 @@ impl Ballot {
     }
     /// The stored result once closed; a live tally while open, except for secret ballots (null).
     async fn result(&self, ctx: &Context<'_>) -> GqlResult<Option<BallotResult>> {
-        let closed = self.model.status == CLOSED;
-        let shown = rules::result_shown(closed, self.model.status == CANCELLED, self.model.secret);
+        let closed = self.model.status == service::BallotStatus::Closed;
+        let shown = rules::result_shown(
+            closed,
+            self.model.status == service::BallotStatus::Cancelled,
+            self.model.secret,
+        );
         if shown == rules::ResultShown::Hidden {
             return Ok(None);
         }
@@ -405,7 +398,7 @@ impl Ballot {
             match (&self.model.outcome, self.model.quorum_met, closed) {
                 (Some(o), Some(q), true) => (
                     q,
-                    service::outcome_of(o)?,
+                    *o,
                     options
                         .iter()
                         .map(|o| o.adopted.unwrap_or(false))
@@ -423,7 +416,7 @@ impl Ballot {
                 Ok(OptionResult {
                     id: ID(o.id.clone()),
                     label: o.label.clone(),
-                    role: service::option_role_of(&o)?,
+                    role: o.role.into(),
                     votes: o.votes,
                     area: format_area(o.area),
                     adopted,
@@ -433,7 +426,7 @@ impl Ballot {
         Ok(Some(BallotResult {
             r#final: closed,
             quorum_met,
-            outcome,
+            outcome: outcome.into(),
             options,
         }))
     }
@@ -527,25 +520,6 @@ pub struct ElectorateMember {
     pub channel: Option<String>,
 }
 
-/// How a vote reached the ballot box.
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum VoteChannel {
-    Online,
-    Paper,
-}
-
-impl VoteChannel {
-    fn parse(s: &str) -> AppResult<Self> {
-        match s {
-            "ONLINE" => Ok(VoteChannel::Online),
-            "PAPER" => Ok(VoteChannel::Paper),
-            other => Err(AppError::Internal(anyhow::anyhow!(
-                "unknown stored channel {other}"
-            ))),
-        }
-    }
-}
-
 /// One line of a closed named vote's roll (committee only).
 #[derive(SimpleObject)]
 pub struct NamedVote {
@@ -571,9 +545,9 @@ pub struct NoticeThreshold {
     /// For an approval threshold: the option judged.
     pub option_id: Option<ID>,
     pub option_label: Option<String>,
-    pub measure: Measure,
+    pub measure: ThresholdMeasure,
     /// MORE_THAN (过半数, strict) or AT_LEAST (以上, inclusive).
-    pub comparison: Comparison,
+    pub comparison: ThresholdComparison,
     /// The fraction, e.g. "2/3".
     pub fraction: String,
     /// The whole the fraction is of: the electorate (turnout) or the participants (approval).
@@ -622,9 +596,9 @@ pub struct ResultNotice {
 impl ResultNotice {
     fn from_notice(n: Notice) -> AppResult<Self> {
         let b = &n.ballot;
-        let value = |measure: Measure, v: i64| match measure {
-            Measure::Count => v.to_string(),
-            Measure::Area => format_area(v),
+        let value = |measure: rules::Measure, v: i64| match measure {
+            rules::Measure::Count => v.to_string(),
+            rules::Measure::Area => format_area(v),
         };
         let thresholds = n
             .thresholds
@@ -632,11 +606,11 @@ impl ResultNotice {
             .map(|t| {
                 let option = t.option.and_then(|i| n.options.get(i));
                 NoticeThreshold {
-                    stage: t.stage,
+                    stage: t.stage.into(),
                     option_id: option.map(|o| ID(o.id.clone())),
                     option_label: option.map(|o| o.label.clone()),
-                    measure: t.bar.measure,
-                    comparison: t.bar.comparison,
+                    measure: t.bar.measure.into(),
+                    comparison: t.bar.comparison.into(),
                     fraction: format!("{}/{}", t.bar.num, t.bar.den),
                     base: value(t.bar.measure, t.base),
                     required: value(t.bar.measure, t.required),
@@ -652,7 +626,7 @@ impl ResultNotice {
                 Ok(OptionResult {
                     id: ID(o.id.clone()),
                     label: o.label.clone(),
-                    role: service::option_role_of(o)?,
+                    role: o.role.into(),
                     votes: o.votes,
                     area: format_area(o.area),
                     adopted: o.adopted.unwrap_or(false),
@@ -664,10 +638,10 @@ impl ResultNotice {
             community_name: n.community_name.clone(),
             topic_title: n.topic_title.clone(),
             question: b.question.clone(),
-            kind: service::kind_of(b)?,
-            method: service::method_of(b)?,
-            rule: service::rule_of(b)?,
-            electorate: service::electorate_of(b)?,
+            kind: b.kind.into(),
+            method: b.method.into(),
+            rule: b.rule.into(),
+            electorate: b.electorate.into(),
             secret: b.secret,
             scope: n
                 .scope
@@ -684,7 +658,7 @@ impl ResultNotice {
             options,
             thresholds,
             quorum_met: n.quorum_met,
-            outcome: n.outcome,
+            outcome: n.outcome.into(),
             bulletin_digest: n.bulletin_digest.clone(),
             bulletin_entries: n.bulletin_entries as i64,
         })
@@ -769,16 +743,16 @@ impl BallotMutation {
             topic_id: input.topic_id.map(|i| i.to_string()),
             campaign_id: input.campaign_id.map(|i| i.to_string()),
             question: input.question,
-            kind: input.kind,
+            kind: input.kind.into(),
             options: input.options.map(|o| {
                 o.into_iter()
                     .map(|o| (o.label, o.abstain.unwrap_or(false)))
                     .collect()
             }),
-            method: input.method,
+            method: input.method.map(Into::into),
             max_choices: input.max_choices,
-            electorate: input.electorate,
-            rule: input.rule,
+            electorate: input.electorate.into(),
+            rule: input.rule.into(),
             secret: input.secret,
             closes_at: input.closes_at,
             building_ids: input

@@ -3,11 +3,12 @@
 use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 
+use super::enums::{self, Role};
 use super::types::{household_by_id, Community, Household};
 use crate::auth::{app_state, optional_viewer, require_viewer, ClientAddr};
 use crate::domain::community;
 use crate::domain::identity::service::{self, Session};
-use crate::domain::roles::{self, Role};
+use crate::domain::roles;
 use crate::error::GqlResult;
 
 pub struct AuthPayload(Session);
@@ -64,7 +65,9 @@ impl Viewer {
     }
     /// The viewer's roles in a community (empty when not a member).
     async fn roles(&self, ctx: &Context<'_>, community_id: ID) -> GqlResult<Vec<Role>> {
-        Ok(roles::viewer_roles(&app_state(ctx)?.db, &self.0, &community_id).await?)
+        Ok(enums::all(
+            roles::viewer_roles(&app_state(ctx)?.db, &self.0, &community_id).await?,
+        ))
     }
     /// The viewer's resident id in a community, if on its roster.
     async fn resident_id(&self, ctx: &Context<'_>, community_id: ID) -> GqlResult<Option<ID>> {

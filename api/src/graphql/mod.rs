@@ -3,6 +3,7 @@
 //! the result. Errors pass through `crate::error` (never `?` on a foreign error type here).
 
 mod ballot;
+mod enums;
 mod home;
 mod identity;
 pub mod introspection;

@@ -5,6 +5,7 @@ use async_graphql::{Context, Object, Subscription, ID};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
+use super::enums::NotificationKind;
 use super::paging;
 use crate::auth::{app_state, require_viewer};
 use crate::bus::BusEvent;
@@ -12,25 +13,6 @@ use crate::domain::notify;
 use crate::error::GqlResult;
 
 pub struct Notification(entity::notification::Model);
-
-/// What a notification is about (stored by the entity's enum of the same values).
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(remote = "entity::notification::NotificationKind")]
-pub enum NotificationKind {
-    RoleGranted,
-    RoleRevoked,
-    TopicUnderReview,
-    TopicAccepted,
-    TopicRejected,
-    TopicVoting,
-    TopicCompleted,
-    CommentHidden,
-    BallotOpened,
-    BallotClosingSoon,
-    BallotExtended,
-    BallotCancelled,
-    BallotResult,
-}
 
 #[Object]
 impl Notification {

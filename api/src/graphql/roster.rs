@@ -3,10 +3,10 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields, OpaqueCursor};
 use async_graphql::{Context, Object, SimpleObject, ID};
 
+use super::enums::Role;
 use super::paging;
 use super::types::{Invite, Resident, RosterImport};
 use crate::auth::{app_state, require_viewer};
-use crate::domain::roles::Role;
 use crate::domain::roster::service;
 use crate::error::GqlResult;
 
@@ -114,7 +114,7 @@ impl RosterMutation {
     ) -> GqlResult<Resident> {
         let viewer = require_viewer(ctx).await?;
         Ok(Resident(
-            service::set_role(app_state(ctx)?, &viewer, &resident_id, role, true).await?,
+            service::set_role(app_state(ctx)?, &viewer, &resident_id, role.into(), true).await?,
         ))
     }
 
@@ -126,7 +126,7 @@ impl RosterMutation {
     ) -> GqlResult<Resident> {
         let viewer = require_viewer(ctx).await?;
         Ok(Resident(
-            service::set_role(app_state(ctx)?, &viewer, &resident_id, role, false).await?,
+            service::set_role(app_state(ctx)?, &viewer, &resident_id, role.into(), false).await?,
         ))
     }
 }

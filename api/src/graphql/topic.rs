@@ -8,11 +8,11 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
+use super::enums::{self, TopicCategory, TopicStatus};
 use super::paging::{self, Totals};
 use super::types::Community;
 use crate::auth::{app_state, require_viewer};
 use crate::domain::ballot::batch;
-use crate::domain::topic::rules::{TopicCategory, TopicStatus};
 use crate::domain::topic::service::{self, CommentView, Person, TopicView, UpdateView};
 use crate::error::{AppResult, GqlResult};
 
@@ -251,10 +251,10 @@ impl Topic {
         &self.view.topic.body
     }
     async fn category(&self) -> TopicCategory {
-        self.view.category
+        self.view.category.into()
     }
     async fn status(&self) -> TopicStatus {
-        self.view.status
+        self.view.status.into()
     }
     /// Co-signatures so far, the proposer's own included.
     async fn cosign_count(&self) -> i32 {
@@ -486,7 +486,7 @@ impl TopicQuery {
             &app_state(ctx)?.db,
             &viewer,
             &community_id,
-            status.as_deref(),
+            status.map(enums::all).as_deref(),
             after.as_ref(),
             page.limit,
             list_needs(ctx),
@@ -521,7 +521,7 @@ impl TopicMutation {
                 &community_id,
                 &title,
                 &body,
-                category,
+                category.into(),
             )
             .await?,
         ))

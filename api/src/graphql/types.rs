@@ -4,8 +4,9 @@
 use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
+use super::enums::{self, Role};
 use crate::auth::{app_state, require_viewer};
-use crate::domain::roles::{self, Role};
+use crate::domain::roles;
 use crate::domain::roster::rules::format_area;
 use crate::domain::roster::service::{ImportOutcome, IssuedInvite};
 use crate::error::{AppError, AppResult, GqlResult};
@@ -144,7 +145,7 @@ impl Resident {
     }
     async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<Role>> {
         let db = &app_state(ctx)?.db;
-        Ok(roles::place_roles(db, &self.0).await?)
+        Ok(enums::all(roles::place_roles(db, &self.0).await?))
     }
 }
 

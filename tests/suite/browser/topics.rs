@@ -3,6 +3,7 @@
 //! the closed ballot's result is explained in plain words. Plus the phone-layout audit of the
 //! topic, ballot, review and receipt pages.
 
+use crate::build::BallotSpec;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -228,7 +229,7 @@ async fn a_resident_proposes_neighbours_cosign_the_committee_opens_a_ballot_and_
     // Arrange: nine owner households (one resident each) and a tenant; 13800000101 on the
     // committee. The proposer is 102; 103–105 co-sign through the API, 106 in a second browser.
     let app = TestApp::spawn().await;
-    let v = ballots::voters(&app, OWNERS_ROSTER).await;
+    let v = ballots::voters(&app, &OWNERS_ROSTER).await;
     let base = app.address.clone();
     let proposer = phone(2);
     let neighbour = phone(6);
@@ -508,7 +509,7 @@ async fn a_resident_proposes_neighbours_cosign_the_committee_opens_a_ballot_and_
     let outcome = closed["result"]["outcome"].as_str().unwrap_or_default();
 
     // The expected numbers, from the votes cast and the roster.
-    let areas = roster_areas(OWNERS_ROSTER);
+    let areas = roster_areas(&OWNERS_ROSTER);
     let area_of = |who: &String| areas.get(who).map(|a| a.0).unwrap_or(0);
     let eligible = areas.values().filter(|a| a.1).count() as i64;
     let eligible_area: i64 = areas.values().filter(|a| a.1).map(|a| a.0).sum();
@@ -669,7 +670,7 @@ async fn layout_pages(app: &TestApp, v: &Voters) -> Pages {
         None,
     )
     .await;
-    let open = ballots::open_ballot(app, v, &voting, json!({})).await;
+    let open = ballots::open_ballot(app, v, &BallotSpec::motion(&voting)).await;
     vote_for(app, v.token(&phone(2)), &open, "APPROVE").await;
     vote_for(app, v.token(&phone(7)), &open, "OPPOSE").await;
     // UNDER_REVIEW: the review queue has it.
@@ -687,7 +688,7 @@ async fn layout_pages(app: &TestApp, v: &Voters) -> Pages {
     let deliberating = propose(app, v, COMMITTEE_PHONE, "调整垃圾分类投放时间").await;
     // Decided: a closed ballot.
     let decided = propose(app, v, COMMITTEE_PHONE, "外墙翻新").await;
-    let done = ballots::open_ballot(app, v, &decided, json!({})).await;
+    let done = ballots::open_ballot(app, v, &BallotSpec::motion(&decided)).await;
     for i in 1..=5 {
         vote_for(app, v.token(&phone(i)), &done, "APPROVE").await;
     }
@@ -712,7 +713,7 @@ async fn the_topic_and_ballot_pages_fit_a_360_px_phone_with_large_tap_targets() 
     // Arrange: topics in every state the pages show, and one owner per run who has not voted
     // yet (each votes in the browser, so both the vote form and the "voted" card are seen).
     let app = TestApp::spawn().await;
-    let v = ballots::voters(&app, OWNERS_ROSTER).await;
+    let v = ballots::voters(&app, &OWNERS_ROSTER).await;
     let p = layout_pages(&app, &v).await;
     let base = app.address.clone();
     let mut problems = Vec::new();

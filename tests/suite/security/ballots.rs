@@ -6,6 +6,7 @@
 //! - `bulletin` aliased many times in one request read every vote many times over: it now costs a
 //!   large share of the query cost, and is served whole as a CSV download instead.
 
+use crate::build::BallotSpec;
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -46,7 +47,7 @@ async fn roll(app: &TestApp, token: &str, ballot: &str) -> Value {
 /// its receipt; phone 4's household votes on paper (oppose); phone 5 abstains.
 async fn named_vote(app: &TestApp, v: &Voters) -> (String, Value) {
     let topic = deliberating_topic(app, v).await;
-    let b = open_ballot(app, v, &topic, json!({"secret": false})).await;
+    let b = open_ballot(app, v, &BallotSpec::motion(&topic).secret(false)).await;
     let id = s(&b["id"]);
     let (yes, no, abstain) = (
         option_id(&b, "APPROVE"),
@@ -83,7 +84,7 @@ async fn named_vote(app: &TestApp, v: &Voters) -> (String, Value) {
 #[tokio::test]
 async fn the_committee_reads_the_named_roll_of_a_closed_named_vote_and_no_one_else_does() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let (id, b) = named_vote(&app, &v).await;
     let (yes, no, abstain) = (
         option_id(&b, "APPROVE"),
@@ -180,9 +181,9 @@ fn values(rows: &[Value], ballot: &str) -> HashSet<String> {
 #[tokio::test]
 async fn a_secret_ballot_has_no_named_roll_for_anyone_and_stores_nothing_joining_who_to_what() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &topic, json!({"secret": true})).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic).secret(true)).await;
     let id = s(&b["id"]);
     let (yes, no) = (option_id(&b, "APPROVE"), option_id(&b, "OPPOSE"));
     let r2 = receipt_of(&app, v.token(&phone(2)), &id, &yes).await;
@@ -251,7 +252,7 @@ async fn a_secret_ballot_has_no_named_roll_for_anyone_and_stores_nothing_joining
 #[tokio::test]
 async fn aliasing_the_bulletin_many_times_is_refused_by_the_query_cost() {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let (id, _) = named_vote(&app, &v).await;
     let token = v.token(&phone(2)).to_owned();
     close(&app, &token, &id).await;
@@ -312,7 +313,7 @@ async fn csv(app: &TestApp, token: Option<&str>, ballot: &str) -> (u16, String, 
 async fn the_bulletin_csv_has_one_line_per_vote_matches_the_graphql_bulletin_and_hides_from_outsiders(
 ) {
     let app = TestApp::spawn().await;
-    let v = voters(&app, OWNERS_ROSTER).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
     let (id, _) = named_vote(&app, &v).await;
     let token = v.token(&phone(7)).to_owned();
 

@@ -6,6 +6,7 @@
 //! - An `after` cursor of 2^63 on `topics` or `residents` panicked a worker: every connection now
 //!   answers a malformed or out-of-range cursor with BAD_USER_INPUT on `after`.
 
+use crate::build::BallotSpec;
 use std::collections::HashSet;
 
 use api::config::{Settings, WriteLimit};
@@ -283,11 +284,11 @@ struct Connections {
 }
 
 async fn connections(app: &TestApp) -> Connections {
-    let v = voters(app, OWNERS_ROSTER).await;
+    let v = voters(app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(app, &v).await;
     let c = comment(app, v.token(COMMITTEE_PHONE), &topic, "开始讨论", None).await;
     let comment_id = s(&c["data"]["commentOnTopic"]["id"]);
-    let b = open_ballot(app, &v, &topic, json!({})).await;
+    let b = open_ballot(app, &v, &BallotSpec::motion(&topic)).await;
     let ballot = s(&b["id"]);
     let community = v.community_id.clone();
     let queries = vec![

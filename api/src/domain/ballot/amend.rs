@@ -9,6 +9,7 @@
 //! checks that follow, and a vote that comes later waits and then finds the ballot as changed.
 //! Authorisation always comes before the input's rules.
 
+use super::rules::VoterId;
 use chrono::{DateTime, Utc};
 use entity::{ballot, ballot_participation, ballot_voter};
 use sea_orm::{
@@ -16,7 +17,7 @@ use sea_orm::{
 };
 
 use super::rules;
-use super::service::{self, not_open, CANCELLED, MAX_BALLOT_DAYS, OPEN};
+use super::service::{self, not_open, BallotStatus, MAX_BALLOT_DAYS};
 use crate::auth::Viewer;
 use crate::bus::BusEvent;
 use crate::domain::notify::{self, Pending};
@@ -46,7 +47,7 @@ async fn lock_and_set<C: ConnectionTrait>(
 ) -> AppResult<bool> {
     let res = update
         .filter(ballot::Column::Id.eq(ballot_id))
-        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::Status.eq(BallotStatus::Open))
         .filter(ballot::Column::ClosesAt.gt(now))
         .exec(conn)
         .await?;
@@ -66,14 +67,14 @@ async fn electorate_accounts<C: ConnectionTrait>(
     conn: &C,
     b: &ballot::Model,
 ) -> AppResult<Vec<String>> {
-    let voters: Vec<String> = ballot_voter::Entity::find()
+    let voters: Vec<VoterId> = ballot_voter::Entity::find()
         .filter(ballot_voter::Column::BallotId.eq(b.id.clone()))
         .all(conn)
         .await?
         .into_iter()
-        .map(|v| v.voter_id)
+        .map(|v| VoterId::stored(b.electorate, v.voter_id))
         .collect();
-    service::voter_accounts(conn, &b.community_id, service::electorate_of(b)?, &voters).await
+    service::voter_accounts(conn, &b.community_id, &voters).await
 }
 
 async fn reread(state: &Services, ballot_id: &str) -> AppResult<ballot::Model> {
@@ -136,7 +137,7 @@ pub async fn correct(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&b.community_id),
-            action: "ballot.correct",
+            action: audit::AuditAction::BallotCorrect,
             subject: &b.id,
             details: serde_json::json!({
                 "question": question, "closesAt": closes_at.map(|c| c.to_rfc3339()),
@@ -185,7 +186,7 @@ pub async fn extend(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&b.community_id),
-            action: "ballot.extend",
+            action: audit::AuditAction::BallotExtend,
             subject: &b.id,
             details: serde_json::json!({
                 "closesAt": closes_at.to_rfc3339(), "previousClosesAt": b.closes_at.to_rfc3339(),
@@ -227,7 +228,7 @@ pub async fn cancel(
     let reason = rules::public_reason(reason)?;
     let txn = state.db.begin().await?;
     let update = ballot::Entity::update_many()
-        .col_expr(ballot::Column::Status, Expr::value(CANCELLED))
+        .col_expr(ballot::Column::Status, Expr::value(BallotStatus::Cancelled))
         .col_expr(ballot::Column::CancelledAt, Expr::value(now))
         .col_expr(ballot::Column::CancelReason, Expr::value(reason.clone()));
     if !lock_and_set(&txn, &b.id, now, update).await? {
@@ -252,7 +253,7 @@ pub async fn cancel(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&b.community_id),
-            action: "ballot.cancel",
+            action: audit::AuditAction::BallotCancel,
             subject: &b.id,
             details: serde_json::json!({
                 "reason": reason, "topicId": b.topic_id,

@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use entity::{ballot, ballot_option, ballot_participation, ballot_voter, resident};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::rules::Electorate;
-use super::service::{close_one, electorate_of, is_due};
+use super::rules::VoterId;
+use super::service::{close_one, is_due};
 use crate::domain::now;
 use crate::error::AppResult;
 use crate::state::Services;
@@ -155,21 +155,12 @@ pub async fn options_for<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// Who votes for this place on this ballot: the resident (RESIDENTS) or their household.
-pub fn voter_for(b: &ballot::Model, place: &resident::Model) -> AppResult<String> {
-    Ok(match electorate_of(b)? {
-        Electorate::Residents => place.id.clone(),
-        _ => place.household_id.clone(),
-    })
-}
-
-/// The viewer's voter id on a ballot, from the viewer's live places (loaded once per request).
-pub fn voter_among(b: &ballot::Model, places: &[resident::Model]) -> AppResult<Option<String>> {
+/// The viewer's voter on a ballot, from the viewer's live places (loaded once per request).
+pub fn voter_among(b: &ballot::Model, places: &[resident::Model]) -> Option<VoterId> {
     places
         .iter()
         .find(|p| p.community_id == b.community_id)
-        .map(|p| voter_for(b, p))
-        .transpose()
+        .map(|p| VoterId::of(b.electorate, p))
 }
 
 /// Which (ballot, voter) pairs are in the ballot's frozen electorate.

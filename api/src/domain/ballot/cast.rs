@@ -1,6 +1,9 @@
 //! Casting and changing votes, and paper ballots: append-only (no counter is updated; `tally`
 //! folds the box rows in), under the ballot row's shared lock, so closing orders against them.
 
+use super::rules::VoterId;
+use entity::ballot_option::OptionRole;
+use entity::ballot_participation::VoteChannel;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -39,7 +42,7 @@ pub fn validate_choice(
         let o = by_id
             .get(id.as_str())
             .ok_or_else(|| bad("not an option of this ballot"))?;
-        abstain |= o.role == "ABSTAIN";
+        abstain |= o.role == OptionRole::Abstain;
     }
     if abstain && ids.len() > 1 {
         return Err(bad("an abstention cannot be combined with other options"));
@@ -56,12 +59,12 @@ pub fn validate_choice(
 
 /// The one place that decides whether a ballot takes votes and changes: OPEN, before `closesAt`.
 pub fn is_open(b: &ballot::Model, now: DateTime<Utc>) -> bool {
-    b.status == OPEN && b.closes_at > now
+    b.status == BallotStatus::Open && b.closes_at > now
 }
 
 /// OPEN but past `closesAt`: the next read closes it.
 pub fn is_due(b: &ballot::Model, now: DateTime<Utc>) -> bool {
-    b.status == OPEN && b.closes_at <= now
+    b.status == BallotStatus::Open && b.closes_at <= now
 }
 
 /// The one answer to an act on a ballot that no longer takes it (closed, cancelled or past
@@ -99,7 +102,7 @@ async fn record<C: ConnectionTrait>(
     conn: &C,
     b: &ballot::Model,
     voter: &ballot_voter::Model,
-    channel: &str,
+    channel: VoteChannel,
     cast_by: &str,
     option_ids: &[String],
 ) -> AppResult<String> {
@@ -107,7 +110,7 @@ async fn record<C: ConnectionTrait>(
         id: Set(new_id()),
         ballot_id: Set(b.id.clone()),
         voter_id: Set(voter.voter_id.clone()),
-        channel: Set(channel.to_owned()),
+        channel: Set(channel),
         cast_by: Set(cast_by.to_owned()),
     }
     .insert(conn)
@@ -157,9 +160,9 @@ pub async fn cast(
         .await?
         .ok_or_else(|| AppError::Forbidden)?;
     let options = options_of(&txn, &b.id).await?;
-    let chosen = validate_choice(method_of(&b)?, b.max_choices, &options, option_ids)?;
+    let chosen = validate_choice(b.method, b.max_choices, &options, option_ids)?;
     let receipt = match receipt {
-        None => record(&txn, &b, &voter, "ONLINE", viewer.id(), &chosen).await?,
+        None => record(&txn, &b, &voter, VoteChannel::Online, viewer.id(), &chosen).await?,
         Some(code) => {
             let code = crate::auth::tokens::normalize_code(code);
             let no_such =
@@ -221,20 +224,24 @@ pub async fn record_paper(
     let b = visible(&txn, viewer, ballot_id).await?;
     roles::can_manage_roster(&txn, viewer, &b.community_id).await?;
     let b = lock_open_ballot(&txn, viewer, &b.id).await?;
-    let voter = eligible_voter(&txn, &b.id, voter_id)
-        .await?
-        .ok_or_else(|| AppError::bad_input("voterId", "not in this ballot's electorate"))?;
+    let voter = eligible_voter(
+        &txn,
+        &b.id,
+        &VoterId::stored(b.electorate, voter_id.to_owned()),
+    )
+    .await?
+    .ok_or_else(|| AppError::bad_input("voterId", "not in this ballot's electorate"))?;
     let options = options_of(&txn, &b.id).await?;
-    let chosen = validate_choice(method_of(&b)?, b.max_choices, &options, option_ids)?;
+    let chosen = validate_choice(b.method, b.max_choices, &options, option_ids)?;
     // The paper's receipt is not handed to anyone; its hash still enters the bulletin.
-    record(&txn, &b, &voter, "PAPER", viewer.id(), &chosen).await?;
+    record(&txn, &b, &voter, VoteChannel::Paper, viewer.id(), &chosen).await?;
     audit::append(
         &txn,
         &state.audit,
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&b.community_id),
-            action: "ballot.paper",
+            action: audit::AuditAction::BallotPaper,
             subject: &b.id,
             details: serde_json::json!({ "voterId": voter_id }),
         },

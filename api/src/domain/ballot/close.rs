@@ -2,6 +2,8 @@
 //! vote in first), the box shuffle of secret ballots, and the background jobs (closing due
 //! ballots, reminders).
 
+use super::rules::VoterId;
+use entity::ballot_participation::VoteChannel;
 use std::collections::HashSet;
 
 use entity::{ballot, ballot_box, ballot_option, ballot_participation, ballot_voter};
@@ -25,14 +27,14 @@ pub fn decide(b: &ballot::Model, options: &[ballot_option::Model]) -> AppResult<
         .iter()
         .map(|o| {
             Ok(rules::OptionCount {
-                role: option_role_of(o)?,
+                role: o.role,
                 votes: Weight::new(o.votes, o.area),
             })
         })
         .collect::<AppResult<_>>()?;
     Ok(rules::decide(
-        kind_of(b)?,
-        rule_of(b)?,
+        b.kind,
+        b.rule,
         std::cmp::max(b.max_choices, 1) as usize,
         Weight::new(b.eligible_count, b.eligible_area),
         Weight::new(b.turnout_count, b.turnout_area),
@@ -46,10 +48,10 @@ pub async fn close_one(state: &Services, ballot_id: &str) -> AppResult<bool> {
     let now = now();
     let txn = state.db.begin().await?;
     let claimed = ballot::Entity::update_many()
-        .col_expr(ballot::Column::Status, Expr::value(CLOSED))
+        .col_expr(ballot::Column::Status, Expr::value(BallotStatus::Closed))
         .col_expr(ballot::Column::ClosedAt, Expr::value(now))
         .filter(ballot::Column::Id.eq(ballot_id))
-        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::Status.eq(BallotStatus::Open))
         .filter(ballot::Column::ClosesAt.lte(now))
         .exec(&txn)
         .await?;
@@ -65,7 +67,7 @@ pub async fn close_one(state: &Services, ballot_id: &str) -> AppResult<bool> {
         .ok_or(AppError::NotFound)?;
     let options = options_of(&txn, &b.id).await?;
     let decision = decide(&b, &options)?;
-    let outcome = outcome_str(decision.outcome);
+    let outcome = decision.outcome;
     ballot::Entity::update_many()
         .col_expr(ballot::Column::QuorumMet, Expr::value(decision.quorum_met))
         .col_expr(ballot::Column::Outcome, Expr::value(outcome))
@@ -84,7 +86,7 @@ pub async fn close_one(state: &Services, ballot_id: &str) -> AppResult<bool> {
     }
     let mut accounts: Vec<String> = ballot_participation::Entity::find()
         .filter(ballot_participation::Column::BallotId.eq(b.id.clone()))
-        .filter(ballot_participation::Column::Channel.eq("ONLINE"))
+        .filter(ballot_participation::Column::Channel.eq(VoteChannel::Online))
         .all(&txn)
         .await?
         .into_iter()
@@ -113,7 +115,7 @@ pub async fn close_one(state: &Services, ballot_id: &str) -> AppResult<bool> {
         audit::Entry {
             actor_id: None,
             community_id: Some(&b.community_id),
-            action: "ballot.close",
+            action: audit::AuditAction::BallotClose,
             subject: &b.id,
             details: serde_json::json!({
                 "outcome": outcome, "quorumMet": decision.quorum_met,
@@ -131,7 +133,7 @@ pub async fn close_one(state: &Services, ballot_id: &str) -> AppResult<bool> {
     )
     .await?;
     txn.commit().await?;
-    tracing::info!(ballot_id = %b.id, outcome, "ballot closed");
+    tracing::info!(ballot_id = %b.id, outcome = ?outcome, "ballot closed");
     notify::publish(&state.bus, pending).await;
     state
         .bus
@@ -175,7 +177,7 @@ pub(super) async fn shuffle_box<C: ConnectionTrait>(conn: &C, ballot_id: &str) -
 /// Background job: close every ballot whose time has come.
 pub async fn close_due(state: &Services) -> AppResult<usize> {
     let due = ballot::Entity::find()
-        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::Status.eq(BallotStatus::Open))
         .filter(ballot::Column::ClosesAt.lte(now()))
         .limit(50)
         .all(&state.db)
@@ -193,7 +195,7 @@ pub async fn close_due(state: &Services) -> AppResult<usize> {
 pub async fn send_reminders(state: &Services) -> AppResult<usize> {
     let soon = now() + chrono::Duration::hours(24);
     let due = ballot::Entity::find()
-        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::Status.eq(BallotStatus::Open))
         .filter(ballot::Column::ReminderSent.eq(false))
         .filter(ballot::Column::ClosesAt.lte(soon))
         .limit(50)
@@ -218,15 +220,16 @@ pub async fn send_reminders(state: &Services) -> AppResult<usize> {
             .into_iter()
             .map(|p| p.voter_id)
             .collect();
-        let waiting: Vec<String> = ballot_voter::Entity::find()
+        let waiting: Vec<VoterId> = ballot_voter::Entity::find()
             .filter(ballot_voter::Column::BallotId.eq(b.id.clone()))
             .all(&txn)
             .await?
             .into_iter()
             .map(|v| v.voter_id)
             .filter(|v| !voted.contains(v))
+            .map(|v| VoterId::stored(b.electorate, v))
             .collect();
-        let accounts = voter_accounts(&txn, &b.community_id, electorate_of(&b)?, &waiting).await?;
+        let accounts = voter_accounts(&txn, &b.community_id, &waiting).await?;
         let pending = notify::emit_many(
             &txn,
             &accounts,

@@ -3,6 +3,7 @@
 //! Bursts coalesce: the events waiting when the hub wakes are handled together, one load per
 //! ballot.
 
+use entity::ballot::BallotStatus;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -125,7 +126,7 @@ async fn load(db: &DatabaseConnection, ballot_id: &str) -> AppResult<Option<Tall
     };
     let mut ballot = ballot;
     let mut options = super::service::options_of(db, ballot_id).await?;
-    if ballot.status == super::service::OPEN {
+    if ballot.status == BallotStatus::Open {
         if let Some(counts) = super::tally::read(db, &[ballot.id.clone()])
             .await?
             .get(&ballot.id)

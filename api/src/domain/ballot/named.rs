@@ -19,10 +19,11 @@ use sea_orm::{
 };
 
 use super::rules::{self, Electorate, NamedRollAccess};
-use super::service::{electorate_of, options_of, visible, CLOSED};
+use super::service::{options_of, visible, BallotStatus};
 use crate::auth::Viewer;
 use crate::domain::{new_id, roles};
 use crate::error::{AppError, AppResult};
+use entity::ballot_participation::VoteChannel;
 
 /// Records whose vote a box row of a named vote is (called inside the vote's transaction).
 pub(super) async fn record<C: ConnectionTrait>(
@@ -73,8 +74,7 @@ pub struct NamedVote {
     /// The resident's id (RESIDENTS) or the household's id (HOUSEHOLDS, OWNERS).
     pub voter_id: String,
     pub place: Place,
-    /// "ONLINE" or "PAPER".
-    pub channel: String,
+    pub channel: VoteChannel,
     /// The options chosen, in the ballot's option order.
     pub options: Vec<ballot_option::Model>,
     /// The floor area the vote carries (OWNERS), hundredths of a m².
@@ -115,7 +115,7 @@ async fn places<C: ConnectionTrait>(
             unit: h.map(|h| h.unit.clone()).unwrap_or_default(),
         }
     };
-    Ok(match electorate_of(b)? {
+    Ok(match b.electorate {
         Electorate::Residents => residents
             .into_iter()
             .map(|r| (r.id.clone(), place_of(&r.household_id, r.name)))
@@ -155,7 +155,7 @@ pub async fn roll(
     } else {
         false
     };
-    match rules::named_roll_access(b.secret, b.status == CLOSED, committee) {
+    match rules::named_roll_access(b.secret, b.status == BallotStatus::Closed, committee) {
         NamedRollAccess::NoRoll => return Ok(None),
         NamedRollAccess::Forbidden => return Err(AppError::Forbidden),
         NamedRollAccess::Show => {}
@@ -171,7 +171,7 @@ pub async fn roll(
         .into_iter()
         .map(|r| (r.id.clone(), r))
         .collect();
-    let channels: HashMap<String, String> = ballot_participation::Entity::find()
+    let channels: HashMap<String, VoteChannel> = ballot_participation::Entity::find()
         .filter(ballot_participation::Column::BallotId.eq(b.id.clone()))
         .all(db)
         .await?
@@ -188,7 +188,9 @@ pub async fn roll(
         let chosen: Vec<&str> = row.option_ids.split(',').collect();
         roll.push(NamedVote {
             place: places.get(&n.voter_id).cloned().unwrap_or_default(),
-            channel: channels.get(&n.voter_id).cloned().unwrap_or_default(),
+            channel: *channels.get(&n.voter_id).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("named vote without its participation row"))
+            })?,
             options: options
                 .iter()
                 .filter(|o| chosen.contains(&o.id.as_str()))

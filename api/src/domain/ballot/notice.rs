@@ -9,7 +9,7 @@ use entity::{ballot, ballot_box, ballot_option, building, community, topic};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::rules::{self, Outcome, Threshold, Weight};
-use super::service::{self, CLOSED};
+use super::service::{self, BallotStatus};
 use crate::auth::Viewer;
 use crate::domain::roster::rules::format_area;
 use crate::error::{AppError, AppResult};
@@ -61,7 +61,7 @@ pub async fn notice(
     ballot_id: &str,
 ) -> AppResult<Option<Notice>> {
     let b = service::get(state, viewer, ballot_id).await?;
-    if b.status != CLOSED {
+    if b.status != BallotStatus::Closed {
         return Ok(None);
     }
     let db = &state.db;
@@ -70,18 +70,18 @@ pub async fn notice(
         .iter()
         .map(|o| {
             Ok(rules::OptionCount {
-                role: service::option_role_of(o)?,
+                role: o.role,
                 votes: Weight::new(o.votes, o.area),
             })
         })
         .collect::<AppResult<_>>()?;
     let thresholds = rules::thresholds(
-        service::rule_of(&b)?,
+        b.rule,
         Weight::new(b.eligible_count, b.eligible_area),
         Weight::new(b.turnout_count, b.turnout_area),
         &counts,
     );
-    let (Some(outcome), Some(quorum_met)) = (b.outcome.as_deref(), b.quorum_met) else {
+    let (Some(outcome), Some(quorum_met)) = (b.outcome, b.quorum_met) else {
         return Err(AppError::Internal(anyhow::anyhow!(
             "closed ballot {} has no stored result",
             b.id
@@ -107,7 +107,7 @@ pub async fn notice(
         .await?;
     let bulletin_digest = crate::auth::tokens::sha256_hex(&bulletin_csv(&rows));
     Ok(Some(Notice {
-        outcome: service::outcome_of(outcome)?,
+        outcome,
         quorum_met,
         community_name,
         topic_title,

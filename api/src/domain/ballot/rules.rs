@@ -10,58 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-pub enum BallotKind {
-    Motion,
-    Choice,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-pub enum VoteMethod {
-    Single,
-    Approval,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-pub enum Electorate {
-    /// Each active resident on the roster, one vote.
-    Residents,
-    /// One vote per household; any member may cast it.
-    Households,
-    /// One vote per owner household, carrying its floor area.
-    Owners,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-pub enum DecisionRule {
-    /// No quorum; most votes wins.
-    Plurality,
-    /// 居民会议: turnout > 1/2 of the electorate (residents or households); adopted by > 1/2 of
-    /// those who voted.
-    ResidentsMeeting,
-    /// Civil Code art. 278 ordinary matters: turnout ≥ 2/3 by count and area; adopted by > 1/2
-    /// of participants by count and by area.
-    OwnersOrdinary,
-    /// Civil Code art. 278 items 6–8: same turnout; adopted by ≥ 3/4 by count and by area.
-    OwnersMajor,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-pub enum OptionRole {
-    Approve,
-    Oppose,
-    Abstain,
-    Choice,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-pub enum Outcome {
-    Adopted,
-    NotAdopted,
-    NoQuorum,
-    Decided,
-    Tie,
-}
+pub use entity::ballot::{BallotKind, DecisionRule, Electorate, Outcome, VoteMethod};
+pub use entity::ballot_option::OptionRole;
 
 /// A count of voters and the floor area they carry (area is 0 unless the electorate is OWNERS).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +50,56 @@ pub fn at_least(part: i64, whole: i64, num: i64, den: i64) -> bool {
     whole > 0 && (part as i128) * (den as i128) >= (num as i128) * (whole as i128)
 }
 
+/// Who casts a vote on a ballot: a resident (RESIDENTS electorate) or a household (HOUSEHOLDS,
+/// OWNERS). Both are stored as a bare id in `ballot_voter.voter_id`; this type says which kind it
+/// is wherever a voter meets a roster place, so a resident's id is never looked up as a household.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VoterId {
+    Resident(String),
+    Household(String),
+}
+
+impl VoterId {
+    /// The voter a stored id names on a ballot with this electorate.
+    pub fn stored(electorate: Electorate, id: String) -> Self {
+        match electorate {
+            Electorate::Residents => VoterId::Resident(id),
+            Electorate::Households | Electorate::Owners => VoterId::Household(id),
+        }
+    }
+
+    /// Who votes for this roster place on a ballot with this electorate.
+    pub fn of(electorate: Electorate, place: &entity::resident::Model) -> Self {
+        match electorate {
+            Electorate::Residents => VoterId::Resident(place.id.clone()),
+            Electorate::Households | Electorate::Owners => {
+                VoterId::Household(place.household_id.clone())
+            }
+        }
+    }
+
+    /// Does this roster place vote as (or within) this voter?
+    pub fn includes(&self, place: &entity::resident::Model) -> bool {
+        match self {
+            VoterId::Resident(id) => place.id == *id,
+            VoterId::Household(id) => place.household_id == *id,
+        }
+    }
+
+    /// The id as stored.
+    pub fn as_str(&self) -> &str {
+        match self {
+            VoterId::Resident(id) | VoterId::Household(id) => id,
+        }
+    }
+
+    pub fn into_string(self) -> String {
+        match self {
+            VoterId::Resident(id) | VoterId::Household(id) => id,
+        }
+    }
+}
+
 /// Which rules need floor areas, and so an OWNERS electorate.
 pub fn rule_needs_owners(rule: DecisionRule) -> bool {
     matches!(
@@ -110,23 +110,21 @@ pub fn rule_needs_owners(rule: DecisionRule) -> bool {
 
 /// Which part of a ballot a threshold judges: turnout against the frozen electorate, or one
 /// option's support among those who took part.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ThresholdStage {
     Turnout,
     Approval,
 }
 
 /// What a threshold counts: voters (heads or households) or the floor area they carry.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-#[graphql(name = "ThresholdMeasure")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Measure {
     Count,
     Area,
 }
 
 /// "过半数" (more than, strict) or "以上" (at least, inclusive; Civil Code art. 1259).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, async_graphql::Enum)]
-#[graphql(name = "ThresholdComparison")]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Comparison {
     MoreThan,
     AtLeast,
@@ -606,6 +604,42 @@ mod tests {
     use BallotKind::*;
     use DecisionRule::*;
     use OptionRole::{Abstain, Approve, Oppose};
+
+    fn seat(id: &str, household: &str) -> entity::resident::Model {
+        entity::resident::Model {
+            id: id.into(),
+            account_id: "a".into(),
+            community_id: "c".into(),
+            household_id: household.into(),
+            name: "n".into(),
+            active: true,
+            created_at: Utc::now(),
+            deactivated_at: None,
+            linked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_voter_is_the_resident_or_the_household_as_the_electorate_says() {
+        let place = seat("r1", "h1");
+        let mate = seat("r2", "h1");
+        let resident = VoterId::of(Electorate::Residents, &place);
+        assert_eq!(resident, VoterId::Resident("r1".into()));
+        assert!(resident.includes(&place) && !resident.includes(&mate));
+        for e in [Electorate::Households, Electorate::Owners] {
+            let household = VoterId::of(e, &place);
+            assert_eq!(household, VoterId::stored(e, "h1".into()));
+            assert!(household.includes(&place) && household.includes(&mate));
+        }
+        // The same stored string names different voters under different electorates.
+        assert_ne!(
+            VoterId::stored(Electorate::Residents, "x".into()),
+            VoterId::stored(Electorate::Households, "x".into())
+        );
+        // A resident's id never matches a household of the same text.
+        let odd = seat("h1", "h9");
+        assert!(!VoterId::Household("h1".into()).includes(&odd));
+    }
 
     fn w(count: i64, area: i64) -> Weight {
         Weight::new(count, area)

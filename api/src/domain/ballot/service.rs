@@ -13,130 +13,17 @@ use sea_orm::{
     QueryOrder, Set, TransactionTrait,
 };
 
-use super::rules::{self, BallotKind, DecisionRule, Electorate, OptionRole, Outcome, VoteMethod};
+use super::rules::{self, BallotKind, DecisionRule, Electorate, OptionRole, VoteMethod, VoterId};
 use crate::auth::Viewer;
 use crate::domain::notify::{self};
 use crate::domain::{audit, new_id, now, roles, topic};
 use crate::error::{AppError, AppResult};
 use crate::state::Services;
 
-pub const OPEN: &str = "OPEN";
-pub const CLOSED: &str = "CLOSED";
-/// Cancelled by the committee with a public reason (`cancel_reason`): never counted.
-pub const CANCELLED: &str = "CANCELLED";
+pub use entity::ballot::BallotStatus;
 pub const MAX_OPTIONS: usize = 20;
 pub const RECEIPT_LEN: usize = 20;
 pub const MAX_BALLOT_DAYS: i64 = 90;
-
-pub fn kind_str(k: BallotKind) -> &'static str {
-    match k {
-        BallotKind::Motion => "MOTION",
-        BallotKind::Choice => "CHOICE",
-    }
-}
-pub fn method_str(m: VoteMethod) -> &'static str {
-    match m {
-        VoteMethod::Single => "SINGLE",
-        VoteMethod::Approval => "APPROVAL",
-    }
-}
-pub fn electorate_str(e: Electorate) -> &'static str {
-    match e {
-        Electorate::Residents => "RESIDENTS",
-        Electorate::Households => "HOUSEHOLDS",
-        Electorate::Owners => "OWNERS",
-    }
-}
-pub fn rule_str(r: DecisionRule) -> &'static str {
-    match r {
-        DecisionRule::Plurality => "PLURALITY",
-        DecisionRule::ResidentsMeeting => "RESIDENTS_MEETING",
-        DecisionRule::OwnersOrdinary => "OWNERS_ORDINARY",
-        DecisionRule::OwnersMajor => "OWNERS_MAJOR",
-    }
-}
-pub fn role_str(r: OptionRole) -> &'static str {
-    match r {
-        OptionRole::Approve => "APPROVE",
-        OptionRole::Oppose => "OPPOSE",
-        OptionRole::Abstain => "ABSTAIN",
-        OptionRole::Choice => "CHOICE",
-    }
-}
-pub fn outcome_str(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Adopted => "ADOPTED",
-        Outcome::NotAdopted => "NOT_ADOPTED",
-        Outcome::NoQuorum => "NO_QUORUM",
-        Outcome::Decided => "DECIDED",
-        Outcome::Tie => "TIE",
-    }
-}
-
-fn parse<T: Copy>(s: &str, all: &[T], to_str: fn(T) -> &'static str) -> AppResult<T> {
-    all.iter()
-        .copied()
-        .find(|v| to_str(*v) == s)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown stored value {s}")))
-}
-pub fn kind_of(b: &ballot::Model) -> AppResult<BallotKind> {
-    parse(&b.kind, &[BallotKind::Motion, BallotKind::Choice], kind_str)
-}
-pub fn method_of(b: &ballot::Model) -> AppResult<VoteMethod> {
-    parse(
-        &b.method,
-        &[VoteMethod::Single, VoteMethod::Approval],
-        method_str,
-    )
-}
-pub fn electorate_of(b: &ballot::Model) -> AppResult<Electorate> {
-    parse(
-        &b.electorate,
-        &[
-            Electorate::Residents,
-            Electorate::Households,
-            Electorate::Owners,
-        ],
-        electorate_str,
-    )
-}
-pub fn rule_of(b: &ballot::Model) -> AppResult<DecisionRule> {
-    parse(
-        &b.rule,
-        &[
-            DecisionRule::Plurality,
-            DecisionRule::ResidentsMeeting,
-            DecisionRule::OwnersOrdinary,
-            DecisionRule::OwnersMajor,
-        ],
-        rule_str,
-    )
-}
-pub fn option_role_of(o: &ballot_option::Model) -> AppResult<OptionRole> {
-    parse(
-        &o.role,
-        &[
-            OptionRole::Approve,
-            OptionRole::Oppose,
-            OptionRole::Abstain,
-            OptionRole::Choice,
-        ],
-        role_str,
-    )
-}
-pub fn outcome_of(s: &str) -> AppResult<Outcome> {
-    parse(
-        s,
-        &[
-            Outcome::Adopted,
-            Outcome::NotAdopted,
-            Outcome::NoQuorum,
-            Outcome::Decided,
-            Outcome::Tie,
-        ],
-        outcome_str,
-    )
-}
 
 /// What the committee asks for when opening a ballot.
 #[derive(Clone, Debug)]
@@ -368,10 +255,16 @@ pub fn scope_of(b: &ballot::Model) -> Option<Vec<String>> {
 pub(super) async fn voter_accounts<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
-    electorate: Electorate,
-    voter_ids: &[String],
+    voters: &[VoterId],
 ) -> AppResult<Vec<String>> {
-    let wanted: HashSet<&String> = voter_ids.iter().collect();
+    let mut wanted_resident: HashSet<&str> = HashSet::new();
+    let mut wanted_household: HashSet<&str> = HashSet::new();
+    for v in voters {
+        match v {
+            VoterId::Resident(id) => wanted_resident.insert(id.as_str()),
+            VoterId::Household(id) => wanted_household.insert(id.as_str()),
+        };
+    }
     let residents = resident::Entity::find()
         .filter(resident::Column::CommunityId.eq(community_id))
         .filter(crate::domain::roles::live_place())
@@ -379,9 +272,9 @@ pub(super) async fn voter_accounts<C: ConnectionTrait>(
         .await?;
     let mut accounts: Vec<String> = residents
         .into_iter()
-        .filter(|r| match electorate {
-            Electorate::Residents => wanted.contains(&r.id),
-            _ => wanted.contains(&r.household_id),
+        .filter(|r| {
+            wanted_resident.contains(r.id.as_str())
+                || wanted_household.contains(r.household_id.as_str())
         })
         .map(|r| r.account_id)
         .collect();
@@ -438,13 +331,13 @@ pub async fn open(
         topic_id: Set(Some(topic_id.clone())),
         campaign_id: Set(None),
         question: Set(input.question.trim().to_owned()),
-        kind: Set(kind_str(input.kind).into()),
-        method: Set(method_str(shape.method).into()),
+        kind: Set(input.kind),
+        method: Set(shape.method),
         max_choices: Set(shape.max_choices),
-        electorate: Set(electorate_str(input.electorate).into()),
-        rule: Set(rule_str(input.rule).into()),
+        electorate: Set(input.electorate),
+        rule: Set(input.rule),
         secret: Set(input.secret),
-        status: Set(OPEN.into()),
+        status: Set(BallotStatus::Open),
         opened_by: Set(viewer.id().to_owned()),
         opened_at: Set(now),
         closes_at: Set(input.closes_at),
@@ -473,7 +366,7 @@ pub async fn open(
             ballot_id: Set(b.id.clone()),
             position: Set(i as i32),
             label: Set(label.clone()),
-            role: Set(role_str(*role).into()),
+            role: Set(*role),
             votes: Set(0),
             area: Set(0),
             adopted: Set(None),
@@ -502,7 +395,7 @@ pub async fn open(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&community_id),
-            action: "ballot.open",
+            action: audit::AuditAction::BallotOpen,
             subject: &b.id,
             details: serde_json::json!({
                 "topicId": topic_id, "kind": b.kind, "electorate": b.electorate, "rule": b.rule,
@@ -512,8 +405,11 @@ pub async fn open(
         },
     )
     .await?;
-    let voter_ids: Vec<String> = members.into_iter().map(|(v, _)| v).collect();
-    let accounts = voter_accounts(&txn, &community_id, input.electorate, &voter_ids).await?;
+    let voters: Vec<VoterId> = members
+        .into_iter()
+        .map(|(v, _)| VoterId::stored(input.electorate, v))
+        .collect();
+    let accounts = voter_accounts(&txn, &community_id, &voters).await?;
     pending.extend(
         notify::emit_many(
             &txn,
@@ -594,21 +490,20 @@ pub async fn voter_id_of<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
     b: &ballot::Model,
-) -> AppResult<Option<String>> {
-    let Some(r) = roles::active_resident(conn, viewer, &b.community_id).await? else {
-        return Ok(None);
-    };
-    Ok(Some(super::batch::voter_for(b, &r)?))
+) -> AppResult<Option<VoterId>> {
+    Ok(roles::active_resident(conn, viewer, &b.community_id)
+        .await?
+        .map(|r| VoterId::of(b.electorate, &r)))
 }
 
 pub(super) async fn eligible_voter<C: ConnectionTrait>(
     conn: &C,
     ballot_id: &str,
-    voter_id: &str,
+    voter: &VoterId,
 ) -> AppResult<Option<ballot_voter::Model>> {
     Ok(ballot_voter::Entity::find()
         .filter(ballot_voter::Column::BallotId.eq(ballot_id))
-        .filter(ballot_voter::Column::VoterId.eq(voter_id))
+        .filter(ballot_voter::Column::VoterId.eq(voter.as_str()))
         .one(conn)
         .await?)
 }
@@ -625,14 +520,6 @@ pub async fn has_participated<C: ConnectionTrait>(
         .one(conn)
         .await?
         .is_some())
-}
-
-pub async fn is_eligible<C: ConnectionTrait>(
-    conn: &C,
-    ballot_id: &str,
-    voter_id: &str,
-) -> AppResult<bool> {
-    Ok(eligible_voter(conn, ballot_id, voter_id).await?.is_some())
 }
 
 pub use super::cast::{cast, is_due, is_open, not_open, record_paper, validate_choice};
@@ -661,8 +548,7 @@ pub async fn awaiting_vote(
     // household (`batch::voter_for`), decided per row by the ballot's electorate.
     let voter = || {
         Expr::case(
-            Expr::col((ballot::Entity, ballot::Column::Electorate))
-                .eq(electorate_str(Electorate::Residents)),
+            Expr::col((ballot::Entity, ballot::Column::Electorate)).eq(Electorate::Residents),
             place.id.clone(),
         )
         .finally(place.household_id.clone())
@@ -696,7 +582,7 @@ pub async fn awaiting_vote(
         .to_owned();
     let q = ballot::Entity::find()
         .filter(ballot::Column::CommunityId.eq(community_id))
-        .filter(ballot::Column::Status.eq(OPEN))
+        .filter(ballot::Column::Status.eq(BallotStatus::Open))
         .filter(ballot::Column::ClosesAt.gt(now()))
         .filter(Expr::exists(in_electorate))
         .filter(Expr::not_exists(took_part));
@@ -752,7 +638,7 @@ pub async fn electorate(
 ) -> AppResult<ElectoratePage> {
     let b = visible(db, viewer, ballot_id).await?;
     roles::can_manage_roster(db, viewer, &b.community_id).await?;
-    let residents = electorate_of(&b)? == Electorate::Residents;
+    let residents = b.electorate == Electorate::Residents;
     // One page in one statement, whatever the electorate's size: by building and unit (by name
     // for a RESIDENTS ballot), after the cursor's voter, whose sort key is looked up in the same
     // statement (a cursor carries only the voter id, never a name).
@@ -918,7 +804,7 @@ pub async fn bulletin(
     ballot_id: &str,
 ) -> AppResult<Vec<ballot_box::Model>> {
     let b = get(state, viewer, ballot_id).await?;
-    if b.status != CLOSED {
+    if b.status != BallotStatus::Closed {
         return Err(AppError::invalid_state(
             "the bulletin is published when the ballot closes (a cancelled ballot has none)",
         ));
@@ -994,13 +880,13 @@ mod tests {
         assert_eq!(field(shape(&i, Utc::now(), 600)), "ok");
     }
 
-    fn opt(id: &str, role: &str) -> ballot_option::Model {
+    fn opt(id: &str, role: OptionRole) -> ballot_option::Model {
         ballot_option::Model {
             id: id.into(),
             ballot_id: "b".into(),
             position: 0,
             label: id.into(),
-            role: role.into(),
+            role,
             votes: 0,
             area: 0,
             adopted: None,
@@ -1010,10 +896,10 @@ mod tests {
     #[test]
     fn choices_follow_the_method() {
         let opts = vec![
-            opt("a", "CHOICE"),
-            opt("b", "CHOICE"),
-            opt("c", "CHOICE"),
-            opt("x", "ABSTAIN"),
+            opt("a", OptionRole::Choice),
+            opt("b", OptionRole::Choice),
+            opt("c", OptionRole::Choice),
+            opt("x", OptionRole::Abstain),
         ];
         let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(validate_choice(VoteMethod::Single, 1, &opts, &ids(&["a"])).is_ok());

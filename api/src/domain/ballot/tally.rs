@@ -12,6 +12,7 @@
 //! number of votes since the last fold, not the size of the box. A closed ballot has no pending
 //! rows: its counters are final.
 
+use entity::ballot::BallotStatus;
 use std::collections::HashMap;
 
 use entity::{ballot, ballot_option};
@@ -234,7 +235,7 @@ async fn lock_for_fold<C: ConnectionTrait>(conn: &C, ballot_id: &str) -> AppResu
         .lock_exclusive()
         .one(conn)
         .await?
-        .is_some_and(|b| b.status == super::service::OPEN))
+        .is_some_and(|b| b.status == BallotStatus::Open))
 }
 
 /// Background job: folds every open ballot that has pending rows (at most 100 per tick), one
@@ -278,6 +279,7 @@ pub async fn fold_due(db: &sea_orm::DatabaseConnection) -> AppResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entity::ballot::{BallotKind, DecisionRule, Electorate, VoteMethod};
 
     fn p<'a>(ids: &'a str, counted: Option<&'a str>, area: i64) -> Pending<'a> {
         Pending {
@@ -341,13 +343,13 @@ mod tests {
             topic_id: None,
             campaign_id: None,
             question: "q".into(),
-            kind: "MOTION".into(),
-            method: "SINGLE".into(),
+            kind: BallotKind::Motion,
+            method: VoteMethod::Single,
             max_choices: 1,
-            electorate: "OWNERS".into(),
-            rule: "OWNERS_ORDINARY".into(),
+            electorate: Electorate::Owners,
+            rule: DecisionRule::OwnersOrdinary,
             secret: true,
-            status: "OPEN".into(),
+            status: BallotStatus::Open,
             opened_at: now,
             closes_at: now,
             closed_at: None,
@@ -373,7 +375,7 @@ mod tests {
             ballot_id: "b".into(),
             position: 0,
             label: "l".into(),
-            role: "APPROVE".into(),
+            role: entity::ballot_option::OptionRole::Approve,
             votes: 0,
             area: 0,
             adopted: None,

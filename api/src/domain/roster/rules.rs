@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::domain::identity::normalize_phone;
-use crate::domain::roles::Role;
+use crate::domain::roles::{self, Role};
 use crate::error::RowError;
 
 pub const HEADER: [&str; 7] = [
@@ -197,7 +197,7 @@ pub fn parse(csv_text: &str) -> Result<Vec<RosterRow>, Vec<RowError>> {
         }
         let mut roles = Vec::new();
         for part in field(6).split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            match Role::parse(part).filter(|r| r.is_grantable()) {
+            match roles::parse_role(part).filter(|r| roles::is_grantable(*r)) {
                 Some(r) if !roles.contains(&r) => roles.push(r),
                 Some(_) => {}
                 None => {

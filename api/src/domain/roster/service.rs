@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use entity::{account, building, household, invite, resident, role_grant};
+use sea_orm::ActiveEnum;
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -80,7 +81,7 @@ async fn grant<C: ConnectionTrait>(
     let exists = role_grant::Entity::find()
         .filter(role_grant::Column::AccountId.eq(account_id))
         .filter(role_grant::Column::CommunityId.eq(community_id))
-        .filter(role_grant::Column::Role.eq(role.as_str()))
+        .filter(role_grant::Column::Role.eq(role))
         .count(conn)
         .await?
         > 0;
@@ -91,7 +92,7 @@ async fn grant<C: ConnectionTrait>(
         id: Set(new_id()),
         account_id: Set(account_id.to_owned()),
         community_id: Set(community_id.to_owned()),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         granted_at: Set(now()),
     }
     .insert(conn)
@@ -116,7 +117,7 @@ pub async fn import(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(community_id),
-            action: "roster.import",
+            action: audit::AuditAction::RosterImport,
             subject: community_id,
             details: serde_json::json!({
                 "rows": rows.len(), "created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged
@@ -425,7 +426,7 @@ pub async fn issue_invite(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&r.community_id),
-            action: "invite.issue",
+            action: audit::AuditAction::InviteIssue,
             subject: &r.id,
             details: serde_json::json!({}),
         },
@@ -450,7 +451,7 @@ async fn active_committee_count<C: ConnectionTrait>(
 ) -> AppResult<u64> {
     let grants = role_grant::Entity::find()
         .filter(role_grant::Column::CommunityId.eq(community_id))
-        .filter(role_grant::Column::Role.eq(Role::Committee.as_str()))
+        .filter(role_grant::Column::Role.eq(Role::Committee))
         .all(conn)
         .await?;
     let ids: Vec<String> = grants.into_iter().map(|g| g.account_id).collect();
@@ -468,7 +469,7 @@ async fn holds_committee<C: ConnectionTrait>(conn: &C, r: &resident::Model) -> A
     Ok(role_grant::Entity::find()
         .filter(role_grant::Column::AccountId.eq(r.account_id.clone()))
         .filter(role_grant::Column::CommunityId.eq(r.community_id.clone()))
-        .filter(role_grant::Column::Role.eq(Role::Committee.as_str()))
+        .filter(role_grant::Column::Role.eq(Role::Committee))
         .count(conn)
         .await?
         > 0)
@@ -532,7 +533,7 @@ pub async fn deactivate(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&r.community_id),
-            action: "resident.deactivate",
+            action: audit::AuditAction::ResidentDeactivate,
             subject: &r.id,
             details: serde_json::json!({}),
         },
@@ -562,7 +563,7 @@ pub async fn set_role(
     role: Role,
     on: bool,
 ) -> AppResult<resident::Model> {
-    if !role.is_grantable() {
+    if !roles::is_grantable(role) {
         return Err(AppError::bad_input(
             "role",
             "only COMMITTEE, MEDIATOR and ORGANIZER can be granted or revoked",
@@ -588,14 +589,18 @@ pub async fn set_role(
         let res = role_grant::Entity::delete_many()
             .filter(role_grant::Column::AccountId.eq(r.account_id.clone()))
             .filter(role_grant::Column::CommunityId.eq(r.community_id.clone()))
-            .filter(role_grant::Column::Role.eq(role.as_str()))
+            .filter(role_grant::Column::Role.eq(role))
             .exec(&txn)
             .await?;
         res.rows_affected > 0
     };
     let mut pending = Vec::new();
     if changed {
-        let action = if on { "role.grant" } else { "role.revoke" };
+        let action = if on {
+            audit::AuditAction::RoleGrant
+        } else {
+            audit::AuditAction::RoleRevoke
+        };
         audit::append(
             &txn,
             &state.audit,
@@ -604,7 +609,7 @@ pub async fn set_role(
                 community_id: Some(&r.community_id),
                 action,
                 subject: &r.id,
-                details: serde_json::json!({ "role": role.as_str() }),
+                details: serde_json::json!({ "role": role.to_value() }),
             },
         )
         .await?;
@@ -622,7 +627,7 @@ pub async fn set_role(
                 &r.account_id,
                 Some(&r.community_id),
                 kind,
-                serde_json::json!({ "role": role.as_str(), "community": community.map(|c| c.name).unwrap_or_default() }),
+                serde_json::json!({ "role": role.to_value(), "community": community.map(|c| c.name).unwrap_or_default() }),
             )
             .await?,
         );

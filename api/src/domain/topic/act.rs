@@ -1,6 +1,7 @@
 //! Residents' acts on topics: proposing, co-signing, commenting, reporting, rating, withdrawing.
 
 use entity::{comment_report, community, topic, topic_comment, topic_cosign, topic_rating};
+use sea_orm::ActiveEnum;
 use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
@@ -61,13 +62,13 @@ pub async fn propose(
         proposer_id: Set(me.id.clone()),
         title: Set(title),
         body: Set(body),
-        category: Set(category.as_str().to_owned()),
+        category: Set(category),
         // Starts as PROPOSED unless the committee proposes it; the threshold flip below is the
         // one place a topic becomes UNDER_REVIEW.
         status: Set(if status == TopicStatus::Deliberating {
-            status.as_str().to_owned()
+            status
         } else {
-            TopicStatus::Proposed.as_str().to_owned()
+            TopicStatus::Proposed
         }),
         cosign_count: Set(1),
         reject_reason: Set(None),
@@ -92,7 +93,7 @@ pub async fn propose(
     };
     txn.commit().await?;
     notify::publish(&state.bus, pending).await;
-    tracing::info!(topic_id = %t.id, status = %status.as_str(), "topic proposed");
+    tracing::info!(topic_id = %t.id, status = %status.to_value(), "topic proposed");
     get(&state.db, viewer, &t.id).await
 }
 
@@ -103,11 +104,11 @@ pub async fn cosign(state: &Services, viewer: &Viewer, topic_id: &str) -> AppRes
     throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
     let me = roles::require_resident(&txn, viewer, &t.community_id).await?;
-    let status = status_of(&t)?;
+    let status = t.status;
     if status != TopicStatus::Proposed {
         return Err(AppError::invalid_state(format!(
             "co-signing is closed: the topic is {}",
-            status.as_str()
+            status.to_value()
         )));
     }
     // The threshold is read under a shared lock of the community row (PostgreSQL; SQLite has
@@ -137,7 +138,7 @@ pub async fn cosign(state: &Services, viewer: &Viewer, topic_id: &str) -> AppRes
         )
         .col_expr(topic::Column::UpdatedAt, Expr::value(now()))
         .filter(topic::Column::Id.eq(t.id.clone()))
-        .filter(topic::Column::Status.eq(TopicStatus::Proposed.as_str()))
+        .filter(topic::Column::Status.eq(TopicStatus::Proposed))
         .exec(&txn)
         .await?
         .rows_affected;
@@ -157,7 +158,7 @@ pub async fn withdraw(state: &Services, viewer: &Viewer, topic_id: &str) -> AppR
     throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
     can_withdraw_topic(&txn, viewer, &t).await?;
-    guard(Transition::Withdraw, status_of(&t)?)?;
+    guard(Transition::Withdraw, t.status)?;
     apply(&txn, transition(&t.id, Transition::Withdraw)).await?;
     txn.commit().await?;
     get(&state.db, viewer, topic_id).await
@@ -175,11 +176,11 @@ pub async fn comment(
     throttle(&txn, viewer, "comment", state.settings.comment_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
     let me = roles::require_resident(&txn, viewer, &t.community_id).await?;
-    let status = status_of(&t)?;
+    let status = t.status;
     if !rules::can_comment(status) {
         return Err(AppError::invalid_state(format!(
             "the discussion is closed: the topic is {}",
-            status.as_str()
+            status.to_value()
         )));
     }
     let body = rules::comment_body(body)?;
@@ -254,7 +255,7 @@ pub async fn rate(
     throttle(&txn, viewer, "write", state.settings.write_limit).await?;
     let t = find_topic(&txn, topic_id).await?;
     let me = roles::require_resident(&txn, viewer, &t.community_id).await?;
-    let status = status_of(&t)?;
+    let status = t.status;
     if !rules::can_rate(status) {
         return Err(not_now(status));
     }

@@ -19,7 +19,7 @@ pub async fn accept(state: &Services, viewer: &Viewer, topic_id: &str) -> AppRes
     let txn = state.db.begin().await?;
     let t = find_topic(&txn, topic_id).await?;
     can_moderate_topics(&txn, viewer, &t.community_id).await?;
-    guard(Transition::Accept, status_of(&t)?)?;
+    guard(Transition::Accept, t.status)?;
     apply(&txn, transition(&t.id, Transition::Accept)).await?;
     audit::append(
         &txn,
@@ -27,7 +27,7 @@ pub async fn accept(state: &Services, viewer: &Viewer, topic_id: &str) -> AppRes
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&t.community_id),
-            action: "topic.accept",
+            action: audit::AuditAction::TopicAccept,
             subject: &t.id,
             details: serde_json::json!({}),
         },
@@ -55,7 +55,7 @@ pub async fn reject(
     let txn = state.db.begin().await?;
     let t = find_topic(&txn, topic_id).await?;
     can_moderate_topics(&txn, viewer, &t.community_id).await?;
-    guard(Transition::Reject, status_of(&t)?)?;
+    guard(Transition::Reject, t.status)?;
     let reason = rules::reason(reason)?;
     apply(
         &txn,
@@ -69,7 +69,7 @@ pub async fn reject(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&t.community_id),
-            action: "topic.reject",
+            action: audit::AuditAction::TopicReject,
             subject: &t.id,
             details: serde_json::json!({ "reason": reason }),
         },
@@ -126,7 +126,7 @@ pub async fn hide_comment(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(&t.community_id),
-            action: "comment.hide",
+            action: audit::AuditAction::CommentHide,
             subject: &c.id,
             details: serde_json::json!({ "topicId": t.id, "reason": reason }),
         },
@@ -161,7 +161,7 @@ pub async fn post_progress(
     if !access.moderator {
         return Err(AppError::Forbidden);
     }
-    guard(Transition::Progress, status_of(&t)?)?;
+    guard(Transition::Progress, t.status)?;
     let percent = rules::percent(percent, t.progress)?;
     let note = rules::note(note)?;
     apply(
@@ -192,7 +192,7 @@ pub async fn complete(state: &Services, viewer: &Viewer, topic_id: &str) -> AppR
     let txn = state.db.begin().await?;
     let t = find_topic(&txn, topic_id).await?;
     can_moderate_topics(&txn, viewer, &t.community_id).await?;
-    guard(Transition::Complete, status_of(&t)?)?;
+    guard(Transition::Complete, t.status)?;
     apply(
         &txn,
         transition(&t.id, Transition::Complete).col_expr(topic::Column::Progress, Expr::value(100)),
@@ -233,7 +233,7 @@ pub async fn set_cosign_threshold(
         .await?;
     let reached = topic::Entity::find()
         .filter(topic::Column::CommunityId.eq(community_id))
-        .filter(topic::Column::Status.eq(TopicStatus::Proposed.as_str()))
+        .filter(topic::Column::Status.eq(TopicStatus::Proposed))
         .filter(topic::Column::CosignCount.gte(threshold))
         .all(&txn)
         .await?;
@@ -247,7 +247,7 @@ pub async fn set_cosign_threshold(
         audit::Entry {
             actor_id: Some(viewer.id()),
             community_id: Some(community_id),
-            action: "community.settings",
+            action: audit::AuditAction::CommunitySettings,
             subject: community_id,
             details: serde_json::json!({
                 "cosignThreshold": threshold,

@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use entity::{comment_report, topic, topic_comment, topic_cosign, topic_rating, topic_update};
+use sea_orm::ActiveEnum;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -157,7 +158,7 @@ pub async fn list(
     let threshold = threshold_if(db, community_id, needs.threshold).await?;
     let mut q = topic::Entity::find().filter(topic::Column::CommunityId.eq(community_id));
     if let Some(statuses) = statuses {
-        q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+        q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.to_value())));
     }
     topic_page(db, &access, threshold, q, after, limit, needs).await
 }
@@ -189,7 +190,7 @@ pub async fn to_cosign(
         .into_query();
     let q = topic::Entity::find()
         .filter(topic::Column::CommunityId.eq(community_id))
-        .filter(topic::Column::Status.eq(TopicStatus::Proposed.as_str()))
+        .filter(topic::Column::Status.eq(TopicStatus::Proposed))
         .filter(topic::Column::Id.not_in_subquery(signed));
     topic_page(db, &access, threshold, q, after, limit, needs).await
 }

@@ -16,97 +16,7 @@
 
 use crate::error::{AppError, AppResult};
 
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum TopicCategory {
-    Facilities,
-    Safety,
-    Environment,
-    Finance,
-    Services,
-    Other,
-}
-
-impl TopicCategory {
-    pub const ALL: [TopicCategory; 6] = [
-        TopicCategory::Facilities,
-        TopicCategory::Safety,
-        TopicCategory::Environment,
-        TopicCategory::Finance,
-        TopicCategory::Services,
-        TopicCategory::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TopicCategory::Facilities => "FACILITIES",
-            TopicCategory::Safety => "SAFETY",
-            TopicCategory::Environment => "ENVIRONMENT",
-            TopicCategory::Finance => "FINANCE",
-            TopicCategory::Services => "SERVICES",
-            TopicCategory::Other => "OTHER",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TopicCategory> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq, Hash)]
-pub enum TopicStatus {
-    /// Collecting co-signatures (附议).
-    Proposed,
-    /// The co-signature threshold is met; the committee decides.
-    UnderReview,
-    /// Accepted by the committee (or proposed by it).
-    Deliberating,
-    /// Refused by the committee, with a public reason.
-    Rejected,
-    /// Withdrawn by the proposer before voting.
-    Withdrawn,
-    /// A ballot on it is open.
-    Voting,
-    Adopted,
-    NotAdopted,
-    /// Progress updates are being posted.
-    Implementing,
-    /// Done; residents rate the implementation.
-    Completed,
-}
-
-impl TopicStatus {
-    pub const ALL: [TopicStatus; 10] = [
-        TopicStatus::Proposed,
-        TopicStatus::UnderReview,
-        TopicStatus::Deliberating,
-        TopicStatus::Rejected,
-        TopicStatus::Withdrawn,
-        TopicStatus::Voting,
-        TopicStatus::Adopted,
-        TopicStatus::NotAdopted,
-        TopicStatus::Implementing,
-        TopicStatus::Completed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TopicStatus::Proposed => "PROPOSED",
-            TopicStatus::UnderReview => "UNDER_REVIEW",
-            TopicStatus::Deliberating => "DELIBERATING",
-            TopicStatus::Rejected => "REJECTED",
-            TopicStatus::Withdrawn => "WITHDRAWN",
-            TopicStatus::Voting => "VOTING",
-            TopicStatus::Adopted => "ADOPTED",
-            TopicStatus::NotAdopted => "NOT_ADOPTED",
-            TopicStatus::Implementing => "IMPLEMENTING",
-            TopicStatus::Completed => "COMPLETED",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TopicStatus> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
+pub use entity::topic::{TopicCategory, TopicStatus};
 
 /// The acts that move a topic from one status to another.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -171,11 +81,6 @@ impl Transition {
     /// The status after the act, or `None` when the act is not allowed from `from`.
     pub fn apply(self, from: TopicStatus) -> Option<TopicStatus> {
         self.allows(from).then(|| self.target())
-    }
-
-    /// `allowed_from` as stored strings, for a conditional update.
-    pub fn allowed_from_str(self) -> Vec<&'static str> {
-        self.allowed_from().iter().map(|s| s.as_str()).collect()
     }
 }
 
@@ -308,6 +213,7 @@ pub fn format_average(sum: i64, count: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sea_orm::Iterable;
     use TopicStatus::*;
 
     fn field(r: AppResult<impl std::fmt::Debug>) -> &'static str {
@@ -319,14 +225,17 @@ mod tests {
 
     #[test]
     fn statuses_and_categories_round_trip_through_their_stored_names() {
-        for s in TopicStatus::ALL {
-            assert_eq!(TopicStatus::parse(s.as_str()), Some(s));
+        use sea_orm::ActiveEnum;
+        for s in TopicStatus::iter() {
+            assert_eq!(TopicStatus::try_from_value(&s.to_value()).ok(), Some(s));
         }
-        for c in TopicCategory::ALL {
-            assert_eq!(TopicCategory::parse(c.as_str()), Some(c));
+        for c in TopicCategory::iter() {
+            assert_eq!(TopicCategory::try_from_value(&c.to_value()).ok(), Some(c));
         }
-        assert_eq!(TopicStatus::parse("proposed"), None);
-        assert_eq!(TopicCategory::parse("PARKING"), None);
+        assert_eq!(TopicStatus::Proposed.to_value(), "PROPOSED");
+        assert_eq!(TopicStatus::NotAdopted.to_value(), "NOT_ADOPTED");
+        assert!(TopicStatus::try_from_value(&"proposed".to_owned()).is_err());
+        assert!(TopicCategory::try_from_value(&"PARKING".to_owned()).is_err());
     }
 
     #[test]
@@ -364,7 +273,7 @@ mod tests {
             (Transition::Complete, &[Implementing], Completed),
         ];
         for (t, from, to) in table {
-            for s in TopicStatus::ALL {
+            for s in TopicStatus::iter() {
                 let expected = from.contains(&s).then_some(to);
                 assert_eq!(t.apply(s), expected, "{t:?} from {s:?}");
             }
@@ -398,17 +307,14 @@ mod tests {
             back.and_then(|s| Transition::StartVoting.apply(s)),
             Some(Voting)
         );
-        for s in TopicStatus::ALL.into_iter().filter(|s| *s != Voting) {
+        for s in TopicStatus::iter().filter(|s| *s != Voting) {
             assert_eq!(Transition::Reconsider.apply(s), None, "{s:?}");
         }
     }
 
     #[test]
     fn withdrawing_is_possible_only_before_voting() {
-        let allowed: Vec<_> = TopicStatus::ALL
-            .into_iter()
-            .filter(|s| can_withdraw(*s))
-            .collect();
+        let allowed: Vec<_> = TopicStatus::iter().filter(|s| can_withdraw(*s)).collect();
         assert_eq!(allowed, vec![Proposed, UnderReview, Deliberating]);
     }
 
@@ -417,14 +323,14 @@ mod tests {
         assert!(can_cosign(Proposed, true, false));
         assert!(!can_cosign(Proposed, true, true));
         assert!(!can_cosign(Proposed, false, false));
-        for s in TopicStatus::ALL.into_iter().filter(|s| *s != Proposed) {
+        for s in TopicStatus::iter().filter(|s| *s != Proposed) {
             assert!(!can_cosign(s, true, false), "{s:?}");
         }
     }
 
     #[test]
     fn comments_close_on_rejected_and_withdrawn_topics_and_ratings_open_on_completion() {
-        for s in TopicStatus::ALL {
+        for s in TopicStatus::iter() {
             assert_eq!(can_comment(s), !matches!(s, Rejected | Withdrawn), "{s:?}");
             assert_eq!(can_rate(s), s == Completed, "{s:?}");
         }

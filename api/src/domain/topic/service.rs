@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use entity::{account, community, resident, role_grant, topic, topic_comment, topic_cosign};
+use sea_orm::ActiveEnum;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
     UpdateMany,
@@ -148,20 +149,10 @@ pub(super) async fn can_withdraw_topic<C: ConnectionTrait>(
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-pub(super) fn status_of(t: &topic::Model) -> AppResult<TopicStatus> {
-    TopicStatus::parse(&t.status)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("topic {} has a bad status", t.id)))
-}
-
-pub(super) fn category_of(t: &topic::Model) -> AppResult<TopicCategory> {
-    TopicCategory::parse(&t.category)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("topic {} has a bad category", t.id)))
-}
-
 pub(super) fn not_now(status: TopicStatus) -> AppError {
     AppError::invalid_state(format!(
         "not possible while the topic is {}",
-        status.as_str()
+        status.to_value()
     ))
 }
 
@@ -177,10 +168,10 @@ pub(super) fn guard(t: Transition, status: TopicStatus) -> AppResult<()> {
 /// The conditional update of a transition; callers add columns and check `rows_affected`.
 pub(super) fn transition(topic_id: &str, t: Transition) -> UpdateMany<topic::Entity> {
     topic::Entity::update_many()
-        .col_expr(topic::Column::Status, Expr::value(t.target().as_str()))
+        .col_expr(topic::Column::Status, Expr::value(t.target()))
         .col_expr(topic::Column::UpdatedAt, Expr::value(now()))
         .filter(topic::Column::Id.eq(topic_id))
-        .filter(topic::Column::Status.is_in(t.allowed_from_str()))
+        .filter(topic::Column::Status.is_in(t.allowed_from().iter().copied()))
 }
 
 /// Runs a transition's update; INVALID_STATE when a concurrent act moved the topic first.
@@ -305,7 +296,7 @@ pub(super) async fn committee_accounts<C: ConnectionTrait>(
 ) -> AppResult<Vec<String>> {
     let granted: Vec<String> = role_grant::Entity::find()
         .filter(role_grant::Column::CommunityId.eq(community_id))
-        .filter(role_grant::Column::Role.eq(Role::Committee.as_str()))
+        .filter(role_grant::Column::Role.eq(Role::Committee))
         .all(conn)
         .await?
         .into_iter()
@@ -416,8 +407,8 @@ pub(super) async fn views_for<C: ConnectionTrait>(
         .into_iter()
         .map(|t| {
             Ok(TopicView {
-                status: status_of(&t)?,
-                category: category_of(&t)?,
+                status: t.status,
+                category: t.category,
                 cosign_threshold: threshold,
                 proposer: person(&names, &t.proposer_id),
                 viewer_has_cosigned: cosigned.contains(&t.id),
@@ -449,7 +440,7 @@ pub async fn start_voting<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    guard(Transition::StartVoting, status_of(&t)?)?;
+    guard(Transition::StartVoting, t.status)?;
     apply(conn, transition(&t.id, Transition::StartVoting)).await?;
     let cosigners: Vec<String> = topic_cosign::Entity::find()
         .select_only()
