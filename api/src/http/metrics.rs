@@ -45,19 +45,13 @@ const CODES: [&str; 8] = [
     "INTERNAL",
 ];
 
-/// How a vote reached the ballot box.
-#[derive(Clone, Copy, Debug)]
-pub enum VoteChannel {
-    Online,
-    Paper,
-}
+pub use entity::ballot_participation::VoteChannel;
 
-impl VoteChannel {
-    fn label(self) -> &'static str {
-        match self {
-            VoteChannel::Online => "online",
-            VoteChannel::Paper => "paper",
-        }
+/// A vote channel's metric label.
+fn channel_label(channel: VoteChannel) -> &'static str {
+    match channel {
+        VoteChannel::Online => "online",
+        VoteChannel::Paper => "paper",
     }
 }
 
@@ -131,7 +125,7 @@ impl Metrics {
             errors.with_label_values(&[code]);
         }
         for channel in [VoteChannel::Online, VoteChannel::Paper] {
-            votes.with_label_values(&[channel.label()]);
+            votes.with_label_values(&[channel_label(channel)]);
         }
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
@@ -168,7 +162,9 @@ impl Metrics {
         if changed {
             self.vote_changes.inc();
         } else {
-            self.votes.with_label_values(&[channel.label()]).inc();
+            self.votes
+                .with_label_values(&[channel_label(channel)])
+                .inc();
         }
     }
 

@@ -4,6 +4,7 @@
 
 use super::rules::VoterId;
 use entity::ballot_participation::VoteChannel;
+use sea_orm::ActiveEnum;
 use std::collections::HashSet;
 
 use entity::{ballot, ballot_box, ballot_option, ballot_participation, ballot_voter};
@@ -133,7 +134,7 @@ pub async fn close_one(state: &Services, ballot_id: &str) -> AppResult<bool> {
     )
     .await?;
     txn.commit().await?;
-    tracing::info!(ballot_id = %b.id, outcome = ?outcome, "ballot closed");
+    tracing::info!(ballot_id = %b.id, outcome = %outcome.to_value(), "ballot closed");
     notify::publish(&state.bus, pending).await;
     state
         .bus

@@ -545,7 +545,7 @@ pub async fn awaiting_vote(
         });
     };
     // The viewer's voter id on each ballot: the resident on a RESIDENTS ballot, else their
-    // household (`batch::voter_for`), decided per row by the ballot's electorate.
+    // household (`rules::VoterId::of`), decided per row by the ballot's electorate.
     let voter = || {
         Expr::case(
             Expr::col((ballot::Entity, ballot::Column::Electorate)).eq(Electorate::Residents),
