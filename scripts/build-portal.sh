@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the portal into portal/dist: cargo (wasm32, size profile) → wasm-bindgen --target web
-# → wasm-opt -Oz → static files. Runnable from any directory. It installs nothing: when a tool
+# Builds the portal into portal/dist: cargo (wasm32, size profile) → split at the lazy routes
+# (portal-pack) → wasm-bindgen --target web → wasm-opt -Oz → hashed, precompressed files
+# under portal/dist/assets/<hash>/ with a byte budget. Runnable from any directory. It installs nothing: when a tool
 # is missing it stops and says which (the tools' install script provides them).
 #
 # Environment:
@@ -42,35 +43,46 @@ if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
     die "wasm-opt at $WASM_OPT is version ${opt_version:-unknown}; need binaryen >= 116 (Debian's 108 breaks the module)."
 fi
 
-echo "==> cargo build (wasm32-unknown-unknown, profile wasm-release)"
-(cd "$ROOT" && cargo build -p portal --lib --target wasm32-unknown-unknown --profile wasm-release)
+# The first screen's budget (DESIGN §12): what the sign-in page and Home download, compressed.
+BUDGET_BYTES="${PORTAL_BUDGET_BYTES:-204800}"
+
+echo "==> cargo build (wasm32-unknown-unknown, profile wasm-release, relocations kept for splitting)"
+# --emit-relocs lets the splitter move each lazily loaded route's code into its own module.
+(cd "$ROOT" && RUSTFLAGS="${RUSTFLAGS:-} -Clink-args=--emit-relocs" \
+  cargo build -p portal --lib --target wasm32-unknown-unknown --profile wasm-release)
 WASM_IN="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/portal.wasm"
 [ -f "$WASM_IN" ] || die "cargo did not produce $WASM_IN"
 
+echo "==> portal-pack (native build of the packing step)"
+(cd "$ROOT" && cargo build -q --release -p portal-pack)
+PACK="$TARGET_DIR/release/portal-pack"
+
+STAGING="$TARGET_DIR/portal-staging"
+rm -rf "$STAGING"
+mkdir -p "$STAGING"
+
+echo "==> split at the lazy routes"
+"$PACK" split "$WASM_IN" "$STAGING"
+
 echo "==> wasm-bindgen --target web"
-rm -rf "$DIST"
-mkdir -p "$DIST"
-wasm-bindgen "$WASM_IN" --target web --no-typescript --out-name portal --out-dir "$DIST"
-RAW_BINDGEN_SIZE="$(wc -c <"$DIST/portal_bg.wasm")"
+# --keep-lld-exports: the split parts link against the main module's exports.
+wasm-bindgen "$STAGING/portal_split.wasm" --target web --no-typescript --keep-lld-exports \
+  --out-name portal --out-dir "$STAGING"
 
 if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
-  echo "==> wasm-opt -Oz"
-  # The features rustc's wasm32 target emits by default; wasm-opt must accept them and keep them.
-  "$WASM_OPT" -Oz \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-reference-types --enable-multivalue --enable-mutable-globals \
-    "$DIST/portal_bg.wasm" -o "$DIST/portal_bg.opt.wasm"
-  mv "$DIST/portal_bg.opt.wasm" "$DIST/portal_bg.wasm"
+  echo "==> wasm-opt -Oz (each module)"
+  for wasm in "$STAGING"/*.wasm; do
+    [ "$(basename "$wasm")" = portal_split.wasm ] && continue
+    # The features rustc's wasm32 target emits by default; wasm-opt must accept them and keep them.
+    "$WASM_OPT" -Oz \
+      --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-reference-types --enable-multivalue --enable-mutable-globals \
+      "$wasm" -o "$wasm.opt"
+    mv "$wasm.opt" "$wasm"
+  done
 fi
 
-echo "==> static files"
-cp "$PORTAL/index.html" "$PORTAL/boot.js" "$PORTAL/style.css" "$DIST/"
+cp "$PORTAL/boot.js" "$PORTAL/style.css" "$STAGING/"
 
-size_of() { wc -c <"$1" | tr -d ' '; }
-gzip_size_of() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
-echo "==> portal/dist"
-printf '  %-16s %10s %10s\n' file raw gzip
-for f in portal_bg.wasm portal.js boot.js index.html style.css; do
-  printf '  %-16s %10s %10s\n' "$f" "$(size_of "$DIST/$f")" "$(gzip_size_of "$DIST/$f")"
-done
-printf '  (wasm straight from wasm-bindgen: %s bytes)\n' "$RAW_BINDGEN_SIZE"
+echo "==> portal/dist: hashed, precompressed, budget $BUDGET_BYTES bytes"
+"$PACK" finish "$STAGING" "$PORTAL" "$DIST" --budget "$BUDGET_BYTES"

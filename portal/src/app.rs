@@ -12,9 +12,11 @@ use crate::pages::{
 use crate::{session, storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::{ProtectedRoute, Route, Router, Routes};
+use leptos_router::components::{
+    Outlet, ProtectedParentRoute, ProtectedRoute, Route, Router, Routes,
+};
 use leptos_router::hooks::use_location;
-use leptos_router::path;
+use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
 /// State every page shares, provided as context by [`App`].
 #[derive(Clone, Copy)]
@@ -68,6 +70,37 @@ fn initial_lang() -> Lang {
         .as_deref()
         .and_then(Lang::from_code)
         .unwrap_or_default()
+}
+
+/// A page whose code is split out of the main WASM module by the build (`portal-pack split`)
+/// and downloaded the first time the page is visited. Sign-in, Home, communities and the inbox
+/// stay in the main module: they are the first screen.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident,)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page! {
+    TopicsRoute => Topics,
+    TopicNewRoute => TopicNew,
+    TopicRoute => TopicPage,
+    ReceiptRoute => ReceiptCheck,
+    RollRoute => NamedRoll,
+    RosterImportRoute => RosterImport,
+    ResidentsRoute => Residents,
+    ReviewRoute => ReviewQueue,
 }
 
 #[component]
@@ -137,14 +170,17 @@ pub fn App() -> impl IntoView {
                     <ProtectedRoute path=path!("/") view=Home condition=signed redirect_path=to_signin />
                     <ProtectedRoute path=path!("/communities") view=Communities condition=signed redirect_path=to_signin />
                     <ProtectedRoute path=path!("/inbox") view=Inbox condition=signed redirect_path=to_signin />
-                    <ProtectedRoute path=path!("/committee/roster") view=RosterImport condition=signed redirect_path=to_signin />
-                    <ProtectedRoute path=path!("/committee/residents") view=Residents condition=signed redirect_path=to_signin />
-                    <ProtectedRoute path=path!("/committee/review") view=ReviewQueue condition=signed redirect_path=to_signin />
-                    <ProtectedRoute path=path!("/topics") view=Topics condition=signed redirect_path=to_signin />
-                    <ProtectedRoute path=path!("/topics/new") view=TopicNew condition=signed redirect_path=to_signin />
-                    <ProtectedRoute path=path!("/topics/:id") view=TopicPage condition=signed redirect_path=to_signin />
-                    <ProtectedRoute path=path!("/ballots/:id/receipt") view=ReceiptCheck condition=signed redirect_path=to_signin />
-                    <ProtectedRoute path=path!("/ballots/:id/roll") view=NamedRoll condition=signed redirect_path=to_signin />
+                    // The module pages: each loads its code the first time it is visited.
+                    <ProtectedParentRoute path=path!("") view=Outlet condition=signed redirect_path=to_signin>
+                        <Route path=path!("/committee/roster") view={Lazy::<RosterImportRoute>::new()} />
+                        <Route path=path!("/committee/residents") view={Lazy::<ResidentsRoute>::new()} />
+                        <Route path=path!("/committee/review") view={Lazy::<ReviewRoute>::new()} />
+                        <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} />
+                        <Route path=path!("/topics/new") view={Lazy::<TopicNewRoute>::new()} />
+                        <Route path=path!("/topics/:id") view={Lazy::<TopicRoute>::new()} />
+                        <Route path=path!("/ballots/:id/receipt") view={Lazy::<ReceiptRoute>::new()} />
+                        <Route path=path!("/ballots/:id/roll") view={Lazy::<RollRoute>::new()} />
+                    </ProtectedParentRoute>
                 </Routes>
             </main>
         </Router>
