@@ -1667,3 +1667,116 @@ async fn a_closed_ballot_has_a_printable_notice_with_its_thresholds_and_the_bull
         .unwrap_or_default();
     assert_eq!(n["bulletinDigest"], hex::encode(sha2::Sha256::digest(&csv)));
 }
+
+/// `Ballot.result.thresholds` is how the server reached the outcome, live while the ballot is
+/// open and the stored figures once it closes (then the same lines as the notice's): the portal
+/// renders these and judges no threshold itself (DESIGN §12).
+#[tokio::test]
+async fn a_result_states_each_threshold_live_and_after_closing() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
+    let id = str_of(&b["id"]);
+    let q = "query($b:ID!){ ballot(id:$b){ result { quorumMet outcome
+        thresholds { stage optionLabel measure comparison fraction base required achieved met } }
+        notice { thresholds { stage optionLabel measure comparison fraction base required achieved met } } } }";
+    let line = |stage: &str,
+                label: Option<&str>,
+                measure: &str,
+                cmp: &str,
+                fraction: &str,
+                base: &str,
+                required: &str,
+                achieved: &str,
+                met: bool| {
+        json!({"stage": stage, "optionLabel": label, "measure": measure, "comparison": cmp,
+               "fraction": fraction, "base": base, "required": required, "achieved": achieved, "met": met})
+    };
+
+    // Two owners for (200 m²) of nine (1,100 m²): turnout is short on both counts.
+    for i in 1..=2 {
+        vote(&app, v.token(&phone(i)), &id, &[option_id(&b, "APPROVE")]).await;
+    }
+    let live = app.ok(Some(v.token(&phone(9))), q, json!({"b": id})).await["ballot"].clone();
+    assert_eq!(live["notice"], Value::Null);
+    assert_eq!(live["result"]["quorumMet"], json!(false));
+    assert_eq!(
+        live["result"]["thresholds"],
+        json!([
+            line("TURNOUT", None, "COUNT", "AT_LEAST", "2/3", "9", "6", "2", false),
+            line("TURNOUT", None, "AREA", "AT_LEAST", "2/3", "1100.00", "733.34", "200.00", false),
+            line(
+                "APPROVAL",
+                Some("赞成"),
+                "COUNT",
+                "MORE_THAN",
+                "1/2",
+                "2",
+                "2",
+                "2",
+                true
+            ),
+            line(
+                "APPROVAL",
+                Some("赞成"),
+                "AREA",
+                "MORE_THAN",
+                "1/2",
+                "200.00",
+                "100.01",
+                "200.00",
+                true
+            ),
+        ]),
+        "the live thresholds"
+    );
+
+    // Six more against (750 m²): quorum met, approval fails.
+    for i in 3..=8 {
+        vote(&app, v.token(&phone(i)), &id, &[option_id(&b, "OPPOSE")]).await;
+    }
+    close(&app, v.token(&phone(9)), &id).await;
+    let closed = app.ok(Some(v.token(&phone(9))), q, json!({"b": id})).await["ballot"].clone();
+    assert_eq!(
+        (
+            closed["result"]["quorumMet"].clone(),
+            closed["result"]["outcome"].clone()
+        ),
+        (json!(true), json!("NOT_ADOPTED"))
+    );
+    assert_eq!(
+        closed["result"]["thresholds"],
+        json!([
+            line("TURNOUT", None, "COUNT", "AT_LEAST", "2/3", "9", "6", "8", true),
+            line("TURNOUT", None, "AREA", "AT_LEAST", "2/3", "1100.00", "733.34", "950.00", true),
+            line(
+                "APPROVAL",
+                Some("赞成"),
+                "COUNT",
+                "MORE_THAN",
+                "1/2",
+                "8",
+                "5",
+                "2",
+                false
+            ),
+            line(
+                "APPROVAL",
+                Some("赞成"),
+                "AREA",
+                "MORE_THAN",
+                "1/2",
+                "950.00",
+                "475.01",
+                "200.00",
+                false
+            ),
+        ]),
+        "the stored thresholds"
+    );
+    assert_eq!(
+        closed["result"]["thresholds"], closed["notice"]["thresholds"],
+        "the result and the notice tell the same thresholds"
+    );
+}

@@ -680,3 +680,103 @@ async fn path_traversal_does_not_escape_the_portal_folder() {
     }
     assert_eq!(get(&app, "/healthz").await.status().as_u16(), 200);
 }
+
+/// The build's precompressed copies are sent as they are to a browser that accepts them (brotli
+/// first, then gzip), with the original file's type and no download prompt; hashed assets are
+/// cached for a year as immutable, while index.html (and every client route) is revalidated.
+#[tokio::test]
+async fn assets_are_served_precompressed_and_cached_as_immutable() {
+    let dir =
+        std::env::temp_dir().join(format!("jiayuan-portal-{}", uuid::Uuid::new_v4().simple()));
+    let assets = dir.join("assets").join("0123abcd");
+    std::fs::create_dir_all(&assets).unwrap_or_else(|e| panic!("{e}"));
+    let write = |path: std::path::PathBuf, body: &[u8]| {
+        std::fs::write(path, body).unwrap_or_else(|e| panic!("{e}"))
+    };
+    write(dir.join("index.html"), b"<!doctype html><html>plain</html>");
+    write(dir.join("index.html.br"), b"BROTLI-INDEX");
+    write(assets.join("portal.js"), b"export const plain = 1;");
+    write(assets.join("portal.js.br"), b"BROTLI-JS");
+    write(assets.join("portal.js.gz"), b"GZIP-JS");
+    write(assets.join("portal_bg.wasm"), b"\0asm plain");
+    let portal = dir.clone();
+    let app = TestApp::spawn_with(move |s| s.portal_dir = portal).await;
+    let fetch = |path: &'static str, accept: Option<&'static str>| {
+        let mut req = app.http.get(format!("{}{path}", app.address));
+        if let Some(accept) = accept {
+            req = req.header("accept-encoding", accept);
+        }
+        async move {
+            let resp = req
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let head = (
+                resp.status().as_u16(),
+                header("content-encoding"),
+                header("content-type"),
+                header("cache-control"),
+                header("content-disposition"),
+            );
+            let body = resp.bytes().await.unwrap_or_default().to_vec();
+            (head, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    const YEAR: &str = "public, max-age=31536000, immutable";
+
+    let ((status, enc, ty, cache, disposition), body) =
+        fetch("/assets/0123abcd/portal.js", Some("gzip, deflate, br")).await;
+    assert_eq!(
+        (status, enc.as_str(), body.as_str()),
+        (200, "br", "BROTLI-JS")
+    );
+    assert!(
+        ty.starts_with("text/javascript") || ty.starts_with("application/javascript"),
+        "{ty}"
+    );
+    assert_eq!(cache, YEAR);
+    assert!(!disposition.contains("attachment"), "{disposition}");
+
+    let ((_, enc, _, _, _), body) = fetch("/assets/0123abcd/portal.js", Some("gzip")).await;
+    assert_eq!((enc.as_str(), body.as_str()), ("gzip", "GZIP-JS"));
+    let ((_, enc, _, _, _), body) = fetch("/assets/0123abcd/portal.js", Some("br;q=0, gzip")).await;
+    assert_eq!(
+        (enc.as_str(), body.as_str()),
+        ("gzip", "GZIP-JS"),
+        "br;q=0 refuses brotli"
+    );
+    let ((_, enc, _, _, _), body) = fetch("/assets/0123abcd/portal.js", None).await;
+    assert_eq!(
+        (enc.as_str(), body.as_str()),
+        ("", "export const plain = 1;")
+    );
+
+    // No copy: the file itself (the server may still compress it on the fly), still immutable,
+    // with its own type.
+    let ((status, _, ty, cache, _), _) =
+        fetch("/assets/0123abcd/portal_bg.wasm", Some("identity")).await;
+    assert_eq!(
+        (status, ty.as_str(), cache.as_str()),
+        (200, "application/wasm", YEAR)
+    );
+
+    // index.html and client routes: revalidated on every visit, precompressed too.
+    for path in ["/", "/topics/abc"] {
+        let ((status, enc, ty, cache, disposition), body) = fetch(path, Some("br")).await;
+        assert_eq!(
+            (status, enc.as_str(), cache.as_str(), body.as_str()),
+            (200, "br", "no-cache", "BROTLI-INDEX"),
+            "{path}"
+        );
+        assert!(ty.starts_with("text/html"), "{path}: {ty}");
+        assert!(!disposition.contains("attachment"), "{path}: {disposition}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -93,6 +93,11 @@ pub struct BallotResult {
     pub quorum_met: bool,
     pub outcome: Outcome,
     pub options: Vec<OptionResult>,
+    /// How the outcome was reached: turnout first, then each judged option's approval, each
+    /// with what was required, what was achieved and whether it was met (empty under
+    /// PLURALITY). While the ballot is open these are the live tally's figures. Clients render
+    /// these; they never re-derive a threshold.
+    pub thresholds: Vec<NoticeThreshold>,
 }
 
 pub struct Ballot {
@@ -409,6 +414,8 @@ impl Ballot {
                     (d.quorum_met, d.outcome, d.adopted)
                 }
             };
+        let thresholds =
+            notice_thresholds(&service::thresholds(&model, &options), |i| options.get(i));
         let options = options
             .into_iter()
             .zip(adopted)
@@ -428,6 +435,7 @@ impl Ballot {
             quorum_met,
             outcome: outcome.into(),
             options,
+            thresholds,
         }))
     }
     /// The frozen electorate and who has taken part (committee only, for paper ballots): filtered
@@ -558,6 +566,35 @@ pub struct NoticeThreshold {
     pub met: bool,
 }
 
+/// The thresholds as the API shows them; `option` finds the judged option by its index.
+fn notice_thresholds<'a>(
+    thresholds: &[rules::Threshold],
+    option: impl Fn(usize) -> Option<&'a entity::ballot_option::Model>,
+) -> Vec<NoticeThreshold> {
+    let value = |measure: rules::Measure, v: i64| match measure {
+        rules::Measure::Count => v.to_string(),
+        rules::Measure::Area => format_area(v),
+    };
+    thresholds
+        .iter()
+        .map(|t| {
+            let option = t.option.and_then(&option);
+            NoticeThreshold {
+                stage: t.stage.into(),
+                option_id: option.map(|o| ID(o.id.clone())),
+                option_label: option.map(|o| o.label.clone()),
+                measure: t.bar.measure.into(),
+                comparison: t.bar.comparison.into(),
+                fraction: format!("{}/{}", t.bar.num, t.bar.den),
+                base: value(t.bar.measure, t.base),
+                required: value(t.bar.measure, t.required),
+                achieved: value(t.bar.measure, t.achieved),
+                met: t.met,
+            }
+        })
+        .collect()
+}
+
 /// The printable result notice (公示) of a closed ballot, for the notice board. Everything on it
 /// is computed by the server.
 #[derive(SimpleObject)]
@@ -596,29 +633,7 @@ pub struct ResultNotice {
 impl ResultNotice {
     fn from_notice(n: Notice) -> AppResult<Self> {
         let b = &n.ballot;
-        let value = |measure: rules::Measure, v: i64| match measure {
-            rules::Measure::Count => v.to_string(),
-            rules::Measure::Area => format_area(v),
-        };
-        let thresholds = n
-            .thresholds
-            .iter()
-            .map(|t| {
-                let option = t.option.and_then(|i| n.options.get(i));
-                NoticeThreshold {
-                    stage: t.stage.into(),
-                    option_id: option.map(|o| ID(o.id.clone())),
-                    option_label: option.map(|o| o.label.clone()),
-                    measure: t.bar.measure.into(),
-                    comparison: t.bar.comparison.into(),
-                    fraction: format!("{}/{}", t.bar.num, t.bar.den),
-                    base: value(t.bar.measure, t.base),
-                    required: value(t.bar.measure, t.required),
-                    achieved: value(t.bar.measure, t.achieved),
-                    met: t.met,
-                }
-            })
-            .collect();
+        let thresholds = notice_thresholds(&n.thresholds, |i| n.options.get(i));
         let options = n
             .options
             .iter()

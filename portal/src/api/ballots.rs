@@ -13,7 +13,8 @@ use serde_json::json;
 macro_rules! tally_fields {
     () => {
         "id status closedAt eligibleCount eligibleArea turnoutCount turnoutArea \
-         result { final quorumMet outcome options { id label role votes area adopted } }"
+         result { final quorumMet outcome options { id label role votes area adopted } \
+         thresholds { stage optionId measure comparison fraction base achieved met } }"
     };
 }
 
@@ -124,6 +125,9 @@ schema_enum!(Outcome {
     Tie = "TIE",
 });
 schema_enum!(BallotStatus { Open = "OPEN", Closed = "CLOSED" });
+schema_enum!(ThresholdStage { Turnout = "TURNOUT", Approval = "APPROVAL" });
+schema_enum!(ThresholdMeasure { Count = "COUNT", Area = "AREA" });
+schema_enum!(ThresholdComparison { MoreThan = "MORE_THAN", AtLeast = "AT_LEAST" });
 
 impl BallotKind {
     pub fn label_key(self) -> &'static str {
@@ -248,6 +252,28 @@ pub struct BallotResult {
     pub quorum_met: bool,
     pub outcome: Outcome,
     pub options: Vec<OptionResult>,
+    /// How the server reached the outcome (turnout, then each judged option's approval); the
+    /// portal renders these and never judges a threshold itself.
+    #[serde(default)]
+    pub thresholds: Vec<Threshold>,
+}
+
+/// One threshold of a result as the server judged it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Threshold {
+    pub stage: ThresholdStage,
+    /// For an approval threshold: the option judged.
+    #[serde(default)]
+    pub option_id: Option<String>,
+    pub measure: ThresholdMeasure,
+    pub comparison: ThresholdComparison,
+    /// "2/3".
+    pub fraction: String,
+    /// The whole: a count ("9") or m² ("1100.00").
+    pub base: String,
+    pub achieved: String,
+    pub met: bool,
 }
 
 /// The count of a ballot: what the query and the live subscription both carry.
@@ -1071,6 +1097,7 @@ pub(crate) mod tests {
                     adopted: false,
                 },
             ],
+            thresholds: Vec::new(),
         };
         let entries = vec![
             BulletinEntry {

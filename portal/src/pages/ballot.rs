@@ -14,7 +14,7 @@ use crate::components::{
     ErrorBanner, FormError, FormErrors, Loading,
 };
 use crate::i18n::{current_lang, k, t, tf, tv};
-use crate::tally::{self, format_area, format_count, option_label, parse_area, Numbers};
+use crate::tally::{self, format_area, format_count, option_label, parse_area};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -504,12 +504,7 @@ fn ResultView(ballot: RwSignal<Option<Ballot>>) -> impl IntoView {
                 .map(|r| r.outcome)
         })
     };
-    let explanation = move || {
-        ballot.with(|b| {
-            let numbers = Numbers::from_ballot(b.as_ref()?)?;
-            Some(tally::explain(&numbers).render(current_lang(), &numbers))
-        })
-    };
+    let explanation = move || ballot.with(|b| tally::explain(current_lang(), b.as_ref()?));
     view! {
         <h3>{tv("ballot.result")}</h3>
         {move || outcome().map(|o| view! {

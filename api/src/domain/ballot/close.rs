@@ -43,6 +43,25 @@ pub fn decide(b: &ballot::Model, options: &[ballot_option::Model]) -> AppResult<
     ))
 }
 
+/// Every threshold the ballot's result is judged by (turnout, then each judged option's
+/// approval), against the counts in `b` and `options`: the stored ones once closed, a live
+/// tally's while open. What a result notice and `Ballot.result.thresholds` show.
+pub fn thresholds(b: &ballot::Model, options: &[ballot_option::Model]) -> Vec<rules::Threshold> {
+    let counts: Vec<rules::OptionCount> = options
+        .iter()
+        .map(|o| rules::OptionCount {
+            role: o.role,
+            votes: Weight::new(o.votes, o.area),
+        })
+        .collect();
+    rules::thresholds(
+        b.rule,
+        Weight::new(b.eligible_count, b.eligible_area),
+        Weight::new(b.turnout_count, b.turnout_area),
+        &counts,
+    )
+}
+
 /// Closes one due ballot exactly once (a conditional update decides which replica does it),
 /// computes and stores the result, moves the topic on, and tells everyone who took part.
 pub async fn close_one(state: &Services, ballot_id: &str) -> AppResult<bool> {

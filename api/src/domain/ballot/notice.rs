@@ -8,7 +8,7 @@
 use entity::{ballot, ballot_box, ballot_option, building, community, topic};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::rules::{self, Outcome, Threshold, Weight};
+use super::rules::{Outcome, Threshold};
 use super::service::{self, BallotStatus};
 use crate::auth::Viewer;
 use crate::domain::roster::rules::format_area;
@@ -66,21 +66,7 @@ pub async fn notice(
     }
     let db = &state.db;
     let options = service::options_of(db, &b.id).await?;
-    let counts: Vec<rules::OptionCount> = options
-        .iter()
-        .map(|o| {
-            Ok(rules::OptionCount {
-                role: o.role,
-                votes: Weight::new(o.votes, o.area),
-            })
-        })
-        .collect::<AppResult<_>>()?;
-    let thresholds = rules::thresholds(
-        b.rule,
-        Weight::new(b.eligible_count, b.eligible_area),
-        Weight::new(b.turnout_count, b.turnout_area),
-        &counts,
-    );
+    let thresholds = super::close::thresholds(&b, &options);
     let (Some(outcome), Some(quorum_met)) = (b.outcome, b.quorum_met) else {
         return Err(AppError::Internal(anyhow::anyhow!(
             "closed ballot {} has no stored result",

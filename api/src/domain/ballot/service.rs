@@ -524,7 +524,7 @@ pub async fn has_participated<C: ConnectionTrait>(
 
 pub use super::cast::{cast, is_due, is_open, not_open, record_paper, validate_choice};
 pub(super) use super::close::shuffle_box;
-pub use super::close::{close_due, close_one, decide, send_reminders};
+pub use super::close::{close_due, close_one, decide, send_reminders, thresholds};
 
 /// Open ballots of a community in which the viewer (or their household) may still vote.
 pub async fn awaiting_vote(
