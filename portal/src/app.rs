@@ -1,6 +1,7 @@
 //! The app shell: shared state, the header and the router.
 
 use crate::api::identity::{self, SessionInfo};
+use crate::api::live::{self, Feed, Live, ServerMessage};
 use crate::api::{notifications, ApiError};
 use crate::i18n::{self, k, t, tf, tv, Lang};
 use crate::pages::{
@@ -17,6 +18,7 @@ use leptos_router::components::{
 };
 use leptos_router::hooks::use_location;
 use leptos_router::{lazy_route, path, Lazy, LazyRoute};
+use std::rc::Rc;
 
 /// State every page shares, provided as context by [`App`].
 #[derive(Clone, Copy)]
@@ -26,10 +28,14 @@ pub struct AppState {
     /// The chosen community (remembered in `localStorage`).
     pub community_id: RwSignal<Option<String>>,
     pub lang: RwSignal<Lang>,
+    /// Large-text mode (text at 200 %), remembered in `localStorage`.
+    pub large_text: RwSignal<bool>,
     /// The viewer, the chosen community and the viewer's roles there.
     pub session: LocalResource<Result<Option<SessionInfo>, ApiError>>,
     /// Bumped when notifications change, so the unread badge is fetched again.
     pub inbox_version: RwSignal<u32>,
+    /// The last notification that arrived live (`notificationAdded`); the inbox adds it.
+    pub arrived: RwSignal<Option<notifications::Notification>>,
 }
 
 impl AppState {
@@ -39,6 +45,15 @@ impl AppState {
             None => storage::remove(storage::COMMUNITY_ID),
         }
         self.community_id.set(id);
+    }
+
+    pub fn set_large_text(&self, on: bool) {
+        if on {
+            storage::set(storage::LARGE_TEXT, "1");
+        } else {
+            storage::remove(storage::LARGE_TEXT);
+        }
+        self.large_text.set(on);
     }
 
     pub fn set_lang(&self, lang: Lang) {
@@ -59,6 +74,24 @@ impl AppState {
             signed_in.set(false);
         });
     }
+}
+
+/// The viewer's new notifications, live: each one goes to `state.arrived` and re-counts the
+/// unread badge.
+#[lazy]
+fn inbox_feed(state: AppState) -> Live {
+    Live::start(Feed {
+        query: notifications::NOTIFICATION_ADDED,
+        variables: serde_json::json!({}),
+        on_next: Rc::new(move |text: &str| {
+            if let ServerMessage::Next(data) = live::parse::<notifications::AddedData>(text) {
+                state.arrived.set(Some(data.notification_added));
+                state.inbox_version.update(|v| *v += 1);
+            }
+        }),
+        on_poll: Rc::new(move || state.inbox_version.update(|v| *v += 1)),
+        on_mode: Rc::new(|_| {}),
+    })
 }
 
 pub fn use_app() -> AppState {
@@ -128,10 +161,47 @@ pub fn App() -> impl IntoView {
         signed_in,
         community_id,
         lang,
+        large_text: RwSignal::new(storage::get(storage::LARGE_TEXT).as_deref() == Some("1")),
         session,
         inbox_version: RwSignal::new(0),
+        arrived: RwSignal::new(None),
     };
     provide_context(state);
+
+    // The inbox and its badge follow new notifications live while signed in (re-counting
+    // every 15 s when the socket does not get through). The socket's code loads after the
+    // first screen (`inbox_feed` is split out of the main module).
+    let running_feed = StoredValue::new_local(None::<Live>);
+    Effect::new(move || {
+        let signed = signed_in.get();
+        running_feed.update_value(|feed| {
+            if let Some(feed) = feed.take() {
+                feed.stop();
+            }
+        });
+        if signed {
+            spawn_local(async move {
+                let feed = inbox_feed(state).await;
+                // Signed out (or in again) while the code loaded: only the current one runs.
+                if signed_in.get_untracked() && running_feed.with_value(Option::is_none) {
+                    running_feed.set_value(Some(feed));
+                } else {
+                    feed.stop();
+                }
+            });
+        }
+    });
+
+    // Large text: a class on `<html>` (the stylesheet sizes everything in rem).
+    Effect::new(move || {
+        let on = state.large_text.get();
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.class_list().toggle_with_force("large-text", on);
+        }
+    });
 
     // `<html lang>` and the window title follow the language.
     Effect::new(move || {
@@ -239,6 +309,11 @@ fn Header() -> impl IntoView {
                     {lang_button(Lang::Zh, "lang-zh", k("lang.zh"))}
                     {lang_button(Lang::En, "lang-en", k("lang.en"))}
                 </div>
+                <button type="button" class="lang-button" data-testid="large-text"
+                    aria-pressed=move || app.large_text.get().to_string()
+                    on:click=move |_| app.set_large_text(!app.large_text.get_untracked())>
+                    {move || t("header.large_text")}
+                </button>
             </div>
             <Show when=move || app.signed_in.get()>
                 <nav class="header-row header-nav" aria-label=move || t("header.nav")>

@@ -11,6 +11,8 @@ pub const REFRESH_TOKEN: &str = "jiayuan.refreshToken";
 pub const COMMUNITY_ID: &str = "jiayuan.communityId";
 /// The chosen language code (`zh-CN` or `en`).
 pub const LANG: &str = "jiayuan.lang";
+/// "1" when large text is on.
+pub const LARGE_TEXT: &str = "jiayuan.largeText";
 
 #[cfg(target_arch = "wasm32")]
 mod backend {

@@ -886,4 +886,244 @@ async fn every_main_page_renders_in_chinese_and_in_english() {
     b.close().await;
 }
 
+// ---- the inbox, live --------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_notification_appears_in_the_open_inbox_and_its_badge_without_a_reload() {
+    // Arrange: a resident with the inbox open, nothing unread.
+    let app = TestApp::spawn().await;
+    let world = app.community().await;
+    let b = browser().await;
+    b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=inbox-link]").await;
+    b.wait_path("/inbox").await;
+    b.find("[data-testid=notifications], [data-testid=inbox-empty]")
+        .await;
+    assert!(
+        !b.exists("[data-testid=unread-count]").await,
+        "something is unread before the test"
+    );
+    let marker = "window.__sameDocument = true; return true;";
+    b.eval(marker).await;
+
+    // Act: the committee makes the resident a mediator (the server notifies them).
+    let granted = app
+        .gql(
+            Some(world.token(COMMITTEE)),
+            "mutation($r: ID!) { grantRole(residentId: $r, role: MEDIATOR) { id } }",
+            json!({ "r": world.person(RESIDENT).resident_id }),
+        )
+        .await;
+    assert!(granted.get("errors").is_none(), "{granted}");
+
+    // Assert: the notice is on top of the open list and the badge counts it, in the same
+    // document (no reload), and it links to its subject.
+    let text = b.wait_text("[data-testid=notifications]", "调解员").await;
+    assert!(text.contains("测试社区"), "{text}");
+    b.wait_text("[data-testid=unread-count]", "1").await;
+    assert_eq!(
+        b.eval("return window.__sameDocument === true").await,
+        json!(true),
+        "the page was reloaded"
+    );
+    b.click("[data-testid=notification-link]").await;
+    b.wait_path("/").await;
+    b.close().await;
+}
+
+// ---- large text ---------------------------------------------------------------------------------
+
+/// Text cut off (a box whose content overflows it while hiding the overflow) and tap targets
+/// drawn over one another.
+const CLIPPED_OR_OVERLAPPING: &str = r#"
+const shown = (el) => {
+  const r = el.getBoundingClientRect();
+  return r.width > 1 && r.height > 1 && getComputedStyle(el).visibility !== 'hidden';
+};
+const name = (el) => el.tagName.toLowerCase() + (el.dataset.testid ? '[' + el.dataset.testid + ']' : '') +
+  ' "' + (el.textContent || '').trim().slice(0, 30) + '"';
+const out = [];
+for (const el of document.body.querySelectorAll('*')) {
+  const s = getComputedStyle(el);
+  const hides = ['hidden', 'clip'].includes(s.overflowX) || ['hidden', 'clip'].includes(s.overflowY);
+  if (hides && shown(el) && !el.classList.contains('visually-hidden') &&
+      (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)) {
+    out.push('cut off: ' + name(el));
+  }
+}
+const targets = Array.from(document.querySelectorAll('button, a[href], input, select, textarea, summary'))
+  .filter(shown).filter((el) => el.type !== 'hidden');
+for (let i = 0; i < targets.length; i++) {
+  for (let j = i + 1; j < targets.length; j++) {
+    const a = targets[i], b = targets[j];
+    if (a.contains(b) || b.contains(a)) continue;
+    const r = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+    const w = Math.min(r.right, q.right) - Math.max(r.left, q.left);
+    const h = Math.min(r.bottom, q.bottom) - Math.max(r.top, q.top);
+    if (w > 1 && h > 1) out.push('overlap: ' + name(a) + ' / ' + name(b));
+  }
+}
+return out;
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_text_doubles_the_text_is_remembered_and_the_pages_still_fit_360_px() {
+    // Arrange: a committee member on a 360 px phone.
+    let app = TestApp::spawn().await;
+    let _world = app.community().await;
+    let b = browser_sized(360, 740).await;
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    let root_px = "return parseFloat(getComputedStyle(document.documentElement).fontSize)";
+    let normal = b.eval(root_px).await.as_f64().unwrap_or_default();
+
+    // Act: turn large text on.
+    b.click("[data-testid=large-text]").await;
+
+    // Assert: the text is at 200 % of the browser default (16 px), and stays so after a reload.
+    b.wait_until("document.documentElement.classList.contains('large-text')")
+        .await;
+    let large = b.eval(root_px).await.as_f64().unwrap_or_default();
+    assert_eq!(
+        large, 32.0,
+        "large text is not 200 % (normal was {normal} px)"
+    );
+    b.goto(&format!("{}/", app.address)).await;
+    b.find("[data-testid=committee-tools]").await;
+    assert_eq!(b.eval(root_px).await.as_f64(), Some(32.0), "not remembered");
+    assert_eq!(
+        b.eval("return document.querySelector('[data-testid=large-text]').getAttribute('aria-pressed')")
+            .await,
+        json!("true")
+    );
+
+    // Assert: every main page fits at 360 px: no sideways scroll, small tap target, text cut
+    // off or controls drawn over one another.
+    let mut problems = Vec::new();
+    for (path, ready) in [
+        ("/", "[data-testid=committee-tools]"),
+        ("/topics", "h1"),
+        ("/topics/new", "form"),
+        (
+            "/inbox",
+            "[data-testid=notifications], [data-testid=inbox-empty]",
+        ),
+        ("/communities", "[data-testid=community-option]"),
+        ("/committee/review", "h1"),
+        ("/committee/roster", "[data-testid=roster-submit]"),
+    ] {
+        b.goto(&format!("{}{path}", app.address)).await;
+        b.find(ready).await;
+        problems.extend(audit(&b, &format!("{path} with large text")).await);
+        for line in b
+            .eval(CLIPPED_OR_OVERLAPPING)
+            .await
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            problems.push(format!(
+                "{path} with large text: {}",
+                line.as_str().unwrap_or_default()
+            ));
+        }
+        b.screenshot(&format!("large-text{}", path.replace('/', "-")))
+            .await;
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+
+    // Act + assert: off again, for good.
+    b.click("[data-testid=large-text]").await;
+    b.wait_until("!document.documentElement.classList.contains('large-text')")
+        .await;
+    b.goto(&format!("{}/", app.address)).await;
+    b.find("[data-testid=committee-tools]").await;
+    assert_eq!(b.eval(root_px).await.as_f64(), Some(normal));
+    b.close().await;
+}
+
+// ---- two tabs, one session --------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tabs_refreshing_the_session_at_the_same_moment_both_stay_signed_in() {
+    // Arrange: one resident signed in, the portal open in two tabs of the same browser.
+    let app = TestApp::spawn().await;
+    let _world = app.community().await;
+    let b = browser().await;
+    b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
+        .await;
+    let first = b
+        .client
+        .windows()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .remove(0);
+    let second = b
+        .client
+        .new_window(true)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .handle;
+    b.client
+        .switch_to_window(second.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.goto(&format!("{}/", app.address)).await;
+    b.find("[data-testid=needs-me]").await;
+    let refresh_before = b
+        .eval("return localStorage.getItem('jiayuan.refreshToken')")
+        .await;
+
+    // Act: the access token both tabs share has expired; both tabs reload at the same moment,
+    // so both find it refused and both want to refresh the session.
+    b.client
+        .switch_to_window(first.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.eval("new BroadcastChannel('test-reload').onmessage = () => location.reload(); return true;")
+        .await;
+    b.client
+        .switch_to_window(second.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    b.eval(
+        "localStorage.setItem('jiayuan.accessToken', 'expired');
+         new BroadcastChannel('test-reload').postMessage('go');
+         location.reload();
+         return true;",
+    )
+    .await;
+
+    // Assert: the session was rotated once, and neither tab was signed out.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for tab in [second, first] {
+        b.client
+            .switch_to_window(tab)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        b.find("[data-testid=needs-me]").await;
+        assert_eq!(b.path().await, "/", "a tab was signed out");
+        b.find("[data-testid=signout]").await;
+    }
+    let refresh_after = b
+        .eval("return localStorage.getItem('jiayuan.refreshToken')")
+        .await;
+    assert_ne!(
+        refresh_after, refresh_before,
+        "the session was not refreshed"
+    );
+    // The stored pair still works after both tabs are done.
+    b.goto(&format!("{}/inbox", app.address)).await;
+    b.find("[data-testid=notifications], [data-testid=inbox-empty]")
+        .await;
+    assert_eq!(b.path().await, "/inbox");
+    b.close().await;
+}
+
 mod topics;

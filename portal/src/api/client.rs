@@ -122,9 +122,30 @@ struct TokenPair {
     refresh_token: String,
 }
 
+/// Rotates the pair once for every tab of this browser: the tabs share the stored pair, and a
+/// rotated refresh token works only once, so two tabs refreshing at the same moment must not
+/// both spend it (the second would be refused and sign both out). The browser's Web Locks
+/// (`navigator.locks`) let one tab refresh at a time; a tab that gets the lock after another
+/// tab rotated the pair finds a new refresh token stored and uses it as it is.
 async fn refresh_tokens() -> Result<(), ApiError> {
+    let seen = session::refresh_token();
+    #[cfg(target_arch = "wasm32")]
+    if let Some(result) =
+        transport::with_lock("jiayuan.refresh", rotate_unless_rotated(seen.clone())).await
+    {
+        return result;
+    }
+    rotate_unless_rotated(seen).await
+}
+
+/// Rotates the pair, unless the stored refresh token is no longer `seen` (another tab
+/// rotated it meanwhile: the stored pair is already the new one).
+async fn rotate_unless_rotated(seen: Option<String>) -> Result<(), ApiError> {
     let token =
         session::refresh_token().ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+    if seen.as_deref() != Some(token.as_str()) {
+        return Ok(());
+    }
     let data: RefreshData =
         graphql_anonymous(REFRESH_SESSION, json!({ "refreshToken": token })).await?;
     session::store(
@@ -138,6 +159,54 @@ async fn refresh_tokens() -> Result<(), ApiError> {
 mod transport {
     use super::{ApiError, ErrorCode, ENDPOINT};
     use gloo_net::http::Request;
+    use std::cell::RefCell;
+    use std::future::Future;
+    use std::rc::Rc;
+    use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+
+    /// Runs `work` holding the browser-wide Web Lock `name` (one holder at a time across the
+    /// tabs of this origin). `None` when the browser has no Web Locks: the caller runs `work`
+    /// without one.
+    pub async fn with_lock<T: 'static>(
+        name: &str,
+        work: impl Future<Output = T> + 'static,
+    ) -> Option<T> {
+        let locks = web_sys::window()
+            .map(|w| w.navigator())
+            .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("locks")).ok())
+            .filter(|l| !l.is_undefined() && !l.is_null())?;
+        let request = js_sys::Reflect::get(&locks, &JsValue::from_str("request"))
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()?;
+        let out: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
+        let slot = out.clone();
+        let work = RefCell::new(Some(work));
+        // The lock is held until the promise this callback returns settles.
+        let callback = Closure::<dyn FnMut(JsValue) -> js_sys::Promise>::new(move |_lock| {
+            let slot = slot.clone();
+            let work = work.borrow_mut().take();
+            wasm_bindgen_futures::future_to_promise(async move {
+                if let Some(work) = work {
+                    *slot.borrow_mut() = Some(work.await);
+                }
+                Ok(JsValue::UNDEFINED)
+            })
+        });
+        let promise = request
+            .call2(
+                &locks,
+                &JsValue::from_str(name),
+                callback.as_ref().unchecked_ref(),
+            )
+            .ok()?
+            .dyn_into::<js_sys::Promise>()
+            .ok()?;
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        drop(callback);
+        let result = out.borrow_mut().take();
+        result
+    }
 
     pub async fn post(body: &str, token: Option<&str>) -> Result<String, ApiError> {
         let mut request = Request::post(ENDPOINT).header("Content-Type", "application/json");
@@ -376,5 +445,24 @@ mod tests {
         let result = block_on(graphql::<Me>("{ me }", json!({})));
         assert_eq!(result.err().map(|e| e.code), Some(ErrorCode::Network));
         assert!(session::has_tokens());
+    }
+
+    #[test]
+    fn a_tab_that_finds_the_pair_rotated_by_another_tab_does_not_spend_it_again() {
+        let refreshes = Rc::new(Cell::new(0));
+        install_server(refreshes.clone(), true);
+        // This tab saw r0; another tab has since rotated the stored pair to (valid, r1).
+        session::store("valid", "r1");
+        assert_eq!(block_on(rotate_unless_rotated(Some("r0".into()))), Ok(()));
+        assert_eq!(
+            refreshes.get(),
+            0,
+            "the rotated refresh token was spent twice"
+        );
+        assert_eq!(storage::get(storage::REFRESH_TOKEN).as_deref(), Some("r1"));
+        // The tab that saw r1 rotates it.
+        assert_eq!(block_on(rotate_unless_rotated(Some("r1".into()))), Ok(()));
+        assert_eq!(refreshes.get(), 1);
+        assert_eq!(storage::get(storage::REFRESH_TOKEN).as_deref(), Some("r2"));
     }
 }

@@ -3,8 +3,9 @@
 //! `subscribe`, read `next` messages (answer `ping` with `pong`).
 //!
 //! The messages are built and read here on every target (unit-tested natively); the socket
-//! itself ([`Live`], wasm32 only) reconnects quietly when it closes and, while it cannot get
-//! through, re-queries every 15 seconds instead.
+//! itself ([`Live`], wasm32 only) carries one [`Feed`] (a ballot's tally, the viewer's new
+//! notifications), reconnects quietly when it closes and, while it cannot get through, calls
+//! the feed's poll every 15 seconds instead.
 
 use super::ErrorCode;
 use serde::de::DeserializeOwned;
@@ -164,12 +165,11 @@ pub enum LiveMode {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use socket::Live;
+pub use socket::{Feed, Live};
 
 #[cfg(target_arch = "wasm32")]
 mod socket {
     use super::*;
-    use crate::api::ballots::{self, Tally, TallyData, BALLOT_TALLY};
     use crate::session;
     use std::cell::RefCell;
     use std::rc::{Rc, Weak};
@@ -177,13 +177,21 @@ mod socket {
     use wasm_bindgen::JsCast;
     use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-    type OnTally = Rc<dyn Fn(Tally)>;
     type OnMode = Rc<dyn Fn(LiveMode)>;
 
+    /// What a socket subscribes to and what to do with it.
+    pub struct Feed {
+        pub query: &'static str,
+        pub variables: Value,
+        /// A `next` frame, as text: the feed decodes it with [`parse`] into its own type.
+        pub on_next: Rc<dyn Fn(&str)>,
+        /// Called every [`POLL_MS`] while the socket does not get through (re-query instead).
+        pub on_poll: Rc<dyn Fn()>,
+        pub on_mode: OnMode,
+    }
+
     struct Inner {
-        ballot_id: String,
-        on_tally: OnTally,
-        on_mode: OnMode,
+        feed: Feed,
         socket: Option<WebSocket>,
         // The socket's handlers: kept alive while it is open.
         on_open: Option<Closure<dyn FnMut()>>,
@@ -199,19 +207,13 @@ mod socket {
         stopped: bool,
     }
 
-    /// A ballot's live tally; dropping it does not stop it: call [`Live::stop`].
+    /// One live subscription; dropping it does not stop it: call [`Live::stop`].
     pub struct Live(Rc<RefCell<Inner>>);
 
     impl Live {
-        pub fn start(
-            ballot_id: String,
-            on_tally: impl Fn(Tally) + 'static,
-            on_mode: impl Fn(LiveMode) + 'static,
-        ) -> Live {
+        pub fn start(feed: Feed) -> Live {
             let inner = Rc::new(RefCell::new(Inner {
-                ballot_id,
-                on_tally: Rc::new(on_tally),
-                on_mode: Rc::new(on_mode),
+                feed,
                 socket: None,
                 on_open: None,
                 on_message: None,
@@ -264,7 +266,7 @@ mod socket {
     }
 
     fn set_mode(inner: &Rc<RefCell<Inner>>, mode: LiveMode) {
-        let on_mode = inner.borrow().on_mode.clone();
+        let on_mode = inner.borrow().feed.on_mode.clone();
         on_mode(mode);
     }
 
@@ -324,13 +326,13 @@ mod socket {
     }
 
     fn received(inner: &Rc<RefCell<Inner>>, text: &str) {
-        match parse::<TallyData>(text) {
+        match parse::<serde::de::IgnoredAny>(text) {
             ServerMessage::Ack => {
-                let ballot_id = inner.borrow().ballot_id.clone();
-                send(
-                    inner,
-                    &subscribe_message(BALLOT_TALLY, json!({ "ballotId": ballot_id })),
-                );
+                let message = {
+                    let state = inner.borrow();
+                    subscribe_message(state.feed.query, state.feed.variables.clone())
+                };
+                send(inner, &message);
                 {
                     let mut state = inner.borrow_mut();
                     state.failures = 0;
@@ -338,11 +340,11 @@ mod socket {
                 }
                 set_mode(inner, LiveMode::Live);
             }
-            ServerMessage::Next(data) => {
+            ServerMessage::Next(_) => {
                 // The session works: a later expiry may refresh again.
                 inner.borrow_mut().refreshed = false;
-                let on_tally = inner.borrow().on_tally.clone();
-                on_tally(data.ballot_tally);
+                let on_next = inner.borrow().feed.on_next.clone();
+                on_next(text);
             }
             ServerMessage::Ping => send(inner, &pong_message()),
             ServerMessage::Error(ErrorCode::Unauthenticated) if !inner.borrow().refreshed => {
@@ -408,15 +410,8 @@ mod socket {
             let Some(inner) = weak.upgrade() else {
                 return;
             };
-            let (ballot_id, on_tally) = {
-                let state = inner.borrow();
-                (state.ballot_id.clone(), state.on_tally.clone())
-            };
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(ballot) = ballots::ballot(&ballot_id).await {
-                    on_tally(ballot.tally);
-                }
-            });
+            let on_poll = inner.borrow().feed.on_poll.clone();
+            on_poll();
         });
         let Some(window) = web_sys::window() else {
             return;

@@ -9,6 +9,10 @@ const NOTIFICATIONS: &str = "query Notifications($first: Int!, $after: String) {
     notifications(first: $first, after: $after) { \
     nodes { id kind params communityId createdAt read } pageInfo { hasNextPage endCursor } } }";
 
+/// The viewer's notifications as they are written (graphql-transport-ws).
+pub const NOTIFICATION_ADDED: &str = "subscription NotificationAdded { \
+    notificationAdded { id kind params communityId createdAt read } }";
+
 const UNREAD_COUNT: &str = "query UnreadCount { unreadNotificationCount }";
 
 const MARK_READ: &str =
@@ -53,6 +57,30 @@ impl Notification {
     }
 }
 
+impl Notification {
+    /// Where the notification's subject is in the portal: the topic (and its ballot) it is
+    /// about, or Home for a role change. `None` when it names nothing the portal shows.
+    pub fn link(&self) -> Option<String> {
+        let params = self.param_pairs();
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .filter(|v| {
+                    !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                })
+        };
+        if let Some(topic) = param("topicId") {
+            return Some(format!("/topics/{topic}"));
+        }
+        match self.kind.as_str() {
+            "ROLE_GRANTED" | "ROLE_REVOKED" => Some("/".to_string()),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NotificationPage {
@@ -63,6 +91,13 @@ pub struct NotificationPage {
 #[derive(Deserialize)]
 struct NotificationsData {
     notifications: NotificationPage,
+}
+
+/// A `next` message of [`NOTIFICATION_ADDED`].
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedData {
+    pub notification_added: Notification,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +164,27 @@ mod tests {
                 ("role".to_string(), "COMMITTEE".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_notification_links_to_its_subject() {
+        let mut n = with_params(r#"{"topicId":"0b1c-42","title":"电梯"}"#);
+        n.kind = "TOPIC_ACCEPTED".into();
+        assert_eq!(n.link().as_deref(), Some("/topics/0b1c-42"));
+        n.kind = "BALLOT_RESULT".into();
+        assert_eq!(n.link().as_deref(), Some("/topics/0b1c-42"));
+        // A standalone ballot (no topic) has no page of its own yet.
+        let mut n = with_params(r#"{"ballotId":"b1","topicId":null,"question":"?"}"#);
+        n.kind = "BALLOT_OPENED".into();
+        assert_eq!(n.link(), None);
+        assert_eq!(
+            with_params(r#"{"role":"COMMITTEE"}"#).link().as_deref(),
+            Some("/")
+        );
+        // Nothing but an id goes into a path.
+        let mut odd = with_params(r#"{"topicId":"../../signout"}"#);
+        odd.kind = "TOPIC_ACCEPTED".into();
+        assert_eq!(odd.link(), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::api::ballots::{
     self, rules_for, toggle_choice, Ballot, BallotDraft, BallotKind, BallotStatus, DecisionRule,
     Electorate, ElectorateMember, OptionRole, VoteMethod,
 };
-use crate::api::live::{Live, LiveMode};
+use crate::api::live::{self, Feed, Live, LiveMode, ServerMessage};
 use crate::api::ApiError;
 use crate::components::{
     copy_text, error_text, format_time, local_input_to_utc, local_input_value, ms_until,
@@ -66,24 +66,39 @@ pub fn BallotCard(
         let open = ballot.with(|b| b.as_ref().map(Ballot::is_open));
         match open {
             Some(true) if live.with_value(Option::is_none) => {
-                let started = Live::start(
-                    id.get_value(),
-                    move |tally| {
-                        let closed_now = tally.status == BallotStatus::Closed;
-                        let was_open =
-                            ballot.with_untracked(|b| b.as_ref().is_some_and(Ballot::is_open));
-                        ballot.update(|b| {
-                            if let Some(b) = b {
-                                b.apply(tally);
+                let on_tally = move |tally: ballots::Tally| {
+                    let closed_now = tally.status == BallotStatus::Closed;
+                    let was_open =
+                        ballot.with_untracked(|b| b.as_ref().is_some_and(Ballot::is_open));
+                    ballot.update(|b| {
+                        if let Some(b) = b {
+                            b.apply(tally);
+                        }
+                    });
+                    if closed_now && was_open {
+                        // The full result (and the viewer's fields) come with a re-query.
+                        reload();
+                    }
+                };
+                let ballot_id = id.get_value();
+                let started = Live::start(Feed {
+                    query: ballots::BALLOT_TALLY,
+                    variables: serde_json::json!({ "ballotId": ballot_id }),
+                    on_next: std::rc::Rc::new(move |text: &str| {
+                        if let ServerMessage::Next(data) = live::parse::<ballots::TallyData>(text) {
+                            on_tally(data.ballot_tally);
+                        }
+                    }),
+                    on_poll: std::rc::Rc::new(move || {
+                        let ballot_id = ballot_id.clone();
+                        spawn_local(async move {
+                            if let Ok(b) = ballots::ballot(&ballot_id).await {
+                                on_tally(b.tally);
                             }
                         });
-                        if closed_now && was_open {
-                            // The full result (and the viewer's fields) come with a re-query.
-                            reload();
-                        }
-                    },
-                    move |m| mode.set(m),
-                );
+                    }),
+                    on_mode: std::rc::Rc::new(move |m| mode.set(m)),
+                });
                 live.set_value(Some(started));
             }
             Some(false) => {

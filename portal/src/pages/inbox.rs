@@ -62,6 +62,16 @@ pub fn Inbox() -> impl IntoView {
         });
     };
     load(true);
+    // A notification that arrives while the page is open goes on top.
+    Effect::new(move || {
+        if let Some(n) = app.arrived.get() {
+            items.update(|list| {
+                if !list.iter().any(|old| old.id == n.id) {
+                    list.insert(0, n);
+                }
+            });
+        }
+    });
 
     let mark_read = move |id: String| {
         spawn_local(async move {
@@ -140,11 +150,15 @@ fn NotificationItem(n: Notification, on_read: impl Fn(String) + Copy + 'static) 
         let n = n.clone();
         move || notification_text(&n)
     };
+    let link = n.link();
     view! {
         <li class="notice" class:unread=unread data-testid="notification" data-notification-id=n.id.clone()>
             <p class="notice-text">
                 {unread.then(|| view! { <span class="tag">{tv("inbox.unread")}</span> " " })}
-                {text}
+                {match link {
+                    Some(href) => view! { <a href=href data-testid="notification-link">{text}</a> }.into_any(),
+                    None => view! { <span>{text}</span> }.into_any(),
+                }}
             </p>
             <p class="notice-meta">
                 <time datetime=n.created_at.clone()>{move || format_time(&when)}</time>
