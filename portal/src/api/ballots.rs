@@ -803,6 +803,20 @@ pub async fn voters(
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
 }
 
+/// Every GraphQL document this module sends, by its constant's name (checked against the
+/// server's schema by `api::tests`).
+#[cfg(test)]
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
+    ("BALLOT", BALLOT),
+    ("BALLOT_TALLY", BALLOT_TALLY),
+    ("CAST_VOTE", CAST_VOTE),
+    ("VERIFY_RECEIPT", VERIFY_RECEIPT),
+    ("BULLETIN", BULLETIN),
+    ("OPEN_BALLOT", OPEN_BALLOT),
+    ("RECORD_PAPER_BALLOT", RECORD_PAPER_BALLOT),
+    ("VOTERS", VOTERS),
+];
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

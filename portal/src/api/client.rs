@@ -282,6 +282,11 @@ pub mod transport {
     }
 }
 
+/// Every GraphQL document this module sends, by its constant's name (checked against the
+/// server's schema by `api::tests`).
+#[cfg(test)]
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[("REFRESH_SESSION", REFRESH_SESSION)];
+
 #[cfg(test)]
 mod tests {
     use super::*;

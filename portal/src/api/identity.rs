@@ -258,6 +258,19 @@ pub async fn create_community(name: &str) -> Result<Community, ApiError> {
     Ok(data.create_community)
 }
 
+/// Every GraphQL document this module sends, by its constant's name (checked against the
+/// server's schema by `api::tests`).
+#[cfg(test)]
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
+    ("SIGN_IN", SIGN_IN),
+    ("CLAIM_INVITE", CLAIM_INVITE),
+    ("SIGN_OUT", SIGN_OUT),
+    ("ME", ME),
+    ("ME_IN_COMMUNITY", ME_IN_COMMUNITY),
+    ("COMMUNITIES", COMMUNITIES),
+    ("CREATE_COMMUNITY", CREATE_COMMUNITY),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -214,6 +214,90 @@ impl Role {
 mod tests {
     use super::*;
 
+    /// Every document of every module, by name.
+    fn all_documents() -> Vec<(&'static str, &'static str)> {
+        [
+            ballots::DOCUMENTS,
+            client::DOCUMENTS,
+            identity::DOCUMENTS,
+            notifications::DOCUMENTS,
+            roll::DOCUMENTS,
+            roster::DOCUMENTS,
+            topics::DOCUMENTS,
+        ]
+        .concat()
+    }
+
+    /// Each document is parsed and validated against the server's schema (the SDL that
+    /// `./dev schema` writes and the server's own test keeps current): a field, argument, type
+    /// or enum value the server does not have fails here, not in a resident's hands.
+    #[test]
+    fn every_document_is_valid_against_the_server_schema() {
+        use apollo_compiler::{ExecutableDocument, Schema};
+        let sdl = include_str!("../../../api/schema.graphql");
+        let schema = Schema::parse_and_validate(sdl, "api/schema.graphql")
+            .unwrap_or_else(|e| panic!("the schema does not validate: {}", e.errors));
+        let mut problems = Vec::new();
+        for (name, document) in all_documents() {
+            if let Err(e) = ExecutableDocument::parse_and_validate(&schema, document, name) {
+                problems.push(format!("{name}: {}", e.errors));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// A document constant added to an API module without being listed in its `DOCUMENTS`
+    /// would escape the check above.
+    #[test]
+    fn every_document_constant_is_listed() {
+        let sources = [
+            ("ballots", include_str!("ballots.rs"), ballots::DOCUMENTS),
+            ("client", include_str!("client.rs"), client::DOCUMENTS),
+            ("identity", include_str!("identity.rs"), identity::DOCUMENTS),
+            (
+                "notifications",
+                include_str!("notifications.rs"),
+                notifications::DOCUMENTS,
+            ),
+            ("roll", include_str!("roll.rs"), roll::DOCUMENTS),
+            ("roster", include_str!("roster.rs"), roster::DOCUMENTS),
+            ("topics", include_str!("topics.rs"), topics::DOCUMENTS),
+        ];
+        let mut missing = Vec::new();
+        for (module, source, listed) in sources {
+            // `const NAME: &str = <value up to the first ';'>`: a document when the value
+            // names an operation.
+            for (_, rest) in source
+                .match_indices("const ")
+                .map(|(i, _)| ((), &source[i + 6..]))
+            {
+                let Some((name, after)) = rest.split_once(": &str =") else {
+                    continue;
+                };
+                if !name.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                    continue;
+                }
+                let value = after.split(';').next().unwrap_or_default();
+                let is_document = [
+                    "\"query ",
+                    "\"mutation ",
+                    "\"subscription ",
+                    "topic_mutation!(",
+                ]
+                .iter()
+                .any(|start| value.contains(start));
+                if is_document && !listed.iter().any(|(n, _)| *n == name) {
+                    missing.push(format!("{module}::{name}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "documents not in DOCUMENTS: {missing:?}"
+        );
+        assert!(all_documents().len() >= 45);
+    }
+
     #[derive(Debug, Deserialize, PartialEq)]
     struct Count {
         n: i64,

@@ -136,6 +136,17 @@ pub async fn mark_all_read() -> Result<i64, ApiError> {
     Ok(data.mark_all_notifications_read)
 }
 
+/// Every GraphQL document this module sends, by its constant's name (checked against the
+/// server's schema by `api::tests`).
+#[cfg(test)]
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
+    ("NOTIFICATIONS", NOTIFICATIONS),
+    ("NOTIFICATION_ADDED", NOTIFICATION_ADDED),
+    ("UNREAD_COUNT", UNREAD_COUNT),
+    ("MARK_READ", MARK_READ),
+    ("MARK_ALL_READ", MARK_ALL_READ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -121,6 +121,11 @@ fn save(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
     web_sys::Url::revoke_object_url(&url)
 }
 
+/// Every GraphQL document this module sends, by its constant's name (checked against the
+/// server's schema by `api::tests`).
+#[cfg(test)]
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[("NAMED_ROLL", NAMED_ROLL)];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -221,6 +221,18 @@ pub async fn revoke_role(resident_id: &str, role: Role) -> Result<Resident, ApiE
     Ok(data.revoke_role)
 }
 
+/// Every GraphQL document this module sends, by its constant's name (checked against the
+/// server's schema by `api::tests`).
+#[cfg(test)]
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
+    ("IMPORT_ROSTER", IMPORT_ROSTER),
+    ("RESIDENTS", RESIDENTS),
+    ("ISSUE_INVITE", ISSUE_INVITE),
+    ("DEACTIVATE", DEACTIVATE),
+    ("GRANT_ROLE", GRANT_ROLE),
+    ("REVOKE_ROLE", REVOKE_ROLE),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

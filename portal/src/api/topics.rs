@@ -761,6 +761,29 @@ pub async fn report_comment(comment_id: &str, reason: &str) -> Result<Comment, A
     .take()
 }
 
+/// Every GraphQL document this module sends, by its constant's name (checked against the
+/// server's schema by `api::tests`).
+#[cfg(test)]
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
+    ("TOPICS", TOPICS),
+    ("NEEDS_ME", NEEDS_ME),
+    ("MORE_COMMENTS", MORE_COMMENTS),
+    ("MORE_REPLIES", MORE_REPLIES),
+    ("MORE_UPDATES", MORE_UPDATES),
+    ("TOPIC", TOPIC),
+    ("PROPOSE", PROPOSE),
+    ("COSIGN", COSIGN),
+    ("ACCEPT", ACCEPT),
+    ("REJECT", REJECT),
+    ("WITHDRAW", WITHDRAW),
+    ("POST_PROGRESS", POST_PROGRESS),
+    ("COMPLETE", COMPLETE),
+    ("RATE", RATE),
+    ("COMMENT", COMMENT),
+    ("HIDE_COMMENT", HIDE_COMMENT),
+    ("REPORT_COMMENT", REPORT_COMMENT),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
