@@ -6,9 +6,9 @@ use crate::api::{notifications, ApiError};
 use crate::i18n::{self, k, t, tf, tv, Lang};
 use crate::pages::{
     claim::Claim, communities::Communities, home::Home, inbox::Inbox, not_found::NotFound,
-    receipt::ReceiptCheck, residents::Residents, review::ReviewQueue, roll::NamedRoll,
-    roster_import::RosterImport, signin::SignIn, signout::SignOut, topic::TopicPage,
-    topic_new::TopicNew, topics::Topics,
+    notice::ResultNoticePage, receipt::ReceiptCheck, residents::Residents, review::ReviewQueue,
+    roll::NamedRoll, roster_import::RosterImport, signin::SignIn, signout::SignOut,
+    topic::TopicPage, topic_new::TopicNew, topics::Topics,
 };
 use crate::{session, storage};
 use leptos::prelude::*;
@@ -134,6 +134,7 @@ lazy_page! {
     TopicRoute => TopicPage,
     ReceiptRoute => ReceiptCheck,
     RollRoute => NamedRoll,
+    NoticeRoute => ResultNoticePage,
     RosterImportRoute => RosterImport,
     ResidentsRoute => Residents,
     ReviewRoute => ReviewQueue,
@@ -255,6 +256,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/topics/:id") view={Lazy::<TopicRoute>::new()} />
                         <Route path=path!("/ballots/:id/receipt") view={Lazy::<ReceiptRoute>::new()} />
                         <Route path=path!("/ballots/:id/roll") view={Lazy::<RollRoute>::new()} />
+                        <Route path=path!("/ballots/:id/notice") view={Lazy::<NoticeRoute>::new()} />
                     </ProtectedParentRoute>
                 </Routes>
             </main>

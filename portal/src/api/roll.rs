@@ -1,5 +1,10 @@
-//! A closed named vote's roll (记名表决, committee only) and the bulletin as a CSV download.
+//! A closed ballot's documents: its result notice (公示, for everyone who may see the ballot),
+//! its named roll (记名表决, committee only) and the bulletin as a CSV download.
 
+use super::ballots::{
+    BallotKind, DecisionRule, Electorate, OptionResult, Outcome, ThresholdComparison,
+    ThresholdMeasure, ThresholdStage,
+};
 use super::client::graphql;
 use super::ApiError;
 use serde::Deserialize;
@@ -7,6 +12,84 @@ use serde_json::json;
 
 const NAMED_ROLL: &str = "query NamedRoll($id: ID!) { ballot(id: $id) { id named namedRoll { \
     voterId name building unit channel optionIds optionLabels area } } }";
+
+const NOTICE: &str = "query ResultNotice($id: ID!) { ballot(id: $id) { id notice { \
+    communityName topicTitle question kind rule electorate secret scope { name } \
+    openedAt closedAt extendReason eligibleCount eligibleArea turnoutCount turnoutArea \
+    options { id label role votes area adopted } \
+    thresholds { stage optionLabel measure comparison fraction base required achieved met } \
+    quorumMet outcome bulletinDigest bulletinEntries } } }";
+
+/// The printable result notice of a closed ballot: everything on it is the server's.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub community_name: String,
+    #[serde(default)]
+    pub topic_title: Option<String>,
+    pub question: String,
+    pub kind: BallotKind,
+    pub rule: DecisionRule,
+    pub electorate: Electorate,
+    pub secret: bool,
+    #[serde(default)]
+    pub scope: Option<Vec<ScopeBuilding>>,
+    pub opened_at: String,
+    #[serde(default)]
+    pub closed_at: Option<String>,
+    #[serde(default)]
+    pub extend_reason: Option<String>,
+    pub eligible_count: i64,
+    pub eligible_area: String,
+    pub turnout_count: i64,
+    pub turnout_area: String,
+    pub options: Vec<OptionResult>,
+    pub thresholds: Vec<NoticeThreshold>,
+    pub quorum_met: bool,
+    pub outcome: Outcome,
+    pub bulletin_digest: String,
+    pub bulletin_entries: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ScopeBuilding {
+    pub name: String,
+}
+
+/// One threshold as the server judged it, with the least value that met it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeThreshold {
+    pub stage: ThresholdStage,
+    #[serde(default)]
+    pub option_label: Option<String>,
+    pub measure: ThresholdMeasure,
+    pub comparison: ThresholdComparison,
+    pub fraction: String,
+    pub base: String,
+    pub required: String,
+    pub achieved: String,
+    pub met: bool,
+}
+
+#[derive(Deserialize)]
+struct NoticeData {
+    ballot: Option<NoticeOf>,
+}
+
+#[derive(Deserialize)]
+struct NoticeOf {
+    #[serde(default)]
+    notice: Option<Notice>,
+}
+
+/// The notice; `None` while the ballot is open or when it was cancelled.
+pub async fn notice(ballot_id: &str) -> Result<Option<Notice>, ApiError> {
+    let data: NoticeData = graphql(NOTICE, json!({ "id": ballot_id })).await?;
+    data.ballot
+        .map(|b| b.notice)
+        .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
+}
 
 /// One line of the named roll: who voted, how, and what they chose.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -124,7 +207,7 @@ fn save(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
 /// Every GraphQL document this module sends, by its constant's name (checked against the
 /// server's schema by `api::tests`).
 #[cfg(test)]
-pub(crate) const DOCUMENTS: &[(&str, &str)] = &[("NAMED_ROLL", NAMED_ROLL)];
+pub(crate) const DOCUMENTS: &[(&str, &str)] = &[("NOTICE", NOTICE), ("NAMED_ROLL", NAMED_ROLL)];
 
 #[cfg(test)]
 mod tests {

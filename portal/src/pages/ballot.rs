@@ -205,6 +205,13 @@ pub fn BallotCard(
                         {move || if open { t("ballot.check_receipt") } else { t("ballot.check_receipt_closed") }}
                     </a>
                 </p>
+                {(!open).then(|| view! {
+                    <p>
+                        <a class="button" data-testid="notice-link" href=format!("/ballots/{}/notice", b.id())>
+                            {tv("ballot.notice_link")}
+                        </a>
+                    </p>
+                })}
                 {(committee && !open && b.named).then(|| view! {
                     <p>
                         <a class="button" data-testid="named-roll-link" href=format!("/ballots/{}/roll", b.id())>

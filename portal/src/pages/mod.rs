@@ -6,6 +6,7 @@ pub mod communities;
 pub mod home;
 pub mod inbox;
 pub mod not_found;
+pub mod notice;
 pub mod receipt;
 pub mod residents;
 pub mod review;

@@ -604,6 +604,47 @@ async fn a_resident_proposes_neighbours_cosign_the_committee_opens_a_ballot_and_
         expected_status,
     )
     .await;
+
+    // Act: browser B opens the printable result notice (公示) from the ballot.
+    b.click("[data-testid=notice-link]").await;
+    b.find("[data-testid=notice-outcome]").await;
+
+    // Assert: the notice tells the server's outcome, the owners' four thresholds (turnout by
+    // count and by area, approval by count and by area) and the bulletin's fingerprint.
+    assert_eq!(
+        attr(&b, "[data-testid=notice-outcome]", "data-outcome")
+            .await
+            .as_deref(),
+        Some(outcome),
+        "the notice's outcome differs from the API's"
+    );
+    assert_eq!(b.texts("[data-testid=notice-threshold]").await.len(), 4);
+    let met: Vec<String> = b
+        .eval(
+            "return Array.from(document.querySelectorAll('[data-testid=notice-threshold]'))
+               .map((r) => r.dataset.met)",
+        )
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect();
+    let expected_met = vec![
+        at_least_two_thirds(took_part, eligible).to_string(),
+        at_least_two_thirds(took_part_area, eligible_area).to_string(),
+        more_than_half(yes, took_part).to_string(),
+        more_than_half(yes_area, took_part_area).to_string(),
+    ];
+    assert_eq!(met, expected_met, "the notice's verdicts");
+    let digest = text_of(&b, "[data-testid=notice-digest]").await;
+    assert!(
+        digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()),
+        "{digest:?}"
+    );
+    b.screenshot("result-notice").await;
+
     eprintln!("browser B's live tally ran in mode {live_mode:?}");
     a.close().await;
     b.close().await;
@@ -815,6 +856,12 @@ async fn the_topic_and_ballot_pages_fit_a_360_px_phone_with_large_tap_targets() 
                 )
                 .await,
             );
+
+            b.goto(&format!("{base}/ballots/{}/notice", p.decided_ballot))
+                .await;
+            b.find("[data-testid=notice-digest]").await;
+            problems
+                .extend(look(&b, &at("result notice"), "[data-testid=notice-thresholds]").await);
 
             b.goto(&format!("{base}/ballots/{}/receipt", p.decided_ballot))
                 .await;
