@@ -28,7 +28,8 @@ pub struct AppState {
     /// The chosen community (remembered in `localStorage`).
     pub community_id: RwSignal<Option<String>>,
     pub lang: RwSignal<Lang>,
-    /// Large-text mode (text at 200 %), remembered in `localStorage`.
+    /// Large-text mode (text at 200 % of the browser's default size, against 112.5 % normally),
+    /// remembered in `localStorage`.
     pub large_text: RwSignal<bool>,
     /// The viewer, the chosen community and the viewer's roles there.
     pub session: LocalResource<Result<Option<SessionInfo>, ApiError>>,

@@ -38,14 +38,25 @@ const server = spawn(process.env.JIAYUAN_BIN || join(root, "target", "release", 
   "--log", "warn",
 ], { stdio: "ignore" });
 const base = `http://127.0.0.1:${port}`;
-for (let i = 0; ; i++) {
-  try { if ((await fetch(`${base}/healthz`)).ok || i > 100) break; } catch { /* not up yet */ }
-  await new Promise((r) => setTimeout(r, 100));
+let up = false;
+for (let i = 0; i < 300 && !up; i++) {
+  try { up = (await fetch(`${base}/healthz`)).ok; } catch { /* not up yet */ }
+  if (!up) await new Promise((r) => setTimeout(r, 100));
+}
+if (!up) {
+  server.kill();
+  rmSync(dir, { recursive: true, force: true });
+  console.error("the server did not start");
+  process.exit(1);
 }
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu"],
+}).catch((error) => {
+  server.kill();
+  rmSync(dir, { recursive: true, force: true });
+  throw error;
 });
 const times = [];
 let bytes = 0, requests = 0;

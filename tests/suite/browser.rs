@@ -968,7 +968,7 @@ return out;
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn large_text_doubles_the_text_is_remembered_and_the_pages_still_fit_360_px() {
+async fn large_text_sets_text_at_200_percent_is_remembered_and_the_pages_still_fit_360_px() {
     // Arrange: a committee member on a 360 px phone.
     let app = TestApp::spawn().await;
     let _world = app.community().await;

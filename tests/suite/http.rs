@@ -746,12 +746,38 @@ async fn assets_are_served_precompressed_and_cached_as_immutable() {
 
     let ((_, enc, _, _, _), body) = fetch("/assets/0123abcd/portal.js", Some("gzip")).await;
     assert_eq!((enc.as_str(), body.as_str()), ("gzip", "GZIP-JS"));
-    let ((_, enc, _, _, _), body) = fetch("/assets/0123abcd/portal.js", Some("br;q=0, gzip")).await;
-    assert_eq!(
-        (enc.as_str(), body.as_str()),
-        ("gzip", "GZIP-JS"),
-        "br;q=0 refuses brotli"
-    );
+    for refusal in ["br;q=0, gzip", "br; Q=0.0, gzip"] {
+        let ((_, enc, _, _, _), body) = fetch("/assets/0123abcd/portal.js", Some(refusal)).await;
+        assert_eq!(
+            (enc.as_str(), body.as_str()),
+            ("gzip", "GZIP-JS"),
+            "{refusal} refuses brotli"
+        );
+    }
+    let vary = app
+        .http
+        .get(format!("{}/assets/0123abcd/portal.js", app.address))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .headers()
+        .get("vary")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    assert!(vary.contains("accept-encoding"), "Vary: {vary}");
+    // A path under /assets/ that is not a built file is a 404, never the app shell cached for
+    // a year.
+    for missing in [
+        "/assets/0123abcd/",
+        "/assets/nothing",
+        "/assets/0123abcd/gone",
+    ] {
+        let ((status, _, _, cache, _), _) = fetch(missing, Some("br")).await;
+        assert_eq!(status, 404, "{missing}");
+        assert!(!cache.contains("immutable"), "{missing}: {cache}");
+    }
     let ((_, enc, _, _, _), body) = fetch("/assets/0123abcd/portal.js", None).await;
     assert_eq!(
         (enc.as_str(), body.as_str()),

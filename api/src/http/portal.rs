@@ -39,7 +39,9 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         .is_some_and(|last| last.contains('.'));
     let file = match safe_join(root, path) {
         Some(p) if p.is_file() => p,
-        Some(_) if looks_like_file => {
+        // Under /assets/ only built files exist; never the app shell (it would be cached as
+        // immutable for a year under that URL).
+        Some(_) if looks_like_file || path.starts_with("/assets/") => {
             return with_csp(
                 HttpResponse::NotFound()
                     .content_type("text/plain")
@@ -105,10 +107,9 @@ fn precompressed(req: &HttpRequest, file: &Path) -> (PathBuf, Option<ContentEnco
             let name = parts.next()?.trim().to_ascii_lowercase();
             // "br;q=0" refuses brotli.
             let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
+                let (key, value) = p.split_once('=').unwrap_or((p, ""));
+                key.trim().eq_ignore_ascii_case("q")
+                    && value.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
             });
             (!refused).then_some(name)
         })

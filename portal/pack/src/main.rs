@@ -9,7 +9,9 @@
 //!   cache them for a year), writes `DIST/index.html` pointing at them, precompresses every file
 //!   (brotli quality 11, gzip level 9) and prints each file's size. It fails when the files the
 //!   sign-in page and Home download (index.html, the stylesheet, the boot script, the main JS
-//!   and WASM and the split loader) weigh more than BYTES compressed with brotli.
+//!   and WASM, the split loader, and the parts Home loads at once: the live inbox) weigh more
+//!   than BYTES compressed with brotli. Earlier builds' asset folders are kept (the newest
+//!   few), so that a tab opened before a new build still finds its parts.
 
 use std::fs;
 use std::io::Write;
@@ -28,6 +30,13 @@ const FIRST_SCREEN: &[&str] = &[
 ];
 /// Written by `split`, read by wasm-bindgen; not shipped.
 const SPLIT_MAIN: &str = "portal_split.wasm";
+/// How many earlier builds' asset folders `finish` keeps.
+const KEEP_BUILDS: usize = 3;
+/// Written by `split`: each lazily loaded part and the modules it needs.
+const MANIFEST: &str = "__wasm_split_manifest.json";
+/// Split functions (`#[lazy]`) that Home loads right after the first screen: their parts count
+/// toward the budget too.
+const HOME_PARTS: &[&str] = &["inbox_feed"];
 /// The placeholder in the source index.html for the assets folder's URL.
 const ASSETS_PLACEHOLDER: &str = "/__ASSETS__";
 
@@ -60,6 +69,43 @@ fn run(args: Vec<String>) -> Result<()> {
     }
 }
 
+/// Removes everything in `dist` but its asset folders, and all but the newest `keep` of those.
+fn prune(dist: &Path, keep: usize) -> Result<()> {
+    if !dist.exists() {
+        return Ok(());
+    }
+    for entry in fs::read_dir(dist)? {
+        let entry = entry?;
+        if entry.file_name() != "assets" {
+            let path = entry.path();
+            if path.is_dir() {
+                fs::remove_dir_all(&path)?;
+            } else {
+                fs::remove_file(&path)?;
+            }
+        }
+    }
+    let assets = dist.join("assets");
+    if !assets.is_dir() {
+        return Ok(());
+    }
+    let mut builds: Vec<(std::time::SystemTime, PathBuf)> = fs::read_dir(&assets)?
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            let modified = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            (modified, e.path())
+        })
+        .collect();
+    builds.sort_by_key(|b| std::cmp::Reverse(b.0));
+    for (_, old) in builds.into_iter().skip(keep) {
+        fs::remove_dir_all(&old)?;
+    }
+    Ok(())
+}
+
 fn split(input: &Path, staging: &Path) -> Result<()> {
     let wasm = fs::read(input).with_context(|| format!("reading {}", input.display()))?;
     fs::create_dir_all(staging)?;
@@ -76,6 +122,10 @@ fn split(input: &Path, staging: &Path) -> Result<()> {
     })
     .map_err(|e| anyhow::anyhow!("{e:#}"))
     .context("splitting the WASM module")?;
+    fs::write(
+        staging.join(MANIFEST),
+        serde_json::to_string_pretty(&result.prefetch_map)?,
+    )?;
     let mut parts: Vec<_> = result.prefetch_map.into_iter().collect();
     parts.sort();
     println!("  {} lazily loaded part(s)", parts.len());
@@ -144,10 +194,13 @@ fn finish(staging: &Path, source: &Path, dist: &Path, budget: Option<u64>) -> Re
     let hash = hex::encode(&hasher.finalize()[..8]);
     let assets_url = format!("/assets/{hash}");
 
-    if dist.exists() {
-        fs::remove_dir_all(dist).with_context(|| format!("removing {}", dist.display()))?;
-    }
+    // Earlier builds' asset folders stay (the newest few): a tab opened before a new build
+    // still loads its lazily loaded parts by their old URLs. Everything else is rewritten.
+    prune(dist, KEEP_BUILDS)?;
     let assets_dir = dist.join("assets").join(&hash);
+    if assets_dir.exists() {
+        fs::remove_dir_all(&assets_dir)?;
+    }
     fs::create_dir_all(&assets_dir)?;
     for name in &names {
         fs::copy(staging.join(name), assets_dir.join(name))?;
@@ -164,6 +217,17 @@ fn finish(staging: &Path, source: &Path, dist: &Path, budget: Option<u64>) -> Re
         index.replace(ASSETS_PLACEHOLDER, &assets_url),
     )?;
 
+    // The lazily loaded parts Home fetches right away (and the shared modules they need).
+    let manifest: std::collections::HashMap<String, Vec<String>> =
+        serde_json::from_str(&fs::read_to_string(staging.join(MANIFEST))?)
+            .context("reading the split manifest")?;
+    let mut home_parts: Vec<String> = Vec::new();
+    for wanted in HOME_PARTS {
+        let Some((_, deps)) = manifest.iter().find(|(split, _)| split.contains(wanted)) else {
+            bail!("no lazily loaded part named {wanted}: update HOME_PARTS");
+        };
+        home_parts.extend(deps.iter().map(|d| format!("{d}.wasm")));
+    }
     println!(
         "  {:<28} {:>10} {:>10} {:>10}",
         "file", "raw", "gzip -9", "brotli 11"
@@ -185,7 +249,9 @@ fn finish(staging: &Path, source: &Path, dist: &Path, budget: Option<u64>) -> Re
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default();
-        let on_first = file == "index.html" || FIRST_SCREEN.contains(&file);
+        let on_first = file == "index.html"
+            || FIRST_SCREEN.contains(&file)
+            || home_parts.iter().any(|p| p == file);
         if on_first {
             first.raw += sizes.raw;
             first.gzip += sizes.gzip;
@@ -214,4 +280,41 @@ fn finish(staging: &Path, source: &Path, dist: &Path, budget: Option<u64>) -> Re
         println!("  within the budget of {budget} bytes");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn a_build_keeps_the_newest_earlier_asset_folders_and_nothing_else() {
+        let dist = std::env::temp_dir().join(format!("portal-pack-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dist);
+        let assets = dist.join("assets");
+        for (i, name) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            let dir = assets.join(name);
+            fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+            fs::write(dir.join("portal.js"), "x").unwrap_or_else(|e| panic!("{e}"));
+            // "a" is the oldest, "e" the newest.
+            let when = SystemTime::now() - Duration::from_secs(1000 - i as u64 * 100);
+            fs::File::open(&dir)
+                .and_then(|f| f.set_modified(when))
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        fs::write(dist.join("index.html"), "old").unwrap_or_else(|e| panic!("{e}"));
+        prune(&dist, 3).unwrap_or_else(|e| panic!("{e:#}"));
+        let mut left: Vec<String> = fs::read_dir(&assets)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["c", "d", "e"]);
+        assert!(
+            !dist.join("index.html").exists(),
+            "the old index.html stayed"
+        );
+        assert!(assets.join("e").join("portal.js").exists());
+        let _ = fs::remove_dir_all(&dist);
+    }
 }

@@ -204,6 +204,8 @@ mod socket {
         retry: Option<i32>,
         failures: u32,
         refreshed: bool,
+        /// The access token the socket was opened with.
+        sent_token: Option<String>,
         stopped: bool,
     }
 
@@ -223,6 +225,7 @@ mod socket {
                 retry: None,
                 failures: 0,
                 refreshed: false,
+                sent_token: None,
                 stopped: false,
             }));
             connect(&inner);
@@ -292,7 +295,9 @@ mod socket {
             let weak = weak.clone();
             move || {
                 if let Some(inner) = weak.upgrade() {
-                    send(&inner, &init_message(session::access_token().as_deref()));
+                    let token = session::access_token();
+                    inner.borrow_mut().sent_token = token.clone();
+                    send(&inner, &init_message(token.as_deref()));
                 }
             }
         });
@@ -351,8 +356,17 @@ mod socket {
                 // The token expired: get a fresh one, then start over.
                 inner.borrow_mut().refreshed = true;
                 let weak = Rc::downgrade(inner);
+                // Another request (or tab) may already have renewed the pair since this socket
+                // opened: then reconnect with it, and do not rotate it again (a second rotation
+                // would refuse the token other requests are using right now).
+                let renewed = {
+                    let current = session::access_token();
+                    current.is_some() && current != inner.borrow().sent_token
+                };
                 wasm_bindgen_futures::spawn_local(async move {
-                    let _ = crate::api::client::refresh().await;
+                    if !renewed {
+                        let _ = crate::api::client::refresh().await;
+                    }
                     if let Some(inner) = weak.upgrade() {
                         close_socket(&mut inner.borrow_mut());
                         if !inner.borrow().stopped {

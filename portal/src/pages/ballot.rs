@@ -205,7 +205,8 @@ pub fn BallotCard(
                         {move || if open { t("ballot.check_receipt") } else { t("ballot.check_receipt_closed") }}
                     </a>
                 </p>
-                {(!open).then(|| view! {
+                // A cancelled ballot has no result, hence no notice.
+                {(b.tally.status == BallotStatus::Closed).then(|| view! {
                     <p>
                         <a class="button" data-testid="notice-link" href=format!("/ballots/{}/notice", b.id())>
                             {tv("ballot.notice_link")}

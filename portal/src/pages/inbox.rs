@@ -47,7 +47,16 @@ pub fn Inbox() -> impl IntoView {
             match notifications::notifications(after).await {
                 Ok(page) => {
                     if reset {
-                        items.set(page.nodes);
+                        // Keep what arrived live while the page was loading.
+                        let mut nodes = page.nodes;
+                        let arrived: Vec<Notification> = items.with_untracked(|list| {
+                            list.iter()
+                                .filter(|n| !nodes.iter().any(|m| m.id == n.id))
+                                .cloned()
+                                .collect()
+                        });
+                        nodes.splice(0..0, arrived);
+                        items.set(nodes);
                     } else {
                         items.update(|list| list.extend(page.nodes));
                     }

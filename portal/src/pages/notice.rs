@@ -3,7 +3,7 @@
 //! what it required and what was achieved, the outcome and the bulletin's fingerprint. Every
 //! figure and every judgement is the server's (`Ballot.notice`); this page only lays it out.
 
-use crate::api::ballots::{OptionRole, ThresholdComparison, ThresholdMeasure, ThresholdStage};
+use crate::api::ballots::{ThresholdComparison, ThresholdMeasure, ThresholdStage};
 use crate::api::roll::{self, Notice, NoticeThreshold};
 use crate::components::{error_text, format_time, ErrorBanner, Loading};
 use crate::i18n::{current_lang, k, t, tf, tv};
@@ -139,7 +139,7 @@ fn NoticeView(n: Notice) -> impl IntoView {
         .iter()
         .map(|o| {
             let label = option_label(lang, kind, o.role, &o.label);
-            let adopted = o.adopted && o.role != OptionRole::Abstain;
+            let adopted = o.adopted;
             view! {
                 <tr data-testid="notice-option">
                     <td>{label}</td>
