@@ -59,4 +59,14 @@ pub enum AuditAction {
     BallotCancel,
     #[sea_orm(string_value = "ballot.close")]
     BallotClose,
+    #[sea_orm(string_value = "case.accept")]
+    CaseAccept,
+    #[sea_orm(string_value = "case.decline")]
+    CaseDecline,
+    #[sea_orm(string_value = "case.assign")]
+    CaseAssign,
+    #[sea_orm(string_value = "case.outcome")]
+    CaseOutcome,
+    #[sea_orm(string_value = "case.close")]
+    CaseClose,
 }

@@ -7,6 +7,8 @@ pub struct Model {
     pub id: String,
     pub name: String,
     pub cosign_threshold: i32,
+    /// After how many days an unresolved mediation case is flagged overdue (default 30).
+    pub case_overdue_days: i32,
     pub created_at: DateTimeUtc,
 }
 

@@ -46,6 +46,38 @@ pub enum NotificationKind {
     BallotCancelled,
     #[sea_orm(string_value = "BALLOT_RESULT")]
     BallotResult,
+    #[sea_orm(string_value = "CASE_FILED")]
+    CaseFiled,
+    #[sea_orm(string_value = "CASE_CONSENT_REQUESTED")]
+    CaseConsentRequested,
+    #[sea_orm(string_value = "CASE_ACCEPTED")]
+    CaseAccepted,
+    #[sea_orm(string_value = "CASE_DECLINED")]
+    CaseDeclined,
+    #[sea_orm(string_value = "CASE_ASSIGNED")]
+    CaseAssigned,
+    #[sea_orm(string_value = "CASE_RESPONDENT_DECLINED")]
+    CaseRespondentDeclined,
+    #[sea_orm(string_value = "CASE_IN_MEDIATION")]
+    CaseInMediation,
+    #[sea_orm(string_value = "CASE_SESSION_SCHEDULED")]
+    CaseSessionScheduled,
+    #[sea_orm(string_value = "CASE_SESSION_REMINDER")]
+    CaseSessionReminder,
+    #[sea_orm(string_value = "CASE_MESSAGE")]
+    CaseMessage,
+    #[sea_orm(string_value = "CASE_AGREEMENT_READY")]
+    CaseAgreementReady,
+    #[sea_orm(string_value = "CASE_AGREED")]
+    CaseAgreed,
+    #[sea_orm(string_value = "CASE_FAILED")]
+    CaseFailed,
+    #[sea_orm(string_value = "CASE_WITHDRAWN")]
+    CaseWithdrawn,
+    #[sea_orm(string_value = "CASE_FOLLOW_UP_DUE")]
+    CaseFollowUpDue,
+    #[sea_orm(string_value = "CASE_CLOSED")]
+    CaseClosed,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261202_000003_roster_links;
 mod m20261202_000005_named_votes;
 mod m20261202_000006_ballot_scope;
 mod m20261202_000007_append_only_votes;
+mod m20261203_000008_mediation;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_named_votes::Migration),
             Box::new(m20261202_000006_ballot_scope::Migration),
             Box::new(m20261202_000007_append_only_votes::Migration),
+            Box::new(m20261203_000008_mediation::Migration),
         ]
     }
 }

@@ -90,6 +90,7 @@ async fn seed(state: &AppState, households: usize) -> anyhow::Result<Seeded> {
         id: Set(community.clone()),
         name: Set("基准社区".into()),
         cosign_threshold: Set(5),
+        case_overdue_days: Set(30),
         created_at: Set(now),
     })
     .exec(db)

@@ -29,6 +29,7 @@ pub async fn create(
         id: Set(new_id()),
         name: Set(name.to_owned()),
         cosign_threshold: Set(DEFAULT_COSIGN_THRESHOLD),
+        case_overdue_days: Set(30),
         created_at: Set(now()),
     }
     .insert(&txn)

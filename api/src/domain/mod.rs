@@ -5,6 +5,7 @@ pub mod audit;
 pub mod ballot;
 pub mod community;
 pub mod identity;
+pub mod mediation;
 pub mod notify;
 pub mod rate_limit;
 pub mod roles;

@@ -167,6 +167,94 @@ pub enum NotificationKind {
     BallotExtended,
     BallotCancelled,
     BallotResult,
+    CaseFiled,
+    CaseConsentRequested,
+    CaseAccepted,
+    CaseDeclined,
+    CaseAssigned,
+    CaseRespondentDeclined,
+    CaseInMediation,
+    CaseSessionScheduled,
+    CaseSessionReminder,
+    CaseMessage,
+    CaseAgreementReady,
+    CaseAgreed,
+    CaseFailed,
+    CaseWithdrawn,
+    CaseFollowUpDue,
+    CaseClosed,
+}
+
+/// What a dispute is about (DESIGN §10).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::mediation_case::CaseCategory")]
+pub enum CaseCategory {
+    Noise,
+    Leaks,
+    Parking,
+    Pets,
+    Fees,
+    Family,
+    Other,
+}
+
+/// Where a mediation case stands (DESIGN §5, §10).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::mediation_case::CaseStatus")]
+pub enum CaseStatus {
+    /// Filed; the committee has not decided yet.
+    Submitted,
+    /// Accepted with mediators; waiting for the resident respondents' consent.
+    Accepted,
+    /// Declined by the committee with a reason (`declineReason`).
+    Declined,
+    /// A resident respondent refused mediation.
+    RespondentDeclined,
+    InMediation,
+    /// Every party and mediator signed the agreement; the follow-up is due.
+    Agreed,
+    /// No agreement; `failureChannel` suggests where to go next.
+    Failed,
+    /// Withdrawn by the applicant.
+    Withdrawn,
+    /// The follow-up found the agreement fulfilled.
+    Fulfilled,
+    /// Finished; `fulfilled` keeps what the follow-up found.
+    Closed,
+}
+
+/// A line of a case's timeline.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::case_entry::CaseEntryKind")]
+pub enum CaseEntryKind {
+    Message,
+    Filed,
+    Accepted,
+    Declined,
+    MediatorsAssigned,
+    Consented,
+    Refused,
+    OutsideConsent,
+    MediationStarted,
+    SessionScheduled,
+    AgreementDrafted,
+    Signed,
+    OutsideSigned,
+    Agreed,
+    Failed,
+    Withdrawn,
+    FollowedUp,
+    Closed,
+}
+
+/// How the viewer stands in a case (what they see and may do follows from it).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::mediation::rules::CaseRole")]
+pub enum CaseRole {
+    Applicant,
+    Respondent,
+    Mediator,
+    Committee,
 }
 
 /// Converts each element (a list of domain values to their API enum, or back).
@@ -207,5 +295,8 @@ mod tests {
         same_names::<super::TopicStatus, entity::topic::TopicStatus>();
         same_names::<super::Role, entity::role_grant::Role>();
         same_names::<super::NotificationKind, entity::notification::NotificationKind>();
+        same_names::<super::CaseCategory, entity::mediation_case::CaseCategory>();
+        same_names::<super::CaseStatus, entity::mediation_case::CaseStatus>();
+        same_names::<super::CaseEntryKind, entity::case_entry::CaseEntryKind>();
     }
 }

@@ -8,6 +8,7 @@ mod home;
 mod identity;
 pub mod introspection;
 mod loaders;
+mod mediation;
 mod notifications;
 mod paging;
 mod roster;
@@ -28,6 +29,7 @@ pub struct Query(
     notifications::NotificationQuery,
     topic::TopicQuery,
     ballot::BallotQuery,
+    mediation::MediationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -37,6 +39,7 @@ pub struct Mutation(
     notifications::NotificationMutation,
     topic::TopicMutation,
     ballot::BallotMutation,
+    mediation::MediationMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -26,6 +26,10 @@ impl Community {
     async fn cosign_threshold(&self) -> i32 {
         self.0.cosign_threshold
     }
+    /// After how many days an unresolved mediation case is flagged overdue (DESIGN §5).
+    async fn case_overdue_days(&self) -> i32 {
+        self.0.case_overdue_days
+    }
     /// Active residents on the roster.
     async fn resident_count(&self, ctx: &Context<'_>) -> GqlResult<u64> {
         Ok(

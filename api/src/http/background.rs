@@ -32,6 +32,12 @@ pub fn spawn(state: AppState) {
             if let Err(e) = crate::domain::ballot::service::send_reminders(&state).await {
                 tracing::warn!(code = e.code(), "ballot reminders failed; will retry");
             }
+            if let Err(e) = crate::domain::mediation::jobs::remind_sessions(&state).await {
+                tracing::warn!(code = e.code(), "session reminders failed; will retry");
+            }
+            if let Err(e) = crate::domain::mediation::jobs::follow_ups_due(&state).await {
+                tracing::warn!(code = e.code(), "follow-up reminders failed; will retry");
+            }
             if let Err(e) = crate::domain::notify::deliver_outbox(&state.db).await {
                 tracing::warn!(code = e.code(), "outbox delivery failed; will retry");
             }

@@ -220,7 +220,7 @@ pub(super) async fn find_community<C: ConnectionTrait>(
 
 /// Names for resident ids; ids that name no resident are looked up as accounts (a platform
 /// admin who acted without being on the roster).
-pub(super) async fn people<C: ConnectionTrait>(
+pub(crate) async fn people<C: ConnectionTrait>(
     conn: &C,
     ids: impl IntoIterator<Item = String>,
 ) -> AppResult<HashMap<String, Person>> {
@@ -261,7 +261,7 @@ pub(super) async fn people<C: ConnectionTrait>(
     Ok(out)
 }
 
-pub(super) fn person(people: &HashMap<String, Person>, id: &str) -> Person {
+pub(crate) fn person(people: &HashMap<String, Person>, id: &str) -> Person {
     people.get(id).cloned().unwrap_or_else(|| Person {
         id: id.to_owned(),
         name: String::new(),
@@ -270,7 +270,7 @@ pub(super) fn person(people: &HashMap<String, Person>, id: &str) -> Person {
 
 /// Account ids of those of `resident_ids` who are still active residents (moved-out residents
 /// are not notified), deduplicated.
-pub(super) async fn active_accounts<C: ConnectionTrait>(
+pub(crate) async fn active_accounts<C: ConnectionTrait>(
     conn: &C,
     resident_ids: impl IntoIterator<Item = String>,
 ) -> AppResult<Vec<String>> {
@@ -290,7 +290,7 @@ pub(super) async fn active_accounts<C: ConnectionTrait>(
 }
 
 /// Accounts of the community's committee members who are active residents.
-pub(super) async fn committee_accounts<C: ConnectionTrait>(
+pub(crate) async fn committee_accounts<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
 ) -> AppResult<Vec<String>> {

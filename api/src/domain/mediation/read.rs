@@ -1,0 +1,380 @@
+//! Reading cases: one case, the parties' and the mediators' lists, the committee's queue and
+//! statistics, a case's timeline and notes, and the neighbours a resident may name as
+//! respondents. Every list is one statement for its rows plus a constant number for what the
+//! rows show (`service::views`), whatever the page size.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Utc};
+use entity::{
+    building, case_entry, case_mediator, case_note, case_party, household, mediation_case, resident,
+};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+};
+
+use super::rules::{self, CaseCategory, CaseStatus};
+use super::service::*;
+use crate::auth::Viewer;
+use crate::domain::roles;
+use crate::domain::topic::service::{people, person};
+use crate::error::{AppError, AppResult};
+
+/// One case, for its parties, its mediators and the committee; NOT_FOUND for anyone else.
+pub async fn get(db: &DatabaseConnection, viewer: &Viewer, case_id: &str) -> AppResult<CaseView> {
+    let c = mediation_case::Entity::find_by_id(case_id.to_owned())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let viewing = viewing(db, viewer, &c.community_id).await?;
+    readable(views(db, &viewing, vec![c]).await?.pop())
+}
+
+/// A keyset page of cases, newest first.
+pub struct CasePage {
+    pub rows: Vec<CaseView>,
+    pub has_next: bool,
+}
+
+fn page_of(
+    q: sea_orm::Select<mediation_case::Entity>,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+) -> sea_orm::Select<mediation_case::Entity> {
+    let q = match after {
+        Some((at, id)) => q.filter(
+            Condition::any()
+                .add(mediation_case::Column::CreatedAt.lt(*at))
+                .add(
+                    Condition::all()
+                        .add(mediation_case::Column::CreatedAt.eq(*at))
+                        .add(mediation_case::Column::Id.lt(id.clone())),
+                ),
+        ),
+        None => q,
+    };
+    q.order_by_desc(mediation_case::Column::CreatedAt)
+        .order_by_desc(mediation_case::Column::Id)
+        .limit(limit.saturating_add(1))
+}
+
+async fn page(
+    db: &DatabaseConnection,
+    viewing: &Viewing,
+    q: sea_orm::Select<mediation_case::Entity>,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+) -> AppResult<CasePage> {
+    let found = page_of(q, after, limit).all(db).await?;
+    let (rows, has_next) = crate::db::split_page(found, limit);
+    let rows = views(db, viewing, rows)
+        .await?
+        .into_iter()
+        .filter(|v| !v.standing.roles.is_empty())
+        .collect();
+    Ok(CasePage { rows, has_next })
+}
+
+/// Whose cases a list shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mine {
+    /// Cases the viewer is a party to (applicant or respondent).
+    AsParty,
+    /// Cases the viewer mediates.
+    AsMediator,
+}
+
+/// The viewer's own cases in a community (as a party, or as an assigned mediator).
+pub async fn mine(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+    which: Mine,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+) -> AppResult<CasePage> {
+    let me = roles::require_resident(db, viewer, community_id).await?;
+    let viewing = viewing(db, viewer, community_id).await?;
+    let ids = match which {
+        Mine::AsParty => case_party::Entity::find()
+            .select_only()
+            .column(case_party::Column::CaseId)
+            .filter(case_party::Column::ResidentId.eq(me.id))
+            .into_query(),
+        Mine::AsMediator => case_mediator::Entity::find()
+            .select_only()
+            .column(case_mediator::Column::CaseId)
+            .filter(case_mediator::Column::ResidentId.eq(me.id))
+            .into_query(),
+    };
+    let q = mediation_case::Entity::find()
+        .filter(mediation_case::Column::CommunityId.eq(community_id))
+        .filter(mediation_case::Column::Id.in_subquery(ids));
+    page(db, &viewing, q, after, limit).await
+}
+
+/// The committee's queue: every case of the community, optionally only some statuses or only
+/// the overdue ones. Members off the committee get FORBIDDEN, everyone else NOT_FOUND.
+pub async fn queue(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+    statuses: Option<&[CaseStatus]>,
+    overdue_only: bool,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+) -> AppResult<CasePage> {
+    let viewing = committee_viewing(db, viewer, community_id).await?;
+    let mut q =
+        mediation_case::Entity::find().filter(mediation_case::Column::CommunityId.eq(community_id));
+    if let Some(s) = statuses.filter(|s| !s.is_empty()) {
+        q = q.filter(mediation_case::Column::Status.is_in(s.iter().copied()));
+    }
+    if overdue_only {
+        let days = entity::community::Entity::find_by_id(community_id.to_owned())
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .case_overdue_days;
+        q = q
+            .filter(mediation_case::Column::Status.is_in(rules::UNRESOLVED))
+            .filter(
+                mediation_case::Column::CreatedAt
+                    .lt(rules::overdue_cutoff(crate::domain::now(), days)),
+            );
+    }
+    page(db, &viewing, q, after, limit).await
+}
+
+async fn committee_viewing(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<Viewing> {
+    roles::require_resident(db, viewer, community_id).await?;
+    let viewing = viewing(db, viewer, community_id).await?;
+    if !viewing.committee {
+        return Err(AppError::Forbidden);
+    }
+    Ok(viewing)
+}
+
+/// A page of a case's timeline, oldest first (the view has been read by this viewer).
+pub async fn timeline(
+    db: &DatabaseConnection,
+    view: &CaseView,
+    after: Option<&(DateTime<Utc>, String)>,
+    limit: u64,
+) -> AppResult<(Vec<(case_entry::Model, Option<Person>)>, bool)> {
+    let mut q =
+        case_entry::Entity::find().filter(case_entry::Column::CaseId.eq(view.case.id.clone()));
+    if let Some((at, id)) = after {
+        q = q.filter(
+            Condition::any()
+                .add(case_entry::Column::CreatedAt.gt(*at))
+                .add(
+                    Condition::all()
+                        .add(case_entry::Column::CreatedAt.eq(*at))
+                        .add(case_entry::Column::Id.gt(id.clone())),
+                ),
+        );
+    }
+    let found = q
+        .order_by_asc(case_entry::Column::CreatedAt)
+        .order_by_asc(case_entry::Column::Id)
+        .limit(limit.saturating_add(1))
+        .all(db)
+        .await?;
+    let (rows, has_next) = crate::db::split_page(found, limit);
+    let names = people(db, rows.iter().filter_map(|e| e.author_id.clone())).await?;
+    Ok((
+        rows.into_iter()
+            .map(|e| {
+                let author = e.author_id.as_deref().map(|a| person(&names, a));
+                (e, author)
+            })
+            .collect(),
+        has_next,
+    ))
+}
+
+/// The mediators' private notes, oldest first: `None` for anyone who is not an assigned
+/// mediator (parties and the committee never read them).
+pub async fn notes(
+    db: &DatabaseConnection,
+    view: &CaseView,
+) -> AppResult<Option<Vec<(case_note::Model, Person)>>> {
+    if !view.is_mediator() {
+        return Ok(None);
+    }
+    let rows = case_note::Entity::find()
+        .filter(case_note::Column::CaseId.eq(view.case.id.clone()))
+        .order_by_asc(case_note::Column::CreatedAt)
+        .order_by_asc(case_note::Column::Id)
+        .limit(200)
+        .all(db)
+        .await?;
+    let names = people(db, rows.iter().map(|n| n.author_id.clone())).await?;
+    Ok(Some(
+        rows.into_iter()
+            .map(|n| {
+                let author = person(&names, &n.author_id);
+                (n, author)
+            })
+            .collect(),
+    ))
+}
+
+/// Community statistics for the committee: they name nobody.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Statistics {
+    pub total: u64,
+    pub by_category: Vec<(CaseCategory, u64)>,
+    pub by_status: Vec<(CaseStatus, u64)>,
+    /// Cases filed per month, "2026-11", oldest first.
+    pub by_month: Vec<(String, u64)>,
+    /// Whole days from filing to closing, the median over closed cases.
+    pub median_days_to_close: Option<i64>,
+    pub overdue: u64,
+    pub overdue_days: i32,
+}
+
+pub async fn statistics(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<Statistics> {
+    committee_viewing(db, viewer, community_id).await?;
+    let days = entity::community::Entity::find_by_id(community_id.to_owned())
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .case_overdue_days;
+    let rows: Vec<(
+        CaseCategory,
+        CaseStatus,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+    )> = mediation_case::Entity::find()
+        .select_only()
+        .column(mediation_case::Column::Category)
+        .column(mediation_case::Column::Status)
+        .column(mediation_case::Column::CreatedAt)
+        .column(mediation_case::Column::ClosedAt)
+        .filter(mediation_case::Column::CommunityId.eq(community_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let now = crate::domain::now();
+    let mut by_category: BTreeMap<String, (CaseCategory, u64)> = BTreeMap::new();
+    let mut by_status: BTreeMap<CaseStatus, u64> = BTreeMap::new();
+    let mut by_month: BTreeMap<String, u64> = BTreeMap::new();
+    let mut closing = Vec::new();
+    let mut overdue = 0;
+    for (category, status, created, closed) in &rows {
+        use sea_orm::ActiveEnum;
+        by_category
+            .entry(category.to_value())
+            .or_insert((*category, 0))
+            .1 += 1;
+        *by_status.entry(*status).or_default() += 1;
+        *by_month
+            .entry(format!("{}-{:02}", created.year(), created.month()))
+            .or_default() += 1;
+        if let Some(closed) = closed {
+            closing.push((*closed - *created).num_days());
+        }
+        if rules::is_overdue(*status, *created, now, days) {
+            overdue += 1;
+        }
+    }
+    Ok(Statistics {
+        total: rows.len() as u64,
+        by_category: by_category.into_values().collect(),
+        by_status: by_status.into_iter().collect(),
+        by_month: by_month.into_iter().collect(),
+        median_days_to_close: rules::median_days(closing),
+        overdue,
+        overdue_days: days,
+    })
+}
+
+/// A resident the viewer may name as a respondent: a live neighbour, with building and unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Neighbour {
+    pub id: String,
+    pub name: String,
+    pub building: String,
+    pub unit: String,
+}
+
+pub const NEIGHBOURS_MAX: u64 = 10;
+
+/// Up to ten live residents of the community whose name or unit contains `search` (one to
+/// twenty characters), the viewer left out. Residents only; no phone, no roles.
+pub async fn neighbours(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+    search: &str,
+) -> AppResult<Vec<Neighbour>> {
+    let me = roles::require_resident(db, viewer, community_id).await?;
+    let s = search.trim();
+    if s.is_empty() || s.chars().count() > 20 {
+        return Err(AppError::bad_input(
+            "search",
+            "type one to twenty characters of a name or unit",
+        ));
+    }
+    let like = format!("%{}%", s.replace(['%', '_', '\\'], ""));
+    let units = household::Entity::find()
+        .select_only()
+        .column(household::Column::Id)
+        .filter(household::Column::CommunityId.eq(community_id))
+        .filter(household::Column::Unit.like(like.clone()))
+        .into_query();
+    let found = resident::Entity::find()
+        .filter(resident::Column::CommunityId.eq(community_id))
+        .filter(roles::live_place())
+        .filter(resident::Column::Id.ne(me.id))
+        .filter(
+            Condition::any()
+                .add(resident::Column::Name.like(like))
+                .add(resident::Column::HouseholdId.in_subquery(units)),
+        )
+        .order_by_asc(resident::Column::Name)
+        .order_by_asc(resident::Column::Id)
+        .limit(NEIGHBOURS_MAX)
+        .all(db)
+        .await?;
+    let homes: BTreeMap<String, household::Model> = household::Entity::find()
+        .filter(household::Column::Id.is_in(found.iter().map(|r| r.household_id.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|h| (h.id.clone(), h))
+        .collect();
+    let buildings: BTreeMap<String, String> = building::Entity::find()
+        .filter(building::Column::Id.is_in(homes.values().map(|h| h.building_id.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.name))
+        .collect();
+    Ok(found
+        .into_iter()
+        .map(|r| {
+            let home = homes.get(&r.household_id);
+            Neighbour {
+                building: home
+                    .and_then(|h| buildings.get(&h.building_id))
+                    .cloned()
+                    .unwrap_or_default(),
+                unit: home.map(|h| h.unit.clone()).unwrap_or_default(),
+                id: r.id,
+                name: r.name,
+            }
+        })
+        .collect())
+}
