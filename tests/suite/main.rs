@@ -14,6 +14,7 @@ mod http;
 mod identity;
 mod layout;
 mod logs;
+mod mediation;
 mod notifications;
 mod permissions;
 mod reads;

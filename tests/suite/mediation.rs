@@ -1,0 +1,1060 @@
+//! Dispute mediation (DESIGN §5): the lifecycle end to end, every transition and wrong step,
+//! bad input, the agreement's signatures, lists, statistics, overdue flags, reminders and the
+//! statements a list costs. The privacy matrix is in `security/mediation.rs`; the races are in
+//! `concurrency.rs`.
+
+use chrono::{Duration, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+pub const APPLICANT: &str = "13800000005";
+pub const RESPONDENT: &str = "13800000002";
+pub const OTHER: &str = "13800000004";
+
+pub const CASE: &str = "id number status category fulfilled outsideParty description desiredOutcome \
+    declineReason suggestedChannel overdue viewerRoles viewerRating \
+    applicant { id name } respondents { id name consent } mediators { id name } \
+    agreement { terms version signatures { signerId signedAt } signers { id signedAt } outsidePartySigns outsidePartySignedAt } \
+    sessions { id startsAt place } \
+    viewerCan { accept decline assign respond withdraw draft sign schedule message note fail followUp close rate recordOutsideConsent recordOutsideSignature }";
+
+pub fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+pub fn q(op: &str) -> String {
+    format!("{op}{{ {CASE} }} }}")
+}
+
+/// A case in the test community: the applicant (陈静) names 李秀英 as respondent.
+pub struct Dispute {
+    pub w: World,
+    pub id: String,
+}
+
+impl Dispute {
+    pub fn t(&self, phone: &str) -> &str {
+        self.w.token(phone)
+    }
+    pub fn rid(&self, phone: &str) -> String {
+        self.w.person(phone).resident_id.clone()
+    }
+}
+
+pub async fn file(
+    app: &TestApp,
+    token: &str,
+    community: &str,
+    respondents: &[String],
+    outside: Option<&str>,
+) -> Value {
+    app.gql(
+        Some(token),
+        &q("mutation($i:FileCaseInput!){ fileCase(input:$i)"),
+        json!({ "i": {
+            "communityId": community,
+            "respondentIds": respondents,
+            "outsideParty": outside,
+            "category": "NOISE",
+            "description": "楼上每晚十一点后拖动家具，噪音很大，影响老人休息。",
+            "desiredOutcome": "晚上十点后保持安静。",
+        }}),
+    )
+    .await
+}
+
+pub async fn dispute(app: &TestApp) -> Dispute {
+    let w = app.community().await;
+    let respondent = w.person(RESPONDENT).resident_id.clone();
+    let resp = file(
+        app,
+        w.token(APPLICANT),
+        &w.community_id,
+        &[respondent],
+        None,
+    )
+    .await;
+    assert!(resp.get("errors").is_none(), "{resp}");
+    Dispute {
+        id: s(&resp["data"]["fileCase"]["id"]),
+        w,
+    }
+}
+
+pub async fn get(app: &TestApp, token: &str, id: &str) -> Value {
+    app.gql(
+        Some(token),
+        &q("query($id:ID!){ mediationCase(id:$id)"),
+        json!({ "id": id }),
+    )
+    .await
+}
+
+pub async fn accept(app: &TestApp, d: &Dispute) -> Value {
+    app.gql(
+        Some(d.t(COMMITTEE)),
+        &q("mutation($c:ID!,$m:[ID!]!){ acceptCase(caseId:$c, mediatorIds:$m)"),
+        json!({ "c": d.id, "m": [d.rid(MEDIATOR)] }),
+    )
+    .await
+}
+
+pub async fn respond(app: &TestApp, token: &str, id: &str, consent: bool) -> Value {
+    app.gql(
+        Some(token),
+        &q("mutation($c:ID!,$y:Boolean!){ respondToCase(caseId:$c, consent:$y)"),
+        json!({ "c": id, "y": consent }),
+    )
+    .await
+}
+
+pub async fn draft(app: &TestApp, token: &str, id: &str, terms: &str) -> Value {
+    app.gql(
+        Some(token),
+        &q("mutation($c:ID!,$t:String!){ draftAgreement(caseId:$c, terms:$t)"),
+        json!({ "c": id, "t": terms }),
+    )
+    .await
+}
+
+pub async fn sign(app: &TestApp, token: &str, id: &str, version: Option<i64>) -> Value {
+    app.gql(
+        Some(token),
+        &q("mutation($c:ID!,$v:Int){ signAgreement(caseId:$c, version:$v)"),
+        json!({ "c": id, "v": version }),
+    )
+    .await
+}
+
+pub async fn simple(app: &TestApp, token: &str, mutation: &str, id: &str) -> Value {
+    app.gql(
+        Some(token),
+        &q(&format!("mutation($c:ID!){{ {mutation}(caseId:$c)")),
+        json!({ "c": id }),
+    )
+    .await
+}
+
+/// A case IN_MEDIATION with drafted terms (version 1).
+pub async fn in_mediation_with_terms(app: &TestApp) -> Dispute {
+    let d = dispute(app).await;
+    assert!(accept(app, &d).await.get("errors").is_none());
+    let r = respond(app, d.t(RESPONDENT), &d.id, true).await;
+    assert_eq!(r["data"]["respondToCase"]["status"], "IN_MEDIATION", "{r}");
+    let r = draft(
+        app,
+        d.t(MEDIATOR),
+        &d.id,
+        "一、楼上住户晚上十点后不拖动家具。",
+    )
+    .await;
+    assert_eq!(
+        r["data"]["draftAgreement"]["agreement"]["version"], 1,
+        "{r}"
+    );
+    d
+}
+
+async fn kinds_for(app: &TestApp, token: &str) -> Vec<String> {
+    let r = app
+        .ok(
+            Some(token),
+            "{ notifications(first:100){ nodes { kind params } } }",
+            json!({}),
+        )
+        .await;
+    r["notifications"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| s(&n["kind"]))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_case_goes_from_filing_through_consent_and_signatures_to_a_fulfilled_close_and_ratings() {
+    let app = TestApp::spawn().await;
+    let d = dispute(&app).await;
+    let year = Utc::now().format("%Y").to_string();
+
+    let filed = get(&app, d.t(APPLICANT), &d.id).await;
+    let c = &filed["data"]["mediationCase"];
+    assert_eq!(c["status"], "SUBMITTED");
+    assert_eq!(c["number"], format!("{year}-001"));
+    assert_eq!(c["applicant"]["id"], d.rid(APPLICANT));
+    assert_eq!(c["respondents"][0]["id"], d.rid(RESPONDENT));
+    assert_eq!(c["viewerRoles"], json!(["APPLICANT"]));
+    assert_eq!(c["viewerCan"]["withdraw"], true);
+    assert_eq!(c["viewerCan"]["accept"], false);
+    assert!(kinds_for(&app, d.t(COMMITTEE))
+        .await
+        .contains(&"CASE_FILED".to_owned()));
+
+    // The committee sees it may accept; it accepts with a mediator.
+    let seen = get(&app, d.t(COMMITTEE), &d.id).await;
+    assert_eq!(seen["data"]["mediationCase"]["viewerCan"]["accept"], true);
+    let r = accept(&app, &d).await;
+    assert_eq!(r["data"]["acceptCase"]["status"], "ACCEPTED", "{r}");
+    assert_eq!(
+        r["data"]["acceptCase"]["mediators"][0]["id"],
+        d.rid(MEDIATOR)
+    );
+    assert!(kinds_for(&app, d.t(RESPONDENT))
+        .await
+        .contains(&"CASE_CONSENT_REQUESTED".to_owned()));
+    assert!(kinds_for(&app, d.t(MEDIATOR))
+        .await
+        .contains(&"CASE_ASSIGNED".to_owned()));
+    assert!(kinds_for(&app, d.t(APPLICANT))
+        .await
+        .contains(&"CASE_ACCEPTED".to_owned()));
+
+    // The respondent consents: mediation starts.
+    let mine = get(&app, d.t(RESPONDENT), &d.id).await;
+    assert_eq!(mine["data"]["mediationCase"]["viewerCan"]["respond"], true);
+    let r = respond(&app, d.t(RESPONDENT), &d.id, true).await;
+    assert_eq!(r["data"]["respondToCase"]["status"], "IN_MEDIATION", "{r}");
+    assert_eq!(
+        r["data"]["respondToCase"]["respondents"][0]["consent"],
+        true
+    );
+
+    // A session, a message, a private note.
+    let at = (Utc::now() + Duration::days(3)).to_rfc3339();
+    let r = app
+        .gql(
+            Some(d.t(MEDIATOR)),
+            &q("mutation($c:ID!,$at:DateTime!){ scheduleCaseSession(caseId:$c, startsAt:$at, place:\"社区调解室\")"),
+            json!({ "c": d.id, "at": at }),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["scheduleCaseSession"]["sessions"][0]["place"], "社区调解室",
+        "{r}"
+    );
+    assert!(kinds_for(&app, d.t(APPLICANT))
+        .await
+        .contains(&"CASE_SESSION_SCHEDULED".to_owned()));
+    let r = app
+        .gql(
+            Some(d.t(RESPONDENT)),
+            &q("mutation($c:ID!){ postCaseMessage(caseId:$c, body:\"我愿意调整作息。\")"),
+            json!({ "c": d.id }),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let r = app
+        .gql(
+            Some(d.t(MEDIATOR)),
+            &q("mutation($c:ID!){ addCaseNote(caseId:$c, body:\"双方态度良好。\")"),
+            json!({ "c": d.id }),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    let tl = app
+        .ok(
+            Some(d.t(APPLICANT)),
+            "query($id:ID!){ mediationCase(id:$id){ timeline(first:50){ nodes { kind body author { id } } } notes { body } } }",
+            json!({ "id": d.id }),
+        )
+        .await;
+    let kinds: Vec<String> = tl["mediationCase"]["timeline"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| s(&n["kind"]))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "FILED",
+            "ACCEPTED",
+            "MEDIATORS_ASSIGNED",
+            "CONSENTED",
+            "MEDIATION_STARTED",
+            "SESSION_SCHEDULED",
+            "MESSAGE"
+        ]
+    );
+    assert_eq!(
+        tl["mediationCase"]["notes"],
+        Value::Null,
+        "a party never reads notes"
+    );
+
+    // The agreement: drafted, signed by all three; the last signature makes it AGREED.
+    let r = draft(&app, d.t(MEDIATOR), &d.id, "一、晚上十点后不拖动家具。").await;
+    let version = r["data"]["draftAgreement"]["agreement"]["version"].as_i64();
+    assert_eq!(version, Some(1), "{r}");
+    assert!(kinds_for(&app, d.t(APPLICANT))
+        .await
+        .contains(&"CASE_AGREEMENT_READY".to_owned()));
+    for phone in [APPLICANT, RESPONDENT] {
+        let r = sign(&app, d.t(phone), &d.id, version).await;
+        assert_eq!(r["data"]["signAgreement"]["status"], "IN_MEDIATION", "{r}");
+    }
+    let r = sign(&app, d.t(MEDIATOR), &d.id, version).await;
+    let c = &r["data"]["signAgreement"];
+    assert_eq!(c["status"], "AGREED", "{r}");
+    assert_eq!(
+        c["agreement"]["signatures"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert!(c["agreement"]["signers"]
+        .as_array()
+        .is_some_and(|v| v.iter().all(|s| !s["signedAt"].is_null())));
+
+    // Follow-up: fulfilled; then closed; then each party rates once.
+    let r = app
+        .gql(
+            Some(d.t(MEDIATOR)),
+            &q("mutation($c:ID!){ followUpCase(caseId:$c, fulfilled:true, note:\"回访：已履行。\")"),
+            json!({ "c": d.id }),
+        )
+        .await;
+    assert_eq!(r["data"]["followUpCase"]["status"], "FULFILLED", "{r}");
+    assert_eq!(r["data"]["followUpCase"]["fulfilled"], true);
+    let r = simple(&app, d.t(COMMITTEE), "closeCase", &d.id).await;
+    assert_eq!(r["data"]["closeCase"]["status"], "CLOSED", "{r}");
+    assert_eq!(
+        r["data"]["closeCase"]["fulfilled"], true,
+        "a closed case keeps it"
+    );
+    let rate = q("mutation($c:ID!,$n:Int!){ rateCase(caseId:$c, stars:$n)");
+    let r = app
+        .gql(Some(d.t(APPLICANT)), &rate, json!({ "c": d.id, "n": 5 }))
+        .await;
+    assert_eq!(r["data"]["rateCase"]["viewerRating"], 5, "{r}");
+    assert_eq!(
+        app.err_code(Some(d.t(APPLICANT)), &rate, json!({ "c": d.id, "n": 4 }))
+            .await,
+        "CONFLICT"
+    );
+    assert_eq!(
+        app.err_code(Some(d.t(MEDIATOR)), &rate, json!({ "c": d.id, "n": 4 }))
+            .await,
+        "FORBIDDEN"
+    );
+
+    // Audited: accept and every outcome.
+    let actions: Vec<String> = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Subject.eq(d.id.clone()))
+        .all(app.db())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    assert_eq!(
+        actions,
+        ["case.accept", "case.outcome", "case.outcome", "case.close"]
+    );
+}
+
+#[tokio::test]
+async fn wrong_steps_answer_invalid_state_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let d = dispute(&app).await;
+    // Before acceptance: no consent, no drafting, no follow-up, no rating, no closing.
+    assert_eq!(
+        error_code(&respond(&app, d.t(RESPONDENT), &d.id, true).await),
+        "INVALID_STATE"
+    );
+    assert_eq!(
+        error_code(&draft(&app, d.t(COMMITTEE), &d.id, "条款").await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(&simple(&app, d.t(COMMITTEE), "closeCase", &d.id).await),
+        "INVALID_STATE"
+    );
+    accept(&app, &d).await;
+    // Accepting twice, declining an accepted case.
+    assert_eq!(error_code(&accept(&app, &d).await), "INVALID_STATE");
+    let decline = q("mutation($c:ID!){ declineCase(caseId:$c, reason:\"已转派出所\")");
+    assert_eq!(
+        app.err_code(Some(d.t(COMMITTEE)), &decline, json!({ "c": d.id }))
+            .await,
+        "INVALID_STATE"
+    );
+    // Drafting before mediation starts.
+    assert_eq!(
+        error_code(&draft(&app, d.t(MEDIATOR), &d.id, "条款").await),
+        "INVALID_STATE"
+    );
+    respond(&app, d.t(RESPONDENT), &d.id, true).await;
+    // Answering twice.
+    assert_eq!(
+        error_code(&respond(&app, d.t(RESPONDENT), &d.id, false).await),
+        "INVALID_STATE"
+    );
+    // Signing before terms exist.
+    assert_eq!(
+        error_code(&sign(&app, d.t(APPLICANT), &d.id, None).await),
+        "INVALID_STATE"
+    );
+    // Following up before an agreement.
+    let follow = q("mutation($c:ID!){ followUpCase(caseId:$c, fulfilled:true, note:\"回访\")");
+    assert_eq!(
+        app.err_code(Some(d.t(MEDIATOR)), &follow, json!({ "c": d.id }))
+            .await,
+        "INVALID_STATE"
+    );
+    // Failing it: the mediator names the channel; then no withdrawal, no messages.
+    let fail = q("mutation($c:ID!){ failCase(caseId:$c, suggestedChannel:\"建议向人民法院起诉\")");
+    let r = app
+        .gql(Some(d.t(MEDIATOR)), &fail, json!({ "c": d.id }))
+        .await;
+    assert_eq!(r["data"]["failCase"]["status"], "FAILED", "{r}");
+    assert_eq!(
+        r["data"]["failCase"]["suggestedChannel"],
+        "建议向人民法院起诉"
+    );
+    assert_eq!(
+        error_code(&simple(&app, d.t(APPLICANT), "withdrawCase", &d.id).await),
+        "INVALID_STATE"
+    );
+    let after = get(&app, d.t(APPLICANT), &d.id).await;
+    assert_eq!(after["data"]["mediationCase"]["status"], "FAILED");
+    assert_eq!(
+        after["data"]["mediationCase"]["viewerCan"]["message"],
+        false
+    );
+    assert!(kinds_for(&app, d.t(APPLICANT))
+        .await
+        .contains(&"CASE_FAILED".to_owned()));
+}
+
+#[tokio::test]
+async fn a_declined_case_and_a_refused_one_end_and_close() {
+    let app = TestApp::spawn().await;
+    let d = dispute(&app).await;
+    let decline = q("mutation($c:ID!,$r:String!){ declineCase(caseId:$c, reason:$r)");
+    assert_eq!(
+        app.err_code(
+            Some(d.t(COMMITTEE)),
+            &decline,
+            json!({ "c": d.id, "r": "  " })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    let r = app
+        .gql(
+            Some(d.t(COMMITTEE)),
+            &decline,
+            json!({ "c": d.id, "r": "涉及治安，已转派出所处理" }),
+        )
+        .await;
+    assert_eq!(r["data"]["declineCase"]["status"], "DECLINED", "{r}");
+    let seen = get(&app, d.t(APPLICANT), &d.id).await;
+    assert_eq!(
+        seen["data"]["mediationCase"]["declineReason"],
+        "涉及治安，已转派出所处理"
+    );
+    assert!(kinds_for(&app, d.t(APPLICANT))
+        .await
+        .contains(&"CASE_DECLINED".to_owned()));
+    let r = simple(&app, d.t(COMMITTEE), "closeCase", &d.id).await;
+    assert_eq!(r["data"]["closeCase"]["status"], "CLOSED", "{r}");
+
+    // A refusal by a respondent ends the second case.
+    let second = file(
+        &app,
+        d.t(APPLICANT),
+        &d.w.community_id,
+        &[d.rid(RESPONDENT)],
+        None,
+    )
+    .await;
+    let id = s(&second["data"]["fileCase"]["id"]);
+    assert!(s(&second["data"]["fileCase"]["number"]).ends_with("-002"));
+    let d2 = Dispute { w: d.w, id };
+    accept(&app, &d2).await;
+    let r = respond(&app, d2.t(RESPONDENT), &d2.id, false).await;
+    assert_eq!(
+        r["data"]["respondToCase"]["status"], "RESPONDENT_DECLINED",
+        "{r}"
+    );
+    assert!(kinds_for(&app, d2.t(APPLICANT))
+        .await
+        .contains(&"CASE_RESPONDENT_DECLINED".to_owned()));
+}
+
+#[tokio::test]
+async fn an_outside_party_needs_no_consent_in_the_app_but_its_paper_signature_is_recorded() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let r = file(
+        &app,
+        w.token(APPLICANT),
+        &w.community_id,
+        &[],
+        Some("小区外商铺老板（烧烤店）"),
+    )
+    .await;
+    let id = s(&r["data"]["fileCase"]["id"]);
+    assert_eq!(
+        r["data"]["fileCase"]["outsideParty"], "小区外商铺老板（烧烤店）",
+        "{r}"
+    );
+    let d = Dispute { w, id };
+    let r = accept(&app, &d).await;
+    assert_eq!(
+        r["data"]["acceptCase"]["status"], "IN_MEDIATION",
+        "no resident to consent: {r}"
+    );
+    let r = simple(&app, d.t(MEDIATOR), "recordOutsidePartyConsent", &d.id).await;
+    assert_eq!(
+        r["data"]["recordOutsidePartyConsent"]["viewerCan"]["recordOutsideConsent"], false,
+        "{r}"
+    );
+    assert_eq!(
+        error_code(&simple(&app, d.t(MEDIATOR), "recordOutsidePartyConsent", &d.id).await),
+        "CONFLICT"
+    );
+    draft(&app, d.t(MEDIATOR), &d.id, "烧烤店晚十点后停止营业。").await;
+    sign(&app, d.t(APPLICANT), &d.id, Some(1)).await;
+    let r = sign(&app, d.t(MEDIATOR), &d.id, Some(1)).await;
+    assert_eq!(
+        r["data"]["signAgreement"]["status"], "IN_MEDIATION",
+        "the outside party has not signed: {r}"
+    );
+    assert_eq!(
+        r["data"]["signAgreement"]["viewerCan"]["recordOutsideSignature"],
+        true
+    );
+    let r = simple(&app, d.t(MEDIATOR), "recordOutsidePartySignature", &d.id).await;
+    assert_eq!(
+        r["data"]["recordOutsidePartySignature"]["status"], "AGREED",
+        "{r}"
+    );
+    assert!(
+        !r["data"]["recordOutsidePartySignature"]["agreement"]["outsidePartySignedAt"].is_null()
+    );
+    // A resident-only case cannot record an outside party.
+    let other = dispute(&app).await;
+    accept(&app, &other).await;
+    assert_eq!(
+        error_code(
+            &simple(
+                &app,
+                other.t(MEDIATOR),
+                "recordOutsidePartyConsent",
+                &other.id
+            )
+            .await
+        ),
+        "INVALID_STATE"
+    );
+}
+
+#[tokio::test]
+async fn a_redraft_voids_every_signature_and_stale_terms_are_never_signed() {
+    let app = TestApp::spawn().await;
+    let d = in_mediation_with_terms(&app).await;
+    let r = sign(&app, d.t(APPLICANT), &d.id, Some(1)).await;
+    assert_eq!(
+        r["data"]["signAgreement"]["agreement"]["signatures"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    // Signing twice.
+    assert_eq!(
+        error_code(&sign(&app, d.t(APPLICANT), &d.id, Some(1)).await),
+        "CONFLICT"
+    );
+    // The mediator changes the terms: the applicant's signature is void.
+    let r = draft(
+        &app,
+        d.t(MEDIATOR),
+        &d.id,
+        "一、晚上九点半后不拖动家具。二、铺设地垫。",
+    )
+    .await;
+    let a = &r["data"]["draftAgreement"]["agreement"];
+    assert_eq!(a["version"], 2, "{r}");
+    assert_eq!(a["signatures"], json!([]));
+    // The respondent read version 1: the changed terms are not signed for them.
+    let r = sign(&app, d.t(RESPONDENT), &d.id, Some(1)).await;
+    assert_eq!(error_code(&r), "INVALID_STATE");
+    let now = get(&app, d.t(RESPONDENT), &d.id).await;
+    assert_eq!(
+        now["data"]["mediationCase"]["agreement"]["signatures"],
+        json!([]),
+        "nothing signed"
+    );
+    assert_eq!(now["data"]["mediationCase"]["viewerCan"]["sign"], true);
+    // Everyone signs version 2.
+    for phone in [APPLICANT, RESPONDENT] {
+        sign(&app, d.t(phone), &d.id, Some(2)).await;
+    }
+    let r = sign(&app, d.t(MEDIATOR), &d.id, Some(2)).await;
+    assert_eq!(r["data"]["signAgreement"]["status"], "AGREED", "{r}");
+    // An agreed case's terms cannot change.
+    assert_eq!(
+        error_code(&draft(&app, d.t(MEDIATOR), &d.id, "三、").await),
+        "INVALID_STATE"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_its_field_and_files_nothing() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let other = app.create_community(&w.admin, "别的社区").await;
+    let resp = app
+        .import_roster(
+            &w.admin,
+            &other,
+            "building,unit,area_m2,owner,name,phone,roles\n9栋,901,60.00,true,外区人,13700000001,\n",
+        )
+        .await;
+    let stranger = s(&resp["data"]["importRoster"]["invites"][0]["residentId"]);
+    let me = w.person(APPLICANT).resident_id.clone();
+    let neighbour = w.person(RESPONDENT).resident_id.clone();
+    let field = |r: &Value| s(&r["errors"][0]["extensions"]["field"]);
+    let tok = w.token(APPLICANT);
+    let c = &w.community_id;
+
+    let r = file(&app, tok, c, &[stranger], None).await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "respondentIds".into())
+    );
+    let r = file(&app, tok, c, &[me], None).await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "respondentIds".into())
+    );
+    let r = file(&app, tok, c, &[], None).await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "respondentIds".into())
+    );
+    let r = file(&app, tok, c, &["not-an-id".into()], None).await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "respondentIds".into())
+    );
+    let r = file(&app, tok, c, &[], Some(&"外".repeat(201))).await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "outsideParty".into())
+    );
+    let long = app
+        .gql(
+            Some(tok),
+            &q("mutation($i:FileCaseInput!){ fileCase(input:$i)"),
+            json!({ "i": {
+                "communityId": c, "respondentIds": [neighbour], "category": "LEAKS",
+                "description": "漏".repeat(2001), "desiredOutcome": "修好",
+            }}),
+        )
+        .await;
+    assert_eq!(
+        (error_code(&long), field(&long)),
+        ("BAD_USER_INPUT".into(), "description".into())
+    );
+    // 2,000 Chinese characters (6,000 bytes) are within bounds.
+    let fits = app
+        .gql(
+            Some(tok),
+            &q("mutation($i:FileCaseInput!){ fileCase(input:$i)"),
+            json!({ "i": {
+                "communityId": c, "respondentIds": [neighbour], "category": "LEAKS",
+                "description": "漏".repeat(2000), "desiredOutcome": "修好",
+            }}),
+        )
+        .await;
+    assert!(fits.get("errors").is_none(), "{fits}");
+    let filed = entity::mediation_case::Entity::find()
+        .count(app.db())
+        .await
+        .unwrap_or(0);
+    assert_eq!(filed, 1, "only the valid case was filed");
+
+    // Mediators: one without the role, a party, nobody.
+    let d = Dispute {
+        id: s(&fits["data"]["fileCase"]["id"]),
+        w,
+    };
+    let accept_with = q("mutation($c:ID!,$m:[ID!]!){ acceptCase(caseId:$c, mediatorIds:$m)");
+    for m in [vec![d.rid(OTHER)], vec![d.rid(RESPONDENT)], vec![]] {
+        let r = app
+            .gql(
+                Some(d.t(COMMITTEE)),
+                &accept_with,
+                json!({ "c": d.id, "m": m }),
+            )
+            .await;
+        assert_eq!(
+            (error_code(&r), field(&r)),
+            ("BAD_USER_INPUT".into(), "mediatorIds".into()),
+            "{r}"
+        );
+    }
+    let still = get(&app, d.t(APPLICANT), &d.id).await;
+    assert_eq!(still["data"]["mediationCase"]["status"], "SUBMITTED");
+    assert_eq!(still["data"]["mediationCase"]["mediators"], json!([]));
+    // Over-long terms and messages, a session in the past, stars out of range.
+    accept(&app, &d).await;
+    respond(&app, d.t(RESPONDENT), &d.id, true).await;
+    let r = draft(&app, d.t(MEDIATOR), &d.id, &"款".repeat(5001)).await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "terms".into())
+    );
+    let r = app
+        .gql(
+            Some(d.t(MEDIATOR)),
+            &q("mutation($c:ID!,$at:DateTime!){ scheduleCaseSession(caseId:$c, startsAt:$at, place:\"调解室\")"),
+            json!({ "c": d.id, "at": (Utc::now() - Duration::hours(1)).to_rfc3339() }),
+        )
+        .await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "startsAt".into())
+    );
+    let r = app
+        .gql(
+            Some(d.t(APPLICANT)),
+            &q("mutation($c:ID!,$b:String!){ postCaseMessage(caseId:$c, body:$b)"),
+            json!({ "c": d.id, "b": "话".repeat(1001) }),
+        )
+        .await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "body".into())
+    );
+}
+
+#[tokio::test]
+async fn the_committee_queue_flags_overdue_cases_and_statistics_name_nobody() {
+    let app = TestApp::spawn().await;
+    let d = dispute(&app).await;
+    let second = file(
+        &app,
+        d.t(APPLICANT),
+        &d.w.community_id,
+        &[d.rid(RESPONDENT)],
+        None,
+    )
+    .await;
+    let old_id = s(&second["data"]["fileCase"]["id"]);
+    // The second case was filed 40 days ago.
+    let mut old: entity::mediation_case::ActiveModel =
+        entity::mediation_case::Entity::find_by_id(old_id.clone())
+            .one(app.db())
+            .await
+            .ok()
+            .flatten()
+            .map(Into::into)
+            .unwrap_or_else(|| panic!("case stored"));
+    old.created_at = sea_orm::Set(api::domain::now() - Duration::days(40));
+    sea_orm::ActiveModelTrait::update(old, app.db()).await.ok();
+
+    let queue = "query($c:ID!,$o:Boolean){ communityCases(communityId:$c, overdue:$o){ nodes { id overdue } } }";
+    let all = app
+        .ok(
+            Some(d.t(COMMITTEE)),
+            queue,
+            json!({ "c": d.w.community_id }),
+        )
+        .await;
+    assert_eq!(
+        all["communityCases"]["nodes"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let overdue = app
+        .ok(
+            Some(d.t(COMMITTEE)),
+            queue,
+            json!({ "c": d.w.community_id, "o": true }),
+        )
+        .await;
+    assert_eq!(
+        overdue["communityCases"]["nodes"],
+        json!([{ "id": old_id, "overdue": true }])
+    );
+    // Members off the committee are refused the queue and the statistics.
+    assert_eq!(
+        app.err_code(Some(d.t(MEDIATOR)), queue, json!({ "c": d.w.community_id }))
+            .await,
+        "FORBIDDEN"
+    );
+    let stats = "query($c:ID!){ caseStatistics(communityId:$c){ total overdue overdueDays medianDaysToClose byCategory { category count } byStatus { status count } byMonth { month count } } }";
+    assert_eq!(
+        app.err_code(
+            Some(d.t(APPLICANT)),
+            stats,
+            json!({ "c": d.w.community_id })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    let r = app
+        .ok(
+            Some(d.t(COMMITTEE)),
+            stats,
+            json!({ "c": d.w.community_id }),
+        )
+        .await;
+    let st = &r["caseStatistics"];
+    assert_eq!(st["total"], 2);
+    assert_eq!(st["overdue"], 1);
+    assert_eq!(st["overdueDays"], 30);
+    assert_eq!(st["medianDaysToClose"], Value::Null);
+    assert_eq!(
+        st["byCategory"],
+        json!([{ "category": "NOISE", "count": 2 }])
+    );
+    assert_eq!(
+        st["byStatus"],
+        json!([{ "status": "SUBMITTED", "count": 2 }])
+    );
+    assert!(
+        !st.to_string().contains("陈静"),
+        "statistics name nobody: {st}"
+    );
+
+    // A longer setting clears the flag; bad settings are refused.
+    let set = "mutation($c:ID!,$d:Int!){ setCaseOverdueDays(communityId:$c, days:$d) }";
+    assert_eq!(
+        app.err_code(
+            Some(d.t(COMMITTEE)),
+            set,
+            json!({ "c": d.w.community_id, "d": 0 })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.err_code(
+            Some(d.t(APPLICANT)),
+            set,
+            json!({ "c": d.w.community_id, "d": 60 })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    app.ok(
+        Some(d.t(COMMITTEE)),
+        set,
+        json!({ "c": d.w.community_id, "d": 60 }),
+    )
+    .await;
+    let overdue = app
+        .ok(
+            Some(d.t(COMMITTEE)),
+            queue,
+            json!({ "c": d.w.community_id, "o": true }),
+        )
+        .await;
+    assert_eq!(overdue["communityCases"]["nodes"], json!([]));
+}
+
+#[tokio::test]
+async fn sessions_are_reminded_the_day_before_and_follow_ups_when_due_once_each() {
+    let app = TestApp::spawn_with(|s| s.job_interval_ms = 3_600_000).await;
+    let d = in_mediation_with_terms(&app).await;
+    let at = (Utc::now() + Duration::hours(20)).to_rfc3339();
+    app.ok(
+        Some(d.t(MEDIATOR)),
+        "mutation($c:ID!,$at:DateTime!){ scheduleCaseSession(caseId:$c, startsAt:$at, place:\"调解室\"){ id } }",
+        json!({ "c": d.id, "at": at }),
+    )
+    .await;
+    let far = (Utc::now() + Duration::days(5)).to_rfc3339();
+    app.ok(
+        Some(d.t(MEDIATOR)),
+        "mutation($c:ID!,$at:DateTime!){ scheduleCaseSession(caseId:$c, startsAt:$at, place:\"调解室\"){ id } }",
+        json!({ "c": d.id, "at": far }),
+    )
+    .await;
+    let services: &api::state::Services = &app.state;
+    let sent = api::domain::mediation::jobs::remind_sessions(services)
+        .await
+        .ok();
+    assert_eq!(sent, Some(1), "only the session within a day");
+    let again = api::domain::mediation::jobs::remind_sessions(services)
+        .await
+        .ok();
+    assert_eq!(again, Some(0), "never twice");
+    let count = |k: Vec<String>, kind: &str| k.iter().filter(|x| *x == kind).count();
+    assert_eq!(
+        count(
+            kinds_for(&app, d.t(APPLICANT)).await,
+            "CASE_SESSION_REMINDER"
+        ),
+        1
+    );
+    assert_eq!(
+        count(kinds_for(&app, d.t(OTHER)).await, "CASE_SESSION_REMINDER"),
+        0
+    );
+
+    for phone in [APPLICANT, RESPONDENT, MEDIATOR] {
+        sign(&app, d.t(phone), &d.id, Some(1)).await;
+    }
+    assert_eq!(
+        api::domain::mediation::jobs::follow_ups_due(services)
+            .await
+            .ok(),
+        Some(0)
+    );
+    let mut c: entity::mediation_case::ActiveModel =
+        entity::mediation_case::Entity::find_by_id(d.id.clone())
+            .one(app.db())
+            .await
+            .ok()
+            .flatten()
+            .map(Into::into)
+            .unwrap_or_else(|| panic!("case stored"));
+    c.resolved_at = sea_orm::Set(Some(api::domain::now() - Duration::days(15)));
+    sea_orm::ActiveModelTrait::update(c, app.db()).await.ok();
+    assert_eq!(
+        api::domain::mediation::jobs::follow_ups_due(services)
+            .await
+            .ok(),
+        Some(1)
+    );
+    assert_eq!(
+        api::domain::mediation::jobs::follow_ups_due(services)
+            .await
+            .ok(),
+        Some(0)
+    );
+    assert_eq!(
+        count(kinds_for(&app, d.t(MEDIATOR)).await, "CASE_FOLLOW_UP_DUE"),
+        1
+    );
+    assert_eq!(
+        count(kinds_for(&app, d.t(APPLICANT)).await, "CASE_FOLLOW_UP_DUE"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_case_list_runs_the_same_statements_for_five_cases_as_for_fifty() {
+    let app = TestApp::spawn_with(|s| {
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+        s.proposal_limit.max = 1_000;
+    })
+    .await;
+    let w = app.community().await;
+    let respondent = w.person(RESPONDENT).resident_id.clone();
+    for _ in 0..12 {
+        file(
+            &app,
+            w.token(APPLICANT),
+            &w.community_id,
+            &[respondent.clone()],
+            None,
+        )
+        .await;
+    }
+    let list = "query($c:ID!,$n:Int){ myCases(communityId:$c, first:$n){ nodes { id number status category applicant { name } respondents { name consent } mediators { name } agreement { version } sessions { startsAt } viewerCan { withdraw sign } overdue } pageInfo { hasNextPage } } }";
+    let (few, r5) = app
+        .statements_of(
+            Some(w.token(APPLICANT)),
+            list,
+            json!({ "c": w.community_id, "n": 2 }),
+        )
+        .await;
+    assert_eq!(
+        r5["data"]["myCases"]["nodes"].as_array().map(Vec::len),
+        Some(2),
+        "{r5}"
+    );
+    let (many, r50) = app
+        .statements_of(
+            Some(w.token(APPLICANT)),
+            list,
+            json!({ "c": w.community_id, "n": 50 }),
+        )
+        .await;
+    assert_eq!(
+        r50["data"]["myCases"]["nodes"].as_array().map(Vec::len),
+        Some(12)
+    );
+    assert_eq!(few.len(), many.len(), "{few:#?}\n{many:#?}");
+    // The respondent's list and the committee's queue show the same cases.
+    let theirs = app
+        .ok(
+            Some(w.token(RESPONDENT)),
+            list,
+            json!({ "c": w.community_id, "n": 50 }),
+        )
+        .await;
+    assert_eq!(
+        theirs["myCases"]["nodes"].as_array().map(Vec::len),
+        Some(12)
+    );
+    let numbers: std::collections::BTreeSet<String> = r50["data"]["myCases"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| s(&n["number"]))
+        .collect();
+    assert_eq!(numbers.len(), 12, "numbers are unique");
+}
+
+#[tokio::test]
+async fn neighbours_are_found_by_name_or_unit_without_phones() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let nb = "query($c:ID!,$s:String!){ neighbours(communityId:$c, search:$s){ id name building unit } }";
+    let r = app
+        .ok(
+            Some(w.token(APPLICANT)),
+            nb,
+            json!({ "c": w.community_id, "s": "李" }),
+        )
+        .await;
+    assert_eq!(
+        r["neighbours"],
+        json!([{ "id": w.person(RESPONDENT).resident_id, "name": "李秀英", "building": "1栋", "unit": "101" }])
+    );
+    let r = app
+        .ok(
+            Some(w.token(APPLICANT)),
+            nb,
+            json!({ "c": w.community_id, "s": "102" }),
+        )
+        .await;
+    let names: Vec<String> = r["neighbours"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| s(&n["name"]))
+        .collect();
+    assert_eq!(names, ["张伟"], "the viewer (陈静, 2栋102) is left out");
+    assert_eq!(
+        app.err_code(
+            Some(w.token(APPLICANT)),
+            nb,
+            json!({ "c": w.community_id, "s": " " })
+        )
+        .await,
+        "BAD_USER_INPUT"
+    );
+    let outsider = app.create_community(&w.admin, "别处").await;
+    assert_eq!(
+        app.err_code(
+            Some(w.token(APPLICANT)),
+            nb,
+            json!({ "c": outsider, "s": "李" })
+        )
+        .await,
+        "NOT_FOUND"
+    );
+}
