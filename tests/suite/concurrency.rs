@@ -323,3 +323,209 @@ async fn two_committee_members_removing_each_other_at_once_leave_one() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mediation: one case, many simultaneous acts
+// ---------------------------------------------------------------------------------------------
+
+mod mediation {
+    use futures_util::future::join_all;
+    use serde_json::json;
+
+    use crate::harness::*;
+    use crate::mediation::*;
+
+    fn audit_rows(actions: &[entity::audit_log::Model], action: &str) -> usize {
+        actions.iter().filter(|a| a.action == action).count()
+    }
+
+    async fn audit_of(app: &TestApp, id: &str) -> Vec<entity::audit_log::Model> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::audit_log::Entity::find()
+            .filter(entity::audit_log::Column::Subject.eq(id))
+            .all(app.db())
+            .await
+            .unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn the_last_parties_signing_at_the_same_moment_agree_the_case_once() {
+        let app = TestApp::spawn().await;
+        let w = app.community().await;
+        // Six more neighbours, all respondents: seven parties sign at the same moment.
+        let mut csv = String::from("building,unit,area_m2,owner,name,phone,roles\n");
+        for i in 1..=6 {
+            csv.push_str(&format!("5栋,50{i},60.00,true,邻居{i},1380000011{i},\n"));
+        }
+        let resp = app.import_roster(&w.admin, &w.community_id, &csv).await;
+        let mut neighbours = Vec::new();
+        for inv in resp["data"]["importRoster"]["invites"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            let (token, _) = app.claim(&s(&inv["code"]), PASSWORD).await;
+            neighbours.push((s(&inv["residentId"]), token));
+        }
+        let ids: Vec<String> = neighbours.iter().map(|(id, _)| id.clone()).collect();
+        // The race is run on several cases: an unlocked check-then-flip loses it only sometimes.
+        for _ in 0..3 {
+            let r = file(&app, w.token(APPLICANT), &w.community_id, &ids, None).await;
+            let id = s(&r["data"]["fileCase"]["id"]);
+            app.ok(
+                Some(w.token(COMMITTEE)),
+                "mutation($c:ID!,$m:[ID!]!){ acceptCase(caseId:$c, mediatorIds:$m){ id } }",
+                json!({ "c": id, "m": [w.person(MEDIATOR).resident_id] }),
+            )
+            .await;
+            for (_, token) in &neighbours {
+                respond(&app, token, &id, true).await;
+            }
+            draft(&app, w.token(MEDIATOR), &id, "一、各方保持安静。").await;
+            sign(&app, w.token(MEDIATOR), &id, Some(1)).await;
+            let tokens: Vec<&str> = std::iter::once(w.token(APPLICANT))
+                .chain(neighbours.iter().map(|(_, t)| t.as_str()))
+                .collect();
+            let results = join_all(tokens.iter().map(|t| sign(&app, t, &id, Some(1)))).await;
+            for r in &results {
+                assert!(r.get("errors").is_none(), "every signature lands: {r}");
+            }
+            let c = get(&app, w.token(APPLICANT), &id).await;
+            assert_eq!(c["data"]["mediationCase"]["status"], "AGREED", "{c}");
+            assert_eq!(
+                c["data"]["mediationCase"]["agreement"]["signatures"]
+                    .as_array()
+                    .map(Vec::len),
+                Some(8)
+            );
+            assert_eq!(
+                audit_rows(&audit_of(&app, &id).await, "case.outcome"),
+                1,
+                "agreed once"
+            );
+            let agreed = agreed_notices(&app, w.token(MEDIATOR), &id).await;
+            assert_eq!(agreed, 1, "the mediator is told once");
+        }
+    }
+
+    async fn agreed_notices(app: &TestApp, token: &str, case_id: &str) -> usize {
+        let inbox = app
+            .ok(
+                Some(token),
+                "{ notifications(first:100){ nodes { kind params } } }",
+                json!({}),
+            )
+            .await;
+        inbox["notifications"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter(|n| n["kind"] == "CASE_AGREED" && n["params"].to_string().contains(case_id))
+            .count()
+    }
+
+    #[tokio::test]
+    async fn one_party_signing_ten_times_at_once_signs_once() {
+        let app = TestApp::spawn().await;
+        let d = in_mediation_with_terms(&app).await;
+        let results = join_all((0..10).map(|_| sign(&app, d.t(APPLICANT), &d.id, Some(1)))).await;
+        let ok = results.iter().filter(|r| r.get("errors").is_none()).count();
+        assert_eq!(ok, 1, "{results:?}");
+        for r in results.iter().filter(|r| r.get("errors").is_some()) {
+            assert_eq!(error_code(r), "CONFLICT", "{r}");
+        }
+        let c = get(&app, d.t(APPLICANT), &d.id).await;
+        assert_eq!(
+            c["data"]["mediationCase"]["agreement"]["signatures"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_redraft_racing_a_signature_never_leaves_a_signature_on_terms_unread() {
+        let app = TestApp::spawn().await;
+        let d = in_mediation_with_terms(&app).await;
+        let (signed, drafted) = tokio::join!(
+            sign(&app, d.t(RESPONDENT), &d.id, Some(1)),
+            draft(&app, d.t(MEDIATOR), &d.id, "一、改为晚上九点后保持安静。"),
+        );
+        assert!(drafted.get("errors").is_none(), "{drafted}");
+        if signed.get("errors").is_some() {
+            assert_eq!(error_code(&signed), "INVALID_STATE", "{signed}");
+        }
+        let c = get(&app, d.t(RESPONDENT), &d.id).await;
+        let a = &c["data"]["mediationCase"]["agreement"];
+        assert_eq!(a["version"], 2);
+        assert_eq!(
+            a["signatures"],
+            json!([]),
+            "the new terms carry no signature: {c}"
+        );
+        assert_eq!(c["data"]["mediationCase"]["status"], "IN_MEDIATION");
+    }
+
+    #[tokio::test]
+    async fn a_withdrawal_racing_an_acceptance_leaves_the_case_withdrawn_and_consistent() {
+        let app = TestApp::spawn().await;
+        let d = dispute(&app).await;
+        let (accepted, withdrawn) = tokio::join!(
+            accept(&app, &d),
+            simple(&app, d.t(APPLICANT), "withdrawCase", &d.id)
+        );
+        assert!(
+            withdrawn.get("errors").is_none(),
+            "withdrawing is allowed before and after acceptance: {withdrawn}"
+        );
+        let c = get(&app, d.t(APPLICANT), &d.id).await;
+        let case = &c["data"]["mediationCase"];
+        assert_eq!(case["status"], "WITHDRAWN", "{c}");
+        let audit = audit_of(&app, &d.id).await;
+        match accepted.get("errors") {
+            None => {
+                assert_eq!(case["mediators"][0]["id"], d.rid(MEDIATOR));
+                assert_eq!(audit_rows(&audit, "case.accept"), 1);
+            }
+            Some(_) => {
+                assert_eq!(error_code(&accepted), "INVALID_STATE", "{accepted}");
+                assert_eq!(
+                    case["mediators"],
+                    json!([]),
+                    "a refused acceptance assigns nobody"
+                );
+                assert_eq!(audit_rows(&audit, "case.accept"), 0);
+            }
+        }
+        assert_eq!(audit_rows(&audit, "case.outcome"), 1);
+    }
+
+    #[tokio::test]
+    async fn ten_cases_filed_at_once_get_ten_distinct_numbers() {
+        let app = TestApp::spawn_with(|s| s.proposal_limit.max = 100).await;
+        let w = app.community().await;
+        let respondent = [w.person(RESPONDENT).resident_id.clone()];
+        let filers = [
+            APPLICANT, COMMITTEE, MEDIATOR, OTHER, APPLICANT, COMMITTEE, MEDIATOR, OTHER,
+            APPLICANT, OTHER,
+        ];
+        let results = join_all(
+            filers
+                .iter()
+                .map(|p| file(&app, w.token(p), &w.community_id, &respondent, None)),
+        )
+        .await;
+        let mut numbers: Vec<String> = results
+            .iter()
+            .map(|r| {
+                assert!(r.get("errors").is_none(), "{r}");
+                s(&r["data"]["fileCase"]["number"])
+            })
+            .collect();
+        numbers.sort();
+        let year = chrono::Utc::now().format("%Y").to_string();
+        let expected: Vec<String> = (1..=10).map(|i| format!("{year}-{i:03}")).collect();
+        assert_eq!(numbers, expected);
+    }
+}

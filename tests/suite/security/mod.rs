@@ -5,6 +5,7 @@ mod audit_key;
 mod ballots;
 mod floods;
 mod graphiql;
+mod mediation;
 pub(crate) mod server;
 mod signin;
 mod takeover;
