@@ -55,6 +55,9 @@ pub async fn seed_and_print(state: &AppState, port: u16) -> anyhow::Result<()> {
     seed_deliberation(state, &community.id)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    seed_mediation(state, &community.id)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.describe()))?;
     print_signins(port);
     Ok(())
 }
@@ -350,6 +353,256 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
     Ok(())
 }
 
+/// Mediation cases in every state: one awaiting the committee, one awaiting consent, declined,
+/// refused, one in mediation (overdue, with a session, messages, a note and a half-signed
+/// draft), a signed agreement, failed, withdrawn, fulfilled, and a closed and rated one. The
+/// mediator is 张伟 (13800000003).
+async fn seed_mediation(state: &AppState, community_id: &str) -> crate::error::AppResult<()> {
+    use crate::domain::mediation::rules::CaseCategory as Cat;
+    use crate::domain::mediation::{act, committee, mediator};
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+
+    let mut people = Vec::new();
+    for i in 1..=10 {
+        people.push(viewer_by_phone(state, &format!("138000000{i:02}")).await?);
+    }
+    let mut ids = Vec::new();
+    for p in &people {
+        let places = crate::domain::roles::live_places(&state.db, p).await?;
+        ids.push(places.first().map(|r| r.id.clone()).unwrap_or_default());
+    }
+    let board = &people[0];
+    let mediator_id = vec![ids[2].clone()];
+    let file = |applicant: usize,
+                respondent: Option<usize>,
+                outside: Option<&'static str>,
+                category: Cat,
+                description: &'static str,
+                outcome: &'static str| {
+        let respondents: Vec<String> = respondent.map(|r| ids[r].clone()).into_iter().collect();
+        let people = &people;
+        async move {
+            act::file(
+                state,
+                &people[applicant],
+                act::FileCase {
+                    community_id,
+                    respondent_ids: &respondents,
+                    outside_party: outside,
+                    category,
+                    description,
+                    desired_outcome: outcome,
+                },
+            )
+            .await
+            .map(|v| v.case.id)
+        }
+    };
+    let tomorrow = crate::domain::now() + chrono::Duration::days(2);
+
+    // SUBMITTED: waiting for the committee.
+    file(
+        1,
+        Some(5),
+        None,
+        Cat::Noise,
+        "楼上2栋101每天清晨五点开始跳绳，声音很大，家里老人睡不好。",
+        "早上七点以后再锻炼。",
+    )
+    .await?;
+
+    // ACCEPTED: waiting for the respondent's consent.
+    let c = file(
+        4,
+        Some(6),
+        None,
+        Cat::Leaks,
+        "楼上卫生间漏水，我家天花板已经发霉。",
+        "请楼上修好防水并赔偿粉刷费用。",
+    )
+    .await?;
+    committee::accept(state, board, &c, &mediator_id).await?;
+
+    // DECLINED with a reason.
+    let c = file(
+        8,
+        None,
+        Some("小区外来人员（身份不明）"),
+        Cat::Other,
+        "有人深夜撬我家电动车的锁。",
+        "找到这个人并赔偿损失。",
+    )
+    .await?;
+    committee::decline(
+        state,
+        board,
+        &c,
+        "涉及治安案件，已建议立即报警，由派出所处理。",
+    )
+    .await?;
+
+    // RESPONDENT_DECLINED.
+    let c = file(
+        7,
+        Some(9),
+        None,
+        Cat::Parking,
+        "3栋101长期把车停在我家车库门口。",
+        "不要再挡住车库门。",
+    )
+    .await?;
+    committee::accept(state, board, &c, &mediator_id).await?;
+    act::respond(state, &people[9], &c, false).await?;
+
+    // IN_MEDIATION, overdue: a session, messages, a private note, a draft signed by one party.
+    let c = file(
+        1,
+        Some(6),
+        None,
+        Cat::Pets,
+        "邻居的狗经常在楼道里大小便，也不牵绳。",
+        "遛狗牵绳并及时清理。",
+    )
+    .await?;
+    committee::accept(state, board, &c, &mediator_id).await?;
+    act::respond(state, &people[6], &c, true).await?;
+    mediator::schedule(
+        state,
+        &people[2],
+        &c,
+        tomorrow,
+        "社区调解室（党群服务中心二楼）",
+        Some("请双方准时到场"),
+    )
+    .await?;
+    act::post_message(state, &people[6], &c, "我会注意的，以后出门都牵绳。").await?;
+    mediator::add_note(
+        state,
+        &people[2],
+        &c,
+        "双方都有和解意愿，被申请人态度诚恳。",
+    )
+    .await?;
+    mediator::draft(state, &people[2], &c, "一、赵磊遛狗时全程牵绳。\n二、宠物在楼道内的排泄物由赵磊当即清理。\n三、双方互相谅解，今后和睦相处。").await?;
+    act::sign(state, &people[1], &c, Some(1)).await?;
+    entity::mediation_case::Entity::update_many()
+        .col_expr(
+            entity::mediation_case::Column::CreatedAt,
+            Expr::value(crate::domain::now() - chrono::Duration::days(35)),
+        )
+        .filter(entity::mediation_case::Column::Id.eq(c.clone()))
+        .exec(&state.db)
+        .await?;
+
+    // AGREED: the agreement signed by both parties and the mediator.
+    let c = file(
+        5,
+        Some(8),
+        None,
+        Cat::Noise,
+        "楼下周强家装修，周末也从早上七点开始电钻。",
+        "周末上午九点前、中午不施工。",
+    )
+    .await?;
+    committee::accept(state, board, &c, &mediator_id).await?;
+    act::respond(state, &people[8], &c, true).await?;
+    mediator::draft(state, &people[2], &c, "一、装修施工时间为工作日8:00-12:00、14:00-18:00。\n二、周末及节假日不进行产生噪音的施工。\n三、周强向杨明当面致歉。").await?;
+    for p in [5usize, 8, 2] {
+        act::sign(state, &people[p], &c, Some(1)).await?;
+    }
+
+    // FAILED, with the channel the mediator suggests.
+    let c = file(
+        9,
+        Some(4),
+        None,
+        Cat::Fees,
+        "合用的水表费用分摊有争议，已经三个月没交。",
+        "按人口比例分摊。",
+    )
+    .await?;
+    committee::accept(state, board, &c, &mediator_id).await?;
+    act::respond(state, &people[4], &c, true).await?;
+    mediator::fail(
+        state,
+        &people[2],
+        &c,
+        "双方分歧较大，建议向物业服务中心申请分户计量，或向人民法院起诉。",
+    )
+    .await?;
+
+    // WITHDRAWN by the applicant.
+    let c = file(
+        6,
+        Some(7),
+        None,
+        Cat::Other,
+        "邻居在公共走廊堆放杂物。",
+        "清理走廊。",
+    )
+    .await?;
+    act::withdraw(state, &people[6], &c).await?;
+
+    // FULFILLED: agreed, followed up.
+    let c = file(
+        4,
+        Some(1),
+        None,
+        Cat::Family,
+        "两家孩子在楼下玩耍时发生冲突。",
+        "双方家长沟通，互相道歉。",
+    )
+    .await?;
+    committee::accept(state, board, &c, &mediator_id).await?;
+    act::respond(state, &people[1], &c, true).await?;
+    mediator::draft(
+        state,
+        &people[2],
+        &c,
+        "一、双方家长互相道歉。\n二、今后孩子发生矛盾先由家长沟通。",
+    )
+    .await?;
+    for p in [4usize, 1, 2] {
+        act::sign(state, &people[p], &c, Some(1)).await?;
+    }
+    mediator::follow_up(
+        state,
+        &people[2],
+        &c,
+        true,
+        "回访：两家已和好，孩子们又一起玩了。",
+    )
+    .await?;
+
+    // CLOSED and rated.
+    let c = file(
+        7,
+        Some(5),
+        None,
+        Cat::Parking,
+        "杨明的车经常占用我家固定车位。",
+        "不再占用车位。",
+    )
+    .await?;
+    committee::accept(state, board, &c, &mediator_id).await?;
+    act::respond(state, &people[5], &c, true).await?;
+    mediator::draft(
+        state,
+        &people[2],
+        &c,
+        "一、杨明不再占用黄丽的固定车位。\n二、临时停车需提前电话告知。",
+    )
+    .await?;
+    for p in [7usize, 5, 2] {
+        act::sign(state, &people[p], &c, Some(1)).await?;
+    }
+    mediator::follow_up(state, &people[2], &c, true, "回访：一个月内未再发生占位。").await?;
+    committee::close(state, board, &c).await?;
+    act::rate(state, &people[7], &c, 5).await?;
+    act::rate(state, &people[5], &c, 4).await?;
+    Ok(())
+}
+
 fn print_signins(port: u16) {
     println!();
     println!("Jiayuan demo is running: http://127.0.0.1:{port}/");
@@ -358,6 +611,6 @@ fn print_signins(port: u16) {
     println!("  13800000001  王建国 (committee)");
     println!("  13800000003  张伟 (mediator)");
     println!("  13800000004  刘芳 (organizer)");
-    println!("  13800000002  李秀英 (resident)");
+    println!("  13800000002  李秀英 (resident; a party to mediation cases)");
     println!();
 }

@@ -1058,3 +1058,73 @@ async fn neighbours_are_found_by_name_or_unit_without_phones() {
         "NOT_FOUND"
     );
 }
+
+#[tokio::test]
+async fn the_demo_seeds_a_case_in_every_status_with_a_signed_agreement() {
+    use sea_orm::QuerySelect;
+    let app = TestApp::spawn_with(|s| s.job_interval_ms = 3_600_000).await;
+    api::demo::seed_and_print(&app.state, app.port)
+        .await
+        .unwrap_or_else(|e| panic!("demo seed: {e}"));
+    let statuses: std::collections::BTreeSet<String> = entity::mediation_case::Entity::find()
+        .select_only()
+        .column(entity::mediation_case::Column::Status)
+        .into_tuple::<entity::mediation_case::CaseStatus>()
+        .all(app.db())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| sea_orm::ActiveEnum::to_value(&s))
+        .collect();
+    assert_eq!(
+        statuses.into_iter().collect::<Vec<_>>(),
+        [
+            "ACCEPTED",
+            "AGREED",
+            "CLOSED",
+            "DECLINED",
+            "FAILED",
+            "FULFILLED",
+            "IN_MEDIATION",
+            "RESPONDENT_DECLINED",
+            "SUBMITTED",
+            "WITHDRAWN"
+        ]
+    );
+    // The mediator signs in and sees their cases; the committee's queue flags the overdue one.
+    let mediator = app.sign_in("13800000003", api::demo::DEMO_PASSWORD).await;
+    let committee = app.sign_in("13800000001", api::demo::DEMO_PASSWORD).await;
+    let community = app
+        .ok(Some(&committee), "{ communities { id } }", json!({}))
+        .await["communities"][0]["id"]
+        .clone();
+    let mine = app
+        .ok(
+            Some(&mediator),
+            "query($c:ID!){ assignedCases(communityId:$c){ nodes { status agreement { signatures { signerId } } } } }",
+            json!({ "c": community }),
+        )
+        .await;
+    let agreed = mine["assignedCases"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|n| n["status"] == "AGREED")
+        .unwrap_or_default();
+    assert_eq!(
+        agreed["agreement"]["signatures"].as_array().map(Vec::len),
+        Some(3)
+    );
+    let overdue = app
+        .ok(
+            Some(&committee),
+            "query($c:ID!){ communityCases(communityId:$c, overdue:true){ nodes { status } } }",
+            json!({ "c": community }),
+        )
+        .await;
+    assert_eq!(
+        overdue["communityCases"]["nodes"],
+        json!([{ "status": "IN_MEDIATION" }])
+    );
+}
