@@ -1128,3 +1128,76 @@ async fn the_demo_seeds_a_case_in_every_status_with_a_signed_agreement() {
         json!([{ "status": "IN_MEDIATION" }])
     );
 }
+
+#[tokio::test]
+async fn home_lists_open_cases_with_what_waits_for_the_viewer_and_the_committee_lists_mediators() {
+    let app = TestApp::spawn().await;
+    let d = dispute(&app).await;
+    accept(&app, &d).await;
+    let home = "query($c:ID!){ needsMe(communityId:$c){ cases(first:10){ nodes { id viewerCan { respond sign } } } } }";
+    let r = app
+        .ok(
+            Some(d.t(RESPONDENT)),
+            home,
+            json!({ "c": d.w.community_id }),
+        )
+        .await;
+    assert_eq!(
+        r["needsMe"]["cases"]["nodes"],
+        json!([{ "id": d.id, "viewerCan": { "respond": true, "sign": false } }])
+    );
+    let r = app
+        .ok(Some(d.t(MEDIATOR)), home, json!({ "c": d.w.community_id }))
+        .await;
+    assert_eq!(r["needsMe"]["cases"]["nodes"][0]["id"], d.id);
+    let r = app
+        .ok(Some(d.t(OTHER)), home, json!({ "c": d.w.community_id }))
+        .await;
+    assert_eq!(r["needsMe"]["cases"]["nodes"], json!([]));
+    // A closed case leaves Home.
+    let decline_me = file(
+        &app,
+        d.t(APPLICANT),
+        &d.w.community_id,
+        &[d.rid(RESPONDENT)],
+        None,
+    )
+    .await;
+    let id = s(&decline_me["data"]["fileCase"]["id"]);
+    app.ok(
+        Some(d.t(COMMITTEE)),
+        "mutation($c:ID!){ declineCase(caseId:$c, reason:\"转交物业\"){ id } }",
+        json!({ "c": id }),
+    )
+    .await;
+    simple(&app, d.t(COMMITTEE), "closeCase", &id).await;
+    let r = app
+        .ok(Some(d.t(APPLICANT)), home, json!({ "c": d.w.community_id }))
+        .await;
+    assert_eq!(
+        r["needsMe"]["cases"]["nodes"].as_array().map(Vec::len),
+        Some(1)
+    );
+
+    let mediators = "query($c:ID!){ communityMediators(communityId:$c){ id name } }";
+    let r = app
+        .ok(
+            Some(d.t(COMMITTEE)),
+            mediators,
+            json!({ "c": d.w.community_id }),
+        )
+        .await;
+    assert_eq!(
+        r["communityMediators"],
+        json!([{ "id": d.rid(MEDIATOR), "name": "张伟" }])
+    );
+    assert_eq!(
+        app.err_code(
+            Some(d.t(APPLICANT)),
+            mediators,
+            json!({ "c": d.w.community_id })
+        )
+        .await,
+        "FORBIDDEN"
+    );
+}

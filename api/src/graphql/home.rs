@@ -92,6 +92,25 @@ impl NeedsMe {
             found.total,
         ))
     }
+
+    /// The viewer's cases that are not closed yet, as a party or a mediator, newest first; each
+    /// case's `viewerCan` tells whether it waits for the viewer (an answer, a signature).
+    #[graphql(complexity = "paging::cost(first, paging::LIST, child_complexity)")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<super::mediation::MediationCaseConnection> {
+        super::mediation::mine(
+            ctx,
+            self.community_id.clone(),
+            crate::domain::mediation::read::Mine::Open,
+            first,
+            after,
+        )
+        .await
+    }
 }
 
 #[derive(Default)]

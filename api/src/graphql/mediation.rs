@@ -538,6 +538,20 @@ impl MediationQuery {
         })
     }
 
+    /// The community's mediators, by name: whom the committee may assign (committee).
+    async fn community_mediators(
+        &self,
+        ctx: &Context<'_>,
+        community_id: ID,
+    ) -> GqlResult<Vec<CasePerson>> {
+        let viewer = require_viewer(ctx).await?;
+        Ok(read::mediators(&app_state(ctx)?.db, &viewer, &community_id)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
     /// Up to ten live residents of the community whose name or unit contains `search` (1–20
     /// characters), the viewer left out: whom a resident may name as a respondent.
     async fn neighbours(
@@ -562,7 +576,7 @@ impl MediationQuery {
     }
 }
 
-async fn mine(
+pub(super) async fn mine(
     ctx: &Context<'_>,
     community_id: ID,
     which: Mine,

@@ -83,6 +83,8 @@ pub enum Mine {
     AsParty,
     /// Cases the viewer mediates.
     AsMediator,
+    /// Cases the viewer is a party to or mediates that are not closed yet (Home).
+    Open,
 }
 
 /// The viewer's own cases in a community (as a party, or as an assigned mediator).
@@ -100,17 +102,32 @@ pub async fn mine(
         Mine::AsParty => case_party::Entity::find()
             .select_only()
             .column(case_party::Column::CaseId)
-            .filter(case_party::Column::ResidentId.eq(me.id))
+            .filter(case_party::Column::ResidentId.eq(me.id.clone()))
             .into_query(),
-        Mine::AsMediator => case_mediator::Entity::find()
+        Mine::AsMediator | Mine::Open => case_mediator::Entity::find()
             .select_only()
             .column(case_mediator::Column::CaseId)
-            .filter(case_mediator::Column::ResidentId.eq(me.id))
+            .filter(case_mediator::Column::ResidentId.eq(me.id.clone()))
             .into_query(),
     };
-    let q = mediation_case::Entity::find()
-        .filter(mediation_case::Column::CommunityId.eq(community_id))
-        .filter(mediation_case::Column::Id.in_subquery(ids));
+    let mut q =
+        mediation_case::Entity::find().filter(mediation_case::Column::CommunityId.eq(community_id));
+    if which == Mine::Open {
+        let parties = case_party::Entity::find()
+            .select_only()
+            .column(case_party::Column::CaseId)
+            .filter(case_party::Column::ResidentId.eq(me.id))
+            .into_query();
+        q = q
+            .filter(
+                Condition::any()
+                    .add(mediation_case::Column::Id.in_subquery(ids))
+                    .add(mediation_case::Column::Id.in_subquery(parties)),
+            )
+            .filter(mediation_case::Column::Status.ne(CaseStatus::Closed));
+    } else {
+        q = q.filter(mediation_case::Column::Id.in_subquery(ids));
+    }
     page(db, &viewing, q, after, limit).await
 }
 
@@ -298,6 +315,37 @@ pub async fn statistics(
         overdue,
         overdue_days: days,
     })
+}
+
+/// The community's mediators (live residents holding MEDIATOR), by name: whom the committee may
+/// assign. Committee only.
+pub async fn mediators(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<Vec<Person>> {
+    committee_viewing(db, viewer, community_id).await?;
+    let holders = entity::role_grant::Entity::find()
+        .select_only()
+        .column(entity::role_grant::Column::AccountId)
+        .filter(entity::role_grant::Column::CommunityId.eq(community_id))
+        .filter(entity::role_grant::Column::Role.eq(roles::Role::Mediator))
+        .into_query();
+    Ok(resident::Entity::find()
+        .filter(resident::Column::CommunityId.eq(community_id))
+        .filter(roles::live_place())
+        .filter(resident::Column::AccountId.in_subquery(holders))
+        .order_by_asc(resident::Column::Name)
+        .order_by_asc(resident::Column::Id)
+        .limit(100)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| Person {
+            id: r.id,
+            name: r.name,
+        })
+        .collect())
 }
 
 /// A resident the viewer may name as a respondent: a live neighbour, with building and unit.
