@@ -87,6 +87,14 @@ if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
 fi
 
 cp "$PORTAL/boot.js" "$PORTAL/style.css" "$STAGING/"
+# Locale packs (a module's strings, fetched by its pages): locales/<pack>/<lang>.json →
+# <pack>.<lang>.json beside the other assets.
+for pack_dir in "$PORTAL"/locales/*/; do
+  pack="$(basename "$pack_dir")"
+  for file in "$pack_dir"*.json; do
+    cp "$file" "$STAGING/$pack.$(basename "$file")"
+  done
+done
 
 echo "==> portal/dist: hashed, precompressed, budget $BUDGET_BYTES bytes"
 "$PACK" finish "$STAGING" "$PORTAL" "$DIST" --budget "$BUDGET_BYTES"

@@ -5,10 +5,24 @@ use crate::api::live::{self, Feed, Live, ServerMessage};
 use crate::api::{notifications, ApiError};
 use crate::i18n::{self, k, t, tf, tv, Lang};
 use crate::pages::{
-    claim::Claim, communities::Communities, home::Home, inbox::Inbox, not_found::NotFound,
-    notice::ResultNoticePage, receipt::ReceiptCheck, residents::Residents, review::ReviewQueue,
-    roll::NamedRoll, roster_import::RosterImport, signin::SignIn, signout::SignOut,
-    topic::TopicPage, topic_new::TopicNew, topics::Topics,
+    case::{AgreementPrint, CasePage},
+    cases::{CaseNew, CaseQueue, CasesPage},
+    claim::Claim,
+    communities::Communities,
+    home::Home,
+    inbox::Inbox,
+    not_found::NotFound,
+    notice::ResultNoticePage,
+    receipt::ReceiptCheck,
+    residents::Residents,
+    review::ReviewQueue,
+    roll::NamedRoll,
+    roster_import::RosterImport,
+    signin::SignIn,
+    signout::SignOut,
+    topic::TopicPage,
+    topic_new::TopicNew,
+    topics::Topics,
 };
 use crate::{session, storage};
 use leptos::prelude::*;
@@ -139,6 +153,11 @@ lazy_page! {
     RosterImportRoute => RosterImport,
     ResidentsRoute => Residents,
     ReviewRoute => ReviewQueue,
+    CasesRoute => CasesPage,
+    CaseNewRoute => CaseNew,
+    CaseRoute => CasePage,
+    AgreementRoute => AgreementPrint,
+    CaseQueueRoute => CaseQueue,
 }
 
 #[component]
@@ -258,6 +277,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/ballots/:id/receipt") view={Lazy::<ReceiptRoute>::new()} />
                         <Route path=path!("/ballots/:id/roll") view={Lazy::<RollRoute>::new()} />
                         <Route path=path!("/ballots/:id/notice") view={Lazy::<NoticeRoute>::new()} />
+                        <Route path=path!("/cases") view={Lazy::<CasesRoute>::new()} />
+                        <Route path=path!("/cases/new") view={Lazy::<CaseNewRoute>::new()} />
+                        <Route path=path!("/cases/:id") view={Lazy::<CaseRoute>::new()} />
+                        <Route path=path!("/cases/:id/agreement") view={Lazy::<AgreementRoute>::new()} />
+                        <Route path=path!("/committee/cases") view={Lazy::<CaseQueueRoute>::new()} />
                     </ProtectedParentRoute>
                 </Routes>
             </main>

@@ -67,9 +67,79 @@ fn table(lang: Lang) -> &'static Table {
     cell.get_or_init(|| parse_table(lang.source()).unwrap_or_default())
 }
 
-/// The text of `key` in `lang`, or `None` when the key is missing there.
+// ---------------------------------------------------------------------------------------------
+// Locale packs: a module's strings, kept out of the main WebAssembly module (whose bytes the
+// first screen pays for). `locales/<pack>/<lang>.json` is copied beside the app's assets by the
+// build (`<pack>.<lang>.json`, hashed and precompressed) and fetched by the module's pages
+// (`components::WithPack`) before they render.
+
+/// The packs the portal ships, each a module's pages.
+pub const PACKS: &[&str] = &["mediation"];
+
+thread_local! {
+    static PACK_TABLES: std::cell::RefCell<Vec<(Lang, &'static str, &'static Table)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether `pack` is registered for `lang`.
+pub fn has_pack(lang: Lang, pack: &str) -> bool {
+    PACK_TABLES.with(|p| p.borrow().iter().any(|(l, n, _)| *l == lang && *n == pack))
+}
+
+/// Adds a pack's table for `lang` (once; the table lives as long as the page).
+pub fn register_pack(
+    lang: Lang,
+    pack: &'static str,
+    source: &str,
+) -> Result<(), serde_json::Error> {
+    if has_pack(lang, pack) {
+        return Ok(());
+    }
+    let table: &'static Table = Box::leak(Box::new(parse_table(source)?));
+    PACK_TABLES.with(|p| p.borrow_mut().push((lang, pack, table)));
+    Ok(())
+}
+
+/// Fetches and registers `pack` in `lang` (once), from beside the app's stylesheet (the build
+/// puts `<pack>.<lang>.json` in the same hashed, immutable folder). `false` when it could not.
+#[cfg(target_arch = "wasm32")]
+pub async fn load_pack(pack: &'static str, lang: Lang) -> bool {
+    if has_pack(lang, pack) {
+        return true;
+    }
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("link[rel=stylesheet]").ok().flatten())
+        .and_then(|link| link.get_attribute("href"))
+        .and_then(|href| href.rsplit_once('/').map(|(dir, _)| dir.to_string()));
+    let Some(base) = base else {
+        return false;
+    };
+    let url = format!("{base}/{pack}.{}.json", lang.code());
+    let Ok(response) = gloo_net::http::Request::get(&url).send().await else {
+        return false;
+    };
+    if !response.ok() {
+        return false;
+    }
+    match response.text().await {
+        Ok(text) => register_pack(lang, pack, &text).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The text of `key` in `lang`, or `None` when the key is missing there (and in every
+/// registered pack).
 pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
-    table(lang).get(key).map(String::as_str)
+    if let Some(text) = table(lang).get(key) {
+        return Some(text.as_str());
+    }
+    PACK_TABLES.with(|p| {
+        p.borrow()
+            .iter()
+            .filter(|(l, _, _)| *l == lang)
+            .find_map(|(_, _, t)| t.get(key).map(String::as_str))
+    })
 }
 
 /// The text of `key` in `lang`, falling back to Chinese and then to the key itself, so a
@@ -168,6 +238,16 @@ pub const INPUT_FIELDS: &[&str] = &[
     "receipt",
     "voterId",
     "parentId",
+    "respondentIds",
+    "outsideParty",
+    "description",
+    "desiredOutcome",
+    "mediatorIds",
+    "terms",
+    "startsAt",
+    "place",
+    "suggestedChannel",
+    "search",
 ];
 
 /// `extensions.rows[].reason` of a rejected roster import.
@@ -219,6 +299,22 @@ pub const NOTIFICATION_KINDS: &[&str] = &[
     "BALLOT_EXTENDED",
     "BALLOT_CANCELLED",
     "BALLOT_RESULT",
+    "CASE_FILED",
+    "CASE_CONSENT_REQUESTED",
+    "CASE_ACCEPTED",
+    "CASE_DECLINED",
+    "CASE_ASSIGNED",
+    "CASE_RESPONDENT_DECLINED",
+    "CASE_IN_MEDIATION",
+    "CASE_SESSION_SCHEDULED",
+    "CASE_SESSION_REMINDER",
+    "CASE_MESSAGE",
+    "CASE_AGREEMENT_READY",
+    "CASE_AGREED",
+    "CASE_FAILED",
+    "CASE_WITHDRAWN",
+    "CASE_FOLLOW_UP_DUE",
+    "CASE_CLOSED",
     "UNKNOWN",
 ];
 
@@ -318,11 +414,33 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::{Path, PathBuf};
 
+    fn pack_source(pack: &str, lang: Lang) -> String {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(pack)
+            .join(format!("{}.json", lang.code()));
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    }
+
+    /// The main table's keys and every pack's (a key lives in exactly one of them).
     fn keys(lang: Lang) -> BTreeSet<String> {
-        match parse_table(lang.source()) {
+        let mut all: BTreeSet<String> = match parse_table(lang.source()) {
             Ok(table) => table.into_keys().collect(),
             Err(e) => panic!("locales/{}.json does not parse: {e}", lang.code()),
+        };
+        for pack in PACKS {
+            let table = parse_table(&pack_source(pack, lang))
+                .unwrap_or_else(|e| panic!("locales/{pack}/{}.json: {e}", lang.code()));
+            for key in table.into_keys() {
+                assert!(!all.contains(&key), "{key} is in two tables");
+                all.insert(key);
+            }
+            // Registered in both languages, so `translate` finds the pack's keys in tests.
+            for l in Lang::ALL {
+                register_pack(l, *pack, &pack_source(pack, l)).unwrap_or_else(|e| panic!("{e}"));
+            }
         }
+        all
     }
 
     fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -173,7 +173,12 @@ fn finish(staging: &Path, source: &Path, dist: &Path, budget: Option<u64>) -> Re
         .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| {
-            n != SPLIT_MAIN && (n.ends_with(".js") || n.ends_with(".wasm") || n.ends_with(".css"))
+            n != SPLIT_MAIN
+                && n != MANIFEST
+                && (n.ends_with(".js")
+                    || n.ends_with(".wasm")
+                    || n.ends_with(".css")
+                    || n.ends_with(".json"))
         })
         .collect();
     names.sort();

@@ -8,6 +8,7 @@ pub mod ballots;
 pub mod client;
 pub mod identity;
 pub mod live;
+pub mod mediation;
 pub mod notifications;
 pub mod roll;
 pub mod roster;
@@ -220,6 +221,7 @@ mod tests {
             ballots::DOCUMENTS,
             client::DOCUMENTS,
             identity::DOCUMENTS,
+            mediation::DOCUMENTS,
             notifications::DOCUMENTS,
             roll::DOCUMENTS,
             roster::DOCUMENTS,
@@ -255,6 +257,11 @@ mod tests {
             ("client", include_str!("client.rs"), client::DOCUMENTS),
             ("identity", include_str!("identity.rs"), identity::DOCUMENTS),
             (
+                "mediation",
+                include_str!("mediation.rs"),
+                mediation::DOCUMENTS,
+            ),
+            (
                 "notifications",
                 include_str!("notifications.rs"),
                 notifications::DOCUMENTS,
@@ -283,6 +290,7 @@ mod tests {
                     "\"mutation ",
                     "\"subscription ",
                     "topic_mutation!(",
+                    "case_mutation!(",
                 ]
                 .iter()
                 .any(|start| value.contains(start));

@@ -74,6 +74,9 @@ impl Notification {
         if let Some(topic) = param("topicId") {
             return Some(format!("/topics/{topic}"));
         }
+        if let Some(case) = param("caseId") {
+            return Some(format!("/cases/{case}"));
+        }
         match self.kind.as_str() {
             "ROLE_GRANTED" | "ROLE_REVOKED" => Some("/".to_string()),
             _ => None,

@@ -76,7 +76,7 @@ const NEEDS_ME: &str = concat!(
     "ballots(first: 20) { nodes { id topicId question closesAt } } ",
     "topicsToCosign(first: 20) { nodes { ",
     summary_fields!(),
-    " } } } }"
+    " } } cases(first: 20) { nodes { id number viewerCan { respond sign } } } } }"
 );
 
 /// The next page of a topic's comments.
@@ -490,6 +490,26 @@ pub struct NeedsMe {
     pub vote: Vec<BallotToVote>,
     #[serde(rename = "topicsToCosign", deserialize_with = "nodes")]
     pub cosign: Vec<TopicSummary>,
+    /// The viewer's open mediation cases (as a party or mediator).
+    #[serde(deserialize_with = "nodes", default)]
+    pub cases: Vec<CaseNeed>,
+}
+
+/// An open mediation case on Home, and whether it waits for the viewer (the server's
+/// `viewerCan`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CaseNeed {
+    pub id: String,
+    pub number: String,
+    #[serde(rename = "viewerCan")]
+    pub can: CaseNeedActions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(default)]
+pub struct CaseNeedActions {
+    pub respond: bool,
+    pub sign: bool,
 }
 
 /// A connection read as its nodes only.
@@ -507,7 +527,7 @@ where
 
 impl NeedsMe {
     pub fn is_empty(&self) -> bool {
-        self.vote.is_empty() && self.cosign.is_empty()
+        self.vote.is_empty() && self.cosign.is_empty() && self.cases.is_empty()
     }
 }
 

@@ -376,3 +376,22 @@ pub async fn copy_text(text: &str) -> bool {
     let promise = navigator.clipboard().write_text(text);
     wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
 }
+
+/// Renders `page` once the locale pack of its module (`i18n::PACKS`) is loaded in the current
+/// language; a pack that cannot load leaves the page in Chinese or showing keys, never blank.
+#[component]
+pub fn WithPack<F, V>(pack: &'static str, page: F) -> impl IntoView
+where
+    F: Fn() -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let app = use_app();
+    let loaded = LocalResource::new(move || {
+        let lang = app.lang.get();
+        async move { crate::i18n::load_pack(pack, lang).await }
+    });
+    move || match loaded.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(_) => page().into_any(),
+    }
+}

@@ -66,7 +66,14 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
             view! { <p class="empty" data-testid="nothing-needed">{tv("home.nothing_needed")}</p> }
                 .into_any()
         }
-        Some(Ok(needs)) => view! { <NeedsMeList needs=needs /> }.into_any(),
+        Some(Ok(needs)) => {
+            let cases = needs.cases.clone();
+            view! {
+                <NeedsMeList needs=needs />
+                {(!cases.is_empty()).then(|| view! { <CaseNeeds cases=cases /> })}
+            }
+            .into_any()
+        }
     };
     view! {
         <section class="page">
@@ -83,6 +90,12 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
                         <a href="/topics" class="tile" data-testid="home-topics">
                             <span class="tile-title">{tv("home.topics")}</span>
                             <span class="tile-note">{tv("home.topics_note")}</span>
+                        </a>
+                    </li>
+                    <li>
+                        <a href="/cases" class="tile" data-testid="home-cases">
+                            <span class="tile-title">{tv("home.cases")}</span>
+                            <span class="tile-note">{tv("home.cases_note")}</span>
                         </a>
                     </li>
                     <li>
@@ -110,6 +123,12 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
                             </a>
                         </li>
                         <li>
+                            <a href="/committee/cases" class="tile" data-testid="home-case-queue">
+                                <span class="tile-title">{tv("home.case_queue")}</span>
+                                <span class="tile-note">{tv("home.case_queue_note")}</span>
+                            </a>
+                        </li>
+                        <li>
                             <a href="/committee/roster" class="tile" data-testid="home-roster">
                                 <span class="tile-title">{tv("home.roster")}</span>
                                 <span class="tile-note">{tv("home.roster_note")}</span>
@@ -127,4 +146,36 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The viewer's open mediation cases, those waiting for an answer or a signature first.
+#[component]
+fn CaseNeeds(cases: Vec<crate::api::topics::CaseNeed>) -> impl IntoView {
+    let mut cases = cases;
+    cases.sort_by_key(|c| !(c.can.respond || c.can.sign));
+    view! {
+        <h3>{tv("home.cases_title")}</h3>
+        <ul class="tiles single" data-testid="home-case-list">
+            {cases
+                .into_iter()
+                .map(|c| {
+                    let key = if c.can.respond {
+                        crate::i18n::k("home.case_respond")
+                    } else if c.can.sign {
+                        crate::i18n::k("home.case_sign")
+                    } else {
+                        crate::i18n::k("home.case_open")
+                    };
+                    let number = c.number.clone();
+                    view! {
+                        <li>
+                            <a href=format!("/cases/{}", c.id) class="tile need" data-testid="home-case">
+                                <span class="tile-title">{move || tf(key, &[("number", &number)])}</span>
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
 }

@@ -1,6 +1,8 @@
 //! One file per page.
 
 pub mod ballot;
+pub mod case;
+pub mod cases;
 pub mod claim;
 pub mod communities;
 pub mod home;
