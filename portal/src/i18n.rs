@@ -437,7 +437,7 @@ mod tests {
             }
             // Registered in both languages, so `translate` finds the pack's keys in tests.
             for l in Lang::ALL {
-                register_pack(l, *pack, &pack_source(pack, l)).unwrap_or_else(|e| panic!("{e}"));
+                register_pack(l, pack, &pack_source(pack, l)).unwrap_or_else(|e| panic!("{e}"));
             }
         }
         all

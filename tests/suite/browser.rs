@@ -1131,3 +1131,164 @@ async fn two_tabs_refreshing_the_session_at_the_same_moment_both_stay_signed_in(
 }
 
 mod topics;
+
+/// Lets `window.confirm` answer yes (headless Chromium would block on the dialog).
+async fn accept_confirms(b: &Browser) {
+    b.eval("window.confirm = () => true; return true;").await;
+}
+
+/// The case id in a `/cases/{id}` path.
+fn case_id_of(path: &str) -> String {
+    path.trim_start_matches("/cases/").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispute_goes_from_filing_to_a_signed_printable_agreement_in_the_portal_at_360_px() {
+    // Arrange: a community; four people use the portal on a 360 px phone.
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let b = browser_sized(360, 740).await;
+    let mut problems = Vec::new();
+
+    // The applicant (陈静, Chinese) files a case against 李秀英, found by name.
+    b.sign_in(&app.address, "13800000005", PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=home-cases]").await;
+    b.wait_path("/cases").await;
+    b.click("[data-testid=file-case-link]").await;
+    b.wait_path("/cases/new").await;
+    b.fill("[data-testid=neighbour-search]", "李").await;
+    b.click("[data-testid=neighbour-find]").await;
+    b.click("[data-testid=neighbour-add]").await;
+    b.wait_text("[data-testid=chosen-respondents]", "李秀英")
+        .await;
+    b.set_value(
+        "[data-testid=case-description]",
+        "楼上每晚十一点后拖动家具，噪音很大。",
+    )
+    .await;
+    b.set_value("[data-testid=case-outcome]", "晚上十点后保持安静。")
+        .await;
+    problems.extend(audit(&b, "file a case (zh)").await);
+    b.click("[data-testid=file-case-submit]").await;
+    b.wait_until("location.pathname.startsWith('/cases/') && location.pathname !== '/cases/new'")
+        .await;
+    let id = case_id_of(&b.path().await);
+    let status = b.wait_text("[data-testid=case-status]", "待受理").await;
+    assert!(has_cjk(&status));
+    problems.extend(audit(&b, "case, submitted (zh)").await);
+    b.sign_out().await;
+
+    // The committee (English) accepts it from the queue with the mediator 张伟.
+    b.goto(&format!("{}/signin", app.address)).await;
+    b.choose_lang("en").await;
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=home-case-queue]").await;
+    b.wait_path("/committee/cases").await;
+    b.find("[data-testid=case-stats]").await;
+    problems.extend(audit(&b, "committee queue (en)").await);
+    b.click(&format!("[data-case-id='{id}'] a")).await;
+    b.wait_text("[data-testid=case-status]", "Awaiting the committee")
+        .await;
+    b.click("[data-testid=mediator-choice]").await;
+    problems.extend(audit(&b, "case, committee decision (en)").await);
+    b.click("[data-testid=accept-case]").await;
+    b.wait_text("[data-testid=case-status]", "Awaiting the respondent")
+        .await;
+    b.wait_text("[data-testid=case-mediators]", "张伟").await;
+    b.sign_out().await;
+
+    // The respondent (李秀英) sees it on Home and consents.
+    b.choose_lang("zh-CN").await;
+    b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=home-case]").await;
+    b.find("[data-testid=respond-box]").await;
+    problems.extend(audit(&b, "case, consent (zh)").await);
+    b.click("[data-testid=consent-yes]").await;
+    b.wait_text("[data-testid=case-status]", "调解中").await;
+    b.sign_out().await;
+
+    // The mediator drafts the terms, keeps a note and signs.
+    b.sign_in(&app.address, MEDIATOR, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/cases", app.address)).await;
+    b.click(&format!(
+        "[data-testid=assigned-cases] [data-case-id='{id}'] a"
+    ))
+    .await;
+    b.set_value(
+        "[data-testid=draft-text]",
+        "一、楼上住户晚上十点后不拖动家具。",
+    )
+    .await;
+    b.click("[data-testid=draft-submit]").await;
+    b.wait_text("[data-testid=agreement-terms]", "十点后不拖动家具")
+        .await;
+    b.set_value("[data-testid=note-text]", "双方都愿意和解。")
+        .await;
+    b.click("[data-testid=note-submit]").await;
+    b.wait_text("[data-testid=case-notes]", "双方都愿意和解")
+        .await;
+    problems.extend(audit(&b, "case, mediator (zh)").await);
+    accept_confirms(&b).await;
+    b.click("[data-testid=sign-agreement]").await;
+    b.wait_text("[data-testid=agreement-signers]", "张伟：已签署")
+        .await;
+    b.sign_out().await;
+
+    // The respondent signs through the API; the applicant signs last in the portal.
+    let version = app
+        .ok(
+            Some(w.token(RESIDENT)),
+            "query($id:ID!){ mediationCase(id:$id){ agreement { version } } }",
+            json!({ "id": id }),
+        )
+        .await["mediationCase"]["agreement"]["version"]
+        .as_i64();
+    app.ok(
+        Some(w.token(RESIDENT)),
+        "mutation($id:ID!,$v:Int){ signAgreement(caseId:$id, version:$v){ id } }",
+        json!({ "id": id, "v": version }),
+    )
+    .await;
+    b.sign_in(&app.address, "13800000005", PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/cases/{id}", app.address)).await;
+    b.find("[data-testid=sign-agreement]").await;
+    accept_confirms(&b).await;
+    b.click("[data-testid=sign-agreement]").await;
+    b.wait_text("[data-testid=case-status]", "已达成协议").await;
+    // The notes never reach a party.
+    assert!(
+        !b.exists("[data-testid=case-notes]").await,
+        "a party sees no notes"
+    );
+
+    // The printable agreement: number, parties, terms, three dated signatures.
+    b.click("[data-testid=agreement-print-link]").await;
+    b.find("[data-testid=agreement-document]").await;
+    let signatures = b.texts("[data-testid=print-signatures] li").await;
+    assert_eq!(signatures.len(), 3, "{signatures:?}");
+    assert!(
+        signatures.iter().all(|s| !s.contains("未签署")),
+        "{signatures:?}"
+    );
+    let doc = b
+        .wait_text("[data-testid=agreement-document]", "人民调解协议书")
+        .await;
+    assert!(
+        doc.contains("陈静") && doc.contains("李秀英") && doc.contains("十点后不拖动家具"),
+        "{doc}"
+    );
+    problems.extend(audit(&b, "printable agreement (zh)").await);
+    b.close().await;
+
+    assert!(
+        problems.is_empty(),
+        "{} layout problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

@@ -955,7 +955,7 @@ async fn a_case_list_runs_the_same_statements_for_five_cases_as_for_fifty() {
             &app,
             w.token(APPLICANT),
             &w.community_id,
-            &[respondent.clone()],
+            std::slice::from_ref(&respondent),
             None,
         )
         .await;

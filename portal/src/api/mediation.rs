@@ -58,32 +58,36 @@ schema_enum!(CaseRole {
     Committee = "COMMITTEE",
 });
 
-/// The fields of a case in a list.
-macro_rules! list_fields {
-    () => {
-        "id number status category overdue createdAt outsideParty applicant { id name } \
-         respondents { id name consent } viewerCan { respond sign }"
-    };
-}
+/// The fields of a case in a list (`...CaseItem`).
+pub const CASE_ITEM: &str =
+    "fragment CaseItem on MediationCase { id number status category overdue \
+    createdAt outsideParty applicant { id name } respondents { id name consent } \
+    viewerCan { respond sign } }";
 
-/// Everything the case page shows; every act answers with it, so the page re-renders from
-/// the answer.
-macro_rules! case_fields {
-    () => {
-        concat!(
-            list_fields!(),
-            " description desiredOutcome declineReason suggestedChannel followUpNote fulfilled \
-             outsidePartyConsentedAt closedAt mediators { id name } \
-             agreement { terms version draftedAt signers { id name signedAt } \
-             outsidePartySigns outsidePartySignedAt } \
-             sessions { id startsAt place note } \
-             timeline(first: 50) { nodes { id kind author { id name } body createdAt } } \
-             notes { id body author { id name } createdAt } \
-             viewerRoles viewerRating \
-             viewerCan { accept decline assign respond withdraw draft sign schedule message note \
-             fail followUp close rate recordOutsideConsent recordOutsideSignature }"
-        )
-    };
+/// Everything the case page shows (`...CaseFull`); every act answers with it, so the page
+/// re-renders from the answer.
+pub const CASE_FULL: &str = "fragment CaseFull on MediationCase { ...CaseItem description \
+    desiredOutcome declineReason suggestedChannel followUpNote fulfilled outsidePartyConsentedAt \
+    closedAt mediators { id name } agreement { terms version draftedAt signers { id name signedAt } \
+    outsidePartySigns outsidePartySignedAt } sessions { id startsAt place note } \
+    timeline(first: 50) { nodes { id kind author { id name } body createdAt } } \
+    notes { id body author { id name } createdAt } viewerRoles viewerRating \
+    viewerCan { accept decline assign respond withdraw draft sign schedule message note fail \
+    followUp close rate recordOutsideConsent recordOutsideSignature } }";
+
+/// A document with the fragments it spreads appended: each fragment's text is kept once in
+/// the binary, not once per document.
+pub fn with_fragments(document: &str) -> String {
+    let mut out = document.to_string();
+    if document.contains("...CaseFull") {
+        out.push(' ');
+        out.push_str(CASE_FULL);
+    }
+    if out.contains("...CaseItem") {
+        out.push(' ');
+        out.push_str(CASE_ITEM);
+    }
+    out
 }
 
 macro_rules! case_mutation {
@@ -94,36 +98,24 @@ macro_rules! case_mutation {
             $signature,
             " { ",
             $call,
-            " { ",
-            case_fields!(),
-            " } }"
+            " { ...CaseFull } }"
         )
     };
 }
 
-const CASE: &str = concat!(
-    "query MediationCase($id: ID!) { mediationCase(id: $id) { ",
-    case_fields!(),
-    " } }"
-);
+const CASE: &str = "query MediationCase($id: ID!) { mediationCase(id: $id) { ...CaseFull } }";
 
-const MY_CASES: &str = concat!(
-    "query MyCases($communityId: ID!) { myCases(communityId: $communityId, first: 50) { nodes { ",
-    list_fields!(),
-    " } pageInfo { hasNextPage endCursor } } ",
-    "assignedCases(communityId: $communityId, first: 50) { nodes { ",
-    list_fields!(),
-    " } pageInfo { hasNextPage endCursor } } }"
-);
+const MY_CASES: &str = "query MyCases($communityId: ID!) { \
+    myCases(communityId: $communityId, first: 50) { nodes { ...CaseItem } \
+    pageInfo { hasNextPage endCursor } } \
+    assignedCases(communityId: $communityId, first: 50) { nodes { ...CaseItem } \
+    pageInfo { hasNextPage endCursor } } }";
 
-const QUEUE: &str = concat!(
-    "query CaseQueue($communityId: ID!, $overdue: Boolean) { ",
-    "communityCases(communityId: $communityId, overdue: $overdue, first: 100) { nodes { ",
-    list_fields!(),
-    " } pageInfo { hasNextPage endCursor } } ",
-    "caseStatistics(communityId: $communityId) { total overdue overdueDays medianDaysToClose ",
-    "byCategory { category count } byStatus { status count } byMonth { month count } } }"
-);
+const QUEUE: &str = "query CaseQueue($communityId: ID!, $overdue: Boolean) { \
+    communityCases(communityId: $communityId, overdue: $overdue, first: 100) { \
+    nodes { ...CaseItem } pageInfo { hasNextPage endCursor } } \
+    caseStatistics(communityId: $communityId) { total overdue overdueDays medianDaysToClose \
+    byCategory { category count } byStatus { status count } byMonth { month count } } }";
 
 const NEIGHBOURS: &str = "query Neighbours($communityId: ID!, $search: String!) { \
     neighbours(communityId: $communityId, search: $search) { id name building unit } }";
@@ -204,7 +196,8 @@ const RATE: &str = case_mutation!(
     "rateCase(caseId: $id, stars: $stars)"
 );
 
-/// Every document of this module (checked against the server's schema by a test).
+/// Every document of this module (checked against the server's schema by a test, with its
+/// fragments: `with_fragments`).
 pub const DOCUMENTS: &[(&str, &str)] = &[
     ("CASE", CASE),
     ("MY_CASES", MY_CASES),
@@ -465,24 +458,28 @@ struct MediatorsData {
 struct Answer(std::collections::HashMap<String, Case>);
 
 async fn act(document: &str, variables: serde_json::Value) -> Result<Case, ApiError> {
-    let Answer(map) = graphql(document, variables).await?;
+    let Answer(map) = graphql(&with_fragments(document), variables).await?;
     map.into_values()
         .next()
         .ok_or_else(|| ApiError::new(super::ErrorCode::Internal))
 }
 
 pub async fn case(id: &str) -> Result<Case, ApiError> {
-    let data: CaseData = graphql(CASE, json!({ "id": id })).await?;
+    let data: CaseData = graphql(&with_fragments(CASE), json!({ "id": id })).await?;
     Ok(data.mediation_case)
 }
 
 pub async fn my_cases(community_id: &str) -> Result<MyCases, ApiError> {
-    graphql(MY_CASES, json!({ "communityId": community_id })).await
+    graphql(
+        &with_fragments(MY_CASES),
+        json!({ "communityId": community_id }),
+    )
+    .await
 }
 
 pub async fn queue(community_id: &str, overdue: bool) -> Result<Queue, ApiError> {
     graphql(
-        QUEUE,
+        &with_fragments(QUEUE),
         json!({ "communityId": community_id, "overdue": overdue.then_some(true) }),
     )
     .await

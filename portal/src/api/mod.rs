@@ -241,7 +241,8 @@ mod tests {
             .unwrap_or_else(|e| panic!("the schema does not validate: {}", e.errors));
         let mut problems = Vec::new();
         for (name, document) in all_documents() {
-            if let Err(e) = ExecutableDocument::parse_and_validate(&schema, document, name) {
+            let document = mediation::with_fragments(document);
+            if let Err(e) = ExecutableDocument::parse_and_validate(&schema, &document, name) {
                 problems.push(format!("{name}: {}", e.errors));
             }
         }

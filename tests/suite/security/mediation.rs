@@ -138,14 +138,14 @@ async fn no_list_shows_a_case_to_anyone_outside_it() {
             &app.gql(Some(d.t(APPLICANT)), my, json!({ "c": c })).await,
             "myCases"
         ),
-        [d.id.clone()]
+        std::slice::from_ref(&d.id)
     );
     assert_eq!(
         ids_in(
             &app.gql(Some(d.t(RESPONDENT)), my, json!({ "c": c })).await,
             "myCases"
         ),
-        [d.id.clone()]
+        std::slice::from_ref(&d.id)
     );
     assert_eq!(
         ids_in(
@@ -153,7 +153,7 @@ async fn no_list_shows_a_case_to_anyone_outside_it() {
                 .await,
             "assignedCases"
         ),
-        [d.id.clone()]
+        std::slice::from_ref(&d.id)
     );
     assert_eq!(
         ids_in(
@@ -161,7 +161,7 @@ async fn no_list_shows_a_case_to_anyone_outside_it() {
                 .await,
             "communityCases"
         ),
-        [d.id.clone()]
+        std::slice::from_ref(&d.id)
     );
 
     // A neighbour and an unassigned mediator: empty lists, no queue, no statistics.
@@ -315,7 +315,7 @@ async fn filing_and_messages_are_rate_limited_per_account() {
             &app,
             w.token(APPLICANT),
             &w.community_id,
-            &[respondent.clone()],
+            std::slice::from_ref(&respondent),
             None,
         )
         .await;

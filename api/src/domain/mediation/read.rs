@@ -257,6 +257,14 @@ pub struct Statistics {
     pub overdue_days: i32,
 }
 
+/// One case as the statistics read it: category, status, filed, closed.
+type StatRow = (
+    CaseCategory,
+    CaseStatus,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
 pub async fn statistics(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -268,12 +276,7 @@ pub async fn statistics(
         .await?
         .ok_or(AppError::NotFound)?
         .case_overdue_days;
-    let rows: Vec<(
-        CaseCategory,
-        CaseStatus,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-    )> = mediation_case::Entity::find()
+    let rows: Vec<StatRow> = mediation_case::Entity::find()
         .select_only()
         .column(mediation_case::Column::Category)
         .column(mediation_case::Column::Status)
