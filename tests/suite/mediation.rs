@@ -878,10 +878,35 @@ async fn sessions_are_reminded_the_day_before_and_follow_ups_when_due_once_each(
     )
     .await;
     let services: &api::state::Services = &app.state;
+    // The session 20 hours ahead was just announced: no "tomorrow" reminder for it.
     let sent = api::domain::mediation::jobs::remind_sessions(services)
         .await
         .ok();
-    assert_eq!(sent, Some(1), "only the session within a day");
+    assert_eq!(
+        sent,
+        Some(0),
+        "a session scheduled inside the window is not reminded"
+    );
+    // Four days later the one scheduled five days ahead is within a day (time moved in the
+    // database).
+    use sea_orm::QueryOrder;
+    let later = entity::case_session::Entity::find()
+        .order_by_desc(entity::case_session::Column::StartsAt)
+        .one(app.db())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("session stored"));
+    let mut moved: entity::case_session::ActiveModel = later.into();
+    moved.starts_at = sea_orm::Set(api::domain::now() + Duration::hours(23));
+    moved.created_at = sea_orm::Set(api::domain::now() - Duration::days(4));
+    sea_orm::ActiveModelTrait::update(moved, app.db())
+        .await
+        .ok();
+    let sent = api::domain::mediation::jobs::remind_sessions(services)
+        .await
+        .ok();
+    assert_eq!(sent, Some(1), "only the session now within a day");
     let again = api::domain::mediation::jobs::remind_sessions(services)
         .await
         .ok();

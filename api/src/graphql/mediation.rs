@@ -30,6 +30,13 @@ impl From<Person> for CasePerson {
     }
 }
 
+/// A case's community, by id and name.
+#[derive(SimpleObject, Clone)]
+pub struct CaseCommunity {
+    pub id: ID,
+    pub name: String,
+}
+
 /// A resident respondent with their answer.
 #[derive(SimpleObject, Clone)]
 pub struct CaseRespondent {
@@ -319,6 +326,13 @@ impl MediationCase {
                     })
                     .collect()
             }))
+    }
+    /// The community the case belongs to.
+    async fn community(&self) -> CaseCommunity {
+        CaseCommunity {
+            id: ID(self.0.case.community_id.clone()),
+            name: self.0.community_name.clone(),
+        }
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.case.created_at

@@ -66,7 +66,7 @@ pub const CASE_ITEM: &str =
 
 /// Everything the case page shows (`...CaseFull`); every act answers with it, so the page
 /// re-renders from the answer.
-pub const CASE_FULL: &str = "fragment CaseFull on MediationCase { ...CaseItem description \
+pub const CASE_FULL: &str = "fragment CaseFull on MediationCase { ...CaseItem community { id name } description \
     desiredOutcome declineReason suggestedChannel followUpNote fulfilled outsidePartyConsentedAt \
     closedAt mediators { id name } agreement { terms version draftedAt signers { id name signedAt } \
     outsidePartySigns outsidePartySignedAt } sessions { id startsAt place note } \
@@ -336,6 +336,9 @@ pub struct Case {
     pub respondents: Vec<Respondent>,
     #[serde(default)]
     pub viewer_can: CaseActions,
+    /// The case's own community (not necessarily the one chosen in the app).
+    #[serde(default)]
+    pub community: Option<CasePerson>,
     #[serde(default)]
     pub description: String,
     #[serde(default)]

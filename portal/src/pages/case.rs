@@ -6,7 +6,6 @@
 
 use crate::api::mediation::{self, Case, CaseAct, CaseEntryKind, CasePerson};
 use crate::api::ApiError;
-use crate::app::use_app;
 use crate::components::{
     confirm, error_text, format_date, format_time, local_input_to_utc, local_input_value,
     ErrorBanner, InCommunity, Loading, WithPack,
@@ -189,7 +188,10 @@ fn CaseView(c: Case, run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoVie
             </section>
         })}
 
-        {(can.accept || can.decline).then(|| view! { <AcceptForm run=run busy=busy /> })}
+        {(can.accept || can.decline).then(|| {
+            let community = c.community.clone().map(|x| x.id).unwrap_or_default();
+            view! { <AcceptForm community=community run=run busy=busy /> }
+        })}
 
         <AgreementSection c=c.clone() run=run busy=busy print_href=print_href />
 
@@ -290,16 +292,10 @@ fn TextAct(
     }
 }
 
-/// The committee's decision: mediators to assign (from the community's mediators), or a
-/// reason to decline.
+/// The committee's decision: mediators to assign (from the case's community's mediators), or
+/// a reason to decline.
 #[component]
-fn AcceptForm(run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoView {
-    let app = use_app();
-    let community = app
-        .info()
-        .and_then(|i| i.community)
-        .map(|c| c.id)
-        .unwrap_or_default();
+fn AcceptForm(community: String, run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoView {
     let mediators = LocalResource::new(move || {
         let community = community.clone();
         async move { mediation::mediators(&community).await }
@@ -530,12 +526,7 @@ pub fn AgreementPrint() -> impl IntoView {
 
 #[component]
 fn AgreementDocument(c: Case) -> impl IntoView {
-    let app = use_app();
-    let community = app
-        .info()
-        .and_then(|i| i.community)
-        .map(|c| c.name)
-        .unwrap_or_default();
+    let community = c.community.clone().map(|x| x.name).unwrap_or_default();
     let Some(a) = c.agreement.clone() else {
         return view! { <p class="empty">{tv("case.no_agreement")}</p> }.into_any();
     };

@@ -80,9 +80,10 @@ pub async fn file(state: &Services, viewer: &Viewer, input: FileCase<'_>) -> App
     let desired_outcome = rules::desired_outcome(input.desired_outcome)?;
     residents_of(&txn, input.community_id, &respondents, "respondentIds").await?;
     // The community row's lock serialises numbering in the community (SQLite has one writer);
-    // the unique index (community, year, seq) holds it regardless.
+    // the unique index (community, year, seq) holds it regardless. FOR NO KEY UPDATE does not
+    // block the foreign-key checks of other rows that name the community.
     community::Entity::find_by_id(input.community_id.to_owned())
-        .lock_exclusive()
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

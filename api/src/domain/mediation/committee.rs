@@ -204,11 +204,13 @@ pub async fn decline(
         },
     )
     .await?;
+    // Only the applicant is told: respondents were never asked, and the reason may concern
+    // the applicant alone.
     let pending = tell(
         &txn,
         viewer,
         &v.case,
-        v.party_ids(),
+        [v.case.applicant_id.clone()],
         NotificationKind::CaseDeclined,
         None,
     )

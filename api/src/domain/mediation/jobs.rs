@@ -3,7 +3,10 @@
 
 use chrono::Duration;
 use entity::{case_mediator, case_party, case_session, mediation_case};
-use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
 
 use super::rules::{self, CaseStatus};
 use super::service::tell_accounts;
@@ -27,34 +30,37 @@ pub async fn remind_sessions(state: &Services) -> AppResult<usize> {
         .await?;
     let mut sent = 0;
     for s in due {
+        // The claim and the notifications commit together: a failure leaves the reminder due.
+        let txn = state.db.begin().await?;
         let claimed = case_session::Entity::update_many()
             .col_expr(case_session::Column::RemindedAt, Expr::value(at))
             .filter(case_session::Column::Id.eq(s.id.clone()))
             .filter(case_session::Column::RemindedAt.is_null())
-            .exec(&state.db)
+            .exec(&txn)
             .await?
             .rows_affected
             == 1;
-        if !claimed {
-            continue;
-        }
-        let Some(c) = mediation_case::Entity::find_by_id(s.case_id.clone())
+        let case = mediation_case::Entity::find_by_id(s.case_id.clone())
             .filter(mediation_case::Column::Status.eq(CaseStatus::InMediation))
-            .one(&state.db)
-            .await?
-        else {
+            .one(&txn)
+            .await?;
+        // A session scheduled less than a day ahead was just announced: no "tomorrow" notice.
+        let fresh = s.starts_at - s.created_at <= Duration::hours(24);
+        let (Some(c), true, false) = (case, claimed, fresh) else {
+            txn.commit().await?;
             continue;
         };
-        let residents = case_residents(state, &c.id, true).await?;
-        let accounts = active_accounts(&state.db, residents).await?;
+        let residents = case_residents(&txn, &c.id, true).await?;
+        let accounts = active_accounts(&txn, residents).await?;
         let pending = tell_accounts(
-            &state.db,
+            &txn,
             &c,
             &accounts,
             NotificationKind::CaseSessionReminder,
             Some(("startsAt", serde_json::json!(s.starts_at))),
         )
         .await?;
+        txn.commit().await?;
         notify::publish(&state.bus, pending).await;
         sent += 1;
     }
@@ -77,27 +83,24 @@ pub async fn follow_ups_due(state: &Services) -> AppResult<usize> {
         .await?;
     let mut sent = 0;
     for c in due {
+        let txn = state.db.begin().await?;
         let claimed = mediation_case::Entity::update_many()
             .col_expr(mediation_case::Column::FollowUpNotifiedAt, Expr::value(at))
             .filter(mediation_case::Column::Id.eq(c.id.clone()))
             .filter(mediation_case::Column::FollowUpNotifiedAt.is_null())
-            .exec(&state.db)
+            .exec(&txn)
             .await?
             .rows_affected
             == 1;
         if !claimed {
+            txn.commit().await?;
             continue;
         }
-        let mediators = case_residents(state, &c.id, false).await?;
-        let accounts = active_accounts(&state.db, mediators).await?;
-        let pending = tell_accounts(
-            &state.db,
-            &c,
-            &accounts,
-            NotificationKind::CaseFollowUpDue,
-            None,
-        )
-        .await?;
+        let mediators = case_residents(&txn, &c.id, false).await?;
+        let accounts = active_accounts(&txn, mediators).await?;
+        let pending =
+            tell_accounts(&txn, &c, &accounts, NotificationKind::CaseFollowUpDue, None).await?;
+        txn.commit().await?;
         notify::publish(&state.bus, pending).await;
         sent += 1;
     }
@@ -105,13 +108,17 @@ pub async fn follow_ups_due(state: &Services) -> AppResult<usize> {
 }
 
 /// The case's mediators, and its parties too when `parties`.
-async fn case_residents(state: &Services, case_id: &str, parties: bool) -> AppResult<Vec<String>> {
+async fn case_residents<C: ConnectionTrait>(
+    conn: &C,
+    case_id: &str,
+    parties: bool,
+) -> AppResult<Vec<String>> {
     let mut ids: Vec<String> = case_mediator::Entity::find()
         .select_only()
         .column(case_mediator::Column::ResidentId)
         .filter(case_mediator::Column::CaseId.eq(case_id))
         .into_tuple()
-        .all(&state.db)
+        .all(conn)
         .await?;
     if parties {
         let p: Vec<String> = case_party::Entity::find()
@@ -119,7 +126,7 @@ async fn case_residents(state: &Services, case_id: &str, parties: bool) -> AppRe
             .column(case_party::Column::ResidentId)
             .filter(case_party::Column::CaseId.eq(case_id))
             .into_tuple()
-            .all(&state.db)
+            .all(conn)
             .await?;
         ids.extend(p);
     }

@@ -247,6 +247,13 @@ pub fn check(
         Act::OutsideConsent | Act::OutsideSignature if !facts.has_outside_party => Err(
             Refusal::InvalidState("the case has no outside party".into()),
         ),
+        Act::Draft | Act::Sign | Act::OutsideSignature
+            if facts.has_outside_party && !facts.outside_consented =>
+        {
+            Err(Refusal::InvalidState(
+                "record the outside party's written consent first".into(),
+            ))
+        }
         Act::OutsideConsent if facts.outside_consented => Err(Refusal::Conflict(
             "the outside party's consent is already recorded".into(),
         )),

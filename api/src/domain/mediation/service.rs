@@ -2,8 +2,9 @@
 //!
 //! Confidentiality (DESIGN §5): a case is readable only by its parties (the applicant and the
 //! resident respondents), its assigned mediators and the committee of its community, each as a
-//! live resident there. Everyone else, platform admins included, gets NOT_FOUND on every path:
-//! reads, lists, acts. Every act locks the case row first (`lock`), so acts on one case run one
+//! live resident there. Everyone else, platform admins included, gets NOT_FOUND for the case on
+//! every path (reads, acts) and never finds it in a list; the committee's community-wide lists
+//! answer other members (and admins off the roster) FORBIDDEN. Every act locks the case row first (`lock`), so acts on one case run one
 //! at a time on PostgreSQL as they do on SQLite's single writer: two signatures at the same
 //! moment, or a withdrawal racing an acceptance, see each other's result.
 
@@ -82,6 +83,8 @@ pub struct CaseView {
     pub standing: Standing,
     pub overdue: bool,
     pub overdue_days: i32,
+    /// The case's community's name.
+    pub community_name: String,
     pub viewer_rating: Option<i32>,
     /// The viewer's resident id in the case's community.
     pub me: Option<String>,
@@ -189,12 +192,12 @@ pub async fn views<C: ConnectionTrait>(
         None => HashMap::new(),
     };
     let community_ids: BTreeSet<String> = cases.iter().map(|c| c.community_id.clone()).collect();
-    let overdue_days: HashMap<String, i32> = community::Entity::find()
+    let communities: HashMap<String, community::Model> = community::Entity::find()
         .filter(community::Column::Id.is_in(community_ids))
         .all(conn)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.case_overdue_days))
+        .map(|c| (c.id.clone(), c))
         .collect();
     let names = people(
         conn,
@@ -249,9 +252,9 @@ pub async fn views<C: ConnectionTrait>(
                 })
                 .collect();
             party_views.sort_by_key(|p| p.role != PartyRole::Applicant);
-            let days = overdue_days
-                .get(&c.community_id)
-                .copied()
+            let home = communities.get(&c.community_id);
+            let days = home
+                .map(|h| h.case_overdue_days)
                 .unwrap_or(rules::DEFAULT_OVERDUE_DAYS);
             CaseView {
                 parties: party_views,
@@ -273,6 +276,7 @@ pub async fn views<C: ConnectionTrait>(
                     .collect(),
                 overdue: rules::is_overdue(c.status, c.created_at, at, days),
                 overdue_days: days,
+                community_name: home.map(|h| h.name.clone()).unwrap_or_default(),
                 viewer_rating: ratings.get(&c.id).copied(),
                 me: me.map(str::to_owned),
                 standing,
