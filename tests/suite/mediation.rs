@@ -459,6 +459,12 @@ async fn a_declined_case_and_a_refused_one_end_and_close() {
     assert!(kinds_for(&app, d.t(APPLICANT))
         .await
         .contains(&"CASE_DECLINED".to_owned()));
+    assert!(
+        !kinds_for(&app, d.t(RESPONDENT))
+            .await
+            .contains(&"CASE_DECLINED".to_owned()),
+        "the respondent, never asked, is not told of a declined request"
+    );
     let r = simple(&app, d.t(COMMITTEE), "closeCase", &d.id).await;
     assert_eq!(r["data"]["closeCase"]["status"], "CLOSED", "{r}");
 
@@ -508,6 +514,9 @@ async fn an_outside_party_needs_no_consent_in_the_app_but_its_paper_signature_is
         r["data"]["acceptCase"]["status"], "IN_MEDIATION",
         "no resident to consent: {r}"
     );
+    // Nothing is drafted before the outside party's written consent is recorded.
+    let early = draft(&app, d.t(MEDIATOR), &d.id, "烧烤店晚十点后停止营业。").await;
+    assert_eq!(error_code(&early), "INVALID_STATE", "{early}");
     let r = simple(&app, d.t(MEDIATOR), "recordOutsidePartyConsent", &d.id).await;
     assert_eq!(
         r["data"]["recordOutsidePartyConsent"]["viewerCan"]["recordOutsideConsent"], false,
