@@ -17,6 +17,7 @@ mod logs;
 mod mediation;
 mod notifications;
 mod permissions;
+mod portal_documents;
 mod reads;
 mod replicas;
 mod roster;

@@ -284,7 +284,7 @@ pub mod transport {
 
 /// Every GraphQL document this module sends, by its constant's name (checked against the
 /// server's schema by `api::tests`).
-#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) const DOCUMENTS: &[(&str, &str)] = &[("REFRESH_SESSION", REFRESH_SESSION)];
 
 #[cfg(test)]

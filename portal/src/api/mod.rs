@@ -211,6 +211,25 @@ impl Role {
     }
 }
 
+/// Every GraphQL document the portal sends, by name, with the fragments it spreads: the API
+/// suite runs each against the server's limits (depth, complexity, fields).
+pub fn documents() -> Vec<(&'static str, String)> {
+    [
+        ballots::DOCUMENTS,
+        client::DOCUMENTS,
+        identity::DOCUMENTS,
+        mediation::DOCUMENTS,
+        notifications::DOCUMENTS,
+        roll::DOCUMENTS,
+        roster::DOCUMENTS,
+        topics::DOCUMENTS,
+    ]
+    .concat()
+    .into_iter()
+    .map(|(name, document)| (name, mediation::with_fragments(document)))
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

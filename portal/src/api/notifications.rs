@@ -141,7 +141,7 @@ pub async fn mark_all_read() -> Result<i64, ApiError> {
 
 /// Every GraphQL document this module sends, by its constant's name (checked against the
 /// server's schema by `api::tests`).
-#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
     ("NOTIFICATIONS", NOTIFICATIONS),
     ("NOTIFICATION_ADDED", NOTIFICATION_ADDED),

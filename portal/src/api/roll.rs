@@ -206,7 +206,7 @@ fn save(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
 
 /// Every GraphQL document this module sends, by its constant's name (checked against the
 /// server's schema by `api::tests`).
-#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) const DOCUMENTS: &[(&str, &str)] = &[("NOTICE", NOTICE), ("NAMED_ROLL", NAMED_ROLL)];
 
 #[cfg(test)]

@@ -223,7 +223,7 @@ pub async fn revoke_role(resident_id: &str, role: Role) -> Result<Resident, ApiE
 
 /// Every GraphQL document this module sends, by its constant's name (checked against the
 /// server's schema by `api::tests`).
-#[cfg(test)]
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
     ("IMPORT_ROSTER", IMPORT_ROSTER),
     ("RESIDENTS", RESIDENTS),
