@@ -212,7 +212,8 @@ impl Role {
 }
 
 /// Every GraphQL document the portal sends, by name, with the fragments it spreads: the API
-/// suite runs each against the server's limits (depth, complexity, fields).
+/// suite runs each against the server's limits (depth, complexity, fields). Host builds only.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn documents() -> Vec<(&'static str, String)> {
     [
         ballots::DOCUMENTS,
