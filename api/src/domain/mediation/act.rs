@@ -182,7 +182,7 @@ pub async fn respond(
     if answered != 1 {
         return Err(AppError::conflict("you have already answered"));
     }
-    let everyone: Vec<String> = v.party_ids().into_iter().chain(v.mediator_ids()).collect();
+    let everyone = v.everyone();
     let pending = if consent {
         entry(&txn, case_id, CaseEntryKind::Consented, Some(&me), None).await?;
         let waiting = case_party::Entity::find()
@@ -235,9 +235,7 @@ pub async fn respond(
         )
         .await?
     };
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// The applicant withdraws while SUBMITTED, ACCEPTED or IN_MEDIATION (audited).
@@ -253,7 +251,7 @@ pub async fn withdraw(state: &Services, viewer: &Viewer, case_id: &str) -> AppRe
     .await?;
     entry(&txn, case_id, CaseEntryKind::Withdrawn, Some(&me), None).await?;
     outcome_audit(state, &txn, viewer, &v, CaseStatus::Withdrawn, None).await?;
-    let others: Vec<String> = v.party_ids().into_iter().chain(v.mediator_ids()).collect();
+    let others = v.everyone();
     let pending = tell(
         &txn,
         viewer,
@@ -263,9 +261,7 @@ pub async fn withdraw(state: &Services, viewer: &Viewer, case_id: &str) -> AppRe
         None,
     )
     .await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// An audit row for a case's outcome (agreed, failed, withdrawn, followed up).
@@ -322,9 +318,7 @@ pub async fn sign(
     .map_err(crate::db::on_unique("you have already signed these terms"))?;
     entry(&txn, case_id, CaseEntryKind::Signed, Some(&me), None).await?;
     let pending = agree_if_complete(state, &txn, viewer, &v).await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 pub(super) fn check_version(v: &CaseView, version: Option<i32>) -> AppResult<()> {
@@ -370,7 +364,7 @@ pub(super) async fn agree_if_complete<C: ConnectionTrait>(
     .await?;
     entry(conn, &c.id, CaseEntryKind::Agreed, None, None).await?;
     outcome_audit(state, conn, viewer, v, CaseStatus::Agreed, None).await?;
-    let everyone: Vec<String> = v.party_ids().into_iter().chain(v.mediator_ids()).collect();
+    let everyone = v.everyone();
     tell(
         conn,
         viewer,
@@ -397,7 +391,7 @@ pub async fn post_message(
     let me = v.me()?;
     entry(&txn, case_id, CaseEntryKind::Message, Some(&me), Some(body)).await?;
     touch(&txn, case_id).await?;
-    let others: Vec<String> = v.party_ids().into_iter().chain(v.mediator_ids()).collect();
+    let others = v.everyone();
     let pending = tell(
         &txn,
         viewer,
@@ -407,9 +401,7 @@ pub async fn post_message(
         None,
     )
     .await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// A party rates a closed case's mediation 1–5, once.
@@ -436,6 +428,5 @@ pub async fn rate(
     .map_err(crate::db::on_unique(
         "you have already rated this mediation",
     ))?;
-    txn.commit().await?;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, Vec::new()).await
 }

@@ -15,7 +15,7 @@ use super::rules::{self, Act, CaseEntryKind, CaseStatus};
 use super::service::*;
 use crate::auth::Viewer;
 use crate::domain::audit;
-use crate::domain::notify::{self, NotificationKind};
+use crate::domain::notify::NotificationKind;
 use crate::domain::topic::service::can_moderate_topics;
 use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
@@ -158,9 +158,7 @@ pub async fn accept(
         )
         .await?,
     );
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// SUBMITTED → DECLINED with a reason the applicant reads (e.g. referred to the police or a
@@ -215,9 +213,7 @@ pub async fn decline(
         None,
     )
     .await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// Replaces the case's mediators while ACCEPTED or IN_MEDIATION. A changed set of signers voids
@@ -286,9 +282,7 @@ pub async fn assign(
         None,
     )
     .await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// DECLINED, RESPONDENT_DECLINED, FAILED, WITHDRAWN or FULFILLED → CLOSED, by an assigned
@@ -325,9 +319,7 @@ pub async fn close(state: &Services, viewer: &Viewer, case_id: &str) -> AppResul
         None,
     )
     .await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// After how many days an unresolved case is overdue (committee; audited).

@@ -9,11 +9,10 @@ use sea_orm::{
 };
 
 use super::act::{agree_if_complete, check_version, outcome_audit, throttle};
-use super::read;
 use super::rules::{self, Act, CaseEntryKind, CaseStatus};
 use super::service::*;
 use crate::auth::Viewer;
-use crate::domain::notify::{self, NotificationKind};
+use crate::domain::notify::NotificationKind;
 use crate::domain::{new_id, now};
 use crate::error::AppResult;
 use crate::state::Services;
@@ -69,9 +68,7 @@ pub async fn draft(
         None,
     )
     .await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// A session with its time and place while IN_MEDIATION; the parties and the other mediators
@@ -114,7 +111,7 @@ pub async fn schedule(
     )
     .await?;
     touch(&txn, case_id).await?;
-    let everyone: Vec<String> = v.party_ids().into_iter().chain(v.mediator_ids()).collect();
+    let everyone = v.everyone();
     let pending = tell(
         &txn,
         viewer,
@@ -124,9 +121,7 @@ pub async fn schedule(
         Some(("startsAt", serde_json::json!(starts_at))),
     )
     .await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// A private note: the assigned mediators read it, the parties and the committee never do.
@@ -150,8 +145,7 @@ pub async fn add_note(
     }
     .insert(&txn)
     .await?;
-    txn.commit().await?;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, Vec::new()).await
 }
 
 /// Records that the outside party consented on paper.
@@ -180,8 +174,7 @@ pub async fn record_outside_consent(
         None,
     )
     .await?;
-    txn.commit().await?;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, Vec::new()).await
 }
 
 /// Records the outside party's paper signature of the current terms (`version` as for
@@ -208,9 +201,7 @@ pub async fn record_outside_signature(
     let me = v.me()?;
     entry(&txn, case_id, CaseEntryKind::OutsideSigned, Some(&me), None).await?;
     let pending = agree_if_complete(state, &txn, viewer, &v).await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// IN_MEDIATION → FAILED: no agreement; the mediator names the channel to try next (audited).
@@ -242,7 +233,7 @@ pub async fn fail(
     )
     .await?;
     outcome_audit(state, &txn, viewer, &v, CaseStatus::Failed, None).await?;
-    let everyone: Vec<String> = v.party_ids().into_iter().chain(v.mediator_ids()).collect();
+    let everyone = v.everyone();
     let pending = tell(
         &txn,
         viewer,
@@ -252,9 +243,7 @@ pub async fn fail(
         None,
     )
     .await?;
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }
 
 /// The follow-up of an agreement: fulfilled → FULFILLED (closed later), not fulfilled → CLOSED
@@ -313,7 +302,5 @@ pub async fn follow_up(
         }
         _ => Vec::new(),
     };
-    txn.commit().await?;
-    notify::publish(&state.bus, pending).await;
-    read::get(&state.db, viewer, case_id).await
+    done(state, txn, viewer, case_id, pending).await
 }

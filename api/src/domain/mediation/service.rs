@@ -128,6 +128,14 @@ impl CaseView {
         self.mediators.iter().map(|m| m.id.clone()).collect()
     }
 
+    /// The parties and the mediators (everyone a step of the mediation concerns).
+    pub fn everyone(&self) -> Vec<String> {
+        self.party_ids()
+            .into_iter()
+            .chain(self.mediator_ids())
+            .collect()
+    }
+
     /// Everyone who signs the agreement in the app: the parties and the mediators.
     pub fn signers(&self) -> BTreeSet<String> {
         self.party_ids()
@@ -409,6 +417,20 @@ pub(super) async fn tell_accounts<C: ConnectionTrait>(
         map.insert(k.to_owned(), v);
     }
     notify::emit_many(conn, accounts, Some(&case.community_id), kind, params).await
+}
+
+/// Ends an act: commits, announces the notifications, and answers with the case as the viewer
+/// now sees it.
+pub(super) async fn done(
+    state: &crate::state::Services,
+    txn: sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    case_id: &str,
+    pending: Vec<Pending>,
+) -> AppResult<CaseView> {
+    txn.commit().await?;
+    notify::publish(&state.bus, pending).await;
+    super::read::get(&state.db, viewer, case_id).await
 }
 
 /// The case's row as it is now (after an act's updates).
