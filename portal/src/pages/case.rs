@@ -314,7 +314,7 @@ fn AcceptForm(community: String, run: Callback<CaseAct>, busy: Signal<bool>) -> 
                         let id = m.id.clone();
                         let input_id = format!("mediator-{}", m.id);
                         view! {
-                            <div class="inline">
+                            <div class="field check">
                                 <input type="checkbox" id=input_id.clone() data-testid="mediator-choice"
                                     on:change=move |ev| {
                                         let on = event_target_checked(&ev);
@@ -464,11 +464,11 @@ fn MediatorTools(c: Case, run: Callback<CaseAct>, busy: Signal<bool>) -> impl In
             {can.follow_up.then(|| view! {
                 <fieldset class="field">
                     <legend>{tv("case.follow_up_title")}</legend>
-                    <div class="inline">
+                    <div class="field check">
                         <input type="radio" id="fulfilled-yes" name="fulfilled" prop:checked=move || fulfilled.get() on:change=move |_| fulfilled.set(true) />
                         <label for="fulfilled-yes">{tv("case.fulfilled_yes")}</label>
                     </div>
-                    <div class="inline">
+                    <div class="field check">
                         <input type="radio" id="fulfilled-no" name="fulfilled" prop:checked=move || !fulfilled.get() on:change=move |_| fulfilled.set(false) />
                         <label for="fulfilled-no">{tv("case.fulfilled_no")}</label>
                     </div>

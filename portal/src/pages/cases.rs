@@ -156,7 +156,7 @@ pub fn CaseQueue() -> impl IntoView {
                         async move { mediation::queue(&id, overdue).await }
                     });
                     view! {
-                        <div class="field inline">
+                        <div class="field check">
                             <input id="overdue-only" type="checkbox" data-testid="overdue-only"
                                 prop:checked=move || overdue_only.get()
                                 on:change=move |ev| overdue_only.set(event_target_checked(&ev)) />
