@@ -598,11 +598,28 @@ mod tests {
             &roles(&[Mediator]),
             &outside
         ));
+        // Without the outside party's recorded consent nothing is drafted or signed.
+        for act in [Act::Draft, Act::Sign, Act::OutsideSignature] {
+            assert!(
+                !allowed(act, InMediation, &roles(&[Mediator]), &outside),
+                "{act:?}"
+            );
+        }
+        let consented = Facts {
+            outside_consented: true,
+            ..outside
+        };
         assert!(allowed(
             Act::OutsideSignature,
             InMediation,
             &roles(&[Mediator]),
-            &outside
+            &consented
+        ));
+        assert!(allowed(
+            Act::Draft,
+            InMediation,
+            &roles(&[Mediator]),
+            &consented
         ));
     }
 
