@@ -1292,3 +1292,168 @@ async fn a_dispute_goes_from_filing_to_a_signed_printable_agreement_in_the_porta
         problems.join("\n")
     );
 }
+
+/// Files a case for 陈静 against 李秀英 through the API; with `accepted`, the committee
+/// accepts it with 张伟, and with `consented` 李秀英 consents (IN_MEDIATION).
+async fn case_through_api(app: &TestApp, w: &World, accepted: bool, consented: bool) -> String {
+    let respondent = w.person(RESIDENT).resident_id.clone();
+    let r = crate::mediation::file(
+        app,
+        w.token("13800000005"),
+        &w.community_id,
+        &[respondent],
+        None,
+    )
+    .await;
+    let id = r["data"]["fileCase"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    if accepted {
+        app.ok(
+            Some(w.token(COMMITTEE)),
+            "mutation($c:ID!,$m:[ID!]!){ acceptCase(caseId:$c, mediatorIds:$m){ id } }",
+            json!({ "c": id, "m": [w.person(MEDIATOR).resident_id] }),
+        )
+        .await;
+    }
+    if consented {
+        app.ok(
+            Some(w.token(RESIDENT)),
+            "mutation($c:ID!){ respondToCase(caseId:$c, consent:true){ id } }",
+            json!({ "c": id }),
+        )
+        .await;
+    }
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declined_refused_reassigned_failed_and_followed_up_cases_in_the_portal_at_360_px() {
+    // Arrange: 刘芳 becomes a second mediator; five cases at different steps.
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let liu = w.person("13800000004").resident_id.clone();
+    app.ok(
+        Some(w.token(COMMITTEE)),
+        "mutation($r:ID!){ grantRole(residentId:$r, role:MEDIATOR){ id } }",
+        json!({ "r": liu }),
+    )
+    .await;
+    let declined = case_through_api(&app, &w, false, false).await;
+    let refused = case_through_api(&app, &w, true, false).await;
+    let failed = case_through_api(&app, &w, true, true).await;
+    let agreed = case_through_api(&app, &w, true, true).await;
+    app.ok(
+        Some(w.token(MEDIATOR)),
+        "mutation($c:ID!){ draftAgreement(caseId:$c, terms:\"一、十点后保持安静。\"){ id } }",
+        json!({ "c": agreed }),
+    )
+    .await;
+    for phone in [MEDIATOR, RESIDENT, "13800000005"] {
+        app.ok(
+            Some(w.token(phone)),
+            "mutation($c:ID!){ signAgreement(caseId:$c, version:1){ id } }",
+            json!({ "c": agreed }),
+        )
+        .await;
+    }
+    let b = browser_sized(360, 740).await;
+    let mut problems = Vec::new();
+
+    // The committee (English) sets the overdue limit, declines one case with a reason and
+    // adds 刘芳 to another's mediators.
+    b.goto(&format!("{}/signin", app.address)).await;
+    b.choose_lang("en").await;
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/committee/cases", app.address)).await;
+    b.fill("[data-testid=overdue-days]", "45").await;
+    b.click("[data-testid=overdue-days-save]").await;
+    b.wait_text("[data-testid=case-stats]", "after 45 days")
+        .await;
+    problems.extend(audit(&b, "committee queue with the overdue form (en)").await);
+    b.goto(&format!("{}/cases/{declined}", app.address)).await;
+    b.set_value("#decline-reason", "邻里噪音已报派出所处理。")
+        .await;
+    b.click("[data-testid=decline-case]").await;
+    b.wait_text("[data-testid=case-status]", "Declined").await;
+    b.goto(&format!("{}/cases/{refused}", app.address)).await;
+    b.find("[data-testid=reassign-box]").await;
+    problems.extend(audit(&b, "case, reassign (en)").await);
+    b.click(&format!("#mediator-{liu}")).await;
+    b.click("[data-testid=reassign-case]").await;
+    b.wait_text("[data-testid=case-mediators]", "刘芳").await;
+    assert!(b.texts("[data-testid=case-mediators]").await[0].contains("张伟"));
+    b.sign_out().await;
+
+    // The respondent (Chinese) refuses mediation.
+    b.choose_lang("zh-CN").await;
+    b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/cases/{refused}", app.address)).await;
+    accept_confirms(&b).await;
+    b.click("[data-testid=consent-no]").await;
+    b.wait_text("[data-testid=case-status]", "被申请人不同意")
+        .await;
+    b.sign_out().await;
+
+    // The mediator ends one case without agreement (naming the channel) and closes it, and
+    // records that the other's agreement was fulfilled.
+    b.sign_in(&app.address, MEDIATOR, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/cases/{failed}", app.address)).await;
+    b.set_value("#fail-channel", "建议向人民法院起诉。").await;
+    accept_confirms(&b).await;
+    b.click("[data-testid=fail-case]").await;
+    b.wait_text("[data-testid=case-status]", "调解未成功").await;
+    b.wait_text("[data-testid=case-channel]", "人民法院").await;
+    b.click("[data-testid=close-case]").await;
+    b.wait_text("[data-testid=case-status]", "已结案").await;
+    b.goto(&format!("{}/cases/{agreed}", app.address)).await;
+    b.set_value("[data-testid=follow-up-note]", "回访：已按协议执行。")
+        .await;
+    problems.extend(audit(&b, "case, follow-up (zh)").await);
+    b.click("[data-testid=follow-up]").await;
+    b.wait_text("[data-testid=case-status]", "协议已履行").await;
+    b.sign_out().await;
+
+    // The applicant reads the committee's reason and rates the closed case.
+    b.sign_in(&app.address, "13800000005", PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/cases/{declined}", app.address)).await;
+    b.wait_text("main", "已报派出所").await;
+    b.goto(&format!("{}/cases/{failed}", app.address)).await;
+    b.click("[data-testid=rate-case]").await;
+    b.wait_text("[data-testid=case-rated]", "5").await;
+    assert!(!b.exists("[data-testid=rate-case]").await, "rated once");
+    b.close().await;
+
+    // The server agrees with what the pages showed.
+    let state = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "query($a:ID!,$b:ID!,$c:ID!,$d:ID!,$w:ID!){ a: mediationCase(id:$a){ status } \
+             b: mediationCase(id:$b){ status mediators { name } } c: mediationCase(id:$c){ status } \
+             d: mediationCase(id:$d){ status fulfilled } community(id:$w){ caseOverdueDays } }",
+            json!({ "a": declined, "b": refused, "c": failed, "d": agreed, "w": w.community_id }),
+        )
+        .await;
+    assert_eq!(state["a"]["status"], "DECLINED", "{state}");
+    assert_eq!(state["b"]["status"], "RESPONDENT_DECLINED", "{state}");
+    assert_eq!(
+        state["b"]["mediators"].as_array().map(Vec::len),
+        Some(2),
+        "{state}"
+    );
+    assert_eq!(state["c"]["status"], "CLOSED", "{state}");
+    assert_eq!(state["d"]["status"], "FULFILLED", "{state}");
+    assert_eq!(state["d"]["fulfilled"], true, "{state}");
+    assert_eq!(state["community"]["caseOverdueDays"], 45, "{state}");
+    assert!(
+        problems.is_empty(),
+        "{} layout problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

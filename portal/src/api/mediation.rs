@@ -70,22 +70,28 @@ pub const CASE_FULL: &str = "fragment CaseFull on MediationCase { ...CaseItem co
     desiredOutcome declineReason suggestedChannel followUpNote fulfilled outsidePartyConsentedAt \
     closedAt mediators { id name } agreement { terms version draftedAt signers { id name signedAt } \
     outsidePartySigns outsidePartySignedAt } sessions { id startsAt place note } \
-    timeline(first: 50) { nodes { id kind author { id name } body createdAt } } \
+    timeline(first: 50) { nodes { ...CaseEntryFields } pageInfo { hasNextPage endCursor } } \
     notes { id body author { id name } createdAt } viewerRoles viewerRating \
     viewerCan { accept decline assign respond withdraw draft sign schedule message note fail \
     followUp close rate recordOutsideConsent recordOutsideSignature } }";
+
+/// One line of the timeline (`...CaseEntryFields`).
+pub const CASE_ENTRY: &str =
+    "fragment CaseEntryFields on CaseEntry { id kind author { id name } body createdAt }";
 
 /// A document with the fragments it spreads appended: each fragment's text is kept once in
 /// the binary, not once per document.
 pub fn with_fragments(document: &str) -> String {
     let mut out = document.to_string();
-    if document.contains("...CaseFull") {
-        out.push(' ');
-        out.push_str(CASE_FULL);
-    }
-    if out.contains("...CaseItem") {
-        out.push(' ');
-        out.push_str(CASE_ITEM);
+    for (spread, fragment) in [
+        ("...CaseFull", CASE_FULL),
+        ("...CaseItem", CASE_ITEM),
+        ("...CaseEntryFields", CASE_ENTRY),
+    ] {
+        if out.contains(spread) {
+            out.push(' ');
+            out.push_str(fragment);
+        }
     }
     out
 }
@@ -111,6 +117,27 @@ const MY_CASES: &str = "query MyCases($communityId: ID!) { \
     assignedCases(communityId: $communityId, first: 30) { nodes { ...CaseItem } \
     pageInfo { hasNextPage endCursor } } }";
 
+/// The next page of a timeline (the case page shows the first 50 lines).
+const TIMELINE: &str =
+    "query CaseTimeline($id: ID!, $after: String) { mediationCase(id: $id) { id \
+    timeline(first: 50, after: $after) { nodes { ...CaseEntryFields } \
+    pageInfo { hasNextPage endCursor } } } }";
+
+/// The next page of each list of cases.
+const MORE_MINE: &str = "query MoreMyCases($communityId: ID!, $after: String) { \
+    list: myCases(communityId: $communityId, first: 30, after: $after) { nodes { ...CaseItem } \
+    pageInfo { hasNextPage endCursor } } }";
+const MORE_ASSIGNED: &str = "query MoreAssignedCases($communityId: ID!, $after: String) { \
+    list: assignedCases(communityId: $communityId, first: 30, after: $after) { nodes { ...CaseItem } \
+    pageInfo { hasNextPage endCursor } } }";
+const MORE_QUEUE: &str =
+    "query MoreCommunityCases($communityId: ID!, $overdue: Boolean, $after: String) { \
+    list: communityCases(communityId: $communityId, overdue: $overdue, first: 50, after: $after) { \
+    nodes { ...CaseItem } pageInfo { hasNextPage endCursor } } }";
+
+const SET_OVERDUE_DAYS: &str = "mutation SetCaseOverdueDays($communityId: ID!, $days: Int!) { \
+    setCaseOverdueDays(communityId: $communityId, days: $days) }";
+
 const QUEUE: &str = "query CaseQueue($communityId: ID!, $overdue: Boolean) { \
     communityCases(communityId: $communityId, overdue: $overdue, first: 50) { \
     nodes { ...CaseItem } pageInfo { hasNextPage endCursor } } \
@@ -132,6 +159,11 @@ const ACCEPT: &str = case_mutation!(
     "AcceptCase",
     "($id: ID!, $mediatorIds: [ID!]!)",
     "acceptCase(caseId: $id, mediatorIds: $mediatorIds)"
+);
+const ASSIGN: &str = case_mutation!(
+    "AssignMediators",
+    "($id: ID!, $mediatorIds: [ID!]!)",
+    "assignMediators(caseId: $id, mediatorIds: $mediatorIds)"
 );
 const DECLINE: &str = case_mutation!(
     "DeclineCase",
@@ -156,8 +188,8 @@ const SIGN: &str = case_mutation!(
 const WITHDRAW: &str = case_mutation!("WithdrawCase", "($id: ID!)", "withdrawCase(caseId: $id)");
 const SCHEDULE: &str = case_mutation!(
     "ScheduleCaseSession",
-    "($id: ID!, $startsAt: DateTime!, $place: String!)",
-    "scheduleCaseSession(caseId: $id, startsAt: $startsAt, place: $place)"
+    "($id: ID!, $startsAt: DateTime!, $place: String!, $note: String)",
+    "scheduleCaseSession(caseId: $id, startsAt: $startsAt, place: $place, note: $note)"
 );
 const MESSAGE: &str = case_mutation!(
     "PostCaseMessage",
@@ -206,7 +238,13 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("NEIGHBOURS", NEIGHBOURS),
     ("MEDIATORS", MEDIATORS),
     ("FILE", FILE),
+    ("TIMELINE", TIMELINE),
+    ("MORE_MINE", MORE_MINE),
+    ("MORE_ASSIGNED", MORE_ASSIGNED),
+    ("MORE_QUEUE", MORE_QUEUE),
+    ("SET_OVERDUE_DAYS", SET_OVERDUE_DAYS),
     ("ACCEPT", ACCEPT),
+    ("ASSIGN", ASSIGN),
     ("DECLINE", DECLINE),
     ("RESPOND", RESPOND),
     ("DRAFT", DRAFT),
@@ -291,8 +329,11 @@ pub struct Note {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Entries {
     pub nodes: Vec<Entry>,
+    #[serde(default)]
+    pub page_info: PageInfo,
 }
 
 /// What the viewer may do now (the server's rule).
@@ -447,6 +488,17 @@ struct CaseData {
 }
 
 #[derive(Deserialize)]
+struct ListData {
+    list: CasePage,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OverdueDaysData {
+    set_case_overdue_days: i64,
+}
+
+#[derive(Deserialize)]
 struct NeighboursData {
     neighbours: Vec<Neighbour>,
 }
@@ -487,6 +539,53 @@ pub async fn queue(community_id: &str, overdue: bool) -> Result<Queue, ApiError>
         json!({ "communityId": community_id, "overdue": overdue.then_some(true) }),
     )
     .await
+}
+
+/// The timeline's lines after `after` (oldest first).
+pub async fn timeline_after(id: &str, after: &str) -> Result<Entries, ApiError> {
+    let data: CaseData = graphql(
+        &with_fragments(TIMELINE),
+        json!({ "id": id, "after": after }),
+    )
+    .await?;
+    Ok(data.mediation_case.timeline)
+}
+
+/// Which list of cases a "more" button continues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CasesOf {
+    Mine,
+    Assigned,
+    Community { overdue: bool },
+}
+
+/// The page of `list` after `after`.
+pub async fn more_cases(
+    list: CasesOf,
+    community_id: &str,
+    after: &str,
+) -> Result<CasePage, ApiError> {
+    let mut variables = json!({ "communityId": community_id, "after": after });
+    let document = match list {
+        CasesOf::Mine => MORE_MINE,
+        CasesOf::Assigned => MORE_ASSIGNED,
+        CasesOf::Community { overdue } => {
+            variables["overdue"] = json!(overdue.then_some(true));
+            MORE_QUEUE
+        }
+    };
+    let data: ListData = graphql(&with_fragments(document), variables).await?;
+    Ok(data.list)
+}
+
+/// Sets after how many days an open case is flagged overdue; answers the number kept.
+pub async fn set_overdue_days(community_id: &str, days: i64) -> Result<i64, ApiError> {
+    let data: OverdueDaysData = graphql(
+        SET_OVERDUE_DAYS,
+        json!({ "communityId": community_id, "days": days }),
+    )
+    .await?;
+    Ok(data.set_case_overdue_days)
 }
 
 pub async fn neighbours(community_id: &str, search: &str) -> Result<Vec<Neighbour>, ApiError> {
@@ -532,18 +631,27 @@ pub async fn file(new: &NewCase) -> Result<Case, ApiError> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseAct {
     Accept(Vec<String>),
+    /// The committee changes who mediates.
+    Assign(Vec<String>),
     Decline(String),
     Respond(bool),
     Draft(String),
     Sign(i64),
     Withdraw,
-    Schedule { starts_at: String, place: String },
+    Schedule {
+        starts_at: String,
+        place: String,
+        note: Option<String>,
+    },
     Message(String),
     Note(String),
     OutsideConsent,
     OutsideSignature(i64),
     Fail(String),
-    FollowUp { fulfilled: bool, note: String },
+    FollowUp {
+        fulfilled: bool,
+        note: String,
+    },
     Close,
     Rate(i64),
 }
@@ -551,14 +659,19 @@ pub enum CaseAct {
 pub async fn run(id: &str, act_: CaseAct) -> Result<Case, ApiError> {
     let (document, vars) = match act_ {
         CaseAct::Accept(ids) => (ACCEPT, json!({ "id": id, "mediatorIds": ids })),
+        CaseAct::Assign(ids) => (ASSIGN, json!({ "id": id, "mediatorIds": ids })),
         CaseAct::Decline(reason) => (DECLINE, json!({ "id": id, "reason": reason })),
         CaseAct::Respond(consent) => (RESPOND, json!({ "id": id, "consent": consent })),
         CaseAct::Draft(terms) => (DRAFT, json!({ "id": id, "terms": terms })),
         CaseAct::Sign(version) => (SIGN, json!({ "id": id, "version": version })),
         CaseAct::Withdraw => (WITHDRAW, json!({ "id": id })),
-        CaseAct::Schedule { starts_at, place } => (
+        CaseAct::Schedule {
+            starts_at,
+            place,
+            note,
+        } => (
             SCHEDULE,
-            json!({ "id": id, "startsAt": starts_at, "place": place }),
+            json!({ "id": id, "startsAt": starts_at, "place": place, "note": note }),
         ),
         CaseAct::Message(body) => (MESSAGE, json!({ "id": id, "body": body })),
         CaseAct::Note(body) => (NOTE, json!({ "id": id, "body": body })),

@@ -4,7 +4,7 @@
 //! `/cases/:id/agreement`, the printable agreement (调解协议书). Every button shown is one the
 //! server's `viewerCan` allows; the server checks each act again.
 
-use crate::api::mediation::{self, Case, CaseAct, CaseEntryKind, CasePerson};
+use crate::api::mediation::{self, Case, CaseAct, CaseEntryKind, CasePerson, Entries, Entry};
 use crate::api::ApiError;
 use crate::components::{
     confirm, error_text, format_date, format_time, local_input_to_utc, local_input_value,
@@ -192,6 +192,11 @@ fn CaseView(c: Case, run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoVie
             let community = c.community.clone().map(|x| x.id).unwrap_or_default();
             view! { <AcceptForm community=community run=run busy=busy /> }
         })}
+        {(can.assign && !can.accept).then(|| {
+            let community = c.community.clone().map(|x| x.id).unwrap_or_default();
+            let current = c.mediators.iter().map(|m| m.id.clone()).collect::<Vec<_>>();
+            view! { <ReassignForm community=community current=current run=run busy=busy /> }
+        })}
 
         <AgreementSection c=c.clone() run=run busy=busy print_href=print_href />
 
@@ -204,7 +209,12 @@ fn CaseView(c: Case, run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoVie
                     <ul class="facts" data-testid="case-sessions">
                         {c.sessions.iter().map(|s| {
                             let (at, place) = (s.starts_at.clone(), s.place.clone());
-                            view! { <li>{move || tf("case.session_line", &[("time", &format_time(&at)), ("place", &place)])}</li> }
+                            view! {
+                                <li>
+                                    {move || tf("case.session_line", &[("time", &format_time(&at)), ("place", &place)])}
+                                    {s.note.clone().map(|n| view! { <p class="muted small prose-text">{n}</p> })}
+                                </li>
+                            }
                         }).collect_view()}
                     </ul>
                 }.into_any()
@@ -216,20 +226,7 @@ fn CaseView(c: Case, run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoVie
 
         <section class="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">{tv("case.timeline")}</h2>
-            <ol class="updates" data-testid="case-timeline">
-                {c.timeline.nodes.iter().map(|e| {
-                    let key = entry_key(e.kind);
-                    let who = e.author.clone().map(|a| a.name).unwrap_or_default();
-                    let at = e.created_at.clone();
-                    let body = e.body.clone();
-                    view! {
-                        <li data-kind=e.kind.as_str()>
-                            <p class="muted small">{move || format_time(&at)} " · " {move || tf(key, &[("who", &who)])}</p>
-                            {body.map(|b| view! { <p class="prose-text">{b}</p> })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
+            <Timeline id=c.id.clone() first=c.timeline.clone() />
             {can.message.then(|| view! { <TextAct label=k("case.message_label") button=k("case.message_send") id="case-message" testid="message"
                 max=1000 run=run busy=busy make=|s| CaseAct::Message(s) /> })}
         </section>
@@ -265,6 +262,61 @@ fn CaseView(c: Case, run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoVie
     }
 }
 
+fn timeline_line(e: Entry) -> impl IntoView {
+    let key = entry_key(e.kind);
+    let who = e.author.map(|a| a.name).unwrap_or_default();
+    let at = e.created_at;
+    view! {
+        <li data-kind=e.kind.as_str()>
+            <p class="muted small">{move || format_time(&at)} " · " {move || tf(key, &[("who", &who)])}</p>
+            {e.body.map(|b| view! { <p class="prose-text">{b}</p> })}
+        </li>
+    }
+}
+
+/// The timeline, oldest first: the page's first lines and, on request, the next ones.
+#[component]
+fn Timeline(id: String, first: Entries) -> impl IntoView {
+    let more = RwSignal::new(Vec::<Entry>::new());
+    let cursor = RwSignal::new(
+        first
+            .page_info
+            .has_next_page
+            .then_some(first.page_info.end_cursor)
+            .flatten(),
+    );
+    let error = RwSignal::new(None::<ApiError>);
+    let load = Action::new_unsync(move |after: &String| {
+        let (id, after) = (id.clone(), after.clone());
+        async move { mediation::timeline_after(&id, &after).await }
+    });
+    Effect::new(move || match load.value().get() {
+        Some(Ok(page)) => {
+            error.set(None);
+            let next = page
+                .page_info
+                .has_next_page
+                .then_some(page.page_info.end_cursor)
+                .flatten();
+            more.update(|m| m.extend(page.nodes));
+            cursor.set(next);
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    view! {
+        <ol class="updates" data-testid="case-timeline">
+            {first.nodes.into_iter().map(timeline_line).collect_view()}
+            {move || more.get().into_iter().map(timeline_line).collect_view()}
+        </ol>
+        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        {move || cursor.get().map(|after| view! {
+            <button type="button" class="button" data-testid="timeline-more" disabled=load.pending()
+                on:click=move |_| { load.dispatch(after.clone()); }>{tv("common.load_more")}</button>
+        })}
+    }
+}
+
 /// A text box and a button that sends its text as one act.
 #[component]
 fn TextAct(
@@ -292,41 +344,72 @@ fn TextAct(
     }
 }
 
-/// The committee's decision: mediators to assign (from the case's community's mediators), or
-/// a reason to decline.
+/// Check boxes for the community's mediators (the server's list of MEDIATOR role holders);
+/// `picked` holds the chosen ids and starts with those already assigned.
 #[component]
-fn AcceptForm(community: String, run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoView {
+fn MediatorPicker(community: String, picked: RwSignal<Vec<String>>) -> impl IntoView {
     let mediators = LocalResource::new(move || {
         let community = community.clone();
         async move { mediation::mediators(&community).await }
     });
+    view! {
+        <fieldset class="field">
+            <legend>{tv("case.choose_mediators")}</legend>
+            {move || match mediators.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
+                Some(Ok(list)) => list.into_iter().map(|m| {
+                    let id = m.id.clone();
+                    let checked = picked.with_untracked(|p| p.contains(&m.id));
+                    let input_id = format!("mediator-{}", m.id);
+                    view! {
+                        <div class="field check">
+                            <input type="checkbox" id=input_id.clone() data-testid="mediator-choice" prop:checked=checked
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let id = id.clone();
+                                    picked.update(|p| { p.retain(|x| *x != id); if on { p.push(id) } });
+                                } />
+                            <label for=input_id>{m.name.clone()}</label>
+                        </div>
+                    }
+                }).collect_view().into_any(),
+            }}
+        </fieldset>
+    }
+}
+
+/// The committee changes who mediates an accepted case (signatures already given are void
+/// when the set changes: the server's rule, stated in the hint).
+#[component]
+fn ReassignForm(
+    community: String,
+    current: Vec<String>,
+    run: Callback<CaseAct>,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let picked = RwSignal::new(current);
+    view! {
+        <section class="card" aria-labelledby="reassign-title" data-testid="reassign-box">
+            <h2 id="reassign-title">{tv("case.reassign_title")}</h2>
+            <p class="hint">{tv("case.reassign_hint")}</p>
+            <MediatorPicker community=community picked=picked />
+            <button type="button" class="button" data-testid="reassign-case" disabled=busy
+                on:click=move |_| run.run(CaseAct::Assign(picked.get_untracked()))>{tv("case.reassign")}</button>
+        </section>
+    }
+}
+
+/// The committee's decision: mediators to assign (from the case's community's mediators), or
+/// a reason to decline.
+#[component]
+fn AcceptForm(community: String, run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoView {
     let picked = RwSignal::new(Vec::<String>::new());
     let reason = RwSignal::new(String::new());
     view! {
         <section class="card needs" aria-labelledby="decide-title" data-testid="decide-box">
             <h2 id="decide-title">{tv("case.decide_title")}</h2>
-            <fieldset class="field">
-                <legend>{tv("case.choose_mediators")}</legend>
-                {move || match mediators.get() {
-                    None => view! { <Loading /> }.into_any(),
-                    Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
-                    Some(Ok(list)) => list.into_iter().map(|m| {
-                        let id = m.id.clone();
-                        let input_id = format!("mediator-{}", m.id);
-                        view! {
-                            <div class="field check">
-                                <input type="checkbox" id=input_id.clone() data-testid="mediator-choice"
-                                    on:change=move |ev| {
-                                        let on = event_target_checked(&ev);
-                                        let id = id.clone();
-                                        picked.update(|p| { p.retain(|x| *x != id); if on { p.push(id) } });
-                                    } />
-                                <label for=input_id>{m.name.clone()}</label>
-                            </div>
-                        }
-                    }).collect_view().into_any(),
-                }}
-            </fieldset>
+            <MediatorPicker community=community picked=picked />
             <button type="button" class="button primary" data-testid="accept-case" disabled=busy
                 on:click=move |_| run.run(CaseAct::Accept(picked.get_untracked()))>{tv("case.accept")}</button>
             <div class="field">
@@ -343,11 +426,13 @@ fn AcceptForm(community: String, run: Callback<CaseAct>, busy: Signal<bool>) -> 
 fn ScheduleForm(run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoView {
     let when = RwSignal::new(local_input_value(86_400_000.0));
     let place = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
     view! {
         <form class="form" on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let starts_at = local_input_to_utc(&when.get_untracked()).unwrap_or_default();
-            run.run(CaseAct::Schedule { starts_at, place: place.get_untracked() });
+            let note = Some(note.get_untracked()).filter(|n| !n.trim().is_empty());
+            run.run(CaseAct::Schedule { starts_at, place: place.get_untracked(), note });
         }>
             <div class="field">
                 <label for="session-time">{tv("case.session_time")}</label>
@@ -356,6 +441,10 @@ fn ScheduleForm(run: Callback<CaseAct>, busy: Signal<bool>) -> impl IntoView {
             <div class="field">
                 <label for="session-place">{tv("case.session_place")}</label>
                 <input id="session-place" type="text" maxlength="200" data-testid="session-place" bind:value=place />
+            </div>
+            <div class="field">
+                <label for="session-note">{tv("case.session_note")}</label>
+                <textarea id="session-note" rows="2" maxlength="500" data-testid="session-note" bind:value=note></textarea>
             </div>
             <button type="submit" class="button" data-testid="schedule-session" disabled=busy>{tv("case.schedule")}</button>
         </form>

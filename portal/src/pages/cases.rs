@@ -3,8 +3,8 @@
 //! committee's queue with overdue flags and statistics). Text comes from the `mediation`
 //! locale pack; what the viewer may do is the server's `viewerCan`.
 
-use crate::api::mediation::{self, Case, CaseCategory, CaseStatus, Neighbour, NewCase};
-use crate::api::ApiError;
+use crate::api::mediation::{self, Case, CaseCategory, CaseStatus, CasesOf, Neighbour, NewCase};
+use crate::api::{ApiError, PageInfo};
 use crate::components::{
     error_text, format_date, CommitteeOnly, ErrorBanner, InCommunity, Loading, WithPack,
 };
@@ -61,8 +61,8 @@ fn CaseItem(case: Case) -> impl IntoView {
         .chain(case.outside_party.clone())
         .collect::<Vec<_>>()
         .join("、");
+    let waits = case.waits_for_viewer();
     let applicant = case.applicant.map(|a| a.name).unwrap_or_default();
-    let waits = case.viewer_can.respond || case.viewer_can.sign;
     let created = case.created_at.clone();
     view! {
         <li class="topic" data-testid="case-item" data-case-id=case.id.clone()>
@@ -83,15 +83,54 @@ fn CaseItem(case: Case) -> impl IntoView {
     }
 }
 
+/// A list of cases with a "load more" button while the server has more (`of` names the list).
 #[component]
-fn CaseList(cases: Vec<Case>, testid: &'static str) -> impl IntoView {
+fn CaseList(
+    cases: Vec<Case>,
+    testid: &'static str,
+    of: CasesOf,
+    community: String,
+    page_info: PageInfo,
+) -> impl IntoView {
     if cases.is_empty() {
         return view! { <p class="empty" data-testid=testid>{tv("cases.none")}</p> }.into_any();
     }
+    let more = RwSignal::new(Vec::<Case>::new());
+    let cursor = RwSignal::new(
+        page_info
+            .has_next_page
+            .then_some(page_info.end_cursor)
+            .flatten(),
+    );
+    let error = RwSignal::new(None::<ApiError>);
+    let load = Action::new_unsync(move |after: &String| {
+        let (community, after) = (community.clone(), after.clone());
+        async move { mediation::more_cases(of, &community, &after).await }
+    });
+    Effect::new(move || match load.value().get() {
+        Some(Ok(page)) => {
+            error.set(None);
+            let next = page
+                .page_info
+                .has_next_page
+                .then_some(page.page_info.end_cursor)
+                .flatten();
+            more.update(|m| m.extend(page.nodes));
+            cursor.set(next);
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
     view! {
         <ul class="topics" data-testid=testid>
             {cases.into_iter().map(|c| view! { <CaseItem case=c /> }).collect_view()}
+            {move || more.get().into_iter().map(|c| view! { <CaseItem case=c /> }).collect_view()}
         </ul>
+        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        {move || cursor.get().map(|after| view! {
+            <button type="button" class="button" data-testid=format!("{testid}-more") disabled=load.pending()
+                on:click=move |_| { load.dispatch(after.clone()); }>{tv("common.load_more")}</button>
+        })}
     }
     .into_any()
 }
@@ -109,24 +148,28 @@ pub fn CasesPage() -> impl IntoView {
                 <p class="muted">{tv("cases.confidential")}</p>
                 <InCommunity page=|info| {
                     let community = info.community.map(|c| c.id).unwrap_or_default();
+                    let fetch_for = community.clone();
                     let lists = LocalResource::new(move || {
-                        let community = community.clone();
+                        let community = fetch_for.clone();
                         async move { mediation::my_cases(&community).await }
                     });
                     move || match lists.get() {
                         None => view! { <Loading /> }.into_any(),
                         Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
                         Some(Ok(found)) => {
-                            let assigned = found.assigned_cases.nodes;
+                            let assigned = found.assigned_cases;
+                            let (mine_of, assigned_of) = (community.clone(), community.clone());
                             view! {
                                 <section class="card" aria-labelledby="my-cases-title">
                                     <h2 id="my-cases-title">{tv("cases.mine")}</h2>
-                                    <CaseList cases=found.my_cases.nodes testid="my-cases" />
+                                    <CaseList cases=found.my_cases.nodes testid="my-cases"
+                                        of=CasesOf::Mine community=mine_of page_info=found.my_cases.page_info />
                                 </section>
-                                {(!assigned.is_empty()).then(|| view! {
+                                {(!assigned.nodes.is_empty()).then(|| view! {
                                     <section class="card" aria-labelledby="assigned-title">
                                         <h2 id="assigned-title">{tv("cases.assigned")}</h2>
-                                        <CaseList cases=assigned testid="assigned-cases" />
+                                        <CaseList cases=assigned.nodes testid="assigned-cases"
+                                            of=CasesOf::Assigned community=assigned_of page_info=assigned.page_info />
                                     </section>
                                 })}
                             }
@@ -150,8 +193,9 @@ pub fn CaseQueue() -> impl IntoView {
                 <CommitteeOnly page=|community| {
                     let overdue_only = RwSignal::new(false);
                     let id = community.id.clone();
+                    let fetch_for = id.clone();
                     let queue = LocalResource::new(move || {
-                        let id = id.clone();
+                        let id = fetch_for.clone();
                         let overdue = overdue_only.get();
                         async move { mediation::queue(&id, overdue).await }
                     });
@@ -169,8 +213,10 @@ pub fn CaseQueue() -> impl IntoView {
                                 let s = q.case_statistics;
                                 let median = s.median_days_to_close.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
                                 let (total, overdue, days) = (s.total.to_string(), s.overdue.to_string(), s.overdue_days.to_string());
+                                let of = CasesOf::Community { overdue: overdue_only.get_untracked() };
                                 view! {
-                                    <CaseList cases=q.community_cases.nodes testid="queue" />
+                                    <CaseList cases=q.community_cases.nodes testid="queue"
+                                        of=of community=id.clone() page_info=q.community_cases.page_info />
                                     <section class="card" aria-labelledby="stats-title" data-testid="case-stats">
                                         <h2 id="stats-title">{tv("queue.stats")}</h2>
                                         <p>{move || tf("queue.stats_line", &[("total", &total), ("overdue", &overdue), ("days", &days), ("median", &median)])}</p>
@@ -191,6 +237,7 @@ pub fn CaseQueue() -> impl IntoView {
                                             {s.by_month.into_iter().map(|m| view! { <li>{m.month} ": " {m.count}</li> }).collect_view()}
                                         </ul>
                                     </section>
+                                    <OverdueDaysForm community=id.clone() days=s.overdue_days on_saved=move || queue.refetch() />
                                 }
                                 .into_any()
                             }
@@ -199,6 +246,46 @@ pub fn CaseQueue() -> impl IntoView {
                 } />
             </section>
         } />
+    }
+}
+
+/// The committee sets after how many days an open case counts as overdue (the server keeps
+/// the bounds and answers the number it kept).
+#[component]
+fn OverdueDaysForm(
+    community: String,
+    days: i64,
+    on_saved: impl Fn() + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let value = RwSignal::new(days.to_string());
+    let error = RwSignal::new(None::<ApiError>);
+    let save = Action::new_unsync(move |days: &i64| {
+        let (community, days) = (community.clone(), *days);
+        async move { mediation::set_overdue_days(&community, days).await }
+    });
+    Effect::new(move || match save.value().get() {
+        Some(Ok(_)) => {
+            error.set(None);
+            on_saved();
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    view! {
+        <form class="form card" data-testid="overdue-days-form" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            // Not a number: 0, which the server refuses with its own message.
+            save.dispatch(value.get_untracked().trim().parse().unwrap_or(0));
+        }>
+            <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+            <div class="field">
+                <label for="overdue-days">{tv("queue.overdue_days")}</label>
+                <input id="overdue-days" type="number" inputmode="numeric" min="1" data-testid="overdue-days"
+                    aria-describedby="overdue-days-hint" bind:value=value />
+                <p class="hint" id="overdue-days-hint">{tv("queue.overdue_days_hint")}</p>
+            </div>
+            <button type="submit" class="button" data-testid="overdue-days-save" disabled=save.pending()>{tv("queue.overdue_days_save")}</button>
+        </form>
     }
 }
 
