@@ -58,6 +58,9 @@ pub async fn seed_and_print(state: &AppState, port: u16) -> anyhow::Result<()> {
     seed_mediation(state, &community.id)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    seed_awards(state, &community.id)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.describe()))?;
     print_signins(port);
     Ok(())
 }
@@ -180,6 +183,7 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
     let open = |topic_id: String, question: &str, secret: bool| ballot::OpenBallot {
         topic_id: Some(topic_id),
         campaign_id: None,
+        category_id: None,
         question: question.to_owned(),
         kind: BallotKind::Motion,
         options: None,
@@ -357,6 +361,165 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
 /// refused, one in mediation (overdue, with a session, messages, a note and a half-signed
 /// draft), a signed agreement, failed, withdrawn, fulfilled, and a closed and rated one. The
 /// mediator is 张伟 (13800000003).
+/// Awards: last year's campaign announced (on the honour roll) and this year's in its
+/// endorsing window, with a nomination waiting for its nominee's consent.
+async fn seed_awards(state: &AppState, community_id: &str) -> crate::error::AppResult<()> {
+    use crate::domain::awards::rules::{CategoryInput, NomineeKind};
+    use crate::domain::awards::{act, committee};
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let mut people = Vec::new();
+    let mut places = Vec::new();
+    for i in 1..=10 {
+        let p = viewer_by_phone(state, &format!("138000000{i:02}")).await?;
+        let place = crate::domain::roles::live_places(&state.db, &p)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(crate::error::AppError::NotFound)?;
+        people.push(p);
+        places.push(place);
+    }
+    let building = |name: &'static str| async move {
+        entity::building::Entity::find()
+            .filter(entity::building::Column::CommunityId.eq(community_id))
+            .filter(entity::building::Column::Name.eq(name))
+            .one(&state.db)
+            .await?
+            .map(|b| b.id)
+            .ok_or(crate::error::AppError::NotFound)
+    };
+    let categories = || {
+        vec![
+            CategoryInput {
+                name: "文明家庭".into(),
+                nominee_kind: NomineeKind::Household,
+                winners: 2,
+            },
+            CategoryInput {
+                name: "文明楼栋".into(),
+                nominee_kind: NomineeKind::Building,
+                winners: 1,
+            },
+            CategoryInput {
+                name: "好邻里".into(),
+                nominee_kind: NomineeKind::Resident,
+                winners: 1,
+            },
+        ]
+    };
+    let now = crate::domain::now();
+    let days = chrono::Duration::days;
+    let new = |title: &str, year: i32| committee::NewCampaign {
+        community_id: community_id.to_owned(),
+        title: title.to_owned(),
+        year,
+        endorsement_threshold: 3,
+        categories: categories(),
+        nominate_until: now + days(10),
+        endorse_until: now + days(20),
+        review_until: now + days(30),
+    };
+    let board = &people[0];
+
+    // Last year's, announced.
+    let done = committee::create(state, board, new("2025 年度文明评选", 2025)).await?;
+    let cat =
+        |v: &crate::domain::awards::service::CampaignView, i: usize| v.categories[i].id.clone();
+    let family = act::nominate(
+        state,
+        &people[4],
+        &done.campaign.id,
+        &cat(&done, 0),
+        &places[2].household_id,
+        "张伟一家多年照顾楼里的独居老人，逢年过节送饭上门，楼道卫生也常年义务打扫。",
+    )
+    .await?;
+    act::consent(state, &people[2], &family.nomination.id, true).await?;
+    let block = act::nominate(
+        state,
+        &people[5],
+        &done.campaign.id,
+        &cat(&done, 1),
+        &building("3栋").await?,
+        "3栋居民自发组织垃圾分类督导，楼道无杂物，连续两年被评为卫生示范楼。",
+    )
+    .await?;
+    let neighbour = act::nominate(
+        state,
+        &people[7],
+        &done.campaign.id,
+        &cat(&done, 2),
+        &places[9].id,
+        "吴敏退休后每天在小区门口义务指挥交通，风雨无阻，孩子们都叫她“吴奶奶”。",
+    )
+    .await?;
+    act::consent(state, &people[9], &neighbour.nomination.id, true).await?;
+    for id in [
+        &family.nomination.id,
+        &block.nomination.id,
+        &neighbour.nomination.id,
+    ] {
+        for p in [&people[1], &people[3], &people[6]] {
+            act::endorse(state, p, id).await?;
+        }
+    }
+    committee::advance(state, board, &done.campaign.id).await?;
+    committee::advance(state, board, &done.campaign.id).await?;
+    committee::shortlist(state, board, &family.nomination.id, Some("邻里一致好评。")).await?;
+    committee::announce(
+        state,
+        board,
+        &done.campaign.id,
+        &[
+            family.nomination.id.clone(),
+            block.nomination.id.clone(),
+            neighbour.nomination.id.clone(),
+        ],
+    )
+    .await?;
+
+    // This year's, in its endorsing window.
+    let open = committee::create(state, board, new("2026 年度文明评选", 2026)).await?;
+    let home = act::nominate(
+        state,
+        &people[6],
+        &open.campaign.id,
+        &cat(&open, 0),
+        &places[5].household_id,
+        "杨明家孝老爱亲，照顾卧床的母亲十多年，还常帮邻居修理水电。",
+    )
+    .await?;
+    act::consent(state, &people[5], &home.nomination.id, true).await?;
+    for p in [&people[1], &people[7]] {
+        act::endorse(state, p, &home.nomination.id).await?;
+    }
+    let block = act::nominate(
+        state,
+        &people[3],
+        &open.campaign.id,
+        &cat(&open, 1),
+        &building("1栋").await?,
+        "1栋居民共建楼道书角和花架，邻里互助群帮老人代买代取，楼风和睦。",
+    )
+    .await?;
+    for p in [&people[5], &people[6], &people[8]] {
+        act::endorse(state, p, &block.nomination.id).await?;
+    }
+    // Waiting for 周强's consent (he sees it on Home).
+    act::nominate(
+        state,
+        &people[4],
+        &open.campaign.id,
+        &cat(&open, 2),
+        &places[8].id,
+        "周强是楼里的热心人，谁家有事都主动帮忙，疫情期间还当过志愿者。",
+    )
+    .await?;
+    committee::advance(state, board, &open.campaign.id).await?;
+    Ok(())
+}
+
 async fn seed_mediation(state: &AppState, community_id: &str) -> crate::error::AppResult<()> {
     use crate::domain::mediation::rules::CaseCategory as Cat;
     use crate::domain::mediation::{act, committee, mediator};

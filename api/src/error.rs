@@ -30,6 +30,11 @@ pub enum AppError {
         rows: Vec<RowError>,
     },
     Conflict(String),
+    /// A CONFLICT that names the existing thing (`extensions.existingId`).
+    Duplicate {
+        message: String,
+        existing_id: String,
+    },
     InvalidState(String),
     RateLimited,
     Internal(anyhow::Error),
@@ -59,7 +64,7 @@ impl AppError {
             AppError::Forbidden => "FORBIDDEN",
             AppError::NotFound => "NOT_FOUND",
             AppError::BadInput { .. } | AppError::BadRows { .. } => "BAD_USER_INPUT",
-            AppError::Conflict(_) => "CONFLICT",
+            AppError::Conflict(_) | AppError::Duplicate { .. } => "CONFLICT",
             AppError::InvalidState(_) => "INVALID_STATE",
             AppError::RateLimited => "RATE_LIMITED",
             AppError::Internal(_) => "INTERNAL",
@@ -84,6 +89,7 @@ impl AppError {
                 msg
             }
             AppError::Conflict(m) | AppError::InvalidState(m) => m.clone(),
+            AppError::Duplicate { message, .. } => message.clone(),
             AppError::RateLimited => "too many attempts; try again later".into(),
             AppError::Internal(_) => "internal error".into(),
         }
@@ -100,6 +106,9 @@ impl AppError {
             ext.set("code", code);
             match &self {
                 AppError::BadInput { field, .. } => ext.set("field", *field),
+                AppError::Duplicate { existing_id, .. } => {
+                    ext.set("existingId", existing_id.as_str())
+                }
                 AppError::BadRows { field, rows } => {
                     ext.set("field", *field);
                     let rows = rows

@@ -69,4 +69,12 @@ pub enum AuditAction {
     CaseOutcome,
     #[sea_orm(string_value = "case.close")]
     CaseClose,
+    #[sea_orm(string_value = "campaign.create")]
+    CampaignCreate,
+    #[sea_orm(string_value = "campaign.advance")]
+    CampaignAdvance,
+    #[sea_orm(string_value = "nomination.shortlist")]
+    NominationShortlist,
+    #[sea_orm(string_value = "awards.announce")]
+    AwardsAnnounce,
 }

@@ -36,6 +36,8 @@ pub struct Model {
     /// A cancelled ballot (status `CANCELLED`) and its public reason.
     pub cancelled_at: Option<DateTimeUtc>,
     pub cancel_reason: Option<String>,
+    /// A campaign ballot's category (with `campaign_id`).
+    pub category_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     pub votes: i64,
     pub area: i64,
     pub adopted: Option<bool>,
+    /// A campaign ballot's option: the shortlisted nomination it stands for.
+    pub nomination_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -78,6 +78,18 @@ pub enum NotificationKind {
     CaseFollowUpDue,
     #[sea_orm(string_value = "CASE_CLOSED")]
     CaseClosed,
+    #[sea_orm(string_value = "NOMINATION_CONSENT_REQUESTED")]
+    NominationConsentRequested,
+    #[sea_orm(string_value = "NOMINATION_PUBLIC")]
+    NominationPublic,
+    #[sea_orm(string_value = "NOMINATION_DECLINED")]
+    NominationDeclined,
+    #[sea_orm(string_value = "NOMINATION_QUALIFIED")]
+    NominationQualified,
+    #[sea_orm(string_value = "NOMINATION_SHORTLISTED")]
+    NominationShortlisted,
+    #[sea_orm(string_value = "NOMINATION_AWARDED")]
+    NominationAwarded,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m20261202_000005_named_votes;
 mod m20261202_000006_ballot_scope;
 mod m20261202_000007_append_only_votes;
 mod m20261203_000008_mediation;
+mod m20261204_000009_awards;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_ballot_scope::Migration),
             Box::new(m20261202_000007_append_only_votes::Migration),
             Box::new(m20261203_000008_mediation::Migration),
+            Box::new(m20261204_000009_awards::Migration),
         ]
     }
 }

@@ -529,3 +529,187 @@ mod mediation {
         assert_eq!(numbers, expected);
     }
 }
+
+mod awards {
+    use futures_util::future::join_all;
+
+    use crate::awards::*;
+    use crate::harness::*;
+
+    /// `n` more residents of the campaign's community, each in a household of their own:
+    /// their tokens.
+    async fn crowd(app: &TestApp, c: &Campaign, n: usize) -> Vec<String> {
+        let mut csv = String::from("building,unit,area_m2,owner,name,phone,roles\n");
+        for i in 1..=n {
+            csv.push_str(&format!(
+                "7栋,{},60.00,true,邻居{i},138000002{i:02},\n",
+                700 + i
+            ));
+        }
+        let resp = app.import_roster(&c.w.admin, &c.w.community_id, &csv).await;
+        let invites = resp["data"]["importRoster"]["invites"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(invites.len(), n, "{resp}");
+        let mut tokens = Vec::new();
+        for inv in invites {
+            let (token, _) = app.claim(&s(&inv["code"]), PASSWORD).await;
+            tokens.push(token);
+        }
+        tokens
+    }
+
+    /// An OPEN nomination of 张伟's household.
+    async fn open_nomination(app: &TestApp, c: &Campaign) -> String {
+        let home = c.w.person(NOMINEE).household_id.clone();
+        let r = nominate(app, c.t(NOMINATOR), c, &c.household, &home, STORY).await;
+        let id = s(&r["data"]["nominate"]["id"]);
+        let r = consent(app, c.t(NOMINEE), &id, true).await;
+        assert_eq!(r["data"]["consentToNomination"]["status"], "OPEN", "{r}");
+        id
+    }
+
+    async fn qualified_notices(app: &TestApp) -> usize {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        entity::notification::Entity::find()
+            .filter(
+                entity::notification::Column::Kind
+                    .eq(entity::notification::NotificationKind::NominationQualified),
+            )
+            .count(app.db())
+            .await
+            .unwrap_or(0) as usize
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn fifty_neighbours_endorsing_at_once_count_fifty_and_qualify_it_once() {
+        let app = TestApp::spawn_with(|s| s.write_limit.max = 1_000).await;
+        let c = campaign(&app, 25).await;
+        let id = open_nomination(&app, &c).await;
+        let tokens = crowd(&app, &c, 50).await;
+        let results = join_all(tokens.iter().map(|t| endorse(&app, t, &id))).await;
+        for r in &results {
+            assert!(r.get("errors").is_none(), "{r}");
+        }
+        let after = get(&app, c.t(COMMITTEE), &id).await;
+        assert_eq!(
+            after["data"]["nomination"]["endorsementCount"], 50,
+            "{after}"
+        );
+        assert_eq!(after["data"]["nomination"]["status"], "QUALIFIED");
+        // The flip happened once: one notice each to the nominator and the nominee household's
+        // members (张伟 alone lives in 1栋102).
+        assert_eq!(qualified_notices(&app).await, 2);
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let rows = entity::endorsement::Entity::find()
+            .filter(entity::endorsement::Column::NominationId.eq(id.clone()))
+            .count(app.db())
+            .await
+            .unwrap_or(0);
+        assert_eq!(rows, 50);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn one_neighbour_endorsing_twenty_times_at_once_counts_once() {
+        let app = TestApp::spawn_with(|s| s.write_limit.max = 1_000).await;
+        let c = campaign(&app, 1).await;
+        let id = open_nomination(&app, &c).await;
+        let results = join_all((0..20).map(|_| endorse(&app, c.t(NEIGHBOUR), &id))).await;
+        let ok = results.iter().filter(|r| r.get("errors").is_none()).count();
+        let conflicts = results
+            .iter()
+            .filter(|r| error_code(r) == "CONFLICT")
+            .count();
+        assert_eq!((ok, conflicts), (1, 19), "{results:?}");
+        let after = get(&app, c.t(COMMITTEE), &id).await;
+        assert_eq!(
+            after["data"]["nomination"]["endorsementCount"], 1,
+            "{after}"
+        );
+        assert_eq!(after["data"]["nomination"]["status"], "QUALIFIED");
+        assert_eq!(qualified_notices(&app).await, 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn ten_nominations_of_one_nominee_at_once_leave_one() {
+        let app = TestApp::spawn_with(|s| s.proposal_limit.max = 100).await;
+        let c = campaign(&app, 1).await;
+        let (building, _) = buildings(&app, &c.w).await.remove(0);
+        let nominators = [NOMINATOR, NEIGHBOUR, RESIDENT, NOMINEE, COMMITTEE];
+        let results = join_all((0..10).map(|i| {
+            nominate(
+                &app,
+                c.t(nominators[i % 5]),
+                &c,
+                &c.building,
+                &building,
+                STORY,
+            )
+        }))
+        .await;
+        let ok = results.iter().filter(|r| r.get("errors").is_none()).count();
+        let conflicts = results
+            .iter()
+            .filter(|r| error_code(r) == "CONFLICT")
+            .count();
+        assert_eq!((ok, conflicts), (1, 9), "{results:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn announcing_twice_at_once_announces_once_and_endorsing_racing_the_close_never_counts_late(
+    ) {
+        let app = TestApp::spawn_with(|s| s.write_limit.max = 1_000).await;
+        let c = campaign(&app, 1).await;
+        let id = open_nomination(&app, &c).await;
+        let tokens = crowd(&app, &c, 10).await;
+        // Qualified before the race (the threshold is one).
+        endorse(&app, c.t(NEIGHBOUR), &id).await;
+        advance(&app, &c).await;
+        // Ten endorsements race the end of the endorsing window: each either lands before it
+        // (and is counted) or is refused after it.
+        let (results, closed) = tokio::join!(
+            join_all(tokens.iter().map(|t| endorse(&app, t, &id))),
+            advance(&app, &c)
+        );
+        assert!(closed.get("errors").is_none(), "{closed}");
+        let landed = results.iter().filter(|r| r.get("errors").is_none()).count();
+        assert!(
+            results
+                .iter()
+                .all(|r| r.get("errors").is_none() || error_code(r) == "INVALID_STATE"),
+            "{results:?}"
+        );
+        let after = get(&app, c.t(COMMITTEE), &id).await;
+        assert_eq!(
+            after["data"]["nomination"]["endorsementCount"],
+            landed as i64 + 1,
+            "{after}"
+        );
+        // Two announcements at the same moment: one wins, the other is INVALID_STATE, and the
+        // winners are told once.
+        let winners = [id.as_str()];
+        let (a, b) = tokio::join!(announce(&app, &c, &winners), announce(&app, &c, &winners));
+        let codes = [error_code(&a), error_code(&b)];
+        assert!(
+            codes.contains(&"<no error>".to_owned()) && codes.contains(&"INVALID_STATE".to_owned()),
+            "{a} {b}"
+        );
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let awarded = entity::notification::Entity::find()
+            .filter(
+                entity::notification::Column::Kind
+                    .eq(entity::notification::NotificationKind::NominationAwarded),
+            )
+            .count(app.db())
+            .await
+            .unwrap_or(0);
+        assert_eq!(awarded, 2, "the nominator and the nominee, once each");
+        let audits = entity::audit_log::Entity::find()
+            .filter(entity::audit_log::Column::Action.eq("awards.announce"))
+            .count(app.db())
+            .await
+            .unwrap_or(0);
+        assert_eq!(audits, 1);
+    }
+}

@@ -3,6 +3,7 @@
 //! Read `harness.rs` first.
 
 mod audit;
+mod awards;
 mod ballots;
 mod browser;
 mod build;

@@ -2,6 +2,7 @@
 //! (async, takes a connection). GraphQL resolvers call exactly one service function each.
 
 pub mod audit;
+pub mod awards;
 pub mod ballot;
 pub mod community;
 pub mod identity;

@@ -50,6 +50,10 @@ pub struct OpenBallotInput {
     /// Narrows the electorate to these buildings (`Community.buildings`), every threshold then
     /// judged within them; left out: the whole community.
     pub building_ids: Option<Vec<ID>>,
+    /// With `campaignId` instead of `topicId`: the category whose shortlist is voted on
+    /// (`kind: CHOICE`, `method: APPROVAL`, no `options`: one per shortlisted nomination,
+    /// `maxChoices` = the category's winners).
+    pub category_id: Option<ID>,
 }
 
 /// A ballot's electorate for the committee, paged by keyset: the cursor is the last voter's id.
@@ -72,6 +76,10 @@ impl BallotOption {
     }
     async fn role(&self) -> OptionRole {
         self.0.role.into()
+    }
+    /// A campaign ballot's option: the shortlisted nomination it stands for.
+    async fn nomination_id(&self) -> Option<ID> {
+        self.0.nomination_id.clone().map(ID)
     }
 }
 
@@ -263,6 +271,13 @@ impl Ballot {
     }
     async fn topic_id(&self) -> Option<ID> {
         self.model.topic_id.clone().map(ID)
+    }
+    /// A campaign's public vote: the campaign and the category.
+    async fn campaign_id(&self) -> Option<ID> {
+        self.model.campaign_id.clone().map(ID)
+    }
+    async fn category_id(&self) -> Option<ID> {
+        self.model.category_id.clone().map(ID)
     }
     async fn question(&self) -> &str {
         &self.model.question
@@ -757,6 +772,7 @@ impl BallotMutation {
         let input = OpenBallot {
             topic_id: input.topic_id.map(|i| i.to_string()),
             campaign_id: input.campaign_id.map(|i| i.to_string()),
+            category_id: input.category_id.map(|i| i.to_string()),
             question: input.question,
             kind: input.kind.into(),
             options: input.options.map(|o| {

@@ -183,6 +183,12 @@ pub enum NotificationKind {
     CaseWithdrawn,
     CaseFollowUpDue,
     CaseClosed,
+    NominationConsentRequested,
+    NominationPublic,
+    NominationDeclined,
+    NominationQualified,
+    NominationShortlisted,
+    NominationAwarded,
 }
 
 /// What a dispute is about (DESIGN §10).
@@ -257,6 +263,47 @@ pub enum CaseRole {
     Committee,
 }
 
+/// What a category's nominees are (DESIGN §10).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::award_category::NomineeKind")]
+pub enum NomineeKind {
+    Household,
+    Building,
+    Resident,
+}
+
+/// Where a nomination stands (DESIGN §6, §10).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::nomination::NominationStatus")]
+pub enum NominationStatus {
+    /// Waiting for the nominee's consent; seen only by the nominator, the nominee and the
+    /// committee.
+    AwaitingConsent,
+    /// Public and open for endorsements.
+    Open,
+    /// The nominee declined.
+    Declined,
+    /// Reached the campaign's endorsement threshold.
+    Qualified,
+    /// On the committee's shortlist.
+    Shortlisted,
+    Awarded,
+    NotSelected,
+}
+
+/// Where a campaign stands (DESIGN §6, §10).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::award_campaign::CampaignPhase")]
+pub enum CampaignPhase {
+    /// Nominating and endorsing, until `nominateUntil`.
+    Nominating,
+    /// Endorsing only, until `endorseUntil`.
+    Endorsing,
+    /// The committee shortlists, may open a public vote, and announces.
+    Reviewing,
+    Announced,
+}
+
 /// Converts each element (a list of domain values to their API enum, or back).
 pub fn all<A, B: From<A>>(v: Vec<A>) -> Vec<B> {
     v.into_iter().map(B::from).collect()
@@ -292,6 +339,9 @@ mod tests {
         same_names::<super::OptionRole, entity::ballot_option::OptionRole>();
         same_names::<super::VoteChannel, entity::ballot_participation::VoteChannel>();
         same_names::<super::TopicCategory, entity::topic::TopicCategory>();
+        same_names::<super::NomineeKind, entity::award_category::NomineeKind>();
+        same_names::<super::NominationStatus, entity::nomination::NominationStatus>();
+        same_names::<super::CampaignPhase, entity::award_campaign::CampaignPhase>();
         same_names::<super::TopicStatus, entity::topic::TopicStatus>();
         same_names::<super::Role, entity::role_grant::Role>();
         same_names::<super::NotificationKind, entity::notification::NotificationKind>();

@@ -93,6 +93,11 @@ impl NeedsMe {
         ))
     }
 
+    /// Nominations of the viewer (or their household) waiting for their consent.
+    async fn nominations(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::awards::Nomination>> {
+        super::awards::consent_requests(ctx, &self.community_id).await
+    }
+
     /// The viewer's cases that are not closed yet, as a party or a mediator, newest first; each
     /// case's `viewerCan` tells whether it waits for the viewer (an answer, a signature).
     #[graphql(complexity = "paging::cost(first, paging::LIST, child_complexity)")]

@@ -2,6 +2,7 @@
 //! viewer and connection, turns input into domain types, calls one service function and maps
 //! the result. Errors pass through `crate::error` (never `?` on a foreign error type here).
 
+mod awards;
 mod ballot;
 mod enums;
 mod home;
@@ -30,6 +31,7 @@ pub struct Query(
     topic::TopicQuery,
     ballot::BallotQuery,
     mediation::MediationQuery,
+    awards::AwardsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -40,6 +42,7 @@ pub struct Mutation(
     topic::TopicMutation,
     ballot::BallotMutation,
     mediation::MediationMutation,
+    awards::AwardsMutation,
 );
 
 #[derive(MergedSubscription, Default)]

@@ -4,6 +4,7 @@
 //! Everything here compiles on every target; only the HTTP transport inside `client` is
 //! browser-only, so the error decoding and the refresh logic are unit-tested natively.
 
+pub mod awards;
 pub mod ballots;
 pub mod client;
 pub mod identity;
@@ -83,6 +84,9 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub field: Option<String>,
     pub rows: Vec<RowError>,
+    /// A `CONFLICT`'s existing thing (`extensions.existingId`), e.g. the public nomination of
+    /// the same nominee.
+    pub existing_id: Option<String>,
 }
 
 impl ApiError {
@@ -91,6 +95,7 @@ impl ApiError {
             code,
             field: None,
             rows: Vec::new(),
+            existing_id: None,
         }
     }
 
@@ -126,6 +131,8 @@ struct RawExtensions {
     field: Option<String>,
     #[serde(default)]
     rows: Vec<RowError>,
+    #[serde(default, rename = "existingId")]
+    existing_id: Option<String>,
 }
 
 impl From<RawError> for ApiError {
@@ -138,6 +145,7 @@ impl From<RawError> for ApiError {
                     .map_or(ErrorCode::Internal, ErrorCode::from_wire),
                 field: ext.field,
                 rows: ext.rows,
+                existing_id: ext.existing_id,
             },
             None => ApiError::new(ErrorCode::Internal),
         }
@@ -216,6 +224,7 @@ impl Role {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn documents() -> Vec<(&'static str, String)> {
     [
+        awards::DOCUMENTS,
         ballots::DOCUMENTS,
         client::DOCUMENTS,
         identity::DOCUMENTS,
@@ -227,7 +236,12 @@ pub fn documents() -> Vec<(&'static str, String)> {
     ]
     .concat()
     .into_iter()
-    .map(|(name, document)| (name, mediation::with_fragments(document)))
+    .map(|(name, document)| {
+        (
+            name,
+            awards::with_fragments(&mediation::with_fragments(document)),
+        )
+    })
     .collect()
 }
 
@@ -238,6 +252,7 @@ mod tests {
     /// Every document of every module, by name.
     fn all_documents() -> Vec<(&'static str, &'static str)> {
         [
+            awards::DOCUMENTS,
             ballots::DOCUMENTS,
             client::DOCUMENTS,
             identity::DOCUMENTS,
@@ -261,7 +276,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("the schema does not validate: {}", e.errors));
         let mut problems = Vec::new();
         for (name, document) in all_documents() {
-            let document = mediation::with_fragments(document);
+            let document = awards::with_fragments(&mediation::with_fragments(document));
             if let Err(e) = ExecutableDocument::parse_and_validate(&schema, &document, name) {
                 problems.push(format!("{name}: {}", e.errors));
             }
@@ -274,6 +289,7 @@ mod tests {
     #[test]
     fn every_document_constant_is_listed() {
         let sources = [
+            ("awards", include_str!("awards.rs"), awards::DOCUMENTS),
             ("ballots", include_str!("ballots.rs"), ballots::DOCUMENTS),
             ("client", include_str!("client.rs"), client::DOCUMENTS),
             ("identity", include_str!("identity.rs"), identity::DOCUMENTS),
@@ -347,6 +363,14 @@ mod tests {
     }
 
     #[test]
+    fn a_conflict_keeps_the_existing_id() {
+        let body = r#"{"data":null,"errors":[{"message":"taken","extensions":{"code":"CONFLICT","existingId":"n-1"}}]}"#;
+        let err = decode::<Count>(body).err();
+        assert_eq!(err.as_ref().map(|e| e.code), Some(ErrorCode::Conflict));
+        assert_eq!(err.and_then(|e| e.existing_id).as_deref(), Some("n-1"));
+    }
+
+    #[test]
     fn bad_user_input_keeps_the_field_and_the_roster_rows() {
         let body = r#"{"data":null,"errors":[{"message":"bad csv","extensions":{"code":"BAD_USER_INPUT","field":"csv",
             "rows":[{"line":3,"column":"phone","reason":"PHONE_INVALID","message":"bad phone"},
@@ -367,6 +391,7 @@ mod tests {
                     reason: "COLUMNS".into(),
                 },
             ],
+            existing_id: None,
         };
         assert_eq!(err, Some(expected));
     }

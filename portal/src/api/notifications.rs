@@ -58,8 +58,8 @@ impl Notification {
 }
 
 impl Notification {
-    /// Where the notification's subject is in the portal: the topic (and its ballot) it is
-    /// about, or Home for a role change. `None` when it names nothing the portal shows.
+    /// Where the notification's subject is in the portal: the topic (and its ballot), case,
+    /// nomination or campaign it is about, or Home for a role change. `None` when it names nothing the portal shows.
     pub fn link(&self) -> Option<String> {
         let params = self.param_pairs();
         let param = |name: &str| {
@@ -76,6 +76,12 @@ impl Notification {
         }
         if let Some(case) = param("caseId") {
             return Some(format!("/cases/{case}"));
+        }
+        if let Some(nomination) = param("nominationId") {
+            return Some(format!("/nominations/{nomination}"));
+        }
+        if let Some(campaign) = param("campaignId") {
+            return Some(format!("/awards/{campaign}"));
         }
         match self.kind.as_str() {
             "ROLE_GRANTED" | "ROLE_REVOKED" => Some("/".to_string()),

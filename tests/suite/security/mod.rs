@@ -2,6 +2,7 @@
 //! kept as a permanent test. Each file is one area; each test is one attack. Attacks on memory
 //! run against the real `jiayuan` binary (`RealServer`) and bound the growth of its peak RSS.
 mod audit_key;
+mod awards;
 mod ballots;
 mod floods;
 mod graphiql;

@@ -30,6 +30,8 @@ pub const MAX_BALLOT_DAYS: i64 = 90;
 pub struct OpenBallot {
     pub topic_id: Option<String>,
     pub campaign_id: Option<String>,
+    /// A campaign ballot's category (with `campaign_id`).
+    pub category_id: Option<String>,
     pub question: String,
     pub kind: BallotKind,
     /// (label, abstain)
@@ -283,15 +285,71 @@ pub(super) async fn voter_accounts<C: ConnectionTrait>(
     Ok(accounts)
 }
 
-/// The community a ballot belongs to, from its topic.
-async fn community_of_input<C: ConnectionTrait>(
+/// What a ballot decides: a topic, or a campaign category's shortlist.
+enum Subject {
+    Topic(String),
+    Campaign(crate::domain::awards::committee::CampaignBallot),
+}
+
+/// The community a ballot belongs to and what it decides. A topic's ballot is for the committee
+/// (or an admin); a campaign's is for the committee in REVIEWING, over two or more shortlisted
+/// nominations of one category, which become its options (the input names none).
+async fn subject_of_input<C: ConnectionTrait>(
     conn: &C,
-    input: &OpenBallot,
-) -> AppResult<(String, String)> {
-    if input.campaign_id.is_some() {
+    viewer: &Viewer,
+    input: &mut OpenBallot,
+) -> AppResult<(String, Subject)> {
+    if let Some(campaign_id) = input.campaign_id.clone() {
+        if input.topic_id.is_some() {
+            return Err(AppError::bad_input(
+                "topicId",
+                "a ballot is for a topic or for a campaign, not both",
+            ));
+        }
+        let found = crate::domain::awards::committee::ballot_for(
+            conn,
+            viewer,
+            &campaign_id,
+            input.category_id.as_deref(),
+        )
+        .await?;
+        if input.kind != BallotKind::Choice {
+            return Err(AppError::bad_input("kind", "a campaign ballot is a CHOICE"));
+        }
+        if input.options.as_ref().is_some_and(|o| !o.is_empty()) {
+            return Err(AppError::bad_input(
+                "options",
+                "a campaign ballot's options are its shortlisted nominations",
+            ));
+        }
+        if input.method.is_some_and(|m| m != VoteMethod::Approval) {
+            return Err(AppError::bad_input(
+                "method",
+                "a campaign ballot is voted with APPROVAL",
+            ));
+        }
+        let max = found.winners.min(found.options.len() as i32);
+        if input.max_choices.is_some_and(|m| m != max) {
+            return Err(AppError::bad_input(
+                "maxChoices",
+                "a campaign ballot allows as many choices as the category has winners",
+            ));
+        }
+        input.options = Some(
+            found
+                .options
+                .iter()
+                .map(|(label, _)| (label.clone(), false))
+                .collect(),
+        );
+        input.method = Some(VoteMethod::Approval);
+        input.max_choices = Some(max);
+        return Ok((found.community_id.clone(), Subject::Campaign(found)));
+    }
+    if input.category_id.is_some() {
         return Err(AppError::bad_input(
-            "campaignId",
-            "award campaigns are not available yet",
+            "categoryId",
+            "a category belongs with a campaignId",
         ));
     }
     let topic_id = input
@@ -302,25 +360,32 @@ async fn community_of_input<C: ConnectionTrait>(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok((t.community_id, topic_id))
+    // Who may open comes before what is asked: a resident learns nothing about the input's rules.
+    roles::can_manage_roster(conn, viewer, &t.community_id).await?;
+    Ok((t.community_id, Subject::Topic(topic_id)))
 }
 
 pub async fn open(
     state: &Services,
     viewer: &Viewer,
-    input: OpenBallot,
+    mut input: OpenBallot,
 ) -> AppResult<ballot::Model> {
     let now = now();
     let txn = state.db.begin().await?;
-    // Who may open comes before what is asked: a resident learns nothing about the input's rules.
-    let (community_id, topic_id) = community_of_input(&txn, &input).await?;
-    roles::can_manage_roster(&txn, viewer, &community_id).await?;
+    let (community_id, subject) = subject_of_input(&txn, viewer, &mut input).await?;
     let shape = shape(&input, now, state.settings.min_ballot_secs)?;
+    let (topic_id, campaign) = match subject {
+        Subject::Topic(id) => (Some(id), None),
+        Subject::Campaign(c) => (None, Some(c)),
+    };
     let scope = rules::scope(
         input.building_ids.as_deref(),
         &building_ids(&txn, &community_id).await?,
     )?;
-    let mut pending = topic::service::start_voting(&txn, &topic_id, &community_id).await?;
+    let mut pending = match &topic_id {
+        Some(topic_id) => topic::service::start_voting(&txn, topic_id, &community_id).await?,
+        None => Vec::new(),
+    };
 
     let members =
         electorate_members(&txn, &community_id, input.electorate, scope.as_deref()).await?;
@@ -328,8 +393,8 @@ pub async fn open(
     let b = ballot::ActiveModel {
         id: Set(new_id()),
         community_id: Set(community_id.clone()),
-        topic_id: Set(Some(topic_id.clone())),
-        campaign_id: Set(None),
+        topic_id: Set(topic_id.clone()),
+        campaign_id: Set(campaign.as_ref().map(|c| c.campaign_id.clone())),
         question: Set(input.question.trim().to_owned()),
         kind: Set(input.kind),
         method: Set(shape.method),
@@ -354,6 +419,7 @@ pub async fn open(
         extend_reason: Set(None),
         cancelled_at: Set(None),
         cancel_reason: Set(None),
+        category_id: Set(campaign.as_ref().map(|c| c.category_id.clone())),
     }
     .insert(&txn)
     .await?;
@@ -370,6 +436,10 @@ pub async fn open(
             votes: Set(0),
             area: Set(0),
             adopted: Set(None),
+            nomination_id: Set(campaign
+                .as_ref()
+                .and_then(|c| c.options.get(i))
+                .map(|(_, nomination)| nomination.clone())),
         })
         .collect();
     ballot_option::Entity::insert_many(options)
@@ -398,7 +468,8 @@ pub async fn open(
             action: audit::AuditAction::BallotOpen,
             subject: &b.id,
             details: serde_json::json!({
-                "topicId": topic_id, "kind": b.kind, "electorate": b.electorate, "rule": b.rule,
+                "topicId": topic_id, "campaignId": b.campaign_id, "categoryId": b.category_id,
+                "kind": b.kind, "electorate": b.electorate, "rule": b.rule,
                 "secret": b.secret, "eligibleCount": b.eligible_count, "eligibleArea": b.eligible_area,
                 "closesAt": b.closes_at.to_rfc3339(), "buildingIds": scope,
             }),
@@ -416,7 +487,10 @@ pub async fn open(
             &accounts,
             Some(&community_id),
             notify::NotificationKind::BallotOpened,
-            serde_json::json!({ "ballotId": b.id, "topicId": topic_id, "question": b.question, "closesAt": b.closes_at.to_rfc3339() }),
+            serde_json::json!({
+                "ballotId": b.id, "topicId": topic_id, "campaignId": b.campaign_id,
+                "question": b.question, "closesAt": b.closes_at.to_rfc3339(),
+            }),
         )
         .await?,
     );
@@ -824,6 +898,7 @@ mod tests {
         OpenBallot {
             topic_id: Some("t".into()),
             campaign_id: None,
+            category_id: None,
             question: "是否同意更换电梯？".into(),
             kind,
             options: None,
@@ -890,6 +965,7 @@ mod tests {
             votes: 0,
             area: 0,
             adopted: None,
+            nomination_id: None,
         }
     }
 

@@ -366,6 +366,7 @@ mod tests {
             extend_reason: None,
             cancelled_at: None,
             cancel_reason: None,
+            category_id: None,
         }
     }
 
@@ -379,6 +380,7 @@ mod tests {
             votes: 0,
             area: 0,
             adopted: None,
+            nomination_id: None,
         }
     }
 }

@@ -1,0 +1,783 @@
+//! Civility awards (DESIGN §6): a campaign from nominations to the honour roll, the nominee's
+//! consent and who sees what before it, endorsements and the threshold, phases, the shortlist,
+//! the public vote over a shortlist, the announcement, bad input, and what a list costs. The
+//! races are in `concurrency.rs`.
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+/// 陈静 (2栋102) nominates; 张伟 (1栋102) is nominated; 刘芳 (2栋101) is a neighbour;
+/// 李秀英 lives with 王建国 (committee) in 1栋101.
+pub const NOMINATOR: &str = "13800000005";
+pub const NOMINEE: &str = "13800000003";
+pub const NEIGHBOUR: &str = "13800000004";
+
+pub const NOMINATION: &str = "id status endorsementCount story shortlistNote viewerEndorsed \
+    nominee { kind id name } category { id name nomineeKind } nominator { id name } \
+    viewerCan { consent endorse shortlist }";
+
+pub const STORY: &str = "张伟一家常年照顾楼里的独居老人，义务打扫楼道，邻里都很感激。";
+
+pub fn s(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_owned()
+}
+
+/// A campaign of the test community with three categories (文明家庭: households, 文明楼栋:
+/// buildings, 好邻里: residents; one winner each) in its nominating window.
+pub struct Campaign {
+    pub w: World,
+    pub id: String,
+    pub household: String,
+    pub building: String,
+    pub resident: String,
+}
+
+impl Campaign {
+    pub fn t(&self, phone: &str) -> &str {
+        self.w.token(phone)
+    }
+}
+
+pub async fn create(app: &TestApp, token: &str, community_id: &str, threshold: i32) -> Value {
+    let now = Utc::now();
+    app.gql(
+        Some(token),
+        "mutation($i:AwardCampaignInput!){ createAwardCampaign(input:$i){ id title year phase \
+         categories { id name nomineeKind winners } viewerCan { nominate advance announce } } }",
+        json!({ "i": {
+            "communityId": community_id,
+            "title": "2026 年度文明评选",
+            "year": 2026,
+            "endorsementThreshold": threshold,
+            "categories": [
+                { "name": "文明家庭", "nomineeKind": "HOUSEHOLD", "winners": 1 },
+                { "name": "文明楼栋", "nomineeKind": "BUILDING", "winners": 1 },
+                { "name": "好邻里", "nomineeKind": "RESIDENT", "winners": 1 },
+            ],
+            "nominateUntil": (now + Duration::days(7)).to_rfc3339(),
+            "endorseUntil": (now + Duration::days(14)).to_rfc3339(),
+            "reviewUntil": (now + Duration::days(21)).to_rfc3339(),
+        }}),
+    )
+    .await
+}
+
+pub async fn campaign_in(app: &TestApp, w: World, threshold: i32) -> Campaign {
+    let r = create(app, w.token(COMMITTEE), &w.community_id, threshold).await;
+    let c = &r["data"]["createAwardCampaign"];
+    assert_eq!(c["phase"], "NOMINATING", "{r}");
+    let cat = |i: usize| s(&c["categories"][i]["id"]);
+    Campaign {
+        id: s(&c["id"]),
+        household: cat(0),
+        building: cat(1),
+        resident: cat(2),
+        w,
+    }
+}
+
+pub async fn campaign(app: &TestApp, threshold: i32) -> Campaign {
+    let w = app.community().await;
+    campaign_in(app, w, threshold).await
+}
+
+pub async fn nominate(
+    app: &TestApp,
+    token: &str,
+    c: &Campaign,
+    category: &str,
+    nominee: &str,
+    story: &str,
+) -> Value {
+    app.gql(
+        Some(token),
+        &format!(
+            "mutation($c:ID!,$k:ID!,$n:ID!,$s:String!){{ nominate(campaignId:$c, categoryId:$k, \
+             nomineeId:$n, story:$s){{ {NOMINATION} }} }}"
+        ),
+        json!({ "c": c.id, "k": category, "n": nominee, "s": story }),
+    )
+    .await
+}
+
+pub async fn endorse(app: &TestApp, token: &str, id: &str) -> Value {
+    app.gql(
+        Some(token),
+        &format!("mutation($n:ID!){{ endorse(nominationId:$n){{ {NOMINATION} }} }}"),
+        json!({ "n": id }),
+    )
+    .await
+}
+
+pub async fn consent(app: &TestApp, token: &str, id: &str, yes: bool) -> Value {
+    app.gql(
+        Some(token),
+        &format!(
+            "mutation($n:ID!,$y:Boolean!){{ consentToNomination(nominationId:$n, consent:$y){{ {NOMINATION} }} }}"
+        ),
+        json!({ "n": id, "y": yes }),
+    )
+    .await
+}
+
+pub async fn get(app: &TestApp, token: &str, id: &str) -> Value {
+    app.gql(
+        Some(token),
+        &format!("query($n:ID!){{ nomination(id:$n){{ {NOMINATION} }} }}"),
+        json!({ "n": id }),
+    )
+    .await
+}
+
+pub async fn advance(app: &TestApp, c: &Campaign) -> Value {
+    app.gql(
+        Some(c.t(COMMITTEE)),
+        "mutation($c:ID!){ advanceCampaign(campaignId:$c){ id phase viewerCan { nominate advance shortlist openBallot announce } } }",
+        json!({ "c": c.id }),
+    )
+    .await
+}
+
+pub async fn shortlist(app: &TestApp, c: &Campaign, id: &str, note: &str) -> Value {
+    app.gql(
+        Some(c.t(COMMITTEE)),
+        &format!(
+            "mutation($n:ID!,$t:String){{ shortlistNomination(nominationId:$n, note:$t){{ {NOMINATION} }} }}"
+        ),
+        json!({ "n": id, "t": note }),
+    )
+    .await
+}
+
+pub async fn announce(app: &TestApp, c: &Campaign, ids: &[&str]) -> Value {
+    app.gql(
+        Some(c.t(COMMITTEE)),
+        "mutation($c:ID!,$n:[ID!]!){ announceAwards(campaignId:$c, nominationIds:$n){ id phase announcedAt } }",
+        json!({ "c": c.id, "n": ids }),
+    )
+    .await
+}
+
+pub async fn buildings(app: &TestApp, w: &World) -> Vec<(String, String)> {
+    let r = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "query($c:ID!){ community(id:$c){ buildings { id name } } }",
+            json!({ "c": w.community_id }),
+        )
+        .await;
+    r["community"]["buildings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|b| (s(&b["id"]), s(&b["name"])))
+        .collect()
+}
+
+pub async fn kinds_for(app: &TestApp, token: &str) -> Vec<String> {
+    let r = app
+        .ok(
+            Some(token),
+            "{ notifications(first:100){ nodes { kind } } }",
+            json!({}),
+        )
+        .await;
+    r["notifications"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| s(&n["kind"]))
+        .collect()
+}
+
+/// The committee member of another community (13700000001): (token, household id).
+pub async fn stranger(app: &TestApp, w: &World) -> (String, String) {
+    let other = app.create_community(&w.admin, "别的社区").await;
+    let resp = app
+        .import_roster(
+            &w.admin,
+            &other,
+            "building,unit,area_m2,owner,name,phone,roles\n9栋,901,60.00,true,外区人,13700000001,COMMITTEE\n",
+        )
+        .await;
+    let invite = &resp["data"]["importRoster"]["invites"][0];
+    let (token, _) = app.claim(&s(&invite["code"]), PASSWORD).await;
+    (token, s(&invite["householdId"]))
+}
+
+fn ids_in(list: &Value) -> Vec<String> {
+    list["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| s(&n["id"]))
+        .collect()
+}
+
+async fn listed(app: &TestApp, token: &str, c: &Campaign) -> Vec<String> {
+    let r = app
+        .ok(
+            Some(token),
+            "query($c:ID!){ awardCampaign(id:$c){ nominations(first:50){ nodes { id } } } }",
+            json!({ "c": c.id }),
+        )
+        .await;
+    ids_in(&r["awardCampaign"]["nominations"])
+}
+
+#[tokio::test]
+async fn a_campaign_runs_from_nomination_and_consent_to_the_honour_roll() {
+    let app = TestApp::spawn().await;
+    let c = campaign(&app, 2).await;
+    let nominee_home = c.w.person(NOMINEE).household_id.clone();
+
+    // 陈静 nominates 张伟's household: it waits for consent and only the nominator, the
+    // nominee and the committee see it.
+    let r = nominate(&app, c.t(NOMINATOR), &c, &c.household, &nominee_home, STORY).await;
+    let n = &r["data"]["nominate"];
+    assert_eq!(n["status"], "AWAITING_CONSENT", "{r}");
+    assert_eq!(n["endorsementCount"], 0, "nominating is not endorsing");
+    assert_eq!(n["nominee"]["name"], "1栋 102", "{r}");
+    let id = s(&n["id"]);
+    assert_eq!(
+        error_code(&get(&app, c.t(NEIGHBOUR), &id).await),
+        "NOT_FOUND"
+    );
+    assert!(!listed(&app, c.t(NEIGHBOUR), &c).await.contains(&id));
+    assert!(listed(&app, c.t(COMMITTEE), &c).await.contains(&id));
+    assert!(kinds_for(&app, c.t(NOMINEE))
+        .await
+        .contains(&"NOMINATION_CONSENT_REQUESTED".into()));
+
+    // The nominee finds it on Home and agrees: public, listed for neighbours.
+    let home = app
+        .ok(
+            Some(c.t(NOMINEE)),
+            "query($c:ID!){ needsMe(communityId:$c){ nominations { id viewerCan { consent } } } }",
+            json!({ "c": c.w.community_id }),
+        )
+        .await;
+    assert_eq!(
+        home["needsMe"]["nominations"][0]["id"],
+        id.as_str(),
+        "{home}"
+    );
+    assert_eq!(
+        home["needsMe"]["nominations"][0]["viewerCan"]["consent"],
+        true
+    );
+    let r = consent(&app, c.t(NOMINEE), &id, true).await;
+    assert_eq!(r["data"]["consentToNomination"]["status"], "OPEN", "{r}");
+    assert!(listed(&app, c.t(NEIGHBOUR), &c).await.contains(&id));
+    assert!(kinds_for(&app, c.t(NOMINATOR))
+        .await
+        .contains(&"NOMINATION_PUBLIC".into()));
+
+    // Two endorsements reach the threshold: QUALIFIED, the nominator and the nominee told.
+    let r = endorse(&app, c.t(NEIGHBOUR), &id).await;
+    assert_eq!(r["data"]["endorse"]["endorsementCount"], 1, "{r}");
+    assert_eq!(r["data"]["endorse"]["viewerEndorsed"], true);
+    assert_eq!(r["data"]["endorse"]["viewerCan"]["endorse"], false);
+    let r = endorse(&app, c.t(NOMINATOR), &id).await;
+    assert_eq!(r["data"]["endorse"]["status"], "QUALIFIED", "{r}");
+    assert_eq!(r["data"]["endorse"]["endorsementCount"], 2);
+    assert!(kinds_for(&app, c.t(NOMINEE))
+        .await
+        .contains(&"NOMINATION_QUALIFIED".into()));
+
+    // A building needs no consent.
+    let (building, _) = buildings(&app, &c.w).await.remove(0);
+    let r = nominate(&app, c.t(NEIGHBOUR), &c, &c.building, &building, STORY).await;
+    assert_eq!(r["data"]["nominate"]["status"], "OPEN", "{r}");
+    let other = s(&r["data"]["nominate"]["id"]);
+
+    // The committee ends nominating and endorsing early; a third advance is refused.
+    let r = advance(&app, &c).await;
+    assert_eq!(r["data"]["advanceCampaign"]["phase"], "ENDORSING", "{r}");
+    let r = advance(&app, &c).await;
+    assert_eq!(r["data"]["advanceCampaign"]["phase"], "REVIEWING", "{r}");
+    assert_eq!(r["data"]["advanceCampaign"]["viewerCan"]["announce"], true);
+    assert_eq!(error_code(&advance(&app, &c).await), "INVALID_STATE");
+
+    // Shortlist with a note, then announce: AWARDED, the rest NOT_SELECTED, told, once.
+    let r = shortlist(&app, &c, &id, "多年如一日照顾独居老人。").await;
+    assert_eq!(
+        r["data"]["shortlistNomination"]["status"], "SHORTLISTED",
+        "{r}"
+    );
+    assert_eq!(
+        error_code(&shortlist(&app, &c, &other, "").await),
+        "INVALID_STATE"
+    );
+    let r = announce(&app, &c, &[&id]).await;
+    assert_eq!(r["data"]["announceAwards"]["phase"], "ANNOUNCED", "{r}");
+    assert_eq!(
+        error_code(&announce(&app, &c, &[&id]).await),
+        "INVALID_STATE"
+    );
+    let won = get(&app, c.t(NEIGHBOUR), &id).await;
+    assert_eq!(won["data"]["nomination"]["status"], "AWARDED", "{won}");
+    let lost = get(&app, c.t(NEIGHBOUR), &other).await;
+    assert_eq!(
+        lost["data"]["nomination"]["status"], "NOT_SELECTED",
+        "{lost}"
+    );
+    for phone in [NOMINATOR, NOMINEE] {
+        assert!(kinds_for(&app, c.t(phone))
+            .await
+            .contains(&"NOMINATION_AWARDED".into()));
+    }
+
+    // The honour roll, for every resident: the award with its category, year and community.
+    let roll = app
+        .ok(
+            Some(c.t(RESIDENT)),
+            "query($c:ID!){ honourRoll(communityId:$c){ id year campaignTitle category { name } \
+             nominee { kind name } community { name } nomination { id status } } \
+             none: honourRoll(communityId:$c, year:2025){ id } }",
+            json!({ "c": c.w.community_id }),
+        )
+        .await;
+    let awards = roll["honourRoll"].as_array().cloned().unwrap_or_default();
+    assert_eq!(awards.len(), 1, "{roll}");
+    assert_eq!(awards[0]["id"], id.as_str());
+    assert_eq!(awards[0]["year"], 2026);
+    assert_eq!(awards[0]["category"]["name"], "文明家庭");
+    assert_eq!(awards[0]["nominee"]["name"], "1栋 102");
+    assert_eq!(awards[0]["community"]["name"], "测试社区");
+    assert_eq!(roll["none"], json!([]));
+
+    // Audited: creation, both advances, the shortlist, the announcement.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let audited: Vec<String> = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::CommunityId.eq(c.w.community_id.clone()))
+        .all(app.db())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.action)
+        .collect();
+    for (action, n) in [
+        ("campaign.create", 1),
+        ("campaign.advance", 2),
+        ("nomination.shortlist", 1),
+        ("awards.announce", 1),
+    ] {
+        assert_eq!(
+            audited.iter().filter(|a| a.as_str() == action).count(),
+            n,
+            "{action}: {audited:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_nominations_and_endorsements_get_coded_errors_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let c = campaign(&app, 5).await;
+    let nominee_home = c.w.person(NOMINEE).household_id.clone();
+    let field = |r: &Value| s(&r["errors"][0]["extensions"]["field"]);
+
+    // The story: 20–2,000 characters, counted as characters (each of these is 3 bytes).
+    let r = nominate(
+        &app,
+        c.t(NOMINATOR),
+        &c,
+        &c.household,
+        &nominee_home,
+        &"好".repeat(19),
+    )
+    .await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "story".into()),
+        "{r}"
+    );
+    let r = nominate(
+        &app,
+        c.t(NOMINATOR),
+        &c,
+        &c.household,
+        &nominee_home,
+        &"好".repeat(2_001),
+    )
+    .await;
+    assert_eq!(field(&r), "story", "{r}");
+
+    // A nominee of another community, and a nominee of the wrong kind for the category.
+    let (stranger, foreign) = stranger(&app, &c.w).await;
+    let r = nominate(&app, c.t(NOMINATOR), &c, &c.household, &foreign, STORY).await;
+    assert_eq!(
+        (error_code(&r), field(&r)),
+        ("BAD_USER_INPUT".into(), "nomineeId".into()),
+        "{r}"
+    );
+    let resident = c.w.person(NOMINEE).resident_id.clone();
+    let r = nominate(&app, c.t(NOMINATOR), &c, &c.household, &resident, STORY).await;
+    assert_eq!(field(&r), "nomineeId", "a resident is not a household: {r}");
+    let r = nominate(
+        &app,
+        c.t(NOMINATOR),
+        &c,
+        "no-such-category",
+        &nominee_home,
+        STORY,
+    )
+    .await;
+    assert_eq!(field(&r), "categoryId", "{r}");
+    // Nothing was written.
+    assert!(listed(&app, c.t(COMMITTEE), &c).await.is_empty());
+
+    // A second nomination of the nominee: CONFLICT, naming the first once it is public.
+    let first = nominate(&app, c.t(NOMINATOR), &c, &c.household, &nominee_home, STORY).await;
+    let id = s(&first["data"]["nominate"]["id"]);
+    let r = nominate(&app, c.t(NEIGHBOUR), &c, &c.household, &nominee_home, STORY).await;
+    assert_eq!(error_code(&r), "CONFLICT", "{r}");
+    assert!(
+        r["errors"][0]["extensions"].get("existingId").is_none(),
+        "a nomination awaiting consent is not revealed: {r}"
+    );
+    consent(&app, c.t(NOMINEE), &id, true).await;
+    let r = nominate(&app, c.t(NEIGHBOUR), &c, &c.household, &nominee_home, STORY).await;
+    assert_eq!(error_code(&r), "CONFLICT", "{r}");
+    assert_eq!(
+        r["errors"][0]["extensions"]["existingId"],
+        id.as_str(),
+        "{r}"
+    );
+
+    // The nominee's own household cannot endorse (the nominee, or anyone living with them).
+    assert_eq!(
+        error_code(&endorse(&app, c.t(NOMINEE), &id).await),
+        "FORBIDDEN"
+    );
+    // Twice is a CONFLICT; the count stays exact.
+    endorse(&app, c.t(NEIGHBOUR), &id).await;
+    assert_eq!(
+        error_code(&endorse(&app, c.t(NEIGHBOUR), &id).await),
+        "CONFLICT"
+    );
+    // Only the nominee consents, and only once.
+    assert_eq!(
+        error_code(&consent(&app, c.t(NEIGHBOUR), &id, true).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(&consent(&app, c.t(NOMINEE), &id, false).await),
+        "INVALID_STATE"
+    );
+    // Residents do not shortlist, announce, advance or create campaigns.
+    assert_eq!(
+        error_code(
+            &app.gql(
+                Some(c.t(NEIGHBOUR)),
+                "mutation($c:ID!){ advanceCampaign(campaignId:$c){ id } }",
+                json!({ "c": c.id })
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+    let r = create(&app, c.t(NEIGHBOUR), &c.w.community_id, 5).await;
+    assert_eq!(error_code(&r), "FORBIDDEN", "{r}");
+    let r = create(&app, &stranger, &c.w.community_id, 5).await;
+    assert_eq!(
+        error_code(&r),
+        "NOT_FOUND",
+        "another community's committee: {r}"
+    );
+    // Another community's residents do not find the campaign or the nomination.
+    let stranger = stranger.as_str();
+    assert_eq!(
+        error_code(
+            &app.gql(
+                Some(stranger),
+                "query($c:ID!){ awardCampaign(id:$c){ id } }",
+                json!({ "c": c.id })
+            )
+            .await
+        ),
+        "NOT_FOUND"
+    );
+    assert_eq!(error_code(&get(&app, stranger, &id).await), "NOT_FOUND");
+    assert_eq!(error_code(&endorse(&app, stranger, &id).await), "NOT_FOUND");
+
+    // Outside the windows: nominating while endorsing, endorsing while reviewing.
+    advance(&app, &c).await;
+    let late = nominate(&app, c.t(NEIGHBOUR), &c, &c.resident, &resident, STORY).await;
+    assert_eq!(error_code(&late), "INVALID_STATE", "{late}");
+    advance(&app, &c).await;
+    assert_eq!(
+        error_code(&endorse(&app, c.t(NOMINATOR), &id).await),
+        "INVALID_STATE"
+    );
+    let after = get(&app, c.t(COMMITTEE), &id).await;
+    assert_eq!(
+        after["data"]["nomination"]["endorsementCount"], 1,
+        "{after}"
+    );
+    // Winners must be qualified or shortlisted (this one has 1 of 5 endorsements).
+    let r = announce(&app, &c, &[&id]).await;
+    assert_eq!(field(&r), "nominationIds", "{r}");
+}
+
+#[tokio::test]
+async fn a_declined_nomination_stays_private_and_blocks_a_second_nomination() {
+    let app = TestApp::spawn().await;
+    let c = campaign(&app, 1).await;
+    let resident = c.w.person(NOMINEE).resident_id.clone();
+    let r = nominate(&app, c.t(NOMINATOR), &c, &c.resident, &resident, STORY).await;
+    let id = s(&r["data"]["nominate"]["id"]);
+    let r = consent(&app, c.t(NOMINEE), &id, false).await;
+    assert_eq!(
+        r["data"]["consentToNomination"]["status"], "DECLINED",
+        "{r}"
+    );
+    assert!(kinds_for(&app, c.t(NOMINATOR))
+        .await
+        .contains(&"NOMINATION_DECLINED".into()));
+    assert_eq!(
+        error_code(&get(&app, c.t(NEIGHBOUR), &id).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        error_code(&endorse(&app, c.t(NEIGHBOUR), &id).await),
+        "NOT_FOUND"
+    );
+    let again = nominate(&app, c.t(NEIGHBOUR), &c, &c.resident, &resident, STORY).await;
+    assert_eq!(error_code(&again), "CONFLICT", "{again}");
+    assert!(again["errors"][0]["extensions"].get("existingId").is_none());
+    // A self-nomination needs no consent.
+    let me = c.w.person(NEIGHBOUR).resident_id.clone();
+    let r = nominate(&app, c.t(NEIGHBOUR), &c, &c.resident, &me, STORY).await;
+    assert_eq!(r["data"]["nominate"]["status"], "OPEN", "{r}");
+}
+
+#[tokio::test]
+async fn the_public_vote_is_an_approval_ballot_over_a_category_shortlist() {
+    let app = TestApp::spawn().await;
+    let c = campaign(&app, 1).await;
+    // Two qualified households, both shortlisted.
+    let mut ids = Vec::new();
+    for (nominator, nominee, endorser) in [
+        (NOMINATOR, NOMINEE, NEIGHBOUR),
+        (NEIGHBOUR, NOMINATOR, NOMINEE),
+    ] {
+        let home = c.w.person(nominee).household_id.clone();
+        let r = nominate(&app, c.t(nominator), &c, &c.household, &home, STORY).await;
+        let id = s(&r["data"]["nominate"]["id"]);
+        consent(&app, c.t(nominee), &id, true).await;
+        let r = endorse(&app, c.t(endorser), &id).await;
+        assert_eq!(r["data"]["endorse"]["status"], "QUALIFIED", "{r}");
+        ids.push(id);
+    }
+    let open = |extra: Value| {
+        let mut input = json!({
+            "campaignId": c.id, "categoryId": c.household, "question": "文明家庭评选",
+            "kind": "CHOICE", "electorate": "RESIDENTS", "rule": "PLURALITY", "secret": true,
+            "closesAt": (Utc::now() + Duration::days(3)).to_rfc3339(),
+        });
+        if let (Some(i), Some(e)) = (input.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                i.insert(k.clone(), v.clone());
+            }
+        }
+        input
+    };
+    const OPEN: &str = "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id method maxChoices \
+        campaignId categoryId options { id label nominationId } } }";
+    // Not before REVIEWING, and not before two are shortlisted.
+    let r = app
+        .gql(Some(c.t(COMMITTEE)), OPEN, json!({ "i": open(json!({})) }))
+        .await;
+    assert_eq!(error_code(&r), "INVALID_STATE", "{r}");
+    advance(&app, &c).await;
+    advance(&app, &c).await;
+    shortlist(&app, &c, &ids[0], "").await;
+    let r = app
+        .gql(Some(c.t(COMMITTEE)), OPEN, json!({ "i": open(json!({})) }))
+        .await;
+    assert_eq!(error_code(&r), "INVALID_STATE", "one shortlisted: {r}");
+    shortlist(&app, &c, &ids[1], "邻里评价很高").await;
+    // The options are the server's; the method is APPROVAL.
+    let r = app
+        .gql(
+            Some(c.t(COMMITTEE)),
+            OPEN,
+            json!({ "i": open(json!({ "options": [{ "label": "甲" }, { "label": "乙" }] })) }),
+        )
+        .await;
+    assert_eq!(s(&r["errors"][0]["extensions"]["field"]), "options", "{r}");
+    let r = app
+        .gql(
+            Some(c.t(COMMITTEE)),
+            OPEN,
+            json!({ "i": open(json!({ "method": "SINGLE" })) }),
+        )
+        .await;
+    assert_eq!(s(&r["errors"][0]["extensions"]["field"]), "method", "{r}");
+    let r = app
+        .gql(Some(c.t(RESIDENT)), OPEN, json!({ "i": open(json!({})) }))
+        .await;
+    assert_eq!(error_code(&r), "FORBIDDEN", "{r}");
+    let r = app
+        .gql(Some(c.t(COMMITTEE)), OPEN, json!({ "i": open(json!({})) }))
+        .await;
+    let b = &r["data"]["openBallot"];
+    assert_eq!(b["method"], "APPROVAL", "{r}");
+    assert_eq!(b["maxChoices"], 1, "the category's winners");
+    assert_eq!(b["campaignId"], c.id.as_str());
+    let mut options: Vec<String> = b["options"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|o| s(&o["nominationId"]))
+        .collect();
+    options.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(options, expected, "{r}");
+    // One open vote per category; no announcement while it is open.
+    let again = app
+        .gql(Some(c.t(COMMITTEE)), OPEN, json!({ "i": open(json!({})) }))
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT", "{again}");
+    assert_eq!(
+        error_code(&announce(&app, &c, &[&ids[0]]).await),
+        "INVALID_STATE"
+    );
+    // Residents vote on it like on any ballot.
+    let option = s(&b["options"][0]["id"]);
+    let ballot = s(&b["id"]);
+    let vote = app
+        .gql(
+            Some(c.t(NEIGHBOUR)),
+            "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
+            json!({ "b": ballot, "o": [option] }),
+        )
+        .await;
+    assert!(vote.get("errors").is_none(), "{vote}");
+    let votes = app
+        .ok(
+            Some(c.t(NEIGHBOUR)),
+            "query($c:ID!){ awardCampaign(id:$c){ votes { id categoryId status } } }",
+            json!({ "c": c.id }),
+        )
+        .await;
+    assert_eq!(
+        votes["awardCampaign"]["votes"][0]["id"],
+        ballot.as_str(),
+        "{votes}"
+    );
+    assert_eq!(
+        votes["awardCampaign"]["votes"][0]["categoryId"],
+        c.household.as_str()
+    );
+}
+
+#[tokio::test]
+async fn a_page_of_nominations_costs_the_same_statements_whatever_its_size() {
+    let app = TestApp::spawn().await;
+    let c = campaign(&app, 1).await;
+    let (building, _) = buildings(&app, &c.w).await.remove(0);
+    nominate(&app, c.t(NOMINATOR), &c, &c.building, &building, STORY).await;
+    for phone in [NOMINATOR, NEIGHBOUR, RESIDENT] {
+        let me = c.w.person(phone).resident_id.clone();
+        let r = nominate(&app, c.t(phone), &c, &c.resident, &me, STORY).await;
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    let home = c.w.person(NOMINEE).household_id.clone();
+    nominate(&app, c.t(NOMINATOR), &c, &c.household, &home, STORY).await;
+    let query = |first: i32| {
+        format!(
+            "{{ awardCampaign(id:\"{}\"){{ nominations(first:{first}){{ nodes {{ {NOMINATION} }} }} }} }}",
+            c.id
+        )
+    };
+    // Two rows already name a building and a resident (the most lookups a page makes).
+    let (small, one) = app
+        .statements_of(Some(c.t(NEIGHBOUR)), &query(2), json!({}))
+        .await;
+    let (large, all) = app
+        .statements_of(Some(c.t(NEIGHBOUR)), &query(50), json!({}))
+        .await;
+    let nodes = |r: &Value| {
+        r["data"]["awardCampaign"]["nominations"]["nodes"]
+            .as_array()
+            .map(Vec::len)
+    };
+    // The household's nomination waits for its consent: not listed for a neighbour.
+    assert_eq!((nodes(&one), nodes(&all)), (Some(2), Some(4)), "{all}");
+    assert_eq!(
+        small.len(),
+        large.len(),
+        "first: 2 ran {} statements, first: 50 ran {}:\n{}",
+        small.len(),
+        large.len(),
+        large.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_demo_seeds_a_campaign_in_its_endorsing_window_and_one_on_the_honour_roll() {
+    let app = TestApp::spawn_with(|s| s.job_interval_ms = 3_600_000).await;
+    api::demo::seed_and_print(&app.state, app.port)
+        .await
+        .unwrap_or_else(|e| panic!("demo seed: {e}"));
+    let resident = app.sign_in("13800000009", api::demo::DEMO_PASSWORD).await;
+    let community = app
+        .ok(Some(&resident), "{ communities { id } }", json!({}))
+        .await["communities"][0]["id"]
+        .clone();
+    let r = app
+        .ok(
+            Some(&resident),
+            "query($w:ID!){ awardCampaigns(communityId:$w, first:5){ nodes { title year phase \
+             nominations(first:20){ nodes { status endorsementCount } } } } \
+             honourRoll(communityId:$w){ year category { name } nominee { name } } \
+             needsMe(communityId:$w){ nominations { id viewerCan { consent } } } }",
+            json!({ "w": community }),
+        )
+        .await;
+    let campaigns = r["awardCampaigns"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let phases: Vec<(i64, String)> = campaigns
+        .iter()
+        .map(|c| (c["year"].as_i64().unwrap_or(0), s(&c["phase"])))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            (2026, "ENDORSING".to_owned()),
+            (2025, "ANNOUNCED".to_owned())
+        ],
+        "{r}"
+    );
+    let open: Vec<String> = campaigns[0]["nominations"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| s(&n["status"]))
+        .collect();
+    assert!(
+        open.contains(&"OPEN".to_owned()) && open.contains(&"QUALIFIED".to_owned()),
+        "{r}"
+    );
+    let roll = r["honourRoll"].as_array().cloned().unwrap_or_default();
+    assert_eq!(roll.len(), 3, "{r}");
+    assert!(roll.iter().all(|a| a["year"] == 2025));
+    // 周强 is asked for his consent on Home.
+    assert_eq!(
+        r["needsMe"]["nominations"][0]["viewerCan"]["consent"], true,
+        "{r}"
+    );
+}
