@@ -567,6 +567,7 @@ async fn the_public_vote_is_an_approval_ballot_over_a_category_shortlist() {
     for (nominator, nominee, endorser) in [
         (NOMINATOR, NOMINEE, NEIGHBOUR),
         (NEIGHBOUR, NOMINATOR, NOMINEE),
+        (NOMINATOR, RESIDENT, NEIGHBOUR),
     ] {
         let home = c.w.person(nominee).household_id.clone();
         let r = nominate(&app, c.t(nominator), &c, &c.household, &home, STORY).await;
@@ -640,9 +641,12 @@ async fn the_public_vote_is_an_approval_ballot_over_a_category_shortlist() {
         .map(|o| s(&o["nominationId"]))
         .collect();
     options.sort();
-    let mut expected = ids.clone();
+    let mut expected = ids[..2].to_vec();
     expected.sort();
     assert_eq!(options, expected, "{r}");
+    // A vote's options are fixed: nothing is shortlisted into its category while it is open.
+    let r = shortlist(&app, &c, &ids[2], "").await;
+    assert_eq!(error_code(&r), "INVALID_STATE", "{r}");
     // One open vote per category; no announcement while it is open.
     let again = app
         .gql(Some(c.t(COMMITTEE)), OPEN, json!({ "i": open(json!({})) }))

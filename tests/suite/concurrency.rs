@@ -686,6 +686,26 @@ mod awards {
             landed as i64 + 1,
             "{after}"
         );
+        // None landed after the window ended: every endorsement is older than its end.
+        {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            let ended = entity::award_campaign::Entity::find_by_id(c.id.clone())
+                .one(app.db())
+                .await
+                .ok()
+                .flatten()
+                .map(|c| c.endorse_until);
+            let rows = entity::endorsement::Entity::find()
+                .filter(entity::endorsement::Column::NominationId.eq(id.clone()))
+                .all(app.db())
+                .await
+                .unwrap_or_default();
+            assert_eq!(rows.len(), landed + 1);
+            assert!(
+                ended.is_some_and(|end| rows.iter().all(|r| r.created_at <= end)),
+                "an endorsement landed after the window ended ({ended:?})"
+            );
+        }
         // Two announcements at the same moment: one wins, the other is INVALID_STATE, and the
         // winners are told once.
         let winners = [id.as_str()];
@@ -711,5 +731,42 @@ mod awards {
             .await
             .unwrap_or(0);
         assert_eq!(audits, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn shortlisting_racing_the_announcement_never_deadlocks() {
+        let app = TestApp::spawn().await;
+        let c = campaign(&app, 1).await;
+        let mut ids = Vec::new();
+        for phone in [NOMINATOR, NEIGHBOUR, RESIDENT, NOMINEE] {
+            let me = c.w.person(phone).resident_id.clone();
+            let r = nominate(&app, c.t(phone), &c, &c.resident, &me, STORY).await;
+            let id = s(&r["data"]["nominate"]["id"]);
+            let endorser = if phone == NOMINATOR {
+                NEIGHBOUR
+            } else {
+                NOMINATOR
+            };
+            let r = endorse(&app, c.t(endorser), &id).await;
+            assert_eq!(r["data"]["endorse"]["status"], "QUALIFIED", "{r}");
+            ids.push(id);
+        }
+        advance(&app, &c).await;
+        advance(&app, &c).await;
+        let winner = [ids[0].as_str()];
+        let (shortlisted, announced) = tokio::join!(
+            join_all(ids.iter().map(|id| shortlist(&app, &c, id, ""))),
+            announce(&app, &c, &winner)
+        );
+        assert!(announced.get("errors").is_none(), "{announced}");
+        for r in &shortlisted {
+            let code = error_code(r);
+            assert!(
+                code == "<no error>" || code == "INVALID_STATE",
+                "a shortlist racing the announcement: {r}"
+            );
+        }
+        let won = get(&app, c.t(COMMITTEE), &ids[0]).await;
+        assert_eq!(won["data"]["nomination"]["status"], "AWARDED", "{won}");
     }
 }

@@ -451,7 +451,7 @@ impl AwardsQuery {
     ) -> GqlResult<Vec<Nominee>> {
         let viewer = require_viewer(ctx).await?;
         let found = read::nominees(
-            &app_state(ctx)?.db,
+            app_state(ctx)?,
             &viewer,
             &community_id,
             kind.into(),

@@ -71,6 +71,16 @@ async fn a_nomination_before_consent_is_not_found_on_every_path_for_everyone_els
         let r = get(&app, c.t(phone), &id).await;
         assert_eq!(r["data"]["nomination"]["id"], id.as_str(), "{phone}: {r}");
     }
+    // Anyone living in a nominee household reads it and may answer (李秀英 lives with 王建国).
+    let home = c.w.person(RESIDENT).household_id.clone();
+    let r = nominate(&app, c.t(NOMINATOR), &c, &c.household, &home, STORY).await;
+    let theirs = s(&r["data"]["nominate"]["id"]);
+    let r = get(&app, c.t(RESIDENT), &theirs).await;
+    assert_eq!(r["data"]["nomination"]["viewerCan"]["consent"], true, "{r}");
+    assert_eq!(
+        error_code(&get(&app, c.t(NEIGHBOUR), &theirs).await),
+        "NOT_FOUND"
+    );
     // The campaign itself is NOT_FOUND outside its community.
     let r = app
         .gql(
@@ -164,7 +174,7 @@ async fn the_committee_s_acts_are_refused_to_residents_and_to_other_communities(
 }
 
 #[tokio::test]
-async fn nominating_and_endorsing_are_rate_limited_and_searches_bounded() {
+async fn nominating_and_endorsing_are_rate_limited_per_account() {
     let app = TestApp::spawn_with(|s| {
         s.proposal_limit.max = 2;
         s.write_limit.max = 2;
@@ -202,12 +212,18 @@ async fn nominating_and_endorsing_are_rate_limited_and_searches_bounded() {
         .filter(|n| n["viewerCan"]["endorse"] == true)
         .map(|n| s(&n["id"]))
         .collect();
-    assert!(endorsable.len() >= 2, "{list}");
+    assert!(endorsable.len() >= 3, "{list}");
     let mut codes = Vec::new();
-    for id in endorsable.iter().take(2) {
+    for id in endorsable.iter().take(3) {
         codes.push(error_code(&endorse(&app, c.t(NEIGHBOUR), id).await));
     }
-    assert_eq!(codes, ["<no error>", "<no error>"]);
+    assert_eq!(codes, ["<no error>", "<no error>", "RATE_LIMITED"]);
+}
+
+#[tokio::test]
+async fn nominee_searches_are_for_residents_bounded_and_counted() {
+    let app = TestApp::spawn().await;
+    let c = campaign(&app, 1).await;
     // Searches: residents only, 1–20 characters.
     let search = "query($w:ID!,$k:NomineeKind!,$s:String!){ nominees(communityId:$w, kind:$k, search:$s){ id name } }";
     let r = app
@@ -234,6 +250,15 @@ async fn nominating_and_endorsing_are_rate_limited_and_searches_bounded() {
         )
         .await;
     assert_eq!(error_code(&r), "BAD_USER_INPUT", "{r}");
+    // A wildcard is no search: it would list the roster.
+    let r = app
+        .gql(
+            Some(c.t(NEIGHBOUR)),
+            search,
+            json!({ "w": c.w.community_id, "k": "RESIDENT", "s": "%" }),
+        )
+        .await;
+    assert_eq!(error_code(&r), "BAD_USER_INPUT", "{r}");
     let r = app
         .gql(
             Some(c.t(NEIGHBOUR)),
@@ -255,4 +280,17 @@ async fn nominating_and_endorsing_are_rate_limited_and_searches_bounded() {
         )
         .await;
     assert_eq!(error_code(&r), "NOT_FOUND", "{r}");
+    // Counted: a resident cannot page through the roster without limit.
+    let mut last = String::new();
+    for _ in 0..70 {
+        let r = app
+            .gql(
+                Some(c.t(NEIGHBOUR)),
+                search,
+                json!({ "w": c.w.community_id, "k": "RESIDENT", "s": "王" }),
+            )
+            .await;
+        last = error_code(&r);
+    }
+    assert_eq!(last, "RATE_LIMITED");
 }

@@ -95,6 +95,15 @@ pub async fn nominate(
     nominee_id: &str,
     story: &str,
 ) -> AppResult<NominationView> {
+    // Counted outside the act's transaction, so that a refused attempt counts too: a CONFLICT
+    // tells whether a nominee is already nominated, and must not be probed without limit.
+    rate_limit::take(
+        &state.db,
+        &rate_limit::key("nominate", viewer.id()),
+        state.settings.proposal_limit.max,
+        state.settings.proposal_limit.window_secs,
+    )
+    .await?;
     let txn = state.db.begin().await?;
     // Shared: nominations of one campaign do not wait for each other, but for a phase change.
     let c = award_campaign::Entity::find_by_id(campaign_id.to_owned())
@@ -104,13 +113,6 @@ pub async fn nominate(
         .ok_or(AppError::NotFound)?;
     let campaign = super::service::campaign(&txn, viewer, &c.id, false).await?;
     campaign.require(CampaignAct::Nominate)?;
-    rate_limit::take(
-        &txn,
-        &rate_limit::key("nominate", viewer.id()),
-        state.settings.proposal_limit.max,
-        state.settings.proposal_limit.window_secs,
-    )
-    .await?;
     let category = campaign.category(category_id)?.clone();
     let story = rules::story(story)?;
     let nominee_household =

@@ -170,6 +170,12 @@ pub async fn shortlist(
     let v = lock(&txn, viewer, nomination_id).await?;
     v.require(NominationAct::Shortlist)?;
     let note = rules::note(note)?;
+    // A vote's options are fixed when it opens: the shortlist waits for it to close.
+    if open_votes(&txn, &v.campaign.campaign.id, Some(&v.category.id)).await? > 0 {
+        return Err(AppError::invalid_state(
+            "a vote on this category is open; shortlist after it closes",
+        ));
+    }
     let at = now();
     nomination::Entity::update_many()
         .col_expr(
@@ -207,6 +213,23 @@ pub async fn shortlist(
     super::act::done(state, txn, viewer, nomination_id, pending).await
 }
 
+/// Votes of the campaign (of one category, or any) still taking votes: OPEN and not yet due (a
+/// due one is closed by the next read or the background job, and takes no more votes).
+async fn open_votes<C: ConnectionTrait>(
+    conn: &C,
+    campaign_id: &str,
+    category_id: Option<&str>,
+) -> AppResult<u64> {
+    let mut q = ballot::Entity::find()
+        .filter(ballot::Column::CampaignId.eq(campaign_id))
+        .filter(ballot::Column::Status.eq(ballot::BallotStatus::Open))
+        .filter(ballot::Column::ClosesAt.gt(now()));
+    if let Some(category) = category_id {
+        q = q.filter(ballot::Column::CategoryId.eq(category));
+    }
+    Ok(q.count(conn).await?)
+}
+
 /// What a category's public vote is made of: one option per shortlisted nomination (labelled
 /// with the nominee) and the category's number of winners.
 pub struct CampaignBallot {
@@ -233,13 +256,7 @@ pub async fn ballot_for<C: ConnectionTrait>(
         AppError::bad_input("categoryId", "a campaign ballot is for one category")
     })?;
     let category = v.category(category_id)?.clone();
-    let open = ballot::Entity::find()
-        .filter(ballot::Column::CampaignId.eq(campaign_id))
-        .filter(ballot::Column::CategoryId.eq(category_id))
-        .filter(ballot::Column::Status.eq(ballot::BallotStatus::Open))
-        .count(conn)
-        .await?;
-    if open > 0 {
+    if open_votes(conn, campaign_id, Some(category_id)).await? > 0 {
         return Err(AppError::conflict(
             "a vote on this category is already open",
         ));
@@ -286,12 +303,7 @@ pub async fn announce(
     let txn = state.db.begin().await?;
     let v = campaign(&txn, viewer, campaign_id, true).await?;
     v.require(CampaignAct::Announce)?;
-    let open = ballot::Entity::find()
-        .filter(ballot::Column::CampaignId.eq(campaign_id))
-        .filter(ballot::Column::Status.eq(ballot::BallotStatus::Open))
-        .count(&txn)
-        .await?;
-    if open > 0 {
+    if open_votes(&txn, campaign_id, None).await? > 0 {
         return Err(AppError::invalid_state(
             "a vote of this campaign is still open; close it first",
         ));

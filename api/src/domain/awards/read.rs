@@ -12,8 +12,9 @@ use sea_orm::{
 use super::rules::{NominationStatus, NomineeKind};
 use super::service::*;
 use crate::auth::Viewer;
-use crate::domain::roles;
+use crate::domain::{now, rate_limit, roles};
 use crate::error::{AppError, AppResult};
+use crate::state::Services;
 
 /// How many nominees a search answers at most.
 pub const NOMINEES_MAX: u64 = 20;
@@ -143,8 +144,17 @@ pub async fn consent_requests(
     let Some(me) = viewing.resident.clone() else {
         return Ok(Vec::new());
     };
+    // Only campaigns where consent can still be given (before endorsing ends), in SQL, so old
+    // unanswered requests never crowd out live ones.
+    let live = award_campaign::Entity::find()
+        .select_only()
+        .column(award_campaign::Column::Id)
+        .filter(award_campaign::Column::CommunityId.eq(community_id))
+        .filter(award_campaign::Column::AnnouncedAt.is_null())
+        .filter(award_campaign::Column::EndorseUntil.gt(now()));
     let rows = nomination::Entity::find()
         .filter(nomination::Column::CommunityId.eq(community_id))
+        .filter(nomination::Column::CampaignId.in_subquery(live.into_query()))
         .filter(nomination::Column::Status.eq(NominationStatus::AwaitingConsent))
         .filter(
             Condition::any()
@@ -218,21 +228,35 @@ pub async fn honour_roll(
 /// Nominees of a kind a resident may choose: the community's buildings (all, or those whose
 /// name matches), households by building or unit, live residents by name or unit.
 pub async fn nominees(
-    db: &DatabaseConnection,
+    state: &Services,
     viewer: &Viewer,
     community_id: &str,
     kind: NomineeKind,
     search: &str,
 ) -> AppResult<Vec<Nominee>> {
-    roles::require_resident(db, viewer, community_id).await?;
-    let s = search.trim();
-    if s.chars().count() > 20 || (s.is_empty() && kind != NomineeKind::Building) {
+    roles::require_resident(&state.db, viewer, community_id).await?;
+    // Searches are counted: the roster is not for listing page by page.
+    rate_limit::take(
+        &state.db,
+        &rate_limit::key("nominees", viewer.id()),
+        state.settings.write_limit.max,
+        state.settings.write_limit.window_secs,
+    )
+    .await?;
+    let db = &state.db;
+    let raw = search.trim();
+    // Wildcards are dropped before the length is judged: "%" is not a search.
+    let s: String = raw
+        .chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect();
+    if raw.chars().count() > 20 || (s.is_empty() && kind != NomineeKind::Building) {
         return Err(AppError::bad_input(
             "search",
             "type one to twenty characters of a name, building or unit",
         ));
     }
-    let like = format!("%{}%", s.replace(['%', '_', '\\'], ""));
+    let like = format!("%{s}%");
     let ids: Vec<String> = match kind {
         NomineeKind::Building => {
             building::Entity::find()

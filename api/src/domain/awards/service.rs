@@ -4,9 +4,10 @@
 //! committee sits among them). A nomination awaiting its nominee's consent, or declined, is
 //! read only by its nominator, its nominee (the resident, or the live members of the household)
 //! and the committee: everyone else gets NOT_FOUND for it on every path and never finds it in a
-//! list. Every act on a nomination locks its row and reads its campaign's row shared, so
-//! endorsements of one nomination count one at a time and none lands after the committee ends
-//! the window (`advanceCampaign` writes the campaign row).
+//! list. Every act on a nomination reads its campaign's row shared, then locks its own row (the
+//! campaign first, the order announce keeps too), so endorsements of one nomination count one
+//! at a time and none lands after the committee ends the window (`advanceCampaign` writes the
+//! campaign row).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -345,23 +346,32 @@ pub async fn campaign<C: ConnectionTrait>(
         .ok_or(AppError::NotFound)
 }
 
-/// The nomination as the viewer sees it inside an act's transaction: its row locked, its
-/// campaign's row read shared (the committee's phase change waits for the act, or the act sees
-/// the new phase). NOT_FOUND unless the viewer may read it.
+/// The nomination as the viewer sees it inside an act's transaction: its campaign's row read
+/// shared (the committee's phase change waits for the act, or the act sees the new phase), then
+/// its own row locked. NOT_FOUND unless the viewer may read it.
 pub(super) async fn lock<C: ConnectionTrait>(
     conn: &C,
     viewer: &Viewer,
     nomination_id: &str,
 ) -> AppResult<NominationView> {
+    // Campaign first, then the nomination: the order every writer keeps (announce locks the
+    // campaign, then updates nominations), so no two acts wait for each other in a circle.
+    let campaign_id = nomination::Entity::find_by_id(nomination_id.to_owned())
+        .select_only()
+        .column(nomination::Column::CampaignId)
+        .into_tuple::<String>()
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    award_campaign::Entity::find_by_id(campaign_id)
+        .lock_shared()
+        .one(conn)
+        .await?;
     let n = nomination::Entity::find_by_id(nomination_id.to_owned())
         .lock_exclusive()
         .one(conn)
         .await?
         .ok_or(AppError::NotFound)?;
-    award_campaign::Entity::find_by_id(n.campaign_id.clone())
-        .lock_shared()
-        .one(conn)
-        .await?;
     let viewing = viewing(conn, viewer, &n.community_id).await?;
     readable(views(conn, &viewing, vec![n]).await?.pop())
 }
