@@ -5,12 +5,14 @@ use crate::api::live::{self, Feed, Live, ServerMessage};
 use crate::api::{notifications, ApiError};
 use crate::i18n::{self, k, t, tf, tv, Lang};
 use crate::pages::{
+    awards::{AwardsPage, CampaignNew, CampaignPage},
     case::{AgreementPrint, CasePage},
     cases::{CaseNew, CaseQueue, CasesPage},
     claim::Claim,
     communities::Communities,
     home::Home,
     inbox::Inbox,
+    nomination::{Certificate, HonourRoll, NominatePage, NominationPage},
     not_found::NotFound,
     notice::ResultNoticePage,
     receipt::ReceiptCheck,
@@ -158,6 +160,13 @@ lazy_page! {
     CaseRoute => CasePage,
     AgreementRoute => AgreementPrint,
     CaseQueueRoute => CaseQueue,
+    AwardsRoute => AwardsPage,
+    CampaignNewRoute => CampaignNew,
+    CampaignRoute => CampaignPage,
+    NominateRoute => NominatePage,
+    NominationRoute => NominationPage,
+    HonourRollRoute => HonourRoll,
+    CertificateRoute => Certificate,
 }
 
 #[component]
@@ -282,6 +291,13 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/cases/:id") view={Lazy::<CaseRoute>::new()} />
                         <Route path=path!("/cases/:id/agreement") view={Lazy::<AgreementRoute>::new()} />
                         <Route path=path!("/committee/cases") view={Lazy::<CaseQueueRoute>::new()} />
+                        <Route path=path!("/awards") view={Lazy::<AwardsRoute>::new()} />
+                        <Route path=path!("/awards/new") view={Lazy::<CampaignNewRoute>::new()} />
+                        <Route path=path!("/awards/:id") view={Lazy::<CampaignRoute>::new()} />
+                        <Route path=path!("/awards/:id/nominate") view={Lazy::<NominateRoute>::new()} />
+                        <Route path=path!("/nominations/:id") view={Lazy::<NominationRoute>::new()} />
+                        <Route path=path!("/honour-roll") view={Lazy::<HonourRollRoute>::new()} />
+                        <Route path=path!("/honour-roll/:id") view={Lazy::<CertificateRoute>::new()} />
                     </ProtectedParentRoute>
                 </Routes>
             </main>

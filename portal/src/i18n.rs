@@ -74,7 +74,7 @@ fn table(lang: Lang) -> &'static Table {
 // (`components::WithPack`) before they render.
 
 /// The packs the portal ships, each a module's pages.
-pub const PACKS: &[&str] = &["mediation"];
+pub const PACKS: &[&str] = &["mediation", "awards", "roster", "verify", "topics"];
 
 thread_local! {
     static PACK_TABLES: std::cell::RefCell<Vec<(Lang, &'static str, &'static Table)>> =
@@ -248,6 +248,16 @@ pub const INPUT_FIELDS: &[&str] = &[
     "place",
     "suggestedChannel",
     "search",
+    "story",
+    "nomineeId",
+    "categoryId",
+    "year",
+    "endorsementThreshold",
+    "categories",
+    "nominateUntil",
+    "endorseUntil",
+    "reviewUntil",
+    "nominationIds",
 ];
 
 /// `extensions.rows[].reason` of a rejected roster import.

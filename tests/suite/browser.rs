@@ -1457,3 +1457,222 @@ async fn declined_refused_reassigned_failed_and_followed_up_cases_in_the_portal_
         problems.join("\n")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_goes_from_nomination_to_the_honour_roll_in_the_portal_at_360_px() {
+    use crate::awards::{consent, endorse, nominate, Campaign, STORY};
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let b = browser_sized(360, 740).await;
+    let mut problems = Vec::new();
+
+    // The committee (Chinese) creates a campaign in the portal: threshold one endorsement.
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=home-awards]").await;
+    b.wait_path("/awards").await;
+    b.click("[data-testid=new-campaign-link]").await;
+    b.wait_path("/awards/new").await;
+    b.fill("[data-testid=campaign-threshold]", "1").await;
+    problems.extend(audit(&b, "new campaign (zh)").await);
+    b.click("[data-testid=campaign-submit]").await;
+    b.wait_until("location.pathname.startsWith('/awards/') && location.pathname !== '/awards/new'")
+        .await;
+    let campaign_id = b.path().await.trim_start_matches("/awards/").to_owned();
+    b.wait_text("[data-testid=campaign-phase]", "提名中").await;
+    b.sign_out().await;
+    let categories = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "query($c:ID!){ awardCampaign(id:$c){ categories { id nomineeKind } } }",
+            json!({ "c": campaign_id }),
+        )
+        .await;
+    let household = categories["awardCampaign"]["categories"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let c = Campaign {
+        id: campaign_id.clone(),
+        household: household.clone(),
+        building: String::new(),
+        resident: String::new(),
+        w,
+    };
+
+    // 陈静 nominates 张伟's household (1栋 102), found by its unit.
+    b.sign_in(&app.address, "13800000005", PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/awards/{campaign_id}", app.address))
+        .await;
+    b.click("[data-testid=nominate-link]").await;
+    b.click("[data-testid=nominate-category][data-kind=HOUSEHOLD]")
+        .await;
+    b.fill("[data-testid=nominee-search]", "102").await;
+    b.click("[data-testid=nominee-find]").await;
+    // Both 1栋 102 and 2栋 102 match: choose the first.
+    b.wait_until(
+        "[...document.querySelectorAll('[data-testid=nominee-choose]')].some(e => e.textContent.includes('1栋 102'))",
+    )
+    .await;
+    b.eval(
+        "[...document.querySelectorAll('[data-testid=nominee-choose]')].find(e => e.textContent.includes('1栋 102')).click(); return null;",
+    )
+    .await;
+    b.wait_text("[data-testid=nominee-chosen]", "1栋 102").await;
+    b.set_value("[data-testid=nomination-story]", STORY).await;
+    problems.extend(audit(&b, "nominate (zh)").await);
+    b.click("[data-testid=nominate-submit]").await;
+    b.wait_until("location.pathname.startsWith('/nominations/')")
+        .await;
+    let nomination = b
+        .path()
+        .await
+        .trim_start_matches("/nominations/")
+        .to_owned();
+    b.wait_text("[data-testid=nomination-status]", "待被提名人确认")
+        .await;
+    b.sign_out().await;
+
+    // A second household, nominated, agreed and endorsed through the API.
+    let other_home = c.w.person("13800000005").household_id.clone();
+    let r = nominate(&app, c.t("13800000004"), &c, &household, &other_home, STORY).await;
+    let other = r["data"]["nominate"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    consent(&app, c.t("13800000005"), &other, true).await;
+    endorse(&app, c.t(RESIDENT), &other).await;
+
+    // 张伟 (English) answers from Home and agrees.
+    b.choose_lang("en").await;
+    b.sign_in(&app.address, MEDIATOR, PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=home-nomination]").await;
+    b.find("[data-testid=consent-box]").await;
+    problems.extend(audit(&b, "nomination, consent (en)").await);
+    b.click("[data-testid=consent-agree]").await;
+    b.wait_text("[data-testid=nomination-status]", "Open for endorsements")
+        .await;
+    b.sign_out().await;
+
+    // 刘芳 endorses it on the campaign page: it qualifies.
+    b.choose_lang("zh-CN").await;
+    b.sign_in(&app.address, "13800000004", PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/awards/{campaign_id}", app.address))
+        .await;
+    let card = format!("[data-nomination-id='{nomination}']");
+    b.click(&format!("{card} [data-testid=endorse]")).await;
+    b.wait_text(&format!("{card} [data-testid=endorsement-count]"), "1")
+        .await;
+    b.wait_until(&format!(
+        "document.querySelector(\"{card}\").dataset.status === 'QUALIFIED'"
+    ))
+    .await;
+    problems.extend(audit(&b, "campaign, endorsing (zh)").await);
+    b.sign_out().await;
+
+    // The committee ends both windows, shortlists both and opens the public vote.
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/awards/{campaign_id}", app.address))
+        .await;
+    accept_confirms(&b).await;
+    b.click("[data-testid=advance-campaign]").await;
+    b.wait_text("[data-testid=campaign-phase]", "联名推荐中")
+        .await;
+    accept_confirms(&b).await;
+    b.click("[data-testid=advance-campaign]").await;
+    b.wait_text("[data-testid=campaign-phase]", "评审中").await;
+    for id in [&nomination, &other] {
+        let card = format!("[data-nomination-id='{id}']");
+        b.click(&format!("{card} [data-testid=shortlist]")).await;
+        b.wait_until(&format!(
+            "document.querySelector(\"{card}\").dataset.status === 'SHORTLISTED'"
+        ))
+        .await;
+    }
+    b.click("[data-testid=open-vote]").await;
+    b.find("[data-testid=ballot]").await;
+    problems.extend(audit(&b, "campaign, review with a vote (zh)").await);
+    b.sign_out().await;
+
+    // A resident votes for 张伟's household in the portal.
+    b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/awards/{campaign_id}", app.address))
+        .await;
+    b.wait_text("[data-testid=ballot]", "1栋 102").await;
+    b.eval(
+        "const inputs = [...document.querySelectorAll('[data-testid=ballot-option]')]; \
+         const pick = inputs.find(i => (document.querySelector(`label[for='${i.id}']`)?.textContent || '').includes('1栋 102')); \
+         pick.click(); return null;",
+    )
+    .await;
+    b.click("[data-testid=cast-vote]").await;
+    b.wait_until("document.querySelector('[data-testid=receipt-dialog]')?.open")
+        .await;
+    b.click("[data-testid=receipt-close]").await;
+    b.find("[data-testid=voted]").await;
+    b.sign_out().await;
+
+    // The vote closes; the committee awards 张伟's household and announces.
+    let ballot = app
+        .ok(
+            Some(c.t(COMMITTEE)),
+            "query($c:ID!){ awardCampaign(id:$c){ votes { id } } }",
+            json!({ "c": campaign_id }),
+        )
+        .await["awardCampaign"]["votes"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    crate::ballots::close(&app, c.t(COMMITTEE), &ballot).await;
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/awards/{campaign_id}", app.address))
+        .await;
+    b.click(&format!(
+        "[data-nomination-id='{nomination}'] [data-testid=winner-choice]"
+    ))
+    .await;
+    accept_confirms(&b).await;
+    b.click("[data-testid=announce-awards]").await;
+    b.wait_text("[data-testid=campaign-phase]", "已揭晓").await;
+    b.sign_out().await;
+
+    // The honour roll and the certificate, for any resident.
+    b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/honour-roll", app.address)).await;
+    let roll = b.wait_text("[data-testid=honour-roll]", "1栋 102").await;
+    assert!(roll.contains("文明家庭"), "{roll}");
+    problems.extend(audit(&b, "honour roll (zh)").await);
+    b.click("[data-testid=award] a").await;
+    let cert = b
+        .wait_text("[data-testid=certificate-body]", "1栋 102")
+        .await;
+    assert!(
+        cert.contains("文明家庭") && cert.contains("年度文明评选"),
+        "{cert}"
+    );
+    problems.extend(audit(&b, "certificate (zh)").await);
+    b.close().await;
+
+    let state = app
+        .ok(
+            Some(c.t(COMMITTEE)),
+            "query($n:ID!,$o:ID!){ a: nomination(id:$n){ status } b: nomination(id:$o){ status } }",
+            json!({ "n": nomination, "o": other }),
+        )
+        .await;
+    assert_eq!(state["a"]["status"], "AWARDED", "{state}");
+    assert_eq!(state["b"]["status"], "NOT_SELECTED", "{state}");
+    assert!(
+        problems.is_empty(),
+        "{} layout problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

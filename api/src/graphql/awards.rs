@@ -336,16 +336,11 @@ async fn nominations_of(
         page.limit,
     )
     .await?;
-    let keyed = rows
-        .into_iter()
-        .map(|v| {
-            let key = paging::Key {
-                at: v.nomination.created_at,
-                id: v.nomination.id.clone(),
-            };
-            (key, Nomination(v))
-        })
-        .collect();
+    let keyed = paging::keyed(
+        rows,
+        |v| (v.nomination.created_at, v.nomination.id.clone()),
+        Nomination,
+    );
     Ok(page.connection(keyed, has_next, EmptyFields))
 }
 
@@ -399,16 +394,11 @@ impl AwardsQuery {
             page.limit,
         )
         .await?;
-        let keyed = rows
-            .into_iter()
-            .map(|v| {
-                let key = paging::Key {
-                    at: v.campaign.created_at,
-                    id: v.campaign.id.clone(),
-                };
-                (key, AwardCampaign(v))
-            })
-            .collect();
+        let keyed = paging::keyed(
+            rows,
+            |v| (v.campaign.created_at, v.campaign.id.clone()),
+            AwardCampaign,
+        );
         Ok(page.connection(keyed, has_next, EmptyFields))
     }
 

@@ -375,17 +375,11 @@ impl MediationCase {
 pub type MediationCaseConnection = paging::KeyConnection<MediationCase, EmptyFields>;
 
 fn case_connection(page: &paging::KeyPage, found: read::CasePage) -> MediationCaseConnection {
-    let keyed = found
-        .rows
-        .into_iter()
-        .map(|v| {
-            let key = paging::Key {
-                at: v.case.created_at,
-                id: v.case.id.clone(),
-            };
-            (key, MediationCase(v))
-        })
-        .collect();
+    let keyed = paging::keyed(
+        found.rows,
+        |v| (v.case.created_at, v.case.id.clone()),
+        MediationCase,
+    );
     page.connection(keyed, found.has_next, EmptyFields)
 }
 

@@ -92,6 +92,20 @@ pub struct Key {
     pub id: String,
 }
 
+/// A page's rows as (cursor key, node) pairs: `key` names a row's (time, id), `node` wraps it.
+pub fn keyed<T, N>(
+    rows: Vec<T>,
+    key: impl Fn(&T) -> (chrono::DateTime<chrono::Utc>, String),
+    node: impl Fn(T) -> N,
+) -> Vec<(Key, N)> {
+    rows.into_iter()
+        .map(|row| {
+            let (at, id) = key(&row);
+            (Key { at, id }, node(row))
+        })
+        .collect()
+}
+
 /// Decodes a keyset cursor (also the `[time, id]` pair shape) and refuses one no page of this
 /// server could have made: an id that is not a UUID (ours all are), a time outside 2000–9999
 /// (the databases' ranges differ beyond). BAD_USER_INPUT on `after`, never INTERNAL.

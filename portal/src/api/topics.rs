@@ -76,7 +76,8 @@ const NEEDS_ME: &str = concat!(
     "ballots(first: 20) { nodes { id topicId question closesAt } } ",
     "topicsToCosign(first: 20) { nodes { ",
     summary_fields!(),
-    " } } cases(first: 20) { nodes { id number viewerCan { respond sign } } } } }"
+    " } } cases(first: 20) { nodes { id number viewerCan { respond sign } } } ",
+    "nominations { id campaign { title } category { name } } } }"
 );
 
 /// The next page of a topic's comments.
@@ -493,6 +494,27 @@ pub struct NeedsMe {
     /// The viewer's open mediation cases (as a party or mediator).
     #[serde(deserialize_with = "nodes", default)]
     pub cases: Vec<CaseNeed>,
+    /// Nominations of the viewer (or their household) waiting for their consent.
+    #[serde(default)]
+    pub nominations: Vec<NominationNeed>,
+}
+
+/// A nomination waiting for the viewer's consent, on Home.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NominationNeed {
+    pub id: String,
+    pub campaign: Titled,
+    pub category: Named,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Titled {
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Named {
+    pub name: String,
 }
 
 /// An open mediation case on Home, and whether it waits for the viewer (the server's
@@ -527,7 +549,10 @@ where
 
 impl NeedsMe {
     pub fn is_empty(&self) -> bool {
-        self.vote.is_empty() && self.cosign.is_empty() && self.cases.is_empty()
+        self.vote.is_empty()
+            && self.cosign.is_empty()
+            && self.cases.is_empty()
+            && self.nominations.is_empty()
     }
 }
 

@@ -68,8 +68,10 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
         }
         Some(Ok(needs)) => {
             let cases = needs.cases.clone();
+            let nominations = needs.nominations.clone();
             view! {
                 <NeedsMeList needs=needs />
+                {(!nominations.is_empty()).then(|| view! { <NominationNeeds nominations=nominations /> })}
                 {(!cases.is_empty()).then(|| view! { <CaseNeeds cases=cases /> })}
             }
             .into_any()
@@ -96,6 +98,12 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
                         <a href="/cases" class="tile" data-testid="home-cases">
                             <span class="tile-title">{tv("home.cases")}</span>
                             <span class="tile-note">{tv("home.cases_note")}</span>
+                        </a>
+                    </li>
+                    <li>
+                        <a href="/awards" class="tile" data-testid="home-awards">
+                            <span class="tile-title">{tv("home.awards")}</span>
+                            <span class="tile-note">{tv("home.awards_note")}</span>
                         </a>
                     </li>
                     <li>
@@ -149,6 +157,31 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
 }
 
 /// The viewer's open mediation cases, those waiting for an answer or a signature first.
+/// Nominations waiting for the viewer's consent (the server lists only those it may still give).
+#[component]
+fn NominationNeeds(nominations: Vec<crate::api::topics::NominationNeed>) -> impl IntoView {
+    view! {
+        <h3>{tv("home.nominations_title")}</h3>
+        <ul class="tiles single" data-testid="home-nomination-list">
+            {nominations
+                .into_iter()
+                .map(|n| {
+                    let (campaign, category) = (n.campaign.title.clone(), n.category.name.clone());
+                    view! {
+                        <li>
+                            <a href=format!("/nominations/{}", n.id) class="tile need" data-testid="home-nomination">
+                                <span class="tile-title">
+                                    {move || tf("home.nomination_consent", &[("campaign", &campaign), ("category", &category)])}
+                                </span>
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
 #[component]
 fn CaseNeeds(cases: Vec<crate::api::topics::CaseNeed>) -> impl IntoView {
     let mut cases = cases;

@@ -1,5 +1,6 @@
 //! One file per page.
 
+pub mod awards;
 pub mod ballot;
 pub mod case;
 pub mod cases;
@@ -7,6 +8,7 @@ pub mod claim;
 pub mod communities;
 pub mod home;
 pub mod inbox;
+pub mod nomination;
 pub mod not_found;
 pub mod notice;
 pub mod receipt;

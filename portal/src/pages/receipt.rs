@@ -4,7 +4,7 @@
 use crate::api::ballots::{self, Ballot, BulletinEntry};
 use crate::api::roll;
 use crate::api::ApiError;
-use crate::components::{error_text, ErrorBanner, FormError, FormErrors, Loading};
+use crate::components::{error_text, ErrorBanner, FormError, FormErrors, Loading, WithPack};
 use crate::i18n::{current_lang, k, t, tf, tv};
 use crate::tally::{format_area, format_count, option_label, parse_area};
 use leptos::prelude::*;
@@ -13,6 +13,11 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ReceiptCheck() -> impl IntoView {
+    view! { <WithPack pack="verify" page=|| view! { <ReceiptCheckPage /> } /> }
+}
+
+#[component]
+fn ReceiptCheckPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let ballot = LocalResource::new(move || {

@@ -6,7 +6,7 @@ use crate::api::roster::{self, Invite, Resident, ResidentFilter};
 use crate::api::{ApiError, Role};
 use crate::components::{
     claim_url, confirm, error_text, format_date, role_list, role_name, CommitteeOnly, ErrorBanner,
-    Loading,
+    Loading, WithPack,
 };
 use crate::i18n::{k, place, t, tf, tv};
 use leptos::html;
@@ -15,6 +15,11 @@ use leptos::task::spawn_local;
 
 #[component]
 pub fn Residents() -> impl IntoView {
+    view! { <WithPack pack="roster" page=|| view! { <ResidentsPage /> } /> }
+}
+
+#[component]
+fn ResidentsPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{tv("residents.title")}</h1>

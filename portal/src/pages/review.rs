@@ -5,6 +5,7 @@ use crate::api::identity::CommunityRef;
 use crate::api::topics::{self, Topic, TopicStatus, TopicSummary};
 use crate::components::{
     error_text, format_date, CommitteeOnly, CosignProgress, ErrorBanner, Loading, StatusBadge,
+    WithPack,
 };
 use crate::i18n::{k, t, tf, tv};
 use crate::pages::topic::ReviewActions;
@@ -13,6 +14,11 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ReviewQueue() -> impl IntoView {
+    view! { <WithPack pack="topics" page=|| view! { <ReviewQueuePage /> } /> }
+}
+
+#[component]
+fn ReviewQueuePage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{tv("review.title")}</h1>

@@ -6,7 +6,7 @@
 use crate::api::ballots::{self, Ballot};
 use crate::api::roll::{self, NamedVote};
 use crate::api::ApiError;
-use crate::components::{error_text, format_time, ErrorBanner, Loading};
+use crate::components::{error_text, format_time, ErrorBanner, Loading, WithPack};
 use crate::i18n::{current_lang, k, place, t, tf, tv};
 use crate::tally::option_label;
 use leptos::prelude::*;
@@ -14,6 +14,11 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn NamedRoll() -> impl IntoView {
+    view! { <WithPack pack="verify" page=|| view! { <NamedRollPage /> } /> }
+}
+
+#[component]
+fn NamedRollPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let loaded = LocalResource::new(move || {

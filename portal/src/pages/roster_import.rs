@@ -4,7 +4,7 @@
 use crate::api::identity::CommunityRef;
 use crate::api::roster::{self, HouseholdSlip, Invite, RosterImport as Imported};
 use crate::api::RowError;
-use crate::components::{claim_url, error_text, format_date, CommitteeOnly, ErrorBanner};
+use crate::components::{claim_url, error_text, format_date, CommitteeOnly, ErrorBanner, WithPack};
 use crate::i18n::{dynamic_key, k, place, t, tf, tv, ROSTER_COLUMNS};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -54,6 +54,11 @@ async fn read_csv_file(file: web_sys::File) -> Option<String> {
 
 #[component]
 pub fn RosterImport() -> impl IntoView {
+    view! { <WithPack pack="roster" page=|| view! { <RosterImportPage /> } /> }
+}
+
+#[component]
+fn RosterImportPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1 class="screen-only">{tv("roster.title")}</h1>

@@ -7,7 +7,7 @@ use crate::api::topics::{self, Comment, Topic, TopicStatus};
 use crate::api::ApiError;
 use crate::components::{
     confirm, error_text, format_date, format_time, CosignProgress, ErrorBanner, FormError,
-    FormErrors, InCommunity, Loading, StatusBadge,
+    FormErrors, InCommunity, Loading, StatusBadge, WithPack,
 };
 use crate::i18n::{k, t, tf, tv};
 use crate::pages::ballot::{BallotCard, OpenBallotForm};
@@ -17,6 +17,11 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn TopicPage() -> impl IntoView {
+    view! { <WithPack pack="topics" page=|| view! { <TopicPagePage /> } /> }
+}
+
+#[component]
+fn TopicPagePage() -> impl IntoView {
     view! {
         <section class="page">
             <p><a href="/topics" class="back-link">{tv("topic.back")}</a></p>

@@ -3,7 +3,7 @@
 
 use crate::api::identity::SessionInfo;
 use crate::api::topics::{self, TopicCategory};
-use crate::components::{ErrorBanner, FormError, FormErrors, InCommunity};
+use crate::components::{ErrorBanner, FormError, FormErrors, InCommunity, WithPack};
 use crate::i18n::{t, tv};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -11,6 +11,11 @@ use leptos_router::NavigateOptions;
 
 #[component]
 pub fn TopicNew() -> impl IntoView {
+    view! { <WithPack pack="topics" page=|| view! { <TopicNewPage /> } /> }
+}
+
+#[component]
+fn TopicNewPage() -> impl IntoView {
     view! {
         <section class="page narrow">
             <p><a href="/topics" class="back-link">{tv("topic.back")}</a></p>
