@@ -1657,6 +1657,9 @@ async fn a_campaign_goes_from_nomination_to_the_honour_roll_in_the_portal_at_360
         cert.contains("文明家庭") && cert.contains("年度文明评选"),
         "{cert}"
     );
+    // The campaign's year (the form's default: this year).
+    let year = chrono::Utc::now().format("%Y").to_string();
+    b.wait_text("[data-testid=certificate-year]", &year).await;
     problems.extend(audit(&b, "certificate (zh)").await);
     b.close().await;
 

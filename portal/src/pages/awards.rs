@@ -282,18 +282,28 @@ fn CampaignLoader(committee: bool) -> impl IntoView {
         async move { awards::campaign(&id, None).await }
     });
     let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    // The committee's winner choice outlives the page's reloads (a vote opening or closing).
+    let winners = RwSignal::new(Vec::<String>::new());
     move || match loaded.get() {
         None => view! { <Loading /> }.into_any(),
         Some(Err(e)) => {
             view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }
                 .into_any()
         }
-        Some(Ok(c)) => view! { <CampaignView c=c committee=committee reload=reload /> }.into_any(),
+        Some(Ok(c)) => {
+            view! { <CampaignView c=c committee=committee reload=reload winners=winners /> }
+                .into_any()
+        }
     }
 }
 
 #[component]
-fn CampaignView(c: Campaign, committee: bool, reload: Callback<()>) -> impl IntoView {
+fn CampaignView(
+    c: Campaign,
+    committee: bool,
+    reload: Callback<()>,
+    winners: RwSignal<Vec<String>>,
+) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let can = c.viewer_can;
     let id = StoredValue::new(c.id.clone());
@@ -307,8 +317,8 @@ fn CampaignView(c: Campaign, committee: bool, reload: Callback<()>) -> impl Into
             .flatten(),
     );
     let load_more = Action::new_unsync(move |after: &String| {
-        let after = after.clone();
-        async move { awards::campaign(&id.get_value(), Some(&after)).await }
+        let (id, after) = (id.get_value(), after.clone());
+        async move { awards::campaign(&id, Some(&after)).await }
     });
     Effect::new(move || match load_more.value().get() {
         Some(Ok(page)) => {
@@ -319,12 +329,13 @@ fn CampaignView(c: Campaign, committee: bool, reload: Callback<()>) -> impl Into
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
-    let advance =
-        Action::new_unsync(move |_: &()| async move { awards::advance(&id.get_value()).await });
-    let winners = RwSignal::new(Vec::<String>::new());
+    let advance = Action::new_unsync(move |_: &()| {
+        let id = id.get_value();
+        async move { awards::advance(&id).await }
+    });
     let announce = Action::new_unsync(move |ids: &Vec<String>| {
-        let ids = ids.clone();
-        async move { awards::announce(&id.get_value(), &ids).await }
+        let (id, ids) = (id.get_value(), ids.clone());
+        async move { awards::announce(&id, &ids).await }
     });
     Effect::new(move || {
         let done = [advance.value().get(), announce.value().get()];
@@ -371,10 +382,23 @@ fn CampaignView(c: Campaign, committee: bool, reload: Callback<()>) -> impl Into
             let cat_id = cat.id.clone();
             let (name, kind, n) = (cat.name.clone(), cat.nominee_kind, cat.winners.to_string());
             let in_cat = first.iter().filter(|x| x.category.id == cat.id).cloned().collect::<Vec<_>>();
-            let vote = votes.iter().find(|v| v.category_id == cat.id).cloned();
+            // The open vote, else the latest (the server lists them oldest first).
+            let vote = votes
+                .iter()
+                .rev()
+                .find(|v| v.category_id == cat.id && v.status == "OPEN")
+                .or_else(|| votes.iter().rev().find(|v| v.category_id == cat.id))
+                .cloned();
             let open_vote = can.open_ballot && !votes.iter().any(|v| v.category_id == cat.id && v.status == "OPEN");
             let heading = format!("category-{}", cat.id); let labelled_by = heading.clone();
             let more_id = cat_id.clone();
+            // Loaded by "load more": keyed, so a card keeps its state when another page arrives.
+            let loaded_here = move || {
+                more.get()
+                    .into_iter()
+                    .filter(|x| x.category.id == more_id)
+                    .collect::<Vec<_>>()
+            };
             view! {
                 <section class="card" aria-labelledby=labelled_by data-testid="award-category" data-category-id=cat.id.clone()>
                     <h2 id=heading>{name.clone()}</h2>
@@ -386,9 +410,9 @@ fn CampaignView(c: Campaign, committee: bool, reload: Callback<()>) -> impl Into
                     }}
                     <ul class="topics">
                         {in_cat.into_iter().map(|x| view! { <NominationCard n=x winners=winners can_award_in=can.announce /> }).collect_view()}
-                        {move || more.get().into_iter().filter(|x| x.category.id == more_id).map(|x| view! {
+                        <For each=loaded_here key=|x: &Nomination| x.id.clone() let:x>
                             <NominationCard n=x winners=winners can_award_in=can.announce />
-                        }).collect_view()}
+                        </For>
                     </ul>
                     {vote.map(|v| view! {
                         <h3>{tv("awards.votes_title")}</h3>
@@ -405,7 +429,12 @@ fn CampaignView(c: Campaign, committee: bool, reload: Callback<()>) -> impl Into
         {can.announce.then(|| view! {
             <p>
                 <button type="button" class="button primary" data-testid="announce-awards" disabled=announce.pending()
-                    on:click=move |_| if confirm(&t("awards.announce_confirm")) { announce.dispatch(winners.get_untracked()); }>
+                    on:click=move |_| {
+                        let chosen = winners.get_untracked();
+                        if confirm(&tf("awards.announce_confirm", &[("n", &chosen.len().to_string())])) {
+                            announce.dispatch(chosen);
+                        }
+                    }>
                     {tv("awards.announce")}
                 </button>
             </p>

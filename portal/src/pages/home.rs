@@ -156,7 +156,6 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
     .into_any()
 }
 
-/// The viewer's open mediation cases, those waiting for an answer or a signature first.
 /// Nominations waiting for the viewer's consent (the server lists only those it may still give).
 #[component]
 fn NominationNeeds(nominations: Vec<crate::api::topics::NominationNeed>) -> impl IntoView {
@@ -182,6 +181,7 @@ fn NominationNeeds(nominations: Vec<crate::api::topics::NominationNeed>) -> impl
     }
 }
 
+/// The viewer's open mediation cases, those waiting for an answer or a signature first.
 #[component]
 fn CaseNeeds(cases: Vec<crate::api::topics::CaseNeed>) -> impl IntoView {
     let mut cases = cases;

@@ -49,6 +49,14 @@ pub fn NominatePage() -> impl IntoView {
 
 #[component]
 fn NominateForm(c: Campaign, community_id: String) -> impl IntoView {
+    if !c.viewer_can.nominate {
+        let back = format!("/awards/{}", c.id);
+        return view! {
+            <p class="banner banner-warning" data-testid="nominate-closed">{tv("nominate.closed")}</p>
+            <p><a href=back class="back-link">{c.title.clone()}</a></p>
+        }
+        .into_any();
+    }
     let navigate = use_navigate();
     let categories = StoredValue::new(c.categories.clone());
     let category = RwSignal::new(
@@ -64,6 +72,13 @@ fn NominateForm(c: Campaign, community_id: String) -> impl IntoView {
                 .map(|k| k.nominee_kind)
         })
     };
+    let kind_now = move || {
+        categories.with_value(|all| {
+            all.iter()
+                .find(|k| k.id == category.get_untracked())
+                .map(|k| k.nominee_kind)
+        })
+    };
     let search = RwSignal::new(String::new());
     let found = RwSignal::new(None::<Vec<Nominee>>);
     let chosen = RwSignal::new(None::<Nominee>);
@@ -72,11 +87,16 @@ fn NominateForm(c: Campaign, community_id: String) -> impl IntoView {
     let community = StoredValue::new(community_id);
     let campaign = StoredValue::new(c.id.clone());
     let find = Action::new_unsync(move |(kind, text): &(awards::NomineeKind, String)| {
-        let (kind, text) = (*kind, text.clone());
-        async move { awards::nominees(&community.get_value(), kind, &text).await }
+        let (community, kind, text) = (community.get_value(), *kind, text.clone());
+        async move { awards::nominees(&community, kind, &text).await }
     });
     Effect::new(move || match find.value().get() {
-        Some(Ok(list)) => found.set(Some(list)),
+        // A search answered after the category changed lists nominees of another kind: dropped.
+        Some(Ok(list)) => found.set(Some(
+            list.into_iter()
+                .filter(|n| Some(n.kind) == kind_now())
+                .collect(),
+        )),
         Some(Err(e)) => error.set(Some(e)),
         None => {}
     });
@@ -88,8 +108,13 @@ fn NominateForm(c: Campaign, community_id: String) -> impl IntoView {
     });
     let submit = Action::new_unsync(
         move |(category, nominee, story): &(String, String, String)| {
-            let (category, nominee, story) = (category.clone(), nominee.clone(), story.clone());
-            async move { awards::nominate(&campaign.get_value(), &category, &nominee, &story).await }
+            let (campaign, category, nominee, story) = (
+                campaign.get_value(),
+                category.clone(),
+                nominee.clone(),
+                story.clone(),
+            );
+            async move { awards::nominate(&campaign, &category, &nominee, &story).await }
         },
     );
     Effect::new(move || match submit.value().get() {
@@ -183,6 +208,7 @@ fn NominateForm(c: Campaign, community_id: String) -> impl IntoView {
             </button>
         </form>
     }
+    .into_any()
 }
 
 /// `/nominations/:id`: one nomination.
@@ -362,9 +388,11 @@ pub fn Certificate() -> impl IntoView {
                             let community = c.as_ref().and_then(|c| c.community.clone()).map(|x| x.name).unwrap_or_default();
                             let date = c.as_ref().and_then(|c| c.announced_at.clone()).unwrap_or_default();
                             let (nominee, category) = (n.nominee.name.clone(), n.category.name.clone());
+                            let year = c.as_ref().map(|c| c.year.to_string()).unwrap_or_default();
                             view! {
                                 <article class="notice certificate" data-testid="certificate">
                                     <h1>{tv("honour.cert_title")}</h1>
+                                    <p class="muted" data-testid="certificate-year">{move || tf("honour.year", &[("year", &year)])}</p>
                                     <p class="prose-text" data-testid="certificate-body">
                                         {move || tf("honour.cert_body", &[("nominee", &nominee), ("campaign", &campaign), ("category", &category)])}
                                     </p>
