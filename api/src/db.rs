@@ -102,6 +102,30 @@ pub fn ascending_after<E: sea_orm::EntityTrait>(
         .limit(limit.saturating_add(1))
 }
 
+/// Keyset paging, newest first: rows descending by (`at_col`, `id_col`) strictly before the
+/// key, `limit + 1` of them ([`split_page`]).
+pub fn descending_after<E: sea_orm::EntityTrait>(
+    q: sea_orm::Select<E>,
+    (at_col, id_col): (E::Column, E::Column),
+    after: Option<&(chrono::DateTime<chrono::Utc>, String)>,
+    limit: u64,
+) -> sea_orm::Select<E> {
+    use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
+    let q = match after {
+        Some((at, id)) => q.filter(
+            Condition::any().add(at_col.lt(*at)).add(
+                Condition::all()
+                    .add(at_col.eq(*at))
+                    .add(id_col.lt(id.clone())),
+            ),
+        ),
+        None => q,
+    };
+    q.order_by_desc(at_col)
+        .order_by_desc(id_col)
+        .limit(limit.saturating_add(1))
+}
+
 /// A `limit + 1` fetch as the page's rows and whether a next page exists.
 pub fn split_page<T>(mut rows: Vec<T>, limit: u64) -> (Vec<T>, bool) {
     let has_next = rows.len() as u64 > limit;

@@ -125,28 +125,16 @@ pub async fn inbox(
     first: u64,
     after: Option<(chrono::DateTime<chrono::Utc>, String)>,
 ) -> AppResult<(Vec<notification::Model>, bool)> {
-    use sea_orm::Condition;
-    let mut q = notification::Entity::find().filter(notification::Column::AccountId.eq(account_id));
-    if let Some((at, id)) = after {
-        q = q.filter(
-            Condition::any()
-                .add(notification::Column::CreatedAt.lt(at))
-                .add(
-                    Condition::all()
-                        .add(notification::Column::CreatedAt.eq(at))
-                        .add(notification::Column::Id.lt(id)),
-                ),
-        );
-    }
-    let mut rows = q
-        .order_by_desc(notification::Column::CreatedAt)
-        .order_by_desc(notification::Column::Id)
-        .limit(first + 1)
-        .all(db)
-        .await?;
-    let more = rows.len() as u64 > first;
-    rows.truncate(first as usize);
-    Ok((rows, more))
+    let q = notification::Entity::find().filter(notification::Column::AccountId.eq(account_id));
+    let rows = crate::db::descending_after(
+        q,
+        (notification::Column::CreatedAt, notification::Column::Id),
+        after.as_ref(),
+        first,
+    )
+    .all(db)
+    .await?;
+    Ok(crate::db::split_page(rows, first))
 }
 
 pub async fn unread_count(db: &DatabaseConnection, account_id: &str) -> AppResult<u64> {

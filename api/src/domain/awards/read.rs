@@ -37,25 +37,19 @@ pub async fn campaigns(
 ) -> AppResult<(Vec<CampaignView>, bool)> {
     roles::require_resident(db, viewer, community_id).await?;
     let viewing = viewing(db, viewer, community_id).await?;
-    let mut q =
+    let q =
         award_campaign::Entity::find().filter(award_campaign::Column::CommunityId.eq(community_id));
-    if let Some((at, id)) = after {
-        q = q.filter(
-            Condition::any()
-                .add(award_campaign::Column::CreatedAt.lt(*at))
-                .add(
-                    Condition::all()
-                        .add(award_campaign::Column::CreatedAt.eq(*at))
-                        .add(award_campaign::Column::Id.lt(id.clone())),
-                ),
-        );
-    }
-    let found = q
-        .order_by_desc(award_campaign::Column::CreatedAt)
-        .order_by_desc(award_campaign::Column::Id)
-        .limit(limit.saturating_add(1))
-        .all(db)
-        .await?;
+    let found = crate::db::descending_after(
+        q,
+        (
+            award_campaign::Column::CreatedAt,
+            award_campaign::Column::Id,
+        ),
+        after,
+        limit,
+    )
+    .all(db)
+    .await?;
     let (rows, has_next) = crate::db::split_page(found, limit);
     Ok((campaign_views(db, &viewing, rows).await?, has_next))
 }

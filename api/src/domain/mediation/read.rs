@@ -42,21 +42,15 @@ fn page_of(
     after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
 ) -> sea_orm::Select<mediation_case::Entity> {
-    let q = match after {
-        Some((at, id)) => q.filter(
-            Condition::any()
-                .add(mediation_case::Column::CreatedAt.lt(*at))
-                .add(
-                    Condition::all()
-                        .add(mediation_case::Column::CreatedAt.eq(*at))
-                        .add(mediation_case::Column::Id.lt(id.clone())),
-                ),
+    crate::db::descending_after(
+        q,
+        (
+            mediation_case::Column::CreatedAt,
+            mediation_case::Column::Id,
         ),
-        None => q,
-    };
-    q.order_by_desc(mediation_case::Column::CreatedAt)
-        .order_by_desc(mediation_case::Column::Id)
-        .limit(limit.saturating_add(1))
+        after,
+        limit,
+    )
 }
 
 async fn page(

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{comment_report, topic, topic_comment, topic_cosign, topic_rating, topic_update};
 use sea_orm::ActiveEnum;
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
 };
 
 use super::rules::{self, TopicStatus};
@@ -74,19 +74,12 @@ pub(super) fn page_of(
     after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
 ) -> sea_orm::Select<topic::Entity> {
-    let q = match after {
-        Some((at, id)) => q.filter(
-            Condition::any().add(topic::Column::CreatedAt.lt(*at)).add(
-                Condition::all()
-                    .add(topic::Column::CreatedAt.eq(*at))
-                    .add(topic::Column::Id.lt(id.clone())),
-            ),
-        ),
-        None => q,
-    };
-    q.order_by_desc(topic::Column::CreatedAt)
-        .order_by_desc(topic::Column::Id)
-        .limit(limit.saturating_add(1))
+    crate::db::descending_after(
+        q,
+        (topic::Column::CreatedAt, topic::Column::Id),
+        after,
+        limit,
+    )
 }
 
 /// The community's co-sign threshold when a page shows it (`access` has already checked that
