@@ -77,4 +77,8 @@ pub enum AuditAction {
     NominationShortlist,
     #[sea_orm(string_value = "awards.announce")]
     AwardsAnnounce,
+    #[sea_orm(string_value = "event.cancel")]
+    EventCancel,
+    #[sea_orm(string_value = "hours.correct")]
+    HoursCorrect,
 }

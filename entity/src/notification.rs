@@ -90,6 +90,18 @@ pub enum NotificationKind {
     NominationShortlisted,
     #[sea_orm(string_value = "NOMINATION_AWARDED")]
     NominationAwarded,
+    #[sea_orm(string_value = "EVENT_CONFIRMED")]
+    EventConfirmed,
+    #[sea_orm(string_value = "EVENT_WAITLISTED")]
+    EventWaitlisted,
+    #[sea_orm(string_value = "EVENT_PROMOTED")]
+    EventPromoted,
+    #[sea_orm(string_value = "EVENT_CHANGED")]
+    EventChanged,
+    #[sea_orm(string_value = "EVENT_CANCELLED")]
+    EventCancelled,
+    #[sea_orm(string_value = "EVENT_REMINDER")]
+    EventReminder,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

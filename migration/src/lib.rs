@@ -11,6 +11,9 @@ mod m20261202_000006_ballot_scope;
 mod m20261202_000007_append_only_votes;
 mod m20261203_000008_mediation;
 mod m20261204_000009_awards;
+mod m20261204_000010_events;
+
+mod columns;
 
 pub struct Migrator;
 
@@ -26,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_append_only_votes::Migration),
             Box::new(m20261203_000008_mediation::Migration),
             Box::new(m20261204_000009_awards::Migration),
+            Box::new(m20261204_000010_events::Migration),
         ]
     }
 }

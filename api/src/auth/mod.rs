@@ -117,6 +117,10 @@ impl Viewer {
 #[derive(Clone, Debug)]
 pub struct ClientAddr(pub String);
 
+/// The origin (`scheme://host`) the request came to, for absolute URLs given back to the client
+/// (calendar feeds); absent over the WebSocket, where URLs stay relative.
+pub struct RequestOrigin(pub String);
+
 /// Resolve the auth state to a live account: the token must name an existing account whose
 /// session epoch has not moved (deactivation and password resets end sessions at once) and whose
 /// session is alive. One statement: the account row with its session's liveness and the

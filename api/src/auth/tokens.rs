@@ -29,6 +29,8 @@ pub struct Claims {
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Keys the calendar feed tokens (derived from the secret, never the secret itself).
+    feed: std::sync::Arc<[u8; 32]>,
     pub access_ttl_secs: i64,
 }
 
@@ -37,8 +39,65 @@ impl TokenKeys {
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            feed: std::sync::Arc::new(
+                Sha256::new()
+                    .chain_update(b"jiayuan calendar feed v1\0")
+                    .chain_update(secret)
+                    .finalize()
+                    .into(),
+            ),
             access_ttl_secs,
         }
+    }
+
+    fn feed_mac(&self, account_id: &str, epoch: i32) -> hmac::Hmac<Sha256> {
+        use hmac::Mac;
+        let mut mac = <hmac::Hmac<Sha256> as Mac>::new_from_slice(self.feed.as_slice())
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(account_id.as_bytes());
+        mac.update(b":");
+        mac.update(epoch.to_string().as_bytes());
+        mac
+    }
+
+    /// An account's calendar feed token (DESIGN §10 `calendarUrl`): the account id and a MAC of
+    /// it with the account's session epoch, so a password reset or deactivation (which move the
+    /// epoch) retires every feed address given out before. Calendar apps cannot send a bearer
+    /// token; this one only reads the calendars of the account's communities.
+    pub fn feed_token(&self, account_id: &str, epoch: i32) -> String {
+        use base64::Engine;
+        use hmac::Mac;
+        let tag = self.feed_mac(account_id, epoch).finalize().into_bytes();
+        format!(
+            "{account_id}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&tag[..20])
+        )
+    }
+
+    /// The account a feed token names, before its MAC is checked (`feed_token_valid`).
+    pub fn feed_account(token: &str) -> Option<&str> {
+        token
+            .split_once('.')
+            .map(|(a, _)| a)
+            .filter(|a| !a.is_empty() && a.len() <= 64)
+    }
+
+    /// Whether `token` is the account's current feed token (compared in constant time).
+    pub fn feed_token_valid(&self, token: &str, account_id: &str, epoch: i32) -> bool {
+        use base64::Engine;
+        use hmac::Mac;
+        let Some((named, tag)) = token.split_once('.') else {
+            return false;
+        };
+        let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag) else {
+            return false;
+        };
+        named == account_id
+            && tag.len() == 20
+            && self
+                .feed_mac(account_id, epoch)
+                .verify_truncated_left(&tag)
+                .is_ok()
     }
 
     pub fn issue(

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod awards;
 pub mod ballot;
 pub mod community;
+pub mod events;
 pub mod identity;
 pub mod mediation;
 pub mod notify;

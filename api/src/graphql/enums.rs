@@ -189,6 +189,18 @@ pub enum NotificationKind {
     NominationQualified,
     NominationShortlisted,
     NominationAwarded,
+    /// Your sign-up is confirmed.
+    EventConfirmed,
+    /// Your sign-up is on the waitlist.
+    EventWaitlisted,
+    /// A seat freed up: your waitlisted sign-up is now confirmed.
+    EventPromoted,
+    /// The event's capacity, time or place changed.
+    EventChanged,
+    /// The organizer cancelled the event.
+    EventCancelled,
+    /// The event starts within a day.
+    EventReminder,
 }
 
 /// What a dispute is about (DESIGN §10).
@@ -304,6 +316,47 @@ pub enum CampaignPhase {
     Announced,
 }
 
+/// What an event is (DESIGN §7, §10).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::event::EventKind")]
+pub enum EventKind {
+    Cultural,
+    Volunteer,
+    Education,
+    Health,
+    Safety,
+    Other,
+}
+
+/// Where a registration stands (DESIGN §7, §10).
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::registration::RegistrationStatus")]
+pub enum RegistrationStatus {
+    /// A seat is held for the party.
+    Confirmed,
+    /// In the queue (`waitlistPosition`); promoted when a seat that fits frees up.
+    Waitlisted,
+    Cancelled,
+    /// Checked in at the event.
+    Attended,
+    /// Confirmed but not checked in by the end.
+    NoShow,
+}
+
+/// Where an event stands, from its times.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::events::rules::EventPhase")]
+pub enum EventPhase {
+    /// Sign-up has not opened yet (`signupOpensAt`).
+    Upcoming,
+    SignupOpen,
+    /// Sign-up has closed; the event has not started.
+    SignupClosed,
+    Ongoing,
+    Ended,
+    Cancelled,
+}
+
 /// Converts each element (a list of domain values to their API enum, or back).
 pub fn all<A, B: From<A>>(v: Vec<A>) -> Vec<B> {
     v.into_iter().map(B::from).collect()
@@ -348,5 +401,7 @@ mod tests {
         same_names::<super::CaseCategory, entity::mediation_case::CaseCategory>();
         same_names::<super::CaseStatus, entity::mediation_case::CaseStatus>();
         same_names::<super::CaseEntryKind, entity::case_entry::CaseEntryKind>();
+        same_names::<super::EventKind, entity::event::EventKind>();
+        same_names::<super::RegistrationStatus, entity::registration::RegistrationStatus>();
     }
 }

@@ -93,6 +93,12 @@ impl NeedsMe {
         ))
     }
 
+    /// The viewer's next events (up to five): confirmed or waitlisted sign-ups of events not
+    /// ended, soonest first.
+    async fn events(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::events::Registration>> {
+        super::events::next_events(ctx, &self.community_id).await
+    }
+
     /// Nominations of the viewer (or their household) waiting for their consent.
     async fn nominations(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::awards::Nomination>> {
         super::awards::consent_requests(ctx, &self.community_id).await

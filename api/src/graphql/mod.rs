@@ -5,6 +5,7 @@
 mod awards;
 mod ballot;
 mod enums;
+mod events;
 mod home;
 mod identity;
 pub mod introspection;
@@ -32,6 +33,7 @@ pub struct Query(
     ballot::BallotQuery,
     mediation::MediationQuery,
     awards::AwardsQuery,
+    events::EventsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,6 +45,7 @@ pub struct Mutation(
     ballot::BallotMutation,
     mediation::MediationMutation,
     awards::AwardsMutation,
+    events::EventsMutation,
 );
 
 #[derive(MergedSubscription, Default)]

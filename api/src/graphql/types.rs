@@ -45,6 +45,11 @@ impl Community {
                 .1,
         )
     }
+    /// The community's events as a calendar feed (`.ics`) that a calendar app can fetch: it
+    /// carries the viewer's private feed token (DESIGN §10).
+    async fn calendar_url(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        super::events::community_calendar_url(ctx, &self.0.id).await
+    }
     /// The community's buildings by name (for ballot scopes and nominations).
     async fn buildings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Building>> {
         Ok(

@@ -38,6 +38,12 @@ pub fn spawn(state: AppState) {
             if let Err(e) = crate::domain::mediation::jobs::follow_ups_due(&state).await {
                 tracing::warn!(code = e.code(), "follow-up reminders failed; will retry");
             }
+            if let Err(e) = crate::domain::events::jobs::remind(&state).await {
+                tracing::warn!(code = e.code(), "event reminders failed; will retry");
+            }
+            if let Err(e) = crate::domain::events::jobs::close_ended(&state).await {
+                tracing::warn!(code = e.code(), "closing ended events failed; will retry");
+            }
             if let Err(e) = crate::domain::notify::deliver_outbox(&state.db).await {
                 tracing::warn!(code = e.code(), "outbox delivery failed; will retry");
             }

@@ -359,6 +359,10 @@ async fn run(
             let request = request
                 .data(auth_state_from_header(header, state))
                 .data(ClientAddr(limits::client_addr(req, &state.settings)))
+                .data(crate::auth::RequestOrigin({
+                    let info = req.connection_info();
+                    format!("{}://{}", info.scheme(), info.host())
+                }))
                 .data(ViewerCell::default());
             // Introspection-only documents (GraphiQL's docs) get their own depth limit.
             let schema = crate::graphql::introspection::schema_for(&request, doc.as_ref(), schema);

@@ -31,6 +31,7 @@ pub struct Metrics {
     pool_max: IntGauge,
     votes: IntCounterVec,
     vote_changes: IntCounter,
+    signups: IntCounterVec,
 }
 
 /// Every `extensions.code` an error can carry (DESIGN §9).
@@ -115,6 +116,17 @@ impl Metrics {
             "jiayuan_vote_changes_total",
             "Votes replaced by their voter (castVote with a receipt)",
         )?;
+        let signups = IntCounterVec::new(
+            Opts::new(
+                "jiayuan_event_signups_total",
+                "Event sign-ups taken, by the status they got (CONFIRMED or WAITLISTED)",
+            ),
+            &["status"],
+        )?;
+        for status in ["CONFIRMED", "WAITLISTED"] {
+            signups.with_label_values(&[status]);
+        }
+        registry.register(Box::new(signups.clone()))?;
         // Known labels start at zero, so every family is there from the first scrape.
         for op in known.iter().map(String::as_str).chain(["other"]) {
             requests.with_label_values(&[op]);
@@ -154,7 +166,15 @@ impl Metrics {
             pool_max,
             votes,
             vote_changes,
+            signups,
         })
+    }
+
+    /// A new event sign-up, by the status it got.
+    pub fn signed_up(&self, confirmed: bool) {
+        self.signups
+            .with_label_values(&[if confirmed { "CONFIRMED" } else { "WAITLISTED" }])
+            .inc();
     }
 
     /// A vote taken (`changed`: it replaced the voter's earlier vote).

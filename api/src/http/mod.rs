@@ -3,6 +3,7 @@
 
 pub mod background;
 pub mod bulletin;
+pub mod calendar;
 pub mod graphiql;
 pub mod graphql;
 pub mod limits;
@@ -25,6 +26,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/ballots/{id}/bulletin.csv",
             web::get().to(bulletin::download),
+        )
+        .route("/events/{id}.ics", web::get().to(calendar::event_ics))
+        .route(
+            "/communities/{id}/events.ics",
+            web::get().to(calendar::community_ics),
+        )
+        .route(
+            "/events/{id}/attendees.csv",
+            web::get().to(calendar::attendees),
         )
         .default_service(web::to(portal::serve));
 }
