@@ -8,6 +8,7 @@ mod ballots;
 mod browser;
 mod build;
 mod concurrency;
+mod events;
 mod graphql_http;
 #[allow(dead_code)]
 mod harness;
