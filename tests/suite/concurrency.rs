@@ -770,3 +770,196 @@ mod awards {
         assert_eq!(won["data"]["nomination"]["status"], "AWARDED", "{won}");
     }
 }
+
+mod events {
+    use futures_util::future::join_all;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    use serde_json::{json, Value};
+
+    use crate::events::*;
+    use crate::harness::*;
+
+    async fn app() -> TestApp {
+        TestApp::spawn_with(|s| s.write_limit.max = 1_000).await
+    }
+
+    /// The stored registrations of an event that hold seats or wait: (status, party, position).
+    async fn stored(app: &TestApp, w: &World, id: &str) -> Vec<Value> {
+        registrations(app, w.token(ORGANIZER), id).await
+    }
+
+    fn count(regs: &[Value], status: &str) -> usize {
+        regs.iter().filter(|r| r["status"] == status).count()
+    }
+
+    /// Waitlist positions in sign-up order: must be exactly 1..N.
+    fn positions(regs: &[Value]) -> Vec<i64> {
+        regs.iter()
+            .filter(|r| r["status"] == "WAITLISTED")
+            .map(|r| r["waitlistPosition"].as_i64().unwrap_or(-1))
+            .collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn forty_residents_rushing_ten_seats_confirm_exactly_ten_and_queue_the_rest_one_to_thirty(
+    ) {
+        let app = app().await;
+        let w = app.community().await;
+        let tokens = crowd(&app, &w, 40).await;
+        let id = create(&app, &w, 48, json!({ "capacity": 10 })).await;
+        let results = join_all(tokens.iter().map(|t| sign_up(&app, t, &id, 0))).await;
+        for r in &results {
+            assert!(r.get("errors").is_none(), "{r}");
+        }
+        let confirmed = results
+            .iter()
+            .filter(|r| r["data"]["signUp"]["status"] == "CONFIRMED")
+            .count();
+        assert_eq!(confirmed, 10);
+        let mut answered: Vec<i64> = results
+            .iter()
+            .filter_map(|r| r["data"]["signUp"]["waitlistPosition"].as_i64())
+            .collect();
+        answered.sort_unstable();
+        assert_eq!(
+            answered,
+            (1..=30).collect::<Vec<i64>>(),
+            "each told a distinct place"
+        );
+        let regs = stored(&app, &w, &id).await;
+        assert_eq!(count(&regs, "CONFIRMED"), 10);
+        assert_eq!(positions(&regs), (1..=30).collect::<Vec<i64>>());
+        let e = event(&app, w.token(ORGANIZER), &id).await;
+        assert_eq!(e["data"]["event"]["seatsTaken"], 10, "{e}");
+        assert_eq!(e["data"]["event"]["waitlistCount"], 30);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn parties_with_companions_rushing_never_take_more_seats_than_there_are() {
+        let app = app().await;
+        let w = app.community().await;
+        let tokens = crowd(&app, &w, 30).await;
+        let id = create(
+            &app,
+            &w,
+            48,
+            json!({ "capacity": 7, "companionsAllowed": 2 }),
+        )
+        .await;
+        let results = join_all(
+            tokens
+                .iter()
+                .enumerate()
+                .map(|(i, t)| sign_up(&app, t, &id, (i % 3) as i32)),
+        )
+        .await;
+        for r in &results {
+            assert!(r.get("errors").is_none(), "{r}");
+        }
+        let regs = stored(&app, &w, &id).await;
+        let party = |r: &Value| 1 + r["companions"].as_i64().unwrap_or(0);
+        let taken: i64 = regs
+            .iter()
+            .filter(|r| r["status"] == "CONFIRMED")
+            .map(party)
+            .sum();
+        assert!(taken <= 7, "oversold: {taken} seats of 7");
+        let e = event(&app, w.token(ORGANIZER), &id).await;
+        assert_eq!(e["data"]["event"]["seatsTaken"], taken, "{e}");
+        // Seats only went down: every party still waiting is larger than what is left.
+        let left = 7 - taken;
+        assert!(
+            regs.iter()
+                .filter(|r| r["status"] == "WAITLISTED")
+                .all(|r| party(r) > left),
+            "{regs:?}"
+        );
+        let waiting = positions(&regs);
+        assert_eq!(waiting, (1..=waiting.len() as i64).collect::<Vec<i64>>());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_cancellation_racing_a_new_sign_up_promotes_the_first_in_line_and_never_oversells() {
+        let app = app().await;
+        let w = app.community().await;
+        for round in 0..5 {
+            let id = create(&app, &w, 48, json!({ "capacity": 1 })).await;
+            let holder = sign_up(&app, w.token(CHEN), &id, 0).await;
+            let first_in_line = sign_up(&app, w.token(LI), &id, 0).await;
+            assert_eq!(first_in_line["data"]["signUp"]["waitlistPosition"], 1);
+            let holder_id = s(&holder["data"]["signUp"]["id"]);
+            let (cancelled, newcomer) = tokio::join!(
+                cancel(&app, w.token(CHEN), &holder_id),
+                sign_up(&app, w.token(ZHANG), &id, 0)
+            );
+            assert_eq!(
+                cancelled["data"]["cancelRegistration"]["status"],
+                "CANCELLED"
+            );
+            assert!(newcomer.get("errors").is_none(), "{newcomer}");
+            let regs = stored(&app, &w, &id).await;
+            let by_name = |name: &str| {
+                regs.iter()
+                    .find(|r| r["resident"]["name"] == name)
+                    .map(|r| r["status"].clone())
+                    .unwrap_or_default()
+            };
+            assert_eq!(by_name("李秀英"), "CONFIRMED", "round {round}: {regs:?}");
+            assert_eq!(by_name("张伟"), "WAITLISTED", "round {round}: {regs:?}");
+            assert_eq!(count(&regs, "CONFIRMED"), 1, "round {round}");
+            assert_eq!(positions(&regs), vec![1]);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn one_resident_signing_up_twenty_times_at_once_holds_one_registration() {
+        let app = app().await;
+        let w = app.community().await;
+        let id = create(&app, &w, 48, json!({ "capacity": 5 })).await;
+        let results = join_all((0..20).map(|_| sign_up(&app, w.token(CHEN), &id, 0))).await;
+        let ids: std::collections::BTreeSet<String> = results
+            .iter()
+            .map(|r| {
+                assert!(r.get("errors").is_none(), "{r}");
+                s(&r["data"]["signUp"]["id"])
+            })
+            .collect();
+        assert_eq!(ids.len(), 1);
+        let rows = entity::registration::Entity::find()
+            .filter(entity::registration::Column::EventId.eq(id.clone()))
+            .count(app.db())
+            .await
+            .unwrap_or(0);
+        assert_eq!(rows, 1);
+        let e = event(&app, w.token(CHEN), &id).await;
+        assert_eq!(e["data"]["event"]["seatsTaken"], 1, "{e}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn ten_check_ins_of_one_code_at_once_credit_the_hours_once() {
+        let app = app().await;
+        let w = app.community().await;
+        let id = create(&app, &w, 1, json!({ "volunteerHours": "1.5" })).await;
+        let r = sign_up(&app, w.token(CHEN), &id, 0).await;
+        let code = s(&r["data"]["signUp"]["checkInCode"]);
+        let results =
+            join_all((0..10).map(|_| check_in(&app, w.token(ORGANIZER), &id, &code))).await;
+        for r in &results {
+            assert_eq!(r["data"]["checkIn"]["status"], "ATTENDED", "{r}");
+        }
+        let credits = entity::volunteer_hours_entry::Entity::find()
+            .filter(entity::volunteer_hours_entry::Column::EventId.eq(id.clone()))
+            .count(app.db())
+            .await
+            .unwrap_or(0);
+        assert_eq!(credits, 1);
+        let r = app
+            .ok(
+                Some(w.token(CHEN)),
+                "query($c:ID!){ volunteerHours(communityId:$c) }",
+                json!({ "c": w.community_id }),
+            )
+            .await;
+        assert_eq!(r["volunteerHours"], "1.5");
+    }
+}

@@ -4,6 +4,7 @@
 mod audit_key;
 mod awards;
 mod ballots;
+mod events;
 mod floods;
 mod graphiql;
 mod mediation;

@@ -359,16 +359,18 @@ pub async fn check_in(
     event_id: &str,
     code: &str,
 ) -> AppResult<RegistrationView> {
-    let txn = state.db.begin().await?;
-    let v = service::event(&txn, viewer, event_id, false).await?;
-    v.require(EventAct::CheckIn)?;
+    // Counted outside the act's transaction, so that a wrong code counts too: codes must not be
+    // guessed without limit.
     rate_limit::take(
-        &txn,
+        &state.db,
         &rate_limit::key("checkin", viewer.id()),
         state.settings.write_limit.max.saturating_mul(10),
         state.settings.write_limit.window_secs,
     )
     .await?;
+    let txn = state.db.begin().await?;
+    let v = service::event(&txn, viewer, event_id, false).await?;
+    v.require(EventAct::CheckIn)?;
     let code = normalize_code(code);
     if code.is_empty() || code.len() > 16 {
         return Err(AppError::NotFound);
