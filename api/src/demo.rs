@@ -61,6 +61,9 @@ pub async fn seed_and_print(state: &AppState, port: u16) -> anyhow::Result<()> {
     seed_awards(state, &community.id)
         .await
         .map_err(|e| anyhow::anyhow!(e.describe()))?;
+    seed_events(state, &community.id)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.describe()))?;
     print_signins(port);
     Ok(())
 }
@@ -520,6 +523,165 @@ async fn seed_awards(state: &AppState, community_id: &str) -> crate::error::AppR
     Ok(())
 }
 
+/// A volunteer group; a full event with a waitlist, open ones (one a volunteer event), and a
+/// past volunteer event with attendance, a no-show and credited hours.
+async fn seed_events(state: &AppState, community_id: &str) -> crate::error::AppResult<()> {
+    use crate::domain::events::organize::{self, NewEvent};
+    use crate::domain::events::{act, jobs, rules::EventKind};
+    use sea_orm::{sea_query::Expr, ColumnTrait, QueryFilter};
+
+    let mut people = Vec::new();
+    for i in 1..=10 {
+        people.push(viewer_by_phone(state, &format!("138000000{i:02}")).await?);
+    }
+    let board = &people[0];
+    let organizer = &people[3];
+    let resident_of = |v: &Viewer| {
+        let v = v.clone();
+        async move {
+            crate::domain::roles::active_resident(&state.db, &v, community_id)
+                .await?
+                .ok_or(crate::error::AppError::NotFound)
+        }
+    };
+    let leader = resident_of(organizer).await?;
+    let group =
+        organize::create_group(state, board, community_id, "夕阳红志愿队", &leader.id).await?;
+    for p in [&people[5], &people[6], &people[9]] {
+        organize::membership(state, p, &group.id, true).await?;
+    }
+    let now = crate::domain::now();
+    let at = |days: i64, hour: u32| {
+        use chrono::{Duration, Timelike};
+        let day = now + Duration::days(days);
+        day.with_hour(hour)
+            .and_then(|d| d.with_minute(0))
+            .and_then(|d| d.with_second(0))
+            .and_then(|d| d.with_nanosecond(0))
+            .unwrap_or(day)
+    };
+    let new = |title: &str, kind: EventKind, place: &str, days: i64, hour: u32| NewEvent {
+        community_id: community_id.to_owned(),
+        title: title.to_owned(),
+        kind,
+        place: place.to_owned(),
+        description: None,
+        starts_at: at(days, hour),
+        ends_at: at(days, hour + 2),
+        capacity: None,
+        companions_allowed: 0,
+        signup_opens_at: None,
+        signup_closes_at: None,
+        volunteer_hours: None,
+        group_id: None,
+    };
+
+    // Full, with two waiting.
+    let gala = organize::create(
+        state,
+        organizer,
+        NewEvent {
+            capacity: Some(4),
+            companions_allowed: 1,
+            description: Some("重阳节文艺联欢，欢迎带家人一起来。".into()),
+            ..new(
+                "重阳节联欢会",
+                EventKind::Cultural,
+                "社区活动中心一楼",
+                5,
+                6,
+            )
+        },
+    )
+    .await?;
+    for (p, companions) in [(1, 1), (2, 0), (5, 0), (6, 0), (7, 1)] {
+        act::sign_up(state, &people[p], &gala.event.id, Some(companions)).await?;
+    }
+    // Open: a health talk with room, and a volunteer clean-up of the group.
+    let talk = organize::create(
+        state,
+        organizer,
+        NewEvent {
+            capacity: Some(30),
+            companions_allowed: 1,
+            ..new(
+                "老年人健康讲座：防跌倒",
+                EventKind::Health,
+                "社区卫生服务站",
+                3,
+                1,
+            )
+        },
+    )
+    .await?;
+    act::sign_up(state, &people[8], &talk.event.id, Some(1)).await?;
+    let sweep = organize::create(
+        state,
+        organizer,
+        NewEvent {
+            capacity: Some(10),
+            volunteer_hours: Some("2".into()),
+            group_id: Some(group.id.clone()),
+            ..new("周末楼道清扫", EventKind::Volunteer, "1栋、2栋楼道", 2, 0)
+        },
+    )
+    .await?;
+    act::sign_up(state, &people[5], &sweep.event.id, None).await?;
+
+    // Past: created to start within the hour, attended, then moved back a week.
+    let trees = organize::create(
+        state,
+        organizer,
+        NewEvent {
+            volunteer_hours: Some("3".into()),
+            group_id: Some(group.id.clone()),
+            starts_at: now + chrono::Duration::minutes(30),
+            ends_at: now + chrono::Duration::minutes(150),
+            ..new(
+                "植树护绿志愿活动",
+                EventKind::Volunteer,
+                "小区北侧绿地",
+                0,
+                0,
+            )
+        },
+    )
+    .await?;
+    let mut codes = Vec::new();
+    for p in [5, 6, 9, 2] {
+        let (r, _) = act::sign_up(state, &people[p], &trees.event.id, None).await?;
+        codes.push(r.registration.check_in_code);
+    }
+    for code in &codes[..3] {
+        organize::check_in(state, organizer, &trees.event.id, code).await?;
+    }
+    let back = chrono::Duration::days(7);
+    let e = &trees.event;
+    entity::event::Entity::update_many()
+        .col_expr(
+            entity::event::Column::StartsAt,
+            Expr::value(e.starts_at - back),
+        )
+        .col_expr(entity::event::Column::EndsAt, Expr::value(e.ends_at - back))
+        .col_expr(
+            entity::event::Column::SignupOpensAt,
+            Expr::value(e.signup_opens_at - back),
+        )
+        .col_expr(
+            entity::event::Column::SignupClosesAt,
+            Expr::value(e.signup_closes_at - back),
+        )
+        .col_expr(
+            entity::event::Column::CreatedAt,
+            Expr::value(e.created_at - back),
+        )
+        .filter(entity::event::Column::Id.eq(e.id.clone()))
+        .exec(&state.db)
+        .await?;
+    jobs::close_ended(state).await?;
+    Ok(())
+}
+
 async fn seed_mediation(state: &AppState, community_id: &str) -> crate::error::AppResult<()> {
     use crate::domain::mediation::rules::CaseCategory as Cat;
     use crate::domain::mediation::{act, committee, mediator};
@@ -773,7 +935,7 @@ fn print_signins(port: u16) {
     println!("  {ADMIN_PHONE}  platform admin");
     println!("  13800000001  王建国 (committee)");
     println!("  13800000003  张伟 (mediator)");
-    println!("  13800000004  刘芳 (organizer)");
+    println!("  13800000004  刘芳 (organizer; leads 夕阳红志愿队)");
     println!("  13800000002  李秀英 (resident; a party to mediation cases)");
     println!();
 }

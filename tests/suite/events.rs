@@ -1079,3 +1079,86 @@ async fn a_page_of_events_or_registrations_costs_the_same_statements_at_five_and
     );
     assert_eq!(two.len(), all.len(), "2: {two:#?}\n50: {all:#?}");
 }
+
+#[tokio::test]
+async fn the_demo_seeds_a_full_event_with_a_waitlist_an_open_one_and_a_past_one_with_hours() {
+    let app = TestApp::spawn_with(|s| s.job_interval_ms = 3_600_000).await;
+    api::demo::seed_and_print(&app.state, app.port)
+        .await
+        .unwrap_or_else(|e| panic!("demo seed: {e}"));
+    // 杨明 (13800000006) signed up for the full event, swept and planted trees.
+    let token = app.sign_in("13800000006", api::demo::DEMO_PASSWORD).await;
+    let community = app
+        .ok(Some(&token), "{ communities { id } }", json!({}))
+        .await["communities"][0]["id"]
+        .clone();
+    let r = app
+        .ok(
+            Some(&token),
+            "query($c:ID!){ upcoming: events(communityId:$c, first:10){ nodes { title capacity seatsTaken waitlistCount phase } } \
+             past: events(communityId:$c, past:true, first:10){ nodes { title phase } } \
+             volunteerHours(communityId:$c) \
+             needsMe(communityId:$c){ events { status event { title } } } \
+             volunteerGroups(communityId:$c){ name leader { name } viewerIsMember } }",
+            json!({ "c": community }),
+        )
+        .await;
+    let upcoming = r["upcoming"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let full = upcoming
+        .iter()
+        .find(|e| e["title"] == "重阳节联欢会")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            full["capacity"].clone(),
+            full["seatsTaken"].clone(),
+            full["waitlistCount"].clone()
+        ),
+        (json!(4), json!(4), json!(2)),
+        "{r}"
+    );
+    assert!(upcoming
+        .iter()
+        .any(|e| e["phase"] == "SIGNUP_OPEN" && e["seatsTaken"].as_i64() < e["capacity"].as_i64()));
+    assert_eq!(
+        r["past"]["nodes"],
+        json!([{ "title": "植树护绿志愿活动", "phase": "ENDED" }]),
+        "{r}"
+    );
+    assert_eq!(r["volunteerHours"], "3");
+    assert_eq!(r["volunteerGroups"][0]["leader"]["name"], "刘芳");
+    assert_eq!(r["volunteerGroups"][0]["viewerIsMember"], true);
+    let next: Vec<String> = r["needsMe"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| s(&x["event"]["title"]))
+        .collect();
+    assert_eq!(next, vec!["周末楼道清扫", "重阳节联欢会"], "{r}");
+    // The past event shows attendance and a no-show to its organizer.
+    let organizer = app.sign_in("13800000004", api::demo::DEMO_PASSWORD).await;
+    let past = app
+        .ok(
+            Some(&organizer),
+            "query($c:ID!){ events(communityId:$c, past:true, first:1){ nodes { registrations(first:10){ nodes { status } } } } }",
+            json!({ "c": community }),
+        )
+        .await;
+    let statuses: Vec<String> = past["events"]["nodes"][0]["registrations"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| s(&x["status"]))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec!["ATTENDED", "ATTENDED", "ATTENDED", "NO_SHOW"],
+        "{past}"
+    );
+}
