@@ -460,10 +460,10 @@ mod tests {
 
     #[test]
     fn hours_parse_and_print_in_hundredths() {
-        assert_eq!(parse_hours("h", "2.5", false, 2400), Ok(250));
-        assert_eq!(parse_hours("h", "2", false, 2400), Ok(200));
-        assert_eq!(parse_hours("h", "0.25", false, 2400), Ok(25));
-        assert_eq!(parse_hours("h", "-1.5", true, 2400), Ok(-150));
+        assert_eq!(parse_hours("h", "2.5", false, 2400).ok(), Some(250));
+        assert_eq!(parse_hours("h", "2", false, 2400).ok(), Some(200));
+        assert_eq!(parse_hours("h", "0.25", false, 2400).ok(), Some(25));
+        assert_eq!(parse_hours("h", "-1.5", true, 2400).ok(), Some(-150));
         for bad in ["", "-1", "2.555", "1e3", "24.01", "abc", ".5", "2."] {
             assert!(parse_hours("h", bad, false, 2400).is_err(), "{bad}");
         }
