@@ -1,6 +1,6 @@
 //! Step 7 (issue 11): events and volunteering (活动报名, DESIGN §7).
 //!
-//! - `volunteer_groups` (a community's group with a leader) and `volunteer_group_members`
+//! - `volunteer_groups` (a community's group with a leader, names unique in the community) and `volunteer_group_members`
 //!   (one row per resident and group, `ux_volunteer_group_members`).
 //! - `events`: an organizer's event with its kind, place, times, optional capacity in seats,
 //!   sign-up window, companions allowed and volunteer hours (hundredths of an hour). The counters
@@ -46,6 +46,14 @@ impl MigrationTrait for Migration {
                 "ix_volunteer_groups_community",
                 &["community_id", "created_at"],
                 false,
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                "volunteer_groups",
+                "ux_volunteer_groups_name",
+                &["community_id", "name"],
+                true,
             ))
             .await?;
         manager

@@ -6,6 +6,8 @@
 //!   append-only transaction castVote runs and, for comparison, the earlier one with counters)
 //!   and the ratio of the HTTP figure to it;
 //! - a list page against `me` on the same server;
+//! - the sign-up rush: 2,000 residents signing up for 50 seats through 64 connections
+//!   (throughput, p50/p99, confirmed seats, waitlist positions 1..N);
 //! - tally read latency (`ballot { result }` over HTTP) at 1,000 and 100,000 votes.
 //!
 //! Run it through `./dev bench` (release build). Figures go to BENCHMARKS.md by hand.
@@ -22,7 +24,7 @@ struct Args {
     pg: Option<String>,
     households: usize,
     concurrency: usize,
-    /// Only this phase: votes (HTTP and pgbench), reads or tallies.
+    /// Only this phase: votes (HTTP and pgbench), reads, rush or tallies.
     only: Option<String>,
     /// Skip the SQLite run (with `--pg`: PostgreSQL only).
     no_sqlite: bool,
@@ -55,7 +57,7 @@ fn args() -> Args {
                     .unwrap_or(a.concurrency)
             }
             other => {
-                eprintln!("unknown argument {other}; usage: jiayuan-bench [--pg postgres://USER@HOST:PORT] [--households N] [--concurrency N] [--only votes|reads|tallies] [--no-sqlite]");
+                eprintln!("unknown argument {other}; usage: jiayuan-bench [--pg postgres://USER@HOST:PORT] [--households N] [--concurrency N] [--only votes|reads|rush|tallies] [--no-sqlite]");
                 std::process::exit(2);
             }
         }
@@ -590,6 +592,10 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         );
     }
 
+    if want("rush") {
+        rush(label, &http, &base, &state, &s, a.concurrency).await?;
+    }
+
     // Tally reads at 1k and 100k votes.
     for n in [1_000usize, 100_000] {
         if !want("tallies") {
@@ -603,6 +609,128 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             ms(percentile(&lat, 0.50)),
             ms(percentile(&lat, 0.99))
         );
+    }
+    Ok(())
+}
+
+/// The sign-up rush (issue 11): 2,000 residents sign up for 50 seats at once through
+/// `concurrency` connections. Prints throughput, p50/p99, the confirmed seats (must be exactly
+/// 50) and whether the waitlist positions answered are exactly 1..N.
+async fn rush(
+    label: &str,
+    http: &reqwest::Client,
+    base: &str,
+    state: &AppState,
+    s: &Arc<Seeded>,
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    const RESIDENTS: usize = 2_000;
+    const SEATS: i64 = 50;
+    let starts = chrono::Utc::now() + chrono::Duration::days(3);
+    let created = gql(
+        http,
+        base,
+        &s.committee_token,
+        "mutation($i:EventInput!){ createEvent(input:$i){ id } }",
+        json!({ "i": {
+            "communityId": s.community,
+            "title": "重阳节联欢会（基准）",
+            "kind": "CULTURAL",
+            "place": "社区活动中心",
+            "startsAt": starts.to_rfc3339(),
+            "endsAt": (starts + chrono::Duration::hours(2)).to_rfc3339(),
+            "capacity": SEATS,
+            "companionsAllowed": 0,
+        }}),
+    )
+    .await?;
+    let event = created["createEvent"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let n = RESIDENTS.min(s.voters.len().saturating_sub(1));
+    let queue = Arc::new(tokio::sync::Mutex::new((1..=n).collect::<Vec<_>>()));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (queue, s, http, base, event) = (
+            queue.clone(),
+            s.clone(),
+            http.clone(),
+            base.to_owned(),
+            event.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut answers = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let Some(i) = queue.lock().await.pop() else {
+                    break;
+                };
+                let t = Instant::now();
+                let r = gql(
+                    &http,
+                    &base,
+                    &s.voters[i].0,
+                    "mutation($e:ID!){ signUp(eventId:$e){ status waitlistPosition } }",
+                    json!({ "e": event }),
+                )
+                .await;
+                lat.push(t.elapsed());
+                match r {
+                    Ok(v) => answers.push(v["signUp"].clone()),
+                    Err(_) => errors += 1,
+                }
+            }
+            (lat, answers, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut answers = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (l, a, e) = w.await?;
+        lat.extend(l);
+        answers.extend(a);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    lat.sort();
+    let confirmed = answers
+        .iter()
+        .filter(|a| a["status"] == "CONFIRMED")
+        .count() as i64;
+    let mut positions: Vec<i64> = answers
+        .iter()
+        .filter_map(|a| a["waitlistPosition"].as_i64())
+        .collect();
+    positions.sort_unstable();
+    let expected: Vec<i64> = (1..=positions.len() as i64).collect();
+    // What the database holds, not only what was answered.
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let stored = entity::registration::Entity::find()
+        .filter(entity::registration::Column::EventId.eq(event.clone()))
+        .filter(
+            entity::registration::Column::Status
+                .eq(entity::registration::RegistrationStatus::Confirmed),
+        )
+        .count(&state.db)
+        .await? as i64;
+    println!(
+        "[{label}] sign-up rush: {n} residents for {SEATS} seats, {concurrency} connections: {:.0} sign-ups/s, p50 {}, p99 {}, {errors} errors",
+        n as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&lat, 0.50)),
+        ms(percentile(&lat, 0.99)),
+    );
+    println!(
+        "[{label}] sign-up rush: confirmed {confirmed} answered / {stored} stored (seats {SEATS}; oversold {}), waitlist positions 1..{} {}",
+        (stored - SEATS).max(0),
+        positions.len(),
+        if positions == expected { "with no gap or duplicate" } else { "WITH GAPS OR DUPLICATES" }
+    );
+    if stored > SEATS || confirmed != SEATS || positions != expected || errors > 0 {
+        anyhow::bail!("the sign-up rush broke an invariant");
     }
     Ok(())
 }

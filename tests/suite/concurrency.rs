@@ -936,6 +936,63 @@ mod events {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_cancellation_racing_its_check_in_never_leaves_hours_on_a_cancelled_sign_up() {
+        let app = app().await;
+        let w = app.community().await;
+        for round in 0..5 {
+            let id = create(&app, &w, 1, json!({ "volunteerHours": "1" })).await;
+            let r = sign_up(&app, w.token(CHEN), &id, 0).await;
+            let (reg, code) = (
+                s(&r["data"]["signUp"]["id"]),
+                s(&r["data"]["signUp"]["checkInCode"]),
+            );
+            let (cancelled, checked) = tokio::join!(
+                cancel(&app, w.token(CHEN), &reg),
+                check_in(&app, w.token(ORGANIZER), &id, &code)
+            );
+            let stored = entity::registration::Entity::find_by_id(reg.clone())
+                .one(app.db())
+                .await
+                .ok()
+                .flatten()
+                .map(|r| r.status);
+            let credits = entity::volunteer_hours_entry::Entity::find()
+                .filter(entity::volunteer_hours_entry::Column::RegistrationId.eq(reg.clone()))
+                .count(app.db())
+                .await
+                .unwrap_or(0);
+            // Exactly one of the two won, and the ledger agrees with the winner.
+            use entity::registration::RegistrationStatus as S;
+            match stored {
+                Some(S::Attended) => {
+                    assert_eq!(credits, 1, "round {round}");
+                    assert_eq!(
+                        error_code(&cancelled),
+                        "INVALID_STATE",
+                        "round {round}: {cancelled}"
+                    );
+                }
+                Some(S::Cancelled) => {
+                    assert_eq!(credits, 0, "round {round}");
+                    assert_eq!(
+                        error_code(&checked),
+                        "INVALID_STATE",
+                        "round {round}: {checked}"
+                    );
+                }
+                other => panic!("round {round}: {other:?}"),
+            }
+            let e = event(&app, w.token(ORGANIZER), &id).await;
+            let taken = e["data"]["event"]["seatsTaken"].as_i64();
+            assert_eq!(
+                taken,
+                Some(if stored == Some(S::Attended) { 1 } else { 0 }),
+                "{e}"
+            );
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn ten_check_ins_of_one_code_at_once_credit_the_hours_once() {
         let app = app().await;
         let w = app.community().await;

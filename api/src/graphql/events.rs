@@ -59,8 +59,19 @@ fn absolute(ctx: &Context<'_>, path: String) -> String {
     }
 }
 
-/// An event (DESIGN §7, §10), read by the residents of its community.
-pub struct Event(pub EventView);
+/// An event (DESIGN §7, §10), read by the residents of its community. `listed`: reached
+/// through a list (events, registrations), where its own registrations are not read (a page
+/// would cost statements per event).
+pub struct Event(pub EventView, pub bool);
+
+impl Event {
+    fn one(v: EventView) -> Self {
+        Self(v, false)
+    }
+    fn listed(v: EventView) -> Self {
+        Self(v, true)
+    }
+}
 
 #[Object]
 impl Event {
@@ -190,6 +201,13 @@ impl Event {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<RegistrationConnection> {
+        if self.1 {
+            return Err(crate::error::AppError::bad_input(
+                "registrations",
+                "read the registrations of one event at a time (event(id:))",
+            )
+            .into());
+        }
         let viewer = require_viewer(ctx).await?;
         let page = paging::KeyPage::new(first, after.as_deref(), paging::LIST)?;
         let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
@@ -252,7 +270,7 @@ impl Registration {
         self.0.registration.companions
     }
     async fn event(&self) -> Event {
-        Event(self.0.event.clone())
+        Event::listed(self.0.event.clone())
     }
     async fn resident(&self) -> EventPerson {
         self.0.resident.clone().into()
@@ -368,7 +386,7 @@ impl EventsQuery {
     /// One event (NOT_FOUND unless the viewer lives in its community).
     async fn event(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Event>> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Some(Event(
+        Ok(Some(Event::one(
             read::event(&app_state(ctx)?.db, &viewer, &id).await?,
         )))
     }
@@ -398,7 +416,11 @@ impl EventsQuery {
             page.limit,
         )
         .await?;
-        let keyed = paging::keyed(rows, |v| (v.event.starts_at, v.event.id.clone()), Event);
+        let keyed = paging::keyed(
+            rows,
+            |v| (v.event.starts_at, v.event.id.clone()),
+            Event::listed,
+        );
         Ok(page.connection(keyed, has_next, EmptyFields))
     }
 
@@ -552,7 +574,7 @@ impl EventsMutation {
             },
         )
         .await?;
-        Ok(Event(v))
+        Ok(Event::one(v))
     }
 
     /// The organizer (or the committee) changes an event before it ends; a change of capacity,
@@ -584,7 +606,7 @@ impl EventsMutation {
             },
         )
         .await?;
-        Ok(Event(v))
+        Ok(Event::one(v))
     }
 
     /// The organizer (or the committee) cancels the event: every registration is cancelled and
@@ -596,7 +618,7 @@ impl EventsMutation {
         reason: String,
     ) -> GqlResult<Event> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Event(
+        Ok(Event::one(
             organize::cancel_event(app_state(ctx)?, &viewer, &event_id, &reason).await?,
         ))
     }

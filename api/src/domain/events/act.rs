@@ -4,8 +4,8 @@
 
 use entity::{event, registration};
 use sea_orm::{
-    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use super::rules::{self, EventAct, RegistrationStatus};
@@ -128,7 +128,10 @@ pub async fn cancel(
     }
     let txn = state.db.begin().await?;
     let v = service::event(&txn, viewer, &found.event.event.id, true).await?;
+    // Locked: a check-in of the same registration (which locks only this row) waits, or has
+    // happened and is seen here.
     let r = registration::Entity::find_by_id(registration_id.to_owned())
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(AppError::NotFound)?;

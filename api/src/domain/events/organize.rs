@@ -212,8 +212,10 @@ pub async fn update(
         am.ends_at = Set(t.ends_at);
         am.signup_opens_at = Set(t.signup_opens_at);
         am.signup_closes_at = Set(t.signup_closes_at);
-        // A moved event is reminded again the day before its new start.
-        am.reminded_at = Set(None);
+        // An event that starts at another time is reminded again the day before it.
+        if t.starts_at != e.starts_at {
+            am.reminded_at = Set(None);
+        }
     }
     let capacity_changed = capacity.is_some_and(|c| c != e.capacity);
     if let Some(c) = capacity {
@@ -287,12 +289,15 @@ pub async fn cancel_event(
     v.require(EventAct::Cancel)?;
     let reason = rules::reason(reason)?;
     let at = now();
+    // Locked, so that a check-in in flight either lands first (and its attendee is not told
+    // of a cancellation) or waits and finds the registration cancelled.
     let active = registration::Entity::find()
         .filter(registration::Column::EventId.eq(event_id))
         .filter(registration::Column::Status.is_in([
             RegistrationStatus::Confirmed,
             RegistrationStatus::Waitlisted,
         ]))
+        .lock_exclusive()
         .all(&txn)
         .await?;
     registration::Entity::update_many()
@@ -303,11 +308,7 @@ pub async fn cancel_event(
         .col_expr(registration::Column::ActiveKey, Expr::value(None::<String>))
         .col_expr(registration::Column::CancelledAt, Expr::value(Some(at)))
         .col_expr(registration::Column::UpdatedAt, Expr::value(at))
-        .filter(registration::Column::EventId.eq(event_id))
-        .filter(registration::Column::Status.is_in([
-            RegistrationStatus::Confirmed,
-            RegistrationStatus::Waitlisted,
-        ]))
+        .filter(registration::Column::Id.is_in(active.iter().map(|r| r.id.clone())))
         .exec(&txn)
         .await?;
     event::Entity::update_many()
@@ -457,15 +458,6 @@ pub async fn create_group(
     }
     let name = rules::group_name(name)?;
     let leader = member_of(&txn, community_id, leader_id, "leaderId").await?;
-    let taken = volunteer_group::Entity::find()
-        .filter(volunteer_group::Column::CommunityId.eq(community_id))
-        .filter(volunteer_group::Column::Name.eq(name.clone()))
-        .one(&txn)
-        .await?
-        .is_some();
-    if taken {
-        return Err(AppError::conflict("a group of this name exists"));
-    }
     let at = now();
     let g = volunteer_group::ActiveModel {
         id: Set(new_id()),
@@ -476,7 +468,8 @@ pub async fn create_group(
         created_at: Set(at),
     }
     .insert(&txn)
-    .await?;
+    .await
+    .map_err(crate::db::on_unique("a group of this name exists"))?;
     volunteer_group_member::ActiveModel {
         id: Set(new_id()),
         group_id: Set(g.id.clone()),

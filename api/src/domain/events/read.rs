@@ -141,8 +141,19 @@ pub async fn registrations(
     }
     let viewing = viewing(db, viewer, &v.event.community_id).await?;
     let mut q = registration::Entity::find().filter(registration::Column::EventId.eq(event_id));
-    if let Some(s) = status {
-        q = q.filter(registration::Column::Status.eq(s));
+    // Filtered by the status shown: once the event has ended an unchecked confirmed sign-up
+    // shows as NO_SHOW, before the closing pass has written it.
+    let ended = v.phase == super::rules::EventPhase::Ended;
+    match status {
+        Some(RegistrationStatus::NoShow) if ended => {
+            q = q.filter(
+                registration::Column::Status
+                    .is_in([RegistrationStatus::NoShow, RegistrationStatus::Confirmed]),
+            )
+        }
+        Some(RegistrationStatus::Confirmed) if ended => return Ok((Vec::new(), false)),
+        Some(s) => q = q.filter(registration::Column::Status.eq(s)),
+        None => {}
     }
     let found = crate::db::ascending_after(
         q,

@@ -381,8 +381,15 @@ pub fn times(
         ));
     }
     if closes <= opens {
+        // Name the field the organizer gave: an opening at or after the default close is the
+        // opening's fault.
+        let field = if signup_closes_at.is_some() {
+            "signupClosesAt"
+        } else {
+            "signupOpensAt"
+        };
         return Err(AppError::bad_input(
-            "signupClosesAt",
+            field,
             "sign-up must close after it opens",
         ));
     }
