@@ -10,6 +10,7 @@ use crate::pages::{
     cases::{CaseNew, CaseQueue, CasesPage},
     claim::Claim,
     communities::Communities,
+    events::{CheckInPage, EventNew, EventPage, EventsPage, MyEvents, VolunteerHours},
     home::Home,
     inbox::Inbox,
     nomination::{Certificate, HonourRoll, NominatePage, NominationPage},
@@ -167,6 +168,12 @@ lazy_page! {
     NominationRoute => NominationPage,
     HonourRollRoute => HonourRoll,
     CertificateRoute => Certificate,
+    EventsRoute => EventsPage,
+    EventNewRoute => EventNew,
+    EventRoute => EventPage,
+    CheckInRoute => CheckInPage,
+    MyEventsRoute => MyEvents,
+    HoursRoute => VolunteerHours,
 }
 
 #[component]
@@ -298,6 +305,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/nominations/:id") view={Lazy::<NominationRoute>::new()} />
                         <Route path=path!("/honour-roll") view={Lazy::<HonourRollRoute>::new()} />
                         <Route path=path!("/honour-roll/:id") view={Lazy::<CertificateRoute>::new()} />
+                        <Route path=path!("/events") view={Lazy::<EventsRoute>::new()} />
+                        <Route path=path!("/events/new") view={Lazy::<EventNewRoute>::new()} />
+                        <Route path=path!("/events/:id") view={Lazy::<EventRoute>::new()} />
+                        <Route path=path!("/events/:id/check-in") view={Lazy::<CheckInRoute>::new()} />
+                        <Route path=path!("/my-events") view={Lazy::<MyEventsRoute>::new()} />
+                        <Route path=path!("/volunteer-hours") view={Lazy::<HoursRoute>::new()} />
                     </ProtectedParentRoute>
                 </Routes>
             </main>

@@ -74,7 +74,15 @@ fn table(lang: Lang) -> &'static Table {
 // (`components::WithPack`) before they render.
 
 /// The packs the portal ships, each a module's pages.
-pub const PACKS: &[&str] = &["mediation", "awards", "roster", "verify", "topics"];
+pub const PACKS: &[&str] = &[
+    "mediation",
+    "awards",
+    "roster",
+    "verify",
+    "topics",
+    "events",
+    "inbox",
+];
 
 thread_local! {
     static PACK_TABLES: std::cell::RefCell<Vec<(Lang, &'static str, &'static Table)>> =
@@ -331,6 +339,12 @@ pub const NOTIFICATION_KINDS: &[&str] = &[
     "NOMINATION_QUALIFIED",
     "NOMINATION_SHORTLISTED",
     "NOMINATION_AWARDED",
+    "EVENT_CONFIRMED",
+    "EVENT_WAITLISTED",
+    "EVENT_PROMOTED",
+    "EVENT_CHANGED",
+    "EVENT_CANCELLED",
+    "EVENT_REMINDER",
     "UNKNOWN",
 ];
 

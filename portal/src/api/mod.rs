@@ -7,6 +7,7 @@
 pub mod awards;
 pub mod ballots;
 pub mod client;
+pub mod events;
 pub mod identity;
 pub mod live;
 pub mod mediation;
@@ -227,6 +228,7 @@ pub fn documents() -> Vec<(&'static str, String)> {
         awards::DOCUMENTS,
         ballots::DOCUMENTS,
         client::DOCUMENTS,
+        events::DOCUMENTS,
         identity::DOCUMENTS,
         mediation::DOCUMENTS,
         notifications::DOCUMENTS,
@@ -239,7 +241,9 @@ pub fn documents() -> Vec<(&'static str, String)> {
     .map(|(name, document)| {
         (
             name,
-            awards::with_fragments(&mediation::with_fragments(document)),
+            events::with_fragments(&awards::with_fragments(&mediation::with_fragments(
+                document,
+            ))),
         )
     })
     .collect()
@@ -255,6 +259,7 @@ mod tests {
             awards::DOCUMENTS,
             ballots::DOCUMENTS,
             client::DOCUMENTS,
+            events::DOCUMENTS,
             identity::DOCUMENTS,
             mediation::DOCUMENTS,
             notifications::DOCUMENTS,
@@ -276,7 +281,9 @@ mod tests {
             .unwrap_or_else(|e| panic!("the schema does not validate: {}", e.errors));
         let mut problems = Vec::new();
         for (name, document) in all_documents() {
-            let document = awards::with_fragments(&mediation::with_fragments(document));
+            let document = events::with_fragments(&awards::with_fragments(
+                &mediation::with_fragments(document),
+            ));
             if let Err(e) = ExecutableDocument::parse_and_validate(&schema, &document, name) {
                 problems.push(format!("{name}: {}", e.errors));
             }
@@ -292,6 +299,7 @@ mod tests {
             ("awards", include_str!("awards.rs"), awards::DOCUMENTS),
             ("ballots", include_str!("ballots.rs"), ballots::DOCUMENTS),
             ("client", include_str!("client.rs"), client::DOCUMENTS),
+            ("events", include_str!("events.rs"), events::DOCUMENTS),
             ("identity", include_str!("identity.rs"), identity::DOCUMENTS),
             (
                 "mediation",

@@ -155,24 +155,42 @@ pub fn csv_status_error(status: u16) -> Option<super::ErrorCode> {
 /// and hands it to the browser as a download.
 #[cfg(target_arch = "wasm32")]
 pub async fn download_bulletin_csv(ballot_id: &str) -> Result<(), ApiError> {
+    download_csv(
+        &bulletin_csv_path(ballot_id),
+        &bulletin_csv_name(ballot_id),
+        false,
+    )
+    .await
+}
+
+/// Fetches a CSV the server serves behind the access token (refreshing it once if it has
+/// expired) and hands it to the browser as a download; with `bom`, the file starts with the
+/// byte-order mark that Excel needs for Chinese text (decoding the answer drops the server's).
+#[cfg(target_arch = "wasm32")]
+pub async fn download_csv(path: &str, name: &str, bom: bool) -> Result<(), ApiError> {
     use super::ErrorCode;
     use crate::session;
-    let text = match fetch_csv(ballot_id, session::access_token().as_deref()).await {
+    let text = match fetch_csv(path, session::access_token().as_deref()).await {
         Err(e) if e.is(ErrorCode::Unauthenticated) && session::has_tokens() => {
             super::client::refresh().await?;
-            fetch_csv(ballot_id, session::access_token().as_deref()).await?
+            fetch_csv(path, session::access_token().as_deref()).await?
         }
         other => other?,
     };
-    save(&bulletin_csv_name(ballot_id), &text).map_err(|_| ApiError::new(ErrorCode::Internal))
+    let text = if bom && !text.starts_with('\u{feff}') {
+        format!("\u{feff}{text}")
+    } else {
+        text
+    };
+    save(name, &text).map_err(|_| ApiError::new(ErrorCode::Internal))
 }
 
 #[cfg(target_arch = "wasm32")]
-async fn fetch_csv(ballot_id: &str, token: Option<&str>) -> Result<String, ApiError> {
+async fn fetch_csv(path: &str, token: Option<&str>) -> Result<String, ApiError> {
     use super::ErrorCode;
     use gloo_net::http::Request;
     let network = |_| ApiError::new(ErrorCode::Network);
-    let mut request = Request::get(&bulletin_csv_path(ballot_id));
+    let mut request = Request::get(path);
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }

@@ -77,7 +77,8 @@ const NEEDS_ME: &str = concat!(
     "topicsToCosign(first: 20) { nodes { ",
     summary_fields!(),
     " } } cases(first: 20) { nodes { id number viewerCan { respond sign } } } ",
-    "nominations { id campaign { title } category { name } } } }"
+    "nominations { id campaign { title } category { name } } ",
+    "events { status waitlistPosition event { id title startsAt } } } }"
 );
 
 /// The next page of a topic's comments.
@@ -497,6 +498,27 @@ pub struct NeedsMe {
     /// Nominations of the viewer (or their household) waiting for their consent.
     #[serde(default)]
     pub nominations: Vec<NominationNeed>,
+    /// The viewer's next events (confirmed or waitlisted), soonest first.
+    #[serde(default)]
+    pub events: Vec<EventNeed>,
+}
+
+/// One of the viewer's next events, on Home.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventNeed {
+    pub status: String,
+    #[serde(default)]
+    pub waitlist_position: Option<i64>,
+    pub event: EventNeedRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventNeedRef {
+    pub id: String,
+    pub title: String,
+    pub starts_at: String,
 }
 
 /// A nomination waiting for the viewer's consent, on Home.
@@ -553,6 +575,7 @@ impl NeedsMe {
             && self.cosign.is_empty()
             && self.cases.is_empty()
             && self.nominations.is_empty()
+            && self.events.is_empty()
     }
 }
 

@@ -69,8 +69,10 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
         Some(Ok(needs)) => {
             let cases = needs.cases.clone();
             let nominations = needs.nominations.clone();
+            let events = needs.events.clone();
             view! {
                 <NeedsMeList needs=needs />
+                {(!events.is_empty()).then(|| view! { <EventNeeds events=events /> })}
                 {(!nominations.is_empty()).then(|| view! { <NominationNeeds nominations=nominations /> })}
                 {(!cases.is_empty()).then(|| view! { <CaseNeeds cases=cases /> })}
             }
@@ -104,6 +106,12 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
                         <a href="/awards" class="tile" data-testid="home-awards">
                             <span class="tile-title">{tv("home.awards")}</span>
                             <span class="tile-note">{tv("home.awards_note")}</span>
+                        </a>
+                    </li>
+                    <li>
+                        <a href="/events" class="tile" data-testid="home-events">
+                            <span class="tile-title">{tv("home.events")}</span>
+                            <span class="tile-note">{tv("home.events_note")}</span>
                         </a>
                     </li>
                     <li>
@@ -154,6 +162,34 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// The viewer's next events: when, and the waitlist place while waiting.
+#[component]
+fn EventNeeds(events: Vec<crate::api::topics::EventNeed>) -> impl IntoView {
+    view! {
+        <h3>{tv("home.events_title")}</h3>
+        <ul class="tiles single" data-testid="home-event-list">
+            {events
+                .into_iter()
+                .map(|r| {
+                    let when = r.event.starts_at.clone();
+                    let place = r.waitlist_position.map(|n| n.to_string());
+                    view! {
+                        <li>
+                            <a href=format!("/events/{}", r.event.id) class="tile" data-testid="home-event">
+                                <span class="tile-title">{r.event.title.clone()}</span>
+                                <span class="tile-note">
+                                    {move || crate::components::format_time(&when)}
+                                    {place.clone().map(|n| view! { " · " {move || tf("home.event_waitlisted", &[("n", &n)])} })}
+                                </span>
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
 }
 
 /// Nominations waiting for the viewer's consent (the server lists only those it may still give).

@@ -30,8 +30,14 @@ pub fn notification_text(n: &Notification) -> String {
     fill(&t(&key), &refs)
 }
 
+/// `/inbox` (its text, and every notification's, is the `inbox` locale pack).
 #[component]
 pub fn Inbox() -> impl IntoView {
+    view! { <crate::components::WithPack pack="inbox" page=|| view! { <InboxPage /> } /> }
+}
+
+#[component]
+fn InboxPage() -> impl IntoView {
     let app = use_app();
     let items = RwSignal::new(Vec::<Notification>::new());
     let cursor = RwSignal::new(None::<String>);

@@ -6,6 +6,7 @@ pub mod case;
 pub mod cases;
 pub mod claim;
 pub mod communities;
+pub mod events;
 pub mod home;
 pub mod inbox;
 pub mod nomination;

@@ -1,0 +1,493 @@
+//! Events and volunteering (活动报名, DESIGN §7): query strings, serde types and typed calls.
+//! What the viewer may do is the server's `viewerCan`; seats, positions and phases are the
+//! server's figures (the portal counts nothing).
+
+use super::ballots::schema_enum;
+use super::client::graphql;
+use super::{ApiError, PageInfo};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+schema_enum!(EventKind {
+    Cultural = "CULTURAL",
+    Volunteer = "VOLUNTEER",
+    Education = "EDUCATION",
+    Health = "HEALTH",
+    Safety = "SAFETY",
+    Other = "OTHER",
+});
+
+schema_enum!(RegistrationStatus {
+    Confirmed = "CONFIRMED",
+    Waitlisted = "WAITLISTED",
+    Cancelled = "CANCELLED",
+    Attended = "ATTENDED",
+    NoShow = "NO_SHOW",
+});
+
+schema_enum!(EventPhase {
+    Upcoming = "UPCOMING",
+    SignupOpen = "SIGNUP_OPEN",
+    SignupClosed = "SIGNUP_CLOSED",
+    Ongoing = "ONGOING",
+    Ended = "ENDED",
+    Cancelled = "CANCELLED",
+});
+
+/// The viewer's own registration everywhere it is shown (`...Reg`).
+pub const REG_FIELDS: &str = "fragment Reg on Registration { id status waitlistPosition \
+    checkInCode checkInQrSvg companions viewerCan { cancel } }";
+
+/// An event everywhere it is shown (`...Ev`).
+pub const EVENT_FIELDS: &str = "fragment Ev on Event { id title kind place description startsAt \
+    endsAt capacity seatsTaken seatsLeft waitlistCount companionsAllowed signupOpensAt \
+    signupClosesAt volunteerHours phase cancelReason checkInOpensAt calendarUrl \
+    organizer { name } group { name } \
+    viewerCan { signUp cancelRegistration checkIn edit cancel export } \
+    viewerRegistration { ...Reg } }";
+
+/// A document with the fragments it spreads appended.
+pub fn with_fragments(document: &str) -> String {
+    let mut out = document.to_string();
+    for (spread, fragment) in [("...Ev", EVENT_FIELDS), ("...Reg", REG_FIELDS)] {
+        if out.contains(spread) {
+            out.push(' ');
+            out.push_str(fragment);
+        }
+    }
+    if out.contains("...Ev") && !out.contains("fragment Reg") {
+        out.push(' ');
+        out.push_str(REG_FIELDS);
+    }
+    out
+}
+
+const EVENTS: &str = "query Events($c: ID!, $kind: EventKind, $past: Boolean!, $after: String) { \
+    events(communityId: $c, kind: $kind, past: $past, first: 20, after: $after) { \
+    nodes { ...Ev } pageInfo { hasNextPage endCursor } } }";
+
+const EVENT: &str = "query Event($id: ID!) { event(id: $id) { ...Ev } }";
+
+const ATTENDEES: &str = "query Attendees($id: ID!, $after: String) { event(id: $id) { \
+    registrations(first: 50, after: $after) { nodes { id status waitlistPosition companions \
+    checkedInAt resident { name } } pageInfo { hasNextPage endCursor } } } }";
+
+const MINE: &str = "query MyRegistrations($c: ID!, $after: String) { \
+    myRegistrations(communityId: $c, first: 20, after: $after) { nodes { ...Reg \
+    event { id title place startsAt phase } } pageInfo { hasNextPage endCursor } } }";
+
+const HOURS: &str = "query Hours($c: ID!, $after: String) { volunteerHours(communityId: $c) \
+    volunteerHoursHistory(communityId: $c, first: 20, after: $after) { nodes { id hours \
+    eventTitle note createdAt } pageInfo { hasNextPage endCursor } } }";
+
+const RANKING: &str = "query Ranking($c: ID!, $year: Int!) { \
+    volunteerRanking(communityId: $c, year: $year) { rank hours resident { name } } }";
+
+const CREATE: &str =
+    "mutation CreateEvent($input: EventInput!) { createEvent(input: $input) { id } }";
+
+const SIGN_UP: &str = "mutation SignUp($id: ID!, $companions: Int) { \
+    signUp(eventId: $id, companions: $companions) { id } }";
+
+const CANCEL: &str = "mutation CancelRegistration($id: ID!) { \
+    cancelRegistration(registrationId: $id) { id } }";
+
+const CHECK_IN: &str = "mutation CheckIn($id: ID!, $code: String!) { checkIn(eventId: $id, \
+    code: $code) { id status companions resident { name } } }";
+
+const CANCEL_EVENT: &str = "mutation CancelEvent($id: ID!, $reason: String!) { \
+    cancelEvent(eventId: $id, reason: $reason) { id } }";
+
+/// Every document of this module (checked against the schema and the server's limits).
+#[cfg(not(target_arch = "wasm32"))]
+pub const DOCUMENTS: &[(&str, &str)] = &[
+    ("EVENTS", EVENTS),
+    ("EVENT", EVENT),
+    ("ATTENDEES", ATTENDEES),
+    ("MINE", MINE),
+    ("HOURS", HOURS),
+    ("RANKING", RANKING),
+    ("CREATE", CREATE),
+    ("SIGN_UP", SIGN_UP),
+    ("CANCEL", CANCEL),
+    ("CHECK_IN", CHECK_IN),
+    ("CANCEL_EVENT", CANCEL_EVENT),
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegCan {
+    #[serde(default)]
+    pub cancel: bool,
+}
+
+/// The viewer's registration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub id: String,
+    pub status: RegistrationStatus,
+    #[serde(default)]
+    pub waitlist_position: Option<i64>,
+    #[serde(default)]
+    pub check_in_code: Option<String>,
+    #[serde(default)]
+    pub check_in_qr_svg: Option<String>,
+    #[serde(default)]
+    pub companions: i64,
+    #[serde(default)]
+    pub viewer_can: RegCan,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventCan {
+    #[serde(default)]
+    pub sign_up: bool,
+    #[serde(default)]
+    pub cancel_registration: bool,
+    #[serde(default)]
+    pub check_in: bool,
+    #[serde(default)]
+    pub edit: bool,
+    #[serde(default)]
+    pub cancel: bool,
+    #[serde(default)]
+    pub export: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Named {
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: String,
+    pub title: String,
+    pub kind: EventKind,
+    pub place: String,
+    #[serde(default)]
+    pub description: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    #[serde(default)]
+    pub seats_taken: i64,
+    #[serde(default)]
+    pub seats_left: Option<i64>,
+    #[serde(default)]
+    pub waitlist_count: i64,
+    #[serde(default)]
+    pub companions_allowed: i64,
+    #[serde(default)]
+    pub signup_opens_at: String,
+    #[serde(default)]
+    pub signup_closes_at: String,
+    #[serde(default)]
+    pub volunteer_hours: String,
+    pub phase: EventPhase,
+    #[serde(default)]
+    pub cancel_reason: Option<String>,
+    #[serde(default)]
+    pub check_in_opens_at: String,
+    #[serde(default)]
+    pub calendar_url: String,
+    #[serde(default)]
+    pub organizer: Named,
+    #[serde(default)]
+    pub group: Option<Named>,
+    #[serde(default)]
+    pub viewer_can: EventCan,
+    #[serde(default)]
+    pub viewer_registration: Option<Registration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPage {
+    pub nodes: Vec<Event>,
+    #[serde(default)]
+    pub page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+struct EventsData {
+    events: EventPage,
+}
+
+#[derive(Deserialize)]
+struct EventData {
+    event: Option<Event>,
+}
+
+/// A community's events: upcoming soonest first, or past ones latest first.
+pub async fn events(
+    community_id: &str,
+    kind: Option<EventKind>,
+    past: bool,
+    after: Option<String>,
+) -> Result<EventPage, ApiError> {
+    let data: EventsData = graphql(
+        &with_fragments(EVENTS),
+        json!({ "c": community_id, "kind": kind.map(EventKind::as_str), "past": past, "after": after }),
+    )
+    .await?;
+    Ok(data.events)
+}
+
+pub async fn event(id: &str) -> Result<Event, ApiError> {
+    let data: EventData = graphql(&with_fragments(EVENT), json!({ "id": id })).await?;
+    data.event
+        .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
+}
+
+/// A registration as the organizer's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attendee {
+    pub id: String,
+    pub status: RegistrationStatus,
+    #[serde(default)]
+    pub waitlist_position: Option<i64>,
+    #[serde(default)]
+    pub companions: i64,
+    #[serde(default)]
+    pub checked_in_at: Option<String>,
+    #[serde(default)]
+    pub resident: Named,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeePage {
+    pub nodes: Vec<Attendee>,
+    #[serde(default)]
+    pub page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+struct AttendeesEvent {
+    registrations: AttendeePage,
+}
+
+#[derive(Deserialize)]
+struct AttendeesData {
+    event: Option<AttendeesEvent>,
+}
+
+pub async fn attendees(id: &str, after: Option<String>) -> Result<AttendeePage, ApiError> {
+    let data: AttendeesData = graphql(ATTENDEES, json!({ "id": id, "after": after })).await?;
+    data.event
+        .map(|e| e.registrations)
+        .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
+}
+
+/// The event a registration of the viewer's list belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventRef {
+    pub id: String,
+    pub title: String,
+    pub place: String,
+    pub starts_at: String,
+    pub phase: EventPhase,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MyRegistration {
+    #[serde(flatten)]
+    pub registration: Registration,
+    pub event: EventRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MyPage {
+    pub nodes: Vec<MyRegistration>,
+    #[serde(default)]
+    pub page_info: PageInfo,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MineData {
+    my_registrations: MyPage,
+}
+
+pub async fn mine(community_id: &str, after: Option<String>) -> Result<MyPage, ApiError> {
+    let data: MineData = graphql(
+        &with_fragments(MINE),
+        json!({ "c": community_id, "after": after }),
+    )
+    .await?;
+    Ok(data.my_registrations)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HoursLine {
+    pub id: String,
+    pub hours: String,
+    #[serde(default)]
+    pub event_title: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HoursPage {
+    pub nodes: Vec<HoursLine>,
+    #[serde(default)]
+    pub page_info: PageInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hours {
+    pub volunteer_hours: String,
+    pub volunteer_hours_history: HoursPage,
+}
+
+pub async fn hours(community_id: &str, after: Option<String>) -> Result<Hours, ApiError> {
+    graphql(HOURS, json!({ "c": community_id, "after": after })).await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Rank {
+    pub rank: i64,
+    pub hours: String,
+    pub resident: Named,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RankingData {
+    volunteer_ranking: Vec<Rank>,
+}
+
+pub async fn ranking(community_id: &str, year: i64) -> Result<Vec<Rank>, ApiError> {
+    let data: RankingData = graphql(RANKING, json!({ "c": community_id, "year": year })).await?;
+    Ok(data.volunteer_ranking)
+}
+
+/// A new event as the form gives it (times in UTC, RFC 3339).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub community_id: String,
+    pub title: String,
+    pub kind: EventKind,
+    pub place: String,
+    pub description: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub capacity: Option<i64>,
+    pub companions_allowed: i64,
+    pub volunteer_hours: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateData {
+    create_event: Created,
+}
+
+pub async fn create(e: &NewEvent) -> Result<String, ApiError> {
+    let data: CreateData = graphql(
+        CREATE,
+        json!({ "input": {
+            "communityId": e.community_id,
+            "title": e.title,
+            "kind": e.kind.as_str(),
+            "place": e.place,
+            "description": e.description,
+            "startsAt": e.starts_at,
+            "endsAt": e.ends_at,
+            "capacity": e.capacity,
+            "companionsAllowed": e.companions_allowed,
+            "volunteerHours": e.volunteer_hours,
+        }}),
+    )
+    .await?;
+    Ok(data.create_event.id)
+}
+
+pub async fn sign_up(event_id: &str, companions: i64) -> Result<(), ApiError> {
+    let _: serde::de::IgnoredAny =
+        graphql(SIGN_UP, json!({ "id": event_id, "companions": companions })).await?;
+    Ok(())
+}
+
+pub async fn cancel_registration(id: &str) -> Result<(), ApiError> {
+    let _: serde::de::IgnoredAny = graphql(CANCEL, json!({ "id": id })).await?;
+    Ok(())
+}
+
+pub async fn cancel_event(id: &str, reason: &str) -> Result<(), ApiError> {
+    let _: serde::de::IgnoredAny =
+        graphql(CANCEL_EVENT, json!({ "id": id, "reason": reason })).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CheckedIn {
+    pub id: String,
+    pub status: RegistrationStatus,
+    #[serde(default)]
+    pub companions: i64,
+    #[serde(default)]
+    pub resident: Named,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckInData {
+    check_in: CheckedIn,
+}
+
+pub async fn check_in(event_id: &str, code: &str) -> Result<CheckedIn, ApiError> {
+    let data: CheckInData = graphql(CHECK_IN, json!({ "id": event_id, "code": code })).await?;
+    Ok(data.check_in)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_reads_with_the_viewers_registration_and_unknown_values_degrade() {
+        let body = r#"{"id":"e","title":"合唱","kind":"CULTURAL","place":"二楼","startsAt":"2026-12-10T06:00:00Z",
+            "endsAt":"2026-12-10T08:00:00Z","capacity":3,"seatsTaken":3,"seatsLeft":0,"waitlistCount":2,
+            "phase":"SOMETHING_NEW","viewerCan":{"signUp":false,"cancelRegistration":true},
+            "viewerRegistration":{"id":"r","status":"WAITLISTED","waitlistPosition":1,"checkInCode":null}}"#;
+        let e: Event = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(e.phase, EventPhase::Unknown);
+        assert_eq!(e.seats_left, Some(0));
+        let r = e
+            .viewer_registration
+            .unwrap_or_else(|| panic!("no registration"));
+        assert_eq!(r.status, RegistrationStatus::Waitlisted);
+        assert_eq!(r.waitlist_position, Some(1));
+        assert!(e.viewer_can.cancel_registration);
+    }
+
+    #[test]
+    fn fragments_are_appended_once_each() {
+        let doc = with_fragments(EVENT);
+        assert_eq!(doc.matches("fragment Ev on Event").count(), 1);
+        assert_eq!(doc.matches("fragment Reg on Registration").count(), 1);
+        let doc = with_fragments(MINE);
+        assert_eq!(doc.matches("fragment Reg on Registration").count(), 1);
+        assert!(!doc.contains("fragment Ev on"));
+    }
+}

@@ -1,0 +1,685 @@
+//! Events and volunteering (活动报名, DESIGN §7): `/events` (upcoming or past, by kind),
+//! `/events/new` (an organizer's form), `/events/:id` (details with the seats left, refreshed
+//! every 15 s; sign up with companions; the viewer's registration with its check-in QR code;
+//! the organizer's tools), `/events/:id/check-in` (the organizer types or scans codes),
+//! `/my-events` and `/volunteer-hours`. Text comes from the `events` locale pack; every
+//! button shown is one the server's `viewerCan` allows, every figure the server's.
+
+use crate::api::events::{
+    self, Attendee, Event, EventKind, EventPhase, MyRegistration, NewEvent, Registration,
+    RegistrationStatus,
+};
+use crate::api::ApiError;
+use crate::components::{
+    confirm, error_text, format_time, local_input_to_utc, local_input_value, ErrorBanner,
+    InCommunity, Loading, WithPack,
+};
+use crate::i18n::{k, t, tf, tv};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::NavigateOptions;
+
+pub fn kind_key(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Cultural => k("ev.kind.CULTURAL"),
+        EventKind::Volunteer => k("ev.kind.VOLUNTEER"),
+        EventKind::Education => k("ev.kind.EDUCATION"),
+        EventKind::Health => k("ev.kind.HEALTH"),
+        EventKind::Safety => k("ev.kind.SAFETY"),
+        EventKind::Other => k("ev.kind.OTHER"),
+        EventKind::Unknown => k("ev.kind.UNKNOWN"),
+    }
+}
+
+fn phase_key(p: EventPhase) -> &'static str {
+    match p {
+        EventPhase::Upcoming => k("ev.phase.UPCOMING"),
+        EventPhase::SignupOpen => k("ev.phase.SIGNUP_OPEN"),
+        EventPhase::SignupClosed => k("ev.phase.SIGNUP_CLOSED"),
+        EventPhase::Ongoing => k("ev.phase.ONGOING"),
+        EventPhase::Ended => k("ev.phase.ENDED"),
+        EventPhase::Cancelled => k("ev.phase.CANCELLED"),
+        EventPhase::Unknown => k("ev.phase.UNKNOWN"),
+    }
+}
+
+fn status_key(s: RegistrationStatus) -> &'static str {
+    match s {
+        RegistrationStatus::Confirmed => k("ev.status.CONFIRMED"),
+        RegistrationStatus::Waitlisted => k("ev.status.WAITLISTED"),
+        RegistrationStatus::Cancelled => k("ev.status.CANCELLED"),
+        RegistrationStatus::Attended => k("ev.status.ATTENDED"),
+        RegistrationStatus::NoShow => k("ev.status.NO_SHOW"),
+        RegistrationStatus::Unknown => k("ev.status.UNKNOWN"),
+    }
+}
+
+/// The seats line: left, full with a waitlist, or no limit (the server's figures).
+fn seats_text(e: &Event) -> String {
+    match e.seats_left {
+        Some(0) => tf("ev.full", &[("n", &e.waitlist_count.to_string())]),
+        Some(n) => tf("ev.seats_left", &[("n", &n.to_string())]),
+        None => t("ev.unlimited"),
+    }
+}
+
+/// A time as the viewer's locale writes it, machine-readable in `datetime`.
+#[component]
+fn When(at: String) -> impl IntoView {
+    let label = at.clone();
+    view! { <time datetime=at>{move || format_time(&label)}</time> }
+}
+
+#[component]
+fn PhaseTag(phase: EventPhase) -> impl IntoView {
+    view! { <span class="status" data-testid="event-phase" data-phase=phase.as_str()>{move || t(phase_key(phase))}</span> }
+}
+
+#[component]
+fn StatusTag(status: RegistrationStatus) -> impl IntoView {
+    view! { <span class="status" data-testid="registration-status" data-status=status.as_str()>{move || t(status_key(status))}</span> }
+}
+
+/// `/events`: upcoming events soonest first (or past ones), filtered by kind.
+#[component]
+pub fn EventsPage() -> impl IntoView {
+    view! {
+        <WithPack pack="events" page=|| view! {
+            <section class="page">
+                <h1>{tv("ev.title")}</h1>
+                <InCommunity page=|info| {
+                    let organizer = info.is_committee() || info.viewer.roles.contains(&crate::api::Role::Organizer);
+                    let community = info.community.map(|c| c.id).unwrap_or_default();
+                    view! {
+                        <p class="actions">
+                            <a href="/my-events" class="button" data-testid="my-events-link">{tv("ev.mine")}</a>
+                            <a href="/volunteer-hours" class="button" data-testid="hours-link">{tv("ev.my_hours")}</a>
+                            {organizer.then(|| view! { <a href="/events/new" class="button primary" data-testid="new-event-link">{tv("ev.new")}</a> })}
+                        </p>
+                        <EventList community=community />
+                    }
+                } />
+            </section>
+        } />
+    }
+}
+
+#[component]
+fn EventList(community: String) -> impl IntoView {
+    let community = StoredValue::new(community);
+    let kind = RwSignal::new(None::<EventKind>);
+    let past = RwSignal::new(false);
+    let first = LocalResource::new(move || {
+        let (kind, past) = (kind.get(), past.get());
+        async move { events::events(&community.get_value(), kind, past, None).await }
+    });
+    let more = RwSignal::new(Vec::<Event>::new());
+    let cursor = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<ApiError>);
+    Effect::new(move || {
+        if let Some(Ok(page)) = first.get() {
+            more.set(Vec::new());
+            cursor.set(
+                page.page_info
+                    .has_next_page
+                    .then_some(page.page_info.end_cursor)
+                    .flatten(),
+            );
+        }
+    });
+    let load_more = move |_| {
+        let after = cursor.get_untracked();
+        spawn_local(async move {
+            match events::events(
+                &community.get_value(),
+                kind.get_untracked(),
+                past.get_untracked(),
+                after,
+            )
+            .await
+            {
+                Ok(page) => {
+                    more.update(|m| m.extend(page.nodes));
+                    cursor.set(
+                        page.page_info
+                            .has_next_page
+                            .then_some(page.page_info.end_cursor)
+                            .flatten(),
+                    );
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let item = |e: Event| {
+        let when = e.starts_at.clone();
+        let seats = seats_text(&e);
+        view! {
+            <li class="topic" data-testid="event-item">
+                <a href=format!("/events/{}", e.id) class="topic-link">{e.title.clone()}</a>
+                <p class="topic-meta">
+                    <span class="tag">{move || t(kind_key(e.kind))}</span> " "
+                    <PhaseTag phase=e.phase /> " "
+                    <When at=when.clone() />
+                </p>
+                <p class="topic-meta">{e.place.clone()} " · " <span data-testid="event-seats">{seats}</span></p>
+            </li>
+        }
+    };
+    view! {
+        <div class="field">
+            <label for="event-kind">{tv("ev.kind_label")}</label>
+            <select id="event-kind" data-testid="event-kind-filter"
+                on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    kind.set((!v.is_empty()).then(|| EventKind::from_wire(&v)));
+                }>
+                <option value="">{tv("ev.kind.all")}</option>
+                {EventKind::ALL.iter().map(|kd| {
+                    let kd = *kd;
+                    view! { <option value=kd.as_str()>{move || t(kind_key(kd))}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+        <div class="tabs" role="group">
+            <button type="button" class="button" aria-pressed=move || (!past.get()).to_string() on:click=move |_| past.set(false)>{tv("ev.upcoming")}</button>
+            <button type="button" class="button" data-testid="past-events" aria-pressed=move || past.get().to_string() on:click=move |_| past.set(true)>{tv("ev.past")}</button>
+        </div>
+        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        {move || match first.get() {
+            None => view! { <Loading /> }.into_any(),
+            Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
+            Some(Ok(page)) if page.nodes.is_empty() => view! { <p class="empty">{tv("ev.none")}</p> }.into_any(),
+            Some(Ok(page)) => view! {
+                <ul class="topics" data-testid="events">
+                    {page.nodes.into_iter().map(item).collect_view()}
+                    {move || more.get().into_iter().map(item).collect_view()}
+                </ul>
+            }.into_any(),
+        }}
+        <Show when=move || cursor.get().is_some()>
+            <button type="button" class="button" on:click=load_more>{tv("ev.more")}</button>
+        </Show>
+    }
+}
+
+/// The viewer's registration: its status, waitlist place, and while confirmed or attended the
+/// check-in QR code (the server's SVG) with the code beneath it.
+#[component]
+fn MyRegistrationCard(r: Registration, on_cancel: Callback<String>) -> impl IntoView {
+    let id = r.id.clone();
+    let position = r.waitlist_position.map(|n| n.to_string());
+    view! {
+        <div class="card" data-testid="my-registration">
+            <p><StatusTag status=r.status />
+                {(r.companions > 0).then(|| { let n = r.companions.to_string(); view! { " " {move || tf("ev.party", &[("n", &n)])} } })}
+            </p>
+            {position.map(|n| view! { <p data-testid="waitlist-position">{move || tf("ev.position", &[("n", &n)])}</p> })}
+            {r.check_in_code.clone().map(|code| view! {
+                <div class="qr" data-testid="check-in-qr" inner_html=r.check_in_qr_svg.clone().unwrap_or_default()></div>
+                <p>{tv("ev.code")} ": " <strong class="code" data-testid="check-in-code">{code}</strong></p>
+                <p class="muted">{tv("ev.code_hint")}</p>
+            })}
+            {r.viewer_can.cancel.then(|| view! {
+                <button type="button" class="button" data-testid="cancel-registration"
+                    on:click=move |_| if confirm(&t("ev.cancel_confirm")) { on_cancel.run(id.clone()) }>
+                    {tv("ev.cancel_mine")}
+                </button>
+            })}
+        </div>
+    }
+}
+
+/// `/events/:id`: one event.
+#[component]
+pub fn EventPage() -> impl IntoView {
+    view! {
+        <WithPack pack="events" page=|| view! {
+            <section class="page">
+                <p><a href="/events" class="back-link">{tv("ev.back")}</a></p>
+                <EventLoader />
+            </section>
+        } />
+    }
+}
+
+#[component]
+fn EventLoader() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let version = RwSignal::new(0u32);
+    let loaded = LocalResource::new(move || {
+        let id = id.get();
+        version.track();
+        async move { events::event(&id).await }
+    });
+    // Seats change as neighbours sign up: read them again every 15 s while the page is open.
+    if let Ok(handle) = set_interval_with_handle(
+        move || version.update(|v| *v += 1),
+        std::time::Duration::from_secs(15),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    move || match loaded.get() {
+        None => view! { <Loading /> }.into_any(),
+        Some(Err(e)) => {
+            view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }
+                .into_any()
+        }
+        Some(Ok(e)) => view! { <EventView e=e reload=reload /> }.into_any(),
+    }
+}
+
+#[component]
+fn EventView(e: Event, reload: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let id = StoredValue::new(e.id.clone());
+    let companions = RwSignal::new("0".to_string());
+    let act =
+        move |fut: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), ApiError>>>>| {
+            busy.set(true);
+            error.set(None);
+            spawn_local(async move {
+                if let Err(err) = fut.await {
+                    error.set(Some(err));
+                }
+                busy.set(false);
+                reload.run(());
+            });
+        };
+    let sign_up = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let n = companions.get_untracked().parse::<i64>().unwrap_or(0);
+        act(Box::pin(async move {
+            events::sign_up(&id.get_value(), n).await
+        }));
+    };
+    let on_cancel = Callback::new(move |reg: String| {
+        act(Box::pin(
+            async move { events::cancel_registration(&reg).await },
+        ));
+    });
+    let (start, end) = (e.starts_at.clone(), e.ends_at.clone());
+    let can = e.viewer_can.clone();
+    let manager = can.check_in || can.export || can.cancel;
+    let hours = (e.volunteer_hours != "0" && !e.volunteer_hours.is_empty())
+        .then(|| e.volunteer_hours.clone());
+    view! {
+        <h1 data-testid="event-title">{e.title.clone()}</h1>
+        <p class="topic-meta"><span class="tag">{move || t(kind_key(e.kind))}</span> " " <PhaseTag phase=e.phase /></p>
+        {e.cancel_reason.clone().map(|reason| view! {
+            <p class="notice" role="status">{move || tf("ev.cancelled_because", &[("reason", &reason)])}</p>
+        })}
+        <dl class="facts">
+            <dt>{tv("ev.when")}</dt>
+            <dd><When at=start.clone() /> " – " <When at=end.clone() /></dd>
+            <dt>{tv("ev.where")}</dt><dd>{e.place.clone()}</dd>
+            <dt>{tv("ev.organizer")}</dt>
+            <dd>{e.organizer.name.clone()}{e.group.clone().map(|g| format!(" · {}", g.name))}</dd>
+            <dt>{tv("ev.seats")}</dt><dd data-testid="event-seats" aria-live="polite">{seats_text(&e)}</dd>
+            {hours.map(|h| view! { <dt>{tv("ev.hours")}</dt><dd data-testid="event-hours">{move || tf("ev.hours_each", &[("h", &h)])}</dd> })}
+        </dl>
+        {(!e.description.is_empty()).then(|| view! { <p class="story">{e.description.clone()}</p> })}
+        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        {e.viewer_registration.clone().filter(|r| r.status != RegistrationStatus::Cancelled).map(|r| view! { <MyRegistrationCard r=r on_cancel=on_cancel /> })}
+        {can.sign_up.then(|| {
+            let allowed = e.companions_allowed;
+            view! {
+                <form class="form" on:submit=sign_up>
+                    {(allowed > 0).then(|| view! {
+                        <div class="field">
+                            <label for="companions">{tv("ev.companions")}</label>
+                            <select id="companions" data-testid="companions" on:change=move |ev| companions.set(event_target_value(&ev))>
+                                {(0..=allowed).map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                            </select>
+                        </div>
+                    })}
+                    <button type="submit" class="button primary" data-testid="sign-up" disabled=move || busy.get()>{tv("ev.sign_up")}</button>
+                </form>
+            }
+        })}
+        <p><a href=e.calendar_url.clone() class="button" data-testid="calendar-link">{tv("ev.calendar")}</a></p>
+        {manager.then(|| view! { <Organizer e=e.clone() reload=reload /> })}
+    }
+}
+
+/// The organizer's tools: check-in, the attendee export, cancelling, and the sign-ups.
+#[component]
+fn Organizer(e: Event, reload: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let reason = RwSignal::new(String::new());
+    let id = StoredValue::new(e.id.clone());
+    let can = e.viewer_can.clone();
+    let list =
+        LocalResource::new(move || async move { events::attendees(&id.get_value(), None).await });
+    let export = move |_| {
+        spawn_local(async move {
+            let id = id.get_value();
+            let r = crate::api::roll::download_csv(
+                &format!("/events/{id}/attendees.csv"),
+                &format!("attendees-{id}.csv"),
+                true,
+            )
+            .await;
+            if let Err(e) = r {
+                error.set(Some(e));
+            }
+        });
+    };
+    let cancel = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !confirm(&t("ev.cancel_event_confirm")) {
+            return;
+        }
+        spawn_local(async move {
+            match events::cancel_event(&id.get_value(), &reason.get_untracked()).await {
+                Ok(()) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let row = |a: Attendee| {
+        let n = a.companions.to_string();
+        let pos = a.waitlist_position.map(|p| p.to_string());
+        view! {
+            <li data-testid="attendee">
+                {a.resident.name.clone()} " "
+                {(a.companions > 0).then(|| view! { {move || tf("ev.party", &[("n", &n)])} " " })}
+                <StatusTag status=a.status />
+                {pos.map(|p| view! { " " {move || tf("ev.position", &[("n", &p)])} })}
+            </li>
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="organizer-title" data-testid="organizer-tools">
+            <h2 id="organizer-title">{tv("ev.organize")}</h2>
+            <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+            <p class="actions">
+                {can.check_in.then(|| view! { <a href=format!("/events/{}/check-in", e.id) class="button primary" data-testid="check-in-link">{tv("ev.check_in")}</a> })}
+                {can.export.then(|| view! { <button type="button" class="button" data-testid="export-attendees" on:click=export>{tv("ev.export")}</button> })}
+            </p>
+            {can.cancel.then(|| view! {
+                <form class="form" on:submit=cancel>
+                    <div class="field">
+                        <label for="cancel-reason">{tv("ev.reason")}</label>
+                        <input id="cancel-reason" type="text" maxlength="500" bind:value=reason />
+                    </div>
+                    <button type="submit" class="button danger" data-testid="cancel-event">{tv("ev.cancel_event")}</button>
+                </form>
+            })}
+            <h3>{tv("ev.attendees")}</h3>
+            {move || match list.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
+                Some(Ok(page)) if page.nodes.is_empty() => view! { <p class="empty">{tv("ev.no_attendees")}</p> }.into_any(),
+                Some(Ok(page)) => view! { <ol data-testid="attendees">{page.nodes.into_iter().map(row).collect_view()}</ol> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// `/events/:id/check-in`: the organizer enters (or scans) attendees' codes.
+#[component]
+pub fn CheckInPage() -> impl IntoView {
+    view! {
+        <WithPack pack="events" page=|| {
+            let params = use_params_map();
+            let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+            let loaded = LocalResource::new(move || { let id = id.get(); async move { events::event(&id).await } });
+            let code = RwSignal::new(String::new());
+            let done = RwSignal::new(Vec::<String>::new());
+            let error = RwSignal::new(None::<ApiError>);
+            let submit = move |ev: leptos::ev::SubmitEvent| {
+                ev.prevent_default();
+                let typed = code.get_untracked();
+                error.set(None);
+                spawn_local(async move {
+                    match events::check_in(&id.get_untracked(), &typed).await {
+                        Ok(r) => {
+                            let line = tf("ev.ci.done", &[("name", &r.resident.name), ("n", &r.companions.to_string())]);
+                            done.update(|d| d.insert(0, line));
+                            code.set(String::new());
+                        }
+                        Err(e) => error.set(Some(e)),
+                    }
+                });
+            };
+            view! {
+                <section class="page">
+                    <p><a href=move || format!("/events/{}", id.get()) class="back-link">{tv("ev.back_event")}</a></p>
+                    <h1>{tv("ev.ci.title")}</h1>
+                    {move || loaded.get().and_then(Result::ok).map(|e| view! { <p class="muted">{e.title}</p> })}
+                    <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+                    <form class="form" on:submit=submit>
+                        <div class="field">
+                            <label for="check-in-code">{tv("ev.ci.code")}</label>
+                            <input id="check-in-code" type="text" autocomplete="off" autocapitalize="characters"
+                                maxlength="16" data-testid="check-in-input" bind:value=code />
+                        </div>
+                        <button type="submit" class="button primary" data-testid="check-in-submit">{tv("ev.ci.submit")}</button>
+                    </form>
+                    <ul data-testid="checked-in">
+                        {move || done.get().into_iter().map(|line| view! { <li role="status">{line}</li> }).collect_view()}
+                    </ul>
+                </section>
+            }
+        } />
+    }
+}
+
+/// `/events/new`: an organizer (or the committee) describes an event.
+#[component]
+pub fn EventNew() -> impl IntoView {
+    view! {
+        <WithPack pack="events" page=|| view! {
+            <section class="page">
+                <p><a href="/events" class="back-link">{tv("ev.back")}</a></p>
+                <h1>{tv("ev.new")}</h1>
+                <InCommunity page=|info| view! { <EventForm community_id=info.community.map(|c| c.id).unwrap_or_default() /> } />
+            </section>
+        } />
+    }
+}
+
+const HOUR_MS: f64 = 3600.0 * 1000.0;
+
+#[component]
+fn EventForm(community_id: String) -> impl IntoView {
+    let navigate = use_navigate();
+    let title = RwSignal::new(String::new());
+    let kind = RwSignal::new(EventKind::Cultural);
+    let place = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let start = RwSignal::new(local_input_value(72.0 * HOUR_MS));
+    let end = RwSignal::new(local_input_value(74.0 * HOUR_MS));
+    let capacity = RwSignal::new(String::new());
+    let companions = RwSignal::new("0".to_string());
+    let hours = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let community = StoredValue::new(community_id);
+    let submit = Action::new_unsync(move |new: &NewEvent| {
+        let new = new.clone();
+        async move { events::create(&new).await }
+    });
+    Effect::new(move || match submit.value().get() {
+        Some(Ok(id)) => navigate(&format!("/events/{id}"), NavigateOptions::default()),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let when = |s: RwSignal<String>| local_input_to_utc(&s.get_untracked()).unwrap_or_default();
+        let text = |s: RwSignal<String>| s.get_untracked().trim().to_string();
+        // A number that does not parse goes as -1: the server refuses it with its own message.
+        let capacity = text(capacity);
+        submit.dispatch(NewEvent {
+            community_id: community.get_value(),
+            title: title.get_untracked(),
+            kind: kind.get_untracked(),
+            place: place.get_untracked(),
+            description: description.get_untracked(),
+            starts_at: when(start),
+            ends_at: when(end),
+            capacity: (!capacity.is_empty()).then(|| capacity.parse().unwrap_or(-1)),
+            companions_allowed: text(companions).parse().unwrap_or(-1),
+            volunteer_hours: Some(text(hours)).filter(|h| !h.is_empty()),
+        });
+    };
+    view! {
+        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        <form class="form" on:submit=on_submit novalidate>
+            <div class="field">
+                <label for="event-title">{tv("ev.f.title")}</label>
+                <input id="event-title" type="text" maxlength="100" data-testid="event-title-input" bind:value=title />
+            </div>
+            <div class="field">
+                <label for="event-kind-input">{tv("ev.kind_label")}</label>
+                <select id="event-kind-input" data-testid="event-kind-input" on:change=move |ev| kind.set(EventKind::from_wire(&event_target_value(&ev)))>
+                    {EventKind::ALL.iter().map(|kd| {
+                        let kd = *kd;
+                        view! { <option value=kd.as_str() selected=move || kind.get() == kd>{move || t(kind_key(kd))}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="event-place">{tv("ev.f.place")}</label>
+                <input id="event-place" type="text" maxlength="100" data-testid="event-place-input" bind:value=place />
+            </div>
+            <div class="field">
+                <label for="event-description">{tv("ev.f.description")}</label>
+                <textarea id="event-description" maxlength="2000" rows="3" bind:value=description></textarea>
+            </div>
+            <div class="field">
+                <label for="event-start">{tv("ev.f.start")}</label>
+                <input id="event-start" type="datetime-local" data-testid="event-start" bind:value=start />
+            </div>
+            <div class="field">
+                <label for="event-end">{tv("ev.f.end")}</label>
+                <input id="event-end" type="datetime-local" data-testid="event-end" bind:value=end />
+            </div>
+            <div class="field">
+                <label for="event-capacity">{tv("ev.f.capacity")}</label>
+                <input id="event-capacity" type="number" inputmode="numeric" min="1" data-testid="event-capacity" bind:value=capacity />
+            </div>
+            <div class="field">
+                <label for="event-companions">{tv("ev.f.companions")}</label>
+                <input id="event-companions" type="number" inputmode="numeric" min="0" max="10" bind:value=companions />
+            </div>
+            <div class="field">
+                <label for="event-hours">{tv("ev.f.hours")}</label>
+                <input id="event-hours" type="text" inputmode="decimal" data-testid="event-hours-input" bind:value=hours />
+            </div>
+            <button type="submit" class="button primary" data-testid="event-submit" disabled=move || submit.pending().get()>
+                {tv("ev.f.submit")}
+            </button>
+        </form>
+    }
+}
+
+/// `/my-events`: the viewer's sign-ups, newest first, each with its check-in QR code.
+#[component]
+pub fn MyEvents() -> impl IntoView {
+    view! {
+        <WithPack pack="events" page=|| view! {
+            <section class="page">
+                <p><a href="/events" class="back-link">{tv("ev.back")}</a></p>
+                <h1>{tv("ev.mine")}</h1>
+                <InCommunity page=|info| {
+                    let community = StoredValue::new(info.community.map(|c| c.id).unwrap_or_default());
+                    let version = RwSignal::new(0u32);
+                    let list = LocalResource::new(move || { version.track(); async move { events::mine(&community.get_value(), None).await } });
+                    let error = RwSignal::new(None::<ApiError>);
+                    let on_cancel = Callback::new(move |id: String| {
+                        spawn_local(async move {
+                            if let Err(e) = events::cancel_registration(&id).await {
+                                error.set(Some(e));
+                            }
+                            version.update(|v| *v += 1);
+                        });
+                    });
+                    let item = move |m: MyRegistration| {
+                        let when = m.event.starts_at.clone();
+                        view! {
+                            <li class="topic" data-testid="my-event">
+                                <a href=format!("/events/{}", m.event.id) class="topic-link">{m.event.title.clone()}</a>
+                                <p class="topic-meta"><When at=when.clone() /> " · " {m.event.place.clone()}</p>
+                                <MyRegistrationCard r=m.registration on_cancel=on_cancel />
+                            </li>
+                        }
+                    };
+                    view! {
+                        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+                        {move || match list.get() {
+                            None => view! { <Loading /> }.into_any(),
+                            Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
+                            Some(Ok(page)) if page.nodes.is_empty() => view! { <p class="empty">{tv("ev.my.none")}</p> }.into_any(),
+                            Some(Ok(page)) => view! { <ul class="topics">{page.nodes.into_iter().map(item).collect_view()}</ul> }.into_any(),
+                        }}
+                    }
+                } />
+            </section>
+        } />
+    }
+}
+
+/// `/volunteer-hours`: the viewer's credited hours and their history; for the committee, the
+/// community's ranking of the year.
+#[component]
+pub fn VolunteerHours() -> impl IntoView {
+    view! {
+        <WithPack pack="events" page=|| view! {
+            <section class="page">
+                <p><a href="/events" class="back-link">{tv("ev.back")}</a></p>
+                <h1>{tv("ev.my_hours")}</h1>
+                <InCommunity page=|info| {
+                    let committee = info.is_committee();
+                    let community = StoredValue::new(info.community.map(|c| c.id).unwrap_or_default());
+                    let mine = LocalResource::new(move || async move { events::hours(&community.get_value(), None).await });
+                    let year = js_sys::Date::new_0().get_full_year() as i64;
+                    let ranking = LocalResource::new(move || async move {
+                        if committee { events::ranking(&community.get_value(), year).await.map(Some) } else { Ok(None) }
+                    });
+                    view! {
+                        {move || match mine.get() {
+                            None => view! { <Loading /> }.into_any(),
+                            Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
+                            Some(Ok(h)) => {
+                                let total = h.volunteer_hours.clone();
+                                let lines = h.volunteer_hours_history.nodes;
+                                view! {
+                                    <p class="big" data-testid="hours-total">{move || tf("ev.h.total", &[("h", &total)])}</p>
+                                    {if lines.is_empty() {
+                                        view! { <p class="empty">{tv("ev.h.none")}</p> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="topics" data-testid="hours-history">
+                                                {lines.into_iter().map(|l| {
+                                                    let when = l.created_at.clone();
+                                                    let what = l.event_title.clone().or(l.note.clone()).unwrap_or_default();
+                                                    view! { <li class="topic"><strong>{l.hours.clone()}</strong> " · " {what} " · " <When at=when.clone() /></li> }
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                }.into_any()
+                            }
+                        }}
+                        {move || ranking.get().and_then(Result::ok).flatten().map(|rows| {
+                            let y = year.to_string();
+                            view! {
+                                <h2>{move || tf("ev.h.ranking", &[("year", &y)])}</h2>
+                                <ol data-testid="hours-ranking">
+                                    {rows.into_iter().map(|r| view! { <li>{r.resident.name} " · " {r.hours}</li> }).collect_view()}
+                                </ol>
+                            }
+                        })}
+                    }
+                } />
+            </section>
+        } />
+    }
+}
