@@ -1679,3 +1679,118 @@ async fn a_campaign_goes_from_nomination_to_the_honour_roll_in_the_portal_at_360
         problems.join("\n")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_portal_at_360_px() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let b = browser_sized(360, 740).await;
+    let mut problems = Vec::new();
+
+    // 刘芳, an organizer (Chinese), publishes a volunteer event starting within the hour: one seat.
+    b.sign_in(&app.address, "13800000004", PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=home-events]").await;
+    b.wait_path("/events").await;
+    b.click("[data-testid=new-event-link]").await;
+    b.wait_path("/events/new").await;
+    b.fill("[data-testid=event-title-input]", "楼道大扫除")
+        .await;
+    b.fill("[data-testid=event-place-input]", "1栋楼道").await;
+    b.set_value("[data-testid=event-kind-input]", "VOLUNTEER")
+        .await;
+    let local = "(ms) => new Date(Date.now() + ms - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16)";
+    let start: String = b
+        .eval(&format!("return ({local})(3600000);"))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let end: String = b
+        .eval(&format!("return ({local})(3 * 3600000);"))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    b.set_value("[data-testid=event-start]", &start).await;
+    b.set_value("[data-testid=event-end]", &end).await;
+    b.fill("[data-testid=event-capacity]", "1").await;
+    b.fill("[data-testid=event-hours-input]", "2").await;
+    problems.extend(audit(&b, "new event (zh)").await);
+    b.click("[data-testid=event-submit]").await;
+    b.wait_until("location.pathname.startsWith('/events/') && location.pathname !== '/events/new'")
+        .await;
+    let event_id = b.path().await.trim_start_matches("/events/").to_owned();
+    b.wait_text("[data-testid=event-phase]", "报名中").await;
+    b.wait_text("[data-testid=event-seats]", "剩余 1 个名额")
+        .await;
+    b.sign_out().await;
+
+    // 陈静 (English) finds it from Home, signs up, and is shown her QR code.
+    b.choose_lang("en").await;
+    b.sign_in(&app.address, "13800000005", PASSWORD, "测试社区")
+        .await;
+    b.click("[data-testid=home-events]").await;
+    b.wait_text("[data-testid=event-item]", "楼道大扫除").await;
+    problems.extend(audit(&b, "events (en)").await);
+    b.click("[data-testid=event-item] a").await;
+    b.click("[data-testid=sign-up]").await;
+    b.wait_text("[data-testid=registration-status]", "Signed up")
+        .await;
+    b.find("[data-testid=check-in-qr] svg").await;
+    let code = b.wait_text("[data-testid=check-in-code]", "").await;
+    assert_eq!(code.trim().len(), 6, "{code}");
+    b.wait_text("[data-testid=event-seats]", "Full").await;
+    problems.extend(audit(&b, "event, signed up (en)").await);
+    // Home lists it among her next events.
+    b.goto(&format!("{}/", app.address)).await;
+    b.wait_text("[data-testid=home-event]", "楼道大扫除").await;
+    b.sign_out().await;
+
+    // 李秀英 (Chinese) finds it full and joins the waitlist.
+    b.choose_lang("zh-CN").await;
+    b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/events/{event_id}", app.address)).await;
+    b.click("[data-testid=sign-up]").await;
+    b.wait_text("[data-testid=registration-status]", "候补中")
+        .await;
+    b.wait_text("[data-testid=waitlist-position]", "候补第 1 位")
+        .await;
+    assert!(!b.exists("[data-testid=check-in-code]").await);
+    b.sign_out().await;
+
+    // The organizer checks 陈静 in by her code, typed in lower case.
+    b.sign_in(&app.address, "13800000004", PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/events/{event_id}", app.address)).await;
+    b.wait_text("[data-testid=attendees]", "李秀英").await;
+    b.click("[data-testid=check-in-link]").await;
+    b.wait_path(&format!("/events/{event_id}/check-in")).await;
+    b.fill("[data-testid=check-in-input]", &code.trim().to_lowercase())
+        .await;
+    problems.extend(audit(&b, "check-in (zh)").await);
+    b.click("[data-testid=check-in-submit]").await;
+    b.wait_text("[data-testid=checked-in]", "陈静 已签到").await;
+    // A wrong code is refused with a localized message.
+    b.fill("[data-testid=check-in-input]", "ZZZZZZ").await;
+    b.click("[data-testid=check-in-submit]").await;
+    b.find("[role=alert]").await;
+    b.sign_out().await;
+
+    // 陈静's hours are credited.
+    b.sign_in(&app.address, "13800000005", PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/volunteer-hours", app.address)).await;
+    b.wait_text("[data-testid=hours-total]", "累计 2 小时")
+        .await;
+    b.wait_text("[data-testid=hours-history]", "楼道大扫除")
+        .await;
+    problems.extend(audit(&b, "volunteer hours (zh)").await);
+    b.goto(&format!("{}/my-events", app.address)).await;
+    b.wait_text("[data-testid=registration-status]", "已签到")
+        .await;
+    b.sign_out().await;
+    b.close().await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
