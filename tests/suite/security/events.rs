@@ -60,6 +60,26 @@ async fn another_community_finds_no_event_registration_or_calendar_of_this_one()
             "query($c:ID!){ volunteerGroups(communityId:$c){ id } }",
             json!({ "c": w.community_id }),
         ),
+        (
+            "query($c:ID!){ volunteerHoursHistory(communityId:$c, first:5){ nodes { id } } }",
+            json!({ "c": w.community_id }),
+        ),
+        (
+            "query($c:ID!){ volunteerRanking(communityId:$c, year:2026){ hours } }",
+            json!({ "c": w.community_id }),
+        ),
+        (
+            "mutation($c:ID!,$r:ID!){ correctVolunteerHours(communityId:$c, residentId:$r, hours:\"5\", note:\"x\") }",
+            json!({ "c": w.community_id, "r": w.person(CHEN).resident_id }),
+        ),
+        (
+            "mutation($i:EventInput!){ createEvent(input:$i){ id } }",
+            json!({ "i": input(&w.community_id, 48, json!({})) }),
+        ),
+        (
+            "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"外人队\", leaderId:$l){ id } }",
+            json!({ "c": w.community_id, "l": w.person(CHEN).resident_id }),
+        ),
     ];
     for (query, vars) in &paths {
         let r = app.gql(Some(&outsider), query, vars.clone()).await;
