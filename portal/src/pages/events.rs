@@ -453,6 +453,18 @@ pub fn CheckInPage() -> impl IntoView {
                     <h1>{tv("ev.ci.title")}</h1>
                     {move || loaded.get().and_then(Result::ok).map(|e| view! { <p class="muted">{e.title}</p> })}
                     <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+                    <Scanner on_code=Callback::new(move |scanned: String| {
+                        error.set(None);
+                        spawn_local(async move {
+                            match events::check_in(&id.get_untracked(), &scanned).await {
+                                Ok(r) => {
+                                    let line = tf("ev.ci.done", &[("name", &r.resident.name), ("n", &r.companions.to_string())]);
+                                    done.update(|d| d.insert(0, line));
+                                }
+                                Err(e) => error.set(Some(e)),
+                            }
+                        });
+                    }) />
                     <form class="form" on:submit=submit>
                         <div class="field">
                             <label for="check-in-code">{tv("ev.ci.code")}</label>
@@ -468,6 +480,103 @@ pub fn CheckInPage() -> impl IntoView {
             }
         } />
     }
+}
+
+/// Scans check-in QR codes with the phone's camera where the browser can (`BarcodeDetector`
+/// and `getUserMedia`); elsewhere nothing is shown and codes are typed. Each new code found is
+/// handed to `on_code` once.
+#[component]
+fn Scanner(on_code: Callback<String>) -> impl IntoView {
+    use wasm_bindgen::{JsCast, JsValue};
+    let window = web_sys::window();
+    let supported = window.as_ref().is_some_and(|w| {
+        js_sys::Reflect::has(w, &JsValue::from_str("BarcodeDetector")).unwrap_or(false)
+            && js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("mediaDevices"))
+                .is_ok_and(|m| !m.is_undefined())
+    });
+    let video = NodeRef::<leptos::html::Video>::new();
+    let running = RwSignal::new(false);
+    let stream = StoredValue::new_local(None::<JsValue>);
+    let get = |o: &JsValue, name: &str| js_sys::Reflect::get(o, &JsValue::from_str(name));
+    let stop = move || {
+        running.set(false);
+        if let Some(s) = stream.try_update_value(|s| s.take()).flatten() {
+            if let Ok(tracks) = get(&s, "getTracks")
+                .and_then(|f| f.dyn_into::<js_sys::Function>())
+                .and_then(|f| f.call0(&s))
+            {
+                for t in js_sys::Array::from(&tracks).iter() {
+                    if let Ok(f) = get(&t, "stop").and_then(|f| f.dyn_into::<js_sys::Function>()) {
+                        let _ = f.call0(&t);
+                    }
+                }
+            }
+        }
+    };
+    on_cleanup(stop);
+    let sleep = |ms: i32| {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        wasm_bindgen_futures::JsFuture::from(promise)
+    };
+    let start = move |_| {
+        spawn_local(async move {
+            let scan = async {
+                let w = web_sys::window().ok_or(JsValue::NULL)?;
+                let devices = get(&w.navigator(), "mediaDevices")?;
+                let ask: js_sys::Function = get(&devices, "getUserMedia")?.dyn_into()?;
+                let wanted =
+                    js_sys::JSON::parse(r#"{"video":{"facingMode":"environment"},"audio":false}"#)?;
+                let s = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(
+                    ask.call1(&devices, &wanted)?,
+                ))
+                .await?;
+                let el = video.get_untracked().ok_or(JsValue::NULL)?;
+                js_sys::Reflect::set(&el, &JsValue::from_str("srcObject"), &s)?;
+                let _ = el.play();
+                stream.set_value(Some(s));
+                running.set(true);
+                let make: js_sys::Function = get(&w, "BarcodeDetector")?.dyn_into()?;
+                let formats = js_sys::JSON::parse(r#"{"formats":["qr_code"]}"#)?;
+                let detector = js_sys::Reflect::construct(&make, &js_sys::Array::of1(&formats))?;
+                let detect: js_sys::Function = get(&detector, "detect")?.dyn_into()?;
+                let mut last = String::new();
+                while running.get_untracked() {
+                    sleep(400).await?;
+                    let found = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(
+                        detect.call1(&detector, &el)?,
+                    ))
+                    .await?;
+                    let code = js_sys::Array::from(&found)
+                        .iter()
+                        .find_map(|b| get(&b, "rawValue").ok().and_then(|v| v.as_string()))
+                        .unwrap_or_default();
+                    if !code.is_empty() && code != last {
+                        last = code.clone();
+                        on_code.run(code);
+                    }
+                }
+                Ok::<(), JsValue>(())
+            };
+            if scan.await.is_err() {
+                stop();
+            }
+        });
+    };
+    supported.then(|| view! {
+        <div class="scanner">
+            <video node_ref=video class="scanner-video" playsinline=true muted=true
+                class:hidden=move || !running.get() aria-hidden="true"></video>
+            {move || if running.get() {
+                view! { <button type="button" class="button" on:click=move |_| stop()>{tv("ev.ci.stop")}</button> }.into_any()
+            } else {
+                view! { <button type="button" class="button" data-testid="scan" on:click=start>{tv("ev.ci.scan")}</button> }.into_any()
+            }}
+        </div>
+    })
 }
 
 /// `/events/new`: an organizer (or the committee) describes an event.
