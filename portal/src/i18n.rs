@@ -82,6 +82,7 @@ pub const PACKS: &[&str] = &[
     "topics",
     "events",
     "inbox",
+    "ballot",
 ];
 
 thread_local! {
@@ -153,6 +154,9 @@ pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
 /// The text of `key` in `lang`, falling back to Chinese and then to the key itself, so a
 /// missing string is visible but never breaks a page.
 pub fn translate(lang: Lang, key: &str) -> String {
+    if cfg!(test) {
+        register_packs_from_disk();
+    }
     lookup(lang, key)
         .or_else(|| lookup(Lang::Zh, key))
         .unwrap_or(key)
@@ -436,6 +440,25 @@ pub fn place(building: &str, unit: &str) -> String {
         k("roster.place")
     };
     tf(key, &[("building", building), ("unit", unit)])
+}
+
+/// In unit tests every pack is registered from `locales/` (in the browser pages fetch theirs),
+/// so text of lazily loaded modules translates in tests on every thread.
+fn register_packs_from_disk() {
+    for pack in PACKS {
+        for lang in Lang::ALL {
+            if has_pack(lang, pack) {
+                continue;
+            }
+            let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("locales")
+                .join(pack)
+                .join(format!("{}.json", lang.code()));
+            if let Ok(source) = std::fs::read_to_string(&file) {
+                let _ = register_pack(lang, pack, &source);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -378,9 +378,15 @@ pub async fn copy_text(text: &str) -> bool {
 }
 
 /// Renders `page` once the locale pack of its module (`i18n::PACKS`) is loaded in the current
-/// language; a pack that cannot load leaves the page in Chinese or showing keys, never blank.
+/// language, and `and` too when given (both fetched at once: a page that also shows a ballot
+/// needs the `ballot` pack); a pack that cannot load leaves the page in Chinese or showing keys,
+/// never blank.
 #[component]
-pub fn WithPack<F, V>(pack: &'static str, page: F) -> impl IntoView
+pub fn WithPack<F, V>(
+    pack: &'static str,
+    #[prop(optional)] and: Option<&'static str>,
+    page: F,
+) -> impl IntoView
 where
     F: Fn() -> V + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -388,7 +394,17 @@ where
     let app = use_app();
     let loaded = LocalResource::new(move || {
         let lang = app.lang.get();
-        async move { crate::i18n::load_pack(pack, lang).await }
+        async move {
+            let first = crate::i18n::load_pack(pack, lang);
+            match and {
+                Some(other) => {
+                    let (a, b) =
+                        futures::future::join(first, crate::i18n::load_pack(other, lang)).await;
+                    a && b
+                }
+                None => first.await,
+            }
+        }
     });
     move || match loaded.get() {
         None => view! { <Loading /> }.into_any(),

@@ -259,7 +259,7 @@ fn CampaignForm(community_id: String) -> impl IntoView {
 #[component]
 pub fn CampaignPage() -> impl IntoView {
     view! {
-        <WithPack pack="awards" page=|| view! {
+        <WithPack pack="awards" and="ballot" page=|| view! {
             <section class="page">
                 <p><a href="/awards" class="back-link">{tv("awards.back")}</a></p>
                 <InCommunity page=|info| {

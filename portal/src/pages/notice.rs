@@ -13,6 +13,11 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ResultNoticePage() -> impl IntoView {
+    view! { <crate::components::WithPack pack="ballot" page=|| view! { <ResultNoticeView /> } /> }
+}
+
+#[component]
+fn ResultNoticeView() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let loaded = LocalResource::new(move || {

@@ -13,7 +13,7 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ReceiptCheck() -> impl IntoView {
-    view! { <WithPack pack="verify" page=|| view! { <ReceiptCheckPage /> } /> }
+    view! { <WithPack pack="verify" and="ballot" page=|| view! { <ReceiptCheckPage /> } /> }
 }
 
 #[component]

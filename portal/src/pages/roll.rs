@@ -14,7 +14,7 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn NamedRoll() -> impl IntoView {
-    view! { <WithPack pack="verify" page=|| view! { <NamedRollPage /> } /> }
+    view! { <WithPack pack="verify" and="ballot" page=|| view! { <NamedRollPage /> } /> }
 }
 
 #[component]

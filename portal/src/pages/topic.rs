@@ -17,7 +17,7 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn TopicPage() -> impl IntoView {
-    view! { <WithPack pack="topics" page=|| view! { <TopicPagePage /> } /> }
+    view! { <WithPack pack="topics" and="ballot" page=|| view! { <TopicPagePage /> } /> }
 }
 
 #[component]
