@@ -1776,6 +1776,16 @@ async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_
     b.fill("[data-testid=check-in-input]", "ZZZZZZ").await;
     b.click("[data-testid=check-in-submit]").await;
     b.find("[role=alert]").await;
+    // One more seat: 李秀英 moves from the waitlist to confirmed.
+    b.goto(&format!("{}/events/{event_id}", app.address)).await;
+    b.click("[data-testid=edit-event]").await;
+    b.fill("[data-testid=edit-capacity]", "2").await;
+    problems.extend(audit(&b, "event, organizer (zh)").await);
+    b.click("[data-testid=edit-submit]").await;
+    b.wait_until(
+        "[...document.querySelectorAll('[data-testid=attendee]')].some(e => e.textContent.includes('李秀英') && e.textContent.includes('报名成功'))",
+    )
+    .await;
     b.sign_out().await;
 
     // 陈静's hours are credited.

@@ -98,6 +98,9 @@ const CHECK_IN: &str = "mutation CheckIn($id: ID!, $code: String!) { checkIn(eve
 const CANCEL_EVENT: &str = "mutation CancelEvent($id: ID!, $reason: String!) { \
     cancelEvent(eventId: $id, reason: $reason) { id } }";
 
+const UPDATE: &str = "mutation UpdateEvent($id: ID!, $input: EventChangeInput!) { \
+    updateEvent(eventId: $id, input: $input) { id } }";
+
 /// Every document of this module (checked against the schema and the server's limits).
 #[cfg(not(target_arch = "wasm32"))]
 pub const DOCUMENTS: &[(&str, &str)] = &[
@@ -112,6 +115,7 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("CANCEL", CANCEL),
     ("CHECK_IN", CHECK_IN),
     ("CANCEL_EVENT", CANCEL_EVENT),
+    ("UPDATE", UPDATE),
 ];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -436,6 +440,13 @@ pub async fn cancel_registration(id: &str) -> Result<(), ApiError> {
 pub async fn cancel_event(id: &str, reason: &str) -> Result<(), ApiError> {
     let _: serde::de::IgnoredAny =
         graphql(CANCEL_EVENT, json!({ "id": id, "reason": reason })).await?;
+    Ok(())
+}
+
+/// Changes an event: `input` holds only the fields that change (`capacity: null` removes the
+/// limit); the server tells those registered when capacity, time or place change.
+pub async fn update(id: &str, input: serde_json::Value) -> Result<(), ApiError> {
+    let _: serde::de::IgnoredAny = graphql(UPDATE, json!({ "id": id, "input": input })).await?;
     Ok(())
 }
 

@@ -401,6 +401,7 @@ fn Organizer(e: Event, reload: Callback<()>) -> impl IntoView {
                 {can.check_in.then(|| view! { <a href=format!("/events/{}/check-in", e.id) class="button primary" data-testid="check-in-link">{tv("ev.check_in")}</a> })}
                 {can.export.then(|| view! { <button type="button" class="button" data-testid="export-attendees" on:click=export>{tv("ev.export")}</button> })}
             </p>
+            {can.edit.then(|| view! { <EditEvent e=e.clone() reload=reload /> })}
             {can.cancel.then(|| view! {
                 <form class="form" on:submit=cancel>
                     <div class="field">
@@ -418,6 +419,86 @@ fn Organizer(e: Event, reload: Callback<()>) -> impl IntoView {
                 Some(Ok(page)) => view! { <ol data-testid="attendees">{page.nodes.into_iter().map(row).collect_view()}</ol> }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The organizer changes the place, the seats or the time (those registered are told).
+#[component]
+fn EditEvent(e: Event, reload: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let id = StoredValue::new(e.id.clone());
+    let input =
+        |rfc3339: &str| local_input_value(crate::components::ms_until(rfc3339).unwrap_or(0.0));
+    let original = StoredValue::new((
+        e.place.clone(),
+        e.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        input(&e.starts_at),
+        input(&e.ends_at),
+    ));
+    let (place0, capacity0, start0, end0) = original.get_value();
+    let place = RwSignal::new(place0);
+    let capacity = RwSignal::new(capacity0);
+    let start = RwSignal::new(start0);
+    let end = RwSignal::new(end0);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let (place0, capacity0, start0, end0) = original.get_value();
+        let mut change = serde_json::Map::new();
+        if place.get_untracked() != place0 {
+            change.insert("place".into(), place.get_untracked().into());
+        }
+        let seats = capacity.get_untracked().trim().to_string();
+        if seats != capacity0 {
+            // Empty: no limit; a number that does not parse goes as -1 for the server to refuse.
+            let value = (!seats.is_empty()).then(|| seats.parse::<i64>().unwrap_or(-1));
+            change.insert("capacity".into(), value.into());
+        }
+        for (key, now, was) in [("startsAt", start, start0), ("endsAt", end, end0)] {
+            if now.get_untracked() != was {
+                change.insert(
+                    key.into(),
+                    local_input_to_utc(&now.get_untracked())
+                        .unwrap_or_default()
+                        .into(),
+                );
+            }
+        }
+        if change.is_empty() {
+            return;
+        }
+        spawn_local(async move {
+            match events::update(&id.get_value(), change.into()).await {
+                Ok(()) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <details class="card">
+            <summary data-testid="edit-event">{tv("ev.edit")}</summary>
+            <p class="muted">{tv("ev.edit_note")}</p>
+            <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+            <form class="form" on:submit=save>
+                <div class="field">
+                    <label for="edit-place">{tv("ev.f.place")}</label>
+                    <input id="edit-place" type="text" maxlength="100" bind:value=place />
+                </div>
+                <div class="field">
+                    <label for="edit-capacity">{tv("ev.f.capacity")}</label>
+                    <input id="edit-capacity" type="number" inputmode="numeric" min="1" data-testid="edit-capacity" bind:value=capacity />
+                </div>
+                <div class="field">
+                    <label for="edit-start">{tv("ev.f.start")}</label>
+                    <input id="edit-start" type="datetime-local" bind:value=start />
+                </div>
+                <div class="field">
+                    <label for="edit-end">{tv("ev.f.end")}</label>
+                    <input id="edit-end" type="datetime-local" bind:value=end />
+                </div>
+                <button type="submit" class="button primary" data-testid="edit-submit">{tv("ev.edit_submit")}</button>
+            </form>
+        </details>
     }
 }
 
