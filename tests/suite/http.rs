@@ -166,6 +166,7 @@ async fn the_first_scrape_of_a_fresh_server_has_every_family() {
         "jiayuan_graphql_errors_total",
         "jiayuan_votes_cast_total",
         "jiayuan_vote_changes_total",
+        "jiayuan_event_signups_total",
     ];
     if cfg!(target_os = "linux") {
         families.extend([
@@ -196,6 +197,8 @@ async fn the_first_scrape_of_a_fresh_server_has_every_family() {
         "jiayuan_votes_cast_total{channel=\"online\"}",
         "jiayuan_votes_cast_total{channel=\"paper\"}",
         "jiayuan_vote_changes_total",
+        "jiayuan_event_signups_total{status=\"CONFIRMED\"}",
+        "jiayuan_event_signups_total{status=\"WAITLISTED\"}",
     ] {
         assert_eq!(sample(&text, series), Some(0.0), "{series}: {text}");
     }
