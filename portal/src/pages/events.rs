@@ -475,8 +475,8 @@ fn EditEvent(e: Event, reload: Callback<()>) -> impl IntoView {
         });
     };
     view! {
-        <details class="card">
-            <summary data-testid="edit-event">{tv("ev.edit")}</summary>
+        <details class="more">
+            <summary class="button" data-testid="edit-event">{tv("ev.edit")}</summary>
             <p class="muted">{tv("ev.edit_note")}</p>
             <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
             <form class="form" on:submit=save>
