@@ -97,40 +97,55 @@ impl EventView {
 }
 
 /// Waitlist positions (1..N in sign-up order) of the WAITLISTED ones among `regs`, in one
-/// statement however many events they belong to.
+/// statement however many there are: each counts the waitlisted registrations of its event
+/// before it (an index range on `(event_id, status, seq)`), so a long waitlist is never read
+/// whole.
 pub async fn positions<C: ConnectionTrait>(
     conn: &C,
     regs: &[registration::Model],
 ) -> AppResult<HashMap<String, i32>> {
-    let waiting: Vec<&registration::Model> = regs
+    use sea_orm::sea_query::{Alias, Expr as E, ExprTrait, Func, Query, SubQueryStatement};
+    use sea_orm::ActiveEnum;
+    let waiting: Vec<String> = regs
         .iter()
         .filter(|r| r.status == RegistrationStatus::Waitlisted)
+        .map(|r| r.id.clone())
         .collect();
     if waiting.is_empty() {
         return Ok(HashMap::new());
     }
-    let events: BTreeSet<String> = waiting.iter().map(|r| r.event_id.clone()).collect();
-    let queue: Vec<(String, i32)> = registration::Entity::find()
+    let w = Alias::new("w");
+    let outer = Alias::new("registrations");
+    let ahead = Query::select()
+        .expr(Func::count(E::col((w.clone(), registration::Column::Id))))
+        .from_as(registration::Entity, w.clone())
+        .and_where(
+            E::col((w.clone(), registration::Column::EventId))
+                .equals((outer.clone(), registration::Column::EventId)),
+        )
+        .and_where(
+            E::col((w.clone(), registration::Column::Status))
+                .eq(E::value(RegistrationStatus::Waitlisted.to_value())),
+        )
+        .and_where(
+            E::col((w.clone(), registration::Column::Seq))
+                .lt(E::col((outer, registration::Column::Seq))),
+        )
+        .to_owned();
+    let rows: Vec<(String, i64)> = registration::Entity::find()
         .select_only()
-        .column(registration::Column::EventId)
-        .column(registration::Column::Seq)
-        .filter(registration::Column::EventId.is_in(events))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Waitlisted))
+        .column(registration::Column::Id)
+        .column_as(
+            E::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(ahead))),
+            "ahead",
+        )
+        .filter(registration::Column::Id.is_in(waiting))
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(waiting
+    Ok(rows
         .into_iter()
-        .map(|r| {
-            let ahead = queue
-                .iter()
-                .filter(|(e, seq)| *e == r.event_id && *seq < r.seq)
-                .count();
-            (
-                r.id.clone(),
-                i32::try_from(ahead).unwrap_or(i32::MAX - 1) + 1,
-            )
-        })
+        .map(|(id, ahead)| (id, i32::try_from(ahead).unwrap_or(i32::MAX - 1) + 1))
         .collect())
 }
 
