@@ -53,17 +53,37 @@ pub async fn sign_up(
         state.settings.write_limit.window_secs,
     )
     .await?;
+    // Under the event's lock only what the decision needs (a rush queues on this row): the
+    // event, the viewer's place, and their active registration if any.
     let txn = state.db.begin().await?;
-    let v = service::event(&txn, viewer, event_id, true).await?;
-    if let Some(r) = v.mine.as_ref().filter(|r| r.active_key.is_some()) {
-        let id = r.id.clone();
+    let e = event::Entity::find_by_id(event_id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(me) = crate::domain::roles::active_resident(&txn, viewer, &e.community_id).await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let active = registration::Entity::find()
+        .filter(registration::Column::EventId.eq(e.id.clone()))
+        .filter(registration::Column::ActiveKey.eq(me.id.clone()))
+        .one(&txn)
+        .await?;
+    if let Some(r) = active {
         txn.commit().await?;
-        return Ok((service::registration(&state.db, viewer, &id).await?, false));
+        return Ok((
+            service::registration(&state.db, viewer, &r.id).await?,
+            false,
+        ));
     }
-    v.require(EventAct::SignUp)?;
-    let companions = rules::companions(companions, v.event.companions_allowed)?;
-    let me = crate::domain::roles::require_resident(&txn, viewer, &v.event.community_id).await?;
-    let e = &v.event;
+    let standing = rules::Standing {
+        member: true,
+        manager: false,
+    };
+    rules::check_event(EventAct::SignUp, &e, now(), standing)?;
+    let companions = rules::companions(companions, e.companions_allowed)?;
+    let e = &e;
     let party = 1 + companions;
     let confirmed = rules::fits(e.capacity, e.seats_taken, party);
     let status = if confirmed {
@@ -111,7 +131,14 @@ pub async fn sign_up(
     } else {
         NotificationKind::EventWaitlisted
     };
-    let pending = tell(&txn, e, [me.id.clone()], kind, serde_json::json!({})).await?;
+    let pending = service::tell_accounts(
+        &txn,
+        e,
+        &[viewer.id().to_owned()],
+        kind,
+        serde_json::json!({}),
+    )
+    .await?;
     Ok((done(state, txn, viewer, &r.id, pending).await?, true))
 }
 

@@ -403,6 +403,17 @@ pub(super) async fn tell<C: ConnectionTrait>(
     extra: serde_json::Value,
 ) -> AppResult<Vec<Pending>> {
     let accounts = crate::domain::topic::service::active_accounts(conn, resident_ids).await?;
+    tell_accounts(conn, e, &accounts, kind, extra).await
+}
+
+/// [`tell`] for accounts already known to be live (the actor's own).
+pub(super) async fn tell_accounts<C: ConnectionTrait>(
+    conn: &C,
+    e: &event::Model,
+    accounts: &[String],
+    kind: NotificationKind,
+    extra: serde_json::Value,
+) -> AppResult<Vec<Pending>> {
     if accounts.is_empty() {
         return Ok(Vec::new());
     }
@@ -415,5 +426,5 @@ pub(super) async fn tell<C: ConnectionTrait>(
     if let (Some(p), serde_json::Value::Object(more)) = (payload.as_object_mut(), extra) {
         p.extend(more);
     }
-    notify::emit_many(conn, &accounts, Some(&e.community_id), kind, payload).await
+    notify::emit_many(conn, accounts, Some(&e.community_id), kind, payload).await
 }
