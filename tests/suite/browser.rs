@@ -1683,7 +1683,7 @@ async fn a_campaign_goes_from_nomination_to_the_honour_roll_in_the_portal_at_360
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_portal_at_360_px() {
     let app = TestApp::spawn().await;
-    let w = app.community().await;
+    let _w = app.community().await;
     let b = browser_sized(360, 740).await;
     let mut problems = Vec::new();
 
