@@ -13,6 +13,7 @@ pub mod rate_limit;
 pub mod roles;
 pub mod roster;
 pub mod secrets;
+pub mod text;
 pub mod topic;
 
 use chrono::{DateTime, SubsecRound, Utc};

@@ -10,6 +10,7 @@ pub use entity::award_campaign::CampaignPhase;
 pub use entity::award_category::NomineeKind;
 pub use entity::nomination::NominationStatus;
 
+use crate::domain::text::chars_between;
 use crate::error::{AppError, AppResult};
 
 pub const TITLE_MAX: usize = 100;
@@ -36,24 +37,6 @@ pub fn phase(c: &award_campaign::Model, at: DateTime<Utc>) -> CampaignPhase {
     } else {
         CampaignPhase::Reviewing
     }
-}
-
-fn chars_between(
-    field: &'static str,
-    s: &str,
-    min: usize,
-    max: usize,
-    what: &str,
-) -> AppResult<String> {
-    let s = s.trim();
-    let n = s.chars().count();
-    if n < min || n > max {
-        return Err(AppError::bad_input(
-            field,
-            format!("{what} must be {min} to {max} characters"),
-        ));
-    }
-    Ok(s.to_owned())
 }
 
 pub fn title(s: &str) -> AppResult<String> {

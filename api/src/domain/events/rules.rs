@@ -8,6 +8,7 @@ use entity::event;
 pub use entity::event::EventKind;
 pub use entity::registration::RegistrationStatus;
 
+use crate::domain::text::chars_between;
 use crate::error::{AppError, AppResult};
 
 pub const TITLE_MAX: usize = 100;
@@ -193,24 +194,6 @@ pub fn check_cancel(
     }
 }
 
-fn chars_between(
-    field: &'static str,
-    s: &str,
-    min: usize,
-    max: usize,
-    what: &str,
-) -> AppResult<String> {
-    let s = s.trim();
-    let n = s.chars().count();
-    if n < min || n > max {
-        return Err(AppError::bad_input(
-            field,
-            format!("{what} must be {min} to {max} characters"),
-        ));
-    }
-    Ok(s.to_owned())
-}
-
 pub fn title(s: &str) -> AppResult<String> {
     chars_between("title", s, 1, TITLE_MAX, "the title")
 }
@@ -340,21 +323,21 @@ pub struct Times {
     pub signup_closes_at: DateTime<Utc>,
 }
 
-pub fn times(
+/// An event's start and end: a start that is set (`new_start`) in the future and within a year;
+/// the end after the start, in the future, and within a month of the start.
+fn span(
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
-    signup_opens_at: Option<DateTime<Utc>>,
-    signup_closes_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
     at: DateTime<Utc>,
-) -> AppResult<Times> {
-    if starts_at <= at {
+    new_start: bool,
+) -> AppResult<()> {
+    if new_start && starts_at <= at {
         return Err(AppError::bad_input(
             "startsAt",
             "the start must be in the future",
         ));
     }
-    if starts_at > at + Duration::days(MAX_AHEAD_DAYS) {
+    if new_start && starts_at > at + Duration::days(MAX_AHEAD_DAYS) {
         return Err(AppError::bad_input(
             "startsAt",
             "the start must be within a year",
@@ -366,12 +349,30 @@ pub fn times(
             "the end must come after the start",
         ));
     }
+    if ends_at <= at {
+        return Err(AppError::bad_input(
+            "endsAt",
+            "the end must be in the future",
+        ));
+    }
     if ends_at > starts_at + Duration::days(MAX_LENGTH_DAYS) {
         return Err(AppError::bad_input(
             "endsAt",
             "an event lasts at most a month",
         ));
     }
+    Ok(())
+}
+
+pub fn times(
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    signup_opens_at: Option<DateTime<Utc>>,
+    signup_closes_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> AppResult<Times> {
+    span(starts_at, ends_at, at, true)?;
     let opens = signup_opens_at.unwrap_or(created_at);
     let closes = signup_closes_at.unwrap_or(starts_at);
     if closes > starts_at {
@@ -416,38 +417,7 @@ pub fn moved_times(
     ends_at: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> AppResult<Times> {
-    if starts_at != e.starts_at {
-        if starts_at <= at {
-            return Err(AppError::bad_input(
-                "startsAt",
-                "the start must be in the future",
-            ));
-        }
-        if starts_at > at + Duration::days(MAX_AHEAD_DAYS) {
-            return Err(AppError::bad_input(
-                "startsAt",
-                "the start must be within a year",
-            ));
-        }
-    }
-    if ends_at <= starts_at {
-        return Err(AppError::bad_input(
-            "endsAt",
-            "the end must come after the start",
-        ));
-    }
-    if ends_at <= at {
-        return Err(AppError::bad_input(
-            "endsAt",
-            "the end must be in the future",
-        ));
-    }
-    if ends_at > starts_at + Duration::days(MAX_LENGTH_DAYS) {
-        return Err(AppError::bad_input(
-            "endsAt",
-            "an event lasts at most a month",
-        ));
-    }
+    span(starts_at, ends_at, at, starts_at != e.starts_at)?;
     let closes = if e.signup_closes_at == e.starts_at || e.signup_closes_at > starts_at {
         starts_at
     } else {
