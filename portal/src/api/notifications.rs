@@ -83,6 +83,9 @@ impl Notification {
         if let Some(campaign) = param("campaignId") {
             return Some(format!("/awards/{campaign}"));
         }
+        if let Some(event) = param("eventId") {
+            return Some(format!("/events/{event}"));
+        }
         match self.kind.as_str() {
             "ROLE_GRANTED" | "ROLE_REVOKED" => Some("/".to_string()),
             _ => None,
@@ -201,6 +204,9 @@ mod tests {
             with_params(r#"{"role":"COMMITTEE"}"#).link().as_deref(),
             Some("/")
         );
+        let mut n = with_params(r#"{"eventId":"e-7","event":"合唱","place":"二楼"}"#);
+        n.kind = "EVENT_PROMOTED".into();
+        assert_eq!(n.link().as_deref(), Some("/events/e-7"));
         // Nothing but an id goes into a path.
         let mut odd = with_params(r#"{"topicId":"../../signout"}"#);
         odd.kind = "TOPIC_ACCEPTED".into();

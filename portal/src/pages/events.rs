@@ -128,28 +128,32 @@ fn EventList(community: String) -> impl IntoView {
             );
         }
     });
+    let loading = RwSignal::new(false);
     let load_more = move |_| {
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
         let after = cursor.get_untracked();
+        let wanted = (kind.get_untracked(), past.get_untracked());
         spawn_local(async move {
-            match events::events(
-                &community.get_value(),
-                kind.get_untracked(),
-                past.get_untracked(),
-                after,
-            )
-            .await
-            {
-                Ok(page) => {
-                    more.update(|m| m.extend(page.nodes));
-                    cursor.set(
-                        page.page_info
-                            .has_next_page
-                            .then_some(page.page_info.end_cursor)
-                            .flatten(),
-                    );
+            let result = events::events(&community.get_value(), wanted.0, wanted.1, after).await;
+            // A page for a filter the viewer has since changed is dropped.
+            if (kind.get_untracked(), past.get_untracked()) == wanted {
+                match result {
+                    Ok(page) => {
+                        more.update(|m| m.extend(page.nodes));
+                        cursor.set(
+                            page.page_info
+                                .has_next_page
+                                .then_some(page.page_info.end_cursor)
+                                .flatten(),
+                        );
+                    }
+                    Err(e) => error.set(Some(e)),
                 }
-                Err(e) => error.set(Some(e)),
             }
+            loading.set(false);
         });
     };
     let item = |e: Event| {
@@ -182,7 +186,7 @@ fn EventList(community: String) -> impl IntoView {
                 }).collect_view()}
             </select>
         </div>
-        <div class="tabs" role="group">
+        <div class="tabs" role="group" aria-label=move || t("ev.title")>
             <button type="button" class="button" aria-pressed=move || (!past.get()).to_string() on:click=move |_| past.set(false)>{tv("ev.upcoming")}</button>
             <button type="button" class="button" data-testid="past-events" aria-pressed=move || past.get().to_string() on:click=move |_| past.set(true)>{tv("ev.past")}</button>
         </div>
@@ -199,7 +203,7 @@ fn EventList(community: String) -> impl IntoView {
             }.into_any(),
         }}
         <Show when=move || cursor.get().is_some()>
-            <button type="button" class="button" on:click=load_more>{tv("ev.more")}</button>
+            <button type="button" class="button" disabled=move || loading.get() on:click=load_more>{tv("ev.more")}</button>
         </Show>
     }
 }
@@ -217,7 +221,7 @@ fn MyRegistrationCard(r: Registration, on_cancel: Callback<String>) -> impl Into
             </p>
             {position.map(|n| view! { <p data-testid="waitlist-position">{move || tf("ev.position", &[("n", &n)])}</p> })}
             {r.check_in_code.clone().map(|code| view! {
-                <div class="qr" data-testid="check-in-qr" inner_html=r.check_in_qr_svg.clone().unwrap_or_default()></div>
+                <div class="qr" data-testid="check-in-qr" role="img" aria-label=move || t("ev.code") inner_html=r.check_in_qr_svg.clone().unwrap_or_default()></div>
                 <p>{tv("ev.code")} ": " <strong class="code" data-testid="check-in-code">{code}</strong></p>
                 <p class="muted">{tv("ev.code_hint")}</p>
             })}
@@ -254,26 +258,38 @@ fn EventLoader() -> impl IntoView {
         version.track();
         async move { events::event(&id).await }
     });
-    // Seats change as neighbours sign up: read them again every 15 s while the page is open.
+    // Seats change as neighbours sign up: the seats line is read again every 15 s while the
+    // page is open (only that line: forms being filled in keep what was typed).
+    let live = RwSignal::new(None::<String>);
     if let Ok(handle) = set_interval_with_handle(
-        move || version.update(|v| *v += 1),
+        move || {
+            let id = id.get_untracked();
+            spawn_local(async move {
+                if let Ok(e) = events::event(&id).await {
+                    let _ = live.try_set(Some(seats_text(&e)));
+                }
+            });
+        },
         std::time::Duration::from_secs(15),
     ) {
         on_cleanup(move || handle.clear());
     }
-    let reload = Callback::new(move |()| version.update(|v| *v += 1));
+    let reload = Callback::new(move |()| {
+        live.set(None);
+        version.update(|v| *v += 1)
+    });
     move || match loaded.get() {
         None => view! { <Loading /> }.into_any(),
         Some(Err(e)) => {
             view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }
                 .into_any()
         }
-        Some(Ok(e)) => view! { <EventView e=e reload=reload /> }.into_any(),
+        Some(Ok(e)) => view! { <EventView e=e reload=reload live=live /> }.into_any(),
     }
 }
 
 #[component]
-fn EventView(e: Event, reload: Callback<()>) -> impl IntoView {
+fn EventView(e: Event, reload: Callback<()>, live: RwSignal<Option<String>>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let id = StoredValue::new(e.id.clone());
@@ -283,11 +299,17 @@ fn EventView(e: Event, reload: Callback<()>) -> impl IntoView {
             busy.set(true);
             error.set(None);
             spawn_local(async move {
-                if let Err(err) = fut.await {
-                    error.set(Some(err));
+                let result = fut.await;
+                // The page may be gone by now (try_…); an error stays on screen, a success reloads.
+                let _ = busy.try_set(false);
+                match result {
+                    Ok(()) => {
+                        let _ = reload.try_run(());
+                    }
+                    Err(err) => {
+                        let _ = error.try_set(Some(err));
+                    }
                 }
-                busy.set(false);
-                reload.run(());
             });
         };
     let sign_up = move |ev: leptos::ev::SubmitEvent| {
@@ -304,7 +326,7 @@ fn EventView(e: Event, reload: Callback<()>) -> impl IntoView {
     });
     let (start, end) = (e.starts_at.clone(), e.ends_at.clone());
     let can = e.viewer_can.clone();
-    let manager = can.check_in || can.export || can.cancel;
+    let manager = can.check_in || can.export || can.cancel || can.edit;
     let hours = (e.volunteer_hours != "0" && !e.volunteer_hours.is_empty())
         .then(|| e.volunteer_hours.clone());
     view! {
@@ -319,7 +341,10 @@ fn EventView(e: Event, reload: Callback<()>) -> impl IntoView {
             <dt>{tv("ev.where")}</dt><dd>{e.place.clone()}</dd>
             <dt>{tv("ev.organizer")}</dt>
             <dd>{e.organizer.name.clone()}{e.group.clone().map(|g| format!(" · {}", g.name))}</dd>
-            <dt>{tv("ev.seats")}</dt><dd data-testid="event-seats" aria-live="polite">{seats_text(&e)}</dd>
+            <dt>{tv("ev.seats")}</dt><dd data-testid="event-seats" aria-live="polite">{
+                let first = seats_text(&e);
+                move || live.get().unwrap_or_else(|| first.clone())
+            }</dd>
             {hours.map(|h| view! { <dt>{tv("ev.hours")}</dt><dd data-testid="event-hours">{move || tf("ev.hours_each", &[("h", &h)])}</dd> })}
         </dl>
         {(!e.description.is_empty()).then(|| view! { <p class="story">{e.description.clone()}</p> })}
@@ -376,8 +401,12 @@ fn Organizer(e: Event, reload: Callback<()>) -> impl IntoView {
         }
         spawn_local(async move {
             match events::cancel_event(&id.get_value(), &reason.get_untracked()).await {
-                Ok(()) => reload.run(()),
-                Err(e) => error.set(Some(e)),
+                Ok(()) => {
+                    let _ = reload.try_run(());
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e));
+                }
             }
         });
     };
@@ -469,8 +498,12 @@ fn EditEvent(e: Event, reload: Callback<()>) -> impl IntoView {
         }
         spawn_local(async move {
             match events::update(&id.get_value(), change.into()).await {
-                Ok(()) => reload.run(()),
-                Err(e) => error.set(Some(e)),
+                Ok(()) => {
+                    let _ = reload.try_run(());
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e));
+                }
             }
         });
     };
@@ -554,8 +587,8 @@ pub fn CheckInPage() -> impl IntoView {
                         </div>
                         <button type="submit" class="button primary" data-testid="check-in-submit">{tv("ev.ci.submit")}</button>
                     </form>
-                    <ul data-testid="checked-in">
-                        {move || done.get().into_iter().map(|line| view! { <li role="status">{line}</li> }).collect_view()}
+                    <ul data-testid="checked-in" aria-live="polite">
+                        {move || done.get().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
                     </ul>
                 </section>
             }
@@ -568,33 +601,38 @@ pub fn CheckInPage() -> impl IntoView {
 /// handed to `on_code` once.
 #[component]
 fn Scanner(on_code: Callback<String>) -> impl IntoView {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
     use wasm_bindgen::{JsCast, JsValue};
-    let window = web_sys::window();
-    let supported = window.as_ref().is_some_and(|w| {
-        js_sys::Reflect::has(w, &JsValue::from_str("BarcodeDetector")).unwrap_or(false)
+    let supported = web_sys::window().is_some_and(|w| {
+        js_sys::Reflect::has(&w, &JsValue::from_str("BarcodeDetector")).unwrap_or(false)
             && js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("mediaDevices"))
                 .is_ok_and(|m| !m.is_undefined())
     });
     let video = NodeRef::<leptos::html::Video>::new();
-    let running = RwSignal::new(false);
-    let stream = StoredValue::new_local(None::<JsValue>);
-    let get = |o: &JsValue, name: &str| js_sys::Reflect::get(o, &JsValue::from_str(name));
-    let stop = move || {
-        running.set(false);
-        if let Some(s) = stream.try_update_value(|s| s.take()).flatten() {
-            if let Ok(tracks) = get(&s, "getTracks")
-                .and_then(|f| f.dyn_into::<js_sys::Function>())
-                .and_then(|f| f.call0(&s))
-            {
-                for t in js_sys::Array::from(&tracks).iter() {
-                    if let Ok(f) = get(&t, "stop").and_then(|f| f.dyn_into::<js_sys::Function>()) {
-                        let _ = f.call0(&t);
-                    }
+    let shown = RwSignal::new(false);
+    // A plain flag, not a signal: the scan task outlives the page when the organizer leaves
+    // while it awaits; it then sees the flag down and stops the camera it owns.
+    let wanted = Arc::new(AtomicBool::new(false));
+    fn get(o: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+        js_sys::Reflect::get(o, &JsValue::from_str(name))
+    }
+    fn stop_tracks(s: &JsValue) {
+        let tracks = get(s, "getTracks")
+            .and_then(|f| f.dyn_into::<js_sys::Function>())
+            .and_then(|f| f.call0(s));
+        if let Ok(tracks) = tracks {
+            for t in js_sys::Array::from(&tracks).iter() {
+                if let Ok(f) = get(&t, "stop").and_then(|f| f.dyn_into::<js_sys::Function>()) {
+                    let _ = f.call0(&t);
                 }
             }
         }
-    };
-    on_cleanup(stop);
+    }
+    on_cleanup({
+        let wanted = wanted.clone();
+        move || wanted.store(false, Ordering::SeqCst)
+    });
     let sleep = |ms: i32| {
         let promise = js_sys::Promise::new(&mut |resolve, _| {
             if let Some(w) = web_sys::window() {
@@ -603,59 +641,93 @@ fn Scanner(on_code: Callback<String>) -> impl IntoView {
         });
         wasm_bindgen_futures::JsFuture::from(promise)
     };
-    let start = move |_| {
-        spawn_local(async move {
-            let scan = async {
-                let w = web_sys::window().ok_or(JsValue::NULL)?;
-                let devices = get(&w.navigator(), "mediaDevices")?;
-                let ask: js_sys::Function = get(&devices, "getUserMedia")?.dyn_into()?;
-                let wanted =
-                    js_sys::JSON::parse(r#"{"video":{"facingMode":"environment"},"audio":false}"#)?;
-                let s = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(
-                    ask.call1(&devices, &wanted)?,
-                ))
-                .await?;
-                let el = video.get_untracked().ok_or(JsValue::NULL)?;
-                js_sys::Reflect::set(&el, &JsValue::from_str("srcObject"), &s)?;
-                let _ = el.play();
-                stream.set_value(Some(s));
-                running.set(true);
-                let make: js_sys::Function = get(&w, "BarcodeDetector")?.dyn_into()?;
-                let formats = js_sys::JSON::parse(r#"{"formats":["qr_code"]}"#)?;
-                let detector = js_sys::Reflect::construct(&make, &js_sys::Array::of1(&formats))?;
-                let detect: js_sys::Function = get(&detector, "detect")?.dyn_into()?;
-                let mut last = String::new();
-                while running.get_untracked() {
-                    sleep(400).await?;
-                    let found = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(
-                        detect.call1(&detector, &el)?,
+    let start = {
+        let wanted = wanted.clone();
+        move |_| {
+            // One camera at a time: a second tap while the browser asks does nothing.
+            if wanted.swap(true, Ordering::SeqCst) {
+                return;
+            }
+            let wanted = wanted.clone();
+            spawn_local(async move {
+                let mut camera = None::<JsValue>;
+                let scan = async {
+                    let w = web_sys::window().ok_or(JsValue::NULL)?;
+                    let devices = get(&w.navigator(), "mediaDevices")?;
+                    let ask: js_sys::Function = get(&devices, "getUserMedia")?.dyn_into()?;
+                    let asked = js_sys::JSON::parse(
+                        r#"{"video":{"facingMode":"environment"},"audio":false}"#,
+                    )?;
+                    let s = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(
+                        ask.call1(&devices, &asked)?,
                     ))
                     .await?;
-                    let code = js_sys::Array::from(&found)
-                        .iter()
-                        .find_map(|b| get(&b, "rawValue").ok().and_then(|v| v.as_string()))
-                        .unwrap_or_default();
-                    if !code.is_empty() && code != last {
-                        last = code.clone();
-                        on_code.run(code);
+                    camera = Some(s.clone());
+                    // Left (or stopped) while the browser asked for the camera.
+                    let el = match video.try_get_untracked().flatten() {
+                        Some(el) if wanted.load(Ordering::SeqCst) => el,
+                        _ => return Err(JsValue::NULL),
+                    };
+                    js_sys::Reflect::set(&el, &JsValue::from_str("srcObject"), &s)?;
+                    let _ = el.play();
+                    let _ = shown.try_set(true);
+                    let make: js_sys::Function = get(&w, "BarcodeDetector")?.dyn_into()?;
+                    let formats = js_sys::JSON::parse(r#"{"formats":["qr_code"]}"#)?;
+                    let detector =
+                        js_sys::Reflect::construct(&make, &js_sys::Array::of1(&formats))?;
+                    let detect: js_sys::Function = get(&detector, "detect")?.dyn_into()?;
+                    // The same code is handed on once per 5 s: a code held up to the camera is
+                    // not checked in over and over, and a failed one can be tried again.
+                    let mut last = (String::new(), 0.0);
+                    while wanted.load(Ordering::SeqCst) {
+                        sleep(400).await?;
+                        if !wanted.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let found = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(
+                            detect.call1(&detector, &el)?,
+                        ))
+                        .await?;
+                        let code = js_sys::Array::from(&found)
+                            .iter()
+                            .find_map(|b| get(&b, "rawValue").ok().and_then(|v| v.as_string()))
+                            .unwrap_or_default();
+                        let now = js_sys::Date::now();
+                        if !code.is_empty() && (code != last.0 || now - last.1 > 5_000.0) {
+                            last = (code.clone(), now);
+                            if on_code.try_run(code).is_none() {
+                                break;
+                            }
+                        }
                     }
+                    Ok::<(), JsValue>(())
+                };
+                let _ = scan.await;
+                if let Some(s) = camera {
+                    stop_tracks(&s);
                 }
-                Ok::<(), JsValue>(())
-            };
-            if scan.await.is_err() {
-                stop();
-            }
-        });
+                wanted.store(false, Ordering::SeqCst);
+                let _ = shown.try_set(false);
+            });
+        }
     };
-    supported.then(|| view! {
+    let stop = {
+        let wanted = wanted.clone();
+        move |_| wanted.store(false, Ordering::SeqCst)
+    };
+    supported.then(move || view! {
         <div class="scanner">
             <video node_ref=video class="scanner-video" playsinline=true muted=true
-                class:hidden=move || !running.get() aria-hidden="true"></video>
-            {move || if running.get() {
-                view! { <button type="button" class="button" on:click=move |_| stop()>{tv("ev.ci.stop")}</button> }.into_any()
-            } else {
-                view! { <button type="button" class="button" data-testid="scan" on:click=start>{tv("ev.ci.scan")}</button> }.into_any()
-            }}
+                class:hidden=move || !shown.get() aria-hidden="true"></video>
+            <Show when=move || shown.get() fallback=move || {
+                let start = start.clone();
+                view! { <button type="button" class="button" data-testid="scan" on:click=start>{tv("ev.ci.scan")}</button> }
+            }>
+                {
+                    let stop = stop.clone();
+                    view! { <button type="button" class="button" on:click=stop>{tv("ev.ci.stop")}</button> }
+                }
+            </Show>
         </div>
     })
 }
