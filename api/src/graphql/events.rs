@@ -180,9 +180,7 @@ impl Event {
         };
         for act in self.0.actions() {
             match act {
-                EventAct::SignUp => {
-                    a.sign_up = self.0.mine.as_ref().is_none_or(|r| r.active_key.is_none())
-                }
+                EventAct::SignUp => a.sign_up = true,
                 EventAct::CheckIn => a.check_in = true,
                 EventAct::Edit => a.edit = true,
                 EventAct::Cancel => a.cancel = true,

@@ -76,8 +76,14 @@ pub struct EventView {
 }
 
 impl EventView {
+    /// What the viewer may do now; signing up is not offered to one already signed up (the act
+    /// would answer their registration unchanged).
     pub fn actions(&self) -> Vec<EventAct> {
+        let signed_up = self.mine.as_ref().is_some_and(|r| r.active_key.is_some());
         rules::event_actions(&self.event, self.at, self.standing)
+            .into_iter()
+            .filter(|a| !(signed_up && *a == EventAct::SignUp))
+            .collect()
     }
 
     pub fn require(&self, act: EventAct) -> AppResult<()> {
