@@ -10,7 +10,9 @@ use crate::pages::{
     cases::{CaseNew, CaseQueue, CasesPage},
     claim::Claim,
     communities::Communities,
-    events::{CheckInPage, EventNew, EventPage, EventsPage, MyEvents, VolunteerHours},
+    events::{
+        CheckInPage, EventNew, EventPage, EventsPage, MyEvents, VolunteerGroups, VolunteerHours,
+    },
     home::Home,
     inbox::Inbox,
     nomination::{Certificate, HonourRoll, NominatePage, NominationPage},
@@ -174,6 +176,7 @@ lazy_page! {
     CheckInRoute => CheckInPage,
     MyEventsRoute => MyEvents,
     HoursRoute => VolunteerHours,
+    GroupsRoute => VolunteerGroups,
 }
 
 #[component]
@@ -311,6 +314,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/events/:id/check-in") view={Lazy::<CheckInRoute>::new()} />
                         <Route path=path!("/my-events") view={Lazy::<MyEventsRoute>::new()} />
                         <Route path=path!("/volunteer-hours") view={Lazy::<HoursRoute>::new()} />
+                        <Route path=path!("/volunteer-groups") view={Lazy::<GroupsRoute>::new()} />
                     </ProtectedParentRoute>
                 </Routes>
             </main>

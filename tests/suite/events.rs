@@ -1030,6 +1030,55 @@ async fn volunteer_groups_have_a_leader_who_runs_their_events() {
     assert_eq!(e["data"]["event"]["viewerCan"]["export"], true);
     let e = event(&app, w.token(LI), &id).await;
     assert_eq!(e["data"]["event"]["viewerCan"]["checkIn"], false, "{e}");
+    // What each may do with the group is stated by the server: the leader may not leave (the
+    // group keeps its leader), a member may, an outsider may join; the leader and the committee
+    // may run events for it.
+    let can = |token: &str| {
+        let app = &app;
+        let c = w.community_id.clone();
+        let token = token.to_owned();
+        async move {
+            let r = app
+                .ok(
+                    Some(&token),
+                    "query($c:ID!){ volunteerGroups(communityId:$c){ viewerCan { join leave organize } } }",
+                    json!({ "c": c }),
+                )
+                .await;
+            r["volunteerGroups"][0]["viewerCan"].clone()
+        }
+    };
+    assert_eq!(
+        can(w.token(CHEN)).await,
+        json!({ "join": false, "leave": false, "organize": true })
+    );
+    assert_eq!(
+        can(w.token(LI)).await,
+        json!({ "join": false, "leave": true, "organize": false })
+    );
+    assert_eq!(
+        can(w.token(ZHANG)).await,
+        json!({ "join": true, "leave": false, "organize": false })
+    );
+    assert_eq!(
+        can(w.token(COMMITTEE)).await,
+        json!({ "join": true, "leave": false, "organize": true })
+    );
+    let leave =
+        "mutation($g:ID!){ leaveVolunteerGroup(groupId:$g){ members { name } viewerIsMember } }";
+    let r = app
+        .gql(Some(w.token(CHEN)), leave, json!({ "g": group }))
+        .await;
+    assert_eq!(error_code(&r), "INVALID_STATE", "the leader stays: {r}");
+    let r = app
+        .ok(Some(w.token(LI)), leave, json!({ "g": group }))
+        .await;
+    assert_eq!(
+        r["leaveVolunteerGroup"]["members"],
+        json!([{ "name": "陈静" }]),
+        "{r}"
+    );
+    assert_eq!(r["leaveVolunteerGroup"]["viewerIsMember"], false);
 }
 
 #[tokio::test]
@@ -1198,4 +1247,92 @@ async fn the_demo_seeds_a_full_event_with_a_waitlist_an_open_one_and_a_past_one_
         vec!["ATTENDED", "ATTENDED", "ATTENDED", "NO_SHOW"],
         "{past}"
     );
+}
+
+/// A rush answers thousands of sign-ups: one costs a fixed handful of statements, and its
+/// answer (built from what the act holds, not read again) is what a fresh read then shows.
+#[tokio::test]
+async fn a_sign_up_stays_within_its_statement_budget_and_answers_what_a_fresh_read_shows() {
+    let app = TestApp::spawn_with(|s| {
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let w = app.community().await;
+    let tokens = crowd(&app, &w, 3).await;
+    let id = create(
+        &app,
+        &w,
+        24,
+        json!({ "capacity": 2, "companionsAllowed": 1 }),
+    )
+    .await;
+    let q = format!(
+        "mutation($e:ID!,$c:Int){{ signUp(eventId:$e, companions:$c){{ {REG} \
+         event {{ {EVENT} organizer {{ name }} }} }} }}"
+    );
+    let mut answers = Vec::new();
+    for (t, companions) in [(&tokens[0], 1), (&tokens[1], 0), (&tokens[2], 1)] {
+        let (ran, resp) = app
+            .statements_of(Some(t), &q, json!({ "e": id, "c": companions }))
+            .await;
+        assert!(resp.get("errors").is_none(), "{resp}");
+        // the account with its session and places (one); the write limit; in the transaction
+        // the event (locked), the resident's active registration, a free code, the insert, the
+        // counters, the notification and its outbox row; after it the organizer's name (the
+        // viewer's roles were loaded with the account); on PostgreSQL the notify to replicas.
+        let budget = match backend() {
+            "postgres" => 11,
+            _ => 10,
+        };
+        assert!(
+            ran.len() <= budget,
+            "a sign-up ran {} statements: {ran:#?}",
+            ran.len()
+        );
+        answers.push(resp["data"]["signUp"].clone());
+    }
+    assert_eq!(answers[0]["status"], "CONFIRMED", "{}", answers[0]);
+    assert_eq!(answers[0]["event"]["seatsTaken"], 2, "{}", answers[0]);
+    assert_eq!(answers[1]["status"], "WAITLISTED", "{}", answers[1]);
+    assert_eq!(answers[1]["waitlistPosition"], 1, "{}", answers[1]);
+    assert_eq!(answers[2]["waitlistPosition"], 2, "{}", answers[2]);
+    assert_eq!(answers[2]["event"]["waitlistCount"], 2, "{}", answers[2]);
+    for (t, answer) in tokens.iter().zip(&answers) {
+        let fresh = app
+            .ok(
+                Some(t),
+                &format!(
+                    "query($e:ID!){{ event(id:$e){{ {EVENT} organizer {{ name }} \
+                     viewerRegistration {{ id status waitlistPosition checkInCode companions \
+                     viewerCan {{ cancel }} }} }} }}"
+                ),
+                json!({ "e": id }),
+            )
+            .await;
+        let mut fresh_event = fresh["event"].clone();
+        let mut mine = fresh_event["viewerRegistration"].take();
+        let mut answer = answer.clone();
+        let mut answered_event = answer["event"].take();
+        // The counters move on with later sign-ups; the rest is the same.
+        for v in [&mut fresh_event, &mut answered_event] {
+            for k in [
+                "seatsTaken",
+                "seatsLeft",
+                "waitlistCount",
+                "viewerRegistration",
+            ] {
+                v[k] = Value::Null;
+            }
+        }
+        mine["event"] = Value::Null;
+        assert_eq!(
+            answered_event, fresh_event,
+            "signUp's event differs from a fresh read"
+        );
+        assert_eq!(
+            answer, mine,
+            "signUp's registration differs from a fresh read"
+        );
+    }
 }

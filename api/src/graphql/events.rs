@@ -316,6 +316,18 @@ pub struct VolunteerGroup {
     pub leader: EventPerson,
     pub members: Vec<EventPerson>,
     pub viewer_is_member: bool,
+    /// What the viewer may do with the group now.
+    pub viewer_can: GroupActions,
+}
+
+/// What the viewer may do with a volunteer group.
+#[derive(SimpleObject, Clone, Copy)]
+pub struct GroupActions {
+    pub join: bool,
+    /// Not the leader: a group keeps its leader.
+    pub leave: bool,
+    /// Name the group as an event's organizer (`EventInput.groupId`).
+    pub organize: bool,
 }
 
 impl From<read::GroupView> for VolunteerGroup {
@@ -326,6 +338,11 @@ impl From<read::GroupView> for VolunteerGroup {
             leader: g.leader.into(),
             members: g.members.into_iter().map(Into::into).collect(),
             viewer_is_member: g.viewer_member,
+            viewer_can: GroupActions {
+                join: g.viewer_can.join,
+                leave: g.viewer_can.leave,
+                organize: g.viewer_can.organize,
+            },
         }
     }
 }
@@ -692,7 +709,7 @@ impl EventsMutation {
         group_of(state, &viewer, &g.community_id, &g.id).await
     }
 
-    /// The viewer leaves a volunteer group.
+    /// The viewer leaves a volunteer group (INVALID_STATE for its leader).
     async fn leave_volunteer_group(
         &self,
         ctx: &Context<'_>,

@@ -101,6 +101,18 @@ const CANCEL_EVENT: &str = "mutation CancelEvent($id: ID!, $reason: String!) { \
 const UPDATE: &str = "mutation UpdateEvent($id: ID!, $input: EventChangeInput!) { \
     updateEvent(eventId: $id, input: $input) { id } }";
 
+const GROUPS: &str = "query VolunteerGroups($c: ID!) { volunteerGroups(communityId: $c) { \
+    id name leader { name } members { name } viewerCan { join leave organize } } }";
+
+const CREATE_GROUP: &str = "mutation CreateVolunteerGroup($c: ID!, $name: String!, \
+    $leader: ID!) { createVolunteerGroup(communityId: $c, name: $name, leaderId: $leader) { id } }";
+
+const JOIN_GROUP: &str =
+    "mutation JoinVolunteerGroup($id: ID!) { joinVolunteerGroup(groupId: $id) { id } }";
+
+const LEAVE_GROUP: &str =
+    "mutation LeaveVolunteerGroup($id: ID!) { leaveVolunteerGroup(groupId: $id) { id } }";
+
 /// Every document of this module (checked against the schema and the server's limits).
 #[cfg(not(target_arch = "wasm32"))]
 pub const DOCUMENTS: &[(&str, &str)] = &[
@@ -116,6 +128,10 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("CHECK_IN", CHECK_IN),
     ("CANCEL_EVENT", CANCEL_EVENT),
     ("UPDATE", UPDATE),
+    ("GROUPS", GROUPS),
+    ("CREATE_GROUP", CREATE_GROUP),
+    ("JOIN_GROUP", JOIN_GROUP),
+    ("LEAVE_GROUP", LEAVE_GROUP),
 ];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -393,6 +409,8 @@ pub struct NewEvent {
     pub capacity: Option<i64>,
     pub companions_allowed: i64,
     pub volunteer_hours: Option<String>,
+    /// A volunteer group the viewer may organize for (`VolunteerGroup.viewerCan.organize`).
+    pub group_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -420,6 +438,7 @@ pub async fn create(e: &NewEvent) -> Result<String, ApiError> {
             "capacity": e.capacity,
             "companionsAllowed": e.companions_allowed,
             "volunteerHours": e.volunteer_hours,
+            "groupId": e.group_id,
         }}),
     )
     .await?;
@@ -447,6 +466,58 @@ pub async fn cancel_event(id: &str, reason: &str) -> Result<(), ApiError> {
 /// limit); the server tells those registered when capacity, time or place change.
 pub async fn update(id: &str, input: serde_json::Value) -> Result<(), ApiError> {
     let _: serde::de::IgnoredAny = graphql(UPDATE, json!({ "id": id, "input": input })).await?;
+    Ok(())
+}
+
+/// What the viewer may do with a volunteer group (the server's rule).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub struct GroupCan {
+    #[serde(default)]
+    pub join: bool,
+    #[serde(default)]
+    pub leave: bool,
+    #[serde(default)]
+    pub organize: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub leader: Named,
+    #[serde(default)]
+    pub members: Vec<Named>,
+    #[serde(default)]
+    pub viewer_can: GroupCan,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupsData {
+    volunteer_groups: Vec<Group>,
+}
+
+pub async fn groups(community_id: &str) -> Result<Vec<Group>, ApiError> {
+    let data: GroupsData = graphql(GROUPS, json!({ "c": community_id })).await?;
+    Ok(data.volunteer_groups)
+}
+
+/// The committee creates a group with its leader.
+pub async fn create_group(community_id: &str, name: &str, leader_id: &str) -> Result<(), ApiError> {
+    let _: serde::de::IgnoredAny = graphql(
+        CREATE_GROUP,
+        json!({ "c": community_id, "name": name, "leader": leader_id }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The viewer joins (`true`) or leaves a group.
+pub async fn membership(group_id: &str, join: bool) -> Result<(), ApiError> {
+    let document = if join { JOIN_GROUP } else { LEAVE_GROUP };
+    let _: serde::de::IgnoredAny = graphql(document, json!({ "id": group_id })).await?;
     Ok(())
 }
 

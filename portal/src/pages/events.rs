@@ -2,11 +2,11 @@
 //! `/events/new` (an organizer's form), `/events/:id` (details with the seats left, refreshed
 //! every 15 s; sign up with companions; the viewer's registration with its check-in QR code;
 //! the organizer's tools), `/events/:id/check-in` (the organizer types or scans codes),
-//! `/my-events` and `/volunteer-hours`. Text comes from the `events` locale pack; every
+//! `/my-events`, `/volunteer-hours` and `/volunteer-groups`. Text comes from the `events` locale pack; every
 //! button shown is one the server's `viewerCan` allows, every figure the server's.
 
 use crate::api::events::{
-    self, Attendee, Event, EventKind, EventPhase, MyRegistration, NewEvent, Registration,
+    self, Attendee, Event, EventKind, EventPhase, Group, MyRegistration, NewEvent, Registration,
     RegistrationStatus,
 };
 use crate::api::ApiError;
@@ -95,6 +95,7 @@ pub fn EventsPage() -> impl IntoView {
                         <p class="actions">
                             <a href="/my-events" class="button" data-testid="my-events-link">{tv("ev.mine")}</a>
                             <a href="/volunteer-hours" class="button" data-testid="hours-link">{tv("ev.my_hours")}</a>
+                            <a href="/volunteer-groups" class="button" data-testid="groups-link">{tv("ev.groups")}</a>
                             {organizer.then(|| view! { <a href="/events/new" class="button primary" data-testid="new-event-link">{tv("ev.new")}</a> })}
                         </p>
                         <EventList community=community />
@@ -760,8 +761,20 @@ fn EventForm(community_id: String) -> impl IntoView {
     let capacity = RwSignal::new(String::new());
     let companions = RwSignal::new("0".to_string());
     let hours = RwSignal::new(String::new());
+    let group = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let community = StoredValue::new(community_id);
+    // The groups the viewer may organize for (the server's `viewerCan.organize`).
+    let groups = LocalResource::new(move || async move {
+        events::groups(&community.get_value())
+            .await
+            .map(|gs| {
+                gs.into_iter()
+                    .filter(|g| g.viewer_can.organize)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    });
     let submit = Action::new_unsync(move |new: &NewEvent| {
         let new = new.clone();
         async move { events::create(&new).await }
@@ -789,6 +802,7 @@ fn EventForm(community_id: String) -> impl IntoView {
             capacity: (!capacity.is_empty()).then(|| capacity.parse().unwrap_or(-1)),
             companions_allowed: text(companions).parse().unwrap_or(-1),
             volunteer_hours: Some(text(hours)).filter(|h| !h.is_empty()),
+            group_id: Some(group.get_untracked()).filter(|g| !g.is_empty()),
         });
     };
     view! {
@@ -835,6 +849,18 @@ fn EventForm(community_id: String) -> impl IntoView {
                 <label for="event-hours">{tv("ev.f.hours")}</label>
                 <input id="event-hours" type="text" inputmode="decimal" data-testid="event-hours-input" bind:value=hours />
             </div>
+            {move || groups.get().filter(|gs| !gs.is_empty()).map(|gs| view! {
+                <div class="field">
+                    <label for="event-group">{tv("ev.f.group")}</label>
+                    <select id="event-group" data-testid="event-group" on:change=move |ev| group.set(event_target_value(&ev))>
+                        <option value="" selected=move || group.get().is_empty()>{tv("ev.f.no_group")}</option>
+                        {gs.into_iter().map(|g| {
+                            let id = g.id.clone();
+                            view! { <option value=g.id.clone() selected=move || group.get() == id>{g.name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+            })}
             <button type="submit" class="button primary" data-testid="event-submit" disabled=move || submit.pending().get()>
                 {tv("ev.f.submit")}
             </button>
@@ -943,5 +969,176 @@ pub fn VolunteerHours() -> impl IntoView {
                 } />
             </section>
         } />
+    }
+}
+
+/// `/volunteer-groups`: the community's volunteer groups with their leaders and members. A
+/// resident joins or leaves as the server's `viewerCan` allows; the committee creates a group
+/// and names its leader (themselves, or a neighbour found by name or unit).
+#[component]
+pub fn VolunteerGroups() -> impl IntoView {
+    view! {
+        <WithPack pack="events" page=|| view! {
+            <section class="page">
+                <p><a href="/events" class="back-link">{tv("ev.back")}</a></p>
+                <h1>{tv("ev.groups")}</h1>
+                <InCommunity page=|info| {
+                    let committee = info.is_committee();
+                    let me = info.viewer.resident_id.clone().map(|id| (id, info.viewer.name.clone()));
+                    let community = StoredValue::new(info.community.map(|c| c.id).unwrap_or_default());
+                    let version = RwSignal::new(0u32);
+                    let list = LocalResource::new(move || {
+                        version.track();
+                        async move { events::groups(&community.get_value()).await }
+                    });
+                    let error = RwSignal::new(None::<ApiError>);
+                    let busy = RwSignal::new(false);
+                    let act = move |id: String, join: bool| {
+                        busy.set(true);
+                        error.set(None);
+                        spawn_local(async move {
+                            if let Err(e) = events::membership(&id, join).await {
+                                let _ = error.try_set(Some(e));
+                            }
+                            let _ = busy.try_set(false);
+                            let _ = version.try_update(|v| *v += 1);
+                        });
+                    };
+                    let item = move |g: Group| {
+                        let (join_id, leave_id) = (g.id.clone(), g.id.clone());
+                        let leader = g.leader.name.clone();
+                        let count = g.members.len().to_string();
+                        let members = g.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("、");
+                        view! {
+                            <li class="topic" data-testid="volunteer-group">
+                                <h2 class="topic-link">{g.name.clone()}</h2>
+                                <p class="topic-meta">
+                                    {move || tf("ev.g.leader", &[("name", &leader)])} " · "
+                                    {move || tf("ev.g.count", &[("n", &count)])}
+                                </p>
+                                <p class="muted" data-testid="group-members">{members}</p>
+                                <p class="actions">
+                                    {g.viewer_can.join.then(|| view! {
+                                        <button type="button" class="button primary" data-testid="group-join"
+                                            disabled=move || busy.get() on:click=move |_| act(join_id.clone(), true)>
+                                            {tv("ev.g.join")}
+                                        </button>
+                                    })}
+                                    {g.viewer_can.leave.then(|| view! {
+                                        <button type="button" class="button" data-testid="group-leave"
+                                            disabled=move || busy.get() on:click=move |_| act(leave_id.clone(), false)>
+                                            {tv("ev.g.leave")}
+                                        </button>
+                                    })}
+                                </p>
+                            </li>
+                        }
+                    };
+                    view! {
+                        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+                        {move || match list.get() {
+                            None => view! { <Loading /> }.into_any(),
+                            Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
+                            Some(Ok(groups)) if groups.is_empty() => view! { <p class="empty">{tv("ev.g.none")}</p> }.into_any(),
+                            Some(Ok(groups)) => view! { <ul class="topics">{groups.into_iter().map(item).collect_view()}</ul> }.into_any(),
+                        }}
+                        {committee.then(|| view! {
+                            <GroupForm community=community.get_value() me=me.clone()
+                                on_created=Callback::new(move |()| version.update(|v| *v += 1)) />
+                        })}
+                    }
+                } />
+            </section>
+        } />
+    }
+}
+
+/// The committee's form for a new group: a name and a leader.
+#[component]
+fn GroupForm(
+    community: String,
+    me: Option<(String, String)>,
+    on_created: Callback<()>,
+) -> impl IntoView {
+    let community = StoredValue::new(community);
+    let name = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let found = RwSignal::new(Vec::<(String, String)>::new());
+    let leader = RwSignal::new(None::<(String, String)>);
+    let error = RwSignal::new(None::<ApiError>);
+    let find = Action::new_unsync(move |text: &String| {
+        let text = text.clone();
+        async move { crate::api::mediation::neighbours(&community.get_value(), &text).await }
+    });
+    Effect::new(move || match find.value().get() {
+        Some(Ok(list)) => found.set(
+            list.into_iter()
+                .map(|n| (n.id, format!("{} · {} {}", n.name, n.building, n.unit)))
+                .collect(),
+        ),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let submit = Action::new_unsync(move |(name, leader): &(String, String)| {
+        let (name, leader) = (name.clone(), leader.clone());
+        async move { events::create_group(&community.get_value(), &name, &leader).await }
+    });
+    Effect::new(move || match submit.value().get() {
+        Some(Ok(())) => {
+            name.set(String::new());
+            leader.set(None);
+            on_created.run(());
+        }
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        // No leader chosen goes as an empty id: the server names the missing field.
+        let chosen = leader.get_untracked().map(|(id, _)| id).unwrap_or_default();
+        submit.dispatch((name.get_untracked(), chosen));
+    };
+    let choice = move |(id, label): (String, String)| {
+        let pick = (id.clone(), label.clone());
+        view! {
+            <li>
+                <button type="button" class="button" data-testid="leader-pick"
+                    aria-pressed=move || if leader.get().is_some_and(|(l, _)| l == id) { "true" } else { "false" }
+                    on:click=move |_| leader.set(Some(pick.clone()))>
+                    {label.clone()}
+                </button>
+            </li>
+        }
+    };
+    view! {
+        <h2>{tv("ev.g.new")}</h2>
+        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        <form class="form" on:submit=on_submit novalidate>
+            <div class="field">
+                <label for="group-name">{tv("ev.g.name")}</label>
+                <input id="group-name" type="text" maxlength="40" data-testid="group-name" bind:value=name />
+            </div>
+            <div class="field">
+                <label for="leader-search">{tv("ev.g.leader_pick")}</label>
+                <div class="inline">
+                    <input id="leader-search" type="search" maxlength="20" autocomplete="off" data-testid="leader-search" bind:value=search />
+                    <button type="button" class="button" data-testid="leader-find"
+                        on:click=move |_| { find.dispatch(search.get_untracked()); }>
+                        {tv("ev.g.find")}
+                    </button>
+                </div>
+                <ul class="choices" aria-live="polite">
+                    {me.map(|(id, name)| choice((id, tf("ev.g.me", &[("name", &name)]))))}
+                    {move || found.get().into_iter().map(choice).collect_view()}
+                </ul>
+                <p class="hint" data-testid="leader-chosen">
+                    {move || leader.get().map(|(_, label)| tf("ev.g.chosen", &[("who", &label)]))}
+                </p>
+            </div>
+            <button type="submit" class="button primary" data-testid="group-submit" disabled=move || submit.pending().get()>
+                {tv("ev.g.create")}
+            </button>
+        </form>
     }
 }

@@ -254,6 +254,49 @@ async fn sign_ups_and_check_ins_are_rate_limited_per_account() {
         last = error_code(&check_in(&app, w.token(ORGANIZER), &id, &format!("ZZZZ{i:02}")).await);
     }
     assert_eq!(last, "RATE_LIMITED");
+    // Joining and leaving a volunteer group over and over is bounded by the same write limit,
+    // and a refused act changes nothing.
+    let group = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"巡逻队\", leaderId:$l){ id } }",
+            json!({ "c": w.community_id, "l": w.person(ORGANIZER).resident_id }),
+        )
+        .await["createVolunteerGroup"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut codes = Vec::new();
+    for i in 0..4 {
+        let op = if i % 2 == 0 {
+            "joinVolunteerGroup"
+        } else {
+            "leaveVolunteerGroup"
+        };
+        let r = app
+            .gql(
+                Some(w.token(LI)),
+                &format!("mutation($g:ID!){{ {op}(groupId:$g){{ id }} }}"),
+                json!({ "g": group }),
+            )
+            .await;
+        codes.push(error_code(&r));
+    }
+    assert_eq!(
+        codes,
+        ["<no error>", "<no error>", "<no error>", "RATE_LIMITED"]
+    );
+    let r = app
+        .ok(
+            Some(w.token(LI)),
+            "query($c:ID!){ volunteerGroups(communityId:$c){ viewerIsMember } }",
+            json!({ "c": w.community_id }),
+        )
+        .await;
+    assert_eq!(
+        r["volunteerGroups"][0]["viewerIsMember"], true,
+        "the refused leave changed nothing: {r}"
+    );
 }
 
 #[tokio::test]

@@ -498,6 +498,13 @@ pub async fn membership(
         Some(me) => me,
         None => return Err(AppError::NotFound),
     };
+    rate_limit::take(
+        &state.db,
+        &rate_limit::key("group", viewer.id()),
+        state.settings.write_limit.max,
+        state.settings.write_limit.window_secs,
+    )
+    .await?;
     if join {
         volunteer_group_member::ActiveModel {
             id: Set(new_id()),
@@ -509,6 +516,7 @@ pub async fn membership(
         .await
         .map_err(crate::db::on_unique("you are already a member"))?;
     } else {
+        rules::check_leave(true, g.leader_id == me.id)?;
         volunteer_group_member::Entity::delete_many()
             .filter(volunteer_group_member::Column::GroupId.eq(g.id.clone()))
             .filter(volunteer_group_member::Column::ResidentId.eq(me.id))

@@ -350,6 +350,7 @@ pub struct GroupView {
     pub leader: Person,
     pub members: Vec<Person>,
     pub viewer_member: bool,
+    pub viewer_can: super::rules::GroupActions,
 }
 
 /// A community's volunteer groups with their leaders and members (its residents).
@@ -358,7 +359,8 @@ pub async fn groups(
     viewer: &Viewer,
     community_id: &str,
 ) -> AppResult<Vec<GroupView>> {
-    let me = roles::require_resident(db, viewer, community_id).await?;
+    let viewing = viewing(db, viewer, community_id).await?;
+    let me = viewing.resident.ok_or(AppError::NotFound)?;
     let groups = volunteer_group::Entity::find()
         .filter(volunteer_group::Column::CommunityId.eq(community_id))
         .order_by_asc(volunteer_group::Column::CreatedAt)
@@ -386,10 +388,16 @@ pub async fn groups(
         .map(|g| {
             let of: Vec<&volunteer_group_member::Model> =
                 members.iter().filter(|m| m.group_id == g.id).collect();
+            let member = of.iter().any(|m| m.resident_id == me.id);
             GroupView {
                 leader: person(&names, &g.leader_id),
                 members: of.iter().map(|m| person(&names, &m.resident_id)).collect(),
-                viewer_member: of.iter().any(|m| m.resident_id == me.id),
+                viewer_member: member,
+                viewer_can: super::rules::group_actions(
+                    member,
+                    g.leader_id == me.id,
+                    viewing.committee,
+                ),
                 group: g,
             }
         })

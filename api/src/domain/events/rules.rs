@@ -214,6 +214,31 @@ pub fn group_name(s: &str) -> AppResult<String> {
     chars_between("name", s, 1, GROUP_NAME_MAX, "the name")
 }
 
+/// What a resident may do with a volunteer group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupActions {
+    pub join: bool,
+    /// The leader stays in their group: a group is never without its leader.
+    pub leave: bool,
+    /// Name the group as an event's organizer (its leader or the committee).
+    pub organize: bool,
+}
+
+pub fn group_actions(member: bool, leader: bool, committee: bool) -> GroupActions {
+    GroupActions {
+        join: !member,
+        leave: member && !leader,
+        organize: leader || committee,
+    }
+}
+
+pub fn check_leave(member: bool, leader: bool) -> AppResult<()> {
+    if member && leader {
+        return Err(AppError::invalid_state("the leader stays in their group"));
+    }
+    Ok(())
+}
+
 pub fn note(s: &str) -> AppResult<String> {
     chars_between("note", s, 1, NOTE_MAX, "the note")
 }
@@ -434,6 +459,18 @@ pub fn moved_times(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_leader_may_not_leave_and_only_leaders_and_the_committee_organize_for_a_group() {
+        let leader = group_actions(true, true, false);
+        assert!(!leader.join && !leader.leave && leader.organize);
+        assert!(check_leave(true, true).is_err());
+        let member = group_actions(true, false, false);
+        assert!(!member.join && member.leave && !member.organize);
+        assert!(check_leave(true, false).is_ok());
+        let outsider = group_actions(false, false, true);
+        assert!(outsider.join && !outsider.leave && outsider.organize);
+    }
 
     #[test]
     fn hours_parse_and_print_in_hundredths() {

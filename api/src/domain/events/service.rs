@@ -43,11 +43,17 @@ pub async fn viewing<C: ConnectionTrait>(
     } else {
         Vec::new()
     };
-    Ok(Viewing {
-        committee: held.contains(&Role::Committee),
-        organizer: held.contains(&Role::Organizer),
-        resident,
-    })
+    Ok(Viewing::of(resident, &held))
+}
+
+impl Viewing {
+    fn of(resident: Option<resident::Model>, held: &[Role]) -> Self {
+        Viewing {
+            committee: held.contains(&Role::Committee),
+            organizer: held.contains(&Role::Organizer),
+            resident,
+        }
+    }
 }
 
 /// An event's volunteer group, by id and name.
@@ -164,6 +170,30 @@ pub async fn event_views<C: ConnectionTrait>(
     if events.is_empty() {
         return Ok(Vec::new());
     }
+    let mine: Vec<registration::Model> = match &viewing.resident {
+        Some(me) => {
+            registration::Entity::find()
+                .filter(registration::Column::ResidentId.eq(me.id.clone()))
+                .filter(registration::Column::EventId.is_in(events.iter().map(|e| e.id.clone())))
+                .order_by_desc(registration::Column::Seq)
+                .all(conn)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let positions = positions(conn, &mine).await?;
+    assemble(conn, viewing, events, &mine, &positions).await
+}
+
+/// Views of `events` for a viewer whose registrations among them (`mine`, newest first) and
+/// their waitlist positions are known: reads only the organizers' and groups' names.
+async fn assemble<C: ConnectionTrait>(
+    conn: &C,
+    viewing: &Viewing,
+    events: Vec<event::Model>,
+    mine: &[registration::Model],
+    positions: &HashMap<String, i32>,
+) -> AppResult<Vec<EventView>> {
     let organizers = people(conn, events.iter().map(|e| e.organizer_id.clone())).await?;
     let group_ids: BTreeSet<String> = events.iter().filter_map(|e| e.group_id.clone()).collect();
     let groups: HashMap<String, GroupRef> = if group_ids.is_empty() {
@@ -186,18 +216,6 @@ pub async fn event_views<C: ConnectionTrait>(
             })
             .collect()
     };
-    let mine: Vec<registration::Model> = match &viewing.resident {
-        Some(me) => {
-            registration::Entity::find()
-                .filter(registration::Column::ResidentId.eq(me.id.clone()))
-                .filter(registration::Column::EventId.is_in(events.iter().map(|e| e.id.clone())))
-                .order_by_desc(registration::Column::Seq)
-                .all(conn)
-                .await?
-        }
-        None => Vec::new(),
-    };
-    let positions = positions(conn, &mine).await?;
     let at = now();
     Ok(events
         .into_iter()
@@ -347,6 +365,44 @@ pub async fn registration<C: ConnectionTrait>(
         .await?
         .pop()
         .ok_or(AppError::NotFound)
+}
+
+/// The registration a sign-up has just written, as its registrant sees it, built from what the
+/// act holds (the event with its new counters, the registrant, the registration and its
+/// waitlist position): only the viewer's roles and the organizer's and group's names are read,
+/// not the event and the registration again.
+pub(super) async fn fresh_registration<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    me: resident::Model,
+    e: event::Model,
+    r: registration::Model,
+    position: Option<i32>,
+) -> AppResult<RegistrationView> {
+    let held = roles::viewer_roles(conn, viewer, &e.community_id).await?;
+    let viewing = Viewing::of(Some(me.clone()), &held);
+    let positions: HashMap<String, i32> = position.map(|p| (r.id.clone(), p)).into_iter().collect();
+    let event = assemble(
+        conn,
+        &viewing,
+        vec![e],
+        std::slice::from_ref(&r),
+        &positions,
+    )
+    .await?
+    .pop()
+    .ok_or(AppError::NotFound)?;
+    Ok(RegistrationView {
+        status: rules::shown_status(r.status, event.phase),
+        position,
+        resident: Person {
+            id: me.id,
+            name: me.name,
+        },
+        own: true,
+        event,
+        registration: r,
+    })
 }
 
 /// Confirms waitlisted registrations that the seats free now fit, earliest first, writing the
