@@ -101,7 +101,7 @@ impl AppState {
 #[lazy]
 fn inbox_feed(state: AppState) -> Live {
     Live::start(Feed {
-        query: notifications::NOTIFICATION_ADDED,
+        query: crate::api::documents::notifications::NOTIFICATION_ADDED,
         variables: serde_json::json!({}),
         on_next: Rc::new(move |text: &str| {
             if let ServerMessage::Next(data) = live::parse::<notifications::AddedData>(text) {

@@ -1687,7 +1687,27 @@ async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_
     let b = browser_sized(360, 740).await;
     let mut problems = Vec::new();
 
-    // 刘芳, an organizer (Chinese), publishes a volunteer event starting within the hour: one seat.
+    // 王建国 (committee) starts a volunteer group led by 刘芳, and 李秀英 joins it below.
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/volunteer-groups", app.address)).await;
+    b.wait_text(".empty", "还没有志愿服务队").await;
+    b.fill("[data-testid=group-name]", "楼道清洁队").await;
+    b.fill("[data-testid=leader-search]", "刘芳").await;
+    b.click("[data-testid=leader-find]").await;
+    b.wait_text(".choices li:last-child [data-testid=leader-pick]", "刘芳")
+        .await;
+    b.click(".choices li:last-child [data-testid=leader-pick]")
+        .await;
+    b.wait_text("[data-testid=leader-chosen]", "刘芳").await;
+    problems.extend(audit(&b, "volunteer groups, committee (zh)").await);
+    b.click("[data-testid=group-submit]").await;
+    b.wait_text("[data-testid=volunteer-group]", "队长：刘芳")
+        .await;
+    b.sign_out().await;
+
+    // 刘芳, an organizer (Chinese), publishes a volunteer event for her group starting within
+    // the hour: one seat.
     b.sign_in(&app.address, "13800000004", PASSWORD, "测试社区")
         .await;
     b.click("[data-testid=home-events]").await;
@@ -1716,6 +1736,14 @@ async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_
     b.set_value("[data-testid=event-end]", &end).await;
     b.fill("[data-testid=event-capacity]", "1").await;
     b.fill("[data-testid=event-hours-input]", "2").await;
+    b.wait_text("[data-testid=event-group]", "楼道清洁队").await;
+    let group: String = b
+        .eval("return document.querySelector('[data-testid=event-group] option:last-child').value;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    b.set_value("[data-testid=event-group]", &group).await;
     problems.extend(audit(&b, "new event (zh)").await);
     b.click("[data-testid=event-submit]").await;
     b.wait_until("location.pathname.startsWith('/events/') && location.pathname !== '/events/new'")
@@ -1724,6 +1752,7 @@ async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_
     b.wait_text("[data-testid=event-phase]", "报名中").await;
     b.wait_text("[data-testid=event-seats]", "剩余 1 个名额")
         .await;
+    b.wait_text("body", "楼道清洁队").await;
     b.sign_out().await;
 
     // 陈静 (English) finds it from Home, signs up, and is shown her QR code.
@@ -1758,6 +1787,12 @@ async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_
     b.wait_text("[data-testid=waitlist-position]", "候补第 1 位")
         .await;
     assert!(!b.exists("[data-testid=check-in-code]").await);
+    // She joins 刘芳's volunteer group, and may leave it again.
+    b.goto(&format!("{}/volunteer-groups", app.address)).await;
+    b.click("[data-testid=group-join]").await;
+    b.wait_text("[data-testid=group-members]", "李秀英").await;
+    b.find("[data-testid=group-leave]").await;
+    problems.extend(audit(&b, "volunteer groups, member (zh)").await);
     b.sign_out().await;
 
     // The organizer checks 陈静 in by her code, typed in lower case.
@@ -1765,17 +1800,55 @@ async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_
         .await;
     b.goto(&format!("{}/events/{event_id}", app.address)).await;
     b.wait_text("[data-testid=attendees]", "李秀英").await;
+    // Headless Chromium has neither a camera nor `BarcodeDetector`. The page is given both, as
+    // a phone has them: a canvas stream whose tracks record being stopped, and a detector that
+    // sees 陈静's code once (and asks for QR codes only).
+    b.eval(&format!(
+        "const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+         c.getContext('2d').fillRect(0, 0, 64, 64);
+         window.__camera = {{ asked: 0, stopped: 0 }};
+         const give = async () => {{
+           window.__camera.asked++;
+           const s = c.captureStream(5);
+           s.getTracks().forEach(t => {{ const stop = t.stop.bind(t); t.stop = () => {{ window.__camera.stopped++; stop(); }}; }});
+           return s;
+         }};
+         if (!navigator.mediaDevices) Object.defineProperty(navigator, 'mediaDevices', {{ value: {{}} }});
+         navigator.mediaDevices.getUserMedia = give;
+         window.__shown = ['{code}'];
+         window.BarcodeDetector = class {{
+           constructor(o) {{ window.__formats = JSON.stringify(o.formats); }}
+           async detect() {{ const v = window.__shown.shift(); return v ? [{{ rawValue: v, format: 'qr_code' }}] : []; }}
+         }};
+         return true;",
+        code = code.trim()
+    ))
+    .await;
     b.click("[data-testid=check-in-link]").await;
     b.wait_path(&format!("/events/{event_id}/check-in")).await;
+    problems.extend(audit(&b, "check-in (zh)").await);
+    b.click("[data-testid=scan]").await;
+    b.wait_text("[data-testid=checked-in]", "陈静 已签到").await;
+    assert_eq!(
+        b.eval("return window.__formats;").await,
+        json!("[\"qr_code\"]")
+    );
+    // The same code typed again (in lower case) answers the same check-in: one line more, no
+    // second credit (the hours below are 2, not 4).
     b.fill("[data-testid=check-in-input]", &code.trim().to_lowercase())
         .await;
-    problems.extend(audit(&b, "check-in (zh)").await);
     b.click("[data-testid=check-in-submit]").await;
-    b.wait_text("[data-testid=checked-in]", "陈静 已签到").await;
+    b.wait_until("document.querySelectorAll('[data-testid=checked-in] li').length === 2")
+        .await;
     // A wrong code is refused with a localized message.
     b.fill("[data-testid=check-in-input]", "ZZZZZZ").await;
     b.click("[data-testid=check-in-submit]").await;
     b.find("[role=alert]").await;
+    // Leaving the check-in screen turns the camera off.
+    b.click("a.back-link").await;
+    b.wait_path(&format!("/events/{event_id}")).await;
+    b.wait_until("window.__camera.asked === 1 && window.__camera.stopped >= 1")
+        .await;
     // One more seat: 李秀英 moves from the waitlist to confirmed.
     b.goto(&format!("{}/events/{event_id}", app.address)).await;
     b.click("[data-testid=edit-event]").await;

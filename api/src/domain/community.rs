@@ -1,9 +1,11 @@
 //! Communities: creation by a platform admin, visibility, counts.
 
 use entity::{building, community, household, resident};
+use std::collections::{BTreeSet, HashMap};
+
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use crate::auth::Viewer;
@@ -108,4 +110,43 @@ pub async fn buildings(db: &DatabaseConnection, id: &str) -> AppResult<Vec<build
         .order_by_asc(building::Column::Id)
         .all(db)
         .await?)
+}
+
+/// Homes as residents name them ("1栋 101"), by household id, with the names of `more_buildings`
+/// by building id: two statements however many (none for none).
+pub async fn place_labels<C: ConnectionTrait>(
+    conn: &C,
+    household_ids: BTreeSet<String>,
+    more_buildings: BTreeSet<String>,
+) -> AppResult<HashMap<String, String>> {
+    let households: Vec<household::Model> = if household_ids.is_empty() {
+        Vec::new()
+    } else {
+        household::Entity::find()
+            .filter(household::Column::Id.is_in(household_ids))
+            .all(conn)
+            .await?
+    };
+    let building_ids: BTreeSet<String> = more_buildings
+        .into_iter()
+        .chain(households.iter().map(|h| h.building_id.clone()))
+        .collect();
+    let buildings: HashMap<String, String> = if building_ids.is_empty() {
+        HashMap::new()
+    } else {
+        building::Entity::find()
+            .filter(building::Column::Id.is_in(building_ids))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b.name))
+            .collect()
+    };
+    let mut out = HashMap::new();
+    for h in households {
+        let name = buildings.get(&h.building_id).cloned().unwrap_or_default();
+        out.insert(h.id, format!("{name} {}", h.unit));
+    }
+    out.extend(buildings);
+    Ok(out)
 }

@@ -224,6 +224,42 @@ pub async fn active_resident<C: ConnectionTrait>(
         .cloned())
 }
 
+/// The viewer in one community as awards and events see them: their live place (none: the
+/// community's awards and events are NOT_FOUND to them) and the roles that matter there (none
+/// without a live place, whatever was granted).
+#[derive(Clone, Debug, Default)]
+pub struct Viewing {
+    pub resident: Option<resident::Model>,
+    pub committee: bool,
+    pub organizer: bool,
+}
+
+impl Viewing {
+    pub fn of(resident: Option<resident::Model>, held: &[Role]) -> Self {
+        let live = resident.is_some();
+        Viewing {
+            committee: live && held.contains(&Role::Committee),
+            organizer: live && held.contains(&Role::Organizer),
+            resident,
+        }
+    }
+}
+
+/// The viewer in one community (roles are read only for a live resident).
+pub async fn viewing<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<Viewing> {
+    let resident = active_resident(conn, viewer, community_id).await?;
+    let held = if resident.is_some() {
+        viewer_roles(conn, viewer, community_id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Viewing::of(resident, &held))
+}
+
 /// The viewer as a resident taking part in a community (proposing, co-signing, voting…):
 /// NOT_FOUND when the community is not theirs, FORBIDDEN for an admin who is not on its roster.
 pub async fn require_resident<C: ConnectionTrait>(

@@ -159,18 +159,7 @@ impl Event {
     }
     /// The viewer's registration (the active one, else the latest), if any.
     async fn viewer_registration(&self) -> Option<Registration> {
-        let r = self.0.mine.clone()?;
-        Some(Registration(RegistrationView {
-            status: rules::shown_status(r.status, self.0.phase),
-            position: self.0.my_position,
-            resident: self.0.viewer.clone().unwrap_or(Person {
-                id: r.resident_id.clone(),
-                name: String::new(),
-            }),
-            own: true,
-            event: self.0.clone(),
-            registration: r,
-        }))
+        self.0.my_registration().map(Registration)
     }
     /// What the viewer may do now.
     async fn viewer_can(&self) -> EventActions {

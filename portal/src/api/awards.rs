@@ -1,8 +1,9 @@
-//! Civility awards (文明评选, DESIGN §6): query strings, serde types and typed calls. What the
+//! Civility awards (文明评选, DESIGN §6): serde types and typed calls. What the
 //! viewer may do is the server's `viewerCan` (the portal decides no phase or status rule).
 
 use super::ballots::schema_enum;
 use super::client::graphql;
+use super::documents::awards as doc;
 use super::{ApiError, PageInfo};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -29,97 +30,6 @@ schema_enum!(CampaignPhase {
     Reviewing = "REVIEWING",
     Announced = "ANNOUNCED",
 });
-
-/// The fields of a campaign everywhere it is shown (`...CampaignFields`).
-pub const CAMPAIGN_FIELDS: &str = "fragment CampaignFields on AwardCampaign { id title year phase \
-    endorsementThreshold nominateUntil endorseUntil reviewUntil announcedAt \
-    categories { id name nomineeKind winners } \
-    viewerCan { nominate advance shortlist openBallot announce } }";
-
-/// The fields of a nomination everywhere it is shown (`...NominationFields`).
-pub const NOMINATION_FIELDS: &str = "fragment NominationFields on Nomination { id status \
-    endorsementCount story shortlistNote createdAt viewerEndorsed viewerIsNominee \
-    nominee { kind id name } nominator { id name } category { id name nomineeKind winners } \
-    viewerCan { consent endorse shortlist award } }";
-
-/// A document with the fragments it spreads appended.
-pub fn with_fragments(document: &str) -> String {
-    let mut out = document.to_string();
-    for (spread, fragment) in [
-        ("...CampaignFields", CAMPAIGN_FIELDS),
-        ("...NominationFields", NOMINATION_FIELDS),
-    ] {
-        if out.contains(spread) {
-            out.push(' ');
-            out.push_str(fragment);
-        }
-    }
-    out
-}
-
-const CAMPAIGNS: &str = "query AwardCampaigns($communityId: ID!, $after: String) { \
-    awardCampaigns(communityId: $communityId, first: 20, after: $after) { \
-    nodes { ...CampaignFields } pageInfo { hasNextPage endCursor } } }";
-
-const CAMPAIGN: &str = "query AwardCampaign($id: ID!, $after: String) { awardCampaign(id: $id) { \
-    ...CampaignFields community { id name } votes { id categoryId status closesAt } \
-    nominations(first: 50, after: $after) { nodes { ...NominationFields } \
-    pageInfo { hasNextPage endCursor } } } }";
-
-const NOMINATION: &str = "query Nomination($id: ID!) { nomination(id: $id) { \
-    ...NominationFields campaign { ...CampaignFields community { id name } } } }";
-
-const HONOUR_ROLL: &str =
-    "query HonourRoll($communityId: ID!) { honourRoll(communityId: $communityId) { \
-    id year campaignTitle awardedAt category { id name } nominee { kind id name } } }";
-
-const NOMINEES: &str =
-    "query Nominees($communityId: ID!, $kind: NomineeKind!, $search: String!) { \
-    nominees(communityId: $communityId, kind: $kind, search: $search) { kind id name } }";
-
-const CREATE: &str = "mutation CreateAwardCampaign($input: AwardCampaignInput!) { \
-    createAwardCampaign(input: $input) { ...CampaignFields } }";
-
-const NOMINATE: &str = "mutation Nominate($campaignId: ID!, $categoryId: ID!, $nomineeId: ID!, \
-    $story: String!) { nominate(campaignId: $campaignId, categoryId: $categoryId, \
-    nomineeId: $nomineeId, story: $story) { ...NominationFields } }";
-
-const CONSENT: &str = "mutation ConsentToNomination($id: ID!, $consent: Boolean!) { \
-    consentToNomination(nominationId: $id, consent: $consent) { ...NominationFields } }";
-
-const ENDORSE: &str =
-    "mutation Endorse($id: ID!) { endorse(nominationId: $id) { ...NominationFields } }";
-
-const SHORTLIST: &str = "mutation ShortlistNomination($id: ID!, $note: String) { \
-    shortlistNomination(nominationId: $id, note: $note) { ...NominationFields } }";
-
-const ADVANCE: &str = "mutation AdvanceCampaign($id: ID!) { advanceCampaign(campaignId: $id) { \
-    ...CampaignFields } }";
-
-const ANNOUNCE: &str = "mutation AnnounceAwards($id: ID!, $nominationIds: [ID!]!) { \
-    announceAwards(campaignId: $id, nominationIds: $nominationIds) { ...CampaignFields } }";
-
-/// A category's public vote: the server makes the options from the shortlist.
-const OPEN_VOTE: &str = "mutation OpenCampaignVote($input: OpenBallotInput!) { \
-    openBallot(input: $input) { id } }";
-
-/// Every document of this module (checked against the schema and the server's limits).
-#[cfg(not(target_arch = "wasm32"))]
-pub const DOCUMENTS: &[(&str, &str)] = &[
-    ("CAMPAIGNS", CAMPAIGNS),
-    ("CAMPAIGN", CAMPAIGN),
-    ("NOMINATION", NOMINATION),
-    ("HONOUR_ROLL", HONOUR_ROLL),
-    ("NOMINEES", NOMINEES),
-    ("CREATE", CREATE),
-    ("NOMINATE", NOMINATE),
-    ("CONSENT", CONSENT),
-    ("ENDORSE", ENDORSE),
-    ("SHORTLIST", SHORTLIST),
-    ("ADVANCE", ADVANCE),
-    ("ANNOUNCE", ANNOUNCE),
-    ("OPEN_VOTE", OPEN_VOTE),
-];
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -289,10 +199,10 @@ struct NomineesData {
 struct Answer<T>(std::collections::HashMap<String, T>);
 
 async fn answer<T: serde::de::DeserializeOwned>(
-    document: &str,
+    document: super::Document,
     variables: serde_json::Value,
 ) -> Result<T, ApiError> {
-    let Answer(map) = graphql(&with_fragments(document), variables).await?;
+    let Answer(map) = graphql(document, variables).await?;
     map.into_values()
         .next()
         .ok_or_else(|| ApiError::new(super::ErrorCode::Internal))
@@ -300,7 +210,7 @@ async fn answer<T: serde::de::DeserializeOwned>(
 
 pub async fn campaigns(community_id: &str, after: Option<&str>) -> Result<CampaignPage, ApiError> {
     let data: CampaignsData = graphql(
-        &with_fragments(CAMPAIGNS),
+        doc::AWARD_CAMPAIGNS,
         json!({ "communityId": community_id, "after": after }),
     )
     .await?;
@@ -309,21 +219,19 @@ pub async fn campaigns(community_id: &str, after: Option<&str>) -> Result<Campai
 
 /// A campaign with a page of its nominations (the first, or the one after `after`).
 pub async fn campaign(id: &str, after: Option<&str>) -> Result<Campaign, ApiError> {
-    let data: CampaignData = graphql(
-        &with_fragments(CAMPAIGN),
-        json!({ "id": id, "after": after }),
-    )
-    .await?;
+    let data: CampaignData =
+        graphql(doc::AWARD_CAMPAIGN, json!({ "id": id, "after": after })).await?;
     Ok(data.award_campaign)
 }
 
 pub async fn nomination(id: &str) -> Result<Nomination, ApiError> {
-    let data: NominationData = graphql(&with_fragments(NOMINATION), json!({ "id": id })).await?;
+    let data: NominationData = graphql(doc::NOMINATION, json!({ "id": id })).await?;
     Ok(data.nomination)
 }
 
 pub async fn honour_roll(community_id: &str) -> Result<Vec<Award>, ApiError> {
-    let data: HonourRollData = graphql(HONOUR_ROLL, json!({ "communityId": community_id })).await?;
+    let data: HonourRollData =
+        graphql(doc::HONOUR_ROLL, json!({ "communityId": community_id })).await?;
     Ok(data.honour_roll)
 }
 
@@ -333,7 +241,7 @@ pub async fn nominees(
     search: &str,
 ) -> Result<Vec<Nominee>, ApiError> {
     let data: NomineesData = graphql(
-        NOMINEES,
+        doc::NOMINEES,
         json!({ "communityId": community_id, "kind": kind.as_str(), "search": search }),
     )
     .await?;
@@ -368,7 +276,7 @@ pub async fn create(new: &NewCampaign) -> Result<Campaign, ApiError> {
         .map(|c| json!({ "name": c.name, "nomineeKind": c.nominee_kind.as_str(), "winners": c.winners }))
         .collect();
     answer(
-        CREATE,
+        doc::CREATE_AWARD_CAMPAIGN,
         json!({ "input": {
             "communityId": new.community_id,
             "title": new.title,
@@ -390,7 +298,7 @@ pub async fn nominate(
     story: &str,
 ) -> Result<Nomination, ApiError> {
     answer(
-        NOMINATE,
+        doc::NOMINATE,
         json!({ "campaignId": campaign_id, "categoryId": category_id, "nomineeId": nominee_id, "story": story }),
     )
     .await
@@ -406,10 +314,13 @@ pub enum NominationAct {
 
 pub async fn run(id: &str, act: NominationAct) -> Result<Nomination, ApiError> {
     let (document, vars) = match act {
-        NominationAct::Consent(yes) => (CONSENT, json!({ "id": id, "consent": yes })),
-        NominationAct::Endorse => (ENDORSE, json!({ "id": id })),
+        NominationAct::Consent(yes) => (
+            doc::CONSENT_TO_NOMINATION,
+            json!({ "id": id, "consent": yes }),
+        ),
+        NominationAct::Endorse => (doc::ENDORSE, json!({ "id": id })),
         NominationAct::Shortlist(note) => (
-            SHORTLIST,
+            doc::SHORTLIST_NOMINATION,
             json!({ "id": id, "note": Some(note).filter(|n| !n.trim().is_empty()) }),
         ),
     };
@@ -417,12 +328,12 @@ pub async fn run(id: &str, act: NominationAct) -> Result<Nomination, ApiError> {
 }
 
 pub async fn advance(id: &str) -> Result<Campaign, ApiError> {
-    answer(ADVANCE, json!({ "id": id })).await
+    answer(doc::ADVANCE_CAMPAIGN, json!({ "id": id })).await
 }
 
 pub async fn announce(id: &str, nomination_ids: &[String]) -> Result<Campaign, ApiError> {
     answer(
-        ANNOUNCE,
+        doc::ANNOUNCE_AWARDS,
         json!({ "id": id, "nominationIds": nomination_ids }),
     )
     .await
@@ -442,7 +353,7 @@ pub async fn open_vote(
     closes_at: &str,
 ) -> Result<String, ApiError> {
     let opened: Opened = answer(
-        OPEN_VOTE,
+        doc::OPEN_CAMPAIGN_VOTE,
         json!({ "input": {
             "campaignId": campaign_id, "categoryId": category_id, "question": question,
             "kind": "CHOICE", "method": "APPROVAL", "electorate": "RESIDENTS", "rule": "PLURALITY",
@@ -469,13 +380,5 @@ mod tests {
         assert_eq!(n.nominee.kind, NomineeKind::Building);
         assert!(n.viewer_can.endorse && !n.viewer_can.consent);
         assert!(n.campaign.is_none());
-    }
-
-    #[test]
-    fn fragments_are_appended_once_each() {
-        let doc = with_fragments(NOMINATION);
-        assert_eq!(doc.matches("fragment NominationFields").count(), 1);
-        assert_eq!(doc.matches("fragment CampaignFields").count(), 1);
-        assert!(!with_fragments(HONOUR_ROLL).contains("fragment"));
     }
 }

@@ -1,72 +1,14 @@
-//! Ballots and votes (DESIGN §4): query strings, serde types, typed calls, and the pure rules
+//! Ballots and votes (DESIGN §4): serde types, typed calls, and the pure rules
 //! the ballot forms apply before sending (which options may be ticked together, which counting
 //! rules fit an electorate, recounting the published bulletin).
 
 use super::client::graphql;
+use super::documents::ballots as doc;
 use super::ApiError;
 use crate::i18n::k;
 use crate::tally::parse_area;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-/// What the portal reads of a ballot's count; shared by the query and the live subscription.
-macro_rules! tally_fields {
-    () => {
-        "id status closedAt eligibleCount eligibleArea turnoutCount turnoutArea \
-         result { final quorumMet outcome options { id label role votes area adopted } \
-         thresholds { stage optionId measure comparison fraction base achieved met } }"
-    };
-}
-
-/// Every field of a ballot the portal shows.
-macro_rules! ballot_fields {
-    () => {
-        concat!(
-            tally_fields!(),
-            " topicId question kind method maxChoices electorate rule secret named openedAt closesAt \
-             options { id label role } viewerEligible viewerHasVoted"
-        )
-    };
-}
-
-const BALLOT: &str = concat!(
-    "query Ballot($id: ID!) { ballot(id: $id) { ",
-    ballot_fields!(),
-    " } }"
-);
-
-/// The live tally (graphql-transport-ws); the viewer's own fields are kept from the query.
-pub const BALLOT_TALLY: &str = concat!(
-    "subscription BallotTally($ballotId: ID!) { ballotTally(ballotId: $ballotId) { ",
-    tally_fields!(),
-    " } }"
-);
-
-const CAST_VOTE: &str =
-    "mutation CastVote($ballotId: ID!, $optionIds: [ID!]!, $receipt: String) { \
-    castVote(ballotId: $ballotId, optionIds: $optionIds, receipt: $receipt) { receipt } }";
-
-const VERIFY_RECEIPT: &str = "query VerifyReceipt($ballotId: ID!, $receipt: String!) { \
-    verifyReceipt(ballotId: $ballotId, receipt: $receipt) { found optionIds } }";
-
-const BULLETIN: &str = "query Bulletin($ballotId: ID!) { \
-    bulletin(ballotId: $ballotId) { receiptHash optionIds area } }";
-
-const OPEN_BALLOT: &str = concat!(
-    "mutation OpenBallot($input: OpenBallotInput!) { openBallot(input: $input) { ",
-    ballot_fields!(),
-    " } }"
-);
-
-const RECORD_PAPER_BALLOT: &str =
-    "mutation RecordPaperBallot($ballotId: ID!, $voterId: ID!, $optionIds: [ID!]!) { \
-    recordPaperBallot(ballotId: $ballotId, voterId: $voterId, optionIds: $optionIds) }";
-
-/// The ballot's frozen electorate, for the committee's paper-ballot picker.
-const VOTERS: &str =
-    "query BallotVoters($ballotId: ID!, $search: String, $notVoted: Boolean, $first: Int) { \
-    ballot(id: $ballotId) { voters(search: $search, notVoted: $notVoted, first: $first) { \
-    nodes { voterId label area voted channel } } } }";
 
 /// How many voters the paper-ballot picker lists at once (the search narrows them).
 pub const VOTERS_PAGE: i64 = 50;
@@ -728,7 +670,7 @@ pub struct TallyData {
 }
 
 pub async fn ballot(id: &str) -> Result<Ballot, ApiError> {
-    let data: BallotData = graphql(BALLOT, json!({ "id": id })).await?;
+    let data: BallotData = graphql(doc::BALLOT, json!({ "id": id })).await?;
     data.ballot
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
 }
@@ -741,7 +683,7 @@ pub async fn cast_vote(
     receipt: Option<&str>,
 ) -> Result<String, ApiError> {
     let data: CastData = graphql(
-        CAST_VOTE,
+        doc::CAST_VOTE,
         json!({ "ballotId": ballot_id, "optionIds": option_ids, "receipt": receipt }),
     )
     .await?;
@@ -750,7 +692,7 @@ pub async fn cast_vote(
 
 pub async fn verify_receipt(ballot_id: &str, receipt: &str) -> Result<ReceiptCheck, ApiError> {
     let data: VerifyData = graphql(
-        VERIFY_RECEIPT,
+        doc::VERIFY_RECEIPT,
         json!({ "ballotId": ballot_id, "receipt": receipt }),
     )
     .await?;
@@ -758,12 +700,12 @@ pub async fn verify_receipt(ballot_id: &str, receipt: &str) -> Result<ReceiptChe
 }
 
 pub async fn bulletin(ballot_id: &str) -> Result<Vec<BulletinEntry>, ApiError> {
-    let data: BulletinData = graphql(BULLETIN, json!({ "ballotId": ballot_id })).await?;
+    let data: BulletinData = graphql(doc::BULLETIN, json!({ "ballotId": ballot_id })).await?;
     Ok(data.bulletin)
 }
 
 pub async fn open_ballot(input: &OpenBallotInput) -> Result<Ballot, ApiError> {
-    let data: OpenData = graphql(OPEN_BALLOT, json!({ "input": input })).await?;
+    let data: OpenData = graphql(doc::OPEN_BALLOT, json!({ "input": input })).await?;
     Ok(data.open_ballot)
 }
 
@@ -773,7 +715,7 @@ pub async fn record_paper_ballot(
     option_ids: &[String],
 ) -> Result<bool, ApiError> {
     let data: PaperData = graphql(
-        RECORD_PAPER_BALLOT,
+        doc::RECORD_PAPER_BALLOT,
         json!({ "ballotId": ballot_id, "voterId": voter_id, "optionIds": option_ids }),
     )
     .await?;
@@ -789,7 +731,7 @@ pub async fn voters(
 ) -> Result<Vec<ElectorateMember>, ApiError> {
     let search = search.trim();
     let data: VotersData = graphql(
-        VOTERS,
+        doc::BALLOT_VOTERS,
         json!({
             "ballotId": ballot_id,
             "search": (!search.is_empty()).then_some(search),
@@ -802,20 +744,6 @@ pub async fn voters(
         .map(|b| b.voters.nodes)
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
 }
-
-/// Every GraphQL document this module sends, by its constant's name (checked against the
-/// server's schema by `api::tests`).
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
-    ("BALLOT", BALLOT),
-    ("BALLOT_TALLY", BALLOT_TALLY),
-    ("CAST_VOTE", CAST_VOTE),
-    ("VERIFY_RECEIPT", VERIFY_RECEIPT),
-    ("BULLETIN", BULLETIN),
-    ("OPEN_BALLOT", OPEN_BALLOT),
-    ("RECORD_PAPER_BALLOT", RECORD_PAPER_BALLOT),
-    ("VOTERS", VOTERS),
-];
 
 #[cfg(test)]
 pub(crate) mod tests {

@@ -1,9 +1,10 @@
-//! Events and volunteering (活动报名, DESIGN §7): query strings, serde types and typed calls.
+//! Events and volunteering (活动报名, DESIGN §7): serde types and typed calls.
 //! What the viewer may do is the server's `viewerCan`; seats, positions and phases are the
 //! server's figures (the portal counts nothing).
 
 use super::ballots::schema_enum;
 use super::client::graphql;
+use super::documents::events as doc;
 use super::{ApiError, PageInfo};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -33,106 +34,6 @@ schema_enum!(EventPhase {
     Ended = "ENDED",
     Cancelled = "CANCELLED",
 });
-
-/// The viewer's own registration everywhere it is shown (`...Reg`).
-pub const REG_FIELDS: &str = "fragment Reg on Registration { id status waitlistPosition \
-    checkInCode checkInQrSvg companions viewerCan { cancel } }";
-
-/// An event everywhere it is shown (`...Ev`).
-pub const EVENT_FIELDS: &str = "fragment Ev on Event { id title kind place description startsAt \
-    endsAt capacity seatsTaken seatsLeft waitlistCount companionsAllowed signupOpensAt \
-    signupClosesAt volunteerHours phase cancelReason checkInOpensAt calendarUrl \
-    organizer { name } group { name } \
-    viewerCan { signUp cancelRegistration checkIn edit cancel export } \
-    viewerRegistration { ...Reg } }";
-
-/// A document with the fragments it spreads appended.
-pub fn with_fragments(document: &str) -> String {
-    let mut out = document.to_string();
-    for (spread, fragment) in [("...Ev", EVENT_FIELDS), ("...Reg", REG_FIELDS)] {
-        if out.contains(spread) {
-            out.push(' ');
-            out.push_str(fragment);
-        }
-    }
-    if out.contains("...Ev") && !out.contains("fragment Reg") {
-        out.push(' ');
-        out.push_str(REG_FIELDS);
-    }
-    out
-}
-
-const EVENTS: &str = "query Events($c: ID!, $kind: EventKind, $past: Boolean!, $after: String) { \
-    events(communityId: $c, kind: $kind, past: $past, first: 20, after: $after) { \
-    nodes { ...Ev } pageInfo { hasNextPage endCursor } } }";
-
-const EVENT: &str = "query Event($id: ID!) { event(id: $id) { ...Ev } }";
-
-const ATTENDEES: &str = "query Attendees($id: ID!, $after: String) { event(id: $id) { \
-    registrations(first: 50, after: $after) { nodes { id status waitlistPosition companions \
-    checkedInAt resident { name } } pageInfo { hasNextPage endCursor } } } }";
-
-const MINE: &str = "query MyRegistrations($c: ID!, $after: String) { \
-    myRegistrations(communityId: $c, first: 20, after: $after) { nodes { ...Reg \
-    event { id title place startsAt phase } } pageInfo { hasNextPage endCursor } } }";
-
-const HOURS: &str = "query Hours($c: ID!, $after: String) { volunteerHours(communityId: $c) \
-    volunteerHoursHistory(communityId: $c, first: 20, after: $after) { nodes { id hours \
-    eventTitle note createdAt } pageInfo { hasNextPage endCursor } } }";
-
-const RANKING: &str = "query Ranking($c: ID!, $year: Int!) { \
-    volunteerRanking(communityId: $c, year: $year) { rank hours resident { name } } }";
-
-const CREATE: &str =
-    "mutation CreateEvent($input: EventInput!) { createEvent(input: $input) { id } }";
-
-const SIGN_UP: &str = "mutation SignUp($id: ID!, $companions: Int) { \
-    signUp(eventId: $id, companions: $companions) { id } }";
-
-const CANCEL: &str = "mutation CancelRegistration($id: ID!) { \
-    cancelRegistration(registrationId: $id) { id } }";
-
-const CHECK_IN: &str = "mutation CheckIn($id: ID!, $code: String!) { checkIn(eventId: $id, \
-    code: $code) { id status companions resident { name } } }";
-
-const CANCEL_EVENT: &str = "mutation CancelEvent($id: ID!, $reason: String!) { \
-    cancelEvent(eventId: $id, reason: $reason) { id } }";
-
-const UPDATE: &str = "mutation UpdateEvent($id: ID!, $input: EventChangeInput!) { \
-    updateEvent(eventId: $id, input: $input) { id } }";
-
-const GROUPS: &str = "query VolunteerGroups($c: ID!) { volunteerGroups(communityId: $c) { \
-    id name leader { name } members { name } viewerCan { join leave organize } } }";
-
-const CREATE_GROUP: &str = "mutation CreateVolunteerGroup($c: ID!, $name: String!, \
-    $leader: ID!) { createVolunteerGroup(communityId: $c, name: $name, leaderId: $leader) { id } }";
-
-const JOIN_GROUP: &str =
-    "mutation JoinVolunteerGroup($id: ID!) { joinVolunteerGroup(groupId: $id) { id } }";
-
-const LEAVE_GROUP: &str =
-    "mutation LeaveVolunteerGroup($id: ID!) { leaveVolunteerGroup(groupId: $id) { id } }";
-
-/// Every document of this module (checked against the schema and the server's limits).
-#[cfg(not(target_arch = "wasm32"))]
-pub const DOCUMENTS: &[(&str, &str)] = &[
-    ("EVENTS", EVENTS),
-    ("EVENT", EVENT),
-    ("ATTENDEES", ATTENDEES),
-    ("MINE", MINE),
-    ("HOURS", HOURS),
-    ("RANKING", RANKING),
-    ("CREATE", CREATE),
-    ("SIGN_UP", SIGN_UP),
-    ("CANCEL", CANCEL),
-    ("CHECK_IN", CHECK_IN),
-    ("CANCEL_EVENT", CANCEL_EVENT),
-    ("UPDATE", UPDATE),
-    ("GROUPS", GROUPS),
-    ("CREATE_GROUP", CREATE_GROUP),
-    ("JOIN_GROUP", JOIN_GROUP),
-    ("LEAVE_GROUP", LEAVE_GROUP),
-];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -252,7 +153,7 @@ pub async fn events(
     after: Option<String>,
 ) -> Result<EventPage, ApiError> {
     let data: EventsData = graphql(
-        &with_fragments(EVENTS),
+        doc::EVENTS,
         json!({ "c": community_id, "kind": kind.map(EventKind::as_str), "past": past, "after": after }),
     )
     .await?;
@@ -260,7 +161,7 @@ pub async fn events(
 }
 
 pub async fn event(id: &str) -> Result<Event, ApiError> {
-    let data: EventData = graphql(&with_fragments(EVENT), json!({ "id": id })).await?;
+    let data: EventData = graphql(doc::EVENT, json!({ "id": id })).await?;
     data.event
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
 }
@@ -300,7 +201,7 @@ struct AttendeesData {
 }
 
 pub async fn attendees(id: &str, after: Option<String>) -> Result<AttendeePage, ApiError> {
-    let data: AttendeesData = graphql(ATTENDEES, json!({ "id": id, "after": after })).await?;
+    let data: AttendeesData = graphql(doc::ATTENDEES, json!({ "id": id, "after": after })).await?;
     data.event
         .map(|e| e.registrations)
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
@@ -340,7 +241,7 @@ struct MineData {
 
 pub async fn mine(community_id: &str, after: Option<String>) -> Result<MyPage, ApiError> {
     let data: MineData = graphql(
-        &with_fragments(MINE),
+        doc::MY_REGISTRATIONS,
         json!({ "c": community_id, "after": after }),
     )
     .await?;
@@ -375,7 +276,7 @@ pub struct Hours {
 }
 
 pub async fn hours(community_id: &str, after: Option<String>) -> Result<Hours, ApiError> {
-    graphql(HOURS, json!({ "c": community_id, "after": after })).await
+    graphql(doc::HOURS, json!({ "c": community_id, "after": after })).await
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -392,7 +293,8 @@ struct RankingData {
 }
 
 pub async fn ranking(community_id: &str, year: i64) -> Result<Vec<Rank>, ApiError> {
-    let data: RankingData = graphql(RANKING, json!({ "c": community_id, "year": year })).await?;
+    let data: RankingData =
+        graphql(doc::RANKING, json!({ "c": community_id, "year": year })).await?;
     Ok(data.volunteer_ranking)
 }
 
@@ -426,7 +328,7 @@ struct CreateData {
 
 pub async fn create(e: &NewEvent) -> Result<String, ApiError> {
     let data: CreateData = graphql(
-        CREATE,
+        doc::CREATE_EVENT,
         json!({ "input": {
             "communityId": e.community_id,
             "title": e.title,
@@ -446,26 +348,30 @@ pub async fn create(e: &NewEvent) -> Result<String, ApiError> {
 }
 
 pub async fn sign_up(event_id: &str, companions: i64) -> Result<(), ApiError> {
-    let _: serde::de::IgnoredAny =
-        graphql(SIGN_UP, json!({ "id": event_id, "companions": companions })).await?;
+    let _: serde::de::IgnoredAny = graphql(
+        doc::SIGN_UP,
+        json!({ "id": event_id, "companions": companions }),
+    )
+    .await?;
     Ok(())
 }
 
 pub async fn cancel_registration(id: &str) -> Result<(), ApiError> {
-    let _: serde::de::IgnoredAny = graphql(CANCEL, json!({ "id": id })).await?;
+    let _: serde::de::IgnoredAny = graphql(doc::CANCEL_REGISTRATION, json!({ "id": id })).await?;
     Ok(())
 }
 
 pub async fn cancel_event(id: &str, reason: &str) -> Result<(), ApiError> {
     let _: serde::de::IgnoredAny =
-        graphql(CANCEL_EVENT, json!({ "id": id, "reason": reason })).await?;
+        graphql(doc::CANCEL_EVENT, json!({ "id": id, "reason": reason })).await?;
     Ok(())
 }
 
 /// Changes an event: `input` holds only the fields that change (`capacity: null` removes the
 /// limit); the server tells those registered when capacity, time or place change.
 pub async fn update(id: &str, input: serde_json::Value) -> Result<(), ApiError> {
-    let _: serde::de::IgnoredAny = graphql(UPDATE, json!({ "id": id, "input": input })).await?;
+    let _: serde::de::IgnoredAny =
+        graphql(doc::UPDATE_EVENT, json!({ "id": id, "input": input })).await?;
     Ok(())
 }
 
@@ -500,14 +406,14 @@ struct GroupsData {
 }
 
 pub async fn groups(community_id: &str) -> Result<Vec<Group>, ApiError> {
-    let data: GroupsData = graphql(GROUPS, json!({ "c": community_id })).await?;
+    let data: GroupsData = graphql(doc::VOLUNTEER_GROUPS, json!({ "c": community_id })).await?;
     Ok(data.volunteer_groups)
 }
 
 /// The committee creates a group with its leader.
 pub async fn create_group(community_id: &str, name: &str, leader_id: &str) -> Result<(), ApiError> {
     let _: serde::de::IgnoredAny = graphql(
-        CREATE_GROUP,
+        doc::CREATE_VOLUNTEER_GROUP,
         json!({ "c": community_id, "name": name, "leader": leader_id }),
     )
     .await?;
@@ -516,7 +422,11 @@ pub async fn create_group(community_id: &str, name: &str, leader_id: &str) -> Re
 
 /// The viewer joins (`true`) or leaves a group.
 pub async fn membership(group_id: &str, join: bool) -> Result<(), ApiError> {
-    let document = if join { JOIN_GROUP } else { LEAVE_GROUP };
+    let document = if join {
+        doc::JOIN_VOLUNTEER_GROUP
+    } else {
+        doc::LEAVE_VOLUNTEER_GROUP
+    };
     let _: serde::de::IgnoredAny = graphql(document, json!({ "id": group_id })).await?;
     Ok(())
 }
@@ -538,7 +448,7 @@ struct CheckInData {
 }
 
 pub async fn check_in(event_id: &str, code: &str) -> Result<CheckedIn, ApiError> {
-    let data: CheckInData = graphql(CHECK_IN, json!({ "id": event_id, "code": code })).await?;
+    let data: CheckInData = graphql(doc::CHECK_IN, json!({ "id": event_id, "code": code })).await?;
     Ok(data.check_in)
 }
 
@@ -561,15 +471,5 @@ mod tests {
         assert_eq!(r.status, RegistrationStatus::Waitlisted);
         assert_eq!(r.waitlist_position, Some(1));
         assert!(e.viewer_can.cancel_registration);
-    }
-
-    #[test]
-    fn fragments_are_appended_once_each() {
-        let doc = with_fragments(EVENT);
-        assert_eq!(doc.matches("fragment Ev on Event").count(), 1);
-        assert_eq!(doc.matches("fragment Reg on Registration").count(), 1);
-        let doc = with_fragments(MINE);
-        assert_eq!(doc.matches("fragment Reg on Registration").count(), 1);
-        assert!(!doc.contains("fragment Ev on"));
     }
 }

@@ -1,33 +1,12 @@
 //! Identity: sign in, claim an invite, sign out, the viewer and their communities.
 
 use super::client::{graphql, graphql_anonymous, graphql_no_refresh, refresh};
+use super::documents::identity as doc;
 use super::{ApiError, ErrorCode, Role};
 use crate::i18n::k;
 use crate::session;
 use serde::Deserialize;
 use serde_json::json;
-
-const SIGN_IN: &str = "mutation SignIn($phone: String!, $password: String!) { \
-    signIn(phone: $phone, password: $password) { accessToken refreshToken viewer { id name } } }";
-
-const CLAIM_INVITE: &str = "mutation ClaimInvite($code: String!, $password: String!) { \
-    claimInvite(code: $code, password: $password) { accessToken refreshToken viewer { id name } } }";
-
-const SIGN_OUT: &str =
-    "mutation SignOut($refreshToken: String!) { signOut(refreshToken: $refreshToken) }";
-
-const ME: &str = "query Me { me { id name phone isAdmin communities { id name } } }";
-
-const ME_IN_COMMUNITY: &str = "query MeInCommunity($communityId: ID!) { \
-    me { id name phone isAdmin communities { id name } roles(communityId: $communityId) \
-    residentId(communityId: $communityId) } \
-    community(id: $communityId) { id name } }";
-
-const COMMUNITIES: &str =
-    "query Communities { communities { id name residentCount householdCount } }";
-
-const CREATE_COMMUNITY: &str = "mutation CreateCommunity($name: String!) { \
-    createCommunity(name: $name) { id name residentCount householdCount } }";
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -161,16 +140,22 @@ pub fn normalise_code(input: &str) -> String {
 
 /// Signs in and stores the new session.
 pub async fn sign_in(phone: &str, password: &str) -> Result<AuthPayload, ApiError> {
-    let data: SignInData =
-        graphql_anonymous(SIGN_IN, json!({ "phone": phone, "password": password })).await?;
+    let data: SignInData = graphql_anonymous(
+        doc::SIGN_IN,
+        json!({ "phone": phone, "password": password }),
+    )
+    .await?;
     session::store(&data.sign_in.access_token, &data.sign_in.refresh_token);
     Ok(data.sign_in)
 }
 
 /// Claims an invite code with a new password and stores the new session.
 pub async fn claim_invite(code: &str, password: &str) -> Result<AuthPayload, ApiError> {
-    let data: ClaimData =
-        graphql_anonymous(CLAIM_INVITE, json!({ "code": code, "password": password })).await?;
+    let data: ClaimData = graphql_anonymous(
+        doc::CLAIM_INVITE,
+        json!({ "code": code, "password": password }),
+    )
+    .await?;
     session::store(
         &data.claim_invite.access_token,
         &data.claim_invite.refresh_token,
@@ -182,9 +167,11 @@ pub async fn claim_invite(code: &str, password: &str) -> Result<AuthPayload, Api
 pub async fn sign_out() {
     if let Some(token) = session::refresh_token() {
         // The local session ends whatever the server says: an error must not keep anyone signed in.
-        let _ =
-            graphql_no_refresh::<serde::de::IgnoredAny>(SIGN_OUT, json!({ "refreshToken": token }))
-                .await;
+        let _ = graphql_no_refresh::<serde::de::IgnoredAny>(
+            doc::SIGN_OUT,
+            json!({ "refreshToken": token }),
+        )
+        .await;
     }
     session::clear();
 }
@@ -218,7 +205,8 @@ pub async fn load_session(community_id: Option<String>) -> Result<Option<Session
 
 async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>, ApiError> {
     if let Some(id) = community_id {
-        match graphql::<MeInCommunityData>(ME_IN_COMMUNITY, json!({ "communityId": id })).await {
+        match graphql::<MeInCommunityData>(doc::ME_IN_COMMUNITY, json!({ "communityId": id })).await
+        {
             Ok(data) => {
                 return Ok(data.me.map(|viewer| SessionInfo {
                     community_gone: data.community.is_none(),
@@ -228,7 +216,7 @@ async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>
             }
             // A community that went away (or a stale id): carry on without it.
             Err(e) if e.is(ErrorCode::NotFound) || e.is(ErrorCode::Forbidden) => {
-                let data: MeData = graphql(ME, json!({})).await?;
+                let data: MeData = graphql(doc::ME, json!({})).await?;
                 return Ok(data.me.map(|viewer| SessionInfo {
                     viewer,
                     community: None,
@@ -238,7 +226,7 @@ async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>
             Err(e) => return Err(e),
         }
     }
-    let data: MeData = graphql(ME, json!({})).await?;
+    let data: MeData = graphql(doc::ME, json!({})).await?;
     Ok(data.me.map(|viewer| SessionInfo {
         viewer,
         community: None,
@@ -248,28 +236,15 @@ async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>
 
 /// The communities the viewer may switch to (all of them for a platform admin).
 pub async fn communities() -> Result<Vec<Community>, ApiError> {
-    let data: CommunitiesData = graphql(COMMUNITIES, json!({})).await?;
+    let data: CommunitiesData = graphql(doc::COMMUNITIES, json!({})).await?;
     Ok(data.communities)
 }
 
 /// ADMIN: creates a community.
 pub async fn create_community(name: &str) -> Result<Community, ApiError> {
-    let data: CreateCommunityData = graphql(CREATE_COMMUNITY, json!({ "name": name })).await?;
+    let data: CreateCommunityData = graphql(doc::CREATE_COMMUNITY, json!({ "name": name })).await?;
     Ok(data.create_community)
 }
-
-/// Every GraphQL document this module sends, by its constant's name (checked against the
-/// server's schema by `api::tests`).
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
-    ("SIGN_IN", SIGN_IN),
-    ("CLAIM_INVITE", CLAIM_INVITE),
-    ("SIGN_OUT", SIGN_OUT),
-    ("ME", ME),
-    ("ME_IN_COMMUNITY", ME_IN_COMMUNITY),
-    ("COMMUNITIES", COMMUNITIES),
-    ("CREATE_COMMUNITY", CREATE_COMMUNITY),
-];
 
 #[cfg(test)]
 mod tests {

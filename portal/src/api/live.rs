@@ -181,7 +181,7 @@ mod socket {
 
     /// What a socket subscribes to and what to do with it.
     pub struct Feed {
-        pub query: &'static str,
+        pub query: crate::api::Document,
         pub variables: Value,
         /// A `next` frame, as text: the feed decodes it with [`parse`] into its own type.
         pub on_next: Rc<dyn Fn(&str)>,
@@ -335,7 +335,7 @@ mod socket {
             ServerMessage::Ack => {
                 let message = {
                     let state = inner.borrow();
-                    subscribe_message(state.feed.query, state.feed.variables.clone())
+                    subscribe_message(&state.feed.query.text(), state.feed.variables.clone())
                 };
                 send(inner, &message);
                 {

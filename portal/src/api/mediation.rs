@@ -1,8 +1,9 @@
-//! Dispute mediation (矛盾调处, DESIGN §5): query strings, serde types and typed calls. What the
+//! Dispute mediation (矛盾调处, DESIGN §5): serde types and typed calls. What the
 //! viewer may do with a case is the server's `viewerCan` (the portal decides no step).
 
 use super::ballots::schema_enum;
 use super::client::graphql;
+use super::documents::mediation as doc;
 use super::{ApiError, PageInfo};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -31,14 +32,14 @@ schema_enum!(CaseStatus {
 });
 
 schema_enum!(CaseEntryKind {
-    Message = "MESSAGE",
+    Message = "doc::POST_CASE_MESSAGE",
     Filed = "FILED",
     Accepted = "ACCEPTED",
     Declined = "DECLINED",
     MediatorsAssigned = "MEDIATORS_ASSIGNED",
     Consented = "CONSENTED",
     Refused = "REFUSED",
-    OutsideConsent = "OUTSIDE_CONSENT",
+    OutsideConsent = "doc::RECORD_OUTSIDE_PARTY_CONSENT",
     MediationStarted = "MEDIATION_STARTED",
     SessionScheduled = "SESSION_SCHEDULED",
     AgreementDrafted = "AGREEMENT_DRAFTED",
@@ -57,209 +58,6 @@ schema_enum!(CaseRole {
     Mediator = "MEDIATOR",
     Committee = "COMMITTEE",
 });
-
-/// The fields of a case in a list (`...CaseItem`).
-pub const CASE_ITEM: &str =
-    "fragment CaseItem on MediationCase { id number status category overdue \
-    createdAt outsideParty applicant { id name } respondents { id name consent } \
-    viewerCan { respond sign } }";
-
-/// Everything the case page shows (`...CaseFull`); every act answers with it, so the page
-/// re-renders from the answer.
-pub const CASE_FULL: &str = "fragment CaseFull on MediationCase { ...CaseItem community { id name } description \
-    desiredOutcome declineReason suggestedChannel followUpNote fulfilled outsidePartyConsentedAt \
-    closedAt mediators { id name } agreement { terms version draftedAt signers { id name signedAt } \
-    outsidePartySigns outsidePartySignedAt } sessions { id startsAt place note } \
-    timeline(first: 50) { nodes { ...CaseEntryFields } pageInfo { hasNextPage endCursor } } \
-    notes { id body author { id name } createdAt } viewerRoles viewerRating \
-    viewerCan { accept decline assign respond withdraw draft sign schedule message note fail \
-    followUp close rate recordOutsideConsent recordOutsideSignature } }";
-
-/// One line of the timeline (`...CaseEntryFields`).
-pub const CASE_ENTRY: &str =
-    "fragment CaseEntryFields on CaseEntry { id kind author { id name } body createdAt }";
-
-/// A document with the fragments it spreads appended: each fragment's text is kept once in
-/// the binary, not once per document.
-pub fn with_fragments(document: &str) -> String {
-    let mut out = document.to_string();
-    for (spread, fragment) in [
-        ("...CaseFull", CASE_FULL),
-        ("...CaseItem", CASE_ITEM),
-        ("...CaseEntryFields", CASE_ENTRY),
-    ] {
-        if out.contains(spread) {
-            out.push(' ');
-            out.push_str(fragment);
-        }
-    }
-    out
-}
-
-macro_rules! case_mutation {
-    ($name:literal, $signature:literal, $call:literal) => {
-        concat!(
-            "mutation ",
-            $name,
-            $signature,
-            " { ",
-            $call,
-            " { ...CaseFull } }"
-        )
-    };
-}
-
-const CASE: &str = "query MediationCase($id: ID!) { mediationCase(id: $id) { ...CaseFull } }";
-
-const MY_CASES: &str = "query MyCases($communityId: ID!) { \
-    myCases(communityId: $communityId, first: 30) { nodes { ...CaseItem } \
-    pageInfo { hasNextPage endCursor } } \
-    assignedCases(communityId: $communityId, first: 30) { nodes { ...CaseItem } \
-    pageInfo { hasNextPage endCursor } } }";
-
-/// The next page of a timeline (the case page shows the first 50 lines).
-const TIMELINE: &str =
-    "query CaseTimeline($id: ID!, $after: String) { mediationCase(id: $id) { id \
-    timeline(first: 50, after: $after) { nodes { ...CaseEntryFields } \
-    pageInfo { hasNextPage endCursor } } } }";
-
-/// The next page of each list of cases.
-const MORE_MINE: &str = "query MoreMyCases($communityId: ID!, $after: String) { \
-    list: myCases(communityId: $communityId, first: 30, after: $after) { nodes { ...CaseItem } \
-    pageInfo { hasNextPage endCursor } } }";
-const MORE_ASSIGNED: &str = "query MoreAssignedCases($communityId: ID!, $after: String) { \
-    list: assignedCases(communityId: $communityId, first: 30, after: $after) { nodes { ...CaseItem } \
-    pageInfo { hasNextPage endCursor } } }";
-const MORE_QUEUE: &str =
-    "query MoreCommunityCases($communityId: ID!, $overdue: Boolean, $after: String) { \
-    list: communityCases(communityId: $communityId, overdue: $overdue, first: 50, after: $after) { \
-    nodes { ...CaseItem } pageInfo { hasNextPage endCursor } } }";
-
-const SET_OVERDUE_DAYS: &str = "mutation SetCaseOverdueDays($communityId: ID!, $days: Int!) { \
-    setCaseOverdueDays(communityId: $communityId, days: $days) }";
-
-const QUEUE: &str = "query CaseQueue($communityId: ID!, $overdue: Boolean) { \
-    communityCases(communityId: $communityId, overdue: $overdue, first: 50) { \
-    nodes { ...CaseItem } pageInfo { hasNextPage endCursor } } \
-    caseStatistics(communityId: $communityId) { total overdue overdueDays medianDaysToClose \
-    byCategory { category count } byStatus { status count } byMonth { month count } } }";
-
-const NEIGHBOURS: &str = "query Neighbours($communityId: ID!, $search: String!) { \
-    neighbours(communityId: $communityId, search: $search) { id name building unit } }";
-
-const MEDIATORS: &str = "query CommunityMediators($communityId: ID!) { \
-    communityMediators(communityId: $communityId) { id name } }";
-
-const FILE: &str = case_mutation!(
-    "FileCase",
-    "($input: FileCaseInput!)",
-    "fileCase(input: $input)"
-);
-const ACCEPT: &str = case_mutation!(
-    "AcceptCase",
-    "($id: ID!, $mediatorIds: [ID!]!)",
-    "acceptCase(caseId: $id, mediatorIds: $mediatorIds)"
-);
-const ASSIGN: &str = case_mutation!(
-    "AssignMediators",
-    "($id: ID!, $mediatorIds: [ID!]!)",
-    "assignMediators(caseId: $id, mediatorIds: $mediatorIds)"
-);
-const DECLINE: &str = case_mutation!(
-    "DeclineCase",
-    "($id: ID!, $reason: String!)",
-    "declineCase(caseId: $id, reason: $reason)"
-);
-const RESPOND: &str = case_mutation!(
-    "RespondToCase",
-    "($id: ID!, $consent: Boolean!)",
-    "respondToCase(caseId: $id, consent: $consent)"
-);
-const DRAFT: &str = case_mutation!(
-    "DraftAgreement",
-    "($id: ID!, $terms: String!)",
-    "draftAgreement(caseId: $id, terms: $terms)"
-);
-const SIGN: &str = case_mutation!(
-    "SignAgreement",
-    "($id: ID!, $version: Int)",
-    "signAgreement(caseId: $id, version: $version)"
-);
-const WITHDRAW: &str = case_mutation!("WithdrawCase", "($id: ID!)", "withdrawCase(caseId: $id)");
-const SCHEDULE: &str = case_mutation!(
-    "ScheduleCaseSession",
-    "($id: ID!, $startsAt: DateTime!, $place: String!, $note: String)",
-    "scheduleCaseSession(caseId: $id, startsAt: $startsAt, place: $place, note: $note)"
-);
-const MESSAGE: &str = case_mutation!(
-    "PostCaseMessage",
-    "($id: ID!, $body: String!)",
-    "postCaseMessage(caseId: $id, body: $body)"
-);
-const NOTE: &str = case_mutation!(
-    "AddCaseNote",
-    "($id: ID!, $body: String!)",
-    "addCaseNote(caseId: $id, body: $body)"
-);
-const OUTSIDE_CONSENT: &str = case_mutation!(
-    "RecordOutsidePartyConsent",
-    "($id: ID!)",
-    "recordOutsidePartyConsent(caseId: $id)"
-);
-const OUTSIDE_SIGNATURE: &str = case_mutation!(
-    "RecordOutsidePartySignature",
-    "($id: ID!, $version: Int)",
-    "recordOutsidePartySignature(caseId: $id, version: $version)"
-);
-const FAIL: &str = case_mutation!(
-    "FailCase",
-    "($id: ID!, $channel: String!)",
-    "failCase(caseId: $id, suggestedChannel: $channel)"
-);
-const FOLLOW_UP: &str = case_mutation!(
-    "FollowUpCase",
-    "($id: ID!, $fulfilled: Boolean!, $note: String!)",
-    "followUpCase(caseId: $id, fulfilled: $fulfilled, note: $note)"
-);
-const CLOSE: &str = case_mutation!("CloseCase", "($id: ID!)", "closeCase(caseId: $id)");
-const RATE: &str = case_mutation!(
-    "RateCase",
-    "($id: ID!, $stars: Int!)",
-    "rateCase(caseId: $id, stars: $stars)"
-);
-
-/// Every document of this module (checked against the server's schema by a test, with its
-/// fragments: `with_fragments`).
-#[cfg(not(target_arch = "wasm32"))]
-pub const DOCUMENTS: &[(&str, &str)] = &[
-    ("CASE", CASE),
-    ("MY_CASES", MY_CASES),
-    ("QUEUE", QUEUE),
-    ("NEIGHBOURS", NEIGHBOURS),
-    ("MEDIATORS", MEDIATORS),
-    ("FILE", FILE),
-    ("TIMELINE", TIMELINE),
-    ("MORE_MINE", MORE_MINE),
-    ("MORE_ASSIGNED", MORE_ASSIGNED),
-    ("MORE_QUEUE", MORE_QUEUE),
-    ("SET_OVERDUE_DAYS", SET_OVERDUE_DAYS),
-    ("ACCEPT", ACCEPT),
-    ("ASSIGN", ASSIGN),
-    ("DECLINE", DECLINE),
-    ("RESPOND", RESPOND),
-    ("DRAFT", DRAFT),
-    ("SIGN", SIGN),
-    ("WITHDRAW", WITHDRAW),
-    ("SCHEDULE", SCHEDULE),
-    ("MESSAGE", MESSAGE),
-    ("NOTE", NOTE),
-    ("OUTSIDE_CONSENT", OUTSIDE_CONSENT),
-    ("OUTSIDE_SIGNATURE", OUTSIDE_SIGNATURE),
-    ("FAIL", FAIL),
-    ("FOLLOW_UP", FOLLOW_UP),
-    ("CLOSE", CLOSE),
-    ("RATE", RATE),
-];
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct CasePerson {
@@ -513,29 +311,25 @@ struct MediatorsData {
 #[derive(Deserialize)]
 struct Answer(std::collections::HashMap<String, Case>);
 
-async fn act(document: &str, variables: serde_json::Value) -> Result<Case, ApiError> {
-    let Answer(map) = graphql(&with_fragments(document), variables).await?;
+async fn act(document: super::Document, variables: serde_json::Value) -> Result<Case, ApiError> {
+    let Answer(map) = graphql(document, variables).await?;
     map.into_values()
         .next()
         .ok_or_else(|| ApiError::new(super::ErrorCode::Internal))
 }
 
 pub async fn case(id: &str) -> Result<Case, ApiError> {
-    let data: CaseData = graphql(&with_fragments(CASE), json!({ "id": id })).await?;
+    let data: CaseData = graphql(doc::MEDIATION_CASE, json!({ "id": id })).await?;
     Ok(data.mediation_case)
 }
 
 pub async fn my_cases(community_id: &str) -> Result<MyCases, ApiError> {
-    graphql(
-        &with_fragments(MY_CASES),
-        json!({ "communityId": community_id }),
-    )
-    .await
+    graphql(doc::MY_CASES, json!({ "communityId": community_id })).await
 }
 
 pub async fn queue(community_id: &str, overdue: bool) -> Result<Queue, ApiError> {
     graphql(
-        &with_fragments(QUEUE),
+        doc::CASE_QUEUE,
         json!({ "communityId": community_id, "overdue": overdue.then_some(true) }),
     )
     .await
@@ -543,11 +337,7 @@ pub async fn queue(community_id: &str, overdue: bool) -> Result<Queue, ApiError>
 
 /// The timeline's lines after `after` (oldest first).
 pub async fn timeline_after(id: &str, after: &str) -> Result<Entries, ApiError> {
-    let data: CaseData = graphql(
-        &with_fragments(TIMELINE),
-        json!({ "id": id, "after": after }),
-    )
-    .await?;
+    let data: CaseData = graphql(doc::CASE_TIMELINE, json!({ "id": id, "after": after })).await?;
     Ok(data.mediation_case.timeline)
 }
 
@@ -567,21 +357,21 @@ pub async fn more_cases(
 ) -> Result<CasePage, ApiError> {
     let mut variables = json!({ "communityId": community_id, "after": after });
     let document = match list {
-        CasesOf::Mine => MORE_MINE,
-        CasesOf::Assigned => MORE_ASSIGNED,
+        CasesOf::Mine => doc::MORE_MY_CASES,
+        CasesOf::Assigned => doc::MORE_ASSIGNED_CASES,
         CasesOf::Community { overdue } => {
             variables["overdue"] = json!(overdue.then_some(true));
-            MORE_QUEUE
+            doc::MORE_COMMUNITY_CASES
         }
     };
-    let data: ListData = graphql(&with_fragments(document), variables).await?;
+    let data: ListData = graphql(document, variables).await?;
     Ok(data.list)
 }
 
 /// Sets after how many days an open case is flagged overdue; answers the number kept.
 pub async fn set_overdue_days(community_id: &str, days: i64) -> Result<i64, ApiError> {
     let data: OverdueDaysData = graphql(
-        SET_OVERDUE_DAYS,
+        doc::SET_CASE_OVERDUE_DAYS,
         json!({ "communityId": community_id, "days": days }),
     )
     .await?;
@@ -590,7 +380,7 @@ pub async fn set_overdue_days(community_id: &str, days: i64) -> Result<i64, ApiE
 
 pub async fn neighbours(community_id: &str, search: &str) -> Result<Vec<Neighbour>, ApiError> {
     let data: NeighboursData = graphql(
-        NEIGHBOURS,
+        doc::NEIGHBOURS,
         json!({ "communityId": community_id, "search": search }),
     )
     .await?;
@@ -598,7 +388,11 @@ pub async fn neighbours(community_id: &str, search: &str) -> Result<Vec<Neighbou
 }
 
 pub async fn mediators(community_id: &str) -> Result<Vec<CasePerson>, ApiError> {
-    let data: MediatorsData = graphql(MEDIATORS, json!({ "communityId": community_id })).await?;
+    let data: MediatorsData = graphql(
+        doc::COMMUNITY_MEDIATORS,
+        json!({ "communityId": community_id }),
+    )
+    .await?;
     Ok(data.community_mediators)
 }
 
@@ -614,7 +408,7 @@ pub struct NewCase {
 
 pub async fn file(new: &NewCase) -> Result<Case, ApiError> {
     act(
-        FILE,
+        doc::FILE_CASE,
         json!({ "input": {
             "communityId": new.community_id,
             "respondentIds": new.respondent_ids,
@@ -658,34 +452,41 @@ pub enum CaseAct {
 
 pub async fn run(id: &str, act_: CaseAct) -> Result<Case, ApiError> {
     let (document, vars) = match act_ {
-        CaseAct::Accept(ids) => (ACCEPT, json!({ "id": id, "mediatorIds": ids })),
-        CaseAct::Assign(ids) => (ASSIGN, json!({ "id": id, "mediatorIds": ids })),
-        CaseAct::Decline(reason) => (DECLINE, json!({ "id": id, "reason": reason })),
-        CaseAct::Respond(consent) => (RESPOND, json!({ "id": id, "consent": consent })),
-        CaseAct::Draft(terms) => (DRAFT, json!({ "id": id, "terms": terms })),
-        CaseAct::Sign(version) => (SIGN, json!({ "id": id, "version": version })),
-        CaseAct::Withdraw => (WITHDRAW, json!({ "id": id })),
+        CaseAct::Accept(ids) => (doc::ACCEPT_CASE, json!({ "id": id, "mediatorIds": ids })),
+        CaseAct::Assign(ids) => (
+            doc::ASSIGN_MEDIATORS,
+            json!({ "id": id, "mediatorIds": ids }),
+        ),
+        CaseAct::Decline(reason) => (doc::DECLINE_CASE, json!({ "id": id, "reason": reason })),
+        CaseAct::Respond(consent) => (
+            doc::RESPOND_TO_CASE,
+            json!({ "id": id, "consent": consent }),
+        ),
+        CaseAct::Draft(terms) => (doc::DRAFT_AGREEMENT, json!({ "id": id, "terms": terms })),
+        CaseAct::Sign(version) => (doc::SIGN_AGREEMENT, json!({ "id": id, "version": version })),
+        CaseAct::Withdraw => (doc::WITHDRAW_CASE, json!({ "id": id })),
         CaseAct::Schedule {
             starts_at,
             place,
             note,
         } => (
-            SCHEDULE,
+            doc::SCHEDULE_CASE_SESSION,
             json!({ "id": id, "startsAt": starts_at, "place": place, "note": note }),
         ),
-        CaseAct::Message(body) => (MESSAGE, json!({ "id": id, "body": body })),
-        CaseAct::Note(body) => (NOTE, json!({ "id": id, "body": body })),
-        CaseAct::OutsideConsent => (OUTSIDE_CONSENT, json!({ "id": id })),
-        CaseAct::OutsideSignature(version) => {
-            (OUTSIDE_SIGNATURE, json!({ "id": id, "version": version }))
-        }
-        CaseAct::Fail(channel) => (FAIL, json!({ "id": id, "channel": channel })),
+        CaseAct::Message(body) => (doc::POST_CASE_MESSAGE, json!({ "id": id, "body": body })),
+        CaseAct::Note(body) => (doc::ADD_CASE_NOTE, json!({ "id": id, "body": body })),
+        CaseAct::OutsideConsent => (doc::RECORD_OUTSIDE_PARTY_CONSENT, json!({ "id": id })),
+        CaseAct::OutsideSignature(version) => (
+            doc::RECORD_OUTSIDE_PARTY_SIGNATURE,
+            json!({ "id": id, "version": version }),
+        ),
+        CaseAct::Fail(channel) => (doc::FAIL_CASE, json!({ "id": id, "channel": channel })),
         CaseAct::FollowUp { fulfilled, note } => (
-            FOLLOW_UP,
+            doc::FOLLOW_UP_CASE,
             json!({ "id": id, "fulfilled": fulfilled, "note": note }),
         ),
-        CaseAct::Close => (CLOSE, json!({ "id": id })),
-        CaseAct::Rate(stars) => (RATE, json!({ "id": id, "stars": stars })),
+        CaseAct::Close => (doc::CLOSE_CASE, json!({ "id": id })),
+        CaseAct::Rate(stars) => (doc::RATE_CASE, json!({ "id": id, "stars": stars })),
     };
     act(document, vars).await
 }

@@ -1,24 +1,10 @@
 //! The in-app inbox.
 
 use super::client::graphql;
+use super::documents::notifications as doc;
 use super::{ApiError, PageInfo};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-const NOTIFICATIONS: &str = "query Notifications($first: Int!, $after: String) { \
-    notifications(first: $first, after: $after) { \
-    nodes { id kind params communityId createdAt read } pageInfo { hasNextPage endCursor } } }";
-
-/// The viewer's notifications as they are written (graphql-transport-ws).
-pub const NOTIFICATION_ADDED: &str = "subscription NotificationAdded { \
-    notificationAdded { id kind params communityId createdAt read } }";
-
-const UNREAD_COUNT: &str = "query UnreadCount { unreadNotificationCount }";
-
-const MARK_READ: &str =
-    "mutation MarkNotificationRead($id: ID!) { markNotificationRead(id: $id) { id read } }";
-
-const MARK_ALL_READ: &str = "mutation MarkAllNotificationsRead { markAllNotificationsRead }";
 
 /// How many notifications one page loads.
 pub const PAGE_SIZE: i64 = 20;
@@ -105,7 +91,7 @@ struct NotificationsData {
     notifications: NotificationPage,
 }
 
-/// A `next` message of [`NOTIFICATION_ADDED`].
+/// A `next` message of [`doc::NOTIFICATION_ADDED`].
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AddedData {
@@ -126,38 +112,30 @@ struct MarkAllData {
 
 /// Newest first.
 pub async fn notifications(after: Option<String>) -> Result<NotificationPage, ApiError> {
-    let data: NotificationsData =
-        graphql(NOTIFICATIONS, json!({ "first": PAGE_SIZE, "after": after })).await?;
+    let data: NotificationsData = graphql(
+        doc::NOTIFICATIONS,
+        json!({ "first": PAGE_SIZE, "after": after }),
+    )
+    .await?;
     Ok(data.notifications)
 }
 
 pub async fn unread_count() -> Result<i64, ApiError> {
-    let data: UnreadData = graphql(UNREAD_COUNT, json!({})).await?;
+    let data: UnreadData = graphql(doc::UNREAD_COUNT, json!({})).await?;
     Ok(data.unread_notification_count)
 }
 
 pub async fn mark_read(id: &str) -> Result<(), ApiError> {
-    graphql::<serde::de::IgnoredAny>(MARK_READ, json!({ "id": id }))
+    graphql::<serde::de::IgnoredAny>(doc::MARK_NOTIFICATION_READ, json!({ "id": id }))
         .await
         .map(|_| ())
 }
 
 /// Returns how many were marked.
 pub async fn mark_all_read() -> Result<i64, ApiError> {
-    let data: MarkAllData = graphql(MARK_ALL_READ, json!({})).await?;
+    let data: MarkAllData = graphql(doc::MARK_ALL_NOTIFICATIONS_READ, json!({})).await?;
     Ok(data.mark_all_notifications_read)
 }
-
-/// Every GraphQL document this module sends, by its constant's name (checked against the
-/// server's schema by `api::tests`).
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
-    ("NOTIFICATIONS", NOTIFICATIONS),
-    ("NOTIFICATION_ADDED", NOTIFICATION_ADDED),
-    ("UNREAD_COUNT", UNREAD_COUNT),
-    ("MARK_READ", MARK_READ),
-    ("MARK_ALL_READ", MARK_ALL_READ),
-];
 
 #[cfg(test)]
 mod tests {

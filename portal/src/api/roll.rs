@@ -6,19 +6,10 @@ use super::ballots::{
     ThresholdMeasure, ThresholdStage,
 };
 use super::client::graphql;
+use super::documents::roll as doc;
 use super::ApiError;
 use serde::Deserialize;
 use serde_json::json;
-
-const NAMED_ROLL: &str = "query NamedRoll($id: ID!) { ballot(id: $id) { id named namedRoll { \
-    voterId name building unit channel optionIds optionLabels area } } }";
-
-const NOTICE: &str = "query ResultNotice($id: ID!) { ballot(id: $id) { id notice { \
-    communityName topicTitle question kind rule electorate secret scope { name } \
-    openedAt closedAt extendReason eligibleCount eligibleArea turnoutCount turnoutArea \
-    options { id label role votes area adopted } \
-    thresholds { stage optionLabel measure comparison fraction base required achieved met } \
-    quorumMet outcome bulletinDigest bulletinEntries } } }";
 
 /// The printable result notice of a closed ballot: everything on it is the server's.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -85,7 +76,7 @@ struct NoticeOf {
 
 /// The notice; `None` while the ballot is open or when it was cancelled.
 pub async fn notice(ballot_id: &str) -> Result<Option<Notice>, ApiError> {
-    let data: NoticeData = graphql(NOTICE, json!({ "id": ballot_id })).await?;
+    let data: NoticeData = graphql(doc::RESULT_NOTICE, json!({ "id": ballot_id })).await?;
     data.ballot
         .map(|b| b.notice)
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
@@ -121,7 +112,7 @@ struct RollOf {
 
 /// The roll; `None` when the ballot has none to show (secret, or still open).
 pub async fn named_roll(ballot_id: &str) -> Result<Option<Vec<NamedVote>>, ApiError> {
-    let data: RollData = graphql(NAMED_ROLL, json!({ "id": ballot_id })).await?;
+    let data: RollData = graphql(doc::NAMED_ROLL, json!({ "id": ballot_id })).await?;
     data.ballot
         .map(|b| b.named_roll)
         .ok_or_else(|| ApiError::new(super::ErrorCode::NotFound))
@@ -221,11 +212,6 @@ fn save(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
     link.click();
     web_sys::Url::revoke_object_url(&url)
 }
-
-/// Every GraphQL document this module sends, by its constant's name (checked against the
-/// server's schema by `api::tests`).
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) const DOCUMENTS: &[(&str, &str)] = &[("NOTICE", NOTICE), ("NAMED_ROLL", NAMED_ROLL)];
 
 #[cfg(test)]
 mod tests {

@@ -1,189 +1,12 @@
-//! Deliberation topics (议事, DESIGN §3): query strings, serde types and typed calls.
+//! Deliberation topics (议事, DESIGN §3): serde types and typed calls.
 
 use super::ballots::{schema_enum, BallotStatus};
 use super::client::graphql;
+use super::documents::topics as doc;
 use super::{ApiError, ErrorCode, PageInfo};
 use crate::i18n::k;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-/// The fields of a topic in a list.
-macro_rules! summary_fields {
-    () => {
-        "id title category status cosignCount cosignThreshold proposer { id name } createdAt \
-         viewerCanCosign ballot { id status closesAt viewerEligible viewerHasVoted }"
-    };
-}
-
-/// The fields of a comment (a reply has the same, without replies).
-macro_rules! comment_fields {
-    () => {
-        "id body author { id name } createdAt parentId hidden hiddenReason reportCount"
-    };
-}
-
-/// A page of comments: each with the first replies (a "more" button fetches the rest).
-macro_rules! comment_page {
-    () => {
-        concat!(
-            "totalCount pageInfo { hasNextPage endCursor } nodes { ",
-            comment_fields!(),
-            " replies(first: 3) { totalCount pageInfo { hasNextPage endCursor } nodes { ",
-            comment_fields!(),
-            " } } }"
-        )
-    };
-}
-
-/// A page of replies.
-macro_rules! reply_page {
-    () => {
-        concat!(
-            "totalCount pageInfo { hasNextPage endCursor } nodes { ",
-            comment_fields!(),
-            " }"
-        )
-    };
-}
-
-/// Everything the topic page shows: the first page of progress updates (newest are last, so
-/// all of them up to the page size) and of comments.
-macro_rules! topic_fields {
-    () => {
-        concat!(
-            summary_fields!(),
-            " communityId body rejectReason progress viewerHasCosigned viewerRating \
-             rating { average count } \
-             updates(first: 20) { totalCount pageInfo { hasNextPage endCursor } \
-             nodes { percent note createdAt author { id name } } } \
-             comments(first: 10) { ",
-            comment_page!(),
-            " }"
-        )
-    };
-}
-
-const TOPICS: &str = concat!(
-    "query Topics($communityId: ID!, $status: [TopicStatus!], $first: Int, $after: String) { ",
-    "topics(communityId: $communityId, status: $status, first: $first, after: $after) { ",
-    "nodes { ",
-    summary_fields!(),
-    " } pageInfo { hasNextPage endCursor } totalCount } }"
-);
-
-const NEEDS_ME: &str = concat!(
-    "query NeedsMe($communityId: ID!) { needsMe(communityId: $communityId) { ",
-    "ballots(first: 20) { nodes { id topicId question closesAt } } ",
-    "topicsToCosign(first: 20) { nodes { ",
-    summary_fields!(),
-    " } } cases(first: 20) { nodes { id number viewerCan { respond sign } } } ",
-    "nominations { id campaign { title } category { name } } ",
-    "events { status waitlistPosition event { id title startsAt } } } }"
-);
-
-/// The next page of a topic's comments.
-const MORE_COMMENTS: &str = concat!(
-    "query TopicComments($id: ID!, $after: String) { topic(id: $id) { ",
-    "comments(first: 10, after: $after) { ",
-    comment_page!(),
-    " } } }"
-);
-
-/// The next page of a comment's replies.
-const MORE_REPLIES: &str = concat!(
-    "query CommentReplies($id: ID!, $after: String) { comment(id: $id) { ",
-    "replies(first: 20, after: $after) { ",
-    reply_page!(),
-    " } } }"
-);
-
-/// The next page of a topic's progress updates.
-const MORE_UPDATES: &str = "query TopicUpdates($id: ID!, $after: String) { topic(id: $id) { \
-    updates(first: 20, after: $after) { totalCount pageInfo { hasNextPage endCursor } \
-    nodes { percent note createdAt author { id name } } } } }";
-
-const TOPIC: &str = concat!(
-    "query Topic($id: ID!) { topic(id: $id) { ",
-    topic_fields!(),
-    " } }"
-);
-
-/// Every mutation that answers with the topic selects the whole of it, so the page re-renders
-/// from the answer.
-macro_rules! topic_mutation {
-    ($name:literal, $signature:literal, $call:literal) => {
-        concat!(
-            "mutation ",
-            $name,
-            $signature,
-            " { ",
-            $call,
-            " { ",
-            topic_fields!(),
-            " } }"
-        )
-    };
-}
-
-const PROPOSE: &str = topic_mutation!(
-    "ProposeTopic",
-    "($communityId: ID!, $title: String!, $body: String!, $category: TopicCategory!)",
-    "proposeTopic(communityId: $communityId, title: $title, body: $body, category: $category)"
-);
-const COSIGN: &str = topic_mutation!(
-    "CosignTopic",
-    "($topicId: ID!)",
-    "cosignTopic(topicId: $topicId)"
-);
-const ACCEPT: &str = topic_mutation!(
-    "AcceptTopic",
-    "($topicId: ID!)",
-    "acceptTopic(topicId: $topicId)"
-);
-const REJECT: &str = topic_mutation!(
-    "RejectTopic",
-    "($topicId: ID!, $reason: String!)",
-    "rejectTopic(topicId: $topicId, reason: $reason)"
-);
-const WITHDRAW: &str = topic_mutation!(
-    "WithdrawTopic",
-    "($topicId: ID!)",
-    "withdrawTopic(topicId: $topicId)"
-);
-const POST_PROGRESS: &str = topic_mutation!(
-    "PostTopicProgress",
-    "($topicId: ID!, $percent: Int!, $note: String!)",
-    "postTopicProgress(topicId: $topicId, percent: $percent, note: $note)"
-);
-const COMPLETE: &str = topic_mutation!(
-    "CompleteTopic",
-    "($topicId: ID!)",
-    "completeTopic(topicId: $topicId)"
-);
-const RATE: &str = topic_mutation!(
-    "RateTopic",
-    "($topicId: ID!, $stars: Int!)",
-    "rateTopic(topicId: $topicId, stars: $stars)"
-);
-
-const COMMENT: &str = concat!(
-    "mutation CommentOnTopic($topicId: ID!, $body: String!, $parentId: ID) { ",
-    "commentOnTopic(topicId: $topicId, body: $body, parentId: $parentId) { ",
-    comment_fields!(),
-    " } }"
-);
-const HIDE_COMMENT: &str = concat!(
-    "mutation HideComment($commentId: ID!, $reason: String!) { ",
-    "hideComment(commentId: $commentId, reason: $reason) { ",
-    comment_fields!(),
-    " } }"
-);
-const REPORT_COMMENT: &str = concat!(
-    "mutation ReportComment($commentId: ID!, $reason: String!) { ",
-    "reportComment(commentId: $commentId, reason: $reason) { ",
-    comment_fields!(),
-    " } }"
-);
 
 /// How many topics one page of the list loads.
 pub const PAGE_SIZE: i64 = 20;
@@ -665,13 +488,13 @@ pub async fn topics(
         first,
         after,
     };
-    let data: TopicsData = graphql(TOPICS, json!(variables)).await?;
+    let data: TopicsData = graphql(doc::TOPICS, json!(variables)).await?;
     Ok(data.topics)
 }
 
 /// Open ballots the viewer has not voted in and topics the viewer can co-sign.
 pub async fn needs_me(community_id: &str) -> Result<NeedsMe, ApiError> {
-    let data: NeedsMeData = graphql(NEEDS_ME, json!({ "communityId": community_id })).await?;
+    let data: NeedsMeData = graphql(doc::NEEDS_ME, json!({ "communityId": community_id })).await?;
     Ok(data.needs_me)
 }
 
@@ -707,8 +530,11 @@ struct RepliesOf {
 
 /// The next page of a topic's comments (after the cursor of the last one shown).
 pub async fn more_comments(topic_id: &str, after: &str) -> Result<Page<Comment>, ApiError> {
-    let data: CommentsData =
-        graphql(MORE_COMMENTS, json!({ "id": topic_id, "after": after })).await?;
+    let data: CommentsData = graphql(
+        doc::TOPIC_COMMENTS,
+        json!({ "id": topic_id, "after": after }),
+    )
+    .await?;
     data.topic
         .map(|t| t.comments)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
@@ -716,8 +542,11 @@ pub async fn more_comments(topic_id: &str, after: &str) -> Result<Page<Comment>,
 
 /// The next page of a comment's replies.
 pub async fn more_replies(comment_id: &str, after: &str) -> Result<Page<Comment>, ApiError> {
-    let data: RepliesData =
-        graphql(MORE_REPLIES, json!({ "id": comment_id, "after": after })).await?;
+    let data: RepliesData = graphql(
+        doc::COMMENT_REPLIES,
+        json!({ "id": comment_id, "after": after }),
+    )
+    .await?;
     data.comment
         .map(|c| c.replies)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
@@ -725,15 +554,18 @@ pub async fn more_replies(comment_id: &str, after: &str) -> Result<Page<Comment>
 
 /// The next page of a topic's progress updates.
 pub async fn more_updates(topic_id: &str, after: &str) -> Result<Page<TopicUpdate>, ApiError> {
-    let data: UpdatesData =
-        graphql(MORE_UPDATES, json!({ "id": topic_id, "after": after })).await?;
+    let data: UpdatesData = graphql(
+        doc::TOPIC_UPDATES,
+        json!({ "id": topic_id, "after": after }),
+    )
+    .await?;
     data.topic
         .map(|t| t.updates)
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound))
 }
 
 pub async fn topic(id: &str) -> Result<Topic, ApiError> {
-    let data: TopicData = graphql(TOPIC, json!({ "id": id })).await?;
+    let data: TopicData = graphql(doc::TOPIC, json!({ "id": id })).await?;
     data.topic.ok_or_else(|| ApiError::new(ErrorCode::NotFound))
 }
 
@@ -749,34 +581,36 @@ pub async fn propose(
         "body": body.trim(),
         "category": category,
     });
-    graphql::<OneTopic>(PROPOSE, variables).await?.take()
+    graphql::<OneTopic>(doc::PROPOSE_TOPIC, variables)
+        .await?
+        .take()
 }
 
-async fn on_topic(query: &str, topic_id: &str) -> Result<Topic, ApiError> {
+async fn on_topic(query: super::Document, topic_id: &str) -> Result<Topic, ApiError> {
     graphql::<OneTopic>(query, json!({ "topicId": topic_id }))
         .await?
         .take()
 }
 
 pub async fn cosign(topic_id: &str) -> Result<Topic, ApiError> {
-    on_topic(COSIGN, topic_id).await
+    on_topic(doc::COSIGN_TOPIC, topic_id).await
 }
 
 pub async fn accept(topic_id: &str) -> Result<Topic, ApiError> {
-    on_topic(ACCEPT, topic_id).await
+    on_topic(doc::ACCEPT_TOPIC, topic_id).await
 }
 
 pub async fn withdraw(topic_id: &str) -> Result<Topic, ApiError> {
-    on_topic(WITHDRAW, topic_id).await
+    on_topic(doc::WITHDRAW_TOPIC, topic_id).await
 }
 
 pub async fn complete(topic_id: &str) -> Result<Topic, ApiError> {
-    on_topic(COMPLETE, topic_id).await
+    on_topic(doc::COMPLETE_TOPIC, topic_id).await
 }
 
 pub async fn reject(topic_id: &str, reason: &str) -> Result<Topic, ApiError> {
     graphql::<OneTopic>(
-        REJECT,
+        doc::REJECT_TOPIC,
         json!({ "topicId": topic_id, "reason": reason.trim() }),
     )
     .await?
@@ -785,7 +619,7 @@ pub async fn reject(topic_id: &str, reason: &str) -> Result<Topic, ApiError> {
 
 pub async fn post_progress(topic_id: &str, percent: i64, note: &str) -> Result<Topic, ApiError> {
     graphql::<OneTopic>(
-        POST_PROGRESS,
+        doc::POST_TOPIC_PROGRESS,
         json!({ "topicId": topic_id, "percent": percent, "note": note.trim() }),
     )
     .await?
@@ -793,9 +627,12 @@ pub async fn post_progress(topic_id: &str, percent: i64, note: &str) -> Result<T
 }
 
 pub async fn rate(topic_id: &str, stars: i64) -> Result<Topic, ApiError> {
-    graphql::<OneTopic>(RATE, json!({ "topicId": topic_id, "stars": stars }))
-        .await?
-        .take()
+    graphql::<OneTopic>(
+        doc::RATE_TOPIC,
+        json!({ "topicId": topic_id, "stars": stars }),
+    )
+    .await?
+    .take()
 }
 
 pub async fn comment(
@@ -804,7 +641,7 @@ pub async fn comment(
     parent_id: Option<&str>,
 ) -> Result<Comment, ApiError> {
     graphql::<OneComment>(
-        COMMENT,
+        doc::COMMENT_ON_TOPIC,
         json!({ "topicId": topic_id, "body": body.trim(), "parentId": parent_id }),
     )
     .await?
@@ -813,7 +650,7 @@ pub async fn comment(
 
 pub async fn hide_comment(comment_id: &str, reason: &str) -> Result<Comment, ApiError> {
     graphql::<OneComment>(
-        HIDE_COMMENT,
+        doc::HIDE_COMMENT,
         json!({ "commentId": comment_id, "reason": reason.trim() }),
     )
     .await?
@@ -822,35 +659,12 @@ pub async fn hide_comment(comment_id: &str, reason: &str) -> Result<Comment, Api
 
 pub async fn report_comment(comment_id: &str, reason: &str) -> Result<Comment, ApiError> {
     graphql::<OneComment>(
-        REPORT_COMMENT,
+        doc::REPORT_COMMENT,
         json!({ "commentId": comment_id, "reason": reason.trim() }),
     )
     .await?
     .take()
 }
-
-/// Every GraphQL document this module sends, by its constant's name (checked against the
-/// server's schema by `api::tests`).
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) const DOCUMENTS: &[(&str, &str)] = &[
-    ("TOPICS", TOPICS),
-    ("NEEDS_ME", NEEDS_ME),
-    ("MORE_COMMENTS", MORE_COMMENTS),
-    ("MORE_REPLIES", MORE_REPLIES),
-    ("MORE_UPDATES", MORE_UPDATES),
-    ("TOPIC", TOPIC),
-    ("PROPOSE", PROPOSE),
-    ("COSIGN", COSIGN),
-    ("ACCEPT", ACCEPT),
-    ("REJECT", REJECT),
-    ("WITHDRAW", WITHDRAW),
-    ("POST_PROGRESS", POST_PROGRESS),
-    ("COMPLETE", COMPLETE),
-    ("RATE", RATE),
-    ("COMMENT", COMMENT),
-    ("HIDE_COMMENT", HIDE_COMMENT),
-    ("REPORT_COMMENT", REPORT_COMMENT),
-];
 
 #[cfg(test)]
 mod tests {
@@ -875,8 +689,15 @@ mod tests {
 
     #[test]
     fn the_needs_me_query_names_the_new_fields() {
-        assert!(NEEDS_ME.contains("needsMe(communityId: $communityId)"));
-        assert!(NEEDS_ME.contains("topicsToCosign(first: 20) { nodes { id title"));
+        assert!(doc::NEEDS_ME
+            .text()
+            .contains("needsMe(communityId:$communityId)"));
+        assert!(doc::NEEDS_ME
+            .text()
+            .contains("topicsToCosign(first:20){nodes{...TopicSummary}}"));
+        assert!(doc::NEEDS_ME
+            .text()
+            .contains("fragment TopicSummary on Topic{id title"));
     }
 
     #[test]
@@ -963,9 +784,16 @@ mod tests {
 
     #[test]
     fn the_topic_query_pages_its_lists() {
-        assert!(TOPIC.contains("comments(first: 10) { totalCount pageInfo"));
-        assert!(TOPIC.contains("replies(first: 3)"));
-        assert!(MORE_REPLIES.contains("comment(id: $id) { replies(first: 20, after: $after)"));
+        assert!(doc::TOPIC
+            .text()
+            .contains("comments(first:10){...CommentPage}"));
+        assert!(doc::TOPIC
+            .text()
+            .contains("fragment CommentPage on CommentConnection{totalCount pageInfo"));
+        assert!(doc::TOPIC.text().contains("replies(first:3)"));
+        assert!(doc::COMMENT_REPLIES
+            .text()
+            .contains("comment(id:$id){replies(first:20 after:$after)"));
     }
 
     #[test]

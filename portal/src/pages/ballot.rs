@@ -82,7 +82,7 @@ pub fn BallotCard(
                 };
                 let ballot_id = id.get_value();
                 let started = Live::start(Feed {
-                    query: ballots::BALLOT_TALLY,
+                    query: crate::api::documents::ballots::BALLOT_TALLY,
                     variables: serde_json::json!({ "ballotId": ballot_id }),
                     on_next: std::rc::Rc::new(move |text: &str| {
                         if let ServerMessage::Next(data) = live::parse::<ballots::TallyData>(text) {

@@ -11,9 +11,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use entity::{
-    award_campaign, award_category, building, community, household, nomination, resident,
-};
+use entity::{award_campaign, award_category, community, nomination, resident};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::rules::{
@@ -22,16 +20,11 @@ use super::rules::{
 use crate::auth::Viewer;
 use crate::domain::notify::{self, NotificationKind, Pending};
 use crate::domain::now;
-use crate::domain::roles::{self, Role};
+use crate::domain::roles;
 use crate::domain::topic::service::{people, person, Person};
 use crate::error::{AppError, AppResult};
 
-/// The viewer in one community: their live place and whether they sit on its committee.
-#[derive(Clone, Debug, Default)]
-pub struct Viewing {
-    pub resident: Option<resident::Model>,
-    pub committee: bool,
-}
+pub use crate::domain::roles::{viewing, Viewing};
 
 impl Viewing {
     pub fn member(&self) -> Member {
@@ -40,22 +33,6 @@ impl Viewing {
             committee: self.committee,
         }
     }
-}
-
-pub async fn viewing<C: ConnectionTrait>(
-    conn: &C,
-    viewer: &Viewer,
-    community_id: &str,
-) -> AppResult<Viewing> {
-    let resident = roles::active_resident(conn, viewer, community_id).await?;
-    let committee = resident.is_some()
-        && roles::viewer_roles(conn, viewer, community_id)
-            .await?
-            .contains(&Role::Committee);
-    Ok(Viewing {
-        resident,
-        committee,
-    })
 }
 
 /// A campaign as one viewer sees it.
@@ -190,51 +167,14 @@ pub async fn nominee_names<C: ConnectionTrait>(
         .into_iter()
         .chain(residents.iter().map(|r| r.household_id.clone()))
         .collect();
-    let households: HashMap<String, household::Model> = if household_ids.is_empty() {
-        HashMap::new()
-    } else {
-        household::Entity::find()
-            .filter(household::Column::Id.is_in(household_ids))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|h| (h.id.clone(), h))
-            .collect()
-    };
-    let building_ids: BTreeSet<String> = of(NomineeKind::Building)
-        .into_iter()
-        .chain(households.values().map(|h| h.building_id.clone()))
-        .collect();
-    let buildings: HashMap<String, String> = if building_ids.is_empty() {
-        HashMap::new()
-    } else {
-        building::Entity::find()
-            .filter(building::Column::Id.is_in(building_ids))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|b| (b.id, b.name))
-            .collect()
-    };
-    let place = |h: &household::Model| {
-        format!(
-            "{} {}",
-            buildings.get(&h.building_id).cloned().unwrap_or_default(),
-            h.unit
-        )
-    };
-    let mut out = HashMap::new();
-    for (id, b) in &buildings {
-        out.insert(id.clone(), b.clone());
-    }
-    for (id, h) in &households {
-        out.insert(id.clone(), place(h));
-    }
+    let mut out = crate::domain::community::place_labels(
+        conn,
+        household_ids,
+        of(NomineeKind::Building).into_iter().collect(),
+    )
+    .await?;
     for r in &residents {
-        let at = households
-            .get(&r.household_id)
-            .map(&place)
-            .unwrap_or_default();
+        let at = out.get(&r.household_id).cloned().unwrap_or_default();
         out.insert(r.id.clone(), format!("{}（{}）", r.name, at));
     }
     Ok(out)

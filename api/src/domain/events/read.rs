@@ -18,7 +18,6 @@ use sea_orm::{
 use super::rules::{EventKind, RegistrationStatus};
 use super::service::*;
 use crate::auth::Viewer;
-use crate::domain::awards::rules::NomineeKind;
 use crate::domain::now;
 use crate::domain::roles;
 use crate::domain::topic::service::{people, person, Person};
@@ -189,11 +188,12 @@ pub async fn attendees(
         .into_iter()
         .map(|r| (r.id, r.household_id))
         .collect();
-    let households: Vec<(NomineeKind, String)> = residents
-        .values()
-        .map(|h| (NomineeKind::Household, h.clone()))
-        .collect();
-    let labels = crate::domain::awards::service::nominee_names(db, &households).await?;
+    let labels = crate::domain::community::place_labels(
+        db,
+        residents.values().cloned().collect(),
+        Default::default(),
+    )
+    .await?;
     let views = registration_views(db, &viewing, rows).await?;
     let out = views
         .into_iter()

@@ -20,41 +20,11 @@ use super::rules::{self, EventAct, EventPhase, RegistrationStatus, Standing};
 use crate::auth::Viewer;
 use crate::domain::notify::{self, NotificationKind, Pending};
 use crate::domain::now;
-use crate::domain::roles::{self, Role};
+use crate::domain::roles;
 use crate::domain::topic::service::{people, person, Person};
 use crate::error::{AppError, AppResult};
 
-/// The viewer in one community: their live place and whether they sit on its committee.
-#[derive(Clone, Debug, Default)]
-pub struct Viewing {
-    pub resident: Option<resident::Model>,
-    pub committee: bool,
-    pub organizer: bool,
-}
-
-pub async fn viewing<C: ConnectionTrait>(
-    conn: &C,
-    viewer: &Viewer,
-    community_id: &str,
-) -> AppResult<Viewing> {
-    let resident = roles::active_resident(conn, viewer, community_id).await?;
-    let held = if resident.is_some() {
-        roles::viewer_roles(conn, viewer, community_id).await?
-    } else {
-        Vec::new()
-    };
-    Ok(Viewing::of(resident, &held))
-}
-
-impl Viewing {
-    fn of(resident: Option<resident::Model>, held: &[Role]) -> Self {
-        Viewing {
-            committee: held.contains(&Role::Committee),
-            organizer: held.contains(&Role::Organizer),
-            resident,
-        }
-    }
-}
+pub use crate::domain::roles::{viewing, Viewing};
 
 /// An event's volunteer group, by id and name.
 #[derive(Clone, Debug)]
@@ -98,6 +68,22 @@ impl EventView {
 
     pub fn seats_left(&self) -> Option<i32> {
         rules::seats_left(self.event.capacity, self.event.seats_taken)
+    }
+
+    /// The viewer's registration (the active one, else the latest) as they see it.
+    pub fn my_registration(&self) -> Option<RegistrationView> {
+        let r = self.mine.clone()?;
+        Some(RegistrationView {
+            status: rules::shown_status(r.status, self.phase),
+            position: self.my_position,
+            resident: self.viewer.clone().unwrap_or(Person {
+                id: r.resident_id.clone(),
+                name: String::new(),
+            }),
+            own: true,
+            event: self.clone(),
+            registration: r,
+        })
     }
 
     /// Whether the viewer may cancel their registration now.
@@ -380,9 +366,9 @@ pub(super) async fn fresh_registration<C: ConnectionTrait>(
     position: Option<i32>,
 ) -> AppResult<RegistrationView> {
     let held = roles::viewer_roles(conn, viewer, &e.community_id).await?;
-    let viewing = Viewing::of(Some(me.clone()), &held);
+    let viewing = Viewing::of(Some(me), &held);
     let positions: HashMap<String, i32> = position.map(|p| (r.id.clone(), p)).into_iter().collect();
-    let event = assemble(
+    assemble(
         conn,
         &viewing,
         vec![e],
@@ -391,18 +377,8 @@ pub(super) async fn fresh_registration<C: ConnectionTrait>(
     )
     .await?
     .pop()
-    .ok_or(AppError::NotFound)?;
-    Ok(RegistrationView {
-        status: rules::shown_status(r.status, event.phase),
-        position,
-        resident: Person {
-            id: me.id,
-            name: me.name,
-        },
-        own: true,
-        event,
-        registration: r,
-    })
+    .and_then(|v| v.my_registration())
+    .ok_or(AppError::NotFound)
 }
 
 /// Confirms waitlisted registrations that the seats free now fit, earliest first, writing the
