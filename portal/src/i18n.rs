@@ -83,6 +83,8 @@ pub const PACKS: &[&str] = &[
     "events",
     "inbox",
     "ballot",
+    "communities",
+    "claim",
 ];
 
 thread_local! {

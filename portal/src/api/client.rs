@@ -19,23 +19,34 @@ use std::cell::RefCell;
 pub const ENDPOINT: &str = "/graphql";
 
 /// A request on behalf of the signed-in viewer: sends the token, refreshes once if needed.
+///
+/// Every tab of the browser shares the stored pair and any of them may rotate it, which retires
+/// the access token the others were sending. So a refused request is sent again whenever the
+/// stored access token is newer than the one it carried (another tab, or another request of
+/// this one, renewed it meanwhile), and this tab refreshes at most once per request; only a
+/// refusal of the newest token after that ends the session.
 pub async fn graphql<T: DeserializeOwned>(
     query: Document,
     variables: Value,
 ) -> Result<T, ApiError> {
     let body = request_body(query, variables);
-    let sent_token = session::access_token();
-    let first = send(&body, sent_token.as_deref()).await;
-    let error = match first {
-        Err(e) if e.is(ErrorCode::Unauthenticated) && session::has_tokens() => e,
-        other => return other,
-    };
-    // Another request may have refreshed while this one was on the way.
-    let current = session::access_token();
-    let renewed = current.is_some() && current != sent_token;
-    if !renewed {
+    let mut refreshed = false;
+    for _ in 0..RETRIES {
+        let sent_token = session::access_token();
+        let error = match send(&body, sent_token.as_deref()).await {
+            Err(e) if e.is(ErrorCode::Unauthenticated) && session::has_tokens() => e,
+            other => return other,
+        };
+        let current = session::access_token();
+        if current.is_some() && current != sent_token {
+            continue;
+        }
+        if refreshed {
+            session::end();
+            return Err(error);
+        }
         match refresh().await {
-            Ok(()) => {}
+            Ok(()) => refreshed = true,
             Err(e) if e.is(ErrorCode::Network) => return Err(e),
             Err(_) => {
                 session::end();
@@ -43,12 +54,12 @@ pub async fn graphql<T: DeserializeOwned>(
             }
         }
     }
-    let second = send(&body, session::access_token().as_deref()).await;
-    if matches!(&second, Err(e) if e.is(ErrorCode::Unauthenticated)) {
-        session::end();
-    }
-    second
+    // Renewed by other tabs on every try: give up this once, keep the session.
+    Err(ApiError::new(ErrorCode::Network))
 }
+
+/// How many times one request is sent at most.
+const RETRIES: usize = 4;
 
 /// A request that must not carry or refresh a session: sign in, claim an invite, refresh.
 pub async fn graphql_anonymous<T: DeserializeOwned>(
@@ -450,6 +461,70 @@ mod tests {
         let result = block_on(graphql::<Me>(ME, json!({})));
         assert_eq!(result.err().map(|e| e.code), Some(ErrorCode::Network));
         assert!(session::has_tokens());
+    }
+
+    #[test]
+    fn a_retry_refused_because_another_tab_rotated_meanwhile_is_sent_again_not_signed_out() {
+        // This tab refreshes to `a1`; before its retry lands, another tab rotates the pair to
+        // `a2` (which retires `a1`). The retry is refused, and sent once more with `a2`.
+        let refreshes = Rc::new(Cell::new(0));
+        let (counted, sends) = (refreshes.clone(), Rc::new(Cell::new(0)));
+        let seen = sends.clone();
+        transport::install(move |body, token| {
+            if body.contains("refreshSession") {
+                counted.set(counted.get() + 1);
+                return Ok(
+                    r#"{"data":{"refreshSession":{"accessToken":"a1","refreshToken":"r1"}}}"#
+                        .into(),
+                );
+            }
+            seen.set(seen.get() + 1);
+            if token == Some("a1") {
+                // The other tab's rotation lands while this request is on the way.
+                session::store("a2", "r2");
+            }
+            Ok(match token {
+                Some("a2") => r#"{"data":{"me":"Wang"}}"#.into(),
+                _ => UNAUTHENTICATED.into(),
+            })
+        });
+        let ended = session_ended_counter();
+        session::store("expired", "r0");
+        assert_eq!(
+            block_on(graphql::<Me>(ME, json!({}))),
+            Ok(Me { me: "Wang".into() })
+        );
+        assert_eq!(refreshes.get(), 1, "this tab rotated once");
+        assert_eq!(sends.get(), 3, "expired, a1, a2");
+        assert_eq!(ended.get(), 0, "the session survived");
+        assert_eq!(storage::get(storage::REFRESH_TOKEN).as_deref(), Some("r2"));
+    }
+
+    #[test]
+    fn a_refused_retry_with_the_newest_token_ends_the_session() {
+        // The refresh worked but the server refuses the new token too (the session was ended
+        // on the server): one refresh, one retry, then signed out; no loop.
+        let refreshes = Rc::new(Cell::new(0));
+        let counted = refreshes.clone();
+        transport::install(move |body, _| {
+            if body.contains("refreshSession") {
+                counted.set(counted.get() + 1);
+                return Ok(
+                    r#"{"data":{"refreshSession":{"accessToken":"a1","refreshToken":"r1"}}}"#
+                        .into(),
+                );
+            }
+            Ok(UNAUTHENTICATED.into())
+        });
+        let ended = session_ended_counter();
+        session::store("expired", "r0");
+        let result = block_on(graphql::<Me>(ME, json!({})));
+        assert_eq!(
+            result.err().map(|e| e.code),
+            Some(ErrorCode::Unauthenticated)
+        );
+        assert_eq!(refreshes.get(), 1);
+        assert_eq!(ended.get(), 1);
     }
 
     #[test]

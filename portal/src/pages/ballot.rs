@@ -722,7 +722,7 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
                         <input id="paper-search" type="search" maxlength="50" bind:value=search />
                         <button type="submit" class="button" data-testid="paper-search-submit"
                             disabled=move || searching.get()>
-                            {tv("residents.search_submit")}
+                            {tv("ballot.search_submit")}
                         </button>
                     </div>
                 </div>

@@ -4,7 +4,7 @@
 use crate::api::identity;
 use crate::api::{ApiError, ErrorCode};
 use crate::app::use_app;
-use crate::components::{error_text, ErrorBanner};
+use crate::components::{error_text, ErrorBanner, WithPack};
 use crate::i18n::{k, t, tf, tv};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -22,8 +22,14 @@ fn claim_error(error: &ApiError) -> String {
     }
 }
 
+/// `/claim`: its text is the `claim` pack.
 #[component]
 pub fn Claim() -> impl IntoView {
+    view! { <WithPack pack="claim" page=|| view! { <ClaimForm /> } /> }
+}
+
+#[component]
+fn ClaimForm() -> impl IntoView {
     let app = use_app();
     let query = use_query_map();
     let code = RwSignal::new(query.get_untracked().get("code").unwrap_or_default());

@@ -2,14 +2,20 @@
 
 use crate::api::identity::{self, Community};
 use crate::app::use_app;
-use crate::components::{error_text, ErrorBanner, Loading};
+use crate::components::{error_text, ErrorBanner, Loading, WithPack};
 use crate::i18n::{k, t, tf, tv};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
+/// `/communities`: its text is the `communities` pack.
 #[component]
 pub fn Communities() -> impl IntoView {
+    view! { <WithPack pack="communities" page=|| view! { <CommunityList /> } /> }
+}
+
+#[component]
+fn CommunityList() -> impl IntoView {
     let app = use_app();
     let list = LocalResource::new(identity::communities);
     let is_admin = move || app.info().is_some_and(|i| i.viewer.is_admin);
