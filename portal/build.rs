@@ -37,7 +37,13 @@ fn main() {
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .filter(|w| !w.is_empty());
             let (kind, name) = (words.next().unwrap_or_default(), words.next());
-            let name = name.unwrap_or_else(|| panic!("{path:?}: a definition without a name"));
+            // `query { … }` or `query($c: ID!) …` has no name to make a constant of.
+            let named = def[kind.len()..]
+                .trim_start()
+                .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+            let name = name
+                .filter(|_| named)
+                .unwrap_or_else(|| panic!("{path:?}: every definition needs a name: {def}"));
             match kind {
                 "fragment" => {
                     if fragments.insert(name.to_owned(), def.clone()).is_some() {
@@ -115,10 +121,26 @@ fn definitions(text: &str) -> Vec<String> {
     let mut defs = Vec::new();
     let mut current = String::new();
     let mut depth = 0i32;
+    let mut parens = 0i32;
     let mut pending_space = false;
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or_default();
         for c in line.chars().chain(std::iter::once(' ')) {
+            // The minifier knows names, punctuation and numbers only: a string (where `#`, `,`
+            // and spaces mean something) or an object value (braces inside arguments) would be
+            // mangled, so they are refused; pass such values as variables.
+            assert!(
+                c != '"',
+                "graphql/: string literals are not supported: pass a variable"
+            );
+            match c {
+                '(' => parens += 1,
+                ')' => parens -= 1,
+                '{' | '}' if parens > 0 => {
+                    panic!("graphql/: object values are not supported: pass a variable")
+                }
+                _ => {}
+            }
             // Commas are insignificant in GraphQL: they go like whitespace.
             if c.is_whitespace() || c == ',' {
                 pending_space = !current.is_empty();

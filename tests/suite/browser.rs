@@ -284,6 +284,33 @@ impl Browser {
             .await;
     }
 
+    /// Opens Home in a second tab of the same browser (sharing its storage) and stays there:
+    /// the handles of the first tab and the second.
+    pub async fn second_tab(
+        &self,
+        base: &str,
+    ) -> (fantoccini::wd::WindowHandle, fantoccini::wd::WindowHandle) {
+        let first = self
+            .client
+            .windows()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .remove(0);
+        let second = self
+            .client
+            .new_window(true)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .handle;
+        self.client
+            .switch_to_window(second.clone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        self.goto(&format!("{base}/")).await;
+        self.find("[data-testid=needs-me]").await;
+        (first, second)
+    }
+
     /// Signs out with the header button and waits for the sign-in page.
     pub async fn sign_out(&self) {
         self.click("[data-testid=signout]").await;
@@ -1059,24 +1086,7 @@ async fn signing_out_in_one_tab_signs_the_other_tab_out() {
     let b = browser().await;
     b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
         .await;
-    let first = b
-        .client
-        .windows()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .remove(0);
-    let second = b
-        .client
-        .new_window(true)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .handle;
-    b.client
-        .switch_to_window(second.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    b.goto(&format!("{}/", app.address)).await;
-    b.find("[data-testid=needs-me]").await;
+    let (first, _second) = b.second_tab(&app.address).await;
     b.sign_out().await;
     b.client
         .switch_to_window(first)
@@ -1099,24 +1109,7 @@ async fn two_tabs_refreshing_the_session_at_the_same_moment_both_stay_signed_in(
     let b = browser().await;
     b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
         .await;
-    let first = b
-        .client
-        .windows()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .remove(0);
-    let second = b
-        .client
-        .new_window(true)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .handle;
-    b.client
-        .switch_to_window(second.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    b.goto(&format!("{}/", app.address)).await;
-    b.find("[data-testid=needs-me]").await;
+    let (first, second) = b.second_tab(&app.address).await;
     let refresh_before = b
         .eval("return localStorage.getItem('jiayuan.refreshToken')")
         .await;

@@ -160,6 +160,11 @@ async fn rotate_unless_rotated(seen: Option<String>) -> Result<(), ApiError> {
     }
     let data: RefreshData =
         graphql_anonymous(doc::REFRESH_SESSION, json!({ "refreshToken": token })).await?;
+    // Signed out (in this tab or another) while the refresh was on the way: the new pair is
+    // not stored, so a signed-out browser never holds a session again.
+    if session::refresh_token().as_deref() != Some(token.as_str()) {
+        return Err(ApiError::new(ErrorCode::Unauthenticated));
+    }
     session::store(
         &data.refresh_session.access_token,
         &data.refresh_session.refresh_token,
@@ -525,6 +530,35 @@ mod tests {
         );
         assert_eq!(refreshes.get(), 1);
         assert_eq!(ended.get(), 1);
+    }
+
+    #[test]
+    fn a_sign_out_during_a_refresh_is_not_undone_by_its_answer() {
+        let refreshes = Rc::new(Cell::new(0));
+        let counted = refreshes.clone();
+        transport::install(move |body, _| {
+            if body.contains("refreshSession") {
+                counted.set(counted.get() + 1);
+                // Another tab signs out while this answer is on the way.
+                session::clear();
+                return Ok(
+                    r#"{"data":{"refreshSession":{"accessToken":"a1","refreshToken":"r1"}}}"#
+                        .into(),
+                );
+            }
+            Ok(UNAUTHENTICATED.into())
+        });
+        session::store("expired", "r0");
+        let result = block_on(graphql::<Me>(ME, json!({})));
+        assert_eq!(
+            result.err().map(|e| e.code),
+            Some(ErrorCode::Unauthenticated)
+        );
+        assert_eq!(refreshes.get(), 1);
+        assert!(
+            !session::has_tokens(),
+            "the signed-out browser holds no session"
+        );
     }
 
     #[test]

@@ -1006,6 +1006,7 @@ pub fn VolunteerGroups() -> impl IntoView {
                     };
                     let item = move |g: Group| {
                         let (join_id, leave_id) = (g.id.clone(), g.id.clone());
+                        let (join_name, leave_name) = (g.name.clone(), g.name.clone());
                         let leader = g.leader.name.clone();
                         let count = g.members.len().to_string();
                         let members = g.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("、");
@@ -1020,12 +1021,14 @@ pub fn VolunteerGroups() -> impl IntoView {
                                 <p class="actions">
                                     {g.viewer_can.join.then(|| view! {
                                         <button type="button" class="button primary" data-testid="group-join"
+                                            aria-label=move || tf("ev.g.join_named", &[("group", &join_name)])
                                             disabled=move || busy.get() on:click=move |_| act(join_id.clone(), true)>
                                             {tv("ev.g.join")}
                                         </button>
                                     })}
                                     {g.viewer_can.leave.then(|| view! {
                                         <button type="button" class="button" data-testid="group-leave"
+                                            aria-label=move || tf("ev.g.leave_named", &[("group", &leave_name)])
                                             disabled=move || busy.get() on:click=move |_| act(leave_id.clone(), false)>
                                             {tv("ev.g.leave")}
                                         </button>
@@ -1122,7 +1125,9 @@ fn GroupForm(
             <div class="field">
                 <label for="leader-search">{tv("ev.g.leader_pick")}</label>
                 <div class="inline">
-                    <input id="leader-search" type="search" maxlength="20" autocomplete="off" data-testid="leader-search" bind:value=search />
+                    // Enter searches (it would otherwise send the form without a leader).
+                    <input id="leader-search" type="search" maxlength="20" autocomplete="off" data-testid="leader-search" bind:value=search
+                        on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); find.dispatch(search.get_untracked()); } />
                     <button type="button" class="button" data-testid="leader-find"
                         on:click=move |_| { find.dispatch(search.get_untracked()); }>
                         {tv("ev.g.find")}

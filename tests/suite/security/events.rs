@@ -327,3 +327,70 @@ async fn the_export_never_hands_a_spreadsheet_a_formula() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn another_community_and_a_former_resident_cannot_join_leave_or_list_a_group() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let group = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"巡逻队\", leaderId:$l){ id } }",
+            json!({ "c": w.community_id, "l": w.person(ORGANIZER).resident_id }),
+        )
+        .await["createVolunteerGroup"]["id"]
+        .clone();
+    let (outsider, _) = stranger(&app, &w).await;
+    for op in ["joinVolunteerGroup", "leaveVolunteerGroup"] {
+        let r = app
+            .gql(
+                Some(&outsider),
+                &format!("mutation($g:ID!){{ {op}(groupId:$g){{ id members {{ name }} }} }}"),
+                json!({ "g": group }),
+            )
+            .await;
+        assert_eq!(error_code(&r), "NOT_FOUND", "{op}: {r}");
+    }
+    let r = app
+        .gql(
+            Some(&outsider),
+            "query($c:ID!){ volunteerGroups(communityId:$c){ id members { name } } }",
+            json!({ "c": w.community_id }),
+        )
+        .await;
+    assert_eq!(error_code(&r), "NOT_FOUND", "{r}");
+    // 李秀英 joins, then moves out (deactivated): the group is no longer hers to join.
+    app.ok(
+        Some(w.token(LI)),
+        "mutation($g:ID!){ joinVolunteerGroup(groupId:$g){ id } }",
+        json!({ "g": group }),
+    )
+    .await;
+    app.ok(
+        Some(w.token(COMMITTEE)),
+        "mutation($r:ID!){ deactivateResident(residentId:$r){ id } }",
+        json!({ "r": w.person(LI).resident_id }),
+    )
+    .await;
+    let r = app
+        .gql(
+            Some(w.token(LI)),
+            "mutation($g:ID!){ joinVolunteerGroup(groupId:$g){ id } }",
+            json!({ "g": group }),
+        )
+        .await;
+    // Her only place closed, so did her session: nothing of the group is hers any more.
+    assert_eq!(error_code(&r), "UNAUTHENTICATED", "{r}");
+    let members = app
+        .ok(
+            Some(w.token(ORGANIZER)),
+            "query($c:ID!){ volunteerGroups(communityId:$c){ members { name } } }",
+            json!({ "c": w.community_id }),
+        )
+        .await;
+    assert_eq!(
+        members["volunteerGroups"][0]["members"],
+        json!([{ "name": "刘芳" }]),
+        "a resident who moved out is no longer listed: {members}"
+    );
+}

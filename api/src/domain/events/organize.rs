@@ -95,7 +95,11 @@ pub async fn create(state: &Services, viewer: &Viewer, input: NewEvent) -> AppRe
             .ok_or_else(|| {
                 AppError::bad_input("groupId", "not a volunteer group of this community")
             })?;
-        if !viewing.committee && group.leader_id != me.id {
+        if !rules::may_organize_for(
+            group.leader_id == me.id,
+            viewing.organizer,
+            viewing.committee,
+        ) {
             return Err(AppError::Forbidden);
         }
     }
@@ -516,7 +520,7 @@ pub async fn membership(
         .await
         .map_err(crate::db::on_unique("you are already a member"))?;
     } else {
-        rules::check_leave(true, g.leader_id == me.id)?;
+        rules::check_leave(g.leader_id == me.id)?;
         volunteer_group_member::Entity::delete_many()
             .filter(volunteer_group_member::Column::GroupId.eq(g.id.clone()))
             .filter(volunteer_group_member::Column::ResidentId.eq(me.id))

@@ -359,8 +359,9 @@ pub async fn groups(
     viewer: &Viewer,
     community_id: &str,
 ) -> AppResult<Vec<GroupView>> {
+    // NOT_FOUND outside the community, FORBIDDEN for an admin not on its roster.
+    let me = roles::require_resident(db, viewer, community_id).await?;
     let viewing = viewing(db, viewer, community_id).await?;
-    let me = viewing.resident.ok_or(AppError::NotFound)?;
     let groups = volunteer_group::Entity::find()
         .filter(volunteer_group::Column::CommunityId.eq(community_id))
         .order_by_asc(volunteer_group::Column::CreatedAt)
@@ -370,8 +371,15 @@ pub async fn groups(
     if groups.is_empty() {
         return Ok(Vec::new());
     }
+    // Members who still live here (a resident who moved out is no longer listed).
+    let live = sea_orm::sea_query::Query::select()
+        .column(resident::Column::Id)
+        .from(resident::Entity)
+        .and_where(resident::Column::Active.eq(true))
+        .to_owned();
     let members = volunteer_group_member::Entity::find()
         .filter(volunteer_group_member::Column::GroupId.is_in(groups.iter().map(|g| g.id.clone())))
+        .filter(volunteer_group_member::Column::ResidentId.in_subquery(live))
         .order_by_asc(volunteer_group_member::Column::CreatedAt)
         .all(db)
         .await?;
@@ -396,6 +404,7 @@ pub async fn groups(
                 viewer_can: super::rules::group_actions(
                     member,
                     g.leader_id == me.id,
+                    viewing.organizer,
                     viewing.committee,
                 ),
                 group: g,

@@ -220,20 +220,27 @@ pub struct GroupActions {
     pub join: bool,
     /// The leader stays in their group: a group is never without its leader.
     pub leave: bool,
-    /// Name the group as an event's organizer (its leader or the committee).
+    /// Run an event for the group (`EventInput.groupId`).
     pub organize: bool,
 }
 
-pub fn group_actions(member: bool, leader: bool, committee: bool) -> GroupActions {
+/// Who runs events for a group: the committee, or its leader when they may run events at all
+/// (ORGANIZER). The same rule refuses `createEvent` with another's group.
+pub fn may_organize_for(leader: bool, organizer: bool, committee: bool) -> bool {
+    committee || (leader && organizer)
+}
+
+pub fn group_actions(member: bool, leader: bool, organizer: bool, committee: bool) -> GroupActions {
     GroupActions {
         join: !member,
         leave: member && !leader,
-        organize: leader || committee,
+        organize: may_organize_for(leader, organizer, committee),
     }
 }
 
-pub fn check_leave(member: bool, leader: bool) -> AppResult<()> {
-    if member && leader {
+/// Leaving a group: refused to its leader.
+pub fn check_leave(leader: bool) -> AppResult<()> {
+    if leader {
         return Err(AppError::invalid_state("the leader stays in their group"));
     }
     Ok(())
@@ -461,14 +468,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_leader_may_not_leave_and_only_leaders_and_the_committee_organize_for_a_group() {
-        let leader = group_actions(true, true, false);
+    fn a_leader_may_not_leave_and_only_organizing_leaders_and_the_committee_run_its_events() {
+        let leader = group_actions(true, true, true, false);
         assert!(!leader.join && !leader.leave && leader.organize);
-        assert!(check_leave(true, true).is_err());
-        let member = group_actions(true, false, false);
+        assert!(check_leave(true).is_err());
+        // A leader without the ORGANIZER role runs no events at all.
+        assert!(!group_actions(true, true, false, false).organize);
+        let member = group_actions(true, false, true, false);
         assert!(!member.join && member.leave && !member.organize);
-        assert!(check_leave(true, false).is_ok());
-        let outsider = group_actions(false, false, true);
+        assert!(check_leave(false).is_ok());
+        let outsider = group_actions(false, false, false, true);
         assert!(outsider.join && !outsider.leave && outsider.organize);
     }
 
