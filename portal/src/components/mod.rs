@@ -116,12 +116,13 @@ impl FormErrors {
     }
 
     /// The message under a field; `id` is what the field's `aria-describedby` names.
-    pub fn message(&self, field: &'static str, id: &'static str) -> impl IntoView {
+    pub fn message(&self, field: &'static str, id: impl Into<String>) -> impl IntoView {
         let error = self.error;
+        let id: String = id.into();
         move || {
             error
                 .with(|e| e.as_ref().and_then(|e| e.field_text(field)))
-                .map(|text| view! { <p class="field-error" id=id>{text}</p> })
+                .map(|text| view! { <p class="field-error" id=id.clone()>{text}</p> })
         }
     }
 }

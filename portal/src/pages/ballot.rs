@@ -229,11 +229,12 @@ pub fn BallotCard(
     };
 
     view! {
-        <section class="card ballot" aria-labelledby="ballot-title" data-testid="ballot"
+        // Element ids carry the ballot's id: a campaign page shows one card per category.
+        <section class="card ballot" aria-labelledby=format!("ballot-title-{}", id.get_value()) data-testid="ballot"
             data-status=move || ballot.with(|b| b.as_ref().map(|b| b.tally.status.as_str()))>
-            <h2 id="ballot-title">{tv("ballot.title")}</h2>
+            <h2 id=format!("ballot-title-{}", id.get_value())>{tv("ballot.title")}</h2>
             {body}
-            <ReceiptDialog receipt=receipt />
+            <ReceiptDialog receipt=receipt ballot_id=id.get_value() />
         </section>
     }
 }
@@ -384,23 +385,24 @@ fn VoteForm(
         action.dispatch((ballot_id.get_value(), chosen, receipt));
     };
     let name = if change { "change" } else { "vote" };
+    let bid = b.id().to_string();
     view! {
         <form class="form" on:submit=on_submit novalidate data-testid=if change { "change-vote-form" } else { "vote-form" }>
             <ErrorBanner message=errors.banner() />
             {change.then(|| view! {
                 <div class="field">
-                    <label for="change-receipt">{tv("ballot.your_receipt")}</label>
-                    <input id="change-receipt" type="text" autocomplete="off" autocapitalize="characters"
+                    <label for=format!("change-receipt-{bid}")>{tv("ballot.your_receipt")}</label>
+                    <input id=format!("change-receipt-{bid}") type="text" autocomplete="off" autocapitalize="characters"
                         spellcheck="false" maxlength="100"
-                        aria-invalid=errors.invalid("receipt") aria-describedby="change-receipt-error"
+                        aria-invalid=errors.invalid("receipt") aria-describedby=format!("change-receipt-error-{bid}")
                         bind:value=receipt_text />
-                    {errors.message("receipt", "change-receipt-error")}
+                    {errors.message("receipt", format!("change-receipt-error-{bid}"))}
                 </div>
             })}
             <OptionsField ballot=b.clone() selected=selected name=format!("{name}-{}", b.id())
                 testid=if change { "change-option" } else { "ballot-option" }
                 legend=if change { t("ballot.new_choice") } else { b.question.clone() } />
-            {errors.message("optionIds", "vote-options-error")}
+            {errors.message("optionIds", format!("{name}-options-error-{bid}"))}
             <button type="submit" class="button primary"
                 data-testid=if change { "change-vote" } else { "cast-vote" }
                 disabled=move || action.pending().get()>
@@ -545,7 +547,11 @@ fn ResultView(ballot: RwSignal<Option<Ballot>>) -> impl IntoView {
 
 /// The receipt after a first vote, shown once in a modal dialog with a copy button.
 #[component]
-fn ReceiptDialog(receipt: RwSignal<Option<String>>) -> impl IntoView {
+fn ReceiptDialog(receipt: RwSignal<Option<String>>, ballot_id: String) -> impl IntoView {
+    let (title, title_for) = (
+        format!("receipt-title-{ballot_id}"),
+        format!("receipt-title-{ballot_id}"),
+    );
     let dialog = NodeRef::<html::Dialog>::new();
     let copied = RwSignal::new(None::<bool>);
     Effect::new(move || {
@@ -567,9 +573,9 @@ fn ReceiptDialog(receipt: RwSignal<Option<String>>) -> impl IntoView {
         }
     };
     view! {
-        <dialog node_ref=dialog class="dialog" data-testid="receipt-dialog" aria-labelledby="receipt-title"
+        <dialog node_ref=dialog class="dialog" data-testid="receipt-dialog" aria-labelledby=title_for
             on:close=move |_| receipt.set(None)>
-            <h2 id="receipt-title">{tv("receipt.title")}</h2>
+            <h2 id=title>{tv("receipt.title")}</h2>
             <p>{tv("receipt.intro")}</p>
             <p><code class="code code-large receipt" data-testid="receipt">{move || receipt.get().unwrap_or_default()}</code></p>
             <p class="banner banner-warning">{tv("receipt.once")}</p>
@@ -606,6 +612,8 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
     let recorded = RwSignal::new(false);
     let searching = RwSignal::new(false);
     let ballot_id = StoredValue::new(b.id().to_string());
+    let bid = b.id().to_string();
+    let list_bid = bid.clone();
     let generation = StoredValue::new(0u32);
 
     // The frozen electorate, by default only those who have not voted yet.
@@ -682,7 +690,8 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
                 <fieldset class="choices-set">
                     <legend>{move || if by_household { t("paper.household") } else { t("paper.resident") }}</legend>
                     {list.into_iter().map(|v| {
-                        let input_id = format!("paper-voter-{}", v.voter_id);
+                        let input_id = format!("paper-voter-{list_bid}-{}", v.voter_id);
+                        let group = format!("paper-voter-{list_bid}");
                         let (checked, chosen) = (v.voter_id.clone(), v.voter_id.clone());
                         let area = owners.then(|| {
                             let shown = parse_area(&v.area).map(format_area).unwrap_or(v.area.clone());
@@ -690,7 +699,7 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
                         });
                         view! {
                             <div class="option">
-                                <input type="radio" name="paper-voter" id=input_id.clone() value=v.voter_id.clone()
+                                <input type="radio" name=group id=input_id.clone() value=v.voter_id.clone()
                                     data-testid="paper-voter" disabled=v.voted
                                     prop:checked=move || voter.get().as_deref() == Some(checked.as_str())
                                     on:change=move |_| voter.set(Some(chosen.clone())) />
@@ -717,9 +726,9 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
             </Show>
             <form class="form" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); find(); }>
                 <div class="field">
-                    <label for="paper-search">{tv("paper.search")}</label>
+                    <label for=format!("paper-search-{bid}")>{tv("paper.search")}</label>
                     <div class="inline">
-                        <input id="paper-search" type="search" maxlength="50" bind:value=search />
+                        <input id=format!("paper-search-{bid}") type="search" maxlength="50" bind:value=search />
                         <button type="submit" class="button" data-testid="paper-search-submit"
                             disabled=move || searching.get()>
                             {tv("ballot.search_submit")}
@@ -727,20 +736,20 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
                     </div>
                 </div>
                 <div class="field check">
-                    <input id="paper-show-voted" type="checkbox" prop:checked=move || show_voted.get()
+                    <input id=format!("paper-show-voted-{bid}") type="checkbox" prop:checked=move || show_voted.get()
                         on:change=move |ev| {
                             show_voted.set(event_target_checked(&ev));
                             find();
                         } />
-                    <label for="paper-show-voted">{tv("paper.show_voted")}</label>
+                    <label for=format!("paper-show-voted-{bid}")>{tv("paper.show_voted")}</label>
                 </div>
             </form>
             <form class="form" on:submit=on_submit novalidate>
                 {voter_list}
-                {errors.message("voterId", "paper-voter-error")}
-                <OptionsField ballot=b.clone() selected=selected name="paper".to_string()
+                {errors.message("voterId", format!("paper-voter-error-{bid}"))}
+                <OptionsField ballot=b.clone() selected=selected name=format!("paper-{bid}")
                     testid="paper-option" legend=t("paper.choice") />
-                {errors.message("optionIds", "paper-options-error")}
+                {errors.message("optionIds", format!("paper-options-error-{bid}"))}
                 <button type="submit" class="button primary" data-testid="paper-submit"
                     disabled=move || action.pending().get()>
                     {tv("paper.submit")}
