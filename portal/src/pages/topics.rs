@@ -6,21 +6,15 @@ use crate::api::topics::{self, NeedsMe, StatusFilter, TopicSummary};
 use crate::api::ApiError;
 use crate::components::{
     error_text, format_date, format_time, CosignProgress, ErrorBanner, InCommunity, Loading,
-    StatusBadge, WithPack,
+    StatusBadge,
 };
 use crate::i18n::{t, tf, tv};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 
-/// Its text is the `topics` pack.
 #[component]
 pub fn Topics() -> impl IntoView {
-    view! { <WithPack pack="topics" page=|| view! { <TopicsPage /> } /> }
-}
-
-#[component]
-fn TopicsPage() -> impl IntoView {
     view! {
         <section class="page">
             <div class="page-head">
