@@ -188,15 +188,10 @@ pub fn App() -> impl IntoView {
     // Signing out (or in) in another tab of this browser changes the stored pair under this
     // tab, which follows it (the `storage` event fires in the other tabs only; a rotation
     // leaves a pair stored and changes nothing here).
-    let _ = window_event_listener_untyped("storage", move |ev| {
-        let key = js_sys::Reflect::get(&ev, &wasm_bindgen::JsValue::from_str("key"))
-            .ok()
-            .and_then(|k| k.as_string());
-        if key.as_deref().is_none_or(|k| k == storage::REFRESH_TOKEN) {
-            let now = session::has_tokens();
-            if signed_in.get_untracked() != now {
-                signed_in.set(now);
-            }
+    let _ = window_event_listener_untyped("storage", move |_| {
+        let now = session::has_tokens();
+        if signed_in.get_untracked() != now {
+            signed_in.set(now);
         }
     });
     let community_id = RwSignal::new(storage::get(storage::COMMUNITY_ID));
