@@ -1098,7 +1098,7 @@ async fn signing_out_in_one_tab_signs_the_other_tab_out() {
 }
 
 // Ignored: with the machine loaded it still ends with a tab on the sign-in page in about one run
-// in eight (session 10: 14 of 16 passed while a CI run compiled beside it, after the bounded
+// in six (session 10: 16 of 19 passed while a CI run compiled beside it, after the bounded
 // retry in `client.rs`), so the cross-tab refresh is not yet proven; run it with
 // `cargo test -p tests --test suite -- --ignored browser::two_tabs`. See the issue 8 note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
