@@ -178,29 +178,37 @@ pub async fn sign_out() {
 
 /// Loads the viewer, and the chosen community with the viewer's roles in it.
 /// `Ok(None)` means the stored session is not accepted any more (it has been ended).
+///
+/// `me` is null when the token sent is not accepted. As in `client::graphql`, that is no reason
+/// to refresh when the stored token is newer than the one sent (another tab rotated the pair
+/// meanwhile, which retires the token this tab was using): the load is sent again. This tab
+/// refreshes at most once, and only a refusal of the newest token after that ends the session.
 pub async fn load_session(community_id: Option<String>) -> Result<Option<SessionInfo>, ApiError> {
     let mut refreshed = false;
-    loop {
-        let info = fetch_session(community_id.as_deref()).await?;
-        match info {
-            Some(info) => return Ok(Some(info)),
-            // `me` is null although a token was sent: try a fresh one once.
-            None if !refreshed && session::refresh_token().is_some() => {
-                refreshed = true;
-                if let Err(e) = refresh().await {
-                    if e.is(ErrorCode::Network) {
-                        return Err(e);
-                    }
-                    session::end();
-                    return Ok(None);
-                }
+    for _ in 0..4 {
+        let sent = session::access_token();
+        if let Some(info) = fetch_session(community_id.as_deref()).await? {
+            return Ok(Some(info));
+        }
+        let current = session::access_token();
+        if current.is_some() && current != sent {
+            continue;
+        }
+        if refreshed || session::refresh_token().is_none() {
+            session::end();
+            return Ok(None);
+        }
+        refreshed = true;
+        if let Err(e) = refresh().await {
+            if e.is(ErrorCode::Network) {
+                return Err(e);
             }
-            None => {
-                session::end();
-                return Ok(None);
-            }
+            session::end();
+            return Ok(None);
         }
     }
+    // Renewed by other tabs on every try: keep the session, say the network failed.
+    Err(ApiError::new(ErrorCode::Network))
 }
 
 async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>, ApiError> {
@@ -249,6 +257,63 @@ pub async fn create_community(name: &str) -> Result<Community, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_null_me_after_another_tab_rotated_the_pair_loads_again_instead_of_signing_out() {
+        use super::super::client::transport;
+        use std::cell::Cell;
+        use std::rc::Rc;
+        // This tab sent `a0`; before the answer, another tab rotated the pair to (`a1`, `r1`),
+        // which retires `a0`: `me` comes back null. No refresh is spent, the load is sent again.
+        let refreshes = Rc::new(Cell::new(0));
+        let counted = refreshes.clone();
+        transport::install(move |body, token| {
+            if body.contains("refreshSession") {
+                counted.set(counted.get() + 1);
+                return Ok(
+                    r#"{"data":{"refreshSession":{"accessToken":"a2","refreshToken":"r2"}}}"#
+                        .into(),
+                );
+            }
+            Ok(match token {
+                Some("a0") => {
+                    session::store("a1", "r1");
+                    r#"{"data":{"me":null}}"#.into()
+                }
+                Some("a1") => r#"{"data":{"me":{"id":"u","name":"王","phone":"1","isAdmin":false,"communities":[]}}}"#.into(),
+                _ => r#"{"data":{"me":null}}"#.into(),
+            })
+        });
+        let ended = Rc::new(Cell::new(0));
+        let seen = ended.clone();
+        session::on_ended(move || seen.set(seen.get() + 1));
+        session::store("a0", "r0");
+        let loaded = block_on(load_session(None));
+        assert!(
+            matches!(&loaded, Ok(Some(info)) if info.viewer.name == "王"),
+            "{loaded:?}"
+        );
+        assert_eq!(refreshes.get(), 0, "the rotated pair was not rotated again");
+        assert_eq!(ended.get(), 0);
+        // A null `me` for the newest token, after one refresh, does end the session.
+        session::store("stale", "r0");
+        let loaded = block_on(load_session(None));
+        assert!(matches!(loaded, Ok(None)), "{loaded:?}");
+        assert_eq!(refreshes.get(), 1);
+        assert_eq!(ended.get(), 1);
+    }
+
+    /// The fake transport answers on a later poll; a few polls finish these futures.
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        for _ in 0..1000 {
+            if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+        panic!("future did not finish");
+    }
 
     #[test]
     fn phones_are_reduced_to_their_digits() {
