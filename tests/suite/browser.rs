@@ -1098,9 +1098,10 @@ async fn signing_out_in_one_tab_signs_the_other_tab_out() {
 }
 
 // Ignored: with the machine loaded it still ends with a tab on the sign-in page in about one run
-// in six (session 10: 16 of 19 passed while a CI run compiled beside it, after the bounded
-// retry in `client.rs`), so the cross-tab refresh is not yet proven; run it with
-// `cargo test -p tests --test suite -- --ignored browser::two_tabs`. See the issue 8 note.
+// in ten (session 10, after the retries in `client::graphql` and `identity::load_session`: 9 of
+// 10 passed while the API suite ran beside it), so the cross-tab refresh is not yet proven; run
+// it with `cargo test -p tests --test suite -- --ignored browser::two_tabs`. See the issue 8
+// note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "flaky under load: the cross-tab refresh race is not fully solved yet"]
 async fn two_tabs_refreshing_the_session_at_the_same_moment_both_stay_signed_in() {
