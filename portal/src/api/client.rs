@@ -355,6 +355,13 @@ mod tests {
         });
     }
 
+    /// The server's answer to a refresh: the new pair.
+    fn new_pair(access: &str, refresh: &str) -> Result<String, ApiError> {
+        Ok(format!(
+            r#"{{"data":{{"refreshSession":{{"accessToken":"{access}","refreshToken":"{refresh}"}}}}}}"#
+        ))
+    }
+
     fn session_ended_counter() -> Rc<Cell<u32>> {
         let ended = Rc::new(Cell::new(0));
         let seen = ended.clone();
@@ -417,10 +424,7 @@ mod tests {
         transport::install(move |body, token| {
             if body.contains("refreshSession") {
                 refreshed.set(refreshed.get() + 1);
-                return Ok(
-                    r#"{"data":{"refreshSession":{"accessToken":"valid","refreshToken":"r2"}}}"#
-                        .into(),
-                );
+                return new_pair("valid", "r2");
             }
             if token == Some("expired") {
                 expired.set(expired.get() + 1);
@@ -478,10 +482,7 @@ mod tests {
         transport::install(move |body, token| {
             if body.contains("refreshSession") {
                 counted.set(counted.get() + 1);
-                return Ok(
-                    r#"{"data":{"refreshSession":{"accessToken":"a1","refreshToken":"r1"}}}"#
-                        .into(),
-                );
+                return new_pair("a1", "r1");
             }
             seen.set(seen.get() + 1);
             if token == Some("a1") {
@@ -514,10 +515,7 @@ mod tests {
         transport::install(move |body, _| {
             if body.contains("refreshSession") {
                 counted.set(counted.get() + 1);
-                return Ok(
-                    r#"{"data":{"refreshSession":{"accessToken":"a1","refreshToken":"r1"}}}"#
-                        .into(),
-                );
+                return new_pair("a1", "r1");
             }
             Ok(UNAUTHENTICATED.into())
         });
@@ -541,10 +539,7 @@ mod tests {
                 counted.set(counted.get() + 1);
                 // Another tab signs out while this answer is on the way.
                 session::clear();
-                return Ok(
-                    r#"{"data":{"refreshSession":{"accessToken":"a1","refreshToken":"r1"}}}"#
-                        .into(),
-                );
+                return new_pair("a1", "r1");
             }
             Ok(UNAUTHENTICATED.into())
         });
