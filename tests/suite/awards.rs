@@ -592,19 +592,49 @@ async fn the_public_vote_is_an_approval_ballot_over_a_category_shortlist() {
     };
     const OPEN: &str = "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id method maxChoices \
         campaignId categoryId options { id label nominationId } } }";
+    // The server states where a vote may be opened; the portal shows the button from it.
+    let openable = |who: &'static str| {
+        let (app, c) = (&app, &c);
+        async move {
+            let r = app
+                .ok(
+                    Some(c.t(who)),
+                    "query($c:ID!){ awardCampaign(id:$c){ viewerCan { openBallot openBallotCategoryIds } } }",
+                    json!({ "c": c.id }),
+                )
+                .await;
+            r["awardCampaign"]["viewerCan"]["openBallotCategoryIds"].clone()
+        }
+    };
     // Not before REVIEWING, and not before two are shortlisted.
     let r = app
         .gql(Some(c.t(COMMITTEE)), OPEN, json!({ "i": open(json!({})) }))
         .await;
     assert_eq!(error_code(&r), "INVALID_STATE", "{r}");
+    assert_eq!(openable(COMMITTEE).await, json!([]));
     advance(&app, &c).await;
     advance(&app, &c).await;
     shortlist(&app, &c, &ids[0], "").await;
+    // The nominator and the nominee's household are told.
+    for who in [NOMINATOR, NOMINEE] {
+        assert!(
+            kinds_for(&app, c.t(who))
+                .await
+                .contains(&"NOMINATION_SHORTLISTED".to_owned()),
+            "{who}"
+        );
+    }
+    assert!(!kinds_for(&app, c.t(RESIDENT))
+        .await
+        .contains(&"NOMINATION_SHORTLISTED".to_owned()));
     let r = app
         .gql(Some(c.t(COMMITTEE)), OPEN, json!({ "i": open(json!({})) }))
         .await;
     assert_eq!(error_code(&r), "INVALID_STATE", "one shortlisted: {r}");
+    assert_eq!(openable(COMMITTEE).await, json!([]));
     shortlist(&app, &c, &ids[1], "邻里评价很高").await;
+    assert_eq!(openable(COMMITTEE).await, json!([c.household]));
+    assert_eq!(openable(NEIGHBOUR).await, json!([]));
     // The options are the server's; the method is APPROVAL.
     let r = app
         .gql(
@@ -652,6 +682,26 @@ async fn the_public_vote_is_an_approval_ballot_over_a_category_shortlist() {
         .gql(Some(c.t(COMMITTEE)), OPEN, json!({ "i": open(json!({})) }))
         .await;
     assert_eq!(error_code(&again), "CONFLICT", "{again}");
+    assert_eq!(openable(COMMITTEE).await, json!([]));
+    // Every resident is told the vote is open, with the campaign it belongs to.
+    let told = app
+        .ok(
+            Some(c.t(NEIGHBOUR)),
+            "{ notifications(first:50){ nodes { kind params } } }",
+            json!({}),
+        )
+        .await;
+    let opened: Vec<&Value> = told["notifications"]["nodes"]
+        .as_array()
+        .map(|n| n.iter().filter(|n| n["kind"] == "BALLOT_OPENED").collect())
+        .unwrap_or_default();
+    assert_eq!(opened.len(), 1, "{told}");
+    let params: Value = match &opened[0]["params"] {
+        Value::String(text) => serde_json::from_str(text).unwrap_or_default(),
+        other => other.clone(),
+    };
+    assert_eq!(params["campaignId"], c.id.as_str(), "{params}");
+    assert_eq!(params["ballotId"], b["id"], "{params}");
     assert_eq!(
         error_code(&announce(&app, &c, &[&ids[0]]).await),
         "INVALID_STATE"

@@ -157,6 +157,20 @@ pub async fn in_mediation_with_terms(app: &TestApp) -> Dispute {
     d
 }
 
+/// The audit actions recorded about a case, oldest first.
+async fn audited(app: &TestApp, case_id: &str) -> Vec<String> {
+    use sea_orm::QueryOrder;
+    entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Subject.eq(case_id))
+        .order_by_asc(entity::audit_log::Column::Seq)
+        .all(app.db())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.action)
+        .collect()
+}
+
 async fn kinds_for(app: &TestApp, token: &str) -> Vec<String> {
     let r = app
         .ok(
@@ -467,6 +481,7 @@ async fn a_declined_case_and_a_refused_one_end_and_close() {
     );
     let r = simple(&app, d.t(COMMITTEE), "closeCase", &d.id).await;
     assert_eq!(r["data"]["closeCase"]["status"], "CLOSED", "{r}");
+    assert_eq!(audited(&app, &d.id).await, ["case.decline", "case.close"]);
 
     // A refusal by a respondent ends the second case.
     let second = file(
@@ -489,6 +504,236 @@ async fn a_declined_case_and_a_refused_one_end_and_close() {
     assert!(kinds_for(&app, d2.t(APPLICANT))
         .await
         .contains(&"CASE_RESPONDENT_DECLINED".to_owned()));
+}
+
+const ASSIGN: &str = "mutation($c:ID!,$m:[ID!]!){ assignMediators(caseId:$c, mediatorIds:$m)";
+const ROLE: &str = "mutation($r:ID!,$role:Role!,$grant:Boolean!){ \
+    g: grantRole(residentId:$r, role:$role) @include(if:$grant) { id } \
+    r: revokeRole(residentId:$r, role:$role) @skip(if:$grant) { id } }";
+
+async fn set_mediator(app: &TestApp, d: &Dispute, phone: &str, grant: bool) {
+    app.ok(
+        Some(d.t(COMMITTEE)),
+        ROLE,
+        json!({ "r": d.rid(phone), "role": "MEDIATOR", "grant": grant }),
+    )
+    .await;
+}
+
+/// The committee replaces a case's mediators while it is open: only MEDIATOR role holders, never
+/// a party; the change voids every signature of the drafted terms (they are signed again under
+/// the new mediator), the new mediator is told and reads the case, the old one no longer does,
+/// and the change is audited. A case with an outcome is not reassigned.
+#[tokio::test]
+async fn the_committee_reassigns_mediators_which_voids_signatures_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let d = in_mediation_with_terms(&app).await;
+    let r = sign(&app, d.t(APPLICANT), &d.id, Some(1)).await;
+    assert_eq!(
+        r["data"]["signAgreement"]["agreement"]["signatures"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{r}"
+    );
+    let assign = q(ASSIGN);
+    let refused = |r: &Value, code: &str| {
+        assert_eq!(r["errors"][0]["extensions"]["code"], code, "{r}");
+    };
+    // 刘芳 does not hold the MEDIATOR role yet; a party never mediates; a party never assigns.
+    let other = d.rid(OTHER);
+    let r = app
+        .gql(
+            Some(d.t(COMMITTEE)),
+            &assign,
+            json!({ "c": d.id, "m": [other] }),
+        )
+        .await;
+    refused(&r, "BAD_USER_INPUT");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "mediatorIds", "{r}");
+    let r = app
+        .gql(
+            Some(d.t(COMMITTEE)),
+            &assign,
+            json!({ "c": d.id, "m": [d.rid(RESPONDENT)] }),
+        )
+        .await;
+    refused(&r, "BAD_USER_INPUT");
+    let r = app
+        .gql(
+            Some(d.t(APPLICANT)),
+            &assign,
+            json!({ "c": d.id, "m": [other] }),
+        )
+        .await;
+    refused(&r, "FORBIDDEN");
+    let unchanged = get(&app, d.t(COMMITTEE), &d.id).await;
+    let case = &unchanged["data"]["mediationCase"];
+    assert_eq!(case["mediators"][0]["id"], d.rid(MEDIATOR).as_str());
+    assert_eq!(case["agreement"]["version"], 1);
+
+    set_mediator(&app, &d, OTHER, true).await;
+    let r = app
+        .gql(
+            Some(d.t(COMMITTEE)),
+            &assign,
+            json!({ "c": d.id, "m": [other] }),
+        )
+        .await;
+    let case = &r["data"]["assignMediators"];
+    assert_eq!(case["mediators"][0]["name"], "刘芳", "{r}");
+    assert_eq!(case["mediators"].as_array().map(Vec::len), Some(1));
+    // The applicant's signature belonged to terms signed with another mediator.
+    assert_eq!(case["agreement"]["version"], 2, "{r}");
+    assert_eq!(case["agreement"]["signatures"], json!([]), "{r}");
+    assert_eq!(
+        case["agreement"]["terms"],
+        "一、楼上住户晚上十点后不拖动家具。"
+    );
+    assert!(kinds_for(&app, d.t(OTHER))
+        .await
+        .contains(&"CASE_ASSIGNED".to_owned()));
+    let seen = get(&app, d.t(OTHER), &d.id).await;
+    assert_eq!(
+        seen["data"]["mediationCase"]["viewerCan"]["draft"], true,
+        "{seen}"
+    );
+    let gone = get(&app, d.t(MEDIATOR), &d.id).await;
+    assert_eq!(
+        gone["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{gone}"
+    );
+    // The parties sign again, then the new mediator: agreed.
+    for who in [APPLICANT, RESPONDENT, OTHER] {
+        let r = sign(&app, d.t(who), &d.id, Some(2)).await;
+        assert!(r.get("errors").is_none(), "{who}: {r}");
+    }
+    let agreed = get(&app, d.t(COMMITTEE), &d.id).await;
+    assert_eq!(agreed["data"]["mediationCase"]["status"], "AGREED");
+    let r = app
+        .gql(
+            Some(d.t(COMMITTEE)),
+            &assign,
+            json!({ "c": d.id, "m": [d.rid(MEDIATOR)] }),
+        )
+        .await;
+    refused(&r, "INVALID_STATE");
+    assert_eq!(
+        audited(&app, &d.id).await,
+        ["case.accept", "case.assign", "case.outcome"]
+    );
+}
+
+/// A respondent who moves out before answering cannot hold a case in ACCEPTED for ever: its
+/// mediator ends it without agreement, naming the channel, and the committee closes it. A
+/// mediator whose MEDIATOR role is revoked no longer reads or acts on the cases assigned to them
+/// (NOT_FOUND, and gone from their list) until the role is granted again or the committee
+/// reassigns the case.
+#[tokio::test]
+async fn a_case_whose_respondent_moved_out_ends_and_a_revoked_mediator_loses_the_case() {
+    let app = TestApp::spawn().await;
+    let d = dispute(&app).await;
+    assert!(accept(&app, &d).await.get("errors").is_none());
+    let seen = get(&app, d.t(MEDIATOR), &d.id).await;
+    assert_eq!(seen["data"]["mediationCase"]["status"], "ACCEPTED");
+    assert_eq!(
+        seen["data"]["mediationCase"]["viewerCan"]["fail"], true,
+        "{seen}"
+    );
+    let applicant = get(&app, d.t(APPLICANT), &d.id).await;
+    assert_eq!(
+        applicant["data"]["mediationCase"]["viewerCan"]["fail"],
+        false
+    );
+
+    app.ok(
+        Some(d.t(COMMITTEE)),
+        "mutation($r:ID!){ deactivateResident(residentId:$r){ id } }",
+        json!({ "r": d.rid(RESPONDENT) }),
+    )
+    .await;
+    let fail = q("mutation($c:ID!,$s:String!){ failCase(caseId:$c, suggestedChannel:$s)");
+    let r = app
+        .gql(
+            Some(d.t(APPLICANT)),
+            &fail,
+            json!({ "c": d.id, "s": "向人民法院起诉" }),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "FORBIDDEN", "{r}");
+    let r = app
+        .gql(
+            Some(d.t(MEDIATOR)),
+            &fail,
+            json!({ "c": d.id, "s": "被申请人已搬离，建议向人民法院起诉" }),
+        )
+        .await;
+    assert_eq!(r["data"]["failCase"]["status"], "FAILED", "{r}");
+    assert_eq!(
+        r["data"]["failCase"]["suggestedChannel"],
+        "被申请人已搬离，建议向人民法院起诉"
+    );
+    assert!(kinds_for(&app, d.t(APPLICANT))
+        .await
+        .contains(&"CASE_FAILED".to_owned()));
+    let r = simple(&app, d.t(COMMITTEE), "closeCase", &d.id).await;
+    assert_eq!(r["data"]["closeCase"]["status"], "CLOSED", "{r}");
+
+    // A second case, with 刘芳 as respondent, mediated by 张伟 until his role is revoked.
+    let second = file(
+        &app,
+        d.t(APPLICANT),
+        &d.w.community_id,
+        &[d.rid(OTHER)],
+        None,
+    )
+    .await;
+    let d2 = Dispute {
+        id: s(&second["data"]["fileCase"]["id"]),
+        w: d.w,
+    };
+    assert!(accept(&app, &d2).await.get("errors").is_none());
+    let assigned = "query($c:ID!){ assignedCases(communityId:$c, first:10){ nodes { id } } }";
+    let listed = |r: Value| -> Vec<String> {
+        r["assignedCases"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|n| s(&n["id"]))
+            .collect()
+    };
+    let vars = json!({ "c": d2.w.community_id });
+    assert!(listed(app.ok(Some(d2.t(MEDIATOR)), assigned, vars.clone()).await).contains(&d2.id));
+
+    set_mediator(&app, &d2, MEDIATOR, false).await;
+    let gone = get(&app, d2.t(MEDIATOR), &d2.id).await;
+    assert_eq!(
+        gone["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{gone}"
+    );
+    let r = app
+        .gql(
+            Some(d2.t(MEDIATOR)),
+            &fail,
+            json!({ "c": d2.id, "s": "建议向人民法院起诉" }),
+        )
+        .await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "NOT_FOUND", "{r}");
+    assert!(listed(app.ok(Some(d2.t(MEDIATOR)), assigned, vars.clone()).await).is_empty());
+    // The committee still sees who is assigned, and may reassign.
+    let queue = get(&app, d2.t(COMMITTEE), &d2.id).await;
+    let case = &queue["data"]["mediationCase"];
+    assert_eq!(case["status"], "ACCEPTED");
+    assert_eq!(case["mediators"][0]["name"], "张伟");
+    assert_eq!(case["viewerCan"]["assign"], true, "{queue}");
+
+    set_mediator(&app, &d2, MEDIATOR, true).await;
+    let back = get(&app, d2.t(MEDIATOR), &d2.id).await;
+    assert_eq!(
+        back["data"]["mediationCase"]["viewerCan"]["fail"], true,
+        "{back}"
+    );
 }
 
 #[tokio::test]

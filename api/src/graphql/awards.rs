@@ -79,17 +79,39 @@ impl From<NomineeView> for Nominee {
 
 /// What the viewer may do with the campaign now: the server's rule, the same each act checks.
 #[derive(SimpleObject, Clone, Default)]
+#[graphql(complex)]
 pub struct CampaignActions {
     pub nominate: bool,
     pub advance: bool,
     pub shortlist: bool,
+    /// Opening a public vote is the committee's act in this phase; which categories it may be
+    /// opened on is `openBallotCategoryIds`.
     pub open_ballot: bool,
     pub announce: bool,
+    #[graphql(skip)]
+    view: Option<CampaignView>,
+}
+
+#[async_graphql::ComplexObject]
+impl CampaignActions {
+    /// The categories on which the viewer may open a public vote now (`openBallot` with
+    /// `campaignId` and `categoryId`): two or more shortlisted nominations and no vote on the
+    /// category open. Empty unless `openBallot`.
+    async fn open_ballot_category_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<ID>> {
+        let Some(view) = self.view.as_ref().filter(|_| self.open_ballot) else {
+            return Ok(Vec::new());
+        };
+        let ids = committee::vote_categories(&app_state(ctx)?.db, view).await?;
+        Ok(ids.into_iter().map(ID).collect())
+    }
 }
 
 impl CampaignActions {
-    fn of(acts: Vec<CampaignAct>) -> Self {
-        let mut a = Self::default();
+    fn of(acts: Vec<CampaignAct>, view: &CampaignView) -> Self {
+        let mut a = Self {
+            view: Some(view.clone()),
+            ..Self::default()
+        };
         for act in acts {
             match act {
                 CampaignAct::Nominate => a.nominate = true,
@@ -188,17 +210,11 @@ impl AwardCampaign {
     }
     /// What the viewer may do now.
     async fn viewer_can(&self) -> CampaignActions {
-        CampaignActions::of(self.0.actions())
+        CampaignActions::of(self.0.actions(), &self.0)
     }
     /// The campaign's public votes, one per category at most while open.
     async fn votes(&self, ctx: &Context<'_>) -> GqlResult<Vec<CampaignVote>> {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-        let found = entity::ballot::Entity::find()
-            .filter(entity::ballot::Column::CampaignId.eq(self.0.campaign.id.clone()))
-            .order_by_asc(entity::ballot::Column::OpenedAt)
-            .all(&app_state(ctx)?.db)
-            .await
-            .map_err(crate::error::AppError::from)?;
+        let found = read::votes(&app_state(ctx)?.db, &self.0).await?;
         Ok(found
             .into_iter()
             .map(|b| CampaignVote {

@@ -231,7 +231,7 @@ pub enum CaseStatus {
     InMediation,
     /// Every party and mediator signed the agreement; the follow-up is due.
     Agreed,
-    /// No agreement; `failureChannel` suggests where to go next.
+    /// No agreement; `suggestedChannel` says where to go next.
     Failed,
     /// Withdrawn by the applicant.
     Withdrawn,

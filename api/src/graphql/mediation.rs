@@ -796,7 +796,8 @@ impl MediationMutation {
         ))
     }
 
-    /// An assigned mediator ends mediation without agreement, naming the channel to try next.
+    /// An assigned mediator ends the case without agreement, naming the channel to try next: in
+    /// mediation, or before it starts (ACCEPTED: a respondent who never answers or moved out).
     async fn fail_case(
         &self,
         ctx: &Context<'_>,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::{award_campaign, award_category, ballot, nomination};
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
 use super::read;
@@ -230,6 +230,51 @@ async fn open_votes<C: ConnectionTrait>(
     Ok(q.count(conn).await?)
 }
 
+/// The categories of a campaign on which the viewer may open a public vote now (the rule
+/// `ballot_for` enforces), in the campaign's order; none unless the campaign allows the act.
+/// Two statements whatever the number of categories.
+pub async fn vote_categories<C: ConnectionTrait>(
+    conn: &C,
+    v: &CampaignView,
+) -> AppResult<Vec<String>> {
+    if v.require(CampaignAct::OpenBallot).is_err() {
+        return Ok(Vec::new());
+    }
+    let campaign_id = v.campaign.id.clone();
+    let shortlisted: HashMap<String, i64> = nomination::Entity::find()
+        .select_only()
+        .column(nomination::Column::CategoryId)
+        .column_as(nomination::Column::Id.count(), "n")
+        .filter(nomination::Column::CampaignId.eq(campaign_id.clone()))
+        .filter(nomination::Column::Status.eq(NominationStatus::Shortlisted))
+        .group_by(nomination::Column::CategoryId)
+        .into_tuple::<(String, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let open: HashSet<String> = ballot::Entity::find()
+        .select_only()
+        .column(ballot::Column::CategoryId)
+        .filter(ballot::Column::CampaignId.eq(campaign_id))
+        .filter(ballot::Column::Status.eq(ballot::BallotStatus::Open))
+        .filter(ballot::Column::ClosesAt.gt(now()))
+        .into_tuple::<Option<String>>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(v.categories
+        .iter()
+        .filter(|c| {
+            let n = shortlisted.get(&c.id).copied().unwrap_or(0) as usize;
+            rules::check_category_vote(n, open.contains(&c.id)).is_ok()
+        })
+        .map(|c| c.id.clone())
+        .collect())
+}
+
 /// What a category's public vote is made of: one option per shortlisted nomination (labelled
 /// with the nominee) and the category's number of winners.
 pub struct CampaignBallot {
@@ -256,11 +301,7 @@ pub async fn ballot_for<C: ConnectionTrait>(
         AppError::bad_input("categoryId", "a campaign ballot is for one category")
     })?;
     let category = v.category(category_id)?.clone();
-    if open_votes(conn, campaign_id, Some(category_id)).await? > 0 {
-        return Err(AppError::conflict(
-            "a vote on this category is already open",
-        ));
-    }
+    let vote_open = open_votes(conn, campaign_id, Some(category_id)).await? > 0;
     let shortlisted = nomination::Entity::find()
         .filter(nomination::Column::CategoryId.eq(category_id))
         .filter(nomination::Column::Status.eq(NominationStatus::Shortlisted))
@@ -268,11 +309,7 @@ pub async fn ballot_for<C: ConnectionTrait>(
         .order_by_asc(nomination::Column::Id)
         .all(conn)
         .await?;
-    if shortlisted.len() < 2 {
-        return Err(AppError::invalid_state(
-            "shortlist at least two nominations of the category first",
-        ));
-    }
+    rules::check_category_vote(shortlisted.len(), vote_open)?;
     let nominees: Vec<_> = shortlisted
         .iter()
         .map(|n| (n.nominee_kind, n.nominee_id.clone()))

@@ -27,6 +27,20 @@ pub async fn campaign(
     super::service::campaign(db, viewer, campaign_id, false).await
 }
 
+/// A campaign's public votes, oldest first (the caller holds the campaign's view, so the viewer
+/// may read it).
+pub async fn votes<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    v: &CampaignView,
+) -> AppResult<Vec<entity::ballot::Model>> {
+    Ok(entity::ballot::Entity::find()
+        .filter(entity::ballot::Column::CampaignId.eq(v.campaign.id.clone()))
+        .order_by_asc(entity::ballot::Column::OpenedAt)
+        .order_by_asc(entity::ballot::Column::Id)
+        .all(conn)
+        .await?)
+}
+
 /// A community's campaigns, newest first; its residents only (NOT_FOUND for others).
 pub async fn campaigns(
     db: &DatabaseConnection,

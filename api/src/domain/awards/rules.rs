@@ -218,6 +218,26 @@ pub fn campaign_actions(phase: CampaignPhase, who: Member) -> Vec<CampaignAct> {
         .collect()
 }
 
+/// Fewest shortlisted nominations a category's public vote is opened over.
+pub const VOTE_MIN_SHORTLISTED: usize = 2;
+
+/// Whether a vote may be opened on one category now, given what it holds (the campaign's act
+/// and phase are `check_campaign`'s): INVALID_STATE under two shortlisted nominations, CONFLICT
+/// while a vote on the category is open. `openBallot` enforces it and `viewerCan` states it.
+pub fn check_category_vote(shortlisted: usize, vote_open: bool) -> AppResult<()> {
+    if vote_open {
+        return Err(AppError::conflict(
+            "a vote on this category is already open",
+        ));
+    }
+    if shortlisted < VOTE_MIN_SHORTLISTED {
+        return Err(AppError::invalid_state(
+            "shortlist at least two nominations of the category first",
+        ));
+    }
+    Ok(())
+}
+
 fn phase_name(p: CampaignPhase) -> &'static str {
     match p {
         CampaignPhase::Nominating => "NOMINATING",
@@ -389,6 +409,16 @@ pub fn check_winners(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_category_vote_needs_two_shortlisted_and_none_open() {
+        let code = |r: AppResult<()>| r.err().map(|e| e.code());
+        assert_eq!(code(check_category_vote(2, false)), None);
+        assert_eq!(code(check_category_vote(9, false)), None);
+        assert_eq!(code(check_category_vote(1, false)), Some("INVALID_STATE"));
+        assert_eq!(code(check_category_vote(0, false)), Some("INVALID_STATE"));
+        assert_eq!(code(check_category_vote(5, true)), Some("CONFLICT"));
+    }
     use std::collections::HashMap;
 
     fn campaign(now: DateTime<Utc>) -> award_campaign::Model {

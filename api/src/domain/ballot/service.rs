@@ -328,7 +328,9 @@ async fn subject_of_input<C: ConnectionTrait>(
                 "a campaign ballot is voted with APPROVAL",
             ));
         }
-        let max = found.winners.min(found.options.len() as i32);
+        // DESIGN §10: as many choices as the category has winners (a shortlist shorter than
+        // that lets a voter approve every nominee on it).
+        let max = found.winners;
         if input.max_choices.is_some_and(|m| m != max) {
             return Err(AppError::bad_input(
                 "maxChoices",

@@ -217,7 +217,7 @@ pub async fn fail(
     let channel = rules::suggested_channel(suggested_channel)?;
     apply(
         &txn,
-        transition(case_id, &[CaseStatus::InMediation], CaseStatus::Failed).col_expr(
+        transition(case_id, Act::Fail.allowed_in(), CaseStatus::Failed).col_expr(
             mediation_case::Column::FailureChannel,
             Expr::value(channel.clone()),
         ),

@@ -101,9 +101,10 @@ impl Act {
             Act::Assign => &[Accepted, InMediation],
             Act::Respond => &[Accepted],
             Act::Withdraw => &[Submitted, Accepted, InMediation],
-            Act::Draft | Act::Sign | Act::Schedule | Act::Fail | Act::OutsideSignature => {
-                &[InMediation]
-            }
+            Act::Draft | Act::Sign | Act::Schedule | Act::OutsideSignature => &[InMediation],
+            // Before mediation starts too: a respondent who never answers, or who moved out
+            // before answering, would otherwise hold the case in ACCEPTED for ever.
+            Act::Fail => &[Accepted, InMediation],
             Act::Message => &[Submitted, Accepted, InMediation, Agreed],
             Act::Note => &[
                 Submitted,
@@ -511,6 +512,22 @@ mod tests {
         assert!(!allowed(Act::Withdraw, Agreed, &roles(&[Applicant]), &none));
         assert_eq!(
             check(Act::Withdraw, Submitted, &none, &roles(&[Respondent])),
+            Err(Refusal::Forbidden)
+        );
+        // The mediator ends a case without agreement in mediation, or before it starts (a
+        // respondent who never answers); not before the committee has accepted it, and not
+        // once it has an outcome. A party never does.
+        for (status, ok) in [
+            (Submitted, false),
+            (Accepted, true),
+            (InMediation, true),
+            (Agreed, false),
+            (RespondentDeclined, false),
+        ] {
+            assert_eq!(allowed(Act::Fail, status, &roles(&[Mediator]), &none), ok);
+        }
+        assert_eq!(
+            check(Act::Fail, Accepted, &none, &roles(&[Applicant])),
             Err(Refusal::Forbidden)
         );
         // Signing needs terms, mediation, and no earlier signature of these terms.

@@ -30,11 +30,14 @@ use crate::error::{AppError, AppResult};
 
 pub use crate::domain::topic::service::Person;
 
-/// The viewer in one community: their live place and whether they sit on its committee.
+/// The viewer in one community: their live place, whether they sit on its committee and
+/// whether they hold the MEDIATOR role there now (an assigned mediator whose role was revoked
+/// no longer stands in the case: the committee reassigns it).
 #[derive(Clone, Debug, Default)]
 pub struct Viewing {
     pub resident_id: Option<String>,
     pub committee: bool,
+    pub mediator: bool,
 }
 
 pub async fn viewing<C: ConnectionTrait>(
@@ -45,13 +48,14 @@ pub async fn viewing<C: ConnectionTrait>(
     let resident_id = roles::active_resident(conn, viewer, community_id)
         .await?
         .map(|r| r.id);
-    let committee = resident_id.is_some()
-        && roles::viewer_roles(conn, viewer, community_id)
-            .await?
-            .contains(&Role::Committee);
+    let held = match resident_id {
+        Some(_) => roles::viewer_roles(conn, viewer, community_id).await?,
+        None => Vec::new(),
+    };
     Ok(Viewing {
         resident_id,
-        committee,
+        committee: held.contains(&Role::Committee),
+        mediator: held.contains(&Role::Mediator),
     })
 }
 
@@ -241,7 +245,7 @@ pub async fn views<C: ConnectionTrait>(
                         }
                     }
                 }
-                if assigned.iter().any(|m| m.resident_id == me) {
+                if viewing.mediator && assigned.iter().any(|m| m.resident_id == me) {
                     standing.roles.insert(CaseRole::Mediator);
                 }
                 if viewing.committee {
