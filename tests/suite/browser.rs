@@ -1366,7 +1366,7 @@ async fn case_through_api(app: &TestApp, w: &World, accepted: bool, consented: b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn declined_refused_reassigned_failed_and_followed_up_cases_in_the_portal_at_360_px() {
-    // Arrange: 刘芳 becomes a second mediator; five cases at different steps.
+    // Arrange: 刘芳 becomes a second mediator; six cases at different steps.
     let app = TestApp::spawn().await;
     let w = app.community().await;
     let liu = w.person("13800000004").resident_id.clone();
@@ -1380,6 +1380,42 @@ async fn declined_refused_reassigned_failed_and_followed_up_cases_in_the_portal_
     let refused = case_through_api(&app, &w, true, false).await;
     let failed = case_through_api(&app, &w, true, true).await;
     let agreed = case_through_api(&app, &w, true, true).await;
+    // In mediation for sixty days: overdue once the committee sets 45.
+    let mediating = case_through_api(&app, &w, true, true).await;
+    {
+        use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter};
+        entity::mediation_case::Entity::update_many()
+            .col_expr(
+                entity::mediation_case::Column::CreatedAt,
+                Expr::value(chrono::Utc::now() - chrono::Duration::days(60)),
+            )
+            .filter(entity::mediation_case::Column::Id.eq(mediating.clone()))
+            .exec(app.db())
+            .await
+            .unwrap_or_else(|e| panic!("backdating the case: {e}"));
+    }
+    // A dispute with a shop outside the community: no consent in the app, straight to mediation.
+    let outside = {
+        let r = crate::mediation::file(
+            &app,
+            w.token("13800000005"),
+            &w.community_id,
+            &[],
+            Some("小区外的烧烤店"),
+        )
+        .await;
+        let id = r["data"]["fileCase"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{r}"))
+            .to_owned();
+        app.ok(
+            Some(w.token(COMMITTEE)),
+            "mutation($c:ID!,$m:[ID!]!){ acceptCase(caseId:$c, mediatorIds:$m){ status } }",
+            json!({ "c": id, "m": [w.person(MEDIATOR).resident_id] }),
+        )
+        .await;
+        id
+    };
     app.ok(
         Some(w.token(MEDIATOR)),
         "mutation($c:ID!){ draftAgreement(caseId:$c, terms:\"一、十点后保持安静。\"){ id } }",
@@ -1409,6 +1445,18 @@ async fn declined_refused_reassigned_failed_and_followed_up_cases_in_the_portal_
     b.wait_text("[data-testid=case-stats]", "after 45 days")
         .await;
     problems.extend(audit(&b, "committee queue with the overdue form (en)").await);
+    // The sixty-day-old case is flagged; "only overdue" leaves it alone in the queue.
+    let flagged =
+        format!("[data-testid=case-item][data-case-id='{mediating}'] [data-testid=case-overdue]");
+    b.wait_text(&flagged, "Overdue").await;
+    assert!(b.texts("[data-testid=case-item]").await.len() > 1);
+    b.click("[data-testid=overdue-only]").await;
+    b.wait_until(
+        "document.querySelectorAll('[data-testid=case-item]').length === 1 && \
+         document.querySelectorAll('[data-testid=case-item] [data-testid=case-overdue]').length === 1",
+    )
+    .await;
+    assert!(b.exists(&flagged).await);
     b.goto(&format!("{}/cases/{declined}", app.address)).await;
     b.set_value("#decline-reason", "邻里噪音已报派出所处理。")
         .await;
@@ -1452,6 +1500,42 @@ async fn declined_refused_reassigned_failed_and_followed_up_cases_in_the_portal_
     problems.extend(audit(&b, "case, follow-up (zh)").await);
     b.click("[data-testid=follow-up]").await;
     b.wait_text("[data-testid=case-status]", "协议已履行").await;
+    // The shop's written consent and, once terms are drafted, its paper signature, recorded.
+    b.goto(&format!("{}/cases/{outside}", app.address)).await;
+    b.wait_text("[data-testid=case-respondents]", "小区外的烧烤店")
+        .await;
+    b.click("[data-testid=record-outside-consent]").await;
+    b.wait_text("[data-testid=case-respondents]", "已记录书面同意")
+        .await;
+    b.set_value(
+        "[data-testid=draft-text]",
+        "一、烧烤店晚上十点后不在店外经营。",
+    )
+    .await;
+    b.click("[data-testid=draft-submit]").await;
+    b.wait_text("[data-testid=agreement-terms]", "十点后不在店外经营")
+        .await;
+    b.click("[data-testid=record-outside-signature]").await;
+    b.wait_text("[data-testid=agreement]", "社区外当事人：已书面签名")
+        .await;
+    problems.extend(audit(&b, "case with an outside party (zh)").await);
+    // A session with a note, and a message on the timeline, in the case still in mediation.
+    b.goto(&format!("{}/cases/{mediating}", app.address)).await;
+    let when = (chrono::Utc::now() + chrono::Duration::days(3)).format("%Y-%m-%dT19:00");
+    b.set_value("#session-time", &when.to_string()).await;
+    b.set_value("[data-testid=session-place]", "社区调解室")
+        .await;
+    b.set_value("[data-testid=session-note]", "请双方带上漏水处的照片。")
+        .await;
+    problems.extend(audit(&b, "case, scheduling a session (zh)").await);
+    b.click("[data-testid=schedule-session]").await;
+    b.wait_text("[data-testid=case-sessions]", "社区调解室")
+        .await;
+    b.set_value("[data-testid=message-text]", "周五晚上七点在调解室见。")
+        .await;
+    b.click("[data-testid=message-submit]").await;
+    b.wait_text("[data-testid=case-timeline]", "周五晚上七点在调解室见")
+        .await;
     b.sign_out().await;
 
     // The applicant reads the committee's reason and rates the closed case.
@@ -1463,6 +1547,18 @@ async fn declined_refused_reassigned_failed_and_followed_up_cases_in_the_portal_
     b.click("[data-testid=rate-case]").await;
     b.wait_text("[data-testid=case-rated]", "5").await;
     assert!(!b.exists("[data-testid=rate-case]").await, "rated once");
+    // The applicant reads the session, its note and the message, then withdraws the request.
+    b.goto(&format!("{}/cases/{mediating}", app.address)).await;
+    let sessions = b
+        .wait_text("[data-testid=case-sessions]", "社区调解室")
+        .await;
+    assert!(sessions.contains("漏水处的照片"), "{sessions}");
+    b.wait_text("[data-testid=case-timeline]", "周五晚上七点在调解室见")
+        .await;
+    accept_confirms(&b).await;
+    b.click("[data-testid=withdraw]").await;
+    b.wait_text("[data-testid=case-status]", "已撤回").await;
+    assert!(!b.exists("[data-testid=withdraw]").await);
     b.close().await;
 
     // The server agrees with what the pages showed.
@@ -1486,6 +1582,30 @@ async fn declined_refused_reassigned_failed_and_followed_up_cases_in_the_portal_
     assert_eq!(state["d"]["status"], "FULFILLED", "{state}");
     assert_eq!(state["d"]["fulfilled"], true, "{state}");
     assert_eq!(state["community"]["caseOverdueDays"], 45, "{state}");
+    let last = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "query($c:ID!){ mediationCase(id:$c){ status sessions { place note } } }",
+            json!({ "c": mediating }),
+        )
+        .await;
+    assert_eq!(last["mediationCase"]["status"], "WITHDRAWN", "{last}");
+    let shop = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "query($c:ID!){ mediationCase(id:$c){ status agreement { outsidePartySigns outsidePartySignedAt } } }",
+            json!({ "c": outside }),
+        )
+        .await;
+    assert_eq!(shop["mediationCase"]["status"], "IN_MEDIATION", "{shop}");
+    assert!(
+        shop["mediationCase"]["agreement"]["outsidePartySignedAt"].is_string(),
+        "{shop}"
+    );
+    assert_eq!(
+        last["mediationCase"]["sessions"][0]["note"], "请双方带上漏水处的照片。",
+        "{last}"
+    );
     assert!(
         problems.is_empty(),
         "{} layout problems:\n{}",
@@ -1592,10 +1712,31 @@ async fn a_campaign_goes_from_nomination_to_the_honour_roll_in_the_portal_at_360
         .await;
     b.sign_out().await;
 
-    // 刘芳 endorses it on the campaign page: it qualifies.
+    // 刘芳 tries to nominate the same household again: the page points her to the public
+    // nomination instead, and she endorses it on the campaign page: it qualifies.
     b.choose_lang("zh-CN").await;
     b.sign_in(&app.address, "13800000004", PASSWORD, "测试社区")
         .await;
+    b.goto(&format!("{}/awards/{campaign_id}/nominate", app.address))
+        .await;
+    b.click("[data-testid=nominate-category][data-kind=HOUSEHOLD]")
+        .await;
+    b.fill("[data-testid=nominee-search]", "102").await;
+    b.click("[data-testid=nominee-find]").await;
+    b.wait_until(
+        "[...document.querySelectorAll('[data-testid=nominee-choose]')].some(e => e.textContent.includes('1栋 102'))",
+    )
+    .await;
+    b.eval(
+        "[...document.querySelectorAll('[data-testid=nominee-choose]')].find(e => e.textContent.includes('1栋 102')).click(); return null;",
+    )
+    .await;
+    b.set_value("[data-testid=nomination-story]", STORY).await;
+    b.click("[data-testid=nominate-submit]").await;
+    b.find("[data-testid=nomination-exists]").await;
+    problems.extend(audit(&b, "nominate, already nominated (zh)").await);
+    b.click("[data-testid=nomination-exists] a").await;
+    b.wait_path(&format!("/nominations/{nomination}")).await;
     b.goto(&format!("{}/awards/{campaign_id}", app.address))
         .await;
     let card = format!("[data-nomination-id='{nomination}']");
@@ -1609,19 +1750,26 @@ async fn a_campaign_goes_from_nomination_to_the_honour_roll_in_the_portal_at_360
     problems.extend(audit(&b, "campaign, endorsing (zh)").await);
     b.sign_out().await;
 
-    // The committee ends both windows, shortlists both and opens the public vote.
+    // The committee (English) ends both windows, shortlists both and opens the public vote,
+    // offered only once two are shortlisted (the server says where a vote may open).
+    b.choose_lang("en").await;
     b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
         .await;
     b.goto(&format!("{}/awards/{campaign_id}", app.address))
         .await;
     accept_confirms(&b).await;
     b.click("[data-testid=advance-campaign]").await;
-    b.wait_text("[data-testid=campaign-phase]", "联名推荐中")
+    b.wait_text("[data-testid=campaign-phase]", "Endorsing")
         .await;
     accept_confirms(&b).await;
     b.click("[data-testid=advance-campaign]").await;
-    b.wait_text("[data-testid=campaign-phase]", "评审中").await;
-    for id in [&nomination, &other] {
+    b.wait_text("[data-testid=campaign-phase]", "Under review")
+        .await;
+    for (i, id) in [&nomination, &other].into_iter().enumerate() {
+        assert!(
+            !b.exists("[data-testid=open-vote]").await,
+            "a vote offered over {i} shortlisted"
+        );
         let card = format!("[data-nomination-id='{id}']");
         b.click(&format!("{card} [data-testid=shortlist]")).await;
         b.wait_until(&format!(
@@ -1631,10 +1779,14 @@ async fn a_campaign_goes_from_nomination_to_the_honour_roll_in_the_portal_at_360
     }
     b.click("[data-testid=open-vote]").await;
     b.find("[data-testid=ballot]").await;
-    problems.extend(audit(&b, "campaign, review with a vote (zh)").await);
+    assert!(
+        !b.exists("[data-testid=open-vote]").await,
+        "one vote at a time"
+    );
+    problems.extend(audit(&b, "campaign, review with a vote (en)").await);
     b.sign_out().await;
 
-    // A resident votes for 张伟's household in the portal.
+    // A resident (English) votes for 张伟's household in the portal.
     b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
         .await;
     b.goto(&format!("{}/awards/{campaign_id}", app.address))
@@ -1675,8 +1827,22 @@ async fn a_campaign_goes_from_nomination_to_the_honour_roll_in_the_portal_at_360
     .await;
     accept_confirms(&b).await;
     b.click("[data-testid=announce-awards]").await;
-    b.wait_text("[data-testid=campaign-phase]", "已揭晓").await;
+    b.wait_text("[data-testid=campaign-phase]", "Announced")
+        .await;
+    // The honour roll in English, by year and category.
+    b.goto(&format!("{}/honour-roll", app.address)).await;
+    let roll = b.wait_text("[data-testid=honour-roll]", "1栋 102").await;
+    assert_eq!(b.texts("[data-testid=honour-category]").await, ["文明家庭"]);
+    assert!(roll.contains("文明家庭"), "{roll}");
+    b.wait_text("main h1", "Honour roll").await;
+    problems.extend(audit(&b, "honour roll (en)").await);
+    b.click("[data-testid=award] a").await;
+    b.wait_text("[data-testid=certificate-body]", "has been awarded")
+        .await;
+    b.wait_text("[data-testid=certificate]", "测试社区").await;
+    problems.extend(audit(&b, "certificate (en)").await);
     b.sign_out().await;
+    b.choose_lang("zh-CN").await;
 
     // The honour roll and the certificate, for any resident.
     b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")

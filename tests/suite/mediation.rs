@@ -610,6 +610,7 @@ async fn the_committee_reassigns_mediators_which_voids_signatures_and_is_audited
     }
     let agreed = get(&app, d.t(COMMITTEE), &d.id).await;
     assert_eq!(agreed["data"]["mediationCase"]["status"], "AGREED");
+    // An agreed case may get a new mediator for its follow-up; the signed agreement stays.
     let r = app
         .gql(
             Some(d.t(COMMITTEE)),
@@ -617,10 +618,25 @@ async fn the_committee_reassigns_mediators_which_voids_signatures_and_is_audited
             json!({ "c": d.id, "m": [d.rid(MEDIATOR)] }),
         )
         .await;
+    let case = &r["data"]["assignMediators"];
+    assert_eq!(case["status"], "AGREED", "{r}");
+    assert_eq!(case["agreement"]["version"], 2, "{r}");
+    assert_eq!(
+        case["agreement"]["signatures"].as_array().map(Vec::len),
+        Some(3),
+        "{r}"
+    );
+    let seen = get(&app, d.t(MEDIATOR), &d.id).await;
+    assert_eq!(
+        seen["data"]["mediationCase"]["viewerCan"]["followUp"], true,
+        "{seen}"
+    );
+    // An agreed case closes only after its follow-up.
+    let r = simple(&app, d.t(COMMITTEE), "closeCase", &d.id).await;
     refused(&r, "INVALID_STATE");
     assert_eq!(
         audited(&app, &d.id).await,
-        ["case.accept", "case.assign", "case.outcome"]
+        ["case.accept", "case.assign", "case.outcome", "case.assign"]
     );
 }
 
@@ -721,12 +737,26 @@ async fn a_case_whose_respondent_moved_out_ends_and_a_revoked_mediator_loses_the
         .await;
     assert_eq!(r["errors"][0]["extensions"]["code"], "NOT_FOUND", "{r}");
     assert!(listed(app.ok(Some(d2.t(MEDIATOR)), assigned, vars.clone()).await).is_empty());
-    // The committee still sees who is assigned, and may reassign.
+    // He is no longer among the case's mediators, nor told of what happens in it; the
+    // committee sees a case without a mediator and may reassign it.
     let queue = get(&app, d2.t(COMMITTEE), &d2.id).await;
     let case = &queue["data"]["mediationCase"];
     assert_eq!(case["status"], "ACCEPTED");
-    assert_eq!(case["mediators"][0]["name"], "张伟");
+    assert_eq!(case["mediators"], json!([]), "{queue}");
     assert_eq!(case["viewerCan"]["assign"], true, "{queue}");
+    let before = kinds_for(&app, d2.t(MEDIATOR)).await.len();
+    let r = app
+        .gql(
+            Some(d2.t(APPLICANT)),
+            &q("mutation($c:ID!){ postCaseMessage(caseId:$c, body:\"请调解员尽快联系我们。\")"),
+            json!({ "c": d2.id }),
+        )
+        .await;
+    assert!(r.get("errors").is_none(), "{r}");
+    assert_eq!(kinds_for(&app, d2.t(MEDIATOR)).await.len(), before);
+    assert!(kinds_for(&app, d2.t(OTHER))
+        .await
+        .contains(&"CASE_MESSAGE".to_owned()));
 
     set_mediator(&app, &d2, MEDIATOR, true).await;
     let back = get(&app, d2.t(MEDIATOR), &d2.id).await;
@@ -734,6 +764,46 @@ async fn a_case_whose_respondent_moved_out_ends_and_a_revoked_mediator_loses_the
         back["data"]["mediationCase"]["viewerCan"]["fail"], true,
         "{back}"
     );
+}
+
+/// A long case never hides its latest notes: the mediator reads the newest 200, oldest first.
+#[tokio::test]
+async fn a_mediator_reads_the_newest_notes_of_a_long_case() {
+    use sea_orm::EntityTrait;
+    let app = TestApp::spawn().await;
+    let d = in_mediation_with_terms(&app).await;
+    let start = Utc::now() - Duration::days(10);
+    let rows: Vec<entity::case_note::ActiveModel> = (0..205)
+        .map(|i| entity::case_note::ActiveModel {
+            id: sea_orm::Set(uuid::Uuid::new_v4().to_string()),
+            case_id: sea_orm::Set(d.id.clone()),
+            author_id: sea_orm::Set(d.rid(MEDIATOR)),
+            body: sea_orm::Set(format!("记录 {i:03}")),
+            created_at: sea_orm::Set(start + Duration::minutes(i)),
+        })
+        .collect();
+    entity::case_note::Entity::insert_many(rows)
+        .exec(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("notes: {e}"));
+    let r = app
+        .ok(
+            Some(d.t(MEDIATOR)),
+            "mutation($c:ID!){ addCaseNote(caseId:$c, body:\"今天双方同意再谈一次。\"){ notes { body } } }",
+            json!({ "c": d.id }),
+        )
+        .await;
+    let bodies: Vec<String> = r["addCaseNote"]["notes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|n| s(&n["body"]))
+        .collect();
+    assert_eq!(bodies.len(), 200);
+    assert_eq!(bodies[0], "记录 006", "the oldest six are left out");
+    assert_eq!(bodies[198], "记录 204");
+    assert_eq!(bodies[199], "今天双方同意再谈一次。");
 }
 
 #[tokio::test]

@@ -311,7 +311,7 @@ impl MediationCase {
             .collect();
         Ok(page.connection(keyed, has_next, EmptyFields))
     }
-    /// The mediators' private notes, oldest first (at most 200): null for anyone but an
+    /// The mediators' private notes, the newest 200 oldest first: null for anyone but an
     /// assigned mediator.
     async fn notes(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<CaseNote>>> {
         Ok(read::notes(&app_state(ctx)?.db, &self.0)

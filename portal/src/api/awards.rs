@@ -94,8 +94,17 @@ pub struct Campaign {
     pub community: Option<Named>,
     #[serde(default)]
     pub votes: Vec<Vote>,
+    /// The campaign page only: where the viewer may open a public vote (the server's rule).
+    #[serde(default)]
+    pub vote_categories: VoteCategories,
     #[serde(default)]
     pub nominations: Nominations,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VoteCategories {
+    pub open_ballot_category_ids: Vec<String>,
 }
 
 impl Campaign {
@@ -179,6 +188,18 @@ struct CampaignData {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VoteCategoriesData {
+    award_campaign: VoteCategoriesOf,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VoteCategoriesOf {
+    vote_categories: VoteCategories,
+}
+
+#[derive(Deserialize)]
 struct NominationData {
     nomination: Nomination,
 }
@@ -222,6 +243,13 @@ pub async fn campaign(id: &str, after: Option<&str>) -> Result<Campaign, ApiErro
     let data: CampaignData =
         graphql(doc::AWARD_CAMPAIGN, json!({ "id": id, "after": after })).await?;
     Ok(data.award_campaign)
+}
+
+/// The categories of a campaign where the viewer may open a public vote now.
+pub async fn vote_categories(id: &str) -> Result<Vec<String>, ApiError> {
+    let data: VoteCategoriesData =
+        graphql(doc::CAMPAIGN_VOTE_CATEGORIES, json!({ "id": id })).await?;
+    Ok(data.award_campaign.vote_categories.open_ballot_category_ids)
 }
 
 pub async fn nomination(id: &str) -> Result<Nomination, ApiError> {

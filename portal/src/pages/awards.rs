@@ -355,6 +355,20 @@ fn CampaignView(
     let threshold = c.endorsement_threshold.to_string();
     let first = c.nominations.nodes.clone();
     let votes = c.votes.clone();
+    // Where a vote may open (the server's rule), read again whenever a card's act changes it.
+    let vote_categories = RwSignal::new(c.vote_categories.open_ballot_category_ids.clone());
+    let refresh_votes = Action::new_unsync(move |_: &()| {
+        let id = id.get_value();
+        async move { awards::vote_categories(&id).await }
+    });
+    Effect::new(move || match refresh_votes.value().get() {
+        Some(Ok(ids)) => vote_categories.set(ids),
+        Some(Err(e)) => error.set(Some(e)),
+        None => {}
+    });
+    let changed = Callback::new(move |_: ()| {
+        refresh_votes.dispatch(());
+    });
     view! {
         <div class="page-head">
             <h1 data-testid="campaign-title">{move || tf("awards.item_title", &[("title", &title), ("year", &year)])}</h1>
@@ -389,7 +403,7 @@ fn CampaignView(
                 .find(|v| v.category_id == cat.id && v.status == "OPEN")
                 .or_else(|| votes.iter().rev().find(|v| v.category_id == cat.id))
                 .cloned();
-            let open_vote = can.open_ballot && !votes.iter().any(|v| v.category_id == cat.id && v.status == "OPEN");
+            let (vote_cat, vote_name) = (cat_id.clone(), name.clone());
             let heading = format!("category-{}", cat.id); let labelled_by = heading.clone();
             let more_id = cat_id.clone();
             // Loaded by "load more": keyed, so a card keeps its state when another page arrives.
@@ -409,16 +423,18 @@ fn CampaignView(
                         ().into_any()
                     }}
                     <ul class="topics">
-                        {in_cat.into_iter().map(|x| view! { <NominationCard n=x winners=winners can_award_in=can.announce /> }).collect_view()}
+                        {in_cat.into_iter().map(|x| view! { <NominationCard n=x winners=winners can_award_in=can.announce on_change=changed /> }).collect_view()}
                         <For each=loaded_here key=|x: &Nomination| x.id.clone() let:x>
-                            <NominationCard n=x winners=winners can_award_in=can.announce />
+                            <NominationCard n=x winners=winners can_award_in=can.announce on_change=changed />
                         </For>
                     </ul>
                     {vote.map(|v| view! {
                         <h3>{tv("awards.votes_title")}</h3>
                         <BallotCard ballot_id=v.id committee=committee on_change=reload />
                     })}
-                    {open_vote.then(|| view! { <OpenVoteForm campaign_id=id.get_value() category_id=cat_id.clone() category=name.clone() on_opened=reload /> })}
+                    {move || vote_categories.with(|v| v.contains(&vote_cat)).then(|| view! {
+                        <OpenVoteForm campaign_id=id.get_value() category_id=vote_cat.clone() category=vote_name.clone() on_opened=reload />
+                    })}
                 </section>
             }
         }).collect_view()}
@@ -450,6 +466,9 @@ pub fn NominationCard(
     winners: RwSignal<Vec<String>>,
     /// The campaign's announcement is open to the viewer (its winners are chosen here).
     can_award_in: bool,
+    /// Told after each act that changed the nomination.
+    #[prop(optional)]
+    on_change: Option<Callback<()>>,
 ) -> impl IntoView {
     let current = RwSignal::new(n);
     let error = RwSignal::new(None::<ApiError>);
@@ -461,6 +480,9 @@ pub fn NominationCard(
         Some(Ok(n)) => {
             error.set(None);
             current.set(n);
+            if let Some(told) = on_change {
+                told.run(());
+            }
         }
         Some(Err(e)) => error.set(Some(e)),
         None => {}

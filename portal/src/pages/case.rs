@@ -501,7 +501,7 @@ fn AgreementSection(
                 </button>
             })}
             {can.record_outside_signature.then(|| view! {
-                <button type="button" class="button" disabled=busy
+                <button type="button" class="button" data-testid="record-outside-signature" disabled=busy
                     on:click=move |_| run.run(CaseAct::OutsideSignature(version))>{tv("case.record_outside_signature")}</button>
             })}
             {can.draft.then(|| view! {
@@ -537,7 +537,7 @@ fn MediatorTools(c: Case, run: Callback<CaseAct>, busy: Signal<bool>) -> impl In
         <section class="card" aria-labelledby="outcome-title" data-testid="outcome-tools">
             <h2 id="outcome-title">{tv("case.outcome_title")}</h2>
             {can.record_outside_consent.then(|| view! {
-                <p><button type="button" class="button" disabled=busy on:click=move |_| run.run(CaseAct::OutsideConsent)>
+                <p><button type="button" class="button" data-testid="record-outside-consent" disabled=busy on:click=move |_| run.run(CaseAct::OutsideConsent)>
                     {tv("case.record_outside_consent")}</button></p>
             })}
             {can.fail.then(|| view! {

@@ -144,7 +144,7 @@ fn NominateForm(c: Campaign, community_id: String) -> impl IntoView {
         {move || existing().map(|id| view! {
             <p class="banner banner-warning" data-testid="nomination-exists">
                 {tv("nominate.exists")} " "
-                <a href=format!("/nominations/{id}")>{tv("nominate.endorse_existing")}</a>
+                <a href=format!("/nominations/{id}") class="button">{tv("nominate.endorse_existing")}</a>
             </p>
         })}
         <form class="form" on:submit=on_submit novalidate>
@@ -196,11 +196,11 @@ fn NominateForm(c: Campaign, community_id: String) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="nomination-story">{tv("nominate.story")}</label>
-                <textarea id="nomination-story" class="prose" rows="8" maxlength="2000" aria-describedby="story-hint story-count"
+                <textarea id="nomination-story" class="prose" rows="8" aria-describedby="story-hint story-count"
                     data-testid="nomination-story" bind:value=story></textarea>
                 <p class="hint" id="story-hint">{tv("nominate.story_hint")}</p>
                 <p class="hint" id="story-count" aria-live="polite">
-                    {move || tf("nominate.count", &[("n", &story.with(|s| s.trim().chars().count()).to_string())])}
+                    {move || tf("nominate.count", &[("n", &story.with(|s| s.chars().count()).to_string())])}
                 </p>
             </div>
             <button type="submit" class="button primary" data-testid="nominate-submit" disabled=move || submit.pending().get()>
@@ -336,20 +336,32 @@ pub fn HonourRoll() -> impl IntoView {
                                 {years.into_iter().map(|year| {
                                     let y = year.to_string();
                                     let heading = format!("year-{year}"); let labelled_by = heading.clone();
+                                    // The server orders a year's awards by campaign, then category.
+                                    let of_year: Vec<&awards::Award> = list.iter().filter(|a| a.year == year).collect();
+                                    let mut groups: Vec<(String, String, Vec<&awards::Award>)> = Vec::new();
+                                    for a in of_year {
+                                        let key = format!("{}/{}", a.campaign_title, a.category.id);
+                                        match groups.last_mut() {
+                                            Some((k, _, items)) if *k == key => items.push(a),
+                                            _ => groups.push((key, a.category.name.clone(), vec![a])),
+                                        }
+                                    }
                                     view! {
                                         <section class="card" aria-labelledby=labelled_by>
                                             <h2 id=heading>{move || tf("honour.year", &[("year", &y)])}</h2>
-                                            <ul class="topics" data-testid="honour-roll">
-                                                {list.iter().filter(|a| a.year == year).map(|a| view! {
-                                                    <li class="topic" data-testid="award">
-                                                        <a href=format!("/honour-roll/{}", a.id) class="topic-link">{a.nominee.name.clone()}</a>
-                                                        <p class="topic-meta">
-                                                            <span class="tag">{a.category.name.clone()}</span>
-                                                            <span class="muted small">{a.campaign_title.clone()}</span>
-                                                        </p>
-                                                    </li>
+                                            <div data-testid="honour-roll">
+                                                {groups.into_iter().map(|(_, category, items)| view! {
+                                                    <h3 data-testid="honour-category">{category}</h3>
+                                                    <ul class="topics">
+                                                        {items.into_iter().map(|a| view! {
+                                                            <li class="topic" data-testid="award">
+                                                                <a href=format!("/honour-roll/{}", a.id) class="topic-link">{a.nominee.name.clone()}</a>
+                                                                <p class="topic-meta muted small">{a.campaign_title.clone()}</p>
+                                                            </li>
+                                                        }).collect_view()}
+                                                    </ul>
                                                 }).collect_view()}
-                                            </ul>
+                                            </div>
                                         </section>
                                     }
                                 }).collect_view()}

@@ -94,8 +94,96 @@ async fn lock_open_ballot<C: ConnectionTrait>(
     Ok(b)
 }
 
+/// What a vote needs of its ballot, read in one statement: the ballot with its row locked
+/// SHARED for the rest of the transaction (PostgreSQL), the voter rows among `candidates` (the
+/// viewer's places and households: the ballot's electorate says which one votes) and its
+/// options in order. A vote on SQLite waits for every statement of the process; one statement
+/// instead of three is most of what a rush there costs.
+struct ForVote {
+    ballot: ballot::Model,
+    voters: Vec<ballot_voter::Model>,
+    options: Vec<ballot_option::Model>,
+}
+
+async fn read_for_vote<C: ConnectionTrait>(
+    conn: &C,
+    ballot_id: &str,
+    candidates: Vec<String>,
+) -> AppResult<Option<ForVote>> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, Order, Query};
+    use sea_orm::{FromQueryResult, IdenStatic, Iterable};
+    let (b, v, o) = (Alias::new("b"), Alias::new("v"), Alias::new("o"));
+    let mut q = Query::select();
+    q.from_as(ballot::Entity, b.clone());
+    for col in ballot::Column::iter() {
+        q.expr_as(
+            Expr::col((b.clone(), col)),
+            Alias::new(format!("b_{}", col.as_str())),
+        );
+    }
+    for col in ballot_voter::Column::iter() {
+        q.expr_as(
+            Expr::col((v.clone(), col)),
+            Alias::new(format!("v_{}", col.as_str())),
+        );
+    }
+    for col in ballot_option::Column::iter() {
+        q.expr_as(
+            Expr::col((o.clone(), col)),
+            Alias::new(format!("o_{}", col.as_str())),
+        );
+    }
+    q.join_as(
+        JoinType::LeftJoin,
+        ballot_voter::Entity,
+        v.clone(),
+        Expr::col((v.clone(), ballot_voter::Column::BallotId))
+            .equals((b.clone(), ballot::Column::Id))
+            .and(Expr::col((v.clone(), ballot_voter::Column::VoterId)).is_in(candidates)),
+    );
+    q.join_as(
+        JoinType::LeftJoin,
+        ballot_option::Entity,
+        o.clone(),
+        Expr::col((o.clone(), ballot_option::Column::BallotId))
+            .equals((b.clone(), ballot::Column::Id)),
+    );
+    q.and_where(Expr::col((b.clone(), ballot::Column::Id)).eq(ballot_id));
+    q.order_by((o.clone(), ballot_option::Column::Position), Order::Asc);
+    let backend = conn.get_database_backend();
+    if backend == sea_orm::DbBackend::Postgres {
+        q.lock_with_tables(LockType::Share, [b]);
+    }
+    let rows = conn.query_all_raw(backend.build(&q)).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let ballot = ballot::Model::from_query_result(first, "b_")?;
+    let mut voters: Vec<ballot_voter::Model> = Vec::new();
+    let mut options: Vec<ballot_option::Model> = Vec::new();
+    for row in &rows {
+        if row.try_get::<Option<String>>("v_", "id")?.is_some() {
+            let voter = ballot_voter::Model::from_query_result(row, "v_")?;
+            if !voters.iter().any(|x| x.id == voter.id) {
+                voters.push(voter);
+            }
+        }
+        if row.try_get::<Option<String>>("o_", "id")?.is_some() {
+            let option = ballot_option::Model::from_query_result(row, "o_")?;
+            if !options.iter().any(|x| x.id == option.id) {
+                options.push(option);
+            }
+        }
+    }
+    Ok(Some(ForVote {
+        ballot,
+        voters,
+        options,
+    }))
+}
+
 /// Records a vote: participation (who) and the ballot box (what) in one transaction, with no
-/// shared key, under the ballot's shared lock (`lock_open_ballot`). Append-only: no counter is
+/// shared key, under the ballot's shared lock (`read_for_vote`, `lock_open_ballot`). Append-only: no counter is
 /// updated; the box row is `pending` until a fold counts it (`tally`). Returns the receipt code,
 /// shown once.
 async fn record<C: ConnectionTrait>(
@@ -151,15 +239,31 @@ pub async fn cast(
     let limit = state.settings.write_limit;
     let key = crate::domain::rate_limit::key("write", viewer.id());
     crate::domain::rate_limit::take(&txn, &key, limit.max, limit.window_secs).await?;
-    // The ballot's shared lock: it stays open until this transaction ends.
-    let b = lock_open_ballot(&txn, viewer, ballot_id).await?;
+    // The ballot's shared lock: it stays open until this transaction ends. The voter is one of
+    // the viewer's places or households (ids are random: no other community's can match).
+    let candidates: Vec<String> = viewer
+        .places(&txn)
+        .await?
+        .iter()
+        .flat_map(|p| [p.id.clone(), p.household_id.clone()])
+        .collect();
+    let found = read_for_vote(&txn, ballot_id, candidates)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let b = found.ballot;
+    roles::can_see_community(&txn, viewer, &b.community_id).await?;
+    if !is_open(&b, now()) {
+        return Err(not_open());
+    }
     let voter_id = voter_id_of(&txn, viewer, &b)
         .await?
         .ok_or(AppError::Forbidden)?;
-    let voter = eligible_voter(&txn, &b.id, &voter_id)
-        .await?
-        .ok_or_else(|| AppError::Forbidden)?;
-    let options = options_of(&txn, &b.id).await?;
+    let voter = found
+        .voters
+        .into_iter()
+        .find(|v| v.voter_id == voter_id.as_str())
+        .ok_or(AppError::Forbidden)?;
+    let options = found.options;
     let chosen = validate_choice(b.method, b.max_choices, &options, option_ids)?;
     let receipt = match receipt {
         None => record(&txn, &b, &voter, VoteChannel::Online, viewer.id(), &chosen).await?,

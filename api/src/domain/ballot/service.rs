@@ -154,7 +154,10 @@ pub fn shape(input: &OpenBallot, now: DateTime<Utc>, min_secs: i64) -> AppResult
                 }
                 VoteMethod::Approval => {
                     let m = input.max_choices.unwrap_or(choices as i32);
-                    if m < 1 || m as usize > choices {
+                    // A campaign's vote allows as many choices as the category has winners
+                    // (DESIGN §10), even over a shorter shortlist.
+                    let over = input.campaign_id.is_none() && m as usize > choices;
+                    if m < 1 || over {
                         return Err(AppError::bad_input(
                             "maxChoices",
                             "must be between 1 and the number of options",
@@ -955,6 +958,12 @@ mod tests {
         assert_eq!(field(shape(&i, Utc::now(), 600)), "maxChoices");
         i.max_choices = Some(2);
         assert_eq!(field(shape(&i, Utc::now(), 600)), "ok");
+        // A campaign's vote: as many choices as winners, over a shorter shortlist too.
+        i.campaign_id = Some("c".into());
+        i.max_choices = Some(5);
+        assert_eq!(field(shape(&i, Utc::now(), 600)), "ok");
+        i.max_choices = Some(0);
+        assert_eq!(field(shape(&i, Utc::now(), 600)), "maxChoices");
     }
 
     fn opt(id: &str, role: OptionRole) -> ballot_option::Model {

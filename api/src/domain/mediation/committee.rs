@@ -240,7 +240,8 @@ pub async fn assign(
         .await?;
     let added: Vec<String> = mediators.difference(&before).cloned().collect();
     insert_mediators(&txn, case_id, added.clone()).await?;
-    if v.case.terms.is_some() {
+    // Terms not yet agreed are signed again under the new mediators; a signed agreement stays.
+    if v.case.terms.is_some() && v.case.status == CaseStatus::InMediation {
         mediation_case::Entity::update_many()
             .col_expr(
                 mediation_case::Column::TermsVersion,

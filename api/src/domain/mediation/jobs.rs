@@ -107,19 +107,24 @@ pub async fn follow_ups_due(state: &Services) -> AppResult<usize> {
     Ok(sent)
 }
 
-/// The case's mediators, and its parties too when `parties`.
+/// The case's current mediators, and its parties too when `parties`.
 async fn case_residents<C: ConnectionTrait>(
     conn: &C,
     case_id: &str,
     parties: bool,
 ) -> AppResult<Vec<String>> {
-    let mut ids: Vec<String> = case_mediator::Entity::find()
+    let assigned: Vec<String> = case_mediator::Entity::find()
         .select_only()
         .column(case_mediator::Column::ResidentId)
         .filter(case_mediator::Column::CaseId.eq(case_id))
         .into_tuple()
         .all(conn)
         .await?;
+    // Only those who still act as mediators (a revoked one is told nothing more).
+    let mut ids: Vec<String> = super::service::current_mediators(conn, assigned)
+        .await?
+        .into_iter()
+        .collect();
     if parties {
         let p: Vec<String> = case_party::Entity::find()
             .select_only()

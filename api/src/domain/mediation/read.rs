@@ -10,8 +10,8 @@ use entity::{
     building, case_entry, case_mediator, case_note, case_party, household, mediation_case, resident,
 };
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::rules::{self, CaseCategory, CaseStatus};
@@ -92,17 +92,20 @@ pub async fn mine(
 ) -> AppResult<CasePage> {
     let me = roles::require_resident(db, viewer, community_id).await?;
     let viewing = viewing(db, viewer, community_id).await?;
+    // As a mediator only while holding the role: a revoked one's assignments list nothing.
+    let assigned = case_mediator::Entity::find()
+        .select_only()
+        .column(case_mediator::Column::CaseId)
+        .filter(case_mediator::Column::ResidentId.eq(me.id.clone()))
+        .filter(Expr::value(viewing.mediator))
+        .into_query();
     let ids = match which {
         Mine::AsParty => case_party::Entity::find()
             .select_only()
             .column(case_party::Column::CaseId)
             .filter(case_party::Column::ResidentId.eq(me.id.clone()))
             .into_query(),
-        Mine::AsMediator | Mine::Open => case_mediator::Entity::find()
-            .select_only()
-            .column(case_mediator::Column::CaseId)
-            .filter(case_mediator::Column::ResidentId.eq(me.id.clone()))
-            .into_query(),
+        Mine::AsMediator | Mine::Open => assigned,
     };
     let mut q =
         mediation_case::Entity::find().filter(mediation_case::Column::CommunityId.eq(community_id));
@@ -210,8 +213,11 @@ pub async fn timeline(
     ))
 }
 
-/// The mediators' private notes, oldest first: `None` for anyone who is not an assigned
-/// mediator (parties and the committee never read them).
+/// Notes a case shows at most: the newest ones, so a long case never hides its latest.
+pub const NOTES_SHOWN: u64 = 200;
+
+/// The mediators' private notes, the newest [`NOTES_SHOWN`] oldest first: `None` for anyone who
+/// is not an assigned mediator (parties and the committee never read them).
 pub async fn notes(
     db: &DatabaseConnection,
     view: &CaseView,
@@ -219,13 +225,14 @@ pub async fn notes(
     if !view.is_mediator() {
         return Ok(None);
     }
-    let rows = case_note::Entity::find()
+    let mut rows = case_note::Entity::find()
         .filter(case_note::Column::CaseId.eq(view.case.id.clone()))
-        .order_by_asc(case_note::Column::CreatedAt)
-        .order_by_asc(case_note::Column::Id)
-        .limit(200)
+        .order_by_desc(case_note::Column::CreatedAt)
+        .order_by_desc(case_note::Column::Id)
+        .limit(NOTES_SHOWN)
         .all(db)
         .await?;
+    rows.reverse();
     let names = people(db, rows.iter().map(|n| n.author_id.clone())).await?;
     Ok(Some(
         rows.into_iter()

@@ -98,7 +98,8 @@ impl Act {
         use CaseStatus::*;
         match self {
             Act::Accept | Act::Decline => &[Submitted],
-            Act::Assign => &[Accepted, InMediation],
+            // In AGREED too: the follow-up needs a mediator when the assigned one is gone.
+            Act::Assign => &[Accepted, InMediation, Agreed],
             Act::Respond => &[Accepted],
             Act::Withdraw => &[Submitted, Accepted, InMediation],
             Act::Draft | Act::Sign | Act::Schedule | Act::OutsideSignature => &[InMediation],

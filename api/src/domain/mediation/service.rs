@@ -17,7 +17,7 @@ use entity::{
 };
 use sea_orm::{
     sea_query::Expr, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, UpdateMany,
+    QueryOrder, QuerySelect, QueryTrait, Set, UpdateMany,
 };
 
 use super::rules::{self, Act, CaseEntryKind, CaseRole, CaseStatus, Facts, PartyRole, Standing};
@@ -29,6 +29,41 @@ use crate::domain::{new_id, now};
 use crate::error::{AppError, AppResult};
 
 pub use crate::domain::topic::service::Person;
+
+/// Of these residents, those who act as mediators now: a live place, and the MEDIATOR role
+/// granted to their account in that place's community. One statement.
+pub(super) async fn current_mediators<C: ConnectionTrait>(
+    conn: &C,
+    resident_ids: impl IntoIterator<Item = String>,
+) -> AppResult<BTreeSet<String>> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let ids: BTreeSet<String> = resident_ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    let holders = entity::role_grant::Entity::find()
+        .select_only()
+        .column(entity::role_grant::Column::AccountId)
+        .column(entity::role_grant::Column::CommunityId)
+        .filter(entity::role_grant::Column::Role.eq(Role::Mediator))
+        .into_query();
+    let found: Vec<String> = entity::resident::Entity::find()
+        .select_only()
+        .column(entity::resident::Column::Id)
+        .filter(entity::resident::Column::Id.is_in(ids))
+        .filter(roles::live_place())
+        .filter(
+            Expr::tuple([
+                Expr::col(entity::resident::Column::AccountId),
+                Expr::col(entity::resident::Column::CommunityId),
+            ])
+            .in_subquery(holders),
+        )
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
 
 /// The viewer in one community: their live place, whether they sit on its committee and
 /// whether they hold the MEDIATOR role there now (an assigned mediator whose role was revoked
@@ -176,12 +211,16 @@ pub async fn views<C: ConnectionTrait>(
         .order_by_asc(case_party::Column::Id)
         .all(conn)
         .await?;
-    let mediators = case_mediator::Entity::find()
+    let mut mediators = case_mediator::Entity::find()
         .filter(case_mediator::Column::CaseId.is_in(ids.clone()))
         .order_by_asc(case_mediator::Column::AssignedAt)
         .order_by_asc(case_mediator::Column::Id)
         .all(conn)
         .await?;
+    // An assigned mediator who no longer holds the role (or moved out) is no longer one of the
+    // case's mediators: not shown, not a signer, not told; the committee reassigns.
+    let current = current_mediators(conn, mediators.iter().map(|m| m.resident_id.clone())).await?;
+    mediators.retain(|m| current.contains(&m.resident_id));
     let signatures = case_signature::Entity::find()
         .filter(case_signature::Column::CaseId.is_in(ids.clone()))
         .order_by_asc(case_signature::Column::SignedAt)
