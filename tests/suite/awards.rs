@@ -210,13 +210,7 @@ pub async fn stranger(app: &TestApp, w: &World) -> (String, String) {
 }
 
 fn ids_in(list: &Value) -> Vec<String> {
-    list["nodes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|n| s(&n["id"]))
-        .collect()
+    node_ids(list)
 }
 
 async fn listed(app: &TestApp, token: &str, c: &Campaign) -> Vec<String> {

@@ -473,3 +473,16 @@ pub async fn ws_next(ws: &mut Ws) -> Value {
     }
     Value::Null
 }
+
+/// The ids of a connection's nodes (`{ nodes { id } }`), in order.
+pub fn node_ids(connection: &Value) -> Vec<String> {
+    connection["nodes"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .map(|n| n["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}

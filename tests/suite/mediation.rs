@@ -171,6 +171,18 @@ async fn audited(app: &TestApp, case_id: &str) -> Vec<String> {
         .collect()
 }
 
+/// The applicant signs the drafted terms (version 1): one signature.
+async fn applicant_signs_first(app: &TestApp, d: &Dispute) {
+    let r = sign(app, d.t(APPLICANT), &d.id, Some(1)).await;
+    assert_eq!(
+        r["data"]["signAgreement"]["agreement"]["signatures"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{r}"
+    );
+}
+
 async fn kinds_for(app: &TestApp, token: &str) -> Vec<String> {
     let r = app
         .ok(
@@ -528,14 +540,7 @@ async fn set_mediator(app: &TestApp, d: &Dispute, phone: &str, grant: bool) {
 async fn the_committee_reassigns_mediators_which_voids_signatures_and_is_audited() {
     let app = TestApp::spawn().await;
     let d = in_mediation_with_terms(&app).await;
-    let r = sign(&app, d.t(APPLICANT), &d.id, Some(1)).await;
-    assert_eq!(
-        r["data"]["signAgreement"]["agreement"]["signatures"]
-            .as_array()
-            .map(Vec::len),
-        Some(1),
-        "{r}"
-    );
+    applicant_signs_first(&app, &d).await;
     let assign = q(ASSIGN);
     let refused = |r: &Value, code: &str| {
         assert_eq!(r["errors"][0]["extensions"]["code"], code, "{r}");
@@ -710,15 +715,7 @@ async fn a_case_whose_respondent_moved_out_ends_and_a_revoked_mediator_loses_the
     };
     assert!(accept(&app, &d2).await.get("errors").is_none());
     let assigned = "query($c:ID!){ assignedCases(communityId:$c, first:10){ nodes { id } } }";
-    let listed = |r: Value| -> Vec<String> {
-        r["assignedCases"]["nodes"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|n| s(&n["id"]))
-            .collect()
-    };
+    let listed = |r: Value| node_ids(&r["assignedCases"]);
     let vars = json!({ "c": d2.w.community_id });
     assert!(listed(app.ok(Some(d2.t(MEDIATOR)), assigned, vars.clone()).await).contains(&d2.id));
 
@@ -881,13 +878,7 @@ async fn an_outside_party_needs_no_consent_in_the_app_but_its_paper_signature_is
 async fn a_redraft_voids_every_signature_and_stale_terms_are_never_signed() {
     let app = TestApp::spawn().await;
     let d = in_mediation_with_terms(&app).await;
-    let r = sign(&app, d.t(APPLICANT), &d.id, Some(1)).await;
-    assert_eq!(
-        r["data"]["signAgreement"]["agreement"]["signatures"]
-            .as_array()
-            .map(Vec::len),
-        Some(1)
-    );
+    applicant_signs_first(&app, &d).await;
     // Signing twice.
     assert_eq!(
         error_code(&sign(&app, d.t(APPLICANT), &d.id, Some(1)).await),

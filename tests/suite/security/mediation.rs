@@ -73,13 +73,7 @@ impl Matrix {
 }
 
 fn ids_in(v: &Value, list: &str) -> Vec<String> {
-    v["data"][list]["nodes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|n| s(&n["id"]))
-        .collect()
+    node_ids(&v["data"][list])
 }
 
 #[tokio::test]
