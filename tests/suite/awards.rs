@@ -772,6 +772,71 @@ async fn a_page_of_nominations_costs_the_same_statements_whatever_its_size() {
     );
 }
 
+/// The committee's list of campaigns says where each one may open a public vote, in the same
+/// statements for one campaign under review as for three (their shortlists and open votes are
+/// read together), and nothing for a resident.
+#[tokio::test]
+async fn where_votes_may_open_costs_the_same_statements_for_one_campaign_as_for_three() {
+    let app = TestApp::spawn_with(|s| {
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let first = campaign(&app, 1).await;
+    let committee = first.t(COMMITTEE).to_owned();
+    let reviewing = |id: String| {
+        let (app, committee) = (&app, committee.clone());
+        async move {
+            for _ in 0..2 {
+                app.ok(
+                    Some(&committee),
+                    "mutation($c:ID!){ advanceCampaign(campaignId:$c){ phase } }",
+                    json!({ "c": id }),
+                )
+                .await;
+            }
+        }
+    };
+    reviewing(first.id.clone()).await;
+    let q = "query($c:ID!){ awardCampaigns(communityId:$c, first:20){ nodes { id \
+             viewerCan { openBallot openBallotCategoryIds } } } }";
+    let vars = json!({ "c": first.w.community_id });
+    let (one, r) = app.statements_of(Some(&committee), q, vars.clone()).await;
+    let nodes = &r["data"]["awardCampaigns"]["nodes"];
+    assert_eq!(nodes.as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(nodes[0]["viewerCan"]["openBallot"], true, "{r}");
+    assert_eq!(
+        nodes[0]["viewerCan"]["openBallotCategoryIds"],
+        json!([]),
+        "{r}"
+    );
+    for _ in 0..2 {
+        let made = create(&app, &committee, &first.w.community_id, 1).await;
+        reviewing(s(&made["data"]["createAwardCampaign"]["id"])).await;
+    }
+    let (three, r) = app.statements_of(Some(&committee), q, vars.clone()).await;
+    assert_eq!(
+        r["data"]["awardCampaigns"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "{r}"
+    );
+    assert_eq!(
+        one.len(),
+        three.len(),
+        "one campaign ran {one:#?}\nthree ran {three:#?}"
+    );
+    let (_, r) = app.statements_of(Some(first.t(RESIDENT)), q, vars).await;
+    for n in r["data"]["awardCampaigns"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        assert_eq!(n["viewerCan"]["openBallotCategoryIds"], json!([]), "{r}");
+    }
+}
+
 #[tokio::test]
 async fn the_demo_seeds_a_campaign_in_its_endorsing_window_and_one_on_the_honour_roll() {
     let app = TestApp::spawn_with(|s| s.job_interval_ms = 3_600_000).await;

@@ -101,7 +101,12 @@ impl CampaignActions {
         let Some(view) = self.view.as_ref().filter(|_| self.open_ballot) else {
             return Ok(Vec::new());
         };
-        let ids = committee::vote_categories(&app_state(ctx)?.db, view).await?;
+        // Batched: a page of campaigns reads every campaign's state in the same two statements.
+        let loaders = super::Loaders::of(ctx)?;
+        let state = super::loaders::one(&loaders.campaign_votes, view.campaign.id.clone())
+            .await?
+            .unwrap_or_default();
+        let ids = committee::vote_categories(view, &state);
         Ok(ids.into_iter().map(ID).collect())
     }
 }

@@ -43,6 +43,20 @@ pub struct Loaders {
     /// A topic's rating summary, by topic id; a resident's own rating, by (topic, resident).
     pub topic_ratings: DataLoader<TopicRatingLoader>,
     pub own_ratings: DataLoader<OwnRatingLoader>,
+    /// A campaign's shortlists and open votes, by campaign id.
+    pub campaign_votes: DataLoader<CampaignVotesLoader>,
+}
+
+pub struct CampaignVotesLoader(DbLoader);
+
+impl Loader<String> for CampaignVotesLoader {
+    type Value = crate::domain::awards::committee::VoteState;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        crate::domain::awards::committee::vote_states(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
+    }
 }
 
 pub struct TopicRatingLoader(DbLoader);
@@ -191,6 +205,8 @@ impl Loaders {
             topic_ratings: DataLoader::new(TopicRatingLoader(l()), tokio::spawn)
                 .delay(BATCH_WINDOW),
             own_ratings: DataLoader::new(OwnRatingLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
+            campaign_votes: DataLoader::new(CampaignVotesLoader(l()), tokio::spawn)
+                .delay(BATCH_WINDOW),
         }
     }
 }

@@ -230,49 +230,73 @@ async fn open_votes<C: ConnectionTrait>(
     Ok(q.count(conn).await?)
 }
 
-/// The categories of a campaign on which the viewer may open a public vote now (the rule
-/// `ballot_for` enforces), in the campaign's order; none unless the campaign allows the act.
-/// Two statements whatever the number of categories.
-pub async fn vote_categories<C: ConnectionTrait>(
+/// What decides where a campaign's public votes may open: shortlisted nominations by category
+/// and the categories with a vote open.
+#[derive(Clone, Debug, Default)]
+pub struct VoteState {
+    pub shortlisted: HashMap<String, i64>,
+    pub open: HashSet<String>,
+}
+
+/// The vote state of several campaigns (a list page's), in two statements whatever their number.
+pub async fn vote_states<C: ConnectionTrait>(
     conn: &C,
-    v: &CampaignView,
-) -> AppResult<Vec<String>> {
-    if v.require(CampaignAct::OpenBallot).is_err() {
-        return Ok(Vec::new());
-    }
-    let campaign_id = v.campaign.id.clone();
-    let shortlisted: HashMap<String, i64> = nomination::Entity::find()
+    campaign_ids: &[String],
+) -> AppResult<HashMap<String, VoteState>> {
+    let mut out: HashMap<String, VoteState> = campaign_ids
+        .iter()
+        .map(|id| (id.clone(), VoteState::default()))
+        .collect();
+    let shortlisted: Vec<(String, String, i64)> = nomination::Entity::find()
         .select_only()
+        .column(nomination::Column::CampaignId)
         .column(nomination::Column::CategoryId)
         .column_as(nomination::Column::Id.count(), "n")
-        .filter(nomination::Column::CampaignId.eq(campaign_id.clone()))
+        .filter(nomination::Column::CampaignId.is_in(campaign_ids.to_vec()))
         .filter(nomination::Column::Status.eq(NominationStatus::Shortlisted))
+        .group_by(nomination::Column::CampaignId)
         .group_by(nomination::Column::CategoryId)
-        .into_tuple::<(String, i64)>()
+        .into_tuple()
         .all(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let open: HashSet<String> = ballot::Entity::find()
+        .await?;
+    for (campaign, category, n) in shortlisted {
+        out.entry(campaign)
+            .or_default()
+            .shortlisted
+            .insert(category, n);
+    }
+    let open: Vec<(Option<String>, Option<String>)> = ballot::Entity::find()
         .select_only()
+        .column(ballot::Column::CampaignId)
         .column(ballot::Column::CategoryId)
-        .filter(ballot::Column::CampaignId.eq(campaign_id))
+        .filter(ballot::Column::CampaignId.is_in(campaign_ids.to_vec()))
         .filter(ballot::Column::Status.eq(ballot::BallotStatus::Open))
         .filter(ballot::Column::ClosesAt.gt(now()))
-        .into_tuple::<Option<String>>()
+        .into_tuple()
         .all(conn)
-        .await?
-        .into_iter()
-        .flatten()
-        .collect();
-    Ok(v.categories
+        .await?;
+    for (campaign, category) in open {
+        if let (Some(campaign), Some(category)) = (campaign, category) {
+            out.entry(campaign).or_default().open.insert(category);
+        }
+    }
+    Ok(out)
+}
+
+/// The categories of a campaign on which the viewer may open a public vote now (the rule
+/// `ballot_for` enforces), in the campaign's order; none unless the campaign allows the act.
+pub fn vote_categories(v: &CampaignView, state: &VoteState) -> Vec<String> {
+    if v.require(CampaignAct::OpenBallot).is_err() {
+        return Vec::new();
+    }
+    v.categories
         .iter()
         .filter(|c| {
-            let n = shortlisted.get(&c.id).copied().unwrap_or(0) as usize;
-            rules::check_category_vote(n, open.contains(&c.id)).is_ok()
+            let n = state.shortlisted.get(&c.id).copied().unwrap_or(0) as usize;
+            rules::check_category_vote(n, state.open.contains(&c.id)).is_ok()
         })
         .map(|c| c.id.clone())
-        .collect())
+        .collect()
 }
 
 /// What a category's public vote is made of: one option per shortlisted nomination (labelled
