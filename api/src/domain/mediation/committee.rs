@@ -35,7 +35,7 @@ async fn checked_mediators<C: sea_orm::ConnectionTrait>(
         ));
     }
     let found = residents_of(conn, &v.case.community_id, &ids, "mediatorIds").await?;
-    require_mediators(conn, &v.case.community_id, &found).await?;
+    require_mediators(conn, &found).await?;
     Ok(ids)
 }
 

@@ -513,26 +513,14 @@ pub(super) async fn residents_of<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// Whether each of `residents` holds the MEDIATOR role in the community (BAD_USER_INPUT on
+/// Whether each of `residents` acts as a mediator now (`current_mediators`; BAD_USER_INPUT on
 /// `mediatorIds` otherwise).
 pub(super) async fn require_mediators<C: ConnectionTrait>(
     conn: &C,
-    community_id: &str,
     residents: &[entity::resident::Model],
 ) -> AppResult<()> {
-    let accounts: Vec<String> = residents.iter().map(|r| r.account_id.clone()).collect();
-    let holders: BTreeSet<String> = entity::role_grant::Entity::find()
-        .select_only()
-        .column(entity::role_grant::Column::AccountId)
-        .filter(entity::role_grant::Column::CommunityId.eq(community_id))
-        .filter(entity::role_grant::Column::Role.eq(Role::Mediator))
-        .filter(entity::role_grant::Column::AccountId.is_in(accounts))
-        .into_tuple::<String>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
-    if residents.iter().all(|r| holders.contains(&r.account_id)) {
+    let current = current_mediators(conn, residents.iter().map(|r| r.id.clone())).await?;
+    if residents.iter().all(|r| current.contains(&r.id)) {
         Ok(())
     } else {
         Err(AppError::bad_input(
