@@ -45,6 +45,23 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// Selects every column of `E` from the table aliased `table`, each as `{prefix}{column}`, to be
+/// read back with `E::Model::from_query_result(row, prefix)` (several entities in one row).
+pub fn select_prefixed<E: sea_orm::EntityTrait>(
+    stmt: &mut sea_orm::sea_query::SelectStatement,
+    table: &sea_orm::sea_query::Alias,
+    prefix: &str,
+) {
+    use sea_orm::sea_query::{Alias, Expr};
+    use sea_orm::{IdenStatic, Iterable};
+    for col in E::Column::iter() {
+        stmt.expr_as(
+            Expr::col((table.clone(), col)),
+            Alias::new(format!("{prefix}{}", col.as_str())),
+        );
+    }
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("running migrations")
 }

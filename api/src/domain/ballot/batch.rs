@@ -49,14 +49,8 @@ const JOINED: &str = "lb_";
 /// turnout to a SELECT over `topics`; read the row back with [`Latest::from_row`].
 pub fn join_latest(stmt: &mut sea_orm::sea_query::SelectStatement) {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType};
-    use sea_orm::{IdenStatic, Iterable};
     let lb = Alias::new("lb");
-    for col in ballot::Column::iter() {
-        stmt.expr_as(
-            Expr::col((lb.clone(), col)),
-            Alias::new(format!("{JOINED}{}", col.as_str())),
-        );
-    }
+    crate::db::select_prefixed::<ballot::Entity>(stmt, &lb, JOINED);
     stmt.join_as(
         JoinType::LeftJoin,
         ballot::Entity,

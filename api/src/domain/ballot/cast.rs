@@ -110,29 +110,15 @@ async fn read_for_vote<C: ConnectionTrait>(
     ballot_id: &str,
     candidates: Vec<String>,
 ) -> AppResult<Option<ForVote>> {
+    use crate::db::select_prefixed;
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, Order, Query};
-    use sea_orm::{FromQueryResult, IdenStatic, Iterable};
+    use sea_orm::FromQueryResult;
     let (b, v, o) = (Alias::new("b"), Alias::new("v"), Alias::new("o"));
     let mut q = Query::select();
     q.from_as(ballot::Entity, b.clone());
-    for col in ballot::Column::iter() {
-        q.expr_as(
-            Expr::col((b.clone(), col)),
-            Alias::new(format!("b_{}", col.as_str())),
-        );
-    }
-    for col in ballot_voter::Column::iter() {
-        q.expr_as(
-            Expr::col((v.clone(), col)),
-            Alias::new(format!("v_{}", col.as_str())),
-        );
-    }
-    for col in ballot_option::Column::iter() {
-        q.expr_as(
-            Expr::col((o.clone(), col)),
-            Alias::new(format!("o_{}", col.as_str())),
-        );
-    }
+    select_prefixed::<ballot::Entity>(&mut q, &b, "b_");
+    select_prefixed::<ballot_voter::Entity>(&mut q, &v, "v_");
+    select_prefixed::<ballot_option::Entity>(&mut q, &o, "o_");
     q.join_as(
         JoinType::LeftJoin,
         ballot_voter::Entity,
