@@ -1,5 +1,9 @@
 use clap::Parser;
 
+// glibc malloc took about a fifth of the server's CPU on a list read (BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = api::cli::Cli::parse();
     api::telemetry::init(&cli.log_filter);

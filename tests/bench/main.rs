@@ -12,6 +12,10 @@
 //!
 //! Run it through `./dev bench` (release build). Figures go to BENCHMARKS.md by hand.
 
+// The server runs in this process: the same allocator as the `jiayuan` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
