@@ -1130,7 +1130,7 @@ async fn the_committee_sees_the_frozen_electorate_and_who_has_not_voted() {
 // ---------------------------------------------------------------------------------------------
 
 const TOPIC_BALLOTS: &str = "query($t:ID!){ topic(id:$t){ status ballot { id status }
-    ballots { id status cancelReason result { outcome } } } }";
+    ballots { id status cancelReason result { outcome } } viewerCan { openBallot openBallotRules { electorate rules } } } }";
 
 async fn topic_ballots(app: &TestApp, token: &str, topic: &str) -> Value {
     app.ok(Some(token), TOPIC_BALLOTS, json!({"t": topic}))
@@ -1179,9 +1179,24 @@ async fn a_households_meeting_needs_more_than_half_and_no_quorum_allows_a_new_ba
     }
     let closed = close(&app, v.token(COMMITTEE_PHONE), &first_id).await;
     assert_eq!(closed["result"]["outcome"], "NO_QUORUM");
-    // NO_QUORUM sends the topic back to deliberation, from where a new ballot opens.
+    // NO_QUORUM sends the topic back to deliberation, from where a new ballot opens: the
+    // committee is told it may open one (the portal shows the form beside the old result).
     let t = topic_ballots(&app, v.token(&phone(2)), &topic).await;
     assert_eq!(t["status"], "DELIBERATING");
+    assert_eq!(t["viewerCan"]["openBallot"], false, "a resident: {t}");
+    assert_eq!(t["viewerCan"]["openBallotRules"], json!([]));
+    let t = topic_ballots(&app, v.token(COMMITTEE_PHONE), &topic).await;
+    assert_eq!(t["viewerCan"]["openBallot"], true, "the committee: {t}");
+    // The rules it may choose, per electorate: the Civil Code's for owners only.
+    assert_eq!(
+        t["viewerCan"]["openBallotRules"],
+        json!([
+            { "electorate": "HOUSEHOLDS", "rules": ["RESIDENTS_MEETING", "PLURALITY"] },
+            { "electorate": "RESIDENTS", "rules": ["RESIDENTS_MEETING", "PLURALITY"] },
+            { "electorate": "OWNERS",
+              "rules": ["RESIDENTS_MEETING", "OWNERS_ORDINARY", "OWNERS_MAJOR", "PLURALITY"] },
+        ])
+    );
     let second = open_ballot(&app, &v, &meeting).await;
     let second_id = str_of(&second["id"]);
     // Six of ten households (more than half, less than two thirds) is a quorum; 4 of 6 adopt.
@@ -1225,6 +1240,8 @@ async fn a_households_meeting_needs_more_than_half_and_no_quorum_allows_a_new_ba
         ]
     );
     // A topic that reached a decision is not put to another ballot.
+    let t = topic_ballots(&app, v.token(COMMITTEE_PHONE), &topic).await;
+    assert_eq!(t["viewerCan"]["openBallot"], false, "{t}");
     let resp = app
         .gql(
             Some(v.token(COMMITTEE_PHONE)),

@@ -756,6 +756,115 @@ async fn a_ballot_hook_for_a_topic_of_another_community_is_not_found() {
 // Who may do what
 // ------------------------------------------------------------------------------------------
 
+/// `Topic.viewerCan` is the acts' own rule: in every status, for the proposer, another
+/// resident and the committee, each act it calls impossible is refused and changes nothing,
+/// and the acts it allows are the expected ones.
+#[tokio::test]
+async fn what_the_viewer_may_do_is_what_the_acts_allow() {
+    const CAN: &str = "query($id:ID!){ topic(id:$id){ viewerCan { withdraw accept reject \
+        openBallot postProgress complete comment rate } } }";
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    set_threshold(&app, &w, 2).await;
+    let expected = |status: &str, who: &str| -> Vec<&'static str> {
+        let proposer = match status {
+            "PROPOSED" | "UNDER_REVIEW" | "REJECTED" | "WITHDRAWN" => RESIDENT,
+            _ => COMMITTEE,
+        };
+        // Every viewer here is an active resident; one of them is on the committee.
+        let committee = who == COMMITTEE;
+        let mut acts = Vec::new();
+        if who == proposer && ["PROPOSED", "UNDER_REVIEW", "DELIBERATING"].contains(&status) {
+            acts.push("withdraw");
+        }
+        if committee && status == "UNDER_REVIEW" {
+            acts.push("accept");
+        }
+        if committee && ["PROPOSED", "UNDER_REVIEW"].contains(&status) {
+            acts.push("reject");
+        }
+        if committee && status == "DELIBERATING" {
+            acts.push("openBallot");
+        }
+        if committee && ["ADOPTED", "IMPLEMENTING"].contains(&status) {
+            acts.push("postProgress");
+        }
+        if committee && status == "IMPLEMENTING" {
+            acts.push("complete");
+        }
+        if !["REJECTED", "WITHDRAWN"].contains(&status) {
+            acts.push("comment");
+        }
+        if status == "COMPLETED" {
+            acts.push("rate");
+        }
+        acts
+    };
+    let statuses = [
+        "PROPOSED",
+        "UNDER_REVIEW",
+        "DELIBERATING",
+        "VOTING",
+        "ADOPTED",
+        "NOT_ADOPTED",
+        "IMPLEMENTING",
+        "COMPLETED",
+        "REJECTED",
+        "WITHDRAWN",
+    ];
+    for status in statuses {
+        let t = topic_in(&app, &w, status).await;
+        for who in [RESIDENT, NEIGHBOUR, COMMITTEE] {
+            let can = app.ok(Some(w.token(who)), CAN, json!({ "id": t })).await["topic"]
+                ["viewerCan"]
+                .clone();
+            let allowed: Vec<&str> = can
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter(|(_, v)| **v == true)
+                        .map(|(k, _)| k.as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut want = expected(status, who);
+            want.sort_unstable();
+            let mut got = allowed.clone();
+            got.sort_unstable();
+            assert_eq!(got, want, "{status} as {who}: {can}");
+            // Every act called impossible is refused, and nothing changes.
+            let before = snapshot(&app).await;
+            let acts = [
+                ("withdraw", WITHDRAW, json!({ "id": t })),
+                ("accept", ACCEPT, json!({ "id": t })),
+                ("reject", REJECT, json!({ "id": t, "r": "不属于社区事务" })),
+                (
+                    "postProgress",
+                    PROGRESS,
+                    json!({ "id": t, "p": 100, "n": "完工" }),
+                ),
+                ("complete", COMPLETE, json!({ "id": t })),
+                (
+                    "comment",
+                    COMMENT,
+                    json!({ "id": t, "b": "我也同意", "p": null }),
+                ),
+                ("rate", RATE, json!({ "id": t, "s": 5 })),
+            ];
+            for (name, query, vars) in acts {
+                if can[name] == false {
+                    let code = app.err_code(Some(w.token(who)), query, vars).await;
+                    assert!(
+                        ["FORBIDDEN", "INVALID_STATE"].contains(&code.as_str()),
+                        "{status} as {who}: {name} answered {code}"
+                    );
+                }
+            }
+            assert_eq!(snapshot(&app).await, before, "{status} as {who}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn residents_cannot_take_committee_steps_and_only_the_proposer_withdraws() {
     let app = TestApp::spawn().await;

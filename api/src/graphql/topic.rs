@@ -333,6 +333,11 @@ impl Topic {
     async fn viewer_can_cosign(&self) -> bool {
         self.view.viewer_can_cosign()
     }
+    /// What else the viewer may do with the topic now: the server's rule, the same each act
+    /// checks (input bounds aside).
+    async fn viewer_can(&self) -> TopicActions {
+        self.view.viewer_can().into()
+    }
     async fn rating(&self, ctx: &Context<'_>) -> GqlResult<TopicRating> {
         let id = &self.view.topic.id;
         let r = match self.preload.as_ref().and_then(|p| p.ratings.as_ref()) {
@@ -381,6 +386,70 @@ impl Topic {
             crate::domain::ballot::service::all_for_topic(app_state(ctx)?, &self.view.topic.id)
                 .await?;
         Ok(list.into_iter().map(super::ballot::Ballot::new).collect())
+    }
+}
+
+/// What the viewer may do with a topic now.
+#[derive(SimpleObject)]
+pub struct TopicActions {
+    /// Withdraw it (its proposer, before voting).
+    pub withdraw: bool,
+    /// Accept it for deliberation (the committee, UNDER_REVIEW).
+    pub accept: bool,
+    /// Reject it with a public reason (the committee, PROPOSED or UNDER_REVIEW).
+    pub reject: bool,
+    /// Open a ballot on it (the committee, DELIBERATING: also after NO_QUORUM, TIE or a
+    /// cancellation).
+    pub open_ballot: bool,
+    /// Post a progress update (the committee, ADOPTED or IMPLEMENTING).
+    pub post_progress: bool,
+    /// Declare the implementation complete (the committee, IMPLEMENTING).
+    pub complete: bool,
+    /// Comment or reply (active residents, unless REJECTED or WITHDRAWN).
+    pub comment: bool,
+    /// Rate the implementation (active residents, COMPLETED).
+    pub rate: bool,
+    /// With `openBallot`: the counting rules each electorate may use (what `openBallot`
+    /// accepts); empty otherwise.
+    pub open_ballot_rules: Vec<ElectorateRules>,
+}
+
+/// The counting rules a ballot of one electorate may use.
+#[derive(SimpleObject)]
+pub struct ElectorateRules {
+    pub electorate: enums::Electorate,
+    pub rules: Vec<enums::DecisionRule>,
+}
+
+impl From<crate::domain::topic::rules::TopicActions> for TopicActions {
+    fn from(a: crate::domain::topic::rules::TopicActions) -> Self {
+        Self {
+            withdraw: a.withdraw,
+            accept: a.accept,
+            reject: a.reject,
+            open_ballot: a.open_ballot,
+            post_progress: a.post_progress,
+            complete: a.complete,
+            comment: a.comment,
+            rate: a.rate,
+            open_ballot_rules: match a.open_ballot {
+                false => Vec::new(),
+                true => {
+                    use crate::domain::ballot::rules::{rules_for, Electorate};
+                    [
+                        Electorate::Households,
+                        Electorate::Residents,
+                        Electorate::Owners,
+                    ]
+                    .into_iter()
+                    .map(|e| ElectorateRules {
+                        electorate: e.into(),
+                        rules: rules_for(e).into_iter().map(Into::into).collect(),
+                    })
+                    .collect()
+                }
+            },
+        }
     }
 }
 

@@ -1,6 +1,6 @@
-//! Ballots and votes (DESIGN §4): serde types, typed calls, and the pure rules
-//! the ballot forms apply before sending (which options may be ticked together, which counting
-//! rules fit an electorate, recounting the published bulletin).
+//! Ballots and votes (DESIGN §4): serde types, typed calls, and the pure helpers of the
+//! ballot forms (which options may be ticked together, recounting the published bulletin).
+//! Which counting rules fit an electorate comes from the server (`openBallotRules`).
 
 use super::client::graphql;
 use super::documents::ballots as doc;
@@ -135,23 +135,14 @@ impl DecisionRule {
             }
         }
     }
-
-    /// The Civil Code rules weigh floor area, so they need the OWNERS electorate.
-    pub fn needs_owners(self) -> bool {
-        matches!(
-            self,
-            DecisionRule::OwnersOrdinary | DecisionRule::OwnersMajor
-        )
-    }
 }
 
-/// The counting rules the committee may pick for an electorate.
-pub fn rules_for(electorate: Electorate) -> Vec<DecisionRule> {
-    DecisionRule::ALL
-        .iter()
-        .copied()
-        .filter(|r| !r.needs_owners() || electorate == Electorate::Owners)
-        .collect()
+/// The counting rules a ballot of one electorate may use, as the server offers them
+/// (`TopicActions.openBallotRules`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ElectorateRules {
+    pub electorate: Electorate,
+    pub rules: Vec<DecisionRule>,
 }
 
 impl Outcome {
@@ -377,27 +368,14 @@ pub struct DraftError {
     pub key: &'static str,
 }
 
-/// The longest and shortest question, and the most options, as the server allows.
-pub const QUESTION_CHARS: (usize, usize) = (4, 200);
+/// The most options the form lets the committee add (the server's limit; it checks again).
 pub const MAX_OPTIONS: usize = 20;
 
 impl BallotDraft {
-    /// Checks the draft the way the server will, and builds the input.
+    /// Builds the input from the form: blank options dropped, the abstention added last. The
+    /// server checks everything else (question, options, rule, closing time) and names the
+    /// field it refuses; only a missing closing time stops the form, as there is nothing to send.
     pub fn to_input(&self) -> Result<OpenBallotInput, DraftError> {
-        let question = self.question.trim().to_string();
-        let chars = question.chars().count();
-        if chars < QUESTION_CHARS.0 || chars > QUESTION_CHARS.1 {
-            return Err(DraftError {
-                field: "question",
-                key: k("open_ballot.question_length"),
-            });
-        }
-        if self.rule.needs_owners() && self.electorate != Electorate::Owners {
-            return Err(DraftError {
-                field: "rule",
-                key: k("open_ballot.rule_needs_owners"),
-            });
-        }
         let Some(closes_at) = self.closes_at.clone() else {
             return Err(DraftError {
                 field: "closesAt",
@@ -406,58 +384,25 @@ impl BallotDraft {
         };
         let (options, method, max_choices) = match self.kind {
             BallotKind::Choice => {
-                let labels: Vec<String> = self
+                let mut options: Vec<OptionInput> = self
                     .options
                     .iter()
                     .map(|l| l.trim().to_string())
                     .filter(|l| !l.is_empty())
-                    .collect();
-                let mut unique = labels.clone();
-                unique.sort();
-                unique.dedup();
-                if labels.len() < 2 || labels.len() + usize::from(self.abstain_option) > MAX_OPTIONS
-                {
-                    return Err(DraftError {
-                        field: "options",
-                        key: k("open_ballot.options_count"),
-                    });
-                }
-                if unique.len() != labels.len() || labels.iter().any(|l| l.chars().count() > 100) {
-                    return Err(DraftError {
-                        field: "options",
-                        key: k("open_ballot.options_distinct"),
-                    });
-                }
-                let mut options: Vec<OptionInput> = labels
-                    .into_iter()
                     .map(|label| OptionInput {
                         label,
                         abstain: false,
                     })
                     .collect();
-                let choices = options.len() as i64;
                 if self.abstain_option {
                     options.push(OptionInput {
                         label: crate::i18n::t("open_ballot.abstain_label"),
                         abstain: true,
                     });
                 }
-                let method = if self.method == VoteMethod::Approval {
-                    VoteMethod::Approval
-                } else {
-                    VoteMethod::Single
-                };
-                let max = match method {
-                    VoteMethod::Approval => {
-                        if self.max_choices < 1 || self.max_choices > choices {
-                            return Err(DraftError {
-                                field: "maxChoices",
-                                key: k("open_ballot.max_choices_range"),
-                            });
-                        }
-                        Some(self.max_choices)
-                    }
-                    _ => None,
+                let (method, max) = match self.method {
+                    VoteMethod::Approval => (VoteMethod::Approval, Some(self.max_choices)),
+                    _ => (VoteMethod::Single, None),
                 };
                 (Some(options), Some(method), max)
             }
@@ -465,7 +410,7 @@ impl BallotDraft {
         };
         Ok(OpenBallotInput {
             topic_id: self.topic_id.clone(),
-            question,
+            question: self.question.trim().to_string(),
             kind: if self.kind == BallotKind::Choice {
                 BallotKind::Choice
             } else {
@@ -867,15 +812,6 @@ pub(crate) mod tests {
         assert_eq!(b.tally.turnout_count, 5);
     }
 
-    #[test]
-    fn owners_rules_are_offered_only_with_the_owners_electorate() {
-        assert_eq!(
-            rules_for(Electorate::Residents),
-            vec![DecisionRule::Plurality, DecisionRule::ResidentsMeeting]
-        );
-        assert_eq!(rules_for(Electorate::Owners).len(), 4);
-    }
-
     fn draft() -> BallotDraft {
         BallotDraft {
             topic_id: "t1".into(),
@@ -933,22 +869,8 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn bad_drafts_name_their_field() {
+    fn only_a_missing_closing_time_stops_the_form_the_server_judges_the_rest() {
         let field = |d: BallotDraft| d.to_input().err().map(|e| e.field);
-        assert_eq!(
-            field(BallotDraft {
-                question: "短".into(),
-                ..draft()
-            }),
-            Some("question")
-        );
-        assert_eq!(
-            field(BallotDraft {
-                electorate: Electorate::Households,
-                ..draft()
-            }),
-            Some("rule")
-        );
         assert_eq!(
             field(BallotDraft {
                 closes_at: None,
@@ -956,33 +878,21 @@ pub(crate) mod tests {
             }),
             Some("closesAt")
         );
-        let choice = BallotDraft {
-            kind: BallotKind::Choice,
-            options: ids(&["甲", "乙"]),
+        // What the server refuses (and names the field of) is sent as typed: no second copy of
+        // its rules here.
+        let sent = BallotDraft {
+            question: " 短 ".into(),
+            electorate: Electorate::Households,
             ..draft()
-        };
-        assert_eq!(field(choice.clone()), None);
+        }
+        .to_input();
         assert_eq!(
-            field(BallotDraft {
-                options: ids(&["甲", ""]),
-                ..choice.clone()
-            }),
-            Some("options")
-        );
-        assert_eq!(
-            field(BallotDraft {
-                options: ids(&["甲", "甲"]),
-                ..choice.clone()
-            }),
-            Some("options")
-        );
-        assert_eq!(
-            field(BallotDraft {
-                method: VoteMethod::Approval,
-                max_choices: 3,
-                ..choice
-            }),
-            Some("maxChoices")
+            sent.map(|i| (i.question, i.electorate, i.rule)),
+            Ok((
+                "短".to_string(),
+                Electorate::Households,
+                DecisionRule::OwnersMajor
+            ))
         );
     }
 

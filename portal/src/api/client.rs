@@ -152,11 +152,22 @@ async fn refresh_tokens() -> Result<(), ApiError> {
 
 /// Rotates the pair, unless the stored refresh token is no longer `seen` (another tab
 /// rotated it meanwhile: the stored pair is already the new one).
+///
+/// localStorage reaches the other tabs late (each renderer keeps a copy, updated after the
+/// fact), so a tab that gets the refresh lock right after another tab rotated the pair may
+/// still read the spent token; spending it again would make the server revoke the session
+/// (a reused refresh token means theft). The browser's lock manager answers for every tab at
+/// once, so the tab that rotates holds a marker lock named after the spent token for a while,
+/// and a tab that finds the marker waits for the new pair instead of spending the old one.
 async fn rotate_unless_rotated(seen: Option<String>) -> Result<(), ApiError> {
     let token =
         session::refresh_token().ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
     if seen.as_deref() != Some(token.as_str()) {
         return Ok(());
+    }
+    #[cfg(target_arch = "wasm32")]
+    if transport::lock_held(&spent_marker(&token)).await {
+        return await_new_pair(&token).await;
     }
     let data: RefreshData =
         graphql_anonymous(doc::REFRESH_SESSION, json!({ "refreshToken": token })).await?;
@@ -169,7 +180,40 @@ async fn rotate_unless_rotated(seen: Option<String>) -> Result<(), ApiError> {
         &data.refresh_session.access_token,
         &data.refresh_session.refresh_token,
     );
+    // Held before the refresh lock is released, so the next tab to get that lock sees it.
+    #[cfg(target_arch = "wasm32")]
+    transport::hold_lock(spent_marker(&token), SPENT_MARKER_MS).await;
     Ok(())
+}
+
+/// How long a tab that rotated the pair says so (far longer than localStorage takes to reach
+/// the other tabs).
+#[cfg(target_arch = "wasm32")]
+const SPENT_MARKER_MS: i32 = 30_000;
+
+/// The marker lock's name for a spent refresh token (a hash: lock names are listed to every
+/// script of the origin).
+#[cfg(any(target_arch = "wasm32", test))]
+fn spent_marker(token: &str) -> String {
+    let hash = token.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("jiayuan.spent.{hash}")
+}
+
+/// Another tab spent `spent` and stored the new pair, which this tab does not see yet: waits
+/// (up to 5 s) until it does. Gone meanwhile means signed out; still not there keeps the
+/// session and reports a network failure (the next request tries again).
+#[cfg(target_arch = "wasm32")]
+async fn await_new_pair(spent: &str) -> Result<(), ApiError> {
+    for _ in 0..100 {
+        match session::refresh_token() {
+            None => return Err(ApiError::new(ErrorCode::Unauthenticated)),
+            Some(t) if t != spent => return Ok(()),
+            Some(_) => transport::sleep(50).await,
+        }
+    }
+    Err(ApiError::new(ErrorCode::Network))
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -188,14 +232,8 @@ mod transport {
         name: &str,
         work: impl Future<Output = T> + 'static,
     ) -> Option<T> {
-        let locks = web_sys::window()
-            .map(|w| w.navigator())
-            .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("locks")).ok())
-            .filter(|l| !l.is_undefined() && !l.is_null())?;
-        let request = js_sys::Reflect::get(&locks, &JsValue::from_str("request"))
-            .ok()?
-            .dyn_into::<js_sys::Function>()
-            .ok()?;
+        let locks = locks()?;
+        let request = method(&locks, "request")?;
         let out: Rc<RefCell<Option<T>>> = Rc::new(RefCell::new(None));
         let slot = out.clone();
         let work = RefCell::new(Some(work));
@@ -223,6 +261,82 @@ mod transport {
         drop(callback);
         let result = out.borrow_mut().take();
         result
+    }
+
+    /// Whether a tab of this origin holds the Web Lock `name` now (the lock manager's
+    /// snapshot, the same for every tab).
+    pub async fn lock_held(name: &str) -> bool {
+        let Some(locks) = locks() else {
+            return false;
+        };
+        let Some(query) = method(&locks, "query") else {
+            return false;
+        };
+        let Some(promise) = query
+            .call0(&locks)
+            .ok()
+            .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+        else {
+            return false;
+        };
+        let Ok(snapshot) = wasm_bindgen_futures::JsFuture::from(promise).await else {
+            return false;
+        };
+        js_sys::Reflect::get(&snapshot, &JsValue::from_str("held"))
+            .ok()
+            .and_then(|h| h.dyn_into::<js_sys::Array>().ok())
+            .is_some_and(|held| {
+                held.iter().any(|l| {
+                    js_sys::Reflect::get(&l, &JsValue::from_str("name"))
+                        .ok()
+                        .and_then(|n| n.as_string())
+                        .as_deref()
+                        == Some(name)
+                })
+            })
+    }
+
+    /// Takes the Web Lock `name` and keeps it for `ms` milliseconds in the background; returns
+    /// once the lock manager lists it as held (after at most about a second; at once without
+    /// Web Locks).
+    pub async fn hold_lock(name: String, ms: i32) {
+        if locks().is_none() {
+            return;
+        }
+        let held = name.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            with_lock(&name, sleep(ms)).await;
+        });
+        for _ in 0..100 {
+            if lock_held(&held).await {
+                return;
+            }
+            sleep(10).await;
+        }
+    }
+
+    /// Resolves after `ms` milliseconds.
+    pub async fn sleep(ms: i32) {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
+    fn locks() -> Option<JsValue> {
+        web_sys::window()
+            .map(|w| w.navigator())
+            .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("locks")).ok())
+            .filter(|l| !l.is_undefined() && !l.is_null())
+    }
+
+    fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
+        js_sys::Reflect::get(target, &JsValue::from_str(name))
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()
     }
 
     pub async fn post(body: &str, token: Option<&str>) -> Result<String, ApiError> {
@@ -554,6 +668,18 @@ mod tests {
             !session::has_tokens(),
             "the signed-out browser holds no session"
         );
+    }
+
+    #[test]
+    fn each_refresh_token_has_its_own_spent_marker_which_does_not_show_the_token() {
+        let first = spent_marker("r0-secret");
+        assert_eq!(
+            first,
+            spent_marker("r0-secret"),
+            "tabs must agree on the name"
+        );
+        assert_ne!(first, spent_marker("r1-secret"));
+        assert!(first.starts_with("jiayuan.spent.") && !first.contains("secret"));
     }
 
     #[test]

@@ -52,29 +52,6 @@ impl TopicStatus {
             TopicStatus::Unknown => k("topic.status.UNKNOWN"),
         }
     }
-
-    /// The proposer may withdraw before voting.
-    pub fn can_withdraw(self) -> bool {
-        matches!(
-            self,
-            TopicStatus::Proposed | TopicStatus::UnderReview | TopicStatus::Deliberating
-        )
-    }
-
-    /// The committee may reject while the topic is collecting signatures or under review.
-    pub fn can_reject(self) -> bool {
-        matches!(self, TopicStatus::Proposed | TopicStatus::UnderReview)
-    }
-
-    /// Discussion stays open except once a topic is rejected or withdrawn.
-    pub fn can_comment(self) -> bool {
-        !matches!(self, TopicStatus::Rejected | TopicStatus::Withdrawn)
-    }
-
-    /// The committee posts progress on an adopted topic until it is complete.
-    pub fn takes_progress(self) -> bool {
-        matches!(self, TopicStatus::Adopted | TopicStatus::Implementing)
-    }
 }
 
 impl TopicCategory {
@@ -282,9 +259,27 @@ pub struct Topic {
     pub viewer_has_cosigned: bool,
     #[serde(default)]
     pub viewer_rating: Option<i64>,
+    pub viewer_can: TopicActions,
     pub rating: Rating,
     pub updates: Page<TopicUpdate>,
     pub comments: Page<Comment>,
+}
+
+/// What the viewer may do with a topic now, as the server decides it (`Topic.viewerCan`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TopicActions {
+    pub withdraw: bool,
+    pub accept: bool,
+    pub reject: bool,
+    pub open_ballot: bool,
+    pub post_progress: bool,
+    pub complete: bool,
+    pub comment: bool,
+    pub rate: bool,
+    /// With `open_ballot`: the counting rules each electorate may use.
+    #[serde(default)]
+    pub open_ballot_rules: Vec<super::ballots::ElectorateRules>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -739,6 +734,8 @@ mod tests {
             "viewerCanCosign":false,"ballot":{"id":"b","status":"OPEN","closesAt":"2026-01-08T00:00:00Z",
             "viewerEligible":true,"viewerHasVoted":false},"communityId":"c","body":"……","rejectReason":null,
             "progress":0,"viewerHasCosigned":true,"viewerRating":null,"rating":{"average":null,"count":0},
+            "viewerCan":{"withdraw":false,"accept":false,"reject":false,"openBallot":false,
+            "postProgress":false,"complete":false,"comment":true,"rate":false},
             "updates":{"nodes":[],"pageInfo":{"hasNextPage":false,"endCursor":null},"totalCount":0},
             "comments":{"nodes":[{"id":"c1","body":null,"author":{"id":"r2","name":"李"},
             "createdAt":"2026-01-02T00:00:00Z","parentId":null,"hidden":true,"hiddenReason":"广告",
@@ -802,10 +799,20 @@ mod tests {
             "cosignThreshold":5,"proposer":{"id":"r","name":"王"},"createdAt":"2026-01-01T00:00:00Z",
             "viewerCanCosign":false,"ballot":null,"communityId":"c","body":"……","progress":0,
             "viewerHasCosigned":true,"rating":{"count":0},
+            "viewerCan":{"withdraw":true,"accept":false,"reject":false,"openBallot":false,
+            "postProgress":false,"complete":false,"comment":true,"rate":false},
             "updates":{"nodes":[],"pageInfo":{"hasNextPage":false},"totalCount":0},
             "comments":{"nodes":[],"pageInfo":{"hasNextPage":false},"totalCount":0}}}"#;
         let one: Result<OneTopic, _> = serde_json::from_str(body);
         let topic = one.ok().and_then(|o| o.take().ok());
-        assert_eq!(topic.map(|t| t.summary.cosign_count), Some(2));
+        // What the viewer may do is the server's answer, read as it is.
+        assert_eq!(
+            topic.map(|t| (
+                t.summary.cosign_count,
+                t.viewer_can.withdraw,
+                t.viewer_can.rate
+            )),
+            Some((2, true, false))
+        );
     }
 }

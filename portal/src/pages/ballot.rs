@@ -4,8 +4,8 @@
 //! Committee tools: open a ballot on a deliberating topic, record paper ballots.
 
 use crate::api::ballots::{
-    self, rules_for, toggle_choice, Ballot, BallotDraft, BallotKind, BallotStatus, DecisionRule,
-    Electorate, ElectorateMember, OptionRole, VoteMethod,
+    self, toggle_choice, Ballot, BallotDraft, BallotKind, BallotStatus, DecisionRule, Electorate,
+    ElectorateMember, OptionRole, VoteMethod,
 };
 use crate::api::live::{self, Feed, Live, LiveMode, ServerMessage};
 use crate::api::ApiError;
@@ -768,6 +768,8 @@ const WEEK_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 #[component]
 pub fn OpenBallotForm(
     topic_id: String,
+    /// The counting rules each electorate may use, as the server offers them.
+    rules: Vec<ballots::ElectorateRules>,
     question: String,
     on_opened: Callback<()>,
 ) -> impl IntoView {
@@ -791,11 +793,22 @@ pub fn OpenBallotForm(
     ]);
     let topic_id = StoredValue::new(topic_id);
 
-    // A rule that does not fit the electorate falls back to the residents' meeting.
+    let rules = StoredValue::new(rules);
+    let rules_for = move |e: Electorate| {
+        rules.with_value(|all| {
+            all.iter()
+                .find(|r| r.electorate == e)
+                .map(|r| r.rules.clone())
+                .unwrap_or_default()
+        })
+    };
+    // A rule that does not fit the electorate falls back to the first one offered.
     Effect::new(move || {
-        let e = electorate.get();
-        if !rules_for(e).contains(&rule.get_untracked()) {
-            rule.set(DecisionRule::ResidentsMeeting);
+        let offered = rules_for(electorate.get());
+        if !offered.contains(&rule.get_untracked()) {
+            if let Some(first) = offered.first() {
+                rule.set(*first);
+            }
         }
     });
 
@@ -861,10 +874,11 @@ pub fn OpenBallotForm(
         )
     };
     let electorates = select_options(
-        Electorate::ALL
-            .iter()
-            .map(|e| (e.as_str(), e.label_key()))
-            .collect(),
+        rules.with_value(|all| {
+            all.iter()
+                .map(|r| (r.electorate.as_str(), r.electorate.label_key()))
+                .collect()
+        }),
         Signal::derive(move || electorate.get().as_str()),
     );
     let rule_options = move || {
@@ -974,7 +988,8 @@ pub fn OpenBallotForm(
                     <p class="hint rule-explain" id="ballot-rule-explain" data-testid="rule-explanation">
                         {move || t(rule.get().explain_key(electorate.get()))}
                     </p>
-                    <Show when=move || electorate.get() != Electorate::Owners>
+                    // Some rules are offered to another electorate only (the Civil Code's to owners).
+                    <Show when=move || rules.with_value(|all| all.iter().any(|r| r.rules.len() > rules_for(electorate.get()).len()))>
                         <p class="hint">{tv("open_ballot.owners_rules_note")}</p>
                     </Show>
                     {errors.message("rule", "ballot-rule-error")}

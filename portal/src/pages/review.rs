@@ -152,7 +152,7 @@ fn Current(topic_id: String, on_done: Callback<Topic>) -> impl IntoView {
                     </p>
                     <CosignProgress count=s.cosign_count threshold=s.cosign_threshold />
                     <div class="prose-text">{topic.body.clone()}</div>
-                    <ReviewActions topic_id=s.id.clone() status=s.status on_done=on_done />
+                    <ReviewActions topic_id=s.id.clone() can=topic.viewer_can on_done=on_done />
                 </article>
             }
             .into_any()

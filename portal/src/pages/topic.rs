@@ -3,7 +3,7 @@
 //! completed, and the comments (one level of replies; report; the committee hides with a reason).
 
 use crate::api::identity::SessionInfo;
-use crate::api::topics::{self, Comment, Topic, TopicStatus};
+use crate::api::topics::{self, Comment, Topic, TopicActions, TopicStatus};
 use crate::api::ApiError;
 use crate::components::{
     confirm, error_text, format_date, format_time, CosignProgress, ErrorBanner, FormError,
@@ -133,10 +133,8 @@ fn TopicView(
             })
         })
     };
-    let is_proposer = data.with_untracked(|d| {
-        d.as_ref()
-            .is_some_and(|t| viewer.resident_id.as_deref() == Some(t.summary.proposer.id.as_str()))
-    });
+    // What the viewer may do: the server's answer (the layout is redone when the status moves).
+    let can = data.with_untracked(|d| d.as_ref().map(|t| t.viewer_can.clone()).unwrap_or_default());
     let set_topic = Callback::new(move |topic: Topic| data.set(Some(topic)));
     let decided = matches!(
         status,
@@ -168,39 +166,40 @@ fn TopicView(
             <CosignCard data=data status=status set_topic=set_topic />
         })}
 
-        {(is_proposer && status.can_withdraw()).then(|| view! {
+        {can.withdraw.then(|| view! {
             <WithdrawButton topic_id=topic_id.clone() set_topic=set_topic />
         })}
 
-        {(viewer.committee && status.can_reject()).then(|| view! {
+        {(can.accept || can.reject).then(|| view! {
             <section class="card" aria-labelledby="review-title">
                 <h2 id="review-title">{tv("review.decide")}</h2>
-                <ReviewActions topic_id=topic_id.clone() status=status on_done=set_topic />
+                <ReviewActions topic_id=topic_id.clone() can=can.clone() on_done=set_topic />
             </section>
         })}
 
-        {match ballot_id {
-            Some(ballot_id) => Some(view! {
-                <BallotCard ballot_id=ballot_id committee=viewer.committee on_change=reload />
-            }.into_any()),
-            None if viewer.committee && status == TopicStatus::Deliberating => Some(view! {
-                <OpenBallotForm topic_id=topic_id.clone()
+        {ballot_id.clone().map(|ballot_id| view! {
+            <BallotCard ballot_id=ballot_id committee=viewer.committee on_change=reload />
+        })}
+        // A new ballot may follow one that ended without a decision or was cancelled.
+        {match (can.open_ballot, &ballot_id) {
+            (true, _) => Some(view! {
+                <OpenBallotForm topic_id=topic_id.clone() rules=can.open_ballot_rules.clone()
                     question=data.with_untracked(|d| d.as_ref().map(|t| t.summary.title.clone()).unwrap_or_default())
                     on_opened=reload />
             }.into_any()),
-            None if status == TopicStatus::Deliberating => Some(view! {
+            (false, None) if status == TopicStatus::Deliberating => Some(view! {
                 <p class="card muted">{tv("topic.deliberating_note")}</p>
             }.into_any()),
-            None => None,
+            _ => None,
         }}
 
         {decided.then(|| view! {
-            <ProgressCard data=data status=status committee=viewer.committee set_topic=set_topic />
+            <ProgressCard data=data can=can.clone() set_topic=set_topic />
         })}
 
-        {(status == TopicStatus::Completed).then(|| view! { <RatingCard data=data set_topic=set_topic /> })}
+        {(status == TopicStatus::Completed).then(|| view! { <RatingCard data=data can_rate=can.rate set_topic=set_topic /> })}
 
-        <Comments data=data status=status committee=viewer.committee reload=reload />
+        <Comments data=data open=can.comment committee=viewer.committee reload=reload />
     }
 }
 
@@ -293,7 +292,7 @@ fn WithdrawButton(topic_id: String, set_topic: Callback<Topic>) -> impl IntoView
 #[component]
 pub fn ReviewActions(
     topic_id: String,
-    status: TopicStatus,
+    can: TopicActions,
     on_done: Callback<Topic>,
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
@@ -331,13 +330,14 @@ pub fn ReviewActions(
     };
     view! {
         <ErrorBanner message=errors.banner() />
-        {(status == TopicStatus::UnderReview).then(|| view! {
+        {can.accept.then(|| view! {
             <p class="hint">{tv("review.accept_hint")}</p>
             <button type="button" class="button primary wide" data-testid="accept-topic"
                 disabled=busy on:click=move |_| { accept.dispatch(topic_id.get_value()); }>
                 {tv("review.accept")}
             </button>
         })}
+        {can.reject.then(|| view! {
         <form class="form" on:submit=on_reject novalidate>
             <div class="field">
                 <label for="reject-reason">{tv("review.reason")}</label>
@@ -351,14 +351,14 @@ pub fn ReviewActions(
                 {tv("review.reject")}
             </button>
         </form>
+        })}
     }
 }
 
 #[component]
 fn ProgressCard(
     data: RwSignal<Option<Topic>>,
-    status: TopicStatus,
-    committee: bool,
+    can: TopicActions,
     set_topic: Callback<Topic>,
 ) -> impl IntoView {
     let progress = move || data.with(|d| d.as_ref().map(|t| t.progress).unwrap_or(0));
@@ -481,7 +481,7 @@ fn ProgressCard(
                     {move || tf("progress.more", &[("count", &left.to_string())])}
                 </button>
             })}
-            {(committee && status.takes_progress()).then(|| view! {
+            {can.post_progress.then(|| view! {
                 <ErrorBanner message=errors.banner() />
                 <form class="form" on:submit=on_post novalidate>
                     <h3>{tv("progress.post_title")}</h3>
@@ -503,7 +503,7 @@ fn ProgressCard(
                         {tv("progress.post")}
                     </button>
                 </form>
-                {(status == TopicStatus::Implementing).then(|| view! {
+                {can.complete.then(|| view! {
                     <button type="button" class="button wide" data-testid="complete-topic" disabled=busy
                         on:click=move |_| {
                             if confirm(&t("progress.confirm_complete")) {
@@ -519,7 +519,11 @@ fn ProgressCard(
 }
 
 #[component]
-fn RatingCard(data: RwSignal<Option<Topic>>, set_topic: Callback<Topic>) -> impl IntoView {
+fn RatingCard(
+    data: RwSignal<Option<Topic>>,
+    can_rate: bool,
+    set_topic: Callback<Topic>,
+) -> impl IntoView {
     let chosen = RwSignal::new(data.with_untracked(|d| d.as_ref().and_then(|t| t.viewer_rating)));
     let error = RwSignal::new(None::<ApiError>);
     let saved = RwSignal::new(false);
@@ -563,6 +567,7 @@ fn RatingCard(data: RwSignal<Option<Topic>>, set_topic: Callback<Topic>) -> impl
             <h2 id="rating-title">{tv("rating.title")}</h2>
             <p data-testid="rating-average">{summary}</p>
             <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+            {can_rate.then(|| view! {
             <form class="form" on:submit=on_submit>
                 <fieldset class="choices-set">
                     <legend>{tv("rating.yours")}</legend>
@@ -587,6 +592,7 @@ fn RatingCard(data: RwSignal<Option<Topic>>, set_topic: Callback<Topic>) -> impl
                     {tv("rating.submit")}
                 </button>
             </form>
+            })}
             <Show when=move || saved.get()>
                 <p class="banner banner-ok" role="status">{tv("rating.saved")}</p>
             </Show>
@@ -607,7 +613,8 @@ enum CommentAct {
 #[component]
 fn Comments(
     data: RwSignal<Option<Topic>>,
-    status: TopicStatus,
+    /// Whether the viewer may comment (`viewerCan.comment`).
+    open: bool,
     committee: bool,
     reload: Callback<()>,
 ) -> impl IntoView {
@@ -652,7 +659,6 @@ fn Comments(
             }
         });
     };
-    let open = status.can_comment();
     let body = RwSignal::new(String::new());
     let errors = FormErrors::new(&["body"]);
     let action = Action::new_unsync(|(id, body): &(String, String)| {

@@ -108,6 +108,16 @@ pub fn rule_needs_owners(rule: DecisionRule) -> bool {
     )
 }
 
+/// The counting rules a ballot of this electorate may use (what `openBallot` accepts, and
+/// what the open-ballot form offers, in this order: the residents' meeting first).
+pub fn rules_for(electorate: Electorate) -> Vec<DecisionRule> {
+    use DecisionRule::*;
+    [ResidentsMeeting, OwnersOrdinary, OwnersMajor, Plurality]
+        .into_iter()
+        .filter(|r| !rule_needs_owners(*r) || electorate == Electorate::Owners)
+        .collect()
+}
+
 /// Which part of a ballot a threshold judges: turnout against the frozen electorate, or one
 /// option's support among those who took part.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -616,6 +626,23 @@ mod tests {
             created_at: Utc::now(),
             deactivated_at: None,
             linked_at: None,
+        }
+    }
+
+    #[test]
+    fn the_civil_code_rules_are_offered_to_owners_only() {
+        use sea_orm::Iterable;
+        use DecisionRule::*;
+        // Every rule is offered to some electorate.
+        for r in DecisionRule::iter() {
+            assert!(rules_for(Electorate::Owners).contains(&r), "{r:?}");
+        }
+        assert_eq!(
+            rules_for(Electorate::Owners),
+            vec![ResidentsMeeting, OwnersOrdinary, OwnersMajor, Plurality]
+        );
+        for e in [Electorate::Residents, Electorate::Households] {
+            assert_eq!(rules_for(e), vec![ResidentsMeeting, Plurality], "{e:?}");
         }
     }
 

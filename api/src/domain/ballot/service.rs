@@ -57,7 +57,7 @@ pub struct Shape {
 /// Validates the committee's input into a ballot shape (pure).
 pub fn shape(input: &OpenBallot, now: DateTime<Utc>, min_secs: i64) -> AppResult<Shape> {
     rules::question(&input.question)?;
-    if rules::rule_needs_owners(input.rule) && input.electorate != Electorate::Owners {
+    if !rules::rules_for(input.electorate).contains(&input.rule) {
         return Err(AppError::bad_input(
             "rule",
             "OWNERS_ORDINARY and OWNERS_MAJOR need the OWNERS electorate",

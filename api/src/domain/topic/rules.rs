@@ -122,6 +122,45 @@ pub fn can_rate(status: TopicStatus) -> bool {
     status == TopicStatus::Completed
 }
 
+/// Who the viewer is to a topic, as far as its acts are concerned.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Standing {
+    /// An active resident of the topic's community (co-signing, commenting, rating).
+    pub resident: bool,
+    /// That resident proposed the topic (withdrawing).
+    pub proposer: bool,
+    /// The community's committee or a platform admin (reviewing, ballots, progress).
+    pub moderator: bool,
+}
+
+/// What a viewer may do with a topic now: the checks the acts themselves make (besides
+/// input bounds), so the portal shows a button exactly when the act would be allowed.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct TopicActions {
+    pub withdraw: bool,
+    pub accept: bool,
+    pub reject: bool,
+    pub open_ballot: bool,
+    pub post_progress: bool,
+    pub complete: bool,
+    pub comment: bool,
+    pub rate: bool,
+}
+
+pub fn actions(status: TopicStatus, who: Standing) -> TopicActions {
+    let committee = |t: Transition| who.moderator && t.allows(status);
+    TopicActions {
+        withdraw: who.resident && who.proposer && can_withdraw(status),
+        accept: committee(Transition::Accept),
+        reject: committee(Transition::Reject),
+        open_ballot: committee(Transition::StartVoting),
+        post_progress: committee(Transition::Progress),
+        complete: committee(Transition::Complete),
+        comment: who.resident && can_comment(status),
+        rate: who.resident && can_rate(status),
+    }
+}
+
 /// A hidden comment's text is shown only to those who moderate.
 pub fn comment_body_visible(hidden: bool, moderator: bool) -> bool {
     !hidden || moderator
@@ -236,6 +275,135 @@ mod tests {
         assert_eq!(TopicStatus::NotAdopted.to_value(), "NOT_ADOPTED");
         assert!(TopicStatus::try_from_value(&"proposed".to_owned()).is_err());
         assert!(TopicCategory::try_from_value(&"PARKING".to_owned()).is_err());
+    }
+
+    #[test]
+    fn what_a_viewer_may_do_follows_the_status_and_who_the_viewer_is() {
+        let resident = Standing {
+            resident: true,
+            ..Standing::default()
+        };
+        let proposer = Standing {
+            proposer: true,
+            ..resident
+        };
+        let committee = Standing {
+            moderator: true,
+            ..Standing::default()
+        };
+        let none = TopicActions::default();
+        // (status, standing, expected)
+        let cases = [
+            (
+                Proposed,
+                proposer,
+                TopicActions {
+                    withdraw: true,
+                    comment: true,
+                    ..none
+                },
+            ),
+            (
+                Proposed,
+                resident,
+                TopicActions {
+                    comment: true,
+                    ..none
+                },
+            ),
+            (
+                Proposed,
+                committee,
+                TopicActions {
+                    reject: true,
+                    ..none
+                },
+            ),
+            (
+                UnderReview,
+                committee,
+                TopicActions {
+                    accept: true,
+                    reject: true,
+                    ..none
+                },
+            ),
+            (
+                Deliberating,
+                committee,
+                TopicActions {
+                    open_ballot: true,
+                    ..none
+                },
+            ),
+            (
+                Deliberating,
+                proposer,
+                TopicActions {
+                    withdraw: true,
+                    comment: true,
+                    ..none
+                },
+            ),
+            (
+                Voting,
+                proposer,
+                TopicActions {
+                    comment: true,
+                    ..none
+                },
+            ),
+            (Voting, committee, none),
+            (
+                Adopted,
+                committee,
+                TopicActions {
+                    post_progress: true,
+                    ..none
+                },
+            ),
+            (
+                Implementing,
+                committee,
+                TopicActions {
+                    post_progress: true,
+                    complete: true,
+                    ..none
+                },
+            ),
+            (
+                Completed,
+                resident,
+                TopicActions {
+                    comment: true,
+                    rate: true,
+                    ..none
+                },
+            ),
+            (Completed, committee, none),
+            (Rejected, proposer, none),
+            (Withdrawn, proposer, none),
+            (
+                NotAdopted,
+                resident,
+                TopicActions {
+                    comment: true,
+                    ..none
+                },
+            ),
+            // A proposer who has since moved out is no longer a resident: no act at all.
+            (
+                Proposed,
+                Standing {
+                    proposer: true,
+                    ..Standing::default()
+                },
+                none,
+            ),
+        ];
+        for (status, who, expected) in cases {
+            assert_eq!(actions(status, who), expected, "{status:?} as {who:?}");
+        }
     }
 
     #[test]

@@ -54,6 +54,19 @@ pub struct TopicView {
 }
 
 impl TopicView {
+    /// What the viewer may do with the topic now (the acts' own checks, `rules::actions`).
+    pub fn viewer_can(&self) -> rules::TopicActions {
+        let resident = self.access.resident_id.as_deref();
+        rules::actions(
+            self.status,
+            rules::Standing {
+                resident: resident.is_some(),
+                proposer: resident == Some(self.topic.proposer_id.as_str()),
+                moderator: self.access.moderator,
+            },
+        )
+    }
+
     pub fn viewer_can_cosign(&self) -> bool {
         rules::can_cosign(
             self.status,
