@@ -324,6 +324,7 @@ mod tests {
             named: false,
             opened_at: String::new(),
             closes_at: String::new(),
+            cancel_reason: None,
             options: Vec::new(),
             viewer_eligible: false,
             viewer_has_voted: false,

@@ -66,7 +66,7 @@ schema_enum!(Outcome {
     Decided = "DECIDED",
     Tie = "TIE",
 });
-schema_enum!(BallotStatus { Open = "OPEN", Closed = "CLOSED" });
+schema_enum!(BallotStatus { Open = "OPEN", Closed = "CLOSED", Cancelled = "CANCELLED" });
 schema_enum!(ThresholdStage { Turnout = "TURNOUT", Approval = "APPROVAL" });
 schema_enum!(ThresholdMeasure { Count = "COUNT", Area = "AREA" });
 schema_enum!(ThresholdComparison { MoreThan = "MORE_THAN", AtLeast = "AT_LEAST" });
@@ -245,6 +245,9 @@ pub struct Ballot {
     pub named: bool,
     pub opened_at: String,
     pub closes_at: String,
+    /// The committee's public reason, when CANCELLED.
+    #[serde(default)]
+    pub cancel_reason: Option<String>,
     pub options: Vec<BallotOption>,
     pub viewer_eligible: bool,
     pub viewer_has_voted: bool,
@@ -265,12 +268,13 @@ impl Ballot {
     }
 
     /// Takes a newer count (from the subscription or a re-query) of the same ballot. A count
-    /// that says "open" never replaces one that says "closed": the events may arrive late.
+    /// that says "open" never replaces one that says it ended (closed or cancelled): the events
+    /// may arrive late.
     pub fn apply(&mut self, tally: Tally) {
         if tally.id != self.tally.id {
             return;
         }
-        if self.tally.status == BallotStatus::Closed && tally.status != BallotStatus::Closed {
+        if self.tally.status != BallotStatus::Open && tally.status == BallotStatus::Open {
             return;
         }
         self.tally = tally;
@@ -742,6 +746,7 @@ pub(crate) mod tests {
             named: true,
             opened_at: "2026-01-01T00:00:00Z".into(),
             closes_at: "2026-01-08T00:00:00Z".into(),
+            cancel_reason: None,
             options,
             viewer_eligible: true,
             viewer_has_voted: false,
@@ -810,6 +815,15 @@ pub(crate) mod tests {
         other.turnout_count = 99;
         b.apply(other);
         assert_eq!(b.tally.turnout_count, 5);
+        // Nor is a cancelled one.
+        let mut b = approval();
+        let mut cancelled = b.tally.clone();
+        cancelled.status = BallotStatus::Cancelled;
+        b.apply(cancelled);
+        let mut late = b.tally.clone();
+        late.status = BallotStatus::Open;
+        b.apply(late);
+        assert_eq!(b.tally.status, BallotStatus::Cancelled);
     }
 
     fn draft() -> BallotDraft {

@@ -202,11 +202,13 @@ fn spent_marker(token: &str) -> String {
 }
 
 /// Another tab spent `spent` and stored the new pair, which this tab does not see yet: waits
-/// (up to 5 s) until it does. Gone meanwhile means signed out; still not there keeps the
-/// session and reports a network failure (the next request tries again).
+/// (5 s by the clock: a hidden tab's timers run late) until it does. Gone meanwhile means
+/// signed out; still not there keeps the session and reports a network failure (the next
+/// request tries again).
 #[cfg(target_arch = "wasm32")]
 async fn await_new_pair(spent: &str) -> Result<(), ApiError> {
-    for _ in 0..100 {
+    let until = js_sys::Date::now() + 5_000.0;
+    while js_sys::Date::now() < until {
         match session::refresh_token() {
             None => return Err(ApiError::new(ErrorCode::Unauthenticated)),
             Some(t) if t != spent => return Ok(()),
@@ -307,7 +309,9 @@ mod transport {
         wasm_bindgen_futures::spawn_local(async move {
             with_lock(&name, sleep(ms)).await;
         });
-        for _ in 0..100 {
+        // By the clock: a hidden tab's timers run late.
+        let until = js_sys::Date::now() + 1_000.0;
+        while js_sys::Date::now() < until {
             if lock_held(&held).await {
                 return;
             }

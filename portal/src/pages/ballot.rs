@@ -197,6 +197,13 @@ pub fn BallotCard(
                         <TallyView ballot=ballot />
                     }
                     .into_any()
+                } else if status == BallotStatus::Cancelled {
+                    let reason = b.cancel_reason.clone().unwrap_or_default();
+                    view! {
+                        <p class="banner banner-warning" data-testid="ballot-cancelled">
+                            {move || tf("ballot.cancelled", &[("reason", &reason)])}
+                        </p>
+                    }.into_any()
                 } else {
                     view! { <ResultView ballot=ballot /> }.into_any()
                 }}
@@ -779,8 +786,18 @@ pub fn OpenBallotForm(
     let abstain = RwSignal::new(true);
     let method = RwSignal::new(VoteMethod::Single);
     let max_choices = RwSignal::new("2".to_string());
-    let electorate = RwSignal::new(Electorate::Households);
-    let rule = RwSignal::new(DecisionRule::ResidentsMeeting);
+    // The first electorate and rule the server offers (households, residents' meeting).
+    let first = rules.first().cloned();
+    let electorate = RwSignal::new(
+        first
+            .as_ref()
+            .map_or(Electorate::Households, |r| r.electorate),
+    );
+    let rule = RwSignal::new(
+        first
+            .and_then(|r| r.rules.first().copied())
+            .unwrap_or(DecisionRule::ResidentsMeeting),
+    );
     let secret = RwSignal::new(false);
     let closes_at = RwSignal::new(local_input_value(WEEK_MS));
     let errors = FormErrors::new(&[

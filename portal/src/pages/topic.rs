@@ -870,20 +870,24 @@ fn CommentItem(
                 })}
             </p>
             {body_view}
-            {(open && !hidden).then(|| view! {
+            // Replying and reporting follow `viewerCan.comment`; the committee hides whatever
+            // the topic's status (a platform admin off the roster too).
+            {(!hidden && (open || committee)).then(|| view! {
                 <div class="actions">
-                    {(!is_reply).then(|| view! {
+                    {(open && !is_reply).then(|| view! {
                         <button type="button" class="button small" data-testid="comment-reply"
                             aria-expanded=move || (act.get() == Some(CommentAct::Reply)).to_string()
                             on:click=move |_| toggle(CommentAct::Reply)>
                             {tv("comments.reply")}
                         </button>
                     })}
-                    <button type="button" class="button small" data-testid="comment-report"
-                        aria-expanded=move || (act.get() == Some(CommentAct::Report)).to_string()
-                        on:click=move |_| toggle(CommentAct::Report)>
-                        {tv("comments.report")}
-                    </button>
+                    {open.then(|| view! {
+                        <button type="button" class="button small" data-testid="comment-report"
+                            aria-expanded=move || (act.get() == Some(CommentAct::Report)).to_string()
+                            on:click=move |_| toggle(CommentAct::Report)>
+                            {tv("comments.report")}
+                        </button>
+                    })}
                     {committee.then(|| view! {
                         <button type="button" class="button small danger" data-testid="comment-hide"
                             aria-expanded=move || (act.get() == Some(CommentAct::Hide)).to_string()

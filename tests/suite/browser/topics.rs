@@ -926,3 +926,62 @@ async fn the_topic_and_ballot_pages_fit_a_360_px_phone_with_large_tap_targets() 
         problems.join("\n")
     );
 }
+
+/// A ballot the committee cancels sends the topic back to deliberation. Its page keeps the
+/// cancelled ballot and shows the committee, and only the committee, the form for a new one;
+/// the form offers the counting rules the server allows for each electorate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_cancelled_ballot_the_committee_is_offered_a_new_one_and_a_resident_is_not() {
+    // Arrange: a ballot on a deliberating topic, cancelled through the API.
+    let app = TestApp::spawn().await;
+    let v = ballots::voters(&app, &OWNERS_ROSTER).await;
+    let topic_id = ballots::deliberating_topic(&app, &v).await;
+    let open = ballots::open_ballot(&app, &v, &BallotSpec::motion(&topic_id)).await;
+    let cancelled = app
+        .ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            "mutation($b:ID!,$r:String!){ cancelBallot(ballotId:$b, reason:$r){ id status } }",
+            json!({ "b": open["id"], "r": "表决事项表述有误，重新表决" }),
+        )
+        .await;
+    assert_eq!(cancelled["cancelBallot"]["status"], "CANCELLED");
+    let page = format!("{}/topics/{topic_id}", app.address);
+    let b = browser().await;
+
+    // Act: the committee opens the topic page.
+    b.sign_in(&app.address, COMMITTEE_PHONE, PASSWORD, COMMUNITY)
+        .await;
+    b.goto(&page).await;
+
+    // Assert: the cancelled ballot with the committee's reason, and the form for a new one.
+    wait_attr(&b, "[data-testid=ballot]", "data-status", "CANCELLED").await;
+    let banner = text_of(&b, "[data-testid=ballot-cancelled]").await;
+    assert!(banner.contains("表决事项表述有误，重新表决"), "{banner}");
+    b.find("[data-testid=open-ballot]").await;
+    // Households: no Civil Code rule on offer; owners: both of them.
+    b.set_value("#ballot-electorate", "HOUSEHOLDS").await;
+    b.wait_until(
+        "document.querySelector('#ballot-rule option[value=RESIDENTS_MEETING]') \
+         && !document.querySelector('#ballot-rule option[value=OWNERS_ORDINARY]')",
+    )
+    .await;
+    b.set_value("#ballot-electorate", "OWNERS").await;
+    b.wait_until(
+        "document.querySelector('#ballot-rule option[value=OWNERS_ORDINARY]') \
+         && document.querySelector('#ballot-rule option[value=OWNERS_MAJOR]')",
+    )
+    .await;
+
+    // A resident sees the cancelled ballot, but no form.
+    b.sign_out().await;
+    b.sign_in(&app.address, &phone(2), PASSWORD, COMMUNITY)
+        .await;
+    b.goto(&page).await;
+    wait_attr(&b, "[data-testid=ballot]", "data-status", "CANCELLED").await;
+    b.find("[data-testid=topic-body]").await;
+    assert!(
+        !b.exists("[data-testid=open-ballot]").await,
+        "a resident was offered the committee's form"
+    );
+    b.close().await;
+}
