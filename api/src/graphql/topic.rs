@@ -434,20 +434,13 @@ impl From<crate::domain::topic::rules::TopicActions> for TopicActions {
             rate: a.rate,
             open_ballot_rules: match a.open_ballot {
                 false => Vec::new(),
-                true => {
-                    use crate::domain::ballot::rules::{rules_for, Electorate};
-                    [
-                        Electorate::Households,
-                        Electorate::Residents,
-                        Electorate::Owners,
-                    ]
+                true => crate::domain::ballot::rules::offered_rules()
                     .into_iter()
-                    .map(|e| ElectorateRules {
+                    .map(|(e, rules)| ElectorateRules {
                         electorate: e.into(),
-                        rules: rules_for(e).into_iter().map(Into::into).collect(),
+                        rules: rules.into_iter().map(Into::into).collect(),
                     })
-                    .collect()
-                }
+                    .collect(),
             },
         }
     }

@@ -118,6 +118,19 @@ pub fn rules_for(electorate: Electorate) -> Vec<DecisionRule> {
         .collect()
 }
 
+/// Every electorate with the rules it may use, in the order the open-ballot form offers them
+/// (households first).
+pub fn offered_rules() -> Vec<(Electorate, Vec<DecisionRule>)> {
+    [
+        Electorate::Households,
+        Electorate::Residents,
+        Electorate::Owners,
+    ]
+    .into_iter()
+    .map(|e| (e, rules_for(e)))
+    .collect()
+}
+
 /// Which part of a ballot a threshold judges: turnout against the frozen electorate, or one
 /// option's support among those who took part.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
