@@ -47,11 +47,17 @@ fi
 # served. DESIGN §12 sets 200 KB (204800); the portal is not there yet (see BENCHMARKS.md), so
 # this gate is a ratchet at today's weight plus a little: it fails any change that makes the
 # first screen heavier. Lower it as the weight comes down, until it reaches 204800.
-BUDGET_BYTES="${PORTAL_BUDGET_BYTES:-274000}"
+BUDGET_BYTES="${PORTAL_BUDGET_BYTES:-267000}"
 
 echo "==> cargo build (wasm32-unknown-unknown, profile wasm-release, relocations kept for splitting)"
 # --emit-relocs lets the splitter move each lazily loaded route's code into its own module.
-(cd "$ROOT" && RUSTFLAGS="${RUSTFLAGS:-} -Clink-args=--emit-relocs --cfg erase_components" \
+# Two size options of rustc that stable Rust keeps behind RUSTC_BOOTSTRAP (set for this build
+# only; they change no behaviour the portal relies on, and its unit tests check that nothing
+# renders Debug output): -Zlocation-detail=none leaves out the source file, line and column a
+# panic would report, and -Zfmt-debug=none compiles every `{:?}` to nothing. Together about
+# 7 KB off the first screen (brotli). A panic still stops the module and logs its message.
+(cd "$ROOT" && RUSTC_BOOTSTRAP=1 \
+  RUSTFLAGS="${RUSTFLAGS:-} -Clink-args=--emit-relocs --cfg erase_components -Zlocation-detail=none -Zfmt-debug=none" \
   cargo build -p portal --lib --target wasm32-unknown-unknown --profile wasm-release)
 WASM_IN="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/portal.wasm"
 [ -f "$WASM_IN" ] || die "cargo did not produce $WASM_IN"

@@ -350,7 +350,7 @@ fn Header() -> impl IntoView {
         }
     });
     let unread_count = move || unread.get().flatten().filter(|n| *n > 0);
-    let is_committee = move || app.info().is_some_and(|i| i.is_committee());
+    let reviews = move || app.info().is_some_and(|i| i.can.review_topics);
     let community_label = move || match app.info().and_then(|i| i.community) {
         Some(c) => c.name,
         None => t("header.choose_community"),
@@ -394,7 +394,7 @@ fn Header() -> impl IntoView {
                         aria-current=move || location.pathname.get().starts_with("/topics").then_some("page")>
                         {tv("header.topics")}
                     </a>
-                    <Show when=is_committee>
+                    <Show when=reviews>
                         <a href="/committee/review" data-testid="review-link"
                             aria-current=move || (location.pathname.get() == "/committee/review").then_some("page")>
                             {tv("header.review")}

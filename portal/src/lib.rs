@@ -36,3 +36,50 @@ pub fn start() {
     }
     leptos::mount::mount_to_body(app::App);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).expect("src/ is readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file is readable");
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    /// The build compiles `{:?}` to nothing (`-Zfmt-debug=none`, scripts/build-portal.sh), so
+    /// no code outside tests may show or compare Debug output: a `data-mode` attribute built
+    /// with `format!("{:?}", …)` would be empty in the browser.
+    #[test]
+    fn nothing_outside_tests_formats_with_debug() {
+        let mut files = Vec::new();
+        sources(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        assert!(files.len() > 10, "found too few sources");
+        let mut found = Vec::new();
+        for (file, text) in files {
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (n, line) in code.lines().enumerate() {
+                let line = line.trim_start();
+                if line.starts_with("//") {
+                    continue;
+                }
+                if line.contains(":?}") || line.contains(":#?}") {
+                    found.push(format!("{file}:{}", n + 1));
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "Debug formatting outside tests: {found:?}"
+        );
+    }
+}

@@ -317,6 +317,7 @@ mod tests {
             question: "?".into(),
             kind,
             method: VoteMethod::Single,
+            choice_limit: 1,
             max_choices: 1,
             electorate,
             rule: DecisionRule::OwnersOrdinary,

@@ -107,8 +107,9 @@ pub async fn deliberating_topic(app: &TestApp, v: &Voters) -> String {
     topic["id"].as_str().unwrap_or_default().to_owned()
 }
 
-const BALLOT: &str = "id status secret eligibleCount eligibleArea turnoutCount turnoutArea
-    options { id label role }
+const BALLOT: &str =
+    "id status secret choiceLimit eligibleCount eligibleArea turnoutCount turnoutArea
+    options { id label role standsAlone }
     result { final quorumMet outcome options { id label role votes area adopted } }";
 
 pub async fn open_ballot(app: &TestApp, v: &Voters, spec: &BallotSpec) -> Value {
@@ -799,7 +800,9 @@ async fn only_the_committee_opens_ballots_and_only_members_vote() {
         .await,
         "NOT_FOUND"
     );
-    // An option of another ballot, or two options on a SINGLE ballot, is bad input.
+    // An option of another ballot, or two options on a SINGLE ballot, is bad input: the ballot
+    // says so itself (one tick), so a form need not know the method's rule.
+    assert_eq!(b["choiceLimit"], 1, "{b}");
     let two = vote(
         &app,
         v.token(&phone(1)),
@@ -850,7 +853,14 @@ async fn an_approval_choice_adopts_each_option_over_the_threshold() {
     }
     vote(&app, v.token(&phone(7)), &id, &opts[2..3]).await;
     vote(&app, v.token(&phone(8)), &id, &opts[3..4]).await;
-    // Abstention is exclusive; three choices exceed maxChoices.
+    // Abstention is exclusive; three choices exceed maxChoices. The ballot states both, so a
+    // form offers what the server accepts.
+    assert_eq!(b["choiceLimit"], 2, "{b}");
+    let alone: Vec<Value> = b["options"]
+        .as_array()
+        .map(|o| o.iter().map(|o| o["standsAlone"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(alone, [false, false, false, true].map(Value::from));
     assert_eq!(
         error_code(
             &vote(

@@ -440,3 +440,83 @@ async fn a_committee_cannot_take_over_another_account_through_its_roster() {
         .get("errors")
         .is_none());
 }
+
+/// `Community.viewerCan` states what each viewer may start, and it is what the services allow:
+/// the portal offers forms and committee pages from it alone.
+#[tokio::test]
+async fn what_a_viewer_may_start_is_what_the_services_allow() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    const CAN: &str = "query($c:ID!){ community(id:$c){ viewerCan { proposeTopic \
+        proposeAsCommittee reviewTopics manageRoster handleCases runCampaigns createEvent \
+        manageVolunteers } } }";
+    let can = |flags: [bool; 8]| {
+        json!({
+            "proposeTopic": flags[0], "proposeAsCommittee": flags[1], "reviewTopics": flags[2],
+            "manageRoster": flags[3], "handleCases": flags[4], "runCampaigns": flags[5],
+            "createEvent": flags[6], "manageVolunteers": flags[7],
+        })
+    };
+    // The admin of the platform is on no roster: the roster and the topic review are theirs,
+    // the committee's own work in a community (cases, campaigns, events, volunteers) is not.
+    for (who, token, expected) in [
+        (
+            "resident",
+            w.token(RESIDENT),
+            can([true, false, false, false, false, false, false, false]),
+        ),
+        (
+            "mediator",
+            w.token(MEDIATOR),
+            can([true, false, false, false, false, false, false, false]),
+        ),
+        (
+            "organizer",
+            w.token(ORGANIZER),
+            can([true, false, false, false, false, false, true, false]),
+        ),
+        (
+            "committee",
+            w.token(COMMITTEE),
+            can([true, true, true, true, true, true, true, true]),
+        ),
+        (
+            "admin",
+            w.admin.as_str(),
+            can([false, false, true, true, false, false, false, false]),
+        ),
+    ] {
+        let seen = app
+            .ok(Some(token), CAN, json!({ "c": w.community_id }))
+            .await;
+        assert_eq!(seen["community"]["viewerCan"], expected, "{who}");
+        // Each read the flags stand for answers as the flag says.
+        let c = json!({ "c": w.community_id });
+        for (flag, q) in [
+            ("manageRoster", RESIDENTS),
+            (
+                "handleCases",
+                "query($c:ID!){ communityCases(communityId:$c){ nodes { id } } }",
+            ),
+            (
+                "manageVolunteers",
+                "query($c:ID!){ volunteerRanking(communityId:$c, year: 2026){ hours } }",
+            ),
+        ] {
+            let resp = app.gql(Some(token), q, c.clone()).await;
+            let allowed = resp.get("errors").is_none();
+            assert_eq!(
+                allowed,
+                expected[flag] == true,
+                "{who} {flag}: the flag and the service disagree: {resp}"
+            );
+        }
+    }
+    // Someone from another community is told it does not exist.
+    let (_, b_committee, _) = second_community(&app, &w.admin).await;
+    assert_eq!(
+        app.err_code(Some(&b_committee), CAN, json!({ "c": w.community_id }))
+            .await,
+        "NOT_FOUND"
+    );
+}

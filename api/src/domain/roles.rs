@@ -181,7 +181,7 @@ pub async fn can_manage_roster<C: ConnectionTrait>(
     let roles = viewer_roles(conn, viewer, community_id).await?;
     if !visible_community(conn, community_id, &roles).await? {
         Err(AppError::NotFound)
-    } else if roles.contains(&Role::Committee) || roles.contains(&Role::Admin) {
+    } else if moderates(&roles) {
         Ok(())
     } else {
         Err(AppError::Forbidden)
@@ -243,6 +243,69 @@ impl Viewing {
             resident,
         }
     }
+
+    /// Creating an event: the committee or an organizer, on the roster.
+    pub fn may_organize(&self) -> bool {
+        self.committee || self.organizer
+    }
+}
+
+/// A topic proposed by a committee member skips co-signing and review (DESIGN §3).
+pub fn proposes_as_committee(held: &[Role]) -> bool {
+    held.contains(&Role::Committee)
+}
+
+/// The community's committee or a platform admin (topic moderation, the roster).
+pub fn moderates(held: &[Role]) -> bool {
+    held.contains(&Role::Committee) || held.contains(&Role::Admin)
+}
+
+/// What a viewer may start in a community, as the portal offers it: each is the predicate the
+/// module's service checks (pure).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommunityActions {
+    /// Proposing a topic: a resident on the roster.
+    pub propose_topic: bool,
+    /// The viewer's topic starts at DELIBERATING: [`proposes_as_committee`].
+    pub propose_as_committee: bool,
+    /// The topic review queue and moderation: [`moderates`].
+    pub review_topics: bool,
+    /// The roster: importing, inviting, granting roles ([`moderates`]).
+    pub manage_roster: bool,
+    /// The mediation case queue: the committee, on the roster.
+    pub handle_cases: bool,
+    /// Award campaigns: the committee, on the roster.
+    pub run_campaigns: bool,
+    /// A new event: [`Viewing::may_organize`].
+    pub create_event: bool,
+    /// Volunteer groups and the volunteer-hours ranking: the committee, on the roster.
+    pub manage_volunteers: bool,
+}
+
+pub fn community_actions(viewing: &Viewing, held: &[Role]) -> CommunityActions {
+    CommunityActions {
+        propose_topic: viewing.resident.is_some(),
+        propose_as_committee: viewing.resident.is_some() && proposes_as_committee(held),
+        review_topics: moderates(held),
+        manage_roster: moderates(held),
+        handle_cases: viewing.committee,
+        run_campaigns: viewing.committee,
+        create_event: viewing.may_organize(),
+        manage_volunteers: viewing.committee,
+    }
+}
+
+/// What the viewer may start in a community they can see (NOT_FOUND otherwise).
+pub async fn viewer_actions<C: ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    community_id: &str,
+) -> AppResult<CommunityActions> {
+    can_see_community(conn, viewer, community_id).await?;
+    let held = viewer_roles(conn, viewer, community_id).await?;
+    let resident = active_resident(conn, viewer, community_id).await?;
+    let viewing = Viewing::of(resident, &held);
+    Ok(community_actions(&viewing, &held))
 }
 
 /// The viewer in one community (roles are read only for a live resident).

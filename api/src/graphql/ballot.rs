@@ -77,6 +77,11 @@ impl BallotOption {
     async fn role(&self) -> OptionRole {
         self.0.role.into()
     }
+    /// Ticking this option makes it the vote's only choice (an abstention): a ballot form
+    /// clears the other ticks, and the server refuses it combined with anything.
+    async fn stands_alone(&self) -> bool {
+        rules::stands_alone(self.0.role)
+    }
     /// A campaign ballot's option: the shortlisted nomination it stands for.
     async fn nomination_id(&self) -> Option<ID> {
         self.0.nomination_id.clone().map(ID)
@@ -290,6 +295,11 @@ impl Ballot {
     }
     async fn max_choices(&self) -> i32 {
         self.model.max_choices
+    }
+    /// How many options one vote may tick: 1 for SINGLE, `maxChoices` for APPROVAL. A ballot
+    /// form offers one choice (radio buttons) when it is 1; the server refuses more.
+    async fn choice_limit(&self) -> i32 {
+        rules::choice_limit(self.model.method, self.model.max_choices) as i32
     }
     async fn electorate(&self) -> Electorate {
         self.model.electorate.into()

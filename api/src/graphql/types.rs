@@ -50,6 +50,22 @@ impl Community {
     async fn calendar_url(&self, ctx: &Context<'_>) -> GqlResult<String> {
         super::events::community_calendar_url(ctx, &self.0.id).await
     }
+    /// What the viewer may start here, each as the module's service decides it: a portal
+    /// offers a form or a committee page only when its flag is set (the server checks again).
+    async fn viewer_can(&self, ctx: &Context<'_>) -> GqlResult<CommunityActions> {
+        let viewer = require_viewer(ctx).await?;
+        let can = roles::viewer_actions(&app_state(ctx)?.db, &viewer, &self.0.id).await?;
+        Ok(CommunityActions {
+            propose_topic: can.propose_topic,
+            propose_as_committee: can.propose_as_committee,
+            review_topics: can.review_topics,
+            manage_roster: can.manage_roster,
+            handle_cases: can.handle_cases,
+            run_campaigns: can.run_campaigns,
+            create_event: can.create_event,
+            manage_volunteers: can.manage_volunteers,
+        })
+    }
     /// The community's buildings by name (for ballot scopes and nominations).
     async fn buildings(&self, ctx: &Context<'_>) -> GqlResult<Vec<Building>> {
         Ok(
@@ -60,6 +76,28 @@ impl Community {
                 .collect(),
         )
     }
+}
+
+/// What the viewer may start in a community (`Community.viewerCan`).
+#[derive(SimpleObject, Clone, Copy, Debug)]
+pub struct CommunityActions {
+    /// Propose a topic (a resident on the roster).
+    pub propose_topic: bool,
+    /// A topic the viewer proposes starts at DELIBERATING, without co-signing and review (a
+    /// committee member on the roster).
+    pub propose_as_committee: bool,
+    /// The topic review queue: accept, reject, moderate (the committee, or a platform admin).
+    pub review_topics: bool,
+    /// The roster: import, invite, grant roles (the committee, or a platform admin).
+    pub manage_roster: bool,
+    /// The mediation case queue (the committee, on the roster).
+    pub handle_cases: bool,
+    /// Award campaigns: create and run them (the committee, on the roster).
+    pub run_campaigns: bool,
+    /// Create an event (the committee or an organizer, on the roster).
+    pub create_event: bool,
+    /// Volunteer groups and the volunteer-hours ranking (the committee, on the roster).
+    pub manage_volunteers: bool,
 }
 
 /// A building (楼栋) of a community.

@@ -163,6 +163,9 @@ pub struct BallotOption {
     pub id: String,
     pub label: String,
     pub role: OptionRole,
+    /// The server's word: ticking this option makes it the vote's only choice (an abstention).
+    #[serde(rename = "standsAlone")]
+    pub stands_alone: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -237,6 +240,8 @@ pub struct Ballot {
     pub kind: BallotKind,
     pub method: VoteMethod,
     pub max_choices: i64,
+    /// The server's word: how many options one vote may tick (1: the options are radio buttons).
+    pub choice_limit: i64,
     pub electorate: Electorate,
     pub rule: DecisionRule,
     pub secret: bool,
@@ -433,14 +438,15 @@ impl BallotDraft {
 
 // ---- choosing options ----------------------------------------------------------------------
 
-/// The options ticked after the voter taps `option`: one for SINGLE; up to `max_choices` for
-/// APPROVAL, where an abstention stands alone (ticking it clears the rest, and ticking another
-/// option clears it). Tapping a ticked box unticks it.
+/// The options ticked after the voter taps `option`, within what the server states
+/// (`choiceLimit`, `standsAlone`): with a limit of one the tap replaces the tick; otherwise it
+/// adds up to the limit, and an option that stands alone clears the rest (ticking another clears
+/// it). Tapping a ticked box unticks it.
 pub fn toggle_choice(ballot: &Ballot, selected: &[String], option_id: &str) -> Vec<String> {
     let Some(option) = ballot.options.iter().find(|o| o.id == option_id) else {
         return selected.to_vec();
     };
-    if ballot.method != VoteMethod::Approval {
+    if ballot.choice_limit <= 1 {
         return vec![option.id.clone()];
     }
     if selected.iter().any(|s| s == option_id) {
@@ -450,7 +456,7 @@ pub fn toggle_choice(ballot: &Ballot, selected: &[String], option_id: &str) -> V
             .cloned()
             .collect();
     }
-    if option.role == OptionRole::Abstain {
+    if option.stands_alone {
         return vec![option.id.clone()];
     }
     let mut next: Vec<String> = selected
@@ -459,33 +465,26 @@ pub fn toggle_choice(ballot: &Ballot, selected: &[String], option_id: &str) -> V
             ballot
                 .options
                 .iter()
-                .any(|o| &o.id == *id && o.role != OptionRole::Abstain)
+                .any(|o| &o.id == *id && !o.stands_alone)
         })
         .cloned()
         .collect();
-    if (next.len() as i64) < ballot.max_choices.max(1) {
+    if (next.len() as i64) < ballot.choice_limit {
         next.push(option.id.clone());
     }
     next
 }
 
-/// Whether a not-yet-ticked option can still be ticked (APPROVAL stops at `max_choices`; an
-/// abstention can always replace the rest).
+/// Whether a not-yet-ticked option can still be ticked (no further once `choiceLimit` are;
+/// an option that stands alone can always replace the rest).
 pub fn can_tick(ballot: &Ballot, selected: &[String], option_id: &str) -> bool {
-    if ballot.method != VoteMethod::Approval || selected.iter().any(|s| s == option_id) {
+    if ballot.choice_limit <= 1 || selected.iter().any(|s| s == option_id) {
         return true;
     }
-    let is_abstain = ballot
-        .options
-        .iter()
-        .any(|o| o.id == option_id && o.role == OptionRole::Abstain);
-    let chosen_abstain = selected.iter().any(|s| {
-        ballot
-            .options
-            .iter()
-            .any(|o| &o.id == s && o.role == OptionRole::Abstain)
-    });
-    is_abstain || chosen_abstain || (selected.len() as i64) < ballot.max_choices.max(1)
+    let alone = |id: &str| ballot.options.iter().any(|o| o.id == id && o.stands_alone);
+    alone(option_id)
+        || selected.iter().any(|s| alone(s))
+        || (selected.len() as i64) < ballot.choice_limit
 }
 
 /// Receipts are printed and typed by hand: drop spaces and line breaks.
@@ -720,6 +719,7 @@ pub(crate) mod tests {
             id: id.into(),
             label: id.to_uppercase(),
             role,
+            stands_alone: role == OptionRole::Abstain,
         }
     }
 
@@ -740,6 +740,10 @@ pub(crate) mod tests {
             kind: BallotKind::Choice,
             method,
             max_choices,
+            choice_limit: match method {
+                VoteMethod::Single => 1,
+                _ => max_choices,
+            },
             electorate: Electorate::Households,
             rule: DecisionRule::Plurality,
             secret: false,
@@ -783,6 +787,21 @@ pub(crate) mod tests {
         assert_eq!(toggle_choice(&b, &ids(&["y"]), "n"), ids(&["n"]));
         assert_eq!(toggle_choice(&b, &[], "y"), ids(&["y"]));
         assert_eq!(toggle_choice(&b, &ids(&["y"]), "zzz"), ids(&["y"]));
+    }
+
+    #[test]
+    fn the_form_follows_the_servers_limit_and_not_the_method() {
+        // An APPROVAL ballot the server says takes one tick (an award category with one
+        // winner) behaves as radio buttons; an option the server marks as standing alone is
+        // exclusive whatever its role.
+        let mut one = approval();
+        one.choice_limit = 1;
+        assert_eq!(toggle_choice(&one, &ids(&["a"]), "b"), ids(&["b"]));
+        let mut b = approval();
+        b.options[2].stands_alone = true;
+        b.options[3].stands_alone = false;
+        assert_eq!(toggle_choice(&b, &ids(&["a"]), "c"), ids(&["c"]));
+        assert_eq!(toggle_choice(&b, &ids(&["a"]), "x"), ids(&["a", "x"]));
     }
 
     #[test]
@@ -914,9 +933,10 @@ pub(crate) mod tests {
     fn a_ballot_decodes_with_and_without_a_result() {
         let body = r#"{"id":"b1","status":"OPEN","closedAt":null,"eligibleCount":9,"eligibleArea":"1100.00",
             "turnoutCount":0,"turnoutArea":"0.00","result":null,"topicId":"t1","question":"换吗？",
-            "kind":"MOTION","method":"SINGLE","maxChoices":1,"electorate":"OWNERS","rule":"OWNERS_MAJOR",
+            "kind":"MOTION","method":"SINGLE","maxChoices":1,"choiceLimit":1,"electorate":"OWNERS","rule":"OWNERS_MAJOR",
             "secret":true,"openedAt":"2026-01-01T00:00:00Z","closesAt":"2026-01-08T00:00:00Z",
-            "options":[{"id":"o1","label":"赞成","role":"APPROVE"},{"id":"o2","label":"?","role":"VETO"}],
+            "options":[{"id":"o1","label":"赞成","role":"APPROVE","standsAlone":false},
+                {"id":"o2","label":"?","role":"VETO","standsAlone":false}],
             "viewerEligible":true,"viewerHasVoted":false}"#;
         let b: Result<Ballot, _> = serde_json::from_str(body);
         let b = b.ok();

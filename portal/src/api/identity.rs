@@ -53,6 +53,31 @@ pub struct Community {
     pub household_count: i64,
 }
 
+/// What the viewer may start in the current community: the server's `Community.viewerCan`
+/// (all false without one). The portal offers a form or a committee page only when its flag is
+/// set; it never works this out from roles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommunityActions {
+    pub propose_topic: bool,
+    /// A topic the viewer proposes starts at deliberation.
+    pub propose_as_committee: bool,
+    /// The review queue and topic moderation (hiding comments, a topic's ballot).
+    pub review_topics: bool,
+    pub manage_roster: bool,
+    pub handle_cases: bool,
+    pub run_campaigns: bool,
+    pub create_event: bool,
+    pub manage_volunteers: bool,
+}
+
+impl CommunityActions {
+    /// Any of the committee's pages (Home's committee tiles).
+    pub fn any_committee_page(&self) -> bool {
+        self.review_topics || self.manage_roster || self.handle_cases
+    }
+}
+
 /// Who is signed in, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
@@ -61,14 +86,8 @@ pub struct SessionInfo {
     pub community: Option<CommunityRef>,
     /// A community id was chosen but the server no longer shows it (`NOT_FOUND`).
     pub community_gone: bool,
-}
-
-impl SessionInfo {
-    /// May use the committee tools of the current community (the server checks again).
-    pub fn is_committee(&self) -> bool {
-        self.community.is_some()
-            && (self.viewer.is_admin || self.viewer.roles.contains(&Role::Committee))
-    }
+    /// What the viewer may start in the chosen community.
+    pub can: CommunityActions,
 }
 
 #[derive(Deserialize)]
@@ -89,9 +108,17 @@ struct MeData {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CurrentCommunity {
+    id: String,
+    name: String,
+    viewer_can: CommunityActions,
+}
+
+#[derive(Deserialize)]
 struct MeInCommunityData {
     me: Option<Viewer>,
-    community: Option<CommunityRef>,
+    community: Option<CurrentCommunity>,
 }
 
 #[derive(Deserialize)]
@@ -218,7 +245,15 @@ async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>
             Ok(data) => {
                 return Ok(data.me.map(|viewer| SessionInfo {
                     community_gone: data.community.is_none(),
-                    community: data.community,
+                    can: data
+                        .community
+                        .as_ref()
+                        .map(|c| c.viewer_can)
+                        .unwrap_or_default(),
+                    community: data.community.map(|c| CommunityRef {
+                        id: c.id,
+                        name: c.name,
+                    }),
                     viewer,
                 }))
             }
@@ -229,6 +264,7 @@ async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>
                     viewer,
                     community: None,
                     community_gone: true,
+                    can: CommunityActions::default(),
                 }));
             }
             Err(e) => return Err(e),
@@ -239,6 +275,7 @@ async fn fetch_session(community_id: Option<&str>) -> Result<Option<SessionInfo>
         viewer,
         community: None,
         community_gone: false,
+        can: CommunityActions::default(),
     }))
 }
 
@@ -352,7 +389,10 @@ mod tests {
     #[test]
     fn a_viewer_decodes_with_and_without_roles() {
         let with_roles = r#"{"me":{"id":"1","name":"王","phone":"13800000000","isAdmin":false,
-            "communities":[{"id":"c","name":"一区"}],"roles":["RESIDENT","COMMITTEE"]},"community":{"id":"c","name":"一区"}}"#;
+            "communities":[{"id":"c","name":"一区"}],"roles":["RESIDENT","COMMITTEE"]},"community":{"id":"c","name":"一区",
+            "viewerCan":{"proposeTopic":true,"proposeAsCommittee":true,"reviewTopics":true,
+            "manageRoster":true,"handleCases":true,"runCampaigns":true,"createEvent":true,
+            "manageVolunteers":true}}}"#;
         let data: Result<MeInCommunityData, _> = serde_json::from_str(with_roles);
         let roles = data.ok().and_then(|d| d.me).map(|v| v.roles);
         assert_eq!(roles, Some(vec![Role::Resident, Role::Committee]));
@@ -363,36 +403,24 @@ mod tests {
     }
 
     #[test]
-    fn committee_tools_need_a_community_and_the_role_or_admin() {
-        let viewer = Viewer {
-            id: "1".into(),
-            name: "王".into(),
-            phone: "13800000000".into(),
-            is_admin: false,
-            communities: vec![],
-            roles: vec![Role::Resident, Role::Committee],
-            resident_id: None,
-        };
-        let here = Some(CommunityRef {
-            id: "c".into(),
-            name: "一区".into(),
-        });
-        let info = |viewer: Viewer, community: Option<CommunityRef>| SessionInfo {
-            viewer,
-            community,
-            community_gone: false,
-        };
-        assert!(info(viewer.clone(), here.clone()).is_committee());
-        assert!(!info(viewer.clone(), None).is_committee());
-        let resident = Viewer {
-            roles: vec![Role::Resident],
-            ..viewer.clone()
-        };
-        assert!(!info(resident.clone(), here.clone()).is_committee());
-        let admin = Viewer {
-            is_admin: true,
-            ..resident
-        };
-        assert!(info(admin, here).is_committee());
+    fn what_the_viewer_may_start_is_the_servers_word() {
+        // Roles say COMMITTEE, but the portal offers what `viewerCan` says (an admin's platform
+        // role, a committee member who moved out: the server decides).
+        let body = r#"{"me":{"id":"1","name":"王","phone":"13800000000","isAdmin":true,
+            "communities":[],"roles":["COMMITTEE"]},"community":{"id":"c","name":"一区",
+            "viewerCan":{"proposeTopic":false,"proposeAsCommittee":false,"reviewTopics":true,
+            "manageRoster":true,"handleCases":false,"runCampaigns":false,"createEvent":false,
+            "manageVolunteers":false}}}"#;
+        let data: Result<MeInCommunityData, _> = serde_json::from_str(body);
+        let can = data.ok().and_then(|d| d.community).map(|c| c.viewer_can);
+        assert_eq!(
+            can,
+            Some(CommunityActions {
+                review_topics: true,
+                manage_roster: true,
+                ..CommunityActions::default()
+            })
+        );
+        assert!(can.is_some_and(|c| c.any_committee_page() && !c.run_campaigns));
     }
 }

@@ -164,6 +164,17 @@ pub enum LiveMode {
     Polling,
 }
 
+impl LiveMode {
+    /// The mode's name, as the page's `data-mode` attribute shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LiveMode::Connecting => "connecting",
+            LiveMode::Live => "live",
+            LiveMode::Polling => "polling",
+        }
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 pub use socket::{Feed, Live};
 

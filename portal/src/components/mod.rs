@@ -1,6 +1,6 @@
 //! Small pieces shared by the pages.
 
-use crate::api::identity::{CommunityRef, SessionInfo};
+use crate::api::identity::{CommunityActions, CommunityRef, SessionInfo};
 use crate::api::topics::TopicStatus;
 use crate::api::{ApiError, ErrorCode, Role};
 use crate::app::use_app;
@@ -189,10 +189,11 @@ enum Access {
     Allowed(CommunityRef),
 }
 
-/// Renders `page` for the current community when the viewer may use its committee tools;
-/// otherwise says why not. (The server authorises every call on its own.)
+/// Renders `page` for the current community when the server says the viewer may do what the
+/// page is for (`can` picks the flag of `Community.viewerCan`); otherwise says why not. (The
+/// server authorises every call on its own.)
 #[component]
-pub fn CommitteeOnly<F, V>(page: F) -> impl IntoView
+pub fn CommitteeOnly<F, V>(can: fn(&CommunityActions) -> bool, page: F) -> impl IntoView
 where
     F: Fn(CommunityRef) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -202,7 +203,7 @@ where
         None => Access::Loading,
         Some(Err(e)) => Access::Failed(e),
         Some(Ok(None)) => Access::SignedOut,
-        Some(Ok(Some(info))) => match (&info.community, info.is_committee()) {
+        Some(Ok(Some(info))) => match (&info.community, can(&info.can)) {
             (None, _) => Access::NoCommunity,
             (Some(c), true) => Access::Allowed(c.clone()),
             (Some(_), false) => Access::Denied,

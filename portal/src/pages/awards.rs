@@ -69,7 +69,7 @@ pub fn AwardsPage() -> impl IntoView {
                     <a href="/honour-roll" class="button" data-testid="honour-roll-link">{tv("awards.honour_roll_link")}</a>
                 </div>
                 <InCommunity page=|info| {
-                    let committee = info.is_committee();
+                    let committee = info.can.run_campaigns;
                     let community = StoredValue::new(info.community.map(|c| c.id).unwrap_or_default());
                     let list = LocalResource::new(move || async move { awards::campaigns(&community.get_value(), None).await });
                     view! {
@@ -111,7 +111,7 @@ pub fn CampaignNew() -> impl IntoView {
             <section class="page">
                 <p><a href="/awards" class="back-link">{tv("awards.back")}</a></p>
                 <h1>{tv("new.title")}</h1>
-                <CommitteeOnly page=|community| view! { <CampaignForm community_id=community.id /> } />
+                <CommitteeOnly can=|c| c.run_campaigns page=|community| view! { <CampaignForm community_id=community.id /> } />
             </section>
         } />
     }
@@ -263,7 +263,7 @@ pub fn CampaignPage() -> impl IntoView {
             <section class="page">
                 <p><a href="/awards" class="back-link">{tv("awards.back")}</a></p>
                 <InCommunity page=|info| {
-                    let committee = info.is_committee();
+                    let committee = info.can.run_campaigns;
                     view! { <CampaignLoader committee=committee /> }
                 } />
             </section>

@@ -187,7 +187,7 @@ pub fn BallotCard(
                     view! {
                         {vote}
                         <h3>{tv("ballot.live_title")}</h3>
-                        <p class="muted small" role="status" data-testid="live-mode" data-mode=move || format!("{:?}", mode.get()).to_lowercase()>
+                        <p class="muted small" role="status" data-testid="live-mode" data-mode=move || mode.get().as_str()>
                             {move || match mode.get() {
                                 LiveMode::Live => t("ballot.live"),
                                 LiveMode::Polling => t("ballot.polling"),
@@ -260,11 +260,11 @@ fn BallotFacts(b: Ballot) -> impl IntoView {
     } else {
         closed_at
     };
-    let how = match (b.kind, b.method) {
-        (BallotKind::Motion, _) => t("ballot.kind.MOTION"),
-        (_, VoteMethod::Approval) if b.max_choices > 1 => tf(
+    let how = match b.kind {
+        BallotKind::Motion => t("ballot.kind.MOTION"),
+        _ if b.choice_limit > 1 => tf(
             "ballot.approval_up_to",
-            &[("count", &b.max_choices.to_string())],
+            &[("count", &b.choice_limit.to_string())],
         ),
         _ => t("ballot.method.SINGLE"),
     };
@@ -296,8 +296,8 @@ fn BallotFacts(b: Ballot) -> impl IntoView {
     }
 }
 
-/// The options as radio buttons (SINGLE) or checkboxes (APPROVAL, up to `maxChoices`, an
-/// abstention alone), each `[data-testid={testid}]` with the option id as its value.
+/// The options as radio buttons (the server's `choiceLimit` is 1) or checkboxes (up to the
+/// limit; an option that `standsAlone` alone), each `[data-testid={testid}]` with the option id as its value.
 #[component]
 fn OptionsField(
     ballot: Ballot,
@@ -306,10 +306,10 @@ fn OptionsField(
     testid: &'static str,
     legend: String,
 ) -> impl IntoView {
-    let approval = ballot.method == VoteMethod::Approval;
-    let input_type = if approval { "checkbox" } else { "radio" };
-    let hint = approval.then(|| {
-        let max = ballot.max_choices.to_string();
+    let several = ballot.choice_limit > 1;
+    let input_type = if several { "checkbox" } else { "radio" };
+    let hint = several.then(|| {
+        let max = ballot.choice_limit.to_string();
         move || tf("ballot.approval_hint", &[("count", &max)])
     });
     let kind = ballot.kind;

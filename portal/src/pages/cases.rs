@@ -190,7 +190,7 @@ pub fn CaseQueue() -> impl IntoView {
         <WithPack pack="mediation" page=|| view! {
             <section class="page">
                 <h1>{tv("queue.title")}</h1>
-                <CommitteeOnly page=|community| {
+                <CommitteeOnly can=|c| c.handle_cases page=|community| {
                     let overdue_only = RwSignal::new(false);
                     let id = community.id.clone();
                     let fetch_for = id.clone();

@@ -89,7 +89,7 @@ pub fn EventsPage() -> impl IntoView {
             <section class="page">
                 <h1>{tv("ev.title")}</h1>
                 <InCommunity page=|info| {
-                    let organizer = info.is_committee() || info.viewer.roles.contains(&crate::api::Role::Organizer);
+                    let organizer = info.can.create_event;
                     let community = info.community.map(|c| c.id).unwrap_or_default();
                     view! {
                         <p class="actions">
@@ -924,7 +924,7 @@ pub fn VolunteerHours() -> impl IntoView {
                 <p><a href="/events" class="back-link">{tv("ev.back")}</a></p>
                 <h1>{tv("ev.my_hours")}</h1>
                 <InCommunity page=|info| {
-                    let committee = info.is_committee();
+                    let committee = info.can.manage_volunteers;
                     let community = StoredValue::new(info.community.map(|c| c.id).unwrap_or_default());
                     let mine = LocalResource::new(move || async move { events::hours(&community.get_value(), None).await });
                     let year = js_sys::Date::new_0().get_full_year() as i64;
@@ -983,7 +983,7 @@ pub fn VolunteerGroups() -> impl IntoView {
                 <p><a href="/events" class="back-link">{tv("ev.back")}</a></p>
                 <h1>{tv("ev.groups")}</h1>
                 <InCommunity page=|info| {
-                    let committee = info.is_committee();
+                    let committee = info.can.manage_volunteers;
                     let me = info.viewer.resident_id.clone().map(|id| (id, info.viewer.name.clone()));
                     let community = StoredValue::new(info.community.map(|c| c.id).unwrap_or_default());
                     let version = RwSignal::new(0u32);

@@ -50,7 +50,8 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
         }
         .into_any();
     };
-    let committee = info.is_committee();
+    let can = info.can;
+    let committee = can.any_committee_page();
     let community_id = StoredValue::new(community.id.clone());
     let needs =
         LocalResource::new(
@@ -132,30 +133,36 @@ fn HomeFor(info: SessionInfo) -> impl IntoView {
                 <nav aria-labelledby="committee-title" data-testid="committee-tools">
                     <h2 id="committee-title">{tv("home.committee")}</h2>
                     <ul class="tiles">
-                        <li>
-                            <a href="/committee/review" class="tile" data-testid="home-review">
-                                <span class="tile-title">{tv("home.review")}</span>
-                                <span class="tile-note">{tv("home.review_note")}</span>
-                            </a>
-                        </li>
-                        <li>
-                            <a href="/committee/cases" class="tile" data-testid="home-case-queue">
-                                <span class="tile-title">{tv("home.case_queue")}</span>
-                                <span class="tile-note">{tv("home.case_queue_note")}</span>
-                            </a>
-                        </li>
-                        <li>
-                            <a href="/committee/roster" class="tile" data-testid="home-roster">
-                                <span class="tile-title">{tv("home.roster")}</span>
-                                <span class="tile-note">{tv("home.roster_note")}</span>
-                            </a>
-                        </li>
-                        <li>
-                            <a href="/committee/residents" class="tile" data-testid="home-residents">
-                                <span class="tile-title">{tv("home.residents")}</span>
-                                <span class="tile-note">{tv("home.residents_note")}</span>
-                            </a>
-                        </li>
+                        {can.review_topics.then(|| view! {
+                            <li>
+                                <a href="/committee/review" class="tile" data-testid="home-review">
+                                    <span class="tile-title">{tv("home.review")}</span>
+                                    <span class="tile-note">{tv("home.review_note")}</span>
+                                </a>
+                            </li>
+                        })}
+                        {can.handle_cases.then(|| view! {
+                            <li>
+                                <a href="/committee/cases" class="tile" data-testid="home-case-queue">
+                                    <span class="tile-title">{tv("home.case_queue")}</span>
+                                    <span class="tile-note">{tv("home.case_queue_note")}</span>
+                                </a>
+                            </li>
+                        })}
+                        {can.manage_roster.then(|| view! {
+                            <li>
+                                <a href="/committee/roster" class="tile" data-testid="home-roster">
+                                    <span class="tile-title">{tv("home.roster")}</span>
+                                    <span class="tile-note">{tv("home.roster_note")}</span>
+                                </a>
+                            </li>
+                            <li>
+                                <a href="/committee/residents" class="tile" data-testid="home-residents">
+                                    <span class="tile-title">{tv("home.residents")}</span>
+                                    <span class="tile-note">{tv("home.residents_note")}</span>
+                                </a>
+                            </li>
+                        })}
                     </ul>
                 </nav>
             })}

@@ -23,7 +23,7 @@ fn ResidentsPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{tv("residents.title")}</h1>
-            <CommitteeOnly page=|community| view! { <ResidentList community=community /> } />
+            <CommitteeOnly can=|c| c.manage_roster page=|community| view! { <ResidentList community=community /> } />
         </section>
     }
 }

@@ -23,7 +23,7 @@ fn ReviewQueuePage() -> impl IntoView {
         <section class="page">
             <h1>{tv("review.title")}</h1>
             <p class="hint">{tv("review.intro")}</p>
-            <CommitteeOnly page=|community| view! { <Queue community=community /> } />
+            <CommitteeOnly can=|c| c.review_topics page=|community| view! { <Queue community=community /> } />
         </section>
     }
 }

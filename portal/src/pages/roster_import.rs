@@ -62,7 +62,7 @@ fn RosterImportPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1 class="screen-only">{tv("roster.title")}</h1>
-            <CommitteeOnly page=|community| view! { <RosterForm community=community /> } />
+            <CommitteeOnly can=|c| c.manage_roster page=|community| view! { <RosterForm community=community /> } />
         </section>
     }
 }

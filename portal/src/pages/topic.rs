@@ -43,7 +43,7 @@ fn TopicLoader(info: SessionInfo) -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let viewer = Viewer {
-        committee: info.is_committee(),
+        committee: info.can.review_topics,
         resident_id: info.viewer.resident_id.clone(),
         community_id: info.community.map(|c| c.id).unwrap_or_default(),
     };

@@ -28,8 +28,7 @@ fn TopicNewPage() -> impl IntoView {
 #[component]
 fn ProposeForm(info: SessionInfo) -> impl IntoView {
     let community_id = info.community.map(|c| c.id).unwrap_or_default();
-    let committee =
-        info.viewer.is_admin || info.viewer.roles.contains(&crate::api::Role::Committee);
+    let committee = info.can.propose_as_committee;
     let navigate = use_navigate();
     let title = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());

@@ -2,7 +2,6 @@
 //! folds the box rows in), under the ballot row's shared lock, so closing orders against them.
 
 use super::rules::VoterId;
-use entity::ballot_option::OptionRole;
 use entity::ballot_participation::VoteChannel;
 use std::collections::HashMap;
 
@@ -37,20 +36,17 @@ pub fn validate_choice(
     }
     let by_id: HashMap<&str, &ballot_option::Model> =
         options.iter().map(|o| (o.id.as_str(), o)).collect();
-    let mut abstain = false;
+    let mut alone = false;
     for id in &ids {
         let o = by_id
             .get(id.as_str())
             .ok_or_else(|| bad("not an option of this ballot"))?;
-        abstain |= o.role == OptionRole::Abstain;
+        alone |= rules::stands_alone(o.role);
     }
-    if abstain && ids.len() > 1 {
+    if alone && ids.len() > 1 {
         return Err(bad("an abstention cannot be combined with other options"));
     }
-    let limit = match method {
-        VoteMethod::Single => 1,
-        VoteMethod::Approval => std::cmp::max(max_choices, 1) as usize,
-    };
+    let limit = rules::choice_limit(method, max_choices);
     if ids.len() > limit {
         return Err(bad(&format!("choose at most {limit} option(s)")));
     }

@@ -245,6 +245,20 @@ pub fn approved(rule: DecisionRule, votes: Weight, turnout: Weight) -> bool {
     !bars.is_empty() && bars.iter().all(|b| b.met(votes, turnout))
 }
 
+/// How many options one vote may tick: one for SINGLE, `max_choices` (at least one) for APPROVAL.
+pub fn choice_limit(method: VoteMethod, max_choices: i32) -> usize {
+    match method {
+        VoteMethod::Single => 1,
+        VoteMethod::Approval => std::cmp::max(max_choices, 1) as usize,
+    }
+}
+
+/// Whether ticking an option of this role must be the vote's only tick (an abstention cannot be
+/// combined with anything).
+pub fn stands_alone(role: OptionRole) -> bool {
+    role == OptionRole::Abstain
+}
+
 /// Is an option of this role judged against the approval bars? (Abstentions and opposition
 /// never are: they only count as participants.)
 pub fn judged(role: OptionRole) -> bool {

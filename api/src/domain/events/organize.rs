@@ -59,7 +59,7 @@ pub async fn create(state: &Services, viewer: &Viewer, input: NewEvent) -> AppRe
     let txn = state.db.begin().await?;
     let me = roles::require_resident(&txn, viewer, &input.community_id).await?;
     let viewing = viewing(&txn, viewer, &input.community_id).await?;
-    if !viewing.committee && !viewing.organizer {
+    if !viewing.may_organize() {
         return Err(AppError::Forbidden);
     }
     rate_limit::take(

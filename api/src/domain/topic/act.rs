@@ -13,7 +13,7 @@ use super::service::*;
 use crate::auth::Viewer;
 use crate::config::WriteLimit;
 use crate::domain::notify::{self};
-use crate::domain::roles::{self, Role};
+use crate::domain::roles;
 use crate::domain::{new_id, now, rate_limit};
 use crate::error::{AppError, AppResult};
 use crate::state::Services;
@@ -51,9 +51,8 @@ pub async fn propose(
     let title = rules::title(title)?;
     let body = rules::body(body)?;
     let threshold = find_community(&txn, community_id).await?.cosign_threshold;
-    let by_committee = roles::viewer_roles(&txn, viewer, community_id)
-        .await?
-        .contains(&Role::Committee);
+    let by_committee =
+        roles::proposes_as_committee(&roles::viewer_roles(&txn, viewer, community_id).await?);
     let status = rules::initial_status(by_committee, threshold);
     let at = now();
     let t = topic::ActiveModel {

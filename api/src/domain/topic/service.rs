@@ -125,7 +125,7 @@ pub async fn access<C: ConnectionTrait>(
     let resident = roles::active_resident(conn, viewer, community_id).await?;
     Ok(Access {
         resident_id: resident.map(|r| r.id),
-        moderator: held.contains(&Role::Committee) || held.contains(&Role::Admin),
+        moderator: roles::moderates(&held),
     })
 }
 
