@@ -617,39 +617,49 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
     let selected = RwSignal::new(Vec::<String>::new());
     let errors = FormErrors::new(&["voterId", "optionIds"]);
     let recorded = RwSignal::new(false);
-    let searching = RwSignal::new(false);
     let ballot_id = StoredValue::new(b.id().to_string());
     let bid = b.id().to_string();
     let list_bid = bid.clone();
-    let generation = StoredValue::new(0u32);
 
-    // The frozen electorate, by default only those who have not voted yet.
+    // The frozen electorate, by default only those who have not voted yet: a resource of the
+    // last search asked for (none until the section is opened; a counter, so asking again reads
+    // again). Only the reply to the latest search is kept.
+    let asked = RwSignal::new(None::<(String, bool, u32)>);
+    let found = LocalResource::new(move || {
+        let asked = asked.get();
+        async move {
+            match asked {
+                Some((text, not_voted, _)) => {
+                    Some(ballots::voters(&ballot_id.get_value(), &text, not_voted).await)
+                }
+                None => None,
+            }
+        }
+    });
+    let searching = Signal::derive(move || {
+        asked.with(Option::is_some) && found.with(|r| !matches!(r, Some(Some(_))))
+    });
     let find = move || {
         let (text, not_voted) = (search.get_untracked(), !show_voted.get_untracked());
-        generation.update_value(|g| *g += 1);
-        let this = generation.get_value();
-        searching.set(true);
-        spawn_local(async move {
-            let result = ballots::voters(&ballot_id.get_value(), &text, not_voted).await;
-            if generation.get_value() != this {
-                return;
-            }
-            match result {
-                Ok(list) => {
-                    if voter.with_untracked(|v| {
-                        v.as_ref()
-                            .is_some_and(|id| !list.iter().any(|m| &m.voter_id == id && !m.voted))
-                    }) {
-                        voter.set(None);
-                    }
-                    voters.set(Some(list));
-                    errors.clear();
-                }
-                Err(e) => errors.api(e),
-            }
-            searching.set(false);
-        });
+        let n = asked.with_untracked(|a| a.as_ref().map_or(0, |a| a.2 + 1));
+        asked.set(Some((text, not_voted, n)));
     };
+    Effect::new(move || {
+        found.with(|reply| match reply {
+            Some(Some(Ok(list))) => {
+                if voter.with_untracked(|v| {
+                    v.as_ref()
+                        .is_some_and(|id| !list.iter().any(|m| &m.voter_id == id && !m.voted))
+                }) {
+                    voter.set(None);
+                }
+                voters.set(Some(list.clone()));
+                errors.clear();
+            }
+            Some(Some(Err(e))) => errors.api(e.clone()),
+            _ => {}
+        })
+    });
     let on_toggle = move |ev: leptos::ev::Event| {
         let details: web_sys::Element = event_target(&ev);
         if details.has_attribute("open") && voters.with_untracked(Option::is_none) {

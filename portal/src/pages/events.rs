@@ -129,33 +129,48 @@ fn EventList(community: String) -> impl IntoView {
             );
         }
     });
-    let loading = RwSignal::new(false);
-    let load_more = move |_| {
-        if loading.get_untracked() {
-            return;
-        }
-        loading.set(true);
-        let after = cursor.get_untracked();
-        let wanted = (kind.get_untracked(), past.get_untracked());
-        spawn_local(async move {
-            let result = events::events(&community.get_value(), wanted.0, wanted.1, after).await;
-            // A page for a filter the viewer has since changed is dropped.
-            if (kind.get_untracked(), past.get_untracked()) == wanted {
-                match result {
-                    Ok(page) => {
-                        more.update(|m| m.extend(page.nodes));
-                        cursor.set(
-                            page.page_info
-                                .has_next_page
-                                .then_some(page.page_info.end_cursor)
-                                .flatten(),
-                        );
-                    }
-                    Err(e) => error.set(Some(e)),
+    // The page after the cursor "load more" asked for, a resource of the filter too: a page
+    // for a filter the viewer has since changed is never added.
+    let more_after = RwSignal::new(None::<String>);
+    let next = LocalResource::new(move || {
+        let (kind, past) = (kind.get(), past.get());
+        let after = more_after.get();
+        async move {
+            match after {
+                Some(after) => {
+                    Some(events::events(&community.get_value(), kind, past, Some(after)).await)
                 }
+                None => None,
             }
-            loading.set(false);
-        });
+        }
+    });
+    Effect::new(move |_| {
+        kind.track();
+        past.track();
+        more_after.set(None);
+    });
+    Effect::new(move || {
+        next.with(|reply| match reply {
+            Some(Some(Ok(page))) => {
+                more.update(|m| m.extend(page.nodes.iter().cloned()));
+                cursor.set(
+                    page.page_info
+                        .has_next_page
+                        .then(|| page.page_info.end_cursor.clone())
+                        .flatten(),
+                );
+            }
+            Some(Some(Err(e))) => error.set(Some(e.clone())),
+            _ => {}
+        })
+    });
+    let loading = Signal::derive(move || {
+        more_after.with(Option::is_some) && next.with(|r| !matches!(r, Some(Some(_))))
+    });
+    let load_more = move |_| {
+        if !loading.get_untracked() {
+            more_after.set(cursor.get_untracked());
+        }
     };
     let item = |e: Event| {
         let when = e.starts_at.clone();

@@ -42,41 +42,58 @@ fn InboxPage() -> impl IntoView {
     let items = RwSignal::new(Vec::<Notification>::new());
     let cursor = RwSignal::new(None::<String>);
     let has_more = RwSignal::new(false);
-    let loaded = RwSignal::new(false);
-    let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-
-    let load = move |reset: bool| {
-        busy.set(true);
-        let after = if reset { None } else { cursor.get_untracked() };
-        spawn_local(async move {
-            match notifications::notifications(after).await {
-                Ok(page) => {
-                    if reset {
-                        // Keep what arrived live while the page was loading.
-                        let mut nodes = page.nodes;
-                        let arrived: Vec<Notification> = items.with_untracked(|list| {
-                            list.iter()
-                                .filter(|n| !nodes.iter().any(|m| m.id == n.id))
-                                .cloned()
-                                .collect()
-                        });
-                        nodes.splice(0..0, arrived);
-                        items.set(nodes);
-                    } else {
-                        items.update(|list| list.extend(page.nodes));
-                    }
-                    cursor.set(page.page_info.end_cursor);
-                    has_more.set(page.page_info.has_next_page);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e)),
+    // Two resources: the first page, and the page after the cursor "load more" asked for (none
+    // until it is tapped); each keeps only the reply to its latest request.
+    let more_after = RwSignal::new(None::<String>);
+    let first = LocalResource::new(|| notifications::notifications(None));
+    let more = LocalResource::new(move || {
+        let after = more_after.get();
+        async move {
+            match after {
+                Some(after) => Some(notifications::notifications(Some(after)).await),
+                None => None,
             }
-            loaded.set(true);
-            busy.set(false);
-        });
+        }
+    });
+    let show = move |page: &Result<notifications::NotificationPage, ApiError>, append: bool| {
+        match page {
+            Ok(page) => {
+                if append {
+                    items.update(|list| list.extend(page.nodes.iter().cloned()));
+                } else {
+                    // Keep what arrived live while the page was loading.
+                    let mut nodes = page.nodes.clone();
+                    let arrived: Vec<Notification> = items.with_untracked(|list| {
+                        list.iter()
+                            .filter(|n| !nodes.iter().any(|m| m.id == n.id))
+                            .cloned()
+                            .collect()
+                    });
+                    nodes.splice(0..0, arrived);
+                    items.set(nodes);
+                }
+                cursor.set(page.page_info.end_cursor.clone());
+                has_more.set(page.page_info.has_next_page);
+                error.set(None);
+            }
+            Err(e) => error.set(Some(e.clone())),
+        }
     };
-    load(true);
+    Effect::new(move || first.with(|reply| reply.iter().for_each(|page| show(page, false))));
+    Effect::new(move || {
+        more.with(|reply| {
+            if let Some(Some(page)) = reply {
+                show(page, true)
+            }
+        })
+    });
+    let loaded = move || first.with(Option::is_some);
+    let busy = Signal::derive(move || {
+        !loaded()
+            || (more_after.with(Option::is_some) && more.with(|r| !matches!(r, Some(Some(_)))))
+    });
+    let load_more = move || more_after.set(cursor.get_untracked());
     // A notification that arrives while the page is open goes on top.
     Effect::new(move || {
         if let Some(n) = app.arrived.get() {
@@ -117,7 +134,7 @@ fn InboxPage() -> impl IntoView {
     let any_unread = move || items.with(|list| list.iter().any(|n| !n.read));
 
     let list = move || {
-        if !loaded.get() {
+        if !loaded() {
             return view! { <Loading /> }.into_any();
         }
         if items.with(Vec::is_empty) {
@@ -148,7 +165,7 @@ fn InboxPage() -> impl IntoView {
             {list}
             <Show when=move || has_more.get()>
                 <button type="button" class="button wide" data-testid="load-more"
-                    disabled=move || busy.get() on:click=move |_| load(false)>
+                    disabled=move || busy.get() on:click=move |_| load_more()>
                     {move || if busy.get() { t("common.loading") } else { t("common.load_more") }}
                 </button>
             </Show>

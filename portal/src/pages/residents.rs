@@ -49,54 +49,82 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
     let total = RwSignal::new(None::<i64>);
     let cursor = RwSignal::new(None::<String>);
     let has_more = RwSignal::new(false);
-    let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let busy_row = RwSignal::new(None::<String>);
     let invite = RwSignal::new(None::<Invite>);
-    // Answers to an older search are dropped.
-    let generation = StoredValue::new(0u32);
-
-    let load = move |reset: bool| {
-        let filter = ResidentFilter {
-            search: search.get_untracked(),
-            include_inactive: include_inactive.get_untracked(),
-        };
-        let after = if reset { None } else { cursor.get_untracked() };
-        generation.update_value(|g| *g += 1);
-        let this = generation.get_value();
-        loading.set(true);
-        let owner = owner.get_value();
-        spawn_local(async move {
-            let result = roster::residents(&community_id.get_value(), &filter, after).await;
-            if generation.get_value() != this {
-                return;
-            }
-            match result {
-                Ok(page) => {
-                    let new_rows: Vec<RwSignal<Resident>> = page
-                        .nodes
-                        .into_iter()
-                        .map(|r| match &owner {
-                            Some(owner) => owner.with(|| RwSignal::new(r)),
-                            None => RwSignal::new(r),
-                        })
-                        .collect();
-                    if reset {
-                        rows.set(new_rows);
-                    } else {
-                        rows.update(|list| list.extend(new_rows));
-                    }
-                    total.set(Some(page.total_count));
-                    cursor.set(page.page_info.end_cursor);
-                    has_more.set(page.page_info.has_next_page);
-                    error.set(None);
+    // The list is two resources of the submitted search (a counter, so searching again for the
+    // same text reads again): its first page, and the page after the cursor "load more" asked
+    // for. A resource keeps only the reply to its latest request, so the answer to an older
+    // search never lands in the list.
+    let asked = RwSignal::new((ResidentFilter::default(), 0u32));
+    let more_after = RwSignal::new(None::<String>);
+    let first = LocalResource::new(move || {
+        let (filter, _) = asked.get();
+        async move { roster::residents(&community_id.get_value(), &filter, None).await }
+    });
+    let more = LocalResource::new(move || {
+        let (filter, _) = asked.get();
+        let after = more_after.get();
+        async move {
+            match after {
+                Some(after) => {
+                    Some(roster::residents(&community_id.get_value(), &filter, Some(after)).await)
                 }
-                Err(e) => error.set(Some(e)),
+                None => None,
             }
-            loading.set(false);
-        });
+        }
+    });
+    let show = move |page: &Result<roster::ResidentPage, ApiError>, append: bool| match page {
+        Ok(page) => {
+            let new_rows: Vec<RwSignal<Resident>> = page
+                .nodes
+                .iter()
+                .cloned()
+                .map(|r| match owner.get_value() {
+                    Some(owner) => owner.with(|| RwSignal::new(r)),
+                    None => RwSignal::new(r),
+                })
+                .collect();
+            if append {
+                rows.update(|list| list.extend(new_rows));
+            } else {
+                rows.set(new_rows);
+            }
+            total.set(Some(page.total_count));
+            cursor.set(page.page_info.end_cursor.clone());
+            has_more.set(page.page_info.has_next_page);
+            error.set(None);
+        }
+        Err(e) => error.set(Some(e.clone())),
     };
-    load(true);
+    Effect::new(move || first.with(|reply| reply.iter().for_each(|page| show(page, false))));
+    Effect::new(move || {
+        more.with(|reply| {
+            if let Some(Some(page)) = reply {
+                show(page, true)
+            }
+        })
+    });
+    let loading = Signal::derive(move || {
+        first.with(Option::is_none)
+            || (more_after.with(Option::is_some) && more.with(|r| !matches!(r, Some(Some(_)))))
+    });
+    // A search (or the moved-out switch) starts the list again.
+    let load = move |reset: bool| {
+        if reset {
+            more_after.set(None);
+            let filter = ResidentFilter {
+                search: search.get_untracked(),
+                include_inactive: include_inactive.get_untracked(),
+            };
+            asked.update(|(f, n)| {
+                *f = filter;
+                *n += 1;
+            });
+        } else {
+            more_after.set(cursor.get_untracked());
+        }
+    };
 
     let run = move |resident: Resident, action: RowAction| {
         if action == RowAction::Deactivate

@@ -49,38 +49,44 @@ fn TopicLoader(info: SessionInfo) -> impl IntoView {
     };
     let data = RwSignal::new(None::<Topic>);
     let load_error = RwSignal::new(None::<ApiError>);
-    let generation = StoredValue::new(0u32);
-    let reload = move || {
-        let id = id.get_untracked();
-        generation.update_value(|g| *g += 1);
-        let this = generation.get_value();
-        spawn_local(async move {
+    // The topic is a resource of its id and a reload counter: a reply to an older request is
+    // never shown (the resource drops it), and the latest one updates the page in place.
+    let version = RwSignal::new(0u32);
+    let fetched = LocalResource::new(move || {
+        version.track();
+        let id = id.get();
+        async move {
             let result = topics::topic(&id).await;
-            if generation.get_value() != this {
-                return;
-            }
-            match result {
-                Ok(topic) => {
-                    data.set(Some(topic));
-                    if load_error.with_untracked(Option::is_some) {
-                        load_error.set(None);
-                    }
-                }
-                Err(e) => load_error.set(Some(e)),
-            }
-        });
-    };
-    Effect::new(move || {
+            (id, result)
+        }
+    });
+    let reload = move || version.update(|v| *v += 1);
+    // Another topic's page starts without the last one's error.
+    Effect::new(move |_| {
         id.track();
-        data.set(None);
-        reload();
+        load_error.set(None);
+    });
+    Effect::new(move || {
+        fetched.with(|reply| match reply {
+            Some((for_id, Ok(topic))) if *for_id == id.get_untracked() => {
+                data.set(Some(topic.clone()));
+                if load_error.with_untracked(Option::is_some) {
+                    load_error.set(None);
+                }
+            }
+            Some((for_id, Err(e))) if *for_id == id.get_untracked() => {
+                load_error.set(Some(e.clone()))
+            }
+            _ => {}
+        })
     });
 
     // The page is laid out again only when the topic, its status or its ballot changes;
     // everything else updates in place (so a half-written comment survives a co-signature).
     let shape = Memo::new(move |_| {
+        let current = id.get();
         data.with(|d| {
-            d.as_ref().map(|t| {
+            d.as_ref().filter(|t| t.summary.id == current).map(|t| {
                 (
                     t.summary.id.clone(),
                     t.summary.status,

@@ -10,7 +10,6 @@ use crate::components::{
 };
 use crate::i18n::{t, tf, tv};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -82,49 +81,65 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
     let total = RwSignal::new(None::<i64>);
     let cursor = RwSignal::new(None::<String>);
     let has_more = RwSignal::new(false);
-    let loading = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let generation = StoredValue::new(0u32);
-
-    let load = move |reset: bool| {
-        let statuses = filter.get_untracked().statuses();
-        let after = if reset { None } else { cursor.get_untracked() };
-        generation.update_value(|g| *g += 1);
-        let this = generation.get_value();
-        loading.set(true);
-        spawn_local(async move {
-            let result = topics::topics(
-                &community_id.get_value(),
-                statuses,
-                topics::PAGE_SIZE,
-                after,
-            )
-            .await;
-            if generation.get_value() != this {
-                return;
-            }
-            match result {
-                Ok(page) => {
-                    if reset {
-                        items.set(page.nodes);
-                    } else {
-                        items.update(|list| list.extend(page.nodes));
-                    }
-                    total.set(Some(page.total_count));
-                    cursor.set(page.page_info.end_cursor);
-                    has_more.set(page.page_info.has_next_page);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            loading.set(false);
-        });
-    };
-    // A new filter starts the list again.
-    Effect::new(move || {
-        filter.track();
-        load(true);
+    // The list is two resources of the filter: its first page, and the page after the cursor
+    // "load more" asked for (none until it is tapped). A resource keeps only the reply to its
+    // latest request, so an answer to an older filter never lands in the list.
+    let more_after = RwSignal::new(None::<String>);
+    let first = LocalResource::new(move || {
+        let statuses = filter.get().statuses();
+        async move { topics::topics(&community_id.get_value(), statuses, topics::PAGE_SIZE, None).await }
     });
+    let more = LocalResource::new(move || {
+        let statuses = filter.get().statuses();
+        let after = more_after.get();
+        async move {
+            match after {
+                Some(after) => Some(
+                    topics::topics(
+                        &community_id.get_value(),
+                        statuses,
+                        topics::PAGE_SIZE,
+                        Some(after),
+                    )
+                    .await,
+                ),
+                None => None,
+            }
+        }
+    });
+    // A new filter starts the list again.
+    Effect::new(move |_| {
+        filter.track();
+        more_after.set(None);
+    });
+    let show = move |page: &Result<topics::TopicPage, ApiError>, append: bool| match page {
+        Ok(page) => {
+            if append {
+                items.update(|list| list.extend(page.nodes.iter().cloned()));
+            } else {
+                items.set(page.nodes.clone());
+            }
+            total.set(Some(page.total_count));
+            cursor.set(page.page_info.end_cursor.clone());
+            has_more.set(page.page_info.has_next_page);
+            error.set(None);
+        }
+        Err(e) => error.set(Some(e.clone())),
+    };
+    Effect::new(move || first.with(|reply| reply.iter().for_each(|page| show(page, false))));
+    Effect::new(move || {
+        more.with(|reply| {
+            if let Some(Some(page)) = reply {
+                show(page, true)
+            }
+        })
+    });
+    let loading = move || {
+        first.with(Option::is_none)
+            || (more_after.with(Option::is_some) && more.with(|r| !matches!(r, Some(Some(_)))))
+    };
+    let load_more = move || more_after.set(cursor.get_untracked());
 
     let needs_view = move || {
         match needs.get() {
@@ -168,7 +183,7 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
 
     let list = move || {
         if items.with(Vec::is_empty) {
-            return if loading.get() {
+            return if loading() {
                 view! { <Loading /> }.into_any()
             } else {
                 view! { <p class="empty" data-testid="topics-empty">{tv("topics.none")}</p> }
@@ -197,8 +212,8 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         {list}
         <Show when=move || has_more.get()>
             <button type="button" class="button wide" data-testid="load-more"
-                disabled=move || loading.get() on:click=move |_| load(false)>
-                {move || if loading.get() { t("common.loading") } else { t("common.load_more") }}
+                disabled=loading on:click=move |_| load_more()>
+                {move || if loading() { t("common.loading") } else { t("common.load_more") }}
             </button>
         </Show>
     }
