@@ -1097,6 +1097,56 @@ async fn signing_out_in_one_tab_signs_the_other_tab_out() {
     b.close().await;
 }
 
+/// Home and the pages offer each committee tool only when the server's `Community.viewerCan`
+/// says so: the platform admin (on no roster) gets the roster and the review queue but not the
+/// committee's case queue, which the server refuses them; an organizer gets "new event" and no
+/// committee tools.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_committee_tool_is_offered_as_the_server_allows() {
+    let app = TestApp::spawn().await;
+    let world = app.community().await;
+    let b = browser().await;
+    b.sign_in(&app.address, "13800000004", PASSWORD, "测试社区")
+        .await;
+    b.find("[data-testid=needs-me]").await;
+    assert!(
+        !b.exists("[data-testid=committee-tools]").await,
+        "an organizer sees the committee tools"
+    );
+    b.goto(&format!("{}/events", app.address)).await;
+    b.find("[data-testid=new-event-link]").await;
+    b.sign_out().await;
+
+    // The admin chooses the community (they are on none of its roster's places).
+    b.goto(&format!("{}/signin", app.address)).await;
+    b.fill("#phone", "13900000000").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("[data-testid=signin-submit]").await;
+    b.wait_path("/").await;
+    b.eval(&format!(
+        "localStorage.setItem('jiayuan.communityId', '{}'); return true;",
+        world.community_id
+    ))
+    .await;
+    b.goto(&format!("{}/", app.address)).await;
+    b.wait_text("[data-testid=current-community]", "测试社区")
+        .await;
+    b.find("[data-testid=home-review]").await;
+    b.find("[data-testid=home-roster]").await;
+    assert!(
+        !b.exists("[data-testid=home-case-queue]").await,
+        "the admin is offered the committee's case queue, which the server refuses them"
+    );
+    b.find("[data-testid=review-link]").await;
+    b.goto(&format!("{}/events", app.address)).await;
+    b.find("[data-testid=my-events-link]").await;
+    assert!(
+        !b.exists("[data-testid=new-event-link]").await,
+        "the admin is offered a new event, which the server refuses them"
+    );
+    b.close().await;
+}
+
 /// Two tabs refreshing at the same moment both stay signed in: the refresh lock lets one tab
 /// rotate the pair, and the other, which may still read the spent token (localStorage reaches
 /// other tabs late), finds the spent-token marker lock and waits for the new pair instead of

@@ -263,8 +263,11 @@ pub fn CampaignPage() -> impl IntoView {
             <section class="page">
                 <p><a href="/awards" class="back-link">{tv("awards.back")}</a></p>
                 <InCommunity page=|info| {
-                    let committee = info.can.run_campaigns;
-                    view! { <CampaignLoader committee=committee /> }
+                    // The campaign's own steps come with it (`Campaign.viewerCan`); its ballots'
+                    // (closing, paper ballots, the named roll) are whoever runs the community's
+                    // ballots.
+                    let ballots = info.can.manage_roster;
+                    view! { <CampaignLoader ballots=ballots /> }
                 } />
             </section>
         } />
@@ -272,7 +275,7 @@ pub fn CampaignPage() -> impl IntoView {
 }
 
 #[component]
-fn CampaignLoader(committee: bool) -> impl IntoView {
+fn CampaignLoader(ballots: bool) -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let version = RwSignal::new(0u32);
@@ -291,8 +294,7 @@ fn CampaignLoader(committee: bool) -> impl IntoView {
                 .into_any()
         }
         Some(Ok(c)) => {
-            view! { <CampaignView c=c committee=committee reload=reload winners=winners /> }
-                .into_any()
+            view! { <CampaignView c=c ballots=ballots reload=reload winners=winners /> }.into_any()
         }
     }
 }
@@ -300,7 +302,8 @@ fn CampaignLoader(committee: bool) -> impl IntoView {
 #[component]
 fn CampaignView(
     c: Campaign,
-    committee: bool,
+    /// Closing, paper ballots and the named roll of the campaign's ballots.
+    ballots: bool,
     reload: Callback<()>,
     winners: RwSignal<Vec<String>>,
 ) -> impl IntoView {
@@ -430,7 +433,7 @@ fn CampaignView(
                     </ul>
                     {vote.map(|v| view! {
                         <h3>{tv("awards.votes_title")}</h3>
-                        <BallotCard ballot_id=v.id committee=committee on_change=reload />
+                        <BallotCard ballot_id=v.id committee=ballots on_change=reload />
                     })}
                     {move || vote_categories.with(|v| v.contains(&vote_cat)).then(|| view! {
                         <OpenVoteForm campaign_id=id.get_value() category_id=vote_cat.clone() category=vote_name.clone() on_opened=reload />

@@ -622,22 +622,23 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
     let list_bid = bid.clone();
 
     // The frozen electorate, by default only those who have not voted yet: a resource of the
-    // last search asked for (none until the section is opened; a counter, so asking again reads
-    // again). Only the reply to the latest search is kept.
+    // last search asked for (none until the section is opened; numbered, so asking again reads
+    // again). A resource runs its requests one after another and shows each reply, so a reply
+    // carries its number and only the latest search's is shown.
     let asked = RwSignal::new(None::<(String, bool, u32)>);
     let found = LocalResource::new(move || {
         let asked = asked.get();
         async move {
-            match asked {
-                Some((text, not_voted, _)) => {
-                    Some(ballots::voters(&ballot_id.get_value(), &text, not_voted).await)
-                }
-                None => None,
-            }
+            let (text, not_voted, n) = asked?;
+            Some((
+                n,
+                ballots::voters(&ballot_id.get_value(), &text, not_voted).await,
+            ))
         }
     });
+    let latest = move || asked.with(|a| a.as_ref().map(|a| a.2));
     let searching = Signal::derive(move || {
-        asked.with(Option::is_some) && found.with(|r| !matches!(r, Some(Some(_))))
+        latest().is_some_and(|n| found.with(|r| !matches!(r, Some(Some((m, _))) if *m == n)))
     });
     let find = move || {
         let (text, not_voted) = (search.get_untracked(), !show_voted.get_untracked());
@@ -646,7 +647,8 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
     };
     Effect::new(move || {
         found.with(|reply| match reply {
-            Some(Some(Ok(list))) => {
+            Some(Some((n, _))) if Some(*n) != latest() => {}
+            Some(Some((_, Ok(list)))) => {
                 if voter.with_untracked(|v| {
                     v.as_ref()
                         .is_some_and(|id| !list.iter().any(|m| &m.voter_id == id && !m.voted))
@@ -656,7 +658,7 @@ fn PaperBallotForm(ballot: RwSignal<Option<Ballot>>, on_recorded: Callback<()>) 
                 voters.set(Some(list.clone()));
                 errors.clear();
             }
-            Some(Some(Err(e))) => errors.api(e.clone()),
+            Some(Some((_, Err(e)))) => errors.api(e.clone()),
             _ => {}
         })
     });

@@ -118,9 +118,12 @@ fn EventList(community: String) -> impl IntoView {
     let more = RwSignal::new(Vec::<Event>::new());
     let cursor = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
+    // The cursor whose page was added already.
+    let appended = StoredValue::new(None::<String>);
     Effect::new(move || {
         if let Some(Ok(page)) = first.get() {
             more.set(Vec::new());
+            appended.set_value(None);
             cursor.set(
                 page.page_info
                     .has_next_page
@@ -129,19 +132,24 @@ fn EventList(community: String) -> impl IntoView {
             );
         }
     });
-    // The page after the cursor "load more" asked for, a resource of the filter too: a page
-    // for a filter the viewer has since changed is never added.
+    // The page after the cursor "load more" asked for, a resource of the filter too. A
+    // resource runs its requests one after another and shows each reply, so a page carries the
+    // filter and cursor it was asked for and is added once, only if they are still the ones
+    // shown.
     let more_after = RwSignal::new(None::<String>);
     let next = LocalResource::new(move || {
-        let (kind, past) = (kind.get(), past.get());
+        let wanted = (kind.get(), past.get());
         let after = more_after.get();
         async move {
-            match after {
-                Some(after) => {
-                    Some(events::events(&community.get_value(), kind, past, Some(after)).await)
-                }
-                None => None,
-            }
+            let after = after?;
+            let page = events::events(
+                &community.get_value(),
+                wanted.0,
+                wanted.1,
+                Some(after.clone()),
+            )
+            .await;
+            Some((wanted, after, page))
         }
     });
     Effect::new(move |_| {
@@ -150,22 +158,39 @@ fn EventList(community: String) -> impl IntoView {
         more_after.set(None);
     });
     Effect::new(move || {
-        next.with(|reply| match reply {
-            Some(Some(Ok(page))) => {
-                more.update(|m| m.extend(page.nodes.iter().cloned()));
-                cursor.set(
-                    page.page_info
-                        .has_next_page
-                        .then(|| page.page_info.end_cursor.clone())
-                        .flatten(),
-                );
+        next.with(|reply| {
+            let Some(Some((wanted, after, page))) = reply else {
+                return;
+            };
+            let current = *wanted == (kind.get_untracked(), past.get_untracked())
+                && more_after.with_untracked(|a| a.as_ref() == Some(after))
+                && appended.with_value(|a| a.as_ref() != Some(after));
+            if !current {
+                return;
             }
-            Some(Some(Err(e))) => error.set(Some(e.clone())),
-            _ => {}
+            appended.set_value(Some(after.clone()));
+            match page {
+                Ok(page) => {
+                    more.update(|m| m.extend(page.nodes.iter().cloned()));
+                    cursor.set(
+                        page.page_info
+                            .has_next_page
+                            .then(|| page.page_info.end_cursor.clone())
+                            .flatten(),
+                    );
+                }
+                Err(e) => error.set(Some(e.clone())),
+            }
         })
     });
     let loading = Signal::derive(move || {
-        more_after.with(Option::is_some) && next.with(|r| !matches!(r, Some(Some(_))))
+        let wanted = (kind.get(), past.get());
+        more_after.with(|a| {
+            a.is_some()
+                && next.with(|r| {
+                    !matches!(r, Some(Some((w, after, _))) if *w == wanted && Some(after) == a.as_ref())
+                })
+        })
     });
     let load_more = move |_| {
         if !loading.get_untracked() {

@@ -44,23 +44,31 @@ fn InboxPage() -> impl IntoView {
     let has_more = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     // Two resources: the first page, and the page after the cursor "load more" asked for (none
-    // until it is tapped); each keeps only the reply to its latest request.
+    // until it is tapped). A resource runs its requests one after another and shows each reply,
+    // so a page carries the cursor it was asked for and is appended once, only if it is still
+    // the one asked for.
     let more_after = RwSignal::new(None::<String>);
     let first = LocalResource::new(|| notifications::notifications(None));
     let more = LocalResource::new(move || {
         let after = more_after.get();
         async move {
-            match after {
-                Some(after) => Some(notifications::notifications(Some(after)).await),
-                None => None,
-            }
+            let after = after?;
+            let page = notifications::notifications(Some(after.clone())).await;
+            Some((after, page))
         }
     });
+    let appended = StoredValue::new(None::<String>);
     let show = move |page: &Result<notifications::NotificationPage, ApiError>, append: bool| {
         match page {
             Ok(page) => {
                 if append {
-                    items.update(|list| list.extend(page.nodes.iter().cloned()));
+                    items.update(|list| {
+                        for n in &page.nodes {
+                            if !list.iter().any(|m| m.id == n.id) {
+                                list.push(n.clone());
+                            }
+                        }
+                    });
                 } else {
                     // Keep what arrived live while the page was loading.
                     let mut nodes = page.nodes.clone();
@@ -83,17 +91,30 @@ fn InboxPage() -> impl IntoView {
     Effect::new(move || first.with(|reply| reply.iter().for_each(|page| show(page, false))));
     Effect::new(move || {
         more.with(|reply| {
-            if let Some(Some(page)) = reply {
-                show(page, true)
+            if let Some(Some((after, page))) = reply {
+                let wanted = more_after.with_untracked(|a| a.as_ref() == Some(after))
+                    && appended.with_value(|a| a.as_ref() != Some(after));
+                if wanted {
+                    appended.set_value(Some(after.clone()));
+                    show(page, true);
+                }
             }
         })
     });
     let loaded = move || first.with(Option::is_some);
     let busy = Signal::derive(move || {
         !loaded()
-            || (more_after.with(Option::is_some) && more.with(|r| !matches!(r, Some(Some(_)))))
+            || more_after.with(|a| {
+                a.is_some()
+                    && more
+                        .with(|r| !matches!(r, Some(Some((after, _))) if Some(after) == a.as_ref()))
+            })
     });
-    let load_more = move || more_after.set(cursor.get_untracked());
+    let load_more = move || {
+        if !busy.get_untracked() {
+            more_after.set(cursor.get_untracked());
+        }
+    };
     // A notification that arrives while the page is open goes on top.
     Effect::new(move || {
         if let Some(n) = app.arrived.get() {

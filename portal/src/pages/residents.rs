@@ -52,28 +52,31 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let busy_row = RwSignal::new(None::<String>);
     let invite = RwSignal::new(None::<Invite>);
-    // The list is two resources of the submitted search (a counter, so searching again for the
-    // same text reads again): its first page, and the page after the cursor "load more" asked
-    // for. A resource keeps only the reply to its latest request, so the answer to an older
-    // search never lands in the list.
+    // The list is two resources: the first page of the submitted search (numbered, so
+    // searching again for the same text reads again), and the page after the cursor "load
+    // more" asked for. A resource runs its requests one after another and shows each reply, so
+    // every reply carries what it was asked for, and one that is not for the search and cursor
+    // shown now is left out (never appended twice).
     let asked = RwSignal::new((ResidentFilter::default(), 0u32));
     let more_after = RwSignal::new(None::<String>);
     let first = LocalResource::new(move || {
-        let (filter, _) = asked.get();
-        async move { roster::residents(&community_id.get_value(), &filter, None).await }
-    });
-    let more = LocalResource::new(move || {
-        let (filter, _) = asked.get();
-        let after = more_after.get();
+        let (filter, n) = asked.get();
         async move {
-            match after {
-                Some(after) => {
-                    Some(roster::residents(&community_id.get_value(), &filter, Some(after)).await)
-                }
-                None => None,
-            }
+            let page = roster::residents(&community_id.get_value(), &filter, None).await;
+            (n, page)
         }
     });
+    let more = LocalResource::new(move || {
+        let (filter, n) = asked.get();
+        let after = more_after.get();
+        async move {
+            let after = after?;
+            let page =
+                roster::residents(&community_id.get_value(), &filter, Some(after.clone())).await;
+            Some((n, after, page))
+        }
+    });
+    let appended = StoredValue::new(None::<String>);
     let show = move |page: &Result<roster::ResidentPage, ApiError>, append: bool| match page {
         Ok(page) => {
             let new_rows: Vec<RwSignal<Resident>> = page
@@ -97,17 +100,40 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
         }
         Err(e) => error.set(Some(e.clone())),
     };
-    Effect::new(move || first.with(|reply| reply.iter().for_each(|page| show(page, false))));
+    let current = move || asked.with_untracked(|(_, n)| *n);
     Effect::new(move || {
-        more.with(|reply| {
-            if let Some(Some(page)) = reply {
-                show(page, true)
+        first.with(|reply| {
+            if let Some((n, page)) = reply {
+                if *n == current() {
+                    appended.set_value(None);
+                    show(page, false);
+                }
             }
         })
     });
+    Effect::new(move || {
+        more.with(|reply| {
+            if let Some(Some((n, after, page))) = reply {
+                let wanted = *n == current()
+                    && more_after.with_untracked(|a| a.as_ref() == Some(after))
+                    && appended.with_value(|a| a.as_ref() != Some(after));
+                if wanted {
+                    appended.set_value(Some(after.clone()));
+                    show(page, true);
+                }
+            }
+        })
+    });
+    // Waiting for the first page of this search, or for the page "load more" asked for.
     let loading = Signal::derive(move || {
-        first.with(Option::is_none)
-            || (more_after.with(Option::is_some) && more.with(|r| !matches!(r, Some(Some(_)))))
+        let n = asked.with(|(_, n)| *n);
+        first.with(|r| !matches!(r, Some((m, _)) if *m == n))
+            || more_after.with(|a| {
+                a.is_some()
+                    && more.with(|r| {
+                        !matches!(r, Some(Some((m, after, _))) if *m == n && Some(after) == a.as_ref())
+                    })
+            })
     });
     // A search (or the moved-out switch) starts the list again.
     let load = move |reset: bool| {
@@ -121,7 +147,7 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
                 *f = filter;
                 *n += 1;
             });
-        } else {
+        } else if !loading.get_untracked() {
             more_after.set(cursor.get_untracked());
         }
     };

@@ -20,7 +20,12 @@ fn TopicNewPage() -> impl IntoView {
         <section class="page narrow">
             <p><a href="/topics" class="back-link">{tv("topic.back")}</a></p>
             <h1>{tv("propose.title")}</h1>
-            <InCommunity page=|info| view! { <ProposeForm info=info /> } />
+            <InCommunity page=|info| if info.can.propose_topic {
+                view! { <ProposeForm info=info /> }.into_any()
+            } else {
+                view! { <p class="banner banner-warning" data-testid="propose-forbidden">{tv("error.FORBIDDEN")}</p> }
+                    .into_any()
+            } />
         </section>
     }
 }

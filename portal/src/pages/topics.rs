@@ -14,13 +14,18 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn Topics() -> impl IntoView {
+    let app = crate::app::use_app();
+    // Offered as the server says (a resident on the roster; not a platform admin who is not).
+    let may_propose = move || app.info().is_some_and(|i| i.can.propose_topic);
     view! {
         <section class="page">
             <div class="page-head">
                 <h1>{tv("topics.title")}</h1>
-                <a href="/topics/new" class="button primary" data-testid="propose-link">
-                    {tv("topics.propose")}
-                </a>
+                <Show when=may_propose>
+                    <a href="/topics/new" class="button primary" data-testid="propose-link">
+                        {tv("topics.propose")}
+                    </a>
+                </Show>
             </div>
             <InCommunity page=|info| view! { <TopicList info=info /> } />
         </section>
@@ -82,30 +87,37 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
     let cursor = RwSignal::new(None::<String>);
     let has_more = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    // The list is two resources of the filter: its first page, and the page after the cursor
-    // "load more" asked for (none until it is tapped). A resource keeps only the reply to its
-    // latest request, so an answer to an older filter never lands in the list.
+    // The list is two resources: the first page of the filter, and the page after the cursor
+    // "load more" asked for (none until it is tapped). A resource runs its requests one after
+    // another and shows each reply, so every reply carries what it was asked for, and one
+    // that is not for the filter and cursor shown now is left out (never appended twice).
     let more_after = RwSignal::new(None::<String>);
     let first = LocalResource::new(move || {
-        let statuses = filter.get().statuses();
-        async move { topics::topics(&community_id.get_value(), statuses, topics::PAGE_SIZE, None).await }
+        let wanted = filter.get();
+        async move {
+            let page = topics::topics(
+                &community_id.get_value(),
+                wanted.statuses(),
+                topics::PAGE_SIZE,
+                None,
+            )
+            .await;
+            (wanted, page)
+        }
     });
     let more = LocalResource::new(move || {
-        let statuses = filter.get().statuses();
+        let wanted = filter.get();
         let after = more_after.get();
         async move {
-            match after {
-                Some(after) => Some(
-                    topics::topics(
-                        &community_id.get_value(),
-                        statuses,
-                        topics::PAGE_SIZE,
-                        Some(after),
-                    )
-                    .await,
-                ),
-                None => None,
-            }
+            let after = after?;
+            let page = topics::topics(
+                &community_id.get_value(),
+                wanted.statuses(),
+                topics::PAGE_SIZE,
+                Some(after.clone()),
+            )
+            .await;
+            Some((wanted, after, page))
         }
     });
     // A new filter starts the list again.
@@ -113,6 +125,8 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         filter.track();
         more_after.set(None);
     });
+    // The cursor whose page is in the list already.
+    let appended = StoredValue::new(None::<String>);
     let show = move |page: &Result<topics::TopicPage, ApiError>, append: bool| match page {
         Ok(page) => {
             if append {
@@ -127,19 +141,45 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         }
         Err(e) => error.set(Some(e.clone())),
     };
-    Effect::new(move || first.with(|reply| reply.iter().for_each(|page| show(page, false))));
     Effect::new(move || {
-        more.with(|reply| {
-            if let Some(Some(page)) = reply {
-                show(page, true)
+        first.with(|reply| {
+            if let Some((wanted, page)) = reply {
+                if *wanted == filter.get_untracked() {
+                    appended.set_value(None);
+                    show(page, false);
+                }
             }
         })
     });
+    Effect::new(move || {
+        more.with(|reply| {
+            if let Some(Some((wanted, after, page))) = reply {
+                let current = *wanted == filter.get_untracked()
+                    && more_after.with_untracked(|a| a.as_ref() == Some(after))
+                    && appended.with_value(|a| a.as_ref() != Some(after));
+                if current {
+                    appended.set_value(Some(after.clone()));
+                    show(page, true);
+                }
+            }
+        })
+    });
+    // Waiting for the first page of this filter, or for the page "load more" asked for.
     let loading = move || {
-        first.with(Option::is_none)
-            || (more_after.with(Option::is_some) && more.with(|r| !matches!(r, Some(Some(_)))))
+        let wanted = filter.get();
+        first.with(|r| !matches!(r, Some((f, _)) if *f == wanted))
+            || more_after.with(|a| {
+                a.is_some()
+                    && more.with(|r| {
+                        !matches!(r, Some(Some((f, after, _))) if *f == wanted && Some(after) == a.as_ref())
+                    })
+            })
     };
-    let load_more = move || more_after.set(cursor.get_untracked());
+    let load_more = move || {
+        if !loading() {
+            more_after.set(cursor.get_untracked());
+        }
+    };
 
     let needs_view = move || {
         match needs.get() {
