@@ -111,17 +111,30 @@ fn EventList(community: String) -> impl IntoView {
     let community = StoredValue::new(community);
     let kind = RwSignal::new(None::<EventKind>);
     let past = RwSignal::new(false);
+    // The first page of the filter, tagged with it: a resource runs its requests one after
+    // another and shows each reply, so one for another filter is shown as loading.
     let first = LocalResource::new(move || {
-        let (kind, past) = (kind.get(), past.get());
-        async move { events::events(&community.get_value(), kind, past, None).await }
+        let wanted = (kind.get(), past.get());
+        async move {
+            let page = events::events(&community.get_value(), wanted.0, wanted.1, None).await;
+            (wanted, page)
+        }
     });
+    let first_page = move || {
+        let wanted = (kind.get(), past.get());
+        first.with(|r| {
+            r.as_ref()
+                .filter(|(w, _)| *w == wanted)
+                .map(|(_, page)| page.clone())
+        })
+    };
     let more = RwSignal::new(Vec::<Event>::new());
     let cursor = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
     // The cursor whose page was added already.
     let appended = StoredValue::new(None::<String>);
     Effect::new(move || {
-        if let Some(Ok(page)) = first.get() {
+        if let Some(Ok(page)) = first_page() {
             more.set(Vec::new());
             appended.set_value(None);
             cursor.set(
@@ -152,10 +165,14 @@ fn EventList(community: String) -> impl IntoView {
             Some((wanted, after, page))
         }
     });
+    // A new filter starts the list again: nothing more to ask for until its first page.
     Effect::new(move |_| {
         kind.track();
         past.track();
         more_after.set(None);
+        cursor.set(None);
+        more.set(Vec::new());
+        error.set(None);
     });
     Effect::new(move || {
         next.with(|reply| {
@@ -168,9 +185,10 @@ fn EventList(community: String) -> impl IntoView {
             if !current {
                 return;
             }
-            appended.set_value(Some(after.clone()));
             match page {
                 Ok(page) => {
+                    appended.set_value(Some(after.clone()));
+                    error.set(None);
                     more.update(|m| m.extend(page.nodes.iter().cloned()));
                     cursor.set(
                         page.page_info
@@ -179,7 +197,11 @@ fn EventList(community: String) -> impl IntoView {
                             .flatten(),
                     );
                 }
-                Err(e) => error.set(Some(e.clone())),
+                // Tapping again asks again.
+                Err(e) => {
+                    more_after.set(None);
+                    error.set(Some(e.clone()));
+                }
             }
         })
     });
@@ -232,7 +254,7 @@ fn EventList(community: String) -> impl IntoView {
             <button type="button" class="button" data-testid="past-events" aria-pressed=move || past.get().to_string() on:click=move |_| past.set(true)>{tv("ev.past")}</button>
         </div>
         <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
-        {move || match first.get() {
+        {move || match first_page() {
             None => view! { <Loading /> }.into_any(),
             Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
             Some(Ok(page)) if page.nodes.is_empty() => view! { <p class="empty">{tv("ev.none")}</p> }.into_any(),

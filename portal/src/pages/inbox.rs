@@ -95,7 +95,11 @@ fn InboxPage() -> impl IntoView {
                 let wanted = more_after.with_untracked(|a| a.as_ref() == Some(after))
                     && appended.with_value(|a| a.as_ref() != Some(after));
                 if wanted {
-                    appended.set_value(Some(after.clone()));
+                    match page {
+                        Ok(_) => appended.set_value(Some(after.clone())),
+                        // Tapping again asks again.
+                        Err(_) => more_after.set(None),
+                    }
                     show(page, true);
                 }
             }

@@ -49,8 +49,9 @@ fn TopicLoader(info: SessionInfo) -> impl IntoView {
     };
     let data = RwSignal::new(None::<Topic>);
     let load_error = RwSignal::new(None::<ApiError>);
-    // The topic is a resource of its id and a reload counter: a reply to an older request is
-    // never shown (the resource drops it), and the latest one updates the page in place.
+    // The topic is a resource of its id and a reload counter. A resource runs its requests one
+    // after another and shows each reply, so a reply carries its id (one for another topic is
+    // left out) and the latest one updates the page in place.
     let version = RwSignal::new(0u32);
     let fetched = LocalResource::new(move || {
         version.track();

@@ -146,6 +146,8 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
             if let Some((wanted, page)) = reply {
                 if *wanted == filter.get_untracked() {
                     appended.set_value(None);
+                    // A page "load more" added to an earlier reply of this filter goes with it.
+                    more_after.set(None);
                     show(page, false);
                 }
             }
@@ -158,7 +160,11 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
                     && more_after.with_untracked(|a| a.as_ref() == Some(after))
                     && appended.with_value(|a| a.as_ref() != Some(after));
                 if current {
-                    appended.set_value(Some(after.clone()));
+                    match page {
+                        Ok(_) => appended.set_value(Some(after.clone())),
+                        // Tapping again asks again.
+                        Err(_) => more_after.set(None),
+                    }
                     show(page, true);
                 }
             }
