@@ -8,6 +8,9 @@ use crate::i18n::{current_lang, dynamic_key, t, tv, INPUT_FIELDS};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
+mod paged;
+pub use paged::Paged;
+
 /// The localised text for a failed request: per `extensions.code`, or per field for
 /// `BAD_USER_INPUT` — never the server's own (English) message.
 pub fn error_text(error: &ApiError) -> String {

@@ -12,7 +12,7 @@ use crate::api::events::{
 use crate::api::ApiError;
 use crate::components::{
     confirm, error_text, format_time, local_input_to_utc, local_input_value, ErrorBanner,
-    InCommunity, Loading, WithPack,
+    InCommunity, Loading, Paged, WithPack,
 };
 use crate::i18n::{k, t, tf, tv};
 use leptos::prelude::*;
@@ -111,114 +111,48 @@ fn EventList(community: String) -> impl IntoView {
     let community = StoredValue::new(community);
     let kind = RwSignal::new(None::<EventKind>);
     let past = RwSignal::new(false);
-    // The first page of the filter, tagged with it: a resource runs its requests one after
-    // another and shows each reply, so one for another filter is shown as loading.
-    let first = LocalResource::new(move || {
-        let wanted = (kind.get(), past.get());
-        async move {
-            let page = events::events(&community.get_value(), wanted.0, wanted.1, None).await;
-            (wanted, page)
-        }
-    });
-    let first_page = move || {
-        let wanted = (kind.get(), past.get());
-        first.with(|r| {
-            r.as_ref()
-                .filter(|(w, _)| *w == wanted)
-                .map(|(_, page)| page.clone())
-        })
-    };
-    let more = RwSignal::new(Vec::<Event>::new());
+    // The first page of the filter and the page "load more" asked for (`Paged`): what is
+    // shown, the cursor of the next page, and an error of "load more".
+    let shown = RwSignal::new(None::<Result<Vec<Event>, ApiError>>);
     let cursor = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
-    // The cursor whose page was added already.
-    let appended = StoredValue::new(None::<String>);
-    Effect::new(move || {
-        if let Some(Ok(page)) = first_page() {
-            more.set(Vec::new());
-            appended.set_value(None);
-            cursor.set(
-                page.page_info
-                    .has_next_page
-                    .then_some(page.page_info.end_cursor)
-                    .flatten(),
-            );
-        }
-    });
-    // The page after the cursor "load more" asked for, a resource of the filter too. A
-    // resource runs its requests one after another and shows each reply, so a page carries the
-    // filter and cursor it was asked for and is added once, only if they are still the ones
-    // shown.
-    let more_after = RwSignal::new(None::<String>);
-    let next = LocalResource::new(move || {
-        let wanted = (kind.get(), past.get());
-        let after = more_after.get();
-        async move {
-            let after = after?;
-            let page = events::events(
-                &community.get_value(),
-                wanted.0,
-                wanted.1,
-                Some(after.clone()),
-            )
-            .await;
-            Some((wanted, after, page))
-        }
-    });
-    // A new filter starts the list again: nothing more to ask for until its first page.
-    Effect::new(move |_| {
-        kind.track();
-        past.track();
-        more_after.set(None);
-        cursor.set(None);
-        more.set(Vec::new());
-        error.set(None);
-    });
-    Effect::new(move || {
-        next.with(|reply| {
-            let Some(Some((wanted, after, page))) = reply else {
-                return;
-            };
-            let current = *wanted == (kind.get_untracked(), past.get_untracked())
-                && more_after.with_untracked(|a| a.as_ref() == Some(after))
-                && appended.with_value(|a| a.as_ref() != Some(after));
-            if !current {
-                return;
+    let pages = Paged::new(
+        Signal::derive(move || (kind.get(), past.get())),
+        move |(kind, past): (Option<EventKind>, bool), after| async move {
+            events::events(&community.get_value(), kind, past, after).await
+        },
+    );
+    pages.show(move |page, append| {
+        let next = |p: &events::EventPage| {
+            p.page_info
+                .has_next_page
+                .then(|| p.page_info.end_cursor.clone())
+                .flatten()
+        };
+        match (page, append) {
+            (Ok(p), false) => {
+                shown.set(Some(Ok(p.nodes.clone())));
+                cursor.set(next(p));
+                error.set(None);
             }
-            match page {
-                Ok(page) => {
-                    appended.set_value(Some(after.clone()));
-                    error.set(None);
-                    more.update(|m| m.extend(page.nodes.iter().cloned()));
-                    cursor.set(
-                        page.page_info
-                            .has_next_page
-                            .then(|| page.page_info.end_cursor.clone())
-                            .flatten(),
-                    );
-                }
-                // Tapping again asks again.
-                Err(e) => {
-                    more_after.set(None);
-                    error.set(Some(e.clone()));
-                }
+            (Err(e), false) => {
+                shown.set(Some(Err(e.clone())));
+                cursor.set(None);
             }
-        })
-    });
-    let loading = Signal::derive(move || {
-        let wanted = (kind.get(), past.get());
-        more_after.with(|a| {
-            a.is_some()
-                && next.with(|r| {
-                    !matches!(r, Some(Some((w, after, _))) if *w == wanted && Some(after) == a.as_ref())
-                })
-        })
-    });
-    let load_more = move |_| {
-        if !loading.get_untracked() {
-            more_after.set(cursor.get_untracked());
+            (Ok(p), true) => {
+                shown.update(|s| {
+                    if let Some(Ok(list)) = s {
+                        list.extend(p.nodes.iter().cloned());
+                    }
+                });
+                cursor.set(next(p));
+                error.set(None);
+            }
+            (Err(e), true) => error.set(Some(e.clone())),
         }
-    };
+    });
+    let loading = Signal::derive(move || pages.loading());
+    let load_more = move |_| pages.load_more(cursor.get_untracked());
     let item = |e: Event| {
         let when = e.starts_at.clone();
         let seats = seats_text(&e);
@@ -254,14 +188,13 @@ fn EventList(community: String) -> impl IntoView {
             <button type="button" class="button" data-testid="past-events" aria-pressed=move || past.get().to_string() on:click=move |_| past.set(true)>{tv("ev.past")}</button>
         </div>
         <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
-        {move || match first_page() {
+        {move || match shown.get() {
             None => view! { <Loading /> }.into_any(),
             Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
-            Some(Ok(page)) if page.nodes.is_empty() => view! { <p class="empty">{tv("ev.none")}</p> }.into_any(),
-            Some(Ok(page)) => view! {
+            Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{tv("ev.none")}</p> }.into_any(),
+            Some(Ok(list)) => view! {
                 <ul class="topics" data-testid="events">
-                    {page.nodes.into_iter().map(item).collect_view()}
-                    {move || more.get().into_iter().map(item).collect_view()}
+                    {list.into_iter().map(item).collect_view()}
                 </ul>
             }.into_any(),
         }}

@@ -3,7 +3,7 @@
 use crate::api::notifications::{self, Notification};
 use crate::api::{ApiError, Role};
 use crate::app::use_app;
-use crate::components::{error_text, format_time, role_name, ErrorBanner, Loading};
+use crate::components::{error_text, format_time, role_name, ErrorBanner, Loading, Paged};
 use crate::i18n::{dynamic_key, fill, t, tv};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -43,82 +43,45 @@ fn InboxPage() -> impl IntoView {
     let cursor = RwSignal::new(None::<String>);
     let has_more = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    // Two resources: the first page, and the page after the cursor "load more" asked for (none
-    // until it is tapped). A resource runs its requests one after another and shows each reply,
-    // so a page carries the cursor it was asked for and is appended once, only if it is still
-    // the one asked for.
-    let more_after = RwSignal::new(None::<String>);
-    let first = LocalResource::new(|| notifications::notifications(None));
-    let more = LocalResource::new(move || {
-        let after = more_after.get();
-        async move {
-            let after = after?;
-            let page = notifications::notifications(Some(after.clone())).await;
-            Some((after, page))
-        }
+    let loaded = RwSignal::new(false);
+    // The first page and the page "load more" asked for (`Paged`; the inbox has no filter).
+    let pages = Paged::new(Signal::stored(()), |(), after| {
+        notifications::notifications(after)
     });
-    let appended = StoredValue::new(None::<String>);
-    let show = move |page: &Result<notifications::NotificationPage, ApiError>, append: bool| {
-        match page {
-            Ok(page) => {
-                if append {
-                    items.update(|list| {
-                        for n in &page.nodes {
-                            if !list.iter().any(|m| m.id == n.id) {
-                                list.push(n.clone());
-                            }
+    pages.show(move |page, append| match page {
+        Ok(page) => {
+            if append {
+                items.update(|list| {
+                    for n in &page.nodes {
+                        if !list.iter().any(|m| m.id == n.id) {
+                            list.push(n.clone());
                         }
-                    });
-                } else {
-                    // Keep what arrived live while the page was loading.
-                    let mut nodes = page.nodes.clone();
-                    let arrived: Vec<Notification> = items.with_untracked(|list| {
-                        list.iter()
-                            .filter(|n| !nodes.iter().any(|m| m.id == n.id))
-                            .cloned()
-                            .collect()
-                    });
-                    nodes.splice(0..0, arrived);
-                    items.set(nodes);
-                }
-                cursor.set(page.page_info.end_cursor.clone());
-                has_more.set(page.page_info.has_next_page);
-                error.set(None);
-            }
-            Err(e) => error.set(Some(e.clone())),
-        }
-    };
-    Effect::new(move || first.with(|reply| reply.iter().for_each(|page| show(page, false))));
-    Effect::new(move || {
-        more.with(|reply| {
-            if let Some(Some((after, page))) = reply {
-                let wanted = more_after.with_untracked(|a| a.as_ref() == Some(after))
-                    && appended.with_value(|a| a.as_ref() != Some(after));
-                if wanted {
-                    match page {
-                        Ok(_) => appended.set_value(Some(after.clone())),
-                        // Tapping again asks again.
-                        Err(_) => more_after.set(None),
                     }
-                    show(page, true);
-                }
+                });
+            } else {
+                // Keep what arrived live while the page was loading.
+                let mut nodes = page.nodes.clone();
+                let arrived: Vec<Notification> = items.with_untracked(|list| {
+                    list.iter()
+                        .filter(|n| !nodes.iter().any(|m| m.id == n.id))
+                        .cloned()
+                        .collect()
+                });
+                nodes.splice(0..0, arrived);
+                items.set(nodes);
             }
-        })
-    });
-    let loaded = move || first.with(Option::is_some);
-    let busy = Signal::derive(move || {
-        !loaded()
-            || more_after.with(|a| {
-                a.is_some()
-                    && more
-                        .with(|r| !matches!(r, Some(Some((after, _))) if Some(after) == a.as_ref()))
-            })
-    });
-    let load_more = move || {
-        if !busy.get_untracked() {
-            more_after.set(cursor.get_untracked());
+            loaded.set(true);
+            cursor.set(page.page_info.end_cursor.clone());
+            has_more.set(page.page_info.has_next_page);
+            error.set(None);
         }
-    };
+        Err(e) => {
+            loaded.set(true);
+            error.set(Some(e.clone()));
+        }
+    });
+    let busy = Signal::derive(move || pages.loading());
+    let load_more = move || pages.load_more(cursor.get_untracked());
     // A notification that arrives while the page is open goes on top.
     Effect::new(move || {
         if let Some(n) = app.arrived.get() {
@@ -159,7 +122,7 @@ fn InboxPage() -> impl IntoView {
     let any_unread = move || items.with(|list| list.iter().any(|n| !n.read));
 
     let list = move || {
-        if !loaded() {
+        if !loaded.get() {
             return view! { <Loading /> }.into_any();
         }
         if items.with(Vec::is_empty) {

@@ -6,7 +6,7 @@ use crate::api::roster::{self, Invite, Resident, ResidentFilter};
 use crate::api::{ApiError, Role};
 use crate::components::{
     claim_url, confirm, error_text, format_date, role_list, role_name, CommitteeOnly, ErrorBanner,
-    Loading, WithPack,
+    Loading, Paged, WithPack,
 };
 use crate::i18n::{k, place, t, tf, tv};
 use leptos::html;
@@ -52,32 +52,16 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let busy_row = RwSignal::new(None::<String>);
     let invite = RwSignal::new(None::<Invite>);
-    // The list is two resources: the first page of the submitted search (numbered, so
-    // searching again for the same text reads again), and the page after the cursor "load
-    // more" asked for. A resource runs its requests one after another and shows each reply, so
-    // every reply carries what it was asked for, and one that is not for the search and cursor
-    // shown now is left out (never appended twice).
+    // The first page of the submitted search (numbered, so searching again for the same text
+    // reads again) and the page "load more" asked for (`Paged`).
     let asked = RwSignal::new((ResidentFilter::default(), 0u32));
-    let more_after = RwSignal::new(None::<String>);
-    let first = LocalResource::new(move || {
-        let (filter, n) = asked.get();
-        async move {
-            let page = roster::residents(&community_id.get_value(), &filter, None).await;
-            (n, page)
-        }
-    });
-    let more = LocalResource::new(move || {
-        let (filter, n) = asked.get();
-        let after = more_after.get();
-        async move {
-            let after = after?;
-            let page =
-                roster::residents(&community_id.get_value(), &filter, Some(after.clone())).await;
-            Some((n, after, page))
-        }
-    });
-    let appended = StoredValue::new(None::<String>);
-    let show = move |page: &Result<roster::ResidentPage, ApiError>, append: bool| match page {
+    let pages = Paged::new(
+        asked.into(),
+        move |(filter, _): (ResidentFilter, u32), after| async move {
+            roster::residents(&community_id.get_value(), &filter, after).await
+        },
+    );
+    pages.show(move |page, append| match page {
         Ok(page) => {
             let new_rows: Vec<RwSignal<Resident>> = page
                 .nodes
@@ -99,50 +83,11 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
             error.set(None);
         }
         Err(e) => error.set(Some(e.clone())),
-    };
-    let current = move || asked.with_untracked(|(_, n)| *n);
-    Effect::new(move || {
-        first.with(|reply| {
-            if let Some((n, page)) = reply {
-                if *n == current() {
-                    appended.set_value(None);
-                    show(page, false);
-                }
-            }
-        })
     });
-    Effect::new(move || {
-        more.with(|reply| {
-            if let Some(Some((n, after, page))) = reply {
-                let wanted = *n == current()
-                    && more_after.with_untracked(|a| a.as_ref() == Some(after))
-                    && appended.with_value(|a| a.as_ref() != Some(after));
-                if wanted {
-                    match page {
-                        Ok(_) => appended.set_value(Some(after.clone())),
-                        // Tapping again asks again.
-                        Err(_) => more_after.set(None),
-                    }
-                    show(page, true);
-                }
-            }
-        })
-    });
-    // Waiting for the first page of this search, or for the page "load more" asked for.
-    let loading = Signal::derive(move || {
-        let n = asked.with(|(_, n)| *n);
-        first.with(|r| !matches!(r, Some((m, _)) if *m == n))
-            || more_after.with(|a| {
-                a.is_some()
-                    && more.with(|r| {
-                        !matches!(r, Some(Some((m, after, _))) if *m == n && Some(after) == a.as_ref())
-                    })
-            })
-    });
+    let loading = Signal::derive(move || pages.loading());
     // A search (or the moved-out switch) starts the list again.
     let load = move |reset: bool| {
         if reset {
-            more_after.set(None);
             let filter = ResidentFilter {
                 search: search.get_untracked(),
                 include_inactive: include_inactive.get_untracked(),
@@ -151,8 +96,8 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
                 *f = filter;
                 *n += 1;
             });
-        } else if !loading.get_untracked() {
-            more_after.set(cursor.get_untracked());
+        } else {
+            pages.load_more(cursor.get_untracked());
         }
     };
 

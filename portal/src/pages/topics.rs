@@ -5,7 +5,7 @@ use crate::api::identity::SessionInfo;
 use crate::api::topics::{self, NeedsMe, StatusFilter, TopicSummary};
 use crate::api::ApiError;
 use crate::components::{
-    error_text, format_date, format_time, CosignProgress, ErrorBanner, InCommunity, Loading,
+    error_text, format_date, format_time, CosignProgress, ErrorBanner, InCommunity, Loading, Paged,
     StatusBadge,
 };
 use crate::i18n::{t, tf, tv};
@@ -87,47 +87,20 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
     let cursor = RwSignal::new(None::<String>);
     let has_more = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    // The list is two resources: the first page of the filter, and the page after the cursor
-    // "load more" asked for (none until it is tapped). A resource runs its requests one after
-    // another and shows each reply, so every reply carries what it was asked for, and one
-    // that is not for the filter and cursor shown now is left out (never appended twice).
-    let more_after = RwSignal::new(None::<String>);
-    let first = LocalResource::new(move || {
-        let wanted = filter.get();
-        async move {
-            let page = topics::topics(
+    // The first page of the filter and the page "load more" asked for (`Paged`).
+    let pages = Paged::new(
+        filter.into(),
+        move |wanted: StatusFilter, after| async move {
+            topics::topics(
                 &community_id.get_value(),
                 wanted.statuses(),
                 topics::PAGE_SIZE,
-                None,
+                after,
             )
-            .await;
-            (wanted, page)
-        }
-    });
-    let more = LocalResource::new(move || {
-        let wanted = filter.get();
-        let after = more_after.get();
-        async move {
-            let after = after?;
-            let page = topics::topics(
-                &community_id.get_value(),
-                wanted.statuses(),
-                topics::PAGE_SIZE,
-                Some(after.clone()),
-            )
-            .await;
-            Some((wanted, after, page))
-        }
-    });
-    // A new filter starts the list again.
-    Effect::new(move |_| {
-        filter.track();
-        more_after.set(None);
-    });
-    // The cursor whose page is in the list already.
-    let appended = StoredValue::new(None::<String>);
-    let show = move |page: &Result<topics::TopicPage, ApiError>, append: bool| match page {
+            .await
+        },
+    );
+    pages.show(move |page, append| match page {
         Ok(page) => {
             if append {
                 items.update(|list| list.extend(page.nodes.iter().cloned()));
@@ -140,52 +113,9 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
             error.set(None);
         }
         Err(e) => error.set(Some(e.clone())),
-    };
-    Effect::new(move || {
-        first.with(|reply| {
-            if let Some((wanted, page)) = reply {
-                if *wanted == filter.get_untracked() {
-                    appended.set_value(None);
-                    // A page "load more" added to an earlier reply of this filter goes with it.
-                    more_after.set(None);
-                    show(page, false);
-                }
-            }
-        })
     });
-    Effect::new(move || {
-        more.with(|reply| {
-            if let Some(Some((wanted, after, page))) = reply {
-                let current = *wanted == filter.get_untracked()
-                    && more_after.with_untracked(|a| a.as_ref() == Some(after))
-                    && appended.with_value(|a| a.as_ref() != Some(after));
-                if current {
-                    match page {
-                        Ok(_) => appended.set_value(Some(after.clone())),
-                        // Tapping again asks again.
-                        Err(_) => more_after.set(None),
-                    }
-                    show(page, true);
-                }
-            }
-        })
-    });
-    // Waiting for the first page of this filter, or for the page "load more" asked for.
-    let loading = move || {
-        let wanted = filter.get();
-        first.with(|r| !matches!(r, Some((f, _)) if *f == wanted))
-            || more_after.with(|a| {
-                a.is_some()
-                    && more.with(|r| {
-                        !matches!(r, Some(Some((f, after, _))) if *f == wanted && Some(after) == a.as_ref())
-                    })
-            })
-    };
-    let load_more = move || {
-        if !loading() {
-            more_after.set(cursor.get_untracked());
-        }
-    };
+    let loading = move || pages.loading();
+    let load_more = move || pages.load_more(cursor.get_untracked());
 
     let needs_view = move || {
         match needs.get() {
