@@ -17,8 +17,9 @@ pub struct Paged<K: Send + Sync + 'static, P: 'static> {
     key: Signal<K>,
     first: LocalResource<Reply<K, P>>,
     more: LocalResource<MoreReply<K, P>>,
-    /// The cursor "load more" asked for (none until it is tapped, and again after a new key).
-    more_after: RwSignal<Option<String>>,
+    /// The key and cursor "load more" asked for (none until it is tapped); one for another key
+    /// counts for nothing.
+    more_after: RwSignal<Option<(K, String)>>,
     /// The cursor whose page is in the list already.
     appended: StoredValue<Option<String>>,
 }
@@ -42,7 +43,7 @@ where
         F: Fn(K, Option<String>) -> Fut + Copy + 'static,
         Fut: Future<Output = Result<P, ApiError>> + 'static,
     {
-        let more_after = RwSignal::new(None::<String>);
+        let more_after = RwSignal::new(None::<(K, String)>);
         let first = LocalResource::new(move || {
             let wanted = key.get();
             async move {
@@ -50,19 +51,14 @@ where
                 (wanted, page)
             }
         });
+        // Only a tap asks: a new key alone sends nothing here.
         let more = LocalResource::new(move || {
-            let wanted = key.get();
-            let after = more_after.get();
+            let asked = more_after.get();
             async move {
-                let after = after?;
+                let (wanted, after) = asked?;
                 let page = fetch(wanted.clone(), Some(after.clone())).await;
                 Some((wanted, after, page))
             }
-        });
-        // A new key starts the list again.
-        Effect::new(move |_| {
-            key.track();
-            more_after.set(None);
         });
         Paged {
             key,
@@ -75,7 +71,8 @@ where
 
     /// Calls `show(page, append)` for each reply that is for what is shown now: the first page
     /// (`append` false; it replaces the list, with any page added to an earlier reply of the
-    /// same key) and the asked-for next page (`append` true, once).
+    /// same key) and the asked-for next page (`append` true, once). Call it once per list;
+    /// `show` runs untracked.
     pub fn show(self, show: impl Fn(&Result<P, ApiError>, bool) + Copy + 'static) {
         let Paged {
             key,
@@ -90,7 +87,7 @@ where
                     if key.with_untracked(|k| k == wanted) {
                         appended.set_value(None);
                         more_after.set(None);
-                        show(page, false);
+                        untrack(|| show(page, false));
                     }
                 }
             })
@@ -101,7 +98,9 @@ where
                     return;
                 };
                 let current = key.with_untracked(|k| k == wanted)
-                    && more_after.with_untracked(|a| a.as_ref() == Some(after))
+                    && more_after.with_untracked(|a| {
+                        a.as_ref().is_some_and(|(k, c)| k == wanted && c == after)
+                    })
                     && appended.with_value(|a| a.as_ref() != Some(after));
                 if !current {
                     return;
@@ -111,35 +110,44 @@ where
                     // Tapping again asks again.
                     Err(_) => more_after.set(None),
                 }
-                show(page, true);
+                untrack(|| show(page, true));
             })
         });
+    }
+
+    /// Waiting for the first page of the key shown (what is shown is another key's, or
+    /// nothing yet).
+    pub fn first_loading(&self) -> bool {
+        let Paged { key, first, .. } = *self;
+        key.with(|wanted| first.with(|r| !matches!(r, Some((k, _)) if k == wanted)))
     }
 
     /// Waiting for the first page of the key shown, or for the page "load more" asked for.
     pub fn loading(&self) -> bool {
         let Paged {
             key,
-            first,
             more,
             more_after,
             ..
         } = *self;
-        key.with(|wanted| {
-            first.with(|r| !matches!(r, Some((k, _)) if k == wanted))
-                || more_after.with(|a| {
-                    a.is_some()
-                        && more.with(|r| {
-                            !matches!(r, Some(Some((k, after, _))) if k == wanted && Some(after) == a.as_ref())
-                        })
+        self.first_loading()
+            || key.with(|wanted| {
+                more_after.with(|a| match a {
+                    Some((k, after)) if k == wanted => more.with(
+                        |r| !matches!(r, Some(Some((rk, rafter, _))) if rk == k && rafter == after),
+                    ),
+                    _ => false,
                 })
-        })
+            })
     }
 
-    /// Asks for the page after `cursor` (nothing while a page is on its way).
+    /// Asks for the page after `cursor` of the key shown (nothing while a page is on its way).
     pub fn load_more(&self, cursor: Option<String>) {
-        if !untrack(|| self.loading()) {
-            self.more_after.set(cursor);
+        if untrack(|| self.loading()) {
+            return;
+        }
+        if let Some(after) = cursor {
+            self.more_after.set(Some((self.key.get_untracked(), after)));
         }
     }
 }

@@ -111,9 +111,11 @@ fn EventList(community: String) -> impl IntoView {
     let community = StoredValue::new(community);
     let kind = RwSignal::new(None::<EventKind>);
     let past = RwSignal::new(false);
-    // The first page of the filter and the page "load more" asked for (`Paged`): what is
-    // shown, the cursor of the next page, and an error of "load more".
+    // The first page of the filter and the page "load more" asked for (`Paged`): the first
+    // page's answer, the pages added to it, the cursor of the next page, and an error of "load
+    // more".
     let shown = RwSignal::new(None::<Result<Vec<Event>, ApiError>>);
+    let added = RwSignal::new(Vec::<Event>::new());
     let cursor = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
     let pages = Paged::new(
@@ -132,25 +134,25 @@ fn EventList(community: String) -> impl IntoView {
         match (page, append) {
             (Ok(p), false) => {
                 shown.set(Some(Ok(p.nodes.clone())));
+                added.set(Vec::new());
                 cursor.set(next(p));
                 error.set(None);
             }
             (Err(e), false) => {
                 shown.set(Some(Err(e.clone())));
+                added.set(Vec::new());
                 cursor.set(None);
+                error.set(None);
             }
             (Ok(p), true) => {
-                shown.update(|s| {
-                    if let Some(Ok(list)) = s {
-                        list.extend(p.nodes.iter().cloned());
-                    }
-                });
+                added.update(|list| list.extend(p.nodes.iter().cloned()));
                 cursor.set(next(p));
                 error.set(None);
             }
             (Err(e), true) => error.set(Some(e.clone())),
         }
     });
+    let first_loading = Signal::derive(move || pages.first_loading());
     let loading = Signal::derive(move || pages.loading());
     let load_more = move |_| pages.load_more(cursor.get_untracked());
     let item = |e: Event| {
@@ -187,18 +189,20 @@ fn EventList(community: String) -> impl IntoView {
             <button type="button" class="button" aria-pressed=move || (!past.get()).to_string() on:click=move |_| past.set(false)>{tv("ev.upcoming")}</button>
             <button type="button" class="button" data-testid="past-events" aria-pressed=move || past.get().to_string() on:click=move |_| past.set(true)>{tv("ev.past")}</button>
         </div>
-        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
-        {move || match shown.get() {
-            None => view! { <Loading /> }.into_any(),
-            Some(Err(e)) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
-            Some(Ok(list)) if list.is_empty() => view! { <p class="empty">{tv("ev.none")}</p> }.into_any(),
-            Some(Ok(list)) => view! {
+        <ErrorBanner message=Signal::derive(move || error.get().filter(|_| !first_loading.get()).map(|e| error_text(&e))) />
+        // Another filter's list is not shown under this one: loading until its first page.
+        {move || match (first_loading.get(), shown.get()) {
+            (true, _) | (_, None) => view! { <Loading /> }.into_any(),
+            (_, Some(Err(e))) => view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }.into_any(),
+            (_, Some(Ok(list))) if list.is_empty() => view! { <p class="empty">{tv("ev.none")}</p> }.into_any(),
+            (_, Some(Ok(list))) => view! {
                 <ul class="topics" data-testid="events">
                     {list.into_iter().map(item).collect_view()}
+                    {move || added.get().into_iter().map(item).collect_view()}
                 </ul>
             }.into_any(),
         }}
-        <Show when=move || cursor.get().is_some()>
+        <Show when=move || cursor.get().is_some() && !first_loading.get()>
             <button type="button" class="button" disabled=move || loading.get() on:click=load_more>{tv("ev.more")}</button>
         </Show>
     }

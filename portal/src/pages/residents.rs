@@ -82,7 +82,14 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
             has_more.set(page.page_info.has_next_page);
             error.set(None);
         }
-        Err(e) => error.set(Some(e.clone())),
+        Err(e) => {
+            // A first page that failed leaves nothing to load more from.
+            if !append {
+                cursor.set(None);
+                has_more.set(false);
+            }
+            error.set(Some(e.clone()));
+        }
     });
     let loading = Signal::derive(move || pages.loading());
     // A search (or the moved-out switch) starts the list again.

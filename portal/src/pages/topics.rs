@@ -112,7 +112,14 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
             has_more.set(page.page_info.has_next_page);
             error.set(None);
         }
-        Err(e) => error.set(Some(e.clone())),
+        Err(e) => {
+            // A first page that failed leaves nothing to load more from.
+            if !append {
+                cursor.set(None);
+                has_more.set(false);
+            }
+            error.set(Some(e.clone()));
+        }
     });
     let loading = move || pages.loading();
     let load_more = move || pages.load_more(cursor.get_untracked());
