@@ -285,7 +285,7 @@ pub struct CommunityActions {
 pub fn community_actions(viewing: &Viewing, held: &[Role]) -> CommunityActions {
     CommunityActions {
         propose_topic: viewing.resident.is_some(),
-        propose_as_committee: viewing.resident.is_some() && proposes_as_committee(held),
+        propose_as_committee: proposes_as_committee(held),
         review_topics: moderates(held),
         manage_roster: moderates(held),
         handle_cases: viewing.committee,
