@@ -329,6 +329,7 @@ mod tests {
             options: Vec::new(),
             viewer_eligible: false,
             viewer_has_voted: false,
+            viewer_can: Default::default(),
         }
     }
 

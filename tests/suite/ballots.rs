@@ -1807,3 +1807,81 @@ async fn a_result_states_each_threshold_live_and_after_closing() {
         "the result and the notice tell the same thresholds"
     );
 }
+
+/// `Ballot.viewerCan` says what each mutation allows: the committee records paper ballots,
+/// extends once and cancels while the ballot is open, and reads the named roll once a named
+/// vote has closed; a resident may do none of it; and each act answers as its flag said.
+#[tokio::test]
+async fn what_the_viewer_may_do_with_a_ballot_is_what_its_acts_allow() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let committee = v.token(COMMITTEE_PHONE);
+    let resident = v.token(&phone(2));
+    const CAN: &str =
+        "query($b:ID!){ ballot(id:$b){ viewerCan { recordPaperBallot extend cancel namedRoll } } }";
+    let can = |token: &str, id: &str| {
+        let (app, id, token) = (&app, id.to_owned(), token.to_owned());
+        async move {
+            let seen = app.ok(Some(&token), CAN, json!({"b": id})).await;
+            let c = &seen["ballot"]["viewerCan"];
+            [
+                c["recordPaperBallot"] == true,
+                c["extend"] == true,
+                c["cancel"] == true,
+                c["namedRoll"] == true,
+            ]
+        }
+    };
+    let topic = deliberating_topic(&app, &v).await;
+    let named = str_of(&open_ballot(&app, &v, &BallotSpec::motion(&topic)).await["id"]);
+    assert_eq!(can(committee, &named).await, [true, true, true, false]);
+    assert_eq!(can(resident, &named).await, [false; 4]);
+    // The resident's refusals match: FORBIDDEN for each act the flags deny.
+    let in_days = |d: i64| (chrono::Utc::now() + chrono::Duration::days(d)).to_rfc3339();
+    const EXTEND: &str = "mutation($b:ID!,$c:DateTime!,$r:String!){ extendBallot(ballotId:$b, closesAt:$c, reason:$r){ id } }";
+    assert_eq!(
+        app.err_code(
+            Some(resident),
+            EXTEND,
+            json!({"b": named, "c": in_days(10), "r": "业主外出较多，延长表决"})
+        )
+        .await,
+        "FORBIDDEN"
+    );
+    // Extended once: no second extension offered, and a second is refused.
+    app.ok(
+        Some(committee),
+        EXTEND,
+        json!({"b": named, "c": in_days(10), "r": "业主外出较多，延长表决"}),
+    )
+    .await;
+    assert_eq!(can(committee, &named).await, [true, false, true, false]);
+    assert_eq!(
+        app.err_code(
+            Some(committee),
+            EXTEND,
+            json!({"b": named, "c": in_days(12), "r": "再延一次表决时间"})
+        )
+        .await,
+        "INVALID_STATE"
+    );
+    // Closed: the named roll is the committee's, and nothing else is offered.
+    close(&app, committee, &named).await;
+    assert_eq!(can(committee, &named).await, [false, false, false, true]);
+    assert_eq!(can(resident, &named).await, [false; 4]);
+    let roll = "query($b:ID!){ ballot(id:$b){ namedRoll { voterId } } }";
+    assert!(
+        app.ok(Some(committee), roll, json!({"b": named})).await["ballot"]["namedRoll"].is_array()
+    );
+    assert_eq!(
+        app.err_code(Some(resident), roll, json!({"b": named}))
+            .await,
+        "FORBIDDEN"
+    );
+    // A secret ballot never has a roll, not even for the committee once closed.
+    let topic = deliberating_topic(&app, &v).await;
+    let secret =
+        str_of(&open_ballot(&app, &v, &BallotSpec::motion(&topic).secret(true)).await["id"]);
+    close(&app, committee, &secret).await;
+    assert_eq!(can(committee, &secret).await, [false; 4]);
+}

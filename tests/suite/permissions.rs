@@ -520,3 +520,57 @@ async fn what_a_viewer_may_start_is_what_the_services_allow() {
         "NOT_FOUND"
     );
 }
+
+/// Each roster place says what the committee may do to it (`Resident.viewerCan`), and each act
+/// answers as it says: roles to grant and to revoke, an invite, deactivation; nothing for a
+/// deactivated place.
+#[tokio::test]
+async fn what_the_committee_may_do_to_a_place_is_what_the_roster_allows() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let committee = w.token(COMMITTEE);
+    const Q: &str = "query($c:ID!){ residents(communityId:$c, first: 50, includeInactive: true){ nodes { id roles viewerCan { invite deactivate grant revoke } } } }";
+    let row = |id: String| {
+        let app = &app;
+        let c = w.community_id.clone();
+        async move {
+            let seen = app.ok(Some(committee), Q, json!({ "c": c })).await;
+            seen["residents"]["nodes"]
+                .as_array()
+                .and_then(|all| all.iter().find(|r| r["id"] == id.as_str()).cloned())
+                .unwrap_or_default()
+        }
+    };
+    let mediator = w.person(MEDIATOR).resident_id.clone();
+    let can = row(mediator.clone()).await["viewerCan"].clone();
+    assert_eq!(
+        can,
+        json!({"invite": true, "deactivate": true, "grant": ["COMMITTEE", "ORGANIZER"], "revoke": ["MEDIATOR"]})
+    );
+    // Granting what is offered works, and the role moves to the revocable ones.
+    app.ok(
+        Some(committee),
+        "mutation($r:ID!){ grantRole(residentId:$r, role: ORGANIZER){ id } }",
+        json!({ "r": mediator }),
+    )
+    .await;
+    assert_eq!(
+        row(mediator.clone()).await["viewerCan"]["revoke"],
+        json!(["MEDIATOR", "ORGANIZER"])
+    );
+    // A deactivated place offers nothing, and each act is refused.
+    app.ok(Some(committee), DEACTIVATE, json!({ "r": mediator }))
+        .await;
+    assert_eq!(
+        row(mediator.clone()).await["viewerCan"],
+        json!({"invite": false, "deactivate": false, "grant": [], "revoke": []})
+    );
+    for q in [ISSUE_INVITE, DEACTIVATE, GRANT] {
+        assert_eq!(
+            app.err_code(Some(committee), q, json!({ "r": mediator }))
+                .await,
+            "INVALID_STATE",
+            "{q}"
+        );
+    }
+}

@@ -607,3 +607,92 @@ async fn the_electorate_list_pages_in_the_database() {
         .clone();
     assert_eq!(named["nodes"][0]["voted"], true, "{named}");
 }
+
+/// The committee's roster page (the portal's fields: phone, claimed, household, roles, and what
+/// the committee may do to each place) runs as many statements for 50 residents as for 5.
+#[tokio::test]
+async fn a_roster_page_runs_as_many_statements_for_fifty_residents_as_for_five() {
+    use crate::build::Roster;
+    use entity::role_grant::Role;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let community = app.create_community(&admin, "名册社区").await;
+    let mut roster = Roster::new().member(
+        "1栋",
+        "101",
+        "80.00",
+        true,
+        "王主任",
+        COMMITTEE,
+        &[Role::Committee],
+    );
+    for i in 0..59 {
+        let roles: &[Role] = match i % 3 {
+            0 => &[Role::Mediator],
+            1 => &[Role::Organizer, Role::Mediator],
+            _ => &[],
+        };
+        roster = roster.member(
+            &format!("{}栋", 2 + i / 20),
+            &format!("{}", 101 + i % 20),
+            "90.00",
+            true,
+            &format!("居民{i}"),
+            &format!("1390000{i:04}"),
+            roles,
+        );
+    }
+    let resp = app.import_roster(&admin, &community, &roster.csv()).await;
+    assert!(resp.get("errors").is_none(), "import failed: {resp}");
+    let code = resp["data"]["importRoster"]["invites"]
+        .as_array()
+        .and_then(|all| all.iter().find(|i| i["phone"] == COMMITTEE))
+        .and_then(|i| i["code"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let (committee, _) = app.claim(&code, PASSWORD).await;
+    const Q: &str = "query($c:ID!,$first:Int){ residents(communityId:$c, first:$first){ totalCount
+        pageInfo { hasNextPage endCursor }
+        nodes { id name phone active claimed household { id building unit } roles
+                viewerCan { invite deactivate grant revoke } } } }";
+    let vars = |n: i32| json!({"c": community, "first": n});
+    let _ = app.statements_of(Some(&committee), Q, vars(5)).await;
+    let (five, resp5) = app.statements_of(Some(&committee), Q, vars(5)).await;
+    let (fifty, resp50) = app.statements_of(Some(&committee), Q, vars(50)).await;
+    assert_eq!(
+        resp5["data"]["residents"]["nodes"].as_array().map(Vec::len),
+        Some(5),
+        "{resp5}"
+    );
+    let nodes = resp50["data"]["residents"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(nodes.len(), 50, "{resp50}");
+    assert_eq!(
+        five.len(),
+        fifty.len(),
+        "5 residents ran {five:#?}\n50 residents ran {fifty:#?}"
+    );
+    // The batched roles are each place's own.
+    for n in &nodes {
+        let name = n["name"].as_str().unwrap_or_default();
+        let expected: Vec<&str> = match name
+            .strip_prefix("居民")
+            .and_then(|i| i.parse::<usize>().ok())
+        {
+            Some(i) if i % 3 == 0 => vec!["RESIDENT", "MEDIATOR"],
+            Some(i) if i % 3 == 1 => vec!["RESIDENT", "MEDIATOR", "ORGANIZER"],
+            Some(_) => vec!["RESIDENT"],
+            None => vec!["RESIDENT", "COMMITTEE"],
+        };
+        let mut got: Vec<&str> = n["roles"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let mut want = expected.clone();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want, "{name}");
+    }
+}

@@ -19,7 +19,7 @@ pub fn parse_role(s: &str) -> Option<Role> {
 
 /// Roles a committee can grant (RESIDENT comes with the roster, ADMIN from the CLI).
 pub fn is_grantable(role: Role) -> bool {
-    matches!(role, Role::Committee | Role::Mediator | Role::Organizer)
+    GRANTABLE.contains(&role)
 }
 
 /// A roster place that gives its account access: active, and linked (the account holder took it:
@@ -64,19 +64,74 @@ pub async fn place_roles<C: ConnectionTrait>(
     conn: &C,
     place: &resident::Model,
 ) -> AppResult<Vec<Role>> {
-    if !place.active {
-        return Ok(Vec::new());
+    let key = (place.account_id.clone(), place.community_id.clone());
+    let mut grants = grants_of_places(conn, std::slice::from_ref(&key)).await?;
+    Ok(roles_of_place(
+        place.active,
+        &grants.remove(&key).unwrap_or_default(),
+    ))
+}
+
+/// The roles a place carries from the roles granted to its holder there (pure).
+pub fn roles_of_place(active: bool, granted: &[Role]) -> Vec<Role> {
+    if !active {
+        return Vec::new();
     }
     let mut roles = vec![Role::Resident];
-    let grants = role_grant::Entity::find()
-        .filter(role_grant::Column::AccountId.eq(place.account_id.clone()))
-        .filter(role_grant::Column::CommunityId.eq(place.community_id.clone()))
-        .all(conn)
-        .await?;
-    roles.extend(grants.iter().map(|g| g.role));
+    roles.extend(granted.iter().copied());
     roles.sort();
     roles.dedup();
-    Ok(roles)
+    roles
+}
+
+/// The roles granted to each (account, community), in one statement (a roster page's roles).
+pub async fn grants_of_places<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[(String, String)],
+) -> AppResult<std::collections::HashMap<(String, String), Vec<Role>>> {
+    let wanted: std::collections::HashSet<&(String, String)> = keys.iter().collect();
+    let mut out: std::collections::HashMap<(String, String), Vec<Role>> =
+        keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    for g in role_grant::Entity::find()
+        .filter(role_grant::Column::AccountId.is_in(keys.iter().map(|k| k.0.clone())))
+        .filter(role_grant::Column::CommunityId.is_in(keys.iter().map(|k| k.1.clone())))
+        .all(conn)
+        .await?
+    {
+        let key = (g.account_id, g.community_id);
+        if wanted.contains(&key) {
+            out.entry(key).or_default().push(g.role);
+        }
+    }
+    Ok(out)
+}
+
+/// What a viewer may do to a roster place (`Resident.viewerCan`): the checks of the roster's
+/// acts. `manages`: the viewer holds the community's roster (`moderates`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlaceActs {
+    pub invite: bool,
+    pub deactivate: bool,
+    /// Grantable roles the place does not carry yet.
+    pub grant: Vec<Role>,
+    /// Grantable roles the place carries.
+    pub revoke: Vec<Role>,
+}
+
+/// Roles the committee grants, in the order a roster shows them.
+pub const GRANTABLE: [Role; 3] = [Role::Committee, Role::Mediator, Role::Organizer];
+
+pub fn place_acts(manages: bool, active: bool, carried: &[Role]) -> PlaceActs {
+    if !(manages && active) {
+        return PlaceActs::default();
+    }
+    let (revoke, grant) = GRANTABLE.into_iter().partition(|r| carried.contains(r));
+    PlaceActs {
+        invite: true,
+        deactivate: true,
+        grant,
+        revoke,
+    }
 }
 
 /// The viewer's roles in a community, from the viewer's access (read once per request).

@@ -64,6 +64,19 @@ pub type ElectorateConnection = async_graphql::connection::Connection<
     async_graphql::connection::EmptyFields,
 >;
 
+/// What the viewer may do with a ballot now (`Ballot.viewerCan`).
+#[derive(SimpleObject)]
+pub struct BallotActions {
+    /// Record a paper ballot (`recordPaperBallot`: the committee, while the ballot is open).
+    pub record_paper_ballot: bool,
+    /// Move the closing time later (`extendBallot`: the committee, while open, once).
+    pub extend: bool,
+    /// Cancel with a public reason (`cancelBallot`: the committee, while open).
+    pub cancel: bool,
+    /// Read `namedRoll` (the committee, once a named vote has closed).
+    pub named_roll: bool,
+}
+
 pub struct BallotOption(entity::ballot_option::Model);
 
 #[Object]
@@ -375,6 +388,17 @@ impl Ballot {
                 })
                 .collect::<AppResult<Vec<_>>>()?,
         ))
+    }
+    /// What the viewer may do with the ballot now; each flag is the check its mutation makes.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> GqlResult<BallotActions> {
+        let viewer = require_viewer(ctx).await?;
+        let acts = service::viewer_acts(&app_state(ctx)?.db, &viewer, &self.model).await?;
+        Ok(BallotActions {
+            record_paper_ballot: acts.record_paper_ballot,
+            extend: acts.extend,
+            cancel: acts.cancel,
+            named_roll: acts.read_named_roll,
+        })
     }
     async fn opened_at(&self) -> DateTime<Utc> {
         self.model.opened_at

@@ -191,12 +191,51 @@ impl Resident {
             .ok_or(AppError::NotFound)?)
     }
     async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<Role>> {
+        Ok(enums::all(self.carried(ctx).await?))
+    }
+    /// What the viewer may do to this place now; each flag and list is the check its mutation
+    /// makes (`deactivateResident` still refuses to remove the last committee member).
+    async fn viewer_can(&self, ctx: &Context<'_>) -> GqlResult<ResidentActions> {
+        let viewer = require_viewer(ctx).await?;
         let db = &app_state(ctx)?.db;
-        Ok(enums::all(roles::place_roles(db, &self.0).await?))
+        let held = roles::viewer_roles(db, &viewer, &self.0.community_id).await?;
+        let acts = roles::place_acts(
+            roles::moderates(&held),
+            self.0.active,
+            &self.carried(ctx).await?,
+        );
+        Ok(ResidentActions {
+            invite: acts.invite,
+            deactivate: acts.deactivate,
+            grant: enums::all(acts.grant),
+            revoke: enums::all(acts.revoke),
+        })
     }
 }
 
+/// What the viewer may do to a roster place (`Resident.viewerCan`).
+#[derive(SimpleObject)]
+pub struct ResidentActions {
+    /// Issue a new invite code (`issueInvite`).
+    pub invite: bool,
+    /// Take the place off the roster (`deactivateResident`).
+    pub deactivate: bool,
+    /// Roles `grantRole` may give this place now.
+    pub grant: Vec<Role>,
+    /// Roles `revokeRole` may take from it now.
+    pub revoke: Vec<Role>,
+}
+
 impl Resident {
+    /// The roles the place carries (its holder's grants batched over a roster page).
+    async fn carried(&self, ctx: &Context<'_>) -> AppResult<Vec<roles::Role>> {
+        let key = (self.0.account_id.clone(), self.0.community_id.clone());
+        let granted = super::loaders::one(&Loaders::of(ctx)?.place_grants, key).await?;
+        Ok(roles::roles_of_place(
+            self.0.active,
+            &granted.unwrap_or_default(),
+        ))
+    }
     async fn account(&self, ctx: &Context<'_>) -> AppResult<Option<entity::account::Model>> {
         // Resolvers that reach a Resident have already checked the viewer may see the roster.
         let _ = require_viewer(ctx).await?;

@@ -256,6 +256,16 @@ pub struct Ballot {
     pub options: Vec<BallotOption>,
     pub viewer_eligible: bool,
     pub viewer_has_voted: bool,
+    /// The server's word on what the viewer may do with the ballot now.
+    pub viewer_can: BallotActions,
+}
+
+/// What the viewer may do with a ballot (`Ballot.viewerCan`); the card offers exactly these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BallotActions {
+    pub record_paper_ballot: bool,
+    pub named_roll: bool,
 }
 
 impl Ballot {
@@ -754,6 +764,7 @@ pub(crate) mod tests {
             options,
             viewer_eligible: true,
             viewer_has_voted: false,
+            viewer_can: BallotActions::default(),
         }
     }
 
@@ -937,7 +948,8 @@ pub(crate) mod tests {
             "secret":true,"openedAt":"2026-01-01T00:00:00Z","closesAt":"2026-01-08T00:00:00Z",
             "options":[{"id":"o1","label":"赞成","role":"APPROVE","standsAlone":false},
                 {"id":"o2","label":"?","role":"VETO","standsAlone":false}],
-            "viewerEligible":true,"viewerHasVoted":false}"#;
+            "viewerEligible":true,"viewerHasVoted":false,
+            "viewerCan":{"recordPaperBallot":true,"namedRoll":false}}"#;
         let b: Result<Ballot, _> = serde_json::from_str(body);
         let b = b.ok();
         assert_eq!(b.as_ref().map(|b| b.needs_vote()), Some(true));

@@ -191,9 +191,6 @@ pub enum Role {
 }
 
 impl Role {
-    /// The roles the committee grants and revokes.
-    pub const GRANTABLE: [Role; 3] = [Role::Committee, Role::Mediator, Role::Organizer];
-
     /// The role named by its schema name; `Unknown` for any other text.
     pub fn from_wire(name: &str) -> Role {
         [

@@ -46,6 +46,39 @@ pub struct Resident {
     pub claimed: bool,
     pub household: HouseholdRef,
     pub roles: Vec<Role>,
+    /// The server's word on what the viewer may do to this place now.
+    #[serde(rename = "viewerCan")]
+    pub viewer_can: ResidentActions,
+}
+
+/// What the viewer may do to a roster place (`Resident.viewerCan`); the row offers exactly these.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ResidentActions {
+    pub invite: bool,
+    pub deactivate: bool,
+    /// Roles the viewer may grant the place now.
+    pub grant: Vec<Role>,
+    /// Roles the viewer may revoke from it now.
+    pub revoke: Vec<Role>,
+}
+
+impl ResidentActions {
+    /// The role buttons: each offered role with whether it is held (to revoke), by name.
+    pub fn role_toggles(&self) -> Vec<(Role, bool)> {
+        let mut all: Vec<(Role, bool)> = self
+            .revoke
+            .iter()
+            .map(|r| (*r, true))
+            .chain(self.grant.iter().map(|r| (*r, false)))
+            .collect();
+        all.sort_by_key(|(r, _)| r.as_str());
+        all
+    }
+
+    /// Whether the row offers anything at all.
+    pub fn any(&self) -> bool {
+        self.invite || self.deactivate || !self.grant.is_empty() || !self.revoke.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -236,7 +269,7 @@ mod tests {
         ] {
             let query = query.text();
             assert!(
-                query.contains("...ResidentFields") && query.contains("ResidentFields on Resident{id name phone active claimed household{id building unit}roles}"),
+                query.contains("...ResidentFields") && query.contains("ResidentFields on Resident{id name phone active claimed household{id building unit}roles viewerCan{invite deactivate grant revoke}}"),
                 "{query}"
             );
         }
@@ -253,11 +286,21 @@ mod tests {
     #[test]
     fn a_resident_page_decodes() {
         let body = r#"{"nodes":[{"id":"r1","name":"李","phone":"13900000000","active":true,"claimed":false,
-            "household":{"id":"h1","building":"1","unit":"101"},"roles":["RESIDENT"]}],
+            "household":{"id":"h1","building":"1","unit":"101"},"roles":["RESIDENT","MEDIATOR"],
+            "viewerCan":{"invite":true,"deactivate":true,"grant":["ORGANIZER","COMMITTEE"],"revoke":["MEDIATOR"]}}],
             "pageInfo":{"hasNextPage":true,"endCursor":"abc"},"totalCount":41}"#;
         let page: Result<ResidentPage, _> = serde_json::from_str(body);
         let page = page.ok();
         assert_eq!(page.as_ref().map(|p| p.total_count), Some(41));
+        // The row offers the server's roles, held ones to revoke, in a stable order.
+        assert_eq!(
+            page.as_ref().map(|p| p.nodes[0].viewer_can.role_toggles()),
+            Some(vec![
+                (Role::Committee, false),
+                (Role::Mediator, true),
+                (Role::Organizer, false)
+            ])
+        );
         assert_eq!(
             page.and_then(|p| p.page_info.end_cursor),
             Some("abc".into())

@@ -262,20 +262,16 @@ pub fn CampaignPage() -> impl IntoView {
         <WithPack pack="awards" and="ballot" page=|| view! {
             <section class="page">
                 <p><a href="/awards" class="back-link">{tv("awards.back")}</a></p>
-                <InCommunity page=|info| {
-                    // The campaign's own steps come with it (`Campaign.viewerCan`); its ballots'
-                    // (closing, paper ballots, the named roll) are whoever runs the community's
-                    // ballots.
-                    let ballots = info.can.manage_roster;
-                    view! { <CampaignLoader ballots=ballots /> }
-                } />
+                // The campaign's own steps come with it (`Campaign.viewerCan`), and each of its
+                // ballots says what the viewer may do with it (`Ballot.viewerCan`).
+                <InCommunity page=|_| view! { <CampaignLoader /> } />
             </section>
         } />
     }
 }
 
 #[component]
-fn CampaignLoader(ballots: bool) -> impl IntoView {
+fn CampaignLoader() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let version = RwSignal::new(0u32);
@@ -293,17 +289,13 @@ fn CampaignLoader(ballots: bool) -> impl IntoView {
             view! { <ErrorBanner message=Signal::derive(move || Some(error_text(&e))) /> }
                 .into_any()
         }
-        Some(Ok(c)) => {
-            view! { <CampaignView c=c ballots=ballots reload=reload winners=winners /> }.into_any()
-        }
+        Some(Ok(c)) => view! { <CampaignView c=c reload=reload winners=winners /> }.into_any(),
     }
 }
 
 #[component]
 fn CampaignView(
     c: Campaign,
-    /// Closing, paper ballots and the named roll of the campaign's ballots.
-    ballots: bool,
     reload: Callback<()>,
     winners: RwSignal<Vec<String>>,
 ) -> impl IntoView {
@@ -433,7 +425,7 @@ fn CampaignView(
                     </ul>
                     {vote.map(|v| view! {
                         <h3>{tv("awards.votes_title")}</h3>
-                        <BallotCard ballot_id=v.id committee=ballots on_change=reload />
+                        <BallotCard ballot_id=v.id on_change=reload />
                     })}
                     {move || vote_categories.with(|v| v.contains(&vote_cat)).then(|| view! {
                         <OpenVoteForm campaign_id=id.get_value() category_id=vote_cat.clone() category=vote_name.clone() on_opened=reload />

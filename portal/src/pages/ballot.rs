@@ -24,7 +24,6 @@ use std::time::Duration;
 #[component]
 pub fn BallotCard(
     ballot_id: String,
-    committee: bool,
     /// Called when the ballot closes (the topic's status changes with it).
     on_change: Callback<()>,
 ) -> impl IntoView {
@@ -55,6 +54,8 @@ pub fn BallotCard(
         if let Some(open) = ballot.with(|b| b.as_ref().map(Ballot::is_open)) {
             if was_open.get_value() == Some(true) && !open {
                 on_change.run(());
+                // What the viewer may do with it changes too (the named roll, no more paper).
+                reload();
             }
             was_open.set_value(Some(open));
         }
@@ -151,8 +152,14 @@ pub fn BallotCard(
     // Laid out again only when the ballot opens/closes or the viewer's vote changes.
     let shape = Memo::new(move |_| {
         ballot.with(|b| {
-            b.as_ref()
-                .map(|b| (b.tally.status, b.viewer_eligible, b.viewer_has_voted))
+            b.as_ref().map(|b| {
+                (
+                    b.tally.status,
+                    b.viewer_eligible,
+                    b.viewer_has_voted,
+                    b.viewer_can,
+                )
+            })
         })
     });
 
@@ -162,7 +169,7 @@ pub fn BallotCard(
         }
         .into_any(),
         (None, None) => view! { <Loading /> }.into_any(),
-        (Some((status, eligible, voted)), _) => {
+        (Some((status, eligible, voted, can)), _) => {
             let Some(b) = ballot.get_untracked() else {
                 return ().into_any();
             };
@@ -220,14 +227,14 @@ pub fn BallotCard(
                         </a>
                     </p>
                 })}
-                {(committee && !open && b.named).then(|| view! {
+                {can.named_roll.then(|| view! {
                     <p>
                         <a class="button" data-testid="named-roll-link" href=format!("/ballots/{}/roll", b.id())>
                             {tv("ballot.named_roll")}
                         </a>
                     </p>
                 })}
-                {(committee && open).then(|| view! {
+                {(open && can.record_paper_ballot).then(|| view! {
                     <PaperBallotForm ballot=ballot on_recorded=Callback::new(move |()| reload()) />
                 })}
             }

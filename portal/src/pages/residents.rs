@@ -230,12 +230,17 @@ fn ResidentRow(
         })
     };
     let active = move || resident.with(|r| r.active);
+    let offers = move || resident.with(|r| r.viewer_can.any());
+    let can = move |f: fn(&crate::api::roster::ResidentActions) -> bool| {
+        move || resident.with(|r| f(&r.viewer_can))
+    };
     let act = move |action: RowAction| on_action(resident.get_untracked(), action);
     let role_buttons = move || {
-        Role::GRANTABLE
+        resident
+            .with(|r| r.viewer_can.role_toggles())
             .into_iter()
-            .map(|role| {
-                let has = move || resident.with(|r| r.roles.contains(&role));
+            .map(|(role, held)| {
+                let has = move || held;
                 let testid = move || {
                     format!(
                         "{}-{}",
@@ -282,21 +287,25 @@ fn ResidentRow(
                 " "
                 <span data-testid="resident-roles">{roles}</span>
             </p>
-            <Show when=active>
+            <Show when=offers>
                 <details class="row-actions">
                     <summary class="button small" data-testid="resident-actions">
                         {tv("residents.actions")}
                     </summary>
                     <div class="actions">
-                        <button type="button" class="button small" data-testid="issue-invite"
-                            disabled=busy on:click=move |_| act(RowAction::NewInvite)>
-                            {tv("residents.new_invite")}
-                        </button>
-                        {role_buttons()}
-                        <button type="button" class="button small danger" data-testid="deactivate"
-                            disabled=busy on:click=move |_| act(RowAction::Deactivate)>
-                            {tv("residents.deactivate")}
-                        </button>
+                        <Show when=can(|c| c.invite)>
+                            <button type="button" class="button small" data-testid="issue-invite"
+                                disabled=busy on:click=move |_| act(RowAction::NewInvite)>
+                                {tv("residents.new_invite")}
+                            </button>
+                        </Show>
+                        {role_buttons}
+                        <Show when=can(|c| c.deactivate)>
+                            <button type="button" class="button small danger" data-testid="deactivate"
+                                disabled=busy on:click=move |_| act(RowAction::Deactivate)>
+                                {tv("residents.deactivate")}
+                            </button>
+                        </Show>
                     </div>
                 </details>
             </Show>

@@ -185,7 +185,7 @@ fn TopicView(
         })}
 
         {ballot_id.clone().map(|ballot_id| view! {
-            <BallotCard ballot_id=ballot_id committee=viewer.committee on_change=reload />
+            <BallotCard ballot_id=ballot_id on_change=reload />
         })}
         // A new ballot may follow one that ended without a decision or was cancelled.
         {match (can.open_ballot, &ballot_id) {

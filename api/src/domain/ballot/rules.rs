@@ -505,6 +505,39 @@ pub fn named_roll_access(secret: bool, closed: bool, committee: bool) -> NamedRo
     }
 }
 
+/// What the viewer may do with a ballot now (`Ballot.viewerCan`): each flag is the check its
+/// act makes, so no client decides it again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BallotActs {
+    /// Record a paper ballot (the committee, while open).
+    pub record_paper_ballot: bool,
+    /// Move the closing time later (the committee, while open, once).
+    pub extend: bool,
+    /// Cancel with a public reason (the committee, while open).
+    pub cancel: bool,
+    /// Read the named roll (the committee, once a named vote has closed).
+    pub read_named_roll: bool,
+}
+
+/// The acts on a ballot: `manages` is the committee's (or an admin's) hold on the ballot's
+/// community (`roles::moderates`), `open` the ballot accepting votes now (`service::is_open`).
+pub fn ballot_acts(
+    manages: bool,
+    open: bool,
+    extended: bool,
+    secret: bool,
+    closed: bool,
+) -> BallotActs {
+    let open = manages && open;
+    BallotActs {
+        record_paper_ballot: open,
+        extend: open && may_extend(extended).is_ok(),
+        cancel: open,
+        read_named_roll: manages
+            && named_roll_access(secret, closed, true) == NamedRollAccess::Show,
+    }
+}
+
 /// What a ballot's end does to its topic.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum TopicStep {
@@ -617,6 +650,54 @@ pub fn later_closing(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_the_committee_acts_on_a_ballot_and_only_while_it_may() {
+        // (manages, open, extended, secret, closed) → (paper, extend, cancel, roll)
+        for (manages, open, extended, secret, closed, acts) in [
+            (
+                false,
+                true,
+                false,
+                false,
+                false,
+                (false, false, false, false),
+            ),
+            (
+                false,
+                false,
+                false,
+                false,
+                true,
+                (false, false, false, false),
+            ),
+            (true, true, false, false, false, (true, true, true, false)),
+            (true, true, true, false, false, (true, false, true, false)),
+            (true, false, false, false, true, (false, false, false, true)),
+            (true, false, false, true, true, (false, false, false, false)),
+            // Cancelled: neither open nor closed.
+            (
+                true,
+                false,
+                false,
+                false,
+                false,
+                (false, false, false, false),
+            ),
+        ] {
+            let got = ballot_acts(manages, open, extended, secret, closed);
+            assert_eq!(
+                (
+                    got.record_paper_ballot,
+                    got.extend,
+                    got.cancel,
+                    got.read_named_roll
+                ),
+                acts,
+                "{manages} {open} {extended} {secret} {closed}"
+            );
+        }
+    }
 
     #[test]
     fn a_result_is_shown_live_only_for_open_named_votes_and_never_for_cancelled_ones() {
