@@ -45,6 +45,27 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// A row's columns read one after another by position: no name is looked up or formatted, which
+/// a list page, reading hundreds of columns, notices. Columns are read in the order the SELECT
+/// lists them (an entity's in `Column::iter()` order: its declaration order).
+pub struct Positional<'a> {
+    row: &'a sea_orm::QueryResult,
+    next: usize,
+}
+
+impl<'a> Positional<'a> {
+    pub fn new(row: &'a sea_orm::QueryResult) -> Self {
+        Self { row, next: 0 }
+    }
+
+    /// The next column.
+    pub fn next<T: sea_orm::TryGetable>(&mut self) -> Result<T, sea_orm::DbErr> {
+        let at = self.next;
+        self.next += 1;
+        self.row.try_get_by_index(at)
+    }
+}
+
 /// Selects every column of `E` from the table aliased `table`, each as `{prefix}{column}`, to be
 /// read back with `E::Model::from_query_result(row, prefix)` (several entities in one row).
 pub fn select_prefixed<E: sea_orm::EntityTrait>(

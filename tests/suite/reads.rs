@@ -289,6 +289,44 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
             "{fields}: the latest ballot"
         );
     }
+    // Every field of each listed topic and ballot (read by position with the page) is what a
+    // read of that topic or ballot alone gives; an extended ballot fills the optional ones.
+    app.ok(
+        Some(committee),
+        "mutation($b:ID!,$c:DateTime!){ extendBallot(ballotId:$b, closesAt:$c, reason:\"业主外出较多，延长表决\"){ id } }",
+        json!({"b": id, "c": (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339()}),
+    )
+    .await;
+    const TOPIC: &str = "id communityId title body category status cosignCount createdAt updatedAt rejectReason progress";
+    const BALLOT: &str = "id topicId campaignId categoryId question kind method maxChoices choiceLimit electorate rule status cancelReason cancelledAt extendedAt extendReason secret named openedAt closesAt closedAt eligibleCount eligibleArea turnoutCount turnoutArea result { final quorumMet outcome }";
+    let listed = app
+        .ok(
+            Some(committee),
+            &format!("query($c:ID!){{ topics(communityId:$c, first: 20){{ nodes {{ {TOPIC} ballot {{ {BALLOT} }} }} }} }}"),
+            json!({"c": v.community_id}),
+        )
+        .await["topics"]["nodes"]
+        .clone();
+    let listed = listed.as_array().cloned().unwrap_or_default();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    for node in &listed {
+        let alone = app
+            .ok(
+                Some(committee),
+                &format!("query($t:ID!){{ topic(id:$t){{ {TOPIC} ballot {{ {BALLOT} }} }} }}"),
+                json!({"t": node["id"]}),
+            )
+            .await["topic"]
+            .clone();
+        assert_eq!(node, &alone, "a listed topic reads as the topic alone");
+    }
+    let extended = listed
+        .iter()
+        .find(|n| n["id"] == voting.as_str())
+        .map(|n| n["ballot"].clone())
+        .unwrap_or_default();
+    assert_eq!(extended["extendReason"], "业主外出较多，延长表决");
+    assert!(extended["extendedAt"].is_string(), "{extended}");
 }
 
 /// Comments and replies page by keyset cursors, oldest first: each exactly once across pages

@@ -80,18 +80,50 @@ pub fn join_latest(stmt: &mut sea_orm::sea_query::SelectStatement) {
 }
 
 impl Latest {
-    /// The joined ballot of a row read with [`join_latest`], if the topic has one.
-    pub fn from_row(res: &sea_orm::QueryResult) -> Result<Option<Self>, sea_orm::DbErr> {
-        use sea_orm::FromQueryResult;
-        if res.try_get::<Option<String>>(JOINED, "id")?.is_none() {
+    /// The joined ballot of a row read with [`join_latest`], if the topic has one: its columns
+    /// are the next ones of `cols` (after the topic's), read by position, then the pending
+    /// turnout. `reads::a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now`
+    /// compares every field with a ballot read alone.
+    pub fn from_row(cols: &mut crate::db::Positional<'_>) -> Result<Option<Self>, sea_orm::DbErr> {
+        let Some(id) = cols.next::<Option<String>>()? else {
             return Ok(None);
-        }
+        };
+        // Fields in declaration order, which is the SELECT's (`select_prefixed`): a struct
+        // expression evaluates its fields in the order written.
+        let ballot = ballot::Model {
+            id,
+            community_id: cols.next()?,
+            topic_id: cols.next()?,
+            campaign_id: cols.next()?,
+            question: cols.next()?,
+            kind: cols.next()?,
+            method: cols.next()?,
+            max_choices: cols.next()?,
+            electorate: cols.next()?,
+            rule: cols.next()?,
+            secret: cols.next()?,
+            status: cols.next()?,
+            opened_by: cols.next()?,
+            opened_at: cols.next()?,
+            closes_at: cols.next()?,
+            closed_at: cols.next()?,
+            eligible_count: cols.next()?,
+            eligible_area: cols.next()?,
+            turnout_count: cols.next()?,
+            turnout_area: cols.next()?,
+            quorum_met: cols.next()?,
+            outcome: cols.next()?,
+            reminder_sent: cols.next()?,
+            scope: cols.next()?,
+            extended_at: cols.next()?,
+            extend_reason: cols.next()?,
+            cancelled_at: cols.next()?,
+            cancel_reason: cols.next()?,
+            category_id: cols.next()?,
+        };
         Ok(Some(Self {
-            ballot: ballot::Model::from_query_result(res, JOINED)?,
-            pending_turnout: (
-                res.try_get(JOINED, "pending_count")?,
-                res.try_get(JOINED, "pending_area")?,
-            ),
+            ballot,
+            pending_turnout: (cols.next()?, cols.next()?),
         }))
     }
 

@@ -59,10 +59,27 @@ struct TopicWithBallot {
 }
 
 impl sea_orm::FromQueryResult for TopicWithBallot {
-    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+    /// By position: the topic's columns (`topic::Entity::find()` selects them in declaration
+    /// order), then the joined ballot's.
+    fn from_query_result(res: &sea_orm::QueryResult, _pre: &str) -> Result<Self, sea_orm::DbErr> {
+        let mut cols = crate::db::Positional::new(res);
+        let topic = topic::Model {
+            id: cols.next()?,
+            community_id: cols.next()?,
+            proposer_id: cols.next()?,
+            title: cols.next()?,
+            body: cols.next()?,
+            category: cols.next()?,
+            status: cols.next()?,
+            cosign_count: cols.next()?,
+            reject_reason: cols.next()?,
+            progress: cols.next()?,
+            created_at: cols.next()?,
+            updated_at: cols.next()?,
+        };
         Ok(Self {
-            topic: topic::Model::from_query_result(res, pre)?,
-            latest: batch::Latest::from_row(res)?,
+            topic,
+            latest: batch::Latest::from_row(&mut cols)?,
         })
     }
 }
