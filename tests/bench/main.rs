@@ -561,9 +561,21 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
 
     // A list page against a trivial query on the same server (issue 7: at least 0.5×).
     if want("reads") {
+        // What a committee waits for: opening a ballot freezes the electorate and tells every
+        // voter (a notification and an SMS outbox row each).
+        let mut opens = Vec::new();
         for i in 0..20 {
+            let t = Instant::now();
             open_motion(&http, &base, &s, &format!("列表议题 {i}")).await?;
+            opens.push(t.elapsed());
         }
+        opens.sort();
+        println!(
+            "[{label}] proposeTopic + openBallot for {} households: median {}, slowest {} (20 ballots)",
+            s.voters.len(),
+            ms(percentile(&opens, 0.50)),
+            ms(percentile(&opens, 1.0))
+        );
         let voter = &s.voters[0].0;
         let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
         // Where a list page's cost goes: the community check and one row, twenty rows, and

@@ -30,6 +30,30 @@ fn TopicPagePage() -> impl IntoView {
     }
 }
 
+/// How many times the topic page changed its topic itself (from a mutation's reply or a further
+/// page); a read asked for before the latest change is older than what the page shows.
+#[derive(Clone, Copy, Default)]
+struct LocalEdits(StoredValue<u32>);
+
+impl LocalEdits {
+    fn count(self) -> u32 {
+        self.0.get_value()
+    }
+
+    /// The topic page's count; call where the component is built (an async task has no
+    /// context to find it in).
+    fn here() -> Option<LocalEdits> {
+        use_context::<LocalEdits>()
+    }
+
+    /// Counts one change made by the page.
+    fn note(edits: Option<LocalEdits>) {
+        if let Some(edits) = edits {
+            edits.0.update_value(|n| *n = n.wrapping_add(1));
+        }
+    }
+}
+
 /// What the viewer may do on a topic, from the session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Viewer {
@@ -53,12 +77,18 @@ fn TopicLoader(info: SessionInfo) -> impl IntoView {
     // after another and shows each reply, so a reply carries its id (one for another topic is
     // left out) and the latest one updates the page in place.
     let version = RwSignal::new(0u32);
+    // The page's own updates (a mutation's returned topic, a further page of comments) count
+    // here; a reply asked for before the latest of them is older than the page: it is not
+    // shown, and the topic is read again.
+    let edits = LocalEdits::default();
+    provide_context(edits);
     let fetched = LocalResource::new(move || {
         version.track();
         let id = id.get();
+        let asked_at = edits.count();
         async move {
             let result = topics::topic(&id).await;
-            (id, result)
+            (id, asked_at, result)
         }
     });
     let reload = move || version.update(|v| *v += 1);
@@ -69,13 +99,18 @@ fn TopicLoader(info: SessionInfo) -> impl IntoView {
     });
     Effect::new(move || {
         fetched.with(|reply| match reply {
-            Some((for_id, Ok(topic))) if *for_id == id.get_untracked() => {
+            Some((for_id, asked_at, _))
+                if *for_id == id.get_untracked() && *asked_at != edits.count() =>
+            {
+                reload()
+            }
+            Some((for_id, _, Ok(topic))) if *for_id == id.get_untracked() => {
                 data.set(Some(topic.clone()));
                 if load_error.with_untracked(Option::is_some) {
                     load_error.set(None);
                 }
             }
-            Some((for_id, Err(e))) if *for_id == id.get_untracked() => {
+            Some((for_id, _, Err(e))) if *for_id == id.get_untracked() => {
                 load_error.set(Some(e.clone()))
             }
             _ => {}
@@ -142,7 +177,11 @@ fn TopicView(
     };
     // What the viewer may do: the server's answer (the layout is redone when the status moves).
     let can = data.with_untracked(|d| d.as_ref().map(|t| t.viewer_can.clone()).unwrap_or_default());
-    let set_topic = Callback::new(move |topic: Topic| data.set(Some(topic)));
+    let edits = LocalEdits::here();
+    let set_topic = Callback::new(move |topic: Topic| {
+        LocalEdits::note(edits);
+        data.set(Some(topic));
+    });
     let decided = matches!(
         status,
         TopicStatus::Adopted | TopicStatus::Implementing | TopicStatus::Completed
@@ -429,6 +468,7 @@ fn ProgressCard(
         errors.clear();
         post.dispatch((topic_id.get_value(), value, text));
     };
+    let edits = LocalEdits::here();
     let more_updates = move |_| {
         let Some(after) = data.with_untracked(|d| {
             d.as_ref()
@@ -441,11 +481,14 @@ fn ProgressCard(
             let result = topics::more_updates(&topic_id.get_value(), &after).await;
             updates_loading.set(false);
             match result {
-                Ok(page) => data.update(|d| {
-                    if let Some(t) = d {
-                        t.updates.extend(page);
-                    }
-                }),
+                Ok(page) => {
+                    LocalEdits::note(edits);
+                    data.update(|d| {
+                        if let Some(t) = d {
+                            t.updates.extend(page);
+                        }
+                    })
+                }
                 Err(e) => errors.api(e),
             }
         });
@@ -644,6 +687,7 @@ fn Comments(
     };
     let loading_more = RwSignal::new(false);
     let more_error = RwSignal::new(None::<ApiError>);
+    let edits = LocalEdits::here();
     let more_comments = move |_| {
         let Some(after) = data.with_untracked(|d| {
             d.as_ref()
@@ -657,11 +701,14 @@ fn Comments(
             let result = topics::more_comments(&topic_id.get_value(), &after).await;
             loading_more.set(false);
             match result {
-                Ok(page) => data.update(|d| {
-                    if let Some(t) = d {
-                        t.comments.extend(page);
-                    }
-                }),
+                Ok(page) => {
+                    LocalEdits::note(edits);
+                    data.update(|d| {
+                        if let Some(t) = d {
+                            t.comments.extend(page);
+                        }
+                    })
+                }
                 Err(e) => more_error.set(Some(e)),
             }
         });
