@@ -4,30 +4,9 @@ use crate::api::identity::{self, SessionInfo};
 use crate::api::live::{self, Feed, Live, ServerMessage};
 use crate::api::{notifications, ApiError};
 use crate::i18n::{self, k, t, tf, tv, Lang};
+use crate::modules::ModulePage;
 use crate::pages::{
-    awards::{AwardsPage, CampaignNew, CampaignPage},
-    case::{AgreementPrint, CasePage},
-    cases::{CaseNew, CaseQueue, CasesPage},
-    claim::Claim,
-    communities::Communities,
-    events::{
-        CheckInPage, EventNew, EventPage, EventsPage, MyEvents, VolunteerGroups, VolunteerHours,
-    },
-    home::Home,
-    inbox::Inbox,
-    nomination::{Certificate, HonourRoll, NominatePage, NominationPage},
-    not_found::NotFound,
-    notice::ResultNoticePage,
-    receipt::ReceiptCheck,
-    residents::Residents,
-    review::ReviewQueue,
-    roll::NamedRoll,
-    roster_import::RosterImport,
-    signin::SignIn,
-    signout::SignOut,
-    topic::TopicPage,
-    topic_new::TopicNew,
-    topics::Topics,
+    claim::Claim, home::Home, not_found::NotFound, signin::SignIn, signout::SignOut,
 };
 use crate::{session, storage};
 use leptos::prelude::*;
@@ -147,36 +126,6 @@ macro_rules! lazy_page {
 
 lazy_page! {
     ClaimRoute => Claim,
-    CommunitiesRoute => Communities,
-    InboxRoute => Inbox,
-    TopicsRoute => Topics,
-    TopicNewRoute => TopicNew,
-    TopicRoute => TopicPage,
-    ReceiptRoute => ReceiptCheck,
-    RollRoute => NamedRoll,
-    NoticeRoute => ResultNoticePage,
-    RosterImportRoute => RosterImport,
-    ResidentsRoute => Residents,
-    ReviewRoute => ReviewQueue,
-    CasesRoute => CasesPage,
-    CaseNewRoute => CaseNew,
-    CaseRoute => CasePage,
-    AgreementRoute => AgreementPrint,
-    CaseQueueRoute => CaseQueue,
-    AwardsRoute => AwardsPage,
-    CampaignNewRoute => CampaignNew,
-    CampaignRoute => CampaignPage,
-    NominateRoute => NominatePage,
-    NominationRoute => NominationPage,
-    HonourRollRoute => HonourRoll,
-    CertificateRoute => Certificate,
-    EventsRoute => EventsPage,
-    EventNewRoute => EventNew,
-    EventRoute => EventPage,
-    CheckInRoute => CheckInPage,
-    MyEventsRoute => MyEvents,
-    HoursRoute => VolunteerHours,
-    GroupsRoute => VolunteerGroups,
 }
 
 #[component]
@@ -292,38 +241,10 @@ pub fn App() -> impl IntoView {
                     </ProtectedParentRoute>
                     <Route path=path!("/signout") view=SignOut />
                     <ProtectedRoute path=path!("/") view=Home condition=signed redirect_path=to_signin />
-                    // The module pages: each loads its code the first time it is visited.
+                    // The module pages (`modules`): each module loads its code the first time one
+                    // of its pages is visited.
                     <ProtectedParentRoute path=path!("") view=Outlet condition=signed redirect_path=to_signin>
-                        <Route path=path!("/communities") view={Lazy::<CommunitiesRoute>::new()} />
-                        <Route path=path!("/inbox") view={Lazy::<InboxRoute>::new()} />
-                        <Route path=path!("/committee/roster") view={Lazy::<RosterImportRoute>::new()} />
-                        <Route path=path!("/committee/residents") view={Lazy::<ResidentsRoute>::new()} />
-                        <Route path=path!("/committee/review") view={Lazy::<ReviewRoute>::new()} />
-                        <Route path=path!("/topics") view={Lazy::<TopicsRoute>::new()} />
-                        <Route path=path!("/topics/new") view={Lazy::<TopicNewRoute>::new()} />
-                        <Route path=path!("/topics/:id") view={Lazy::<TopicRoute>::new()} />
-                        <Route path=path!("/ballots/:id/receipt") view={Lazy::<ReceiptRoute>::new()} />
-                        <Route path=path!("/ballots/:id/roll") view={Lazy::<RollRoute>::new()} />
-                        <Route path=path!("/ballots/:id/notice") view={Lazy::<NoticeRoute>::new()} />
-                        <Route path=path!("/cases") view={Lazy::<CasesRoute>::new()} />
-                        <Route path=path!("/cases/new") view={Lazy::<CaseNewRoute>::new()} />
-                        <Route path=path!("/cases/:id") view={Lazy::<CaseRoute>::new()} />
-                        <Route path=path!("/cases/:id/agreement") view={Lazy::<AgreementRoute>::new()} />
-                        <Route path=path!("/committee/cases") view={Lazy::<CaseQueueRoute>::new()} />
-                        <Route path=path!("/awards") view={Lazy::<AwardsRoute>::new()} />
-                        <Route path=path!("/awards/new") view={Lazy::<CampaignNewRoute>::new()} />
-                        <Route path=path!("/awards/:id") view={Lazy::<CampaignRoute>::new()} />
-                        <Route path=path!("/awards/:id/nominate") view={Lazy::<NominateRoute>::new()} />
-                        <Route path=path!("/nominations/:id") view={Lazy::<NominationRoute>::new()} />
-                        <Route path=path!("/honour-roll") view={Lazy::<HonourRollRoute>::new()} />
-                        <Route path=path!("/honour-roll/:id") view={Lazy::<CertificateRoute>::new()} />
-                        <Route path=path!("/events") view={Lazy::<EventsRoute>::new()} />
-                        <Route path=path!("/events/new") view={Lazy::<EventNewRoute>::new()} />
-                        <Route path=path!("/events/:id") view={Lazy::<EventRoute>::new()} />
-                        <Route path=path!("/events/:id/check-in") view={Lazy::<CheckInRoute>::new()} />
-                        <Route path=path!("/my-events") view={Lazy::<MyEventsRoute>::new()} />
-                        <Route path=path!("/volunteer-hours") view={Lazy::<HoursRoute>::new()} />
-                        <Route path=path!("/volunteer-groups") view={Lazy::<GroupsRoute>::new()} />
+                        <Route path=path!("/*any") view=ModulePage />
                     </ProtectedParentRoute>
                 </Routes>
             </main>

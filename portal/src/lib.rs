@@ -20,6 +20,7 @@ pub mod tally;
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod components;
+mod modules;
 #[cfg(target_arch = "wasm32")]
 mod pages;
 

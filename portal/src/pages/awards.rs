@@ -15,7 +15,7 @@ use crate::components::{
 use crate::i18n::{k, t, tf, tv};
 use crate::pages::ballot::BallotCard;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 pub fn phase_key(p: CampaignPhase) -> &'static str {
@@ -272,8 +272,7 @@ pub fn CampaignPage() -> impl IntoView {
 
 #[component]
 fn CampaignLoader() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = crate::modules::use_path_id();
     let version = RwSignal::new(0u32);
     let loaded = LocalResource::new(move || {
         let id = id.get();

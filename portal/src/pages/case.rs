@@ -13,7 +13,6 @@ use crate::components::{
 use crate::i18n::{k, t, tf, tv};
 use crate::pages::cases::{category_key, CaseStatusTag};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 fn entry_key(kind: CaseEntryKind) -> &'static str {
     match kind {
@@ -54,8 +53,7 @@ where
     F: Fn(RwSignal<Option<Case>>) -> V + Send + Sync + Copy + 'static,
     V: IntoView + 'static,
 {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = crate::modules::use_path_id();
     let loaded = LocalResource::new(move || {
         let id = id.get();
         async move { mediation::case(&id).await }

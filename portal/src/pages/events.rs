@@ -17,7 +17,7 @@ use crate::components::{
 use crate::i18n::{k, t, tf, tv};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 pub fn kind_key(kind: EventKind) -> &'static str {
@@ -250,8 +250,7 @@ pub fn EventPage() -> impl IntoView {
 
 #[component]
 fn EventLoader() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = crate::modules::use_path_id();
     let version = RwSignal::new(0u32);
     let loaded = LocalResource::new(move || {
         let id = id.get();
@@ -540,8 +539,7 @@ fn EditEvent(e: Event, reload: Callback<()>) -> impl IntoView {
 pub fn CheckInPage() -> impl IntoView {
     view! {
         <WithPack pack="events" page=|| {
-            let params = use_params_map();
-            let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+            let id = crate::modules::use_path_id();
             let loaded = LocalResource::new(move || { let id = id.get(); async move { events::event(&id).await } });
             let code = RwSignal::new(String::new());
             let done = RwSignal::new(Vec::<String>::new());

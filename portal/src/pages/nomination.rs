@@ -11,12 +11,11 @@ use crate::components::{
 use crate::i18n::{t, tf, tv};
 use crate::pages::awards::{kind_key, status_key, PhaseTag};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 fn route_id() -> Memo<String> {
-    let params = use_params_map();
-    Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()))
+    crate::modules::use_path_id()
 }
 
 /// `/awards/:id/nominate`.

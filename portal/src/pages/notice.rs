@@ -9,7 +9,6 @@ use crate::components::{error_text, format_time, ErrorBanner, Loading};
 use crate::i18n::{current_lang, k, t, tf, tv};
 use crate::tally::{format_area, format_count, option_label, parse_area, unit_key};
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ResultNoticePage() -> impl IntoView {
@@ -18,8 +17,7 @@ pub fn ResultNoticePage() -> impl IntoView {
 
 #[component]
 fn ResultNoticeView() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = crate::modules::use_path_id();
     let loaded = LocalResource::new(move || {
         let id = id.get();
         async move { roll::notice(&id).await }

@@ -10,7 +10,6 @@ use crate::components::{error_text, format_time, ErrorBanner, Loading, WithPack}
 use crate::i18n::{current_lang, k, place, t, tf, tv};
 use crate::tally::option_label;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn NamedRoll() -> impl IntoView {
@@ -19,8 +18,7 @@ pub fn NamedRoll() -> impl IntoView {
 
 #[component]
 fn NamedRollPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = crate::modules::use_path_id();
     let loaded = LocalResource::new(move || {
         let id = id.get();
         async move {

@@ -13,7 +13,6 @@ use crate::i18n::{k, t, tf, tv};
 use crate::pages::ballot::{BallotCard, OpenBallotForm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn TopicPage() -> impl IntoView {
@@ -64,8 +63,7 @@ pub struct Viewer {
 
 #[component]
 fn TopicLoader(info: SessionInfo) -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
+    let id = crate::modules::use_path_id();
     let viewer = Viewer {
         committee: info.can.review_topics,
         resident_id: info.viewer.resident_id.clone(),

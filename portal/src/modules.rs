@@ -1,0 +1,307 @@
+//! The signed-in pages past Home. One route takes every such path; [`Page::of`] names the page,
+//! and the page's module draws it with code split out of the main WASM module: each `#[lazy]`
+//! function below is one part (topics and ballots, the roster, mediation, awards, events, the
+//! account's own pages), downloaded the first time one of its pages is visited.
+//!
+//! One table here instead of one router route per page keeps the first screen small: each lazily
+//! loaded route cost the main module its own matching and loading code (about 330 KB before
+//! compression for 31 routes; BENCHMARKS.md, session 14).
+
+#[cfg(target_arch = "wasm32")]
+pub use draw::{use_path_id, ModulePage};
+
+/// A page past Home, by its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Communities,
+    Inbox,
+    RosterImport,
+    Residents,
+    Review,
+    Topics,
+    TopicNew,
+    Topic,
+    Receipt,
+    Roll,
+    Notice,
+    Cases,
+    CaseNew,
+    Case,
+    Agreement,
+    CaseQueue,
+    Awards,
+    CampaignNew,
+    Campaign,
+    Nominate,
+    Nomination,
+    HonourRoll,
+    Certificate,
+    Events,
+    EventNew,
+    Event,
+    CheckIn,
+    MyEvents,
+    Hours,
+    Groups,
+}
+
+/// The parts of the portal that load together.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Module {
+    Account,
+    Topics,
+    Roster,
+    Mediation,
+    Awards,
+    Events,
+}
+
+impl Page {
+    /// The page a path shows (`/topics/abc` → `Topic`); `None`: no such page. Ids are the
+    /// second segment of every path that has one ([`use_path_id`]).
+    pub fn of(path: &str) -> Option<Page> {
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        Some(match segments.as_slice() {
+            ["communities"] => Page::Communities,
+            ["inbox"] => Page::Inbox,
+            ["committee", "roster"] => Page::RosterImport,
+            ["committee", "residents"] => Page::Residents,
+            ["committee", "review"] => Page::Review,
+            ["committee", "cases"] => Page::CaseQueue,
+            ["topics"] => Page::Topics,
+            ["topics", "new"] => Page::TopicNew,
+            ["topics", _] => Page::Topic,
+            ["ballots", _, "receipt"] => Page::Receipt,
+            ["ballots", _, "roll"] => Page::Roll,
+            ["ballots", _, "notice"] => Page::Notice,
+            ["cases"] => Page::Cases,
+            ["cases", "new"] => Page::CaseNew,
+            ["cases", _] => Page::Case,
+            ["cases", _, "agreement"] => Page::Agreement,
+            ["awards"] => Page::Awards,
+            ["awards", "new"] => Page::CampaignNew,
+            ["awards", _] => Page::Campaign,
+            ["awards", _, "nominate"] => Page::Nominate,
+            ["nominations", _] => Page::Nomination,
+            ["honour-roll"] => Page::HonourRoll,
+            ["honour-roll", _] => Page::Certificate,
+            ["events"] => Page::Events,
+            ["events", "new"] => Page::EventNew,
+            ["events", _] => Page::Event,
+            ["events", _, "check-in"] => Page::CheckIn,
+            ["my-events"] => Page::MyEvents,
+            ["volunteer-hours"] => Page::Hours,
+            ["volunteer-groups"] => Page::Groups,
+            _ => return None,
+        })
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    fn module(self) -> Module {
+        use Page::*;
+        match self {
+            Communities | Inbox => Module::Account,
+            Review | Topics | TopicNew | Topic | Receipt | Roll | Notice => Module::Topics,
+            RosterImport | Residents => Module::Roster,
+            Cases | CaseNew | Case | Agreement | CaseQueue => Module::Mediation,
+            Awards | CampaignNew | Campaign | Nominate | Nomination | HonourRoll | Certificate => {
+                Module::Awards
+            }
+            Events | EventNew | Event | CheckIn | MyEvents | Hours | Groups => Module::Events,
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod draw {
+    use super::{Module, Page};
+    use crate::components::Loading;
+    use crate::pages::not_found::NotFound;
+    use leptos::prelude::*;
+    use leptos_router::hooks::use_location;
+
+    /// The page, drawn by its module's code (downloaded on first use).
+    async fn draw(page: Page) -> AnyView {
+        match page.module() {
+            Module::Account => account_pages(page).await,
+            Module::Topics => topic_pages(page).await,
+            Module::Roster => roster_pages(page).await,
+            Module::Mediation => mediation_pages(page).await,
+            Module::Awards => award_pages(page).await,
+            Module::Events => event_pages(page).await,
+        }
+    }
+
+    /// The id in the current path (its second segment: `/topics/:id`, `/ballots/:id/receipt`…).
+    /// It follows the path while the path names the same page, and keeps its value while the
+    /// page is being replaced by another (no read of an empty id on the way out).
+    pub fn use_path_id() -> Memo<String> {
+        let location = use_location();
+        let here = location.pathname.with_untracked(|p| Page::of(p));
+        Memo::new(move |previous: Option<&String>| {
+            location.pathname.with(|p| match (Page::of(p), previous) {
+                (page, Some(previous)) if page != here => previous.clone(),
+                _ => p
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned(),
+            })
+        })
+    }
+
+    /// Every signed-in page past Home: drawn again when the path names another page (a new id on
+    /// the same page only changes [`use_path_id`], as a router's parameters would). No
+    /// `Suspense` around it: a page's own reads must not blank the page while they load. While
+    /// a module's code is on its way, the page shown so far stays and a loading line follows it.
+    #[component]
+    pub fn ModulePage() -> impl IntoView {
+        let location = use_location();
+        let page = Memo::new(move |_| location.pathname.with(|p| Page::of(p)));
+        let drawn = RwSignal::new(None::<Page>);
+        view! {
+            {move || match page.get() {
+                None => view! { <NotFound /> }.into_any(),
+                Some(page) => Suspend::new(async move {
+                    let view = draw(page).await;
+                    drawn.set(Some(page));
+                    view
+                })
+                .into_any(),
+            }}
+            <Show when=move || page.get().is_some() && page.get() != drawn.get()>
+                <Loading />
+            </Show>
+        }
+    }
+
+    fn elsewhere() -> AnyView {
+        view! { <NotFound /> }.into_any()
+    }
+
+    #[lazy]
+    fn account_pages(page: Page) -> AnyView {
+        use crate::pages::{communities::Communities, inbox::Inbox};
+        match page {
+            Page::Communities => view! { <Communities /> }.into_any(),
+            Page::Inbox => view! { <Inbox /> }.into_any(),
+            _ => elsewhere(),
+        }
+    }
+
+    #[lazy]
+    fn topic_pages(page: Page) -> AnyView {
+        use crate::pages::{
+            notice::ResultNoticePage, receipt::ReceiptCheck, review::ReviewQueue, roll::NamedRoll,
+            topic::TopicPage, topic_new::TopicNew, topics::Topics,
+        };
+        match page {
+            Page::Review => view! { <ReviewQueue /> }.into_any(),
+            Page::Topics => view! { <Topics /> }.into_any(),
+            Page::TopicNew => view! { <TopicNew /> }.into_any(),
+            Page::Topic => view! { <TopicPage /> }.into_any(),
+            Page::Receipt => view! { <ReceiptCheck /> }.into_any(),
+            Page::Roll => view! { <NamedRoll /> }.into_any(),
+            Page::Notice => view! { <ResultNoticePage /> }.into_any(),
+            _ => elsewhere(),
+        }
+    }
+
+    #[lazy]
+    fn roster_pages(page: Page) -> AnyView {
+        use crate::pages::{residents::Residents, roster_import::RosterImport};
+        match page {
+            Page::RosterImport => view! { <RosterImport /> }.into_any(),
+            Page::Residents => view! { <Residents /> }.into_any(),
+            _ => elsewhere(),
+        }
+    }
+
+    #[lazy]
+    fn mediation_pages(page: Page) -> AnyView {
+        use crate::pages::{
+            case::{AgreementPrint, CasePage},
+            cases::{CaseNew, CaseQueue, CasesPage},
+        };
+        match page {
+            Page::Cases => view! { <CasesPage /> }.into_any(),
+            Page::CaseNew => view! { <CaseNew /> }.into_any(),
+            Page::Case => view! { <CasePage /> }.into_any(),
+            Page::Agreement => view! { <AgreementPrint /> }.into_any(),
+            Page::CaseQueue => view! { <CaseQueue /> }.into_any(),
+            _ => elsewhere(),
+        }
+    }
+
+    #[lazy]
+    fn award_pages(page: Page) -> AnyView {
+        use crate::pages::{
+            awards::{AwardsPage, CampaignNew, CampaignPage},
+            nomination::{Certificate, HonourRoll, NominatePage, NominationPage},
+        };
+        match page {
+            Page::Awards => view! { <AwardsPage /> }.into_any(),
+            Page::CampaignNew => view! { <CampaignNew /> }.into_any(),
+            Page::Campaign => view! { <CampaignPage /> }.into_any(),
+            Page::Nominate => view! { <NominatePage /> }.into_any(),
+            Page::Nomination => view! { <NominationPage /> }.into_any(),
+            Page::HonourRoll => view! { <HonourRoll /> }.into_any(),
+            Page::Certificate => view! { <Certificate /> }.into_any(),
+            _ => elsewhere(),
+        }
+    }
+
+    #[lazy]
+    fn event_pages(page: Page) -> AnyView {
+        use crate::pages::events::{
+            CheckInPage, EventNew, EventPage, EventsPage, MyEvents, VolunteerGroups, VolunteerHours,
+        };
+        match page {
+            Page::Events => view! { <EventsPage /> }.into_any(),
+            Page::EventNew => view! { <EventNew /> }.into_any(),
+            Page::Event => view! { <EventPage /> }.into_any(),
+            Page::CheckIn => view! { <CheckInPage /> }.into_any(),
+            Page::MyEvents => view! { <MyEvents /> }.into_any(),
+            Page::Hours => view! { <VolunteerHours /> }.into_any(),
+            Page::Groups => view! { <VolunteerGroups /> }.into_any(),
+            _ => elsewhere(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_path_names_its_page_and_nothing_else_does() {
+        for (path, page) in [
+            ("/communities", Some(Page::Communities)),
+            ("/inbox", Some(Page::Inbox)),
+            ("/committee/roster", Some(Page::RosterImport)),
+            ("/committee/residents", Some(Page::Residents)),
+            ("/committee/review", Some(Page::Review)),
+            ("/committee/cases", Some(Page::CaseQueue)),
+            ("/topics", Some(Page::Topics)),
+            ("/topics/", Some(Page::Topics)),
+            ("/topics/new", Some(Page::TopicNew)),
+            ("/topics/t1", Some(Page::Topic)),
+            ("/ballots/b1/receipt", Some(Page::Receipt)),
+            ("/ballots/b1/roll", Some(Page::Roll)),
+            ("/ballots/b1/notice", Some(Page::Notice)),
+            ("/cases/c1/agreement", Some(Page::Agreement)),
+            ("/awards/a1/nominate", Some(Page::Nominate)),
+            ("/honour-roll/n1", Some(Page::Certificate)),
+            ("/events/e1/check-in", Some(Page::CheckIn)),
+            ("/volunteer-groups", Some(Page::Groups)),
+            ("/ballots/b1", None),
+            ("/topics/t1/extra", None),
+            ("/no/such/page", None),
+            ("/", None),
+        ] {
+            assert_eq!(Page::of(path), page, "{path}");
+        }
+    }
+}
