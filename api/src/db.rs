@@ -59,7 +59,7 @@ impl<'a> Positional<'a> {
     }
 
     /// The next column.
-    pub fn next<T: sea_orm::TryGetable>(&mut self) -> Result<T, sea_orm::DbErr> {
+    pub fn take<T: sea_orm::TryGetable>(&mut self) -> Result<T, sea_orm::DbErr> {
         let at = self.next;
         self.next += 1;
         self.row.try_get_by_index(at)

@@ -11,6 +11,7 @@
 pub use draw::{use_path_id, ModulePage};
 
 /// A page past Home, by its path.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     Communities,
@@ -57,6 +58,7 @@ enum Module {
     Events,
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 impl Page {
     /// The page a path shows (`/topics/abc` → `Topic`); `None`: no such page. Ids are the
     /// second segment of every path that has one ([`use_path_id`]).

@@ -85,45 +85,45 @@ impl Latest {
     /// turnout. `reads::a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now`
     /// compares every field with a ballot read alone.
     pub fn from_row(cols: &mut crate::db::Positional<'_>) -> Result<Option<Self>, sea_orm::DbErr> {
-        let Some(id) = cols.next::<Option<String>>()? else {
+        let Some(id) = cols.take::<Option<String>>()? else {
             return Ok(None);
         };
         // Fields in declaration order, which is the SELECT's (`select_prefixed`): a struct
         // expression evaluates its fields in the order written.
         let ballot = ballot::Model {
             id,
-            community_id: cols.next()?,
-            topic_id: cols.next()?,
-            campaign_id: cols.next()?,
-            question: cols.next()?,
-            kind: cols.next()?,
-            method: cols.next()?,
-            max_choices: cols.next()?,
-            electorate: cols.next()?,
-            rule: cols.next()?,
-            secret: cols.next()?,
-            status: cols.next()?,
-            opened_by: cols.next()?,
-            opened_at: cols.next()?,
-            closes_at: cols.next()?,
-            closed_at: cols.next()?,
-            eligible_count: cols.next()?,
-            eligible_area: cols.next()?,
-            turnout_count: cols.next()?,
-            turnout_area: cols.next()?,
-            quorum_met: cols.next()?,
-            outcome: cols.next()?,
-            reminder_sent: cols.next()?,
-            scope: cols.next()?,
-            extended_at: cols.next()?,
-            extend_reason: cols.next()?,
-            cancelled_at: cols.next()?,
-            cancel_reason: cols.next()?,
-            category_id: cols.next()?,
+            community_id: cols.take()?,
+            topic_id: cols.take()?,
+            campaign_id: cols.take()?,
+            question: cols.take()?,
+            kind: cols.take()?,
+            method: cols.take()?,
+            max_choices: cols.take()?,
+            electorate: cols.take()?,
+            rule: cols.take()?,
+            secret: cols.take()?,
+            status: cols.take()?,
+            opened_by: cols.take()?,
+            opened_at: cols.take()?,
+            closes_at: cols.take()?,
+            closed_at: cols.take()?,
+            eligible_count: cols.take()?,
+            eligible_area: cols.take()?,
+            turnout_count: cols.take()?,
+            turnout_area: cols.take()?,
+            quorum_met: cols.take()?,
+            outcome: cols.take()?,
+            reminder_sent: cols.take()?,
+            scope: cols.take()?,
+            extended_at: cols.take()?,
+            extend_reason: cols.take()?,
+            cancelled_at: cols.take()?,
+            cancel_reason: cols.take()?,
+            category_id: cols.take()?,
         };
         Ok(Some(Self {
             ballot,
-            pending_turnout: (cols.next()?, cols.next()?),
+            pending_turnout: (cols.take()?, cols.take()?),
         }))
     }
 

@@ -895,6 +895,23 @@ pub async fn bulletin(
         .await?)
 }
 
+/// What the viewer may do with this ballot now (`Ballot.viewerCan`), from the viewer's roles in
+/// its community (read once per request with the viewer: no statement of its own).
+pub async fn viewer_acts<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    viewer: &Viewer,
+    b: &ballot::Model,
+) -> AppResult<rules::BallotActs> {
+    let held = roles::viewer_roles(conn, viewer, &b.community_id).await?;
+    Ok(rules::ballot_acts(
+        roles::moderates(&held),
+        is_open(b, now()),
+        b.extended_at.is_some(),
+        b.secret,
+        b.status == BallotStatus::Closed,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1004,21 +1021,4 @@ mod tests {
         assert!(validate_choice(VoteMethod::Single, 1, &opts, &ids(&["zzz"])).is_err());
         assert!(validate_choice(VoteMethod::Single, 1, &opts, &[]).is_err());
     }
-}
-
-/// What the viewer may do with this ballot now (`Ballot.viewerCan`), from the viewer's roles in
-/// its community (read once per request with the viewer: no statement of its own).
-pub async fn viewer_acts<C: sea_orm::ConnectionTrait>(
-    conn: &C,
-    viewer: &Viewer,
-    b: &ballot::Model,
-) -> AppResult<rules::BallotActs> {
-    let held = roles::viewer_roles(conn, viewer, &b.community_id).await?;
-    Ok(rules::ballot_acts(
-        roles::moderates(&held),
-        is_open(b, now()),
-        b.extended_at.is_some(),
-        b.secret,
-        b.status == BallotStatus::Closed,
-    ))
 }

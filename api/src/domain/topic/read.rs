@@ -64,18 +64,18 @@ impl sea_orm::FromQueryResult for TopicWithBallot {
     fn from_query_result(res: &sea_orm::QueryResult, _pre: &str) -> Result<Self, sea_orm::DbErr> {
         let mut cols = crate::db::Positional::new(res);
         let topic = topic::Model {
-            id: cols.next()?,
-            community_id: cols.next()?,
-            proposer_id: cols.next()?,
-            title: cols.next()?,
-            body: cols.next()?,
-            category: cols.next()?,
-            status: cols.next()?,
-            cosign_count: cols.next()?,
-            reject_reason: cols.next()?,
-            progress: cols.next()?,
-            created_at: cols.next()?,
-            updated_at: cols.next()?,
+            id: cols.take()?,
+            community_id: cols.take()?,
+            proposer_id: cols.take()?,
+            title: cols.take()?,
+            body: cols.take()?,
+            category: cols.take()?,
+            status: cols.take()?,
+            cosign_count: cols.take()?,
+            reject_reason: cols.take()?,
+            progress: cols.take()?,
+            created_at: cols.take()?,
+            updated_at: cols.take()?,
         };
         Ok(Self {
             topic,
