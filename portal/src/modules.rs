@@ -12,7 +12,7 @@ pub use draw::{use_path_id, ModulePage};
 
 /// A page past Home, by its path.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Page {
     Communities,
     Inbox,
@@ -135,12 +135,19 @@ mod draw {
         }
     }
 
+    /// The page a module page was drawn for (its id follows the path only while the path names
+    /// this page).
+    #[derive(Clone, Copy)]
+    struct Here(Page);
+
     /// The id in the current path (its second segment: `/topics/:id`, `/ballots/:id/receipt`…).
     /// It follows the path while the path names the same page, and keeps its value while the
     /// page is being replaced by another (no read of an empty id on the way out).
     pub fn use_path_id() -> Memo<String> {
         let location = use_location();
-        let here = location.pathname.with_untracked(|p| Page::of(p));
+        let here = use_context::<Here>()
+            .map(|h| h.0)
+            .or_else(|| location.pathname.with_untracked(|p| Page::of(p)));
         Memo::new(move |previous: Option<&String>| {
             location.pathname.with(|p| match (Page::of(p), previous) {
                 (page, Some(previous)) if page != here => previous.clone(),
@@ -154,27 +161,32 @@ mod draw {
         })
     }
 
-    /// Every signed-in page past Home: drawn again when the path names another page (a new id on
-    /// the same page only changes [`use_path_id`], as a router's parameters would). No
-    /// `Suspense` around it: a page's own reads must not blank the page while they load. While
-    /// a module's code is on its way, the page shown so far stays and a loading line follows it.
+    /// Every signed-in page past Home. A page is drawn anew (the last one taken down first, so
+    /// nothing of it stays clickable once its state is gone) when the path names another page;
+    /// a new id on the same page only changes [`use_path_id`], as a router's parameters would.
+    /// No `Suspense` around it: a page's own reads must not blank the page while they load.
+    /// While a module's code is on its way, a loading line shows.
     #[component]
     pub fn ModulePage() -> impl IntoView {
         let location = use_location();
         let page = Memo::new(move |_| location.pathname.with(|p| Page::of(p)));
         let drawn = RwSignal::new(None::<Page>);
         view! {
-            {move || match page.get() {
-                None => view! { <NotFound /> }.into_any(),
-                Some(page) => Suspend::new(async move {
-                    let view = draw(page).await;
-                    drawn.set(Some(page));
-                    view
-                })
-                .into_any(),
-            }}
+            <For each=move || page.get() key=|page| *page let:page>
+                {
+                    provide_context(Here(page));
+                    Suspend::new(async move {
+                        let view = draw(page).await;
+                        drawn.set(Some(page));
+                        view
+                    })
+                }
+            </For>
             <Show when=move || page.get().is_some() && page.get() != drawn.get()>
                 <Loading />
+            </Show>
+            <Show when=move || page.get().is_none()>
+                <NotFound />
             </Show>
         }
     }

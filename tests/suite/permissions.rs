@@ -547,6 +547,27 @@ async fn what_the_committee_may_do_to_a_place_is_what_the_roster_allows() {
         can,
         json!({"invite": true, "deactivate": true, "grant": ["COMMITTEE", "ORGANIZER"], "revoke": ["MEDIATOR"]})
     );
+    // The community's only committee member can neither go nor lose the role, and the acts
+    // refuse it.
+    let me = w.person(COMMITTEE).resident_id.clone();
+    assert_eq!(
+        row(me.clone()).await["viewerCan"],
+        json!({"invite": true, "deactivate": false, "grant": ["MEDIATOR", "ORGANIZER"], "revoke": []})
+    );
+    assert_eq!(
+        app.err_code(Some(committee), DEACTIVATE, json!({ "r": me }))
+            .await,
+        "INVALID_STATE"
+    );
+    assert_eq!(
+        app.err_code(
+            Some(committee),
+            "mutation($r:ID!){ revokeRole(residentId:$r, role: COMMITTEE){ id } }",
+            json!({ "r": me })
+        )
+        .await,
+        "INVALID_STATE"
+    );
     // Granting what is offered works, and the role moves to the revocable ones.
     app.ok(
         Some(committee),

@@ -290,11 +290,18 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
         );
     }
     // Every field of each listed topic and ballot (read by position with the page) is what a
-    // read of that topic or ballot alone gives; an extended ballot fills the optional ones.
+    // read of that topic or ballot alone gives; an extended and a cancelled ballot fill the
+    // optional ones.
     app.ok(
         Some(committee),
         "mutation($b:ID!,$c:DateTime!){ extendBallot(ballotId:$b, closesAt:$c, reason:\"业主外出较多，延长表决\"){ id } }",
         json!({"b": id, "c": (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339()}),
+    )
+    .await;
+    app.ok(
+        Some(committee),
+        "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"表决范围有误，择日重新表决\"){ id } }",
+        json!({"b": second["id"]}),
     )
     .await;
     const TOPIC: &str = "id communityId title body category status cosignCount createdAt updatedAt rejectReason progress";
@@ -327,6 +334,13 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
         .unwrap_or_default();
     assert_eq!(extended["extendReason"], "业主外出较多，延长表决");
     assert!(extended["extendedAt"].is_string(), "{extended}");
+    let cancelled = listed
+        .iter()
+        .find(|n| n["id"] == redone.as_str())
+        .map(|n| n["ballot"].clone())
+        .unwrap_or_default();
+    assert_eq!(cancelled["cancelReason"], "表决范围有误，择日重新表决");
+    assert!(cancelled["cancelledAt"].is_string(), "{cancelled}");
 }
 
 /// Comments and replies page by keyset cursors, oldest first: each exactly once across pages

@@ -121,14 +121,27 @@ pub struct PlaceActs {
 /// Roles the committee grants, in the order a roster shows them.
 pub const GRANTABLE: [Role; 3] = [Role::Committee, Role::Mediator, Role::Organizer];
 
-pub fn place_acts(manages: bool, active: bool, carried: &[Role]) -> PlaceActs {
+/// `committee_places`: the community's active places that carry COMMITTEE; its last one can
+/// neither be deactivated nor lose the role (`roster::service`'s checks).
+pub fn place_acts(
+    manages: bool,
+    active: bool,
+    carried: &[Role],
+    committee_places: u64,
+) -> PlaceActs {
     if !(manages && active) {
         return PlaceActs::default();
     }
-    let (revoke, grant) = GRANTABLE.into_iter().partition(|r| carried.contains(r));
+    let last_committee = carried.contains(&Role::Committee) && committee_places <= 1;
+    let (held, grant): (Vec<Role>, Vec<Role>) =
+        GRANTABLE.into_iter().partition(|r| carried.contains(r));
+    let revoke = held
+        .into_iter()
+        .filter(|r| !(last_committee && *r == Role::Committee))
+        .collect();
     PlaceActs {
         invite: true,
-        deactivate: true,
+        deactivate: !last_committee,
         grant,
         revoke,
     }
@@ -391,5 +404,38 @@ pub async fn require_resident<C: ConnectionTrait>(
             can_see_community(conn, viewer, community_id).await?;
             Err(AppError::Forbidden)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_place_offers_what_the_roster_acts_allow() {
+        use Role::*;
+        let acts = |manages, active, carried: &[Role], committee| {
+            let a = place_acts(manages, active, carried, committee);
+            (a.invite, a.deactivate, a.grant, a.revoke)
+        };
+        // Only the committee acts, and only on an active place.
+        assert_eq!(
+            acts(false, true, &[Resident], 2),
+            (false, false, vec![], vec![])
+        );
+        assert_eq!(acts(true, false, &[], 2), (false, false, vec![], vec![]));
+        assert_eq!(
+            acts(true, true, &[Resident, Mediator], 2),
+            (true, true, vec![Committee, Organizer], vec![Mediator])
+        );
+        // One of two committee members may go; the last one may not, nor lose the role.
+        assert_eq!(
+            acts(true, true, &[Resident, Committee], 2),
+            (true, true, vec![Mediator, Organizer], vec![Committee])
+        );
+        assert_eq!(
+            acts(true, true, &[Resident, Committee, Organizer], 1),
+            (true, false, vec![Mediator], vec![Organizer])
+        );
     }
 }

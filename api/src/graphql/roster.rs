@@ -58,10 +58,9 @@ impl RosterQuery {
             },
         );
         conn.edges.extend(
-            found
-                .rows
+            Resident::page(found.rows)
                 .into_iter()
-                .map(|r| Edge::new(OpaqueCursor(r.id.clone()), Resident(r))),
+                .map(|r| Edge::new(OpaqueCursor(r.0.id.clone()), r)),
         );
         Ok(conn)
     }
@@ -101,7 +100,7 @@ impl RosterMutation {
     /// A resident who moved out: kept on record, off the roster, signed out everywhere.
     async fn deactivate_resident(&self, ctx: &Context<'_>, resident_id: ID) -> GqlResult<Resident> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Resident(
+        Ok(Resident::new(
             service::deactivate(app_state(ctx)?, &viewer, &resident_id).await?,
         ))
     }
@@ -113,7 +112,7 @@ impl RosterMutation {
         role: Role,
     ) -> GqlResult<Resident> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Resident(
+        Ok(Resident::new(
             service::set_role(app_state(ctx)?, &viewer, &resident_id, role.into(), true).await?,
         ))
     }
@@ -125,7 +124,7 @@ impl RosterMutation {
         role: Role,
     ) -> GqlResult<Resident> {
         let viewer = require_viewer(ctx).await?;
-        Ok(Resident(
+        Ok(Resident::new(
             service::set_role(app_state(ctx)?, &viewer, &resident_id, role.into(), false).await?,
         ))
     }

@@ -154,8 +154,26 @@ pub async fn household_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Ho
     Ok(h.map(Household))
 }
 
-/// A resident as the committee sees them on the roster.
-pub struct Resident(pub entity::resident::Model);
+/// A resident as the committee sees them on the roster. The community's count of committee
+/// places (`viewerCan` needs it) is read once and shared by every row of a roster page.
+pub struct Resident(pub entity::resident::Model, CommitteePlaces);
+
+type CommitteePlaces = std::sync::Arc<tokio::sync::OnceCell<u64>>;
+
+impl Resident {
+    pub fn new(place: entity::resident::Model) -> Self {
+        Self(place, Default::default())
+    }
+
+    /// The rows of one roster page (one community's).
+    pub fn page(places: Vec<entity::resident::Model>) -> Vec<Self> {
+        let shared = CommitteePlaces::default();
+        places
+            .into_iter()
+            .map(|p| Self(p, shared.clone()))
+            .collect()
+    }
+}
 
 #[Object]
 impl Resident {
@@ -194,15 +212,31 @@ impl Resident {
         Ok(enums::all(self.carried(ctx).await?))
     }
     /// What the viewer may do to this place now; each flag and list is the check its mutation
-    /// makes (`deactivateResident` still refuses to remove the last committee member).
+    /// makes (the community's last committee member can neither go nor lose the role).
     async fn viewer_can(&self, ctx: &Context<'_>) -> GqlResult<ResidentActions> {
         let viewer = require_viewer(ctx).await?;
         let db = &app_state(ctx)?.db;
         let held = roles::viewer_roles(db, &viewer, &self.0.community_id).await?;
+        let manages = roles::moderates(&held);
+        let committee_places = match manages && self.0.active {
+            true => {
+                *self
+                    .1
+                    .get_or_try_init(|| {
+                        crate::domain::roster::service::active_committee_count(
+                            db,
+                            &self.0.community_id,
+                        )
+                    })
+                    .await?
+            }
+            false => 0,
+        };
         let acts = roles::place_acts(
-            roles::moderates(&held),
+            manages,
             self.0.active,
             &self.carried(ctx).await?,
+            committee_places,
         );
         Ok(ResidentActions {
             invite: acts.invite,

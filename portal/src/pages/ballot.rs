@@ -53,9 +53,9 @@ pub fn BallotCard(
     Effect::new(move || {
         if let Some(open) = ballot.with(|b| b.as_ref().map(Ballot::is_open)) {
             if was_open.get_value() == Some(true) && !open {
+                // The topic or campaign reads itself again and draws a new card, which reads
+                // the closed ballot with what the viewer may do with it now (the named roll).
                 on_change.run(());
-                // What the viewer may do with it changes too (the named roll, no more paper).
-                reload();
             }
             was_open.set_value(Some(open));
         }

@@ -445,7 +445,8 @@ pub async fn issue_invite(
     })
 }
 
-async fn active_committee_count<C: ConnectionTrait>(
+/// How many active places of the community carry COMMITTEE (its last one cannot be removed).
+pub async fn active_committee_count<C: ConnectionTrait>(
     conn: &C,
     community_id: &str,
 ) -> AppResult<u64> {
