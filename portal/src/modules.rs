@@ -12,7 +12,7 @@ pub use draw::{use_path_id, ModulePage};
 
 /// A page past Home, by its path.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     Communities,
     Inbox,
@@ -123,9 +123,10 @@ mod draw {
     use leptos::prelude::*;
     use leptos_router::hooks::use_location;
 
-    /// The page, drawn by its module's code (downloaded on first use).
-    async fn draw(page: Page) -> AnyView {
-        match page.module() {
+    /// Runs a module's code (downloaded on first use): the page drawn, or with `None` nothing
+    /// (the code is then loaded for the next call).
+    async fn run(module: Module, page: Option<Page>) -> AnyView {
+        match module {
             Module::Account => account_pages(page).await,
             Module::Topics => topic_pages(page).await,
             Module::Roster => roster_pages(page).await,
@@ -161,33 +162,34 @@ mod draw {
         })
     }
 
-    /// Every signed-in page past Home. A page is drawn anew (the last one taken down first, so
-    /// nothing of it stays clickable once its state is gone) when the path names another page;
-    /// a new id on the same page only changes [`use_path_id`], as a router's parameters would.
-    /// No `Suspense` around it: a page's own reads must not blank the page while they load.
-    /// While a module's code is on its way, a loading line shows.
+    /// Every signed-in page past Home, drawn again when the path names another page (a new id
+    /// on the same page only changes [`use_path_id`], as a router's parameters would). While a
+    /// module's code is on its way, a loading line stands in for the last page, whose state is
+    /// gone by then (none of it stays clickable); once loaded, a page is drawn at once. No
+    /// `Suspense` around it: a page's own reads must not blank the page while they load.
     #[component]
     pub fn ModulePage() -> impl IntoView {
         let location = use_location();
         let page = Memo::new(move |_| location.pathname.with(|p| Page::of(p)));
-        let drawn = RwSignal::new(None::<Page>);
-        view! {
-            <For each=move || page.get() key=|page| *page let:page>
-                {
-                    provide_context(Here(page));
-                    Suspend::new(async move {
-                        let view = draw(page).await;
-                        drawn.set(Some(page));
-                        view
-                    })
-                }
-            </For>
-            <Show when=move || page.get().is_some() && page.get() != drawn.get()>
-                <Loading />
-            </Show>
-            <Show when=move || page.get().is_none()>
-                <NotFound />
-            </Show>
+        let loaded = RwSignal::new(Vec::<Module>::new());
+        move || match page.get() {
+            None => view! { <NotFound /> }.into_any(),
+            Some(page) if loaded.with(|l| l.contains(&page.module())) => {
+                provide_context(Here(page));
+                Suspend::new(run(page.module(), Some(page))).into_any()
+            }
+            Some(page) => {
+                let module = page.module();
+                leptos::task::spawn_local(async move {
+                    run(module, None).await;
+                    loaded.update(|l| {
+                        if !l.contains(&module) {
+                            l.push(module);
+                        }
+                    });
+                });
+                view! { <Loading /> }.into_any()
+            }
         }
     }
 
@@ -196,91 +198,97 @@ mod draw {
     }
 
     #[lazy]
-    fn account_pages(page: Page) -> AnyView {
+    fn account_pages(page: Option<Page>) -> AnyView {
         use crate::pages::{communities::Communities, inbox::Inbox};
         match page {
-            Page::Communities => view! { <Communities /> }.into_any(),
-            Page::Inbox => view! { <Inbox /> }.into_any(),
-            _ => elsewhere(),
+            Some(Page::Communities) => view! { <Communities /> }.into_any(),
+            Some(Page::Inbox) => view! { <Inbox /> }.into_any(),
+            Some(_) => elsewhere(),
+            None => ().into_any(),
         }
     }
 
     #[lazy]
-    fn topic_pages(page: Page) -> AnyView {
+    fn topic_pages(page: Option<Page>) -> AnyView {
         use crate::pages::{
             notice::ResultNoticePage, receipt::ReceiptCheck, review::ReviewQueue, roll::NamedRoll,
             topic::TopicPage, topic_new::TopicNew, topics::Topics,
         };
         match page {
-            Page::Review => view! { <ReviewQueue /> }.into_any(),
-            Page::Topics => view! { <Topics /> }.into_any(),
-            Page::TopicNew => view! { <TopicNew /> }.into_any(),
-            Page::Topic => view! { <TopicPage /> }.into_any(),
-            Page::Receipt => view! { <ReceiptCheck /> }.into_any(),
-            Page::Roll => view! { <NamedRoll /> }.into_any(),
-            Page::Notice => view! { <ResultNoticePage /> }.into_any(),
-            _ => elsewhere(),
+            Some(Page::Review) => view! { <ReviewQueue /> }.into_any(),
+            Some(Page::Topics) => view! { <Topics /> }.into_any(),
+            Some(Page::TopicNew) => view! { <TopicNew /> }.into_any(),
+            Some(Page::Topic) => view! { <TopicPage /> }.into_any(),
+            Some(Page::Receipt) => view! { <ReceiptCheck /> }.into_any(),
+            Some(Page::Roll) => view! { <NamedRoll /> }.into_any(),
+            Some(Page::Notice) => view! { <ResultNoticePage /> }.into_any(),
+            Some(_) => elsewhere(),
+            None => ().into_any(),
         }
     }
 
     #[lazy]
-    fn roster_pages(page: Page) -> AnyView {
+    fn roster_pages(page: Option<Page>) -> AnyView {
         use crate::pages::{residents::Residents, roster_import::RosterImport};
         match page {
-            Page::RosterImport => view! { <RosterImport /> }.into_any(),
-            Page::Residents => view! { <Residents /> }.into_any(),
-            _ => elsewhere(),
+            Some(Page::RosterImport) => view! { <RosterImport /> }.into_any(),
+            Some(Page::Residents) => view! { <Residents /> }.into_any(),
+            Some(_) => elsewhere(),
+            None => ().into_any(),
         }
     }
 
     #[lazy]
-    fn mediation_pages(page: Page) -> AnyView {
+    fn mediation_pages(page: Option<Page>) -> AnyView {
         use crate::pages::{
             case::{AgreementPrint, CasePage},
             cases::{CaseNew, CaseQueue, CasesPage},
         };
         match page {
-            Page::Cases => view! { <CasesPage /> }.into_any(),
-            Page::CaseNew => view! { <CaseNew /> }.into_any(),
-            Page::Case => view! { <CasePage /> }.into_any(),
-            Page::Agreement => view! { <AgreementPrint /> }.into_any(),
-            Page::CaseQueue => view! { <CaseQueue /> }.into_any(),
-            _ => elsewhere(),
+            Some(Page::Cases) => view! { <CasesPage /> }.into_any(),
+            Some(Page::CaseNew) => view! { <CaseNew /> }.into_any(),
+            Some(Page::Case) => view! { <CasePage /> }.into_any(),
+            Some(Page::Agreement) => view! { <AgreementPrint /> }.into_any(),
+            Some(Page::CaseQueue) => view! { <CaseQueue /> }.into_any(),
+            Some(_) => elsewhere(),
+            None => ().into_any(),
         }
     }
 
     #[lazy]
-    fn award_pages(page: Page) -> AnyView {
+    fn award_pages(page: Option<Page>) -> AnyView {
         use crate::pages::{
             awards::{AwardsPage, CampaignNew, CampaignPage},
             nomination::{Certificate, HonourRoll, NominatePage, NominationPage},
         };
         match page {
-            Page::Awards => view! { <AwardsPage /> }.into_any(),
-            Page::CampaignNew => view! { <CampaignNew /> }.into_any(),
-            Page::Campaign => view! { <CampaignPage /> }.into_any(),
-            Page::Nominate => view! { <NominatePage /> }.into_any(),
-            Page::Nomination => view! { <NominationPage /> }.into_any(),
-            Page::HonourRoll => view! { <HonourRoll /> }.into_any(),
-            Page::Certificate => view! { <Certificate /> }.into_any(),
-            _ => elsewhere(),
+            Some(Page::Awards) => view! { <AwardsPage /> }.into_any(),
+            Some(Page::CampaignNew) => view! { <CampaignNew /> }.into_any(),
+            Some(Page::Campaign) => view! { <CampaignPage /> }.into_any(),
+            Some(Page::Nominate) => view! { <NominatePage /> }.into_any(),
+            Some(Page::Nomination) => view! { <NominationPage /> }.into_any(),
+            Some(Page::HonourRoll) => view! { <HonourRoll /> }.into_any(),
+            Some(Page::Certificate) => view! { <Certificate /> }.into_any(),
+            Some(_) => elsewhere(),
+            None => ().into_any(),
         }
     }
 
     #[lazy]
-    fn event_pages(page: Page) -> AnyView {
+    fn event_pages(page: Option<Page>) -> AnyView {
         use crate::pages::events::{
             CheckInPage, EventNew, EventPage, EventsPage, MyEvents, VolunteerGroups, VolunteerHours,
         };
         match page {
-            Page::Events => view! { <EventsPage /> }.into_any(),
-            Page::EventNew => view! { <EventNew /> }.into_any(),
-            Page::Event => view! { <EventPage /> }.into_any(),
-            Page::CheckIn => view! { <CheckInPage /> }.into_any(),
-            Page::MyEvents => view! { <MyEvents /> }.into_any(),
-            Page::Hours => view! { <VolunteerHours /> }.into_any(),
-            Page::Groups => view! { <VolunteerGroups /> }.into_any(),
-            _ => elsewhere(),
+            Some(Page::Events) => view! { <EventsPage /> }.into_any(),
+            Some(Page::EventNew) => view! { <EventNew /> }.into_any(),
+            Some(Page::Event) => view! { <EventPage /> }.into_any(),
+            Some(Page::CheckIn) => view! { <CheckInPage /> }.into_any(),
+            Some(Page::MyEvents) => view! { <MyEvents /> }.into_any(),
+            Some(Page::Hours) => view! { <VolunteerHours /> }.into_any(),
+            Some(Page::Groups) => view! { <VolunteerGroups /> }.into_any(),
+            Some(_) => elsewhere(),
+            None => ().into_any(),
         }
     }
 }

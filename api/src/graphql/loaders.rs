@@ -45,23 +45,6 @@ pub struct Loaders {
     pub own_ratings: DataLoader<OwnRatingLoader>,
     /// A campaign's shortlists and open votes, by campaign id.
     pub campaign_votes: DataLoader<CampaignVotesLoader>,
-    /// The roles granted to an account in a community, by (account id, community id).
-    pub place_grants: DataLoader<PlaceGrantsLoader>,
-}
-
-pub struct PlaceGrantsLoader(DbLoader);
-
-impl Loader<(String, String)> for PlaceGrantsLoader {
-    type Value = Vec<crate::domain::roles::Role>;
-    type Error = LoadError;
-    async fn load(
-        &self,
-        keys: &[(String, String)],
-    ) -> Result<HashMap<(String, String), Self::Value>, Self::Error> {
-        crate::domain::roles::grants_of_places(&self.0.db, keys)
-            .await
-            .map_err(app_fail)
-    }
 }
 
 pub struct CampaignVotesLoader(DbLoader);
@@ -224,7 +207,6 @@ impl Loaders {
             own_ratings: DataLoader::new(OwnRatingLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
             campaign_votes: DataLoader::new(CampaignVotesLoader(l()), tokio::spawn)
                 .delay(BATCH_WINDOW),
-            place_grants: DataLoader::new(PlaceGrantsLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
         }
     }
 }

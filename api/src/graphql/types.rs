@@ -154,20 +154,38 @@ pub async fn household_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Ho
     Ok(h.map(Household))
 }
 
-/// A resident as the committee sees them on the roster. The community's count of committee
-/// places (`viewerCan` needs it) is read once and shared by every row of a roster page.
-pub struct Resident(pub entity::resident::Model, CommitteePlaces);
+/// A resident as the committee sees them on the roster. What a row needs beyond its own place
+/// (the roles granted to the page's holders, the community's count of committee places) is
+/// read once, by the first row that needs it, for every row of the page.
+pub struct Resident(pub entity::resident::Model, std::sync::Arc<RosterPage>);
 
-type CommitteePlaces = std::sync::Arc<tokio::sync::OnceCell<u64>>;
+/// What the rows of one roster page share.
+#[derive(Default)]
+pub struct RosterPage {
+    /// (account, community) of each row.
+    keys: Vec<(String, String)>,
+    grants: tokio::sync::OnceCell<std::collections::HashMap<(String, String), Vec<roles::Role>>>,
+    committee_places: tokio::sync::OnceCell<u64>,
+}
 
 impl Resident {
     pub fn new(place: entity::resident::Model) -> Self {
-        Self(place, Default::default())
+        let page = RosterPage {
+            keys: vec![(place.account_id.clone(), place.community_id.clone())],
+            ..Default::default()
+        };
+        Self(place, std::sync::Arc::new(page))
     }
 
     /// The rows of one roster page (one community's).
     pub fn page(places: Vec<entity::resident::Model>) -> Vec<Self> {
-        let shared = CommitteePlaces::default();
+        let shared = std::sync::Arc::new(RosterPage {
+            keys: places
+                .iter()
+                .map(|p| (p.account_id.clone(), p.community_id.clone()))
+                .collect(),
+            ..Default::default()
+        });
         places
             .into_iter()
             .map(|p| Self(p, shared.clone()))
@@ -222,6 +240,7 @@ impl Resident {
             true => {
                 *self
                     .1
+                    .committee_places
                     .get_or_try_init(|| {
                         crate::domain::roster::service::active_committee_count(
                             db,
@@ -261,13 +280,18 @@ pub struct ResidentActions {
 }
 
 impl Resident {
-    /// The roles the place carries (its holder's grants batched over a roster page).
+    /// The roles the place carries (the grants of the page's holders, read in one statement).
     async fn carried(&self, ctx: &Context<'_>) -> AppResult<Vec<roles::Role>> {
+        let db = &app_state(ctx)?.db;
+        let page = &self.1;
+        let grants = page
+            .grants
+            .get_or_try_init(|| roles::grants_of_places(db, &page.keys))
+            .await?;
         let key = (self.0.account_id.clone(), self.0.community_id.clone());
-        let granted = super::loaders::one(&Loaders::of(ctx)?.place_grants, key).await?;
         Ok(roles::roles_of_place(
             self.0.active,
-            &granted.unwrap_or_default(),
+            grants.get(&key).map(Vec::as_slice).unwrap_or_default(),
         ))
     }
     async fn account(&self, ctx: &Context<'_>) -> AppResult<Option<entity::account::Model>> {
