@@ -117,7 +117,8 @@ impl From<entity::building::Model> for Building {
     }
 }
 
-pub struct Household(pub entity::household::Model);
+/// A household, with its building's name when a list read it with the page.
+pub struct Household(pub entity::household::Model, pub Option<String>);
 
 #[Object]
 impl Household {
@@ -126,6 +127,9 @@ impl Household {
     }
     /// The building's name, e.g. "3栋".
     async fn building(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        if let Some(name) = &self.1 {
+            return Ok(name.clone());
+        }
         let b = Loaders::of(ctx)?
             .buildings
             .load_one(self.0.building_id.clone())
@@ -151,7 +155,7 @@ pub async fn household_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Ho
         .load_one(id.to_owned())
         .await
         .map_err(|_| AppError::Internal(anyhow::anyhow!("household look-up failed")))?;
-    Ok(h.map(Household))
+    Ok(h.map(|h| Household(h, None)))
 }
 
 /// A resident as the committee sees them on the roster. What a row needs beyond its own place
@@ -164,14 +168,49 @@ pub struct Resident(pub entity::resident::Model, std::sync::Arc<RosterPage>);
 pub struct RosterPage {
     /// (account, community) of each row.
     keys: Vec<(String, String)>,
+    /// Each row's household id.
+    household_ids: Vec<String>,
     grants: tokio::sync::OnceCell<std::collections::HashMap<(String, String), Vec<roles::Role>>>,
     committee_places: tokio::sync::OnceCell<u64>,
+    /// Each row's household with its building's name, by household id.
+    households: tokio::sync::OnceCell<
+        std::collections::HashMap<String, (entity::household::Model, String)>,
+    >,
+}
+
+/// The households of a roster page with their buildings' names (two statements).
+async fn households_of(
+    db: &sea_orm::DatabaseConnection,
+    ids: Vec<String>,
+) -> AppResult<std::collections::HashMap<String, (entity::household::Model, String)>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let households = entity::household::Entity::find()
+        .filter(entity::household::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let names: std::collections::HashMap<String, String> = entity::building::Entity::find()
+        .filter(
+            entity::building::Column::Id.is_in(households.iter().map(|h| h.building_id.clone())),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.name))
+        .collect();
+    Ok(households
+        .into_iter()
+        .map(|h| {
+            let name = names.get(&h.building_id).cloned().unwrap_or_default();
+            (h.id.clone(), (h, name))
+        })
+        .collect())
 }
 
 impl Resident {
     pub fn new(place: entity::resident::Model) -> Self {
         let page = RosterPage {
             keys: vec![(place.account_id.clone(), place.community_id.clone())],
+            household_ids: vec![place.household_id.clone()],
             ..Default::default()
         };
         Self(place, std::sync::Arc::new(page))
@@ -184,6 +223,7 @@ impl Resident {
                 .iter()
                 .map(|p| (p.account_id.clone(), p.community_id.clone()))
                 .collect(),
+            household_ids: places.iter().map(|p| p.household_id.clone()).collect(),
             ..Default::default()
         });
         places
@@ -222,9 +262,17 @@ impl Resident {
                 .is_some_and(|a| a.password_hash.is_some()))
     }
     async fn household(&self, ctx: &Context<'_>) -> GqlResult<Household> {
-        Ok(household_by_id(ctx, &self.0.household_id)
-            .await?
-            .ok_or(AppError::NotFound)?)
+        let db = &app_state(ctx)?.db;
+        let page = &self.1;
+        let found = page
+            .households
+            .get_or_try_init(|| households_of(db, page.household_ids.clone()))
+            .await?;
+        let (h, building) = found
+            .get(&self.0.household_id)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        Ok(Household(h, Some(building)))
     }
     async fn roles(&self, ctx: &Context<'_>) -> GqlResult<Vec<Role>> {
         Ok(enums::all(self.carried(ctx).await?))
