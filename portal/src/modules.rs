@@ -172,13 +172,19 @@ mod draw {
         let location = use_location();
         let page = Memo::new(move |_| location.pathname.with(|p| Page::of(p)));
         let loaded = RwSignal::new(Vec::<Module>::new());
-        move || match page.get() {
+        // The page and whether its module's code is here: another module arriving later (after
+        // a quick back-and-forth) must not draw the shown page anew.
+        let shown = Memo::new(move |_| {
+            page.get()
+                .map(|p| (p, loaded.with(|l| l.contains(&p.module()))))
+        });
+        move || match shown.get() {
             None => view! { <NotFound /> }.into_any(),
-            Some(page) if loaded.with(|l| l.contains(&page.module())) => {
+            Some((page, true)) => {
                 provide_context(Here(page));
                 Suspend::new(run(page.module(), Some(page))).into_any()
             }
-            Some(page) => {
+            Some((page, false)) => {
                 let module = page.module();
                 leptos::task::spawn_local(async move {
                     run(module, None).await;
