@@ -59,20 +59,8 @@ pub async fn roles_in<C: ConnectionTrait>(
 
 /// The roles a roster place carries, as the committee's roster shows them: RESIDENT and the
 /// granted roles while the place is active, whether or not its holder has taken it yet (so the
-/// roster reads the same for a phone registered elsewhere and a new one).
-pub async fn place_roles<C: ConnectionTrait>(
-    conn: &C,
-    place: &resident::Model,
-) -> AppResult<Vec<Role>> {
-    let key = (place.account_id.clone(), place.community_id.clone());
-    let mut grants = grants_of_places(conn, std::slice::from_ref(&key)).await?;
-    Ok(roles_of_place(
-        place.active,
-        &grants.remove(&key).unwrap_or_default(),
-    ))
-}
-
-/// The roles a place carries from the roles granted to its holder there (pure).
+/// roster reads the same for a phone registered elsewhere and a new one). Pure: the grants come
+/// from [`grants_of_places`].
 pub fn roles_of_place(active: bool, granted: &[Role]) -> Vec<Role> {
     if !active {
         return Vec::new();
