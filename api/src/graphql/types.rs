@@ -178,34 +178,6 @@ pub struct RosterPage {
     >,
 }
 
-/// The households of a roster page with their buildings' names (two statements).
-async fn households_of(
-    db: &sea_orm::DatabaseConnection,
-    ids: Vec<String>,
-) -> AppResult<std::collections::HashMap<String, (entity::household::Model, String)>> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let households = entity::household::Entity::find()
-        .filter(entity::household::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
-    let names: std::collections::HashMap<String, String> = entity::building::Entity::find()
-        .filter(
-            entity::building::Column::Id.is_in(households.iter().map(|h| h.building_id.clone())),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| (b.id, b.name))
-        .collect();
-    Ok(households
-        .into_iter()
-        .map(|h| {
-            let name = names.get(&h.building_id).cloned().unwrap_or_default();
-            (h.id.clone(), (h, name))
-        })
-        .collect())
-}
-
 impl Resident {
     pub fn new(place: entity::resident::Model) -> Self {
         let page = RosterPage {
@@ -266,7 +238,12 @@ impl Resident {
         let page = &self.1;
         let found = page
             .households
-            .get_or_try_init(|| households_of(db, page.household_ids.clone()))
+            .get_or_try_init(|| {
+                crate::domain::roster::service::households_with_buildings(
+                    db,
+                    page.household_ids.clone(),
+                )
+            })
             .await?;
         let (h, building) = found
             .get(&self.0.household_id)

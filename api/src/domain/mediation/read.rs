@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::{
-    building, case_entry, case_mediator, case_note, case_party, household, mediation_case, resident,
+    case_entry, case_mediator, case_note, case_party, household, mediation_case, resident,
 };
 use sea_orm::{
     sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
@@ -400,30 +400,18 @@ pub async fn neighbours(
         .limit(NEIGHBOURS_MAX)
         .all(db)
         .await?;
-    let homes: BTreeMap<String, household::Model> = household::Entity::find()
-        .filter(household::Column::Id.is_in(found.iter().map(|r| r.household_id.clone())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|h| (h.id.clone(), h))
-        .collect();
-    let buildings: BTreeMap<String, String> = building::Entity::find()
-        .filter(building::Column::Id.is_in(homes.values().map(|h| h.building_id.clone())))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|b| (b.id, b.name))
-        .collect();
+    let homes = crate::domain::roster::service::households_with_buildings(
+        db,
+        found.iter().map(|r| r.household_id.clone()).collect(),
+    )
+    .await?;
     Ok(found
         .into_iter()
         .map(|r| {
             let home = homes.get(&r.household_id);
             Neighbour {
-                building: home
-                    .and_then(|h| buildings.get(&h.building_id))
-                    .cloned()
-                    .unwrap_or_default(),
-                unit: home.map(|h| h.unit.clone()).unwrap_or_default(),
+                building: home.map(|h| h.1.clone()).unwrap_or_default(),
+                unit: home.map(|h| h.0.unit.clone()).unwrap_or_default(),
                 id: r.id,
                 name: r.name,
             }

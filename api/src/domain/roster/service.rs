@@ -718,3 +718,29 @@ pub struct ResidentPage {
     pub has_next: bool,
     pub total: u64,
 }
+
+/// Households by id, each with its building's name (two statements for any number: a roster
+/// page, a neighbour search).
+pub async fn households_with_buildings<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<String>,
+) -> AppResult<HashMap<String, (household::Model, String)>> {
+    let households = household::Entity::find()
+        .filter(household::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    let names: HashMap<String, String> = building::Entity::find()
+        .filter(building::Column::Id.is_in(households.iter().map(|h| h.building_id.clone())))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|b| (b.id, b.name))
+        .collect();
+    Ok(households
+        .into_iter()
+        .map(|h| {
+            let name = names.get(&h.building_id).cloned().unwrap_or_default();
+            (h.id.clone(), (h, name))
+        })
+        .collect())
+}
