@@ -12,6 +12,7 @@ mod m20261202_000007_append_only_votes;
 mod m20261203_000008_mediation;
 mod m20261204_000009_awards;
 mod m20261204_000010_events;
+mod m20261206_000011_topic_list_order;
 
 mod columns;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_mediation::Migration),
             Box::new(m20261204_000009_awards::Migration),
             Box::new(m20261204_000010_events::Migration),
+            Box::new(m20261206_000011_topic_list_order::Migration),
         ]
     }
 }

@@ -255,6 +255,63 @@ async fn open_motion(
 
 /// Fills a ballot's box with `n` synthetic votes directly (participation, box, counters), the
 /// way `n` cast votes would leave it, to measure reads at that size.
+/// Topics in the list community (issue 7's setting: 500 topics, each with a ballot).
+const LIST_TOPICS: usize = 500;
+
+/// Adds `n` older topics to the community of `ballot`'s topic, each with a closed ballot: copies
+/// of that topic and ballot with new ids, an hour apart before it (inserted directly; the API
+/// would take minutes).
+async fn backfill_topics(state: &AppState, ballot: &str, n: usize) -> anyhow::Result<()> {
+    use entity::*;
+    use sea_orm::IntoActiveModel;
+    let db = &state.db;
+    let b = ballot::Entity::find_by_id(ballot.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("ballot {ballot} not found"))?;
+    let topic_id = b.topic_id.clone().unwrap_or_default();
+    let t = topic::Entity::find_by_id(topic_id.clone())
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("topic {topic_id} not found"))?;
+    for start in (0..n).step_by(250) {
+        let mut topics = Vec::new();
+        let mut ballots = Vec::new();
+        for i in start..(start + 250).min(n) {
+            let at = t.created_at - chrono::Duration::hours(i as i64 + 1);
+            let topic_id = api::domain::new_id();
+            topics.push(
+                topic::Model {
+                    id: topic_id.clone(),
+                    title: format!("往期议题 {i}"),
+                    status: topic::TopicStatus::Adopted,
+                    created_at: at,
+                    updated_at: at,
+                    ..t.clone()
+                }
+                .into_active_model(),
+            );
+            ballots.push(
+                ballot::Model {
+                    id: api::domain::new_id(),
+                    topic_id: Some(topic_id),
+                    status: ballot::BallotStatus::Closed,
+                    opened_at: at,
+                    closes_at: at + chrono::Duration::days(7),
+                    closed_at: Some(at + chrono::Duration::days(7)),
+                    quorum_met: Some(true),
+                    outcome: Some(ballot::Outcome::Adopted),
+                    ..b.clone()
+                }
+                .into_active_model(),
+            );
+        }
+        topic::Entity::insert_many(topics).exec(db).await?;
+        ballot::Entity::insert_many(ballots).exec(db).await?;
+    }
+    Ok(())
+}
+
 async fn stuff_ballot(state: &AppState, ballot: &str, yes: &str, n: usize) -> anyhow::Result<()> {
     use entity::*;
     let db = &state.db;
@@ -564,10 +621,17 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         // What a committee waits for: opening a ballot freezes the electorate and tells every
         // voter (a notification and an SMS outbox row each).
         let mut opens = Vec::new();
+        let mut first = None;
         for i in 0..20 {
             let t = Instant::now();
-            open_motion(&http, &base, &s, &format!("列表议题 {i}")).await?;
+            let (ballot, _) = open_motion(&http, &base, &s, &format!("列表议题 {i}")).await?;
             opens.push(t.elapsed());
+            first.get_or_insert(ballot);
+        }
+        // Issue 7's setting: the community holds 500 topics, each with a ballot; the page shows
+        // the 20 newest (open) ones.
+        if let Some(ballot) = first {
+            backfill_topics(&state, &ballot, LIST_TOPICS - 20).await?;
         }
         opens.sort();
         println!(
@@ -783,9 +847,14 @@ async fn main() -> anyhow::Result<()> {
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await?;
         let r = run("postgres", format!("{server}/{name}"), &a).await;
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await;
+        // JIAYUAN_BENCH_KEEP=1 keeps the database for EXPLAIN ANALYZE afterwards.
+        if std::env::var_os("JIAYUAN_BENCH_KEEP").is_some() {
+            println!("[postgres] kept the database {name}");
+        } else {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
+        }
         r?;
     }
     Ok(())

@@ -23,6 +23,8 @@ pub struct TestApp {
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The start of each statement's SQL, in order (to show what a request ran).
     pub sql_log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// Each statement whole, with its values (to EXPLAIN what a request ran).
+    pub statement_log: std::sync::Arc<std::sync::Mutex<Vec<sea_orm::Statement>>>,
     sqlite_file: Option<PathBuf>,
     /// (server, database) of a PostgreSQL database this app created: dropped with it.
     pg_database: Option<(String, String)>,
@@ -134,10 +136,15 @@ impl TestApp {
         let counter = statements.clone();
         let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         let sql_log = log.clone();
+        let whole = std::sync::Arc::new(std::sync::Mutex::new(Vec::<sea_orm::Statement>::new()));
+        let whole_log = whole.clone();
         db.set_metric_callback(move |info| {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             if let Ok(mut l) = sql_log.lock() {
                 l.push(info.statement.sql.chars().take(120).collect());
+            }
+            if let Ok(mut l) = whole_log.lock() {
+                l.push(info.statement.clone());
             }
         });
         api::db::migrate(&db)
@@ -156,6 +163,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             statements,
             sql_log: log,
+            statement_log: whole,
             sqlite_file,
             pg_database: None,
         }
