@@ -477,3 +477,64 @@ async fn notification_kind_is_an_enum_of_every_kind_the_server_sends() {
         );
     }
 }
+
+/// A large backlog (opening a ballot for thousands of households queues an SMS each) is sent in
+/// batches, not 100 rows per run of the background job, and two replicas draining it at once
+/// still send each message exactly once.
+#[tokio::test]
+async fn a_large_outbox_backlog_is_sent_in_one_run_and_each_message_once_across_replicas() {
+    const QUEUED: usize = 1_200;
+    let app = TestApp::spawn_with(|s| s.job_interval_ms = 3_600_000).await;
+    let w = app.community().await;
+    let me = app
+        .ok(Some(w.token(RESIDENT)), "{ me { id } }", json!({}))
+        .await;
+    let account = me["me"]["id"].as_str().unwrap_or_default().to_owned();
+    let queued = api::domain::notify::emit_many(
+        app.db(),
+        &vec![account; QUEUED],
+        Some(&w.community_id),
+        api::domain::notify::NotificationKind::BallotOpened,
+        json!({}),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("emit: {}", e.describe()));
+    assert_eq!(queued.len(), QUEUED);
+    let ids: Vec<String> = queued.iter().map(|p| p.notification_id.clone()).collect();
+
+    // Two replicas' background jobs at the same moment.
+    let (a, b) = tokio::join!(
+        api::domain::notify::deliver_outbox(app.db()),
+        api::domain::notify::deliver_outbox(app.db())
+    );
+    let sent = a.unwrap_or_else(|e| panic!("run a: {}", e.describe()))
+        + b.unwrap_or_else(|e| panic!("run b: {}", e.describe()));
+    assert_eq!(
+        sent, QUEUED,
+        "each queued message is sent by exactly one run"
+    );
+
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(300) {
+        rows.extend(
+            entity::outbox::Entity::find()
+                .filter(entity::outbox::Column::NotificationId.is_in(chunk.to_vec()))
+                .all(app.db())
+                .await
+                .unwrap_or_else(|e| panic!("outbox query failed: {e}")),
+        );
+    }
+    assert_eq!(rows.len(), QUEUED);
+    for r in &rows {
+        assert_eq!(r.status, entity::outbox::OutboxStatus::Sent, "{r:?}");
+        assert_eq!(r.attempts, 1, "sent once: {r:?}");
+        assert!(r.sent_at.is_some(), "{r:?}");
+    }
+    // Nothing is left for a later run.
+    assert_eq!(
+        api::domain::notify::deliver_outbox(app.db())
+            .await
+            .unwrap_or_else(|e| panic!("run c: {}", e.describe())),
+        0
+    );
+}

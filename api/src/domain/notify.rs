@@ -7,7 +7,7 @@ use entity::{notification, outbox};
 use sea_orm::{
     sea_query::{Expr, ExprTrait},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
 use crate::bus::{Bus, BusEvent};
@@ -88,17 +88,27 @@ pub async fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
     }
 }
 
-/// Delivers pending outbox rows. The default sender only logs (ids and kinds, never phones or
-/// text). Each row is claimed by one conditional update, so replicas never send one twice.
+/// Outbox rows one statement claims, and statements per run of the background job: a run
+/// delivers up to 10,000 messages (opening a ballot for 20,000 households queues one each), and
+/// a larger backlog waits for the next run rather than holding up the job's other work.
+const OUTBOX_BATCH: u64 = 500;
+const OUTBOX_BATCHES_PER_RUN: usize = 20;
+
+/// Delivers pending outbox rows, oldest first. The default sender only logs (ids and kinds, never
+/// phones or text). Rows are claimed `OUTBOX_BATCH` at a time by one conditional update that
+/// returns them: a row still PENDING when the update reaches it is claimed, so two replicas
+/// running at once never send one twice (on PostgreSQL the second waits for the first's row
+/// locks, sees SENT and skips the row).
 pub async fn deliver_outbox(db: &DatabaseConnection) -> AppResult<usize> {
-    let batch = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
-        .order_by_asc(outbox::Column::CreatedAt)
-        .limit(100)
-        .all(db)
-        .await?;
     let mut sent = 0;
-    for row in batch {
+    for _ in 0..OUTBOX_BATCHES_PER_RUN {
+        let oldest = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
+            .order_by_asc(outbox::Column::CreatedAt)
+            .limit(OUTBOX_BATCH)
+            .into_query();
         let claimed = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Sent))
             .col_expr(
@@ -106,13 +116,16 @@ pub async fn deliver_outbox(db: &DatabaseConnection) -> AppResult<usize> {
                 Expr::col(outbox::Column::Attempts).add(1),
             )
             .col_expr(outbox::Column::SentAt, Expr::value(now()))
-            .filter(outbox::Column::Id.eq(row.id.clone()))
+            .filter(outbox::Column::Id.in_subquery(oldest))
             .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
-            .exec(db)
+            .exec_with_returning(db)
             .await?;
-        if claimed.rows_affected == 1 {
+        for row in &claimed {
             tracing::info!(outbox_id = %row.id, channel = %row.channel, "log sender: message delivered");
-            sent += 1;
+        }
+        sent += claimed.len();
+        if (claimed.len() as u64) < OUTBOX_BATCH {
+            break;
         }
     }
     Ok(sent)
