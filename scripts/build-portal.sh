@@ -49,7 +49,7 @@ fi
 # served. DESIGN §12 sets 200 KB (204800); the portal is not there yet (see BENCHMARKS.md), so
 # this gate is a ratchet at today's weight plus a little: it fails any change that makes the
 # first screen heavier. Lower it as the weight comes down, until it reaches 204800.
-BUDGET_BYTES="${PORTAL_BUDGET_BYTES:-245000}"
+BUDGET_BYTES="${PORTAL_BUDGET_BYTES:-242000}"
 
 echo "==> cargo build (wasm32-unknown-unknown, profile wasm-release, relocations kept for splitting)"
 # --emit-relocs lets the splitter move each lazily loaded route's code into its own module.

@@ -253,14 +253,13 @@ async fn open_motion(
     Ok((ballot, yes))
 }
 
-/// Fills a ballot's box with `n` synthetic votes directly (participation, box, counters), the
-/// way `n` cast votes would leave it, to measure reads at that size.
 /// Topics in the list community (issue 7's setting: 500 topics, each with a ballot).
 const LIST_TOPICS: usize = 500;
 
 /// Adds `n` older topics to the community of `ballot`'s topic, each with a closed ballot: copies
 /// of that topic and ballot with new ids, an hour apart before it (inserted directly; the API
-/// would take minutes).
+/// would take minutes). They are filler for the list's size only: no options, electorate or
+/// votes, and nothing reads them but the list statement, which never shows them.
 async fn backfill_topics(state: &AppState, ballot: &str, n: usize) -> anyhow::Result<()> {
     use entity::*;
     use sea_orm::IntoActiveModel;
@@ -297,8 +296,8 @@ async fn backfill_topics(state: &AppState, ballot: &str, n: usize) -> anyhow::Re
                     topic_id: Some(topic_id),
                     status: ballot::BallotStatus::Closed,
                     opened_at: at,
-                    closes_at: at + chrono::Duration::days(7),
-                    closed_at: Some(at + chrono::Duration::days(7)),
+                    closes_at: at + chrono::Duration::minutes(30),
+                    closed_at: Some(at + chrono::Duration::minutes(30)),
                     quorum_met: Some(true),
                     outcome: Some(ballot::Outcome::Adopted),
                     ..b.clone()
@@ -312,6 +311,8 @@ async fn backfill_topics(state: &AppState, ballot: &str, n: usize) -> anyhow::Re
     Ok(())
 }
 
+/// Fills a ballot's box with `n` synthetic votes directly (participation, box, counters), the
+/// way `n` cast votes would leave it, to measure reads at that size.
 async fn stuff_ballot(state: &AppState, ballot: &str, yes: &str, n: usize) -> anyhow::Result<()> {
     use entity::*;
     let db = &state.db;
@@ -848,7 +849,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         let r = run("postgres", format!("{server}/{name}"), &a).await;
         // JIAYUAN_BENCH_KEEP=1 keeps the database for EXPLAIN ANALYZE afterwards.
-        if std::env::var_os("JIAYUAN_BENCH_KEEP").is_some() {
+        if std::env::var("JIAYUAN_BENCH_KEEP").is_ok_and(|v| v == "1") {
             println!("[postgres] kept the database {name}");
         } else {
             let _ = admin

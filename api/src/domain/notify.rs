@@ -98,7 +98,10 @@ const OUTBOX_BATCHES_PER_RUN: usize = 20;
 /// phones or text). Rows are claimed `OUTBOX_BATCH` at a time by one conditional update that
 /// returns them: a row still PENDING when the update reaches it is claimed, so two replicas
 /// running at once never send one twice (on PostgreSQL the second waits for the first's row
-/// locks, sees SENT and skips the row).
+/// locks, sees SENT and skips the row; a run that claims less than a batch stops, leaving the
+/// rest to the run that is ahead of it). A claimed row is marked SENT before it is handed to the
+/// sender: a real sender must put back (to PENDING) the rows it could not deliver, or a failure
+/// mid-batch loses up to a batch of messages.
 pub async fn deliver_outbox(db: &DatabaseConnection) -> AppResult<usize> {
     let mut sent = 0;
     for _ in 0..OUTBOX_BATCHES_PER_RUN {
