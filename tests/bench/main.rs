@@ -634,6 +634,24 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         if let Some(ballot) = first {
             backfill_topics(&state, &ballot, LIST_TOPICS - 20).await?;
         }
+        // The openings queued an SMS per voter; the reads are measured once the background
+        // job has sent them (which is a figure of its own).
+        let drain = Instant::now();
+        let pending = || {
+            use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+            entity::outbox::Entity::find()
+                .filter(entity::outbox::Column::Status.eq(entity::outbox::OutboxStatus::Pending))
+                .count(&state.db)
+        };
+        let queued = pending().await?;
+        while pending().await? > 0 && drain.elapsed() < Duration::from_secs(300) {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        println!(
+            "[{label}] outbox: {queued} queued messages sent in {} (left: {})",
+            ms(drain.elapsed()),
+            pending().await?
+        );
         opens.sort();
         println!(
             "[{label}] proposeTopic + openBallot for {} households: median {}, slowest {} (20 ballots)",
