@@ -46,10 +46,10 @@ if [ "${SKIP_WASM_OPT:-0}" != "1" ]; then
 fi
 
 # The first screen's budget: what the sign-in page and Home download, brotli-compressed as
-# served. DESIGN §12 sets 200 KB (204800); the portal is not there yet (see BENCHMARKS.md), so
-# this gate is a ratchet at today's weight plus a little: it fails any change that makes the
-# first screen heavier. Lower it as the weight comes down, until it reaches 204800.
-BUDGET_BYTES="${PORTAL_BUDGET_BYTES:-242000}"
+# served, index.html and the locale table included. DESIGN §12 sets "at most 200 KB
+# compressed"; the gate takes the stricter reading, 200,000 bytes (not 204,800). Above it the
+# build fails: a module's code belongs in its lazily loaded part, not in the first screen.
+BUDGET_BYTES="${PORTAL_BUDGET_BYTES:-200000}"
 
 echo "==> cargo build (wasm32-unknown-unknown, profile wasm-release, relocations kept for splitting)"
 # --emit-relocs lets the splitter move each lazily loaded route's code into its own module.

@@ -1,21 +1,15 @@
-//! The app shell: shared state, the header and the router.
+//! The app shell: shared state, the header and what the address shows ([`Shown`]).
 
 use crate::api::identity::{self, SessionInfo};
 use crate::api::live::{self, Feed, Live, ServerMessage};
 use crate::api::{notifications, ApiError};
 use crate::i18n::{self, k, t, tf, tv, Lang};
 use crate::modules::ModulePage;
-use crate::pages::{
-    claim::Claim, home::Home, not_found::NotFound, signin::SignIn, signout::SignOut,
-};
+use crate::nav::{self, use_location, NavigateOptions};
+use crate::pages::{claim::Claim, home::Home, signin::SignIn, signout::SignOut};
 use crate::{session, storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::{
-    Outlet, ProtectedParentRoute, ProtectedRoute, Route, Router, Routes,
-};
-use leptos_router::hooks::use_location;
-use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 use std::rc::Rc;
 
 /// State every page shares, provided as context by [`App`].
@@ -104,28 +98,39 @@ fn initial_lang() -> Lang {
         .unwrap_or_default()
 }
 
-/// A page whose code is split out of the main WASM module by the build (`portal-pack split`)
-/// and downloaded the first time the page is visited. Sign-in and Home stay in the main module:
-/// they are the first screen (DESIGN §12 budgets their bytes).
-macro_rules! lazy_page {
-    ($($route:ident => $page:ident,)*) => {$(
-        struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                $route
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <$page /> }.into_any()
-            }
-        }
-    )*};
+/// `/claim`, split out of the main WASM module by the build (`portal-pack split`) and downloaded
+/// when it is visited. Sign-in and Home stay in the main module: they are the first screen
+/// (DESIGN §12 budgets their bytes).
+#[lazy]
+fn claim_page() -> AnyView {
+    view! { <Claim /> }.into_any()
 }
 
-lazy_page! {
-    ClaimRoute => Claim,
+/// What the address shows, given whether there is a session.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    SignIn,
+    Claim,
+    SignOut,
+    Home,
+    /// Every signed-in page past Home (`modules`).
+    Module,
+    /// A page for the other side of signing in: go to this path instead.
+    Elsewhere(&'static str),
+}
+
+impl Shown {
+    fn of(path: &str, signed_in: bool) -> Shown {
+        match (path, signed_in) {
+            ("/signin", false) => Shown::SignIn,
+            ("/claim", false) => Shown::Claim,
+            ("/signin" | "/claim", true) => Shown::Elsewhere("/"),
+            ("/signout", _) => Shown::SignOut,
+            ("/", true) => Shown::Home,
+            (_, true) => Shown::Module,
+            (_, false) => Shown::Elsewhere("/signin"),
+        }
+    }
 }
 
 #[component]
@@ -225,30 +230,35 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let signed = move || Some(signed_in.get());
-    let anonymous = move || Some(!signed_in.get());
-    let to_signin = || "/signin";
-    let to_home = || "/";
+    // What the address shows. A page stays drawn while the address changes within it (a module
+    // page follows its own path); it is drawn anew only when another kind of page is shown.
+    let location = nav::provide_location();
+    let shown = Memo::new(move |_| location.pathname.with(|p| Shown::of(p, signed_in.get())));
+    let navigate = nav::use_navigate();
+    Effect::new(move || {
+        if let Shown::Elsewhere(path) = shown.get() {
+            navigate(
+                path,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
 
     view! {
-        <Router>
-            <Header />
-            <main id="main" class="main">
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <ProtectedRoute path=path!("/signin") view=SignIn condition=anonymous redirect_path=to_home />
-                    <ProtectedParentRoute path=path!("") view=Outlet condition=anonymous redirect_path=to_home>
-                        <Route path=path!("/claim") view={Lazy::<ClaimRoute>::new()} />
-                    </ProtectedParentRoute>
-                    <Route path=path!("/signout") view=SignOut />
-                    <ProtectedRoute path=path!("/") view=Home condition=signed redirect_path=to_signin />
-                    // The module pages (`modules`): each module loads its code the first time one
-                    // of its pages is visited.
-                    <ProtectedParentRoute path=path!("") view=Outlet condition=signed redirect_path=to_signin>
-                        <Route path=path!("/*any") view=ModulePage />
-                    </ProtectedParentRoute>
-                </Routes>
-            </main>
-        </Router>
+        <Header />
+        <main id="main" class="main">
+            {move || match shown.get() {
+                Shown::SignIn => view! { <SignIn /> }.into_any(),
+                Shown::Claim => Suspend::new(claim_page()).into_any(),
+                Shown::SignOut => view! { <SignOut /> }.into_any(),
+                Shown::Home => view! { <Home /> }.into_any(),
+                Shown::Module => view! { <ModulePage /> }.into_any(),
+                Shown::Elsewhere(_) => ().into_any(),
+            }}
+        </main>
     }
 }
 

@@ -1,7 +1,7 @@
 //! Jiayuan's web portal: a Leptos client-side single-page app, compiled to wasm32 and served
 //! by the API server at `/`.
 //!
-//! Reading order: [`app`] (router, header, shared state) → `pages/` (one file per page) →
+//! Reading order: [`app`] (what the address shows, header, shared state) and `nav` (the address) → `pages/` (one file per page) →
 //! [`api`] (one GraphQL client function and one file per module) → [`i18n`].
 //!
 //! Invariants:
@@ -21,6 +21,8 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod components;
 mod modules;
+#[cfg(target_arch = "wasm32")]
+mod nav;
 #[cfg(target_arch = "wasm32")]
 mod pages;
 

@@ -3,7 +3,7 @@
 //! function below is one part (topics and ballots, the roster, mediation, awards, events, the
 //! account's own pages), downloaded the first time one of its pages is visited.
 //!
-//! One table here instead of one router route per page keeps the first screen small: each lazily
+//! One table here instead of one route per page keeps the first screen small: each lazily
 //! loaded route cost the main module its own matching and loading code (about 330 KB before
 //! compression for 31 routes; BENCHMARKS.md, session 14).
 
@@ -119,9 +119,9 @@ impl Page {
 mod draw {
     use super::{Module, Page};
     use crate::components::Loading;
+    use crate::nav::use_location;
     use crate::pages::not_found::NotFound;
     use leptos::prelude::*;
-    use leptos_router::hooks::use_location;
 
     /// Runs a module's code (downloaded on first use): the page drawn, or with `None` nothing
     /// (the code is then loaded for the next call).

@@ -1097,6 +1097,83 @@ async fn signing_out_in_one_tab_signs_the_other_tab_out() {
     b.close().await;
 }
 
+/// The portal follows links in place (no page load: a value set on `window` survives), keeps the
+/// query string a filter puts in the address, and the browser's back and forward buttons return
+/// to each earlier page; a signed-out visitor to a signed-in page is sent to sign-in, and a
+/// signed-in one to the sign-in page is sent Home. The portal does this itself (`nav.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_open_in_place_and_back_and_forward_return_to_each_page() {
+    let app = TestApp::spawn().await;
+    let _world = app.community().await;
+    let b = browser().await;
+    let base = app.address.clone();
+
+    b.goto(&format!("{base}/topics?status=voting")).await;
+    b.wait_path("/signin").await;
+    b.find("#phone").await;
+
+    b.sign_in(&base, RESIDENT, PASSWORD, "测试社区").await;
+    b.eval("window.__sameDocument = true; return null;").await;
+    b.click("[data-testid=topics-link]").await;
+    b.wait_path("/topics").await;
+    b.find("[data-testid=status-filter][data-filter=voting]")
+        .await;
+    b.click("[data-testid=status-filter][data-filter=voting]")
+        .await;
+    b.wait_until("location.search === '?status=voting'").await;
+    b.wait_until(
+        "document.querySelector('[data-testid=status-filter][data-filter=voting]')\
+         .getAttribute('aria-current') === 'page'",
+    )
+    .await;
+    b.click("[data-testid=inbox-link]").await;
+    b.wait_path("/inbox").await;
+    b.find("[data-testid=notifications], [data-testid=inbox-empty]")
+        .await;
+
+    let back = || async {
+        b.client
+            .back()
+            .await
+            .unwrap_or_else(|e| panic!("back: {e}"))
+    };
+    back().await;
+    b.wait_until("location.pathname === '/topics' && location.search === '?status=voting'")
+        .await;
+    b.wait_until(
+        "document.querySelector('[data-testid=status-filter][data-filter=voting]')\
+         ?.getAttribute('aria-current') === 'page'",
+    )
+    .await;
+    back().await;
+    b.wait_until("location.pathname === '/topics' && location.search === ''")
+        .await;
+    b.wait_until(
+        "document.querySelector('[data-testid=status-filter][data-filter=all]')\
+         ?.getAttribute('aria-current') === 'page'",
+    )
+    .await;
+    back().await;
+    b.wait_path("/").await;
+    b.find("[data-testid=needs-me]").await;
+    b.client
+        .forward()
+        .await
+        .unwrap_or_else(|e| panic!("forward: {e}"));
+    b.wait_path("/topics").await;
+    b.find("[data-testid=status-filter]").await;
+    assert_eq!(
+        b.eval("return window.__sameDocument === true;").await,
+        json!(true),
+        "a link, back or forward loaded the page anew"
+    );
+
+    b.goto(&format!("{base}/signin")).await;
+    b.wait_path("/").await;
+    b.find("[data-testid=needs-me]").await;
+    b.close().await;
+}
+
 /// Home and the pages offer each committee tool only when the server's `Community.viewerCan`
 /// says so: the platform admin (on no roster) gets the roster and the review queue but not the
 /// committee's case queue, which the server refuses them; an organizer gets "new event" and no

@@ -13,10 +13,10 @@ use crate::components::{
     ErrorBanner, InCommunity, Loading, WithPack,
 };
 use crate::i18n::{k, t, tf, tv};
+use crate::nav::use_navigate;
+use crate::nav::NavigateOptions;
 use crate::pages::ballot::BallotCard;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 pub fn phase_key(p: CampaignPhase) -> &'static str {
     match p {

@@ -9,9 +9,9 @@ use crate::components::{
     error_text, format_date, CommitteeOnly, ErrorBanner, InCommunity, Loading, WithPack,
 };
 use crate::i18n::{k, t, tf, tv};
+use crate::nav::use_navigate;
+use crate::nav::NavigateOptions;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 pub fn status_key(s: CaseStatus) -> &'static str {
     match s {

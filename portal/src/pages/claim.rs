@@ -6,8 +6,8 @@ use crate::api::{ApiError, ErrorCode};
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner, WithPack};
 use crate::i18n::{k, t, tf, tv};
+use crate::nav::use_query_map;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 fn claim_error(error: &ApiError) -> String {
     // A wrong, used or expired code; how the server words it is not the resident's concern.

@@ -4,9 +4,9 @@ use crate::api::identity::{self, Community};
 use crate::app::use_app;
 use crate::components::{error_text, ErrorBanner, Loading, WithPack};
 use crate::i18n::{k, t, tf, tv};
+use crate::nav::use_navigate;
+use crate::nav::NavigateOptions;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 /// `/communities`: its text is the `communities` pack.
 #[component]

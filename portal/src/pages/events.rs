@@ -15,10 +15,10 @@ use crate::components::{
     InCommunity, Loading, Paged, WithPack,
 };
 use crate::i18n::{k, t, tf, tv};
+use crate::nav::use_navigate;
+use crate::nav::NavigateOptions;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 pub fn kind_key(kind: EventKind) -> &'static str {
     match kind {

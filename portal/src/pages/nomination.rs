@@ -9,10 +9,10 @@ use crate::components::{
     confirm, error_text, format_date, ErrorBanner, InCommunity, Loading, WithPack,
 };
 use crate::i18n::{t, tf, tv};
+use crate::nav::use_navigate;
+use crate::nav::NavigateOptions;
 use crate::pages::awards::{kind_key, status_key, PhaseTag};
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 fn route_id() -> Memo<String> {
     crate::modules::use_path_id()

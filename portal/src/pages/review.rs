@@ -8,9 +8,9 @@ use crate::components::{
     WithPack,
 };
 use crate::i18n::{k, t, tf, tv};
+use crate::nav::use_query_map;
 use crate::pages::topic::ReviewActions;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ReviewQueue() -> impl IntoView {

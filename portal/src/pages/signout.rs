@@ -3,10 +3,10 @@
 use crate::api::identity;
 use crate::app::use_app;
 use crate::i18n::tv;
+use crate::nav::use_navigate;
+use crate::nav::NavigateOptions;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 #[component]
 pub fn SignOut() -> impl IntoView {

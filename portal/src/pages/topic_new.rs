@@ -5,9 +5,9 @@ use crate::api::identity::SessionInfo;
 use crate::api::topics::{self, TopicCategory};
 use crate::components::{ErrorBanner, FormError, FormErrors, InCommunity, WithPack};
 use crate::i18n::{t, tv};
+use crate::nav::use_navigate;
+use crate::nav::NavigateOptions;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use leptos_router::NavigateOptions;
 
 #[component]
 pub fn TopicNew() -> impl IntoView {

@@ -9,8 +9,8 @@ use crate::components::{
     StatusBadge,
 };
 use crate::i18n::{t, tf, tv};
+use crate::nav::use_query_map;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn Topics() -> impl IntoView {
