@@ -3,8 +3,9 @@
 use crate::api::identity::{self, SessionInfo};
 use crate::api::live::{self, Feed, Live, ServerMessage};
 use crate::api::{notifications, ApiError};
+use crate::components::Loading;
 use crate::i18n::{self, k, t, tf, tv, Lang};
-use crate::modules::ModulePage;
+use crate::modules::{ModulePage, Shown};
 use crate::nav::{self, use_location, NavigateOptions};
 use crate::pages::{claim::Claim, home::Home, signin::SignIn, signout::SignOut};
 use crate::{session, storage};
@@ -101,35 +102,28 @@ fn initial_lang() -> Lang {
 /// `/claim`, split out of the main WASM module by the build (`portal-pack split`) and downloaded
 /// when it is visited. Sign-in and Home stay in the main module: they are the first screen
 /// (DESIGN §12 budgets their bytes).
+/// With `draw` false it only loads the code.
 #[lazy]
-fn claim_page() -> AnyView {
-    view! { <Claim /> }.into_any()
+fn claim_page(draw: bool) -> AnyView {
+    match draw {
+        true => view! { <Claim /> }.into_any(),
+        false => ().into_any(),
+    }
 }
 
-/// What the address shows, given whether there is a session.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shown {
-    SignIn,
-    Claim,
-    SignOut,
-    Home,
-    /// Every signed-in page past Home (`modules`).
-    Module,
-    /// A page for the other side of signing in: go to this path instead.
-    Elsewhere(&'static str),
-}
-
-impl Shown {
-    fn of(path: &str, signed_in: bool) -> Shown {
-        match (path, signed_in) {
-            ("/signin", false) => Shown::SignIn,
-            ("/claim", false) => Shown::Claim,
-            ("/signin" | "/claim", true) => Shown::Elsewhere("/"),
-            ("/signout", _) => Shown::SignOut,
-            ("/", true) => Shown::Home,
-            (_, true) => Shown::Module,
-            (_, false) => Shown::Elsewhere("/signin"),
-        }
+/// `/claim`: a loading line while its code arrives (a resident opening the invite link on a
+/// slow phone sees that something is coming), then the page.
+#[component]
+fn ClaimPage() -> impl IntoView {
+    let loaded = RwSignal::new(false);
+    spawn_local(async move {
+        claim_page(false).await;
+        // The page may be gone by now (signed in from another tab): then nothing is shown.
+        let _ = loaded.try_set(true);
+    });
+    move || match loaded.get() {
+        true => Suspend::new(claim_page(true)).into_any(),
+        false => view! { <Loading /> }.into_any(),
     }
 }
 
@@ -252,7 +246,7 @@ pub fn App() -> impl IntoView {
         <main id="main" class="main">
             {move || match shown.get() {
                 Shown::SignIn => view! { <SignIn /> }.into_any(),
-                Shown::Claim => Suspend::new(claim_page()).into_any(),
+                Shown::Claim => view! { <ClaimPage /> }.into_any(),
                 Shown::SignOut => view! { <SignOut /> }.into_any(),
                 Shown::Home => view! { <Home /> }.into_any(),
                 Shown::Module => view! { <ModulePage /> }.into_any(),

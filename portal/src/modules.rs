@@ -1,4 +1,5 @@
-//! The signed-in pages past Home. One route takes every such path; [`Page::of`] names the page,
+//! The signed-in pages past Home. Every such path is a module page (`app::Shown::Module`);
+//! [`Page::of`] names the page,
 //! and the page's module draws it with code split out of the main WASM module: each `#[lazy]`
 //! function below is one part (topics and ballots, the roster, mediation, awards, events, the
 //! account's own pages), downloaded the first time one of its pages is visited.
@@ -9,6 +10,52 @@
 
 #[cfg(target_arch = "wasm32")]
 pub use draw::{use_path_id, ModulePage};
+
+/// What an address shows, given whether there is a session: the pages of the main module, a
+/// module page, or another path to go to instead.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    SignIn,
+    Claim,
+    SignOut,
+    Home,
+    /// Every signed-in page past Home ([`Page::of`] names it, or there is none: "not found").
+    Module,
+    /// A page for the other side of signing in: go to this path instead.
+    Elsewhere(&'static str),
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+impl Shown {
+    pub fn of(path: &str, signed_in: bool) -> Shown {
+        match (trimmed(path), signed_in) {
+            ("/signin", false) => Shown::SignIn,
+            ("/claim", false) => Shown::Claim,
+            ("/signin" | "/claim", true) => Shown::Elsewhere("/"),
+            ("/signout", _) => Shown::SignOut,
+            ("/", true) => Shown::Home,
+            (_, true) => Shown::Module,
+            (_, false) => Shown::Elsewhere("/signin"),
+        }
+    }
+}
+
+/// `path` without trailing slashes (`/claim/` → `/claim`; `/` stays).
+fn trimmed(path: &str) -> &str {
+    match path.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    }
+}
+
+/// Whether the portal itself shows `path`, so that a link to it is followed in place; any other
+/// path of this origin (`/graphql`, `/metrics`, a calendar feed `/events/<id>.ics`) is the
+/// server's, and the browser goes there.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn is_portal_path(path: &str) -> bool {
+    matches!(trimmed(path), "/" | "/signin" | "/claim" | "/signout") || Page::of(path).is_some()
+}
 
 /// A page past Home, by its path.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -64,6 +111,11 @@ impl Page {
     /// second segment of every path that has one ([`use_path_id`]).
     pub fn of(path: &str) -> Option<Page> {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        // A name with a dot is a file the server sends (`/events/<id>.ics`), never a page: ids
+        // have none.
+        if segments.iter().any(|s| s.contains('.')) {
+            return None;
+        }
         Some(match segments.as_slice() {
             ["communities"] => Page::Communities,
             ["inbox"] => Page::Inbox,
@@ -325,11 +377,48 @@ mod tests {
             ("/events/e1/check-in", Some(Page::CheckIn)),
             ("/volunteer-groups", Some(Page::Groups)),
             ("/ballots/b1", None),
+            ("/events/e1.ics", None),
+            ("/ballots/b1/bulletin.csv", None),
             ("/topics/t1/extra", None),
             ("/no/such/page", None),
             ("/", None),
         ] {
             assert_eq!(Page::of(path), page, "{path}");
+            assert_eq!(
+                is_portal_path(path),
+                page.is_some() || path == "/",
+                "{path}"
+            );
+        }
+        for path in ["/signin", "/claim/", "/signout"] {
+            assert!(is_portal_path(path), "{path}");
+        }
+        for path in [
+            "/graphql",
+            "/metrics",
+            "/healthz",
+            "/events/e1.ics",
+            "/x.js",
+        ] {
+            assert!(!is_portal_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn the_address_shows_the_page_for_its_side_of_signing_in() {
+        for (path, signed_out, signed_in) in [
+            ("/signin", Shown::SignIn, Shown::Elsewhere("/")),
+            ("/signin/", Shown::SignIn, Shown::Elsewhere("/")),
+            ("/claim", Shown::Claim, Shown::Elsewhere("/")),
+            ("/claim/", Shown::Claim, Shown::Elsewhere("/")),
+            ("/signout", Shown::SignOut, Shown::SignOut),
+            ("/", Shown::Elsewhere("/signin"), Shown::Home),
+            ("", Shown::Elsewhere("/signin"), Shown::Home),
+            ("/topics", Shown::Elsewhere("/signin"), Shown::Module),
+            ("/no/such/page", Shown::Elsewhere("/signin"), Shown::Module),
+        ] {
+            assert_eq!(Shown::of(path, false), signed_out, "{path} signed out");
+            assert_eq!(Shown::of(path, true), signed_in, "{path} signed in");
         }
     }
 }

@@ -4,13 +4,15 @@
 //! The portal used `leptos_router` for this. Its routes had already gone down to five (sign-in,
 //! claim, sign-out, Home and one route for every module page, which [`crate::modules`] names),
 //! yet with its matching and view machinery the first screen was 240,282 bytes (brotli) and
-//! without it 197,029 (BENCHMARKS.md, session 16). What the app needs of a router is here
+//! without it 197,029 (BENCHMARKS.md, 2026-12-06, session 16). What the app needs of a router is here
 //! instead, with the names the pages used: [`use_location`], [`use_navigate`],
 //! [`use_query_map`].
 //!
-//! Links are plain `<a href>`: one listener on the window follows a click on a same-origin link
-//! in place (unless a modifier key, another button, `download`, a `target` or `rel="external"`
-//! asks the browser to do it), as the router did.
+//! Links are plain `<a href>`: one listener on the window follows a click in place when the link
+//! goes to a page of the portal ([`crate::modules::is_portal_path`]). The browser follows it
+//! when a modifier key or another button is used, when the link has `download`, a `target`
+//! other than `_self` or `rel="external"`, when it goes to another origin or to a path the server
+//! answers itself (`/events/<id>.ics`), and when it only jumps within the page (`#main`).
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -127,10 +129,19 @@ pub fn use_query_map() -> Memo<Query> {
     Memo::new(move |_| location.search.with(|s| Query::parse(s)))
 }
 
+/// A path of this origin: `/…`, and neither `//host…` nor `/\host…` (which a browser reads as
+/// another origin).
+fn is_local(path: &str) -> bool {
+    path.starts_with('/') && !path[1..].starts_with(['/', '\\'])
+}
+
 fn go(location: Location, path: &str, options: NavigateOptions) {
     let Some(window) = web_sys::window() else {
         return;
     };
+    if !is_local(path) {
+        return;
+    }
     let Ok(history) = window.history() else {
         return;
     };
@@ -141,8 +152,6 @@ fn go(location: Location, path: &str, options: NavigateOptions) {
         history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", url)
     };
     if done.is_err() {
-        // Not a path of this origin: let the browser go there.
-        let _ = window.location().set_href(path);
         return;
     }
     location.sync();
@@ -151,7 +160,7 @@ fn go(location: Location, path: &str, options: NavigateOptions) {
     }
 }
 
-/// A click on a link to a page of this app: shown in place. Everything else is the browser's.
+/// A click on a link to a page of the portal: shown in place. Everything else is the browser's.
 fn follow_link(location: Location, ev: web_sys::MouseEvent) {
     if ev.default_prevented()
         || ev.button() != 0
@@ -192,6 +201,9 @@ fn follow_link(location: Location, ev: web_sys::MouseEvent) {
         return;
     }
     let (path, search, hash) = (url.pathname(), url.search(), url.hash());
+    if !crate::modules::is_portal_path(&path) {
+        return;
+    }
     // A jump within the page (`#main`) is the browser's.
     if !hash.is_empty()
         && Ok(&path) == here.pathname().as_ref()

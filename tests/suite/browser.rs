@@ -1168,9 +1168,43 @@ async fn links_open_in_place_and_back_and_forward_return_to_each_page() {
         "a link, back or forward loaded the page anew"
     );
 
+    // Links the browser follows itself: the portal leaves their click alone (a listener added
+    // after the portal's sees it not prevented, and prevents it so that the test stays here).
+    let left_alone = b
+        .eval(
+            "const seen = [];\
+             window.addEventListener('click', e => { seen.push(e.defaultPrevented); e.preventDefault(); });\
+             const click = (attrs, init) => {\
+               const a = document.createElement('a');\
+               for (const [k, v] of Object.entries(attrs)) a.setAttribute(k, v);\
+               a.textContent = 'x'; document.body.appendChild(a);\
+               a.dispatchEvent(new MouseEvent('click', Object.assign({ bubbles: true, cancelable: true }, init)));\
+               a.remove();\
+             };\
+             click({ href: '/inbox' }, {});\
+             click({ href: '/inbox' }, { ctrlKey: true });\
+             click({ href: '/inbox', target: '_blank' }, {});\
+             click({ href: '/inbox', download: '' }, {});\
+             click({ href: '/inbox', rel: 'external' }, {});\
+             click({ href: '/events/e1.ics?token=t' }, {});\
+             click({ href: '/graphql' }, {});\
+             click({ href: 'https://example.com/inbox' }, {});\
+             return seen;",
+        )
+        .await;
+    assert_eq!(
+        left_alone,
+        json!([true, false, false, false, false, false, false, false]),
+        "only a plain click on a link to a portal page is followed in place"
+    );
+    b.wait_path("/inbox").await;
+
+    // A redirect replaces the address it leaves: back does not land on the sign-in page again.
     b.goto(&format!("{base}/signin")).await;
     b.wait_path("/").await;
     b.find("[data-testid=needs-me]").await;
+    back().await;
+    b.wait_path("/inbox").await;
     b.close().await;
 }
 

@@ -365,7 +365,7 @@ fn EventView(e: Event, reload: Callback<()>, live: RwSignal<Option<String>>) -> 
                 </form>
             }
         })}
-        <p><a href=e.calendar_url.clone() class="button" data-testid="calendar-link">{tv("ev.calendar")}</a></p>
+        <p><a href=e.calendar_url.clone() rel="external" class="button" data-testid="calendar-link">{tv("ev.calendar")}</a></p>
         {manager.then(|| view! { <Organizer e=e.clone() reload=reload /> })}
     }
 }

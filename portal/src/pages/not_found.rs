@@ -1,4 +1,4 @@
-//! Any path no route matches.
+//! A signed-in path that names no page (`modules::Page::of`).
 
 use crate::i18n::tv;
 use leptos::prelude::*;
