@@ -1208,6 +1208,50 @@ async fn links_open_in_place_and_back_and_forward_return_to_each_page() {
     b.close().await;
 }
 
+/// A page whose text pack does not arrive (the phone lost its network) says so and offers a
+/// retry, which shows the page once the network is back; it never shows raw text keys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_pack_that_does_not_load_offers_a_retry_instead_of_raw_keys() {
+    let app = TestApp::spawn().await;
+    let _world = app.community().await;
+    let b = browser().await;
+    b.sign_in(&app.address, RESIDENT, PASSWORD, "测试社区")
+        .await;
+    // The inbox's pack fails to load, as on a dropped connection; everything else loads.
+    b.eval(
+        "window.__fetch = window.fetch;\
+         window.fetch = function (input, init) {\
+           const url = typeof input === 'string' ? input : input.url;\
+           if (/\\/inbox\\.[a-zA-Z-]+\\.json$/.test(url)) return Promise.reject(new TypeError('offline'));\
+           return window.__fetch.call(window, input, init);\
+         };\
+         return null;",
+    )
+    .await;
+    b.click("[data-testid=inbox-link]").await;
+    b.wait_path("/inbox").await;
+    b.wait_text("[data-testid=pack-failed]", "网络连接不上")
+        .await;
+    let main = b
+        .eval("return document.querySelector('main').innerText;")
+        .await;
+    assert!(
+        !main.as_str().unwrap_or_default().contains("inbox."),
+        "raw text keys shown: {main}"
+    );
+    assert!(
+        !b.exists("[data-testid=notifications], [data-testid=inbox-empty]")
+            .await
+    );
+
+    b.eval("window.fetch = window.__fetch; return null;").await;
+    b.click("[data-testid=pack-retry]").await;
+    b.find("[data-testid=notifications], [data-testid=inbox-empty]")
+        .await;
+    assert!(!b.exists("[data-testid=pack-failed]").await);
+    b.close().await;
+}
+
 /// Home and the pages offer each committee tool only when the server's `Community.viewerCan`
 /// says so: the platform admin (on no roster) gets the roster and the review queue but not the
 /// committee's case queue, which the server refuses them; an organizer gets "new event" and no

@@ -840,3 +840,63 @@ async fn a_topic_page_reads_rows_in_order_instead_of_sorting_the_whole_community
         );
     }
 }
+
+/// A topic page reads the topics' text only when the request shows it (a body may be 5,000
+/// characters, and the portal's list never shows it): with `body` selected, directly or in a
+/// fragment, each topic's own text; without it, no body is read at all.
+#[tokio::test]
+async fn a_topic_page_reads_the_topics_text_only_when_it_is_selected() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let body = "楼道灯坏了很久，建议换成声控灯。".repeat(200);
+    let topic = crate::build::TopicSpec::new("更换楼道灯", &body)
+        .propose(&app, v.token(COMMITTEE_PHONE), &v.community_id)
+        .await;
+    let topic_id = topic["id"].as_str().unwrap_or_default().to_owned();
+    deliberating_topic(&app, &v).await;
+    let viewer = v.token(&phone(2));
+    let vars = json!({ "c": v.community_id });
+    let body_read = |ran: &[String]| ran.iter().any(|s| s.contains(r#""topics"."body""#));
+
+    for query in [
+        "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title } } }",
+        "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id ballot { id } } } }",
+    ] {
+        let (ran, resp) = app.statements_of(Some(viewer), query, vars.clone()).await;
+        assert!(resp.get("errors").is_none(), "{resp}");
+        assert_eq!(
+            resp["data"]["topics"]["nodes"].as_array().map(Vec::len),
+            Some(2)
+        );
+        assert!(
+            !body_read(&ran),
+            "{query}: the page read the bodies:\n{ran:#?}"
+        );
+    }
+    for query in [
+        "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id body } } }",
+        "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id ballot { id } ...B } } } fragment B on Topic { body }",
+        "query($c:ID!){ topics(communityId:$c, first: 20){ edges { node { id ... on Topic { body } } } } }",
+    ] {
+        let (ran, resp) = app.statements_of(Some(viewer), query, vars.clone()).await;
+        assert!(resp.get("errors").is_none(), "{resp}");
+        assert!(body_read(&ran), "{query}: no body was read:\n{ran:#?}");
+        let topics = &resp["data"]["topics"];
+        let nodes: Vec<&Value> = match topics["nodes"].as_array() {
+            Some(n) => n.iter().collect(),
+            None => topics["edges"]
+                .as_array()
+                .map(|e| e.iter().map(|e| &e["node"]).collect())
+                .unwrap_or_default(),
+        };
+        let ours = nodes
+            .iter()
+            .find(|n| n["id"] == topic_id.as_str())
+            .unwrap_or_else(|| panic!("{query}: topic missing: {resp}"));
+        assert_eq!(ours["body"], body.as_str(), "{query}");
+        assert!(
+            nodes.iter().all(|n| !n["body"].as_str().unwrap_or_default().is_empty()),
+            "{query}: an empty body: {resp}"
+        );
+    }
+}

@@ -469,6 +469,7 @@ pub fn list_needs(ctx: &Context<'_>) -> service::ListNeeds {
         cosigned: selected("viewerHasCosigned") || selected("viewerCanCosign"),
         threshold: selected("cosignThreshold"),
         ballot: selected("ballot"),
+        body: selected("body"),
     }
 }
 

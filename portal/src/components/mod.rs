@@ -384,8 +384,8 @@ pub async fn copy_text(text: &str) -> bool {
 
 /// Renders `page` once the locale pack of its module (`i18n::PACKS`) is loaded in the current
 /// language, and `and` too when given (both fetched at once: a page that also shows a ballot
-/// needs the `ballot` pack); a pack that cannot load leaves the page in Chinese or showing keys,
-/// never blank.
+/// needs the `ballot` pack). A pack that cannot load (a phone losing its network) shows the
+/// network error and a retry button, never a page of raw text keys.
 #[component]
 pub fn WithPack<F, V>(
     pack: &'static str,
@@ -413,6 +413,16 @@ where
     });
     move || match loaded.get() {
         None => view! { <Loading /> }.into_any(),
-        Some(_) => page().into_any(),
+        Some(true) => page().into_any(),
+        Some(false) => view! {
+            <section class="page" data-testid="pack-failed">
+                <ErrorBanner message=Signal::derive(|| Some(t("error.NETWORK"))) />
+                <button type="button" class="button" data-testid="pack-retry"
+                    on:click=move |_| loaded.refetch()>
+                    {tv("common.retry")}
+                </button>
+            </section>
+        }
+        .into_any(),
     }
 }

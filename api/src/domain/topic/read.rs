@@ -40,6 +40,8 @@ pub struct ListNeeds {
     pub threshold: bool,
     /// `ballot`: each topic's latest ballot and its pending turnout, read with the topics.
     pub ballot: bool,
+    /// `body`: the topics' text (up to 5,000 characters each; read as empty when not shown).
+    pub body: bool,
 }
 
 /// One keyset page of topics, newest first: at most `limit` rows after the key (`created_at`,
@@ -99,6 +101,20 @@ pub(super) fn page_of(
     )
 }
 
+/// The topics' columns in declaration order (the order [`TopicWithBallot`] reads them in), with
+/// `body` read as an empty string unless the page shows it: a list's rows would otherwise carry
+/// up to 5,000 characters each that nothing displays.
+fn with_body_if(q: sea_orm::Select<topic::Entity>, body: bool) -> sea_orm::Select<topic::Entity> {
+    use sea_orm::Iterable;
+    if body {
+        return q;
+    }
+    topic::Column::iter().fold(q.select_only(), |q, col| match col {
+        topic::Column::Body => q.expr_as(Expr::value(""), "body"),
+        col => q.column(col),
+    })
+}
+
 /// The community's co-sign threshold when a page shows it (`access` has already checked that
 /// the community exists and the viewer may see it).
 async fn threshold_if(db: &DatabaseConnection, community_id: &str, needed: bool) -> AppResult<i32> {
@@ -122,6 +138,7 @@ async fn topic_page(
         true => Some(q.clone().count(db).await?),
         false => None,
     };
+    let q = with_body_if(q, needs.body);
     let (rows, mut ballots) = match needs.ballot {
         false => (page_of(q, after, limit).all(db).await?, None),
         true => {
