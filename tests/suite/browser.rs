@@ -1249,6 +1249,27 @@ async fn a_text_pack_that_does_not_load_offers_a_retry_instead_of_raw_keys() {
     b.find("[data-testid=notifications], [data-testid=inbox-empty]")
         .await;
     assert!(!b.exists("[data-testid=pack-failed]").await);
+
+    // Switching to English while its pack cannot arrive keeps the page, in Chinese: that pack
+    // is here, so there are no keys to hide.
+    b.eval(
+        "window.fetch = function (input, init) {\
+           const url = typeof input === 'string' ? input : input.url;\
+           if (/\\/inbox\\.en\\.json$/.test(url)) {\
+             window.__refused = true;\
+             return Promise.reject(new TypeError('offline'));\
+           }\
+           return window.__fetch.call(window, input, init);\
+         };\
+         return null;",
+    )
+    .await;
+    b.choose_lang("en").await;
+    b.wait_until("window.__refused === true").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!b.exists("[data-testid=pack-failed]").await);
+    b.find("[data-testid=notifications], [data-testid=inbox-empty]")
+        .await;
     b.close().await;
 }
 

@@ -4,7 +4,7 @@ use crate::api::identity::{CommunityActions, CommunityRef, SessionInfo};
 use crate::api::topics::TopicStatus;
 use crate::api::{ApiError, ErrorCode, Role};
 use crate::app::use_app;
-use crate::i18n::{current_lang, dynamic_key, t, tv, INPUT_FIELDS};
+use crate::i18n::{current_lang, dynamic_key, t, tv, Lang, INPUT_FIELDS};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -397,28 +397,39 @@ where
     V: IntoView + 'static,
 {
     let app = use_app();
+    // Bumped by the retry button; a reply to an earlier attempt shows the loading line.
+    let attempt = RwSignal::new(0u32);
     let loaded = LocalResource::new(move || {
         let lang = app.lang.get();
+        let n = attempt.get();
         async move {
             let first = crate::i18n::load_pack(pack, lang);
-            match and {
+            let loaded = match and {
                 Some(other) => {
                     let (a, b) =
                         futures::future::join(first, crate::i18n::load_pack(other, lang)).await;
                     a && b
                 }
                 None => first.await,
-            }
+            };
+            // A language whose pack did not arrive falls back to Chinese when that pack is
+            // here (an earlier visit), which is still a readable page.
+            let chinese = || {
+                crate::i18n::has_pack(Lang::Zh, pack)
+                    && and.is_none_or(|other| crate::i18n::has_pack(Lang::Zh, other))
+            };
+            (n, loaded || chinese())
         }
     });
     move || match loaded.get() {
         None => view! { <Loading /> }.into_any(),
-        Some(true) => page().into_any(),
-        Some(false) => view! {
+        Some((n, _)) if n != attempt.get() => view! { <Loading /> }.into_any(),
+        Some((_, true)) => page().into_any(),
+        Some((_, false)) => view! {
             <section class="page" data-testid="pack-failed">
                 <ErrorBanner message=Signal::derive(|| Some(t("error.NETWORK"))) />
                 <button type="button" class="button" data-testid="pack-retry"
-                    on:click=move |_| loaded.refetch()>
+                    on:click=move |_| attempt.update(|n| *n += 1)>
                     {tv("common.retry")}
                 </button>
             </section>
