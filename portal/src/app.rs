@@ -102,6 +102,7 @@ fn initial_lang() -> Lang {
 /// `/claim`, split out of the main WASM module by the build (`portal-pack split`) and downloaded
 /// when it is visited. Sign-in and Home stay in the main module: they are the first screen
 /// (DESIGN §12 budgets their bytes).
+///
 /// With `draw` false it only loads the code.
 #[lazy]
 fn claim_page(draw: bool) -> AnyView {
