@@ -54,7 +54,8 @@ fn trimmed(path: &str) -> &str {
 /// server's, and the browser goes there.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn is_portal_path(path: &str) -> bool {
-    matches!(trimmed(path), "/" | "/signin" | "/claim" | "/signout") || Page::of(path).is_some()
+    // The main module's paths are those [`Shown::of`] does not hand to a module page.
+    Shown::of(path, true) != Shown::Module || Page::of(path).is_some()
 }
 
 /// A page past Home, by its path.
