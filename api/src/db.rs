@@ -64,6 +64,102 @@ impl<'a> Positional<'a> {
         self.next += 1;
         self.row.try_get_by_index(at)
     }
+
+    /// The next column when the read selected it ([`Columns`]); otherwise `placeholder`, and no
+    /// column is consumed.
+    pub fn take_if<T: sea_orm::TryGetable>(
+        &mut self,
+        selected: bool,
+        placeholder: T,
+    ) -> Result<T, sea_orm::DbErr> {
+        match selected {
+            true => self.take(),
+            false => Ok(placeholder),
+        }
+    }
+}
+
+/// Which columns of `E` a read selects: a list page reads only what its request shows. The
+/// SELECT lists them in declaration order ([`Columns::select`]) and the decoder takes them in
+/// the same order with [`Positional::take_if`], leaving a placeholder in every other field.
+/// Whoever builds one names the columns each field it will show depends on, and falls back to
+/// [`Columns::all`] for any field it does not know.
+pub struct Columns<E> {
+    bits: u64,
+    entity: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for Columns<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for Columns<E> {}
+
+impl<E> std::fmt::Debug for Columns<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Columns({:#b})", self.bits)
+    }
+}
+
+impl<E: sea_orm::EntityTrait> Default for Columns<E> {
+    /// Every column: the safe choice when nobody said what is shown.
+    fn default() -> Self {
+        Self::all()
+    }
+}
+
+impl<E: sea_orm::EntityTrait> Columns<E> {
+    /// Every column of the entity.
+    pub fn all() -> Self {
+        use sea_orm::Iterable;
+        let n = E::Column::iter().count();
+        debug_assert!(n <= 64, "Columns holds at most 64 columns");
+        Self {
+            bits: u64::MAX >> (64 - n.min(64)),
+            entity: std::marker::PhantomData,
+        }
+    }
+
+    /// These columns only.
+    pub fn of(cols: &[E::Column]) -> Self {
+        let mut out = Self {
+            bits: 0,
+            entity: std::marker::PhantomData,
+        };
+        out.add(cols);
+        out
+    }
+
+    pub fn add(&mut self, cols: &[E::Column]) {
+        for col in cols {
+            self.bits |= 1 << Self::index(*col);
+        }
+    }
+
+    pub fn has(&self, col: E::Column) -> bool {
+        self.bits & (1 << Self::index(col)) != 0
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.bits == Self::all().bits
+    }
+
+    /// The selected columns, in declaration order.
+    pub fn iter(self) -> impl Iterator<Item = E::Column> {
+        use sea_orm::Iterable;
+        E::Column::iter().filter(move |c| self.has(*c))
+    }
+
+    fn index(col: E::Column) -> u32 {
+        use sea_orm::{IdenStatic, Iterable};
+        E::Column::iter()
+            .position(|c| c.as_str() == col.as_str())
+            .and_then(|i| u32::try_from(i).ok())
+            .filter(|i| *i < 64)
+            .unwrap_or(63) // unreached: `col` is one of the entity's columns
+    }
 }
 
 /// Selects every column of `E` from the table aliased `table`, each as `{prefix}{column}`, to be
@@ -73,9 +169,20 @@ pub fn select_prefixed<E: sea_orm::EntityTrait>(
     table: &sea_orm::sea_query::Alias,
     prefix: &str,
 ) {
+    select_prefixed_only(stmt, table, prefix, Columns::<E>::all());
+}
+
+/// [`select_prefixed`] for some of the columns (read back by position with
+/// [`Positional::take_if`]).
+pub fn select_prefixed_only<E: sea_orm::EntityTrait>(
+    stmt: &mut sea_orm::sea_query::SelectStatement,
+    table: &sea_orm::sea_query::Alias,
+    prefix: &str,
+    cols: Columns<E>,
+) {
     use sea_orm::sea_query::{Alias, Expr};
-    use sea_orm::{IdenStatic, Iterable};
-    for col in E::Column::iter() {
+    use sea_orm::IdenStatic;
+    for col in cols.iter() {
         stmt.expr_as(
             Expr::col((table.clone(), col)),
             Alias::new(format!("{prefix}{}", col.as_str())),

@@ -910,3 +910,294 @@ async fn a_topic_page_reads_the_topics_text_only_when_it_is_selected() {
         );
     }
 }
+
+/// A list page reads only the topic and ballot columns its fields show (issue 7: the columns a
+/// row sends are most of a list's cost), and every field still shows what a read of one topic
+/// or ballot shows. The fields come from the schema itself, so a field added later is checked
+/// too: each is selected alone in the list and compared, topic by topic, with `topic(id:)`
+/// (which reads whole rows). The topics and ballots differ from every placeholder a projected
+/// read leaves in an unread column (a CHOICE, APPROVAL, secret, extended ballot with votes; a
+/// closed OWNERS motion; a cancelled ballot; a rejected topic; a topic with progress).
+#[tokio::test]
+async fn a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn_with(|s| {
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let committee = v.token(COMMITTEE_PHONE);
+    // An open CHOICE ballot, secret, extended, with votes (the committee member's among them).
+    let open = deliberating_topic(&app, &v).await;
+    let spec = BallotSpec::motion(&open)
+        .by(Electorate::Households, DecisionRule::ResidentsMeeting)
+        .choice(
+            entity::ballot::VoteMethod::Approval,
+            2,
+            &[("甲方案", false), ("乙方案", false), ("弃权", true)],
+        )
+        .secret(true);
+    let b = open_ballot(&app, &v, &spec).await;
+    let open_id = b["id"].as_str().unwrap_or_default().to_owned();
+    let first = b["options"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for p in [1, 2, 3] {
+        let r = vote(
+            &app,
+            v.token(&phone(p)),
+            &open_id,
+            std::slice::from_ref(&first),
+        )
+        .await;
+        assert!(r["data"]["castVote"]["receipt"].is_string(), "{r}");
+    }
+    app.ok(
+        Some(committee),
+        "mutation($b:ID!,$at:DateTime!){ extendBallot(ballotId:$b, closesAt:$at, reason:\"春节期间，延长三天\"){ id } }",
+        json!({"b": open_id, "at": chrono::Utc::now() + chrono::Duration::days(10)}),
+    )
+    .await;
+    // A closed OWNERS motion (closed by the list's own read), the topic then with progress.
+    let closed = deliberating_topic(&app, &v).await;
+    let m = open_ballot(&app, &v, &BallotSpec::motion(&closed)).await;
+    let m_id = m["id"].as_str().unwrap_or_default().to_owned();
+    let approve = option_id(&m, "APPROVE");
+    for p in [1, 2, 3, 4, 5, 6, 7, 8] {
+        vote(
+            &app,
+            v.token(&phone(p)),
+            &m_id,
+            std::slice::from_ref(&approve),
+        )
+        .await;
+    }
+    let_voting_time_pass(&app, &m_id).await;
+    entity::topic::Entity::update_many()
+        .col_expr(
+            entity::topic::Column::Progress,
+            sea_orm::sea_query::Expr::value(40),
+        )
+        .filter(entity::topic::Column::Id.eq(closed.clone()))
+        .exec(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // A cancelled ballot, the topic's latest.
+    let cancelled = deliberating_topic(&app, &v).await;
+    let c = open_ballot(&app, &v, &BallotSpec::motion(&cancelled)).await;
+    app.ok(
+        Some(committee),
+        "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"问题表述有误\"){ id } }",
+        json!({"b": c["id"]}),
+    )
+    .await;
+    // A resident's topic, rejected with a reason.
+    let rejected = crate::build::TopicSpec::new(
+        "小区内禁止养大型犬",
+        "建议小区内禁止饲养大型犬，保障老人和儿童安全。",
+    )
+    .category(entity::topic::TopicCategory::Safety)
+    .propose(&app, v.token(&phone(3)), &v.community_id)
+    .await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    app.ok(
+        Some(committee),
+        "mutation($t:ID!){ rejectTopic(topicId:$t, reason:\"不属于议事范围\"){ id } }",
+        json!({"t": rejected}),
+    )
+    .await;
+    let topics = [&open, &closed, &cancelled, &rejected];
+
+    let schema = app
+        .ok(
+            Some(committee),
+            "{ __schema { types { name kind fields { name args { name type { kind } }
+               type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let types = schema["__schema"]["types"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let topic_fields = field_selections(&types, "Topic", 2);
+    let ballot_fields = field_selections(&types, "Ballot", 2);
+    assert!(topic_fields.len() >= 20, "{topic_fields:?}");
+    assert!(ballot_fields.len() >= 30, "{ballot_fields:?}");
+
+    let mut cases: Vec<(String, Vec<String>, String)> = Vec::new();
+    for (name, sel) in &topic_fields {
+        if name != "ballot" {
+            cases.push((name.clone(), vec![name.clone()], sel.clone()));
+        }
+    }
+    for (name, sel) in &ballot_fields {
+        cases.push((
+            name.clone(),
+            vec!["ballot".into(), name.clone()],
+            format!("ballot {{ id {sel} }}"),
+        ));
+    }
+    let mut differ = Vec::new();
+    let mut compared = 0;
+    for (field, path, sel) in cases {
+        let (nodes, list_errors) = list_nodes(&app, committee, &v.community_id, &sel).await;
+        let one_q = format!("query($t:ID!){{ topic(id:$t){{ id {sel} }} }}");
+        for t in topics {
+            let one = app.gql(Some(committee), &one_q, json!({"t": t})).await;
+            let pick = |node: &Value| path.iter().fold(node.clone(), |n, p| n[p.as_str()].clone());
+            let in_list = nodes
+                .iter()
+                .find(|n| n["id"] == t.as_str())
+                .map(pick)
+                .unwrap_or(Value::Null);
+            let alone = pick(&one["data"]["topic"]);
+            compared += 1;
+            if in_list != alone || list_errors.as_ref() != one.get("errors") {
+                differ.push(format!(
+                    "{field} of {t}: list {in_list} / {list_errors:?}, one {alone} / {:?}",
+                    one.get("errors")
+                ));
+            }
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} of {compared} differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+
+    // And the list reads no column it does not show: the benchmark's page reads neither the
+    // topics' text nor the ballots' question or scope.
+    let q = "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }";
+    let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+    let data = app
+        .ok(Some(committee), q, json!({"c": v.community_id}))
+        .await;
+    assert_eq!(
+        data["topics"]["nodes"].as_array().map(Vec::len),
+        Some(4),
+        "{data}"
+    );
+    let ran: Vec<sea_orm::Statement> = app
+        .statement_log
+        .lock()
+        .map(|l| l[start..].to_vec())
+        .unwrap_or_default();
+    let page = ran
+        .iter()
+        .find(|s| s.sql.contains(r#"FROM "topics""#))
+        .map(|s| s.sql.clone())
+        .unwrap_or_else(|| panic!("no topic page among {ran:#?}"));
+    for column in [
+        r#""topics"."body""#,
+        r#""topics"."reject_reason""#,
+        r#""lb"."question""#,
+        r#""lb"."scope""#,
+        r#""lb"."opened_by""#,
+        r#""lb"."eligible_area""#,
+        "pending_area",
+    ] {
+        assert!(!page.contains(column), "{column} read: {page}");
+    }
+    for column in [
+        r#""topics"."title""#,
+        r#""lb"."turnout_count""#,
+        "pending_count",
+    ] {
+        assert!(page.contains(column), "{column} not read: {page}");
+    }
+}
+
+/// The community's topics (four here) with `sel`, as one page; a selection too costly for a page
+/// of four (a named roll costs as much as a bulletin) as pages of one. And the errors, if any.
+async fn list_nodes(
+    app: &TestApp,
+    token: &str,
+    community: &str,
+    sel: &str,
+) -> (Vec<Value>, Option<Value>) {
+    let q = format!(
+        "query($c:ID!,$n:Int,$a:String){{ topics(communityId:$c, first:$n, after:$a){{
+           nodes {{ id {sel} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+    );
+    let page = app
+        .gql(Some(token), &q, json!({"c": community, "n": 4}))
+        .await;
+    let too_complex = page["errors"][0]["message"] == "Query is too complex.";
+    if !too_complex {
+        let nodes = page["data"]["topics"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        return (nodes, page.get("errors").cloned());
+    }
+    let (mut nodes, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let page = app
+            .gql(Some(token), &q, json!({"c": community, "n": 1, "a": after}))
+            .await;
+        if page.get("errors").is_some() {
+            return (nodes, page.get("errors").cloned());
+        }
+        let topics = &page["data"]["topics"];
+        nodes.extend(topics["nodes"].as_array().cloned().unwrap_or_default());
+        if topics["pageInfo"]["hasNextPage"] != true {
+            return (nodes, None);
+        }
+        after = topics["pageInfo"]["endCursor"].clone();
+    }
+}
+
+/// Each field of `type_name` without a required argument, with a selection of it: leaves
+/// alone, objects with their own leaves (to `depth` levels).
+fn field_selections(types: &[Value], type_name: &str, depth: u32) -> Vec<(String, String)> {
+    let of = |name: &str| types.iter().find(|t| t["name"] == name).cloned();
+    let mut out = Vec::new();
+    let Some(t) = of(type_name) else {
+        return out;
+    };
+    for f in t["fields"].as_array().cloned().unwrap_or_default() {
+        let name = f["name"].as_str().unwrap_or_default().to_owned();
+        let required = f["args"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|a| a["type"]["kind"] == "NON_NULL"));
+        if required {
+            continue;
+        }
+        let mut ty = f["type"].clone();
+        while ty["kind"] == "NON_NULL" || ty["kind"] == "LIST" {
+            ty = ty["ofType"].clone();
+        }
+        match ty["kind"].as_str() {
+            Some("SCALAR" | "ENUM") => out.push((name.clone(), name)),
+            Some("OBJECT") if depth > 0 => {
+                // A page of a nested list: two rows, to stay within the complexity limit.
+                let paged = f["args"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|a| a["name"] == "first"));
+                let call = match paged {
+                    true => format!("{name}(first: 2)"),
+                    false => name.clone(),
+                };
+                let inner = ty["name"].as_str().unwrap_or_default();
+                let sub: Vec<String> = field_selections(types, inner, depth - 1)
+                    .into_iter()
+                    .map(|(_, s)| s)
+                    .collect();
+                let sub = match sub.is_empty() {
+                    true => "__typename".to_owned(),
+                    false => sub.join(" "),
+                };
+                out.push((name.clone(), format!("{call} {{ {sub} }}")));
+            }
+            _ => {}
+        }
+    }
+    out
+}

@@ -282,6 +282,40 @@ impl Ballot {
     }
 }
 
+/// The ballot columns each field of [`Ballot`] shows when a list reads ballots with its rows,
+/// besides the id, status and closing time (always read); `None` for a field not listed here.
+/// `reads::a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does` checks every field.
+pub fn ballot_columns(field: &str) -> Option<&'static [entity::ballot::Column]> {
+    use entity::ballot::Column as C;
+    Some(match field {
+        // `topicId`: the join makes it the topic's own id.
+        "__typename" | "id" | "status" | "closesAt" | "topicId" => &[],
+        "campaignId" => &[C::CampaignId],
+        "categoryId" => &[C::CategoryId],
+        "question" => &[C::Question],
+        "kind" => &[C::Kind],
+        "method" => &[C::Method],
+        "maxChoices" => &[C::MaxChoices],
+        "choiceLimit" => &[C::Method, C::MaxChoices],
+        "electorate" => &[C::Electorate],
+        "rule" => &[C::Rule],
+        "secret" => &[C::Secret],
+        "cancelReason" => &[C::CancelReason],
+        "cancelledAt" => &[C::CancelledAt],
+        "extendedAt" => &[C::ExtendedAt],
+        "extendReason" => &[C::ExtendReason],
+        "openedAt" => &[C::OpenedAt],
+        "closedAt" => &[C::ClosedAt],
+        "eligibleCount" => &[C::EligibleCount],
+        "eligibleArea" => &[C::EligibleArea],
+        "turnoutCount" => &[C::TurnoutCount],
+        "turnoutArea" => &[C::TurnoutArea],
+        // The viewer's voter: the ballot's community and electorate.
+        "viewerEligible" | "viewerHasVoted" => &[C::CommunityId, C::Electorate],
+        _ => return None,
+    })
+}
+
 #[Object]
 impl Ballot {
     async fn id(&self) -> ID {

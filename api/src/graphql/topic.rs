@@ -455,22 +455,64 @@ pub struct TopicTotals {
 /// Topic lists page by keyset cursors (`created_at`, `id`), newest first.
 pub type TopicConnection = paging::KeyConnection<Topic, TopicTotals>;
 
-/// What a topic connection's selection needs read besides the topics themselves.
+/// What a topic connection's selection needs read besides the topics themselves, and which
+/// columns of the topics and their ballots its fields show.
 pub fn list_needs(ctx: &Context<'_>) -> service::ListNeeds {
     let look = ctx.look_ahead();
     // `nodes` and `edges { node }` may both be selected: a field in either counts.
-    let selected = |field: &str| {
-        look.field("nodes").field(field).exists()
-            || look.field("edges").field("node").field(field).exists()
-    };
+    let nodes = [look.field("nodes"), look.field("edges").field("node")];
+    let selected = |field: &str| nodes.iter().any(|n| n.field(field).exists());
+    let ballots = [nodes[0].field("ballot"), nodes[1].field("ballot")];
     service::ListNeeds {
         total: look.field("totalCount").exists(),
         proposer: selected("proposer"),
         cosigned: selected("viewerHasCosigned") || selected("viewerCanCosign"),
         threshold: selected("cosignThreshold"),
         ballot: selected("ballot"),
-        body: selected("body"),
+        topic_cols: shown_columns(&nodes, topic_columns),
+        ballot_cols: shown_columns(&ballots, super::ballot::ballot_columns),
     }
+}
+
+/// The columns the fields selected in `looks` show, by `table` (a field it does not know:
+/// every column, so a new field is never shown a placeholder).
+pub fn shown_columns<E: sea_orm::EntityTrait>(
+    looks: &[async_graphql::Lookahead<'_>],
+    table: fn(&str) -> Option<&'static [E::Column]>,
+) -> crate::db::Columns<E> {
+    let mut cols = crate::db::Columns::<E>::of(&[]);
+    for shown in looks.iter().flat_map(|l| l.selection_fields()) {
+        for field in shown.selection_set() {
+            match table(field.name()) {
+                Some(needed) => cols.add(needed),
+                None => return crate::db::Columns::all(),
+            }
+        }
+    }
+    cols
+}
+
+/// The topic columns each field of [`Topic`] shows, besides the id and creation time (always
+/// read); `None` for a field not listed here.
+/// `reads::a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does` checks every field.
+fn topic_columns(field: &str) -> Option<&'static [entity::topic::Column]> {
+    use entity::topic::Column as C;
+    Some(match field {
+        "__typename" | "id" | "createdAt" | "cosignThreshold" | "viewerHasCosigned" | "rating"
+        | "viewerRating" | "ballot" | "ballots" | "updates" | "comments" => &[],
+        "communityId" => &[C::CommunityId],
+        "title" => &[C::Title],
+        "body" => &[C::Body],
+        "category" => &[C::Category],
+        "status" | "viewerCanCosign" => &[C::Status],
+        "cosignCount" => &[C::CosignCount],
+        "proposer" => &[C::ProposerId],
+        "updatedAt" => &[C::UpdatedAt],
+        "rejectReason" => &[C::RejectReason],
+        "progress" => &[C::Progress],
+        "viewerCan" => &[C::Status, C::ProposerId],
+        _ => return None,
+    })
 }
 
 /// A topic page as a connection: cursors are each row's key.

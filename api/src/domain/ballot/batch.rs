@@ -45,12 +45,14 @@ pub struct Latest {
 /// Column prefix of the joined ballot in a topic statement.
 const JOINED: &str = "lb_";
 
-/// Adds each topic's latest ballot (LEFT JOIN: topics without one keep a row) and its pending
-/// turnout to a SELECT over `topics`; read the row back with [`Latest::from_row`].
-pub fn join_latest(stmt: &mut sea_orm::sea_query::SelectStatement) {
+/// Adds each topic's latest ballot (LEFT JOIN: topics without one keep a row) to a SELECT over
+/// `topics`: the columns in `cols` (the id, status and closing time always: a list's ballots
+/// are closed when due), and the pending turnout count or area when `cols` has the turnout
+/// column it adds to. Read the row back with [`Latest::from_row`] and the same `cols`.
+pub fn join_latest(stmt: &mut sea_orm::sea_query::SelectStatement, cols: Columns) {
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType};
     let lb = Alias::new("lb");
-    crate::db::select_prefixed::<ballot::Entity>(stmt, &lb, JOINED);
+    crate::db::select_prefixed_only::<ballot::Entity>(stmt, &lb, JOINED, with_core(cols));
     stmt.join_as(
         JoinType::LeftJoin,
         ballot::Entity,
@@ -69,61 +71,90 @@ pub fn join_latest(stmt: &mut sea_orm::sea_query::SelectStatement) {
              WHERE x.ballot_id = lb.id AND x.pending AND x.counted_option_ids IS NULL)"
         ))
     };
-    stmt.expr_as(
-        pending("COUNT(*)"),
-        Alias::new(format!("{JOINED}pending_count")),
-    );
-    stmt.expr_as(
-        pending("SUM(x.area)"),
-        Alias::new(format!("{JOINED}pending_area")),
-    );
+    if cols.has(ballot::Column::TurnoutCount) {
+        stmt.expr_as(
+            pending("COUNT(*)"),
+            Alias::new(format!("{JOINED}pending_count")),
+        );
+    }
+    if cols.has(ballot::Column::TurnoutArea) {
+        stmt.expr_as(
+            pending("SUM(x.area)"),
+            Alias::new(format!("{JOINED}pending_area")),
+        );
+    }
+}
+
+/// Which of a ballot row's columns a read selects.
+pub type Columns = crate::db::Columns<ballot::Entity>;
+
+/// `cols` with what every read of a list's ballots uses: the id, and the status and closing
+/// time (`settle_due`, the turnout's source).
+fn with_core(mut cols: Columns) -> Columns {
+    use ballot::Column as C;
+    cols.add(&[C::Id, C::Status, C::ClosesAt]);
+    cols
 }
 
 impl Latest {
-    /// The joined ballot of a row read with [`join_latest`], if the topic has one: its columns
-    /// are the next ones of `cols` (after the topic's), read by position, then the pending
-    /// turnout. `reads::a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now`
-    /// compares every field with a ballot read alone.
-    pub fn from_row(cols: &mut crate::db::Positional<'_>) -> Result<Option<Self>, sea_orm::DbErr> {
-        let Some(id) = cols.take::<Option<String>>()? else {
+    /// The joined ballot of a row read with [`join_latest`] and the same `cols`, if the topic
+    /// has one: its selected columns are the next ones of `cols` (after the topic's), read by
+    /// position, then the pending turnout; every other field holds a placeholder (the topic's
+    /// id for `topic_id`, which the join makes equal). `reads::a_list_reads_each_ballot_field_
+    /// as_a_ballot_read_alone_does` compares each field, selected alone, with a ballot read
+    /// alone.
+    pub fn from_row(
+        row: &mut crate::db::Positional<'_>,
+        cols: Columns,
+        topic_id: &str,
+    ) -> Result<Option<Self>, sea_orm::DbErr> {
+        use ballot::Column as C;
+        use entity::ballot::{BallotKind, DecisionRule, Electorate, VoteMethod};
+        let cols = with_core(cols);
+        let Some(id) = row.take::<Option<String>>()? else {
+            // The other selected columns of a missing ballot are NULL; nothing more is read.
             return Ok(None);
         };
-        // Fields in declaration order, which is the SELECT's (`select_prefixed`): a struct
-        // expression evaluates its fields in the order written.
+        let at = |c| cols.has(c);
+        // Fields in declaration order, which is the SELECT's (`select_prefixed_only`): a
+        // struct expression evaluates its fields in the order written.
         let ballot = ballot::Model {
             id,
-            community_id: cols.take()?,
-            topic_id: cols.take()?,
-            campaign_id: cols.take()?,
-            question: cols.take()?,
-            kind: cols.take()?,
-            method: cols.take()?,
-            max_choices: cols.take()?,
-            electorate: cols.take()?,
-            rule: cols.take()?,
-            secret: cols.take()?,
-            status: cols.take()?,
-            opened_by: cols.take()?,
-            opened_at: cols.take()?,
-            closes_at: cols.take()?,
-            closed_at: cols.take()?,
-            eligible_count: cols.take()?,
-            eligible_area: cols.take()?,
-            turnout_count: cols.take()?,
-            turnout_area: cols.take()?,
-            quorum_met: cols.take()?,
-            outcome: cols.take()?,
-            reminder_sent: cols.take()?,
-            scope: cols.take()?,
-            extended_at: cols.take()?,
-            extend_reason: cols.take()?,
-            cancelled_at: cols.take()?,
-            cancel_reason: cols.take()?,
-            category_id: cols.take()?,
+            community_id: row.take_if(at(C::CommunityId), String::new())?,
+            topic_id: row.take_if(at(C::TopicId), Some(topic_id.to_owned()))?,
+            campaign_id: row.take_if(at(C::CampaignId), None)?,
+            question: row.take_if(at(C::Question), String::new())?,
+            kind: row.take_if(at(C::Kind), BallotKind::Motion)?,
+            method: row.take_if(at(C::Method), VoteMethod::Single)?,
+            max_choices: row.take_if(at(C::MaxChoices), 1)?,
+            electorate: row.take_if(at(C::Electorate), Electorate::Households)?,
+            rule: row.take_if(at(C::Rule), DecisionRule::Plurality)?,
+            secret: row.take_if(at(C::Secret), false)?,
+            status: row.take()?,
+            opened_by: row.take_if(at(C::OpenedBy), String::new())?,
+            opened_at: row.take_if(at(C::OpenedAt), Default::default())?,
+            closes_at: row.take()?,
+            closed_at: row.take_if(at(C::ClosedAt), None)?,
+            eligible_count: row.take_if(at(C::EligibleCount), 0)?,
+            eligible_area: row.take_if(at(C::EligibleArea), 0)?,
+            turnout_count: row.take_if(at(C::TurnoutCount), 0)?,
+            turnout_area: row.take_if(at(C::TurnoutArea), 0)?,
+            quorum_met: row.take_if(at(C::QuorumMet), None)?,
+            outcome: row.take_if(at(C::Outcome), None)?,
+            reminder_sent: row.take_if(at(C::ReminderSent), false)?,
+            scope: row.take_if(at(C::Scope), None)?,
+            extended_at: row.take_if(at(C::ExtendedAt), None)?,
+            extend_reason: row.take_if(at(C::ExtendReason), None)?,
+            cancelled_at: row.take_if(at(C::CancelledAt), None)?,
+            cancel_reason: row.take_if(at(C::CancelReason), None)?,
+            category_id: row.take_if(at(C::CategoryId), None)?,
         };
         Ok(Some(Self {
             ballot,
-            pending_turnout: (cols.take()?, cols.take()?),
+            pending_turnout: (
+                row.take_if(at(C::TurnoutCount), 0)?,
+                row.take_if(at(C::TurnoutArea), 0)?,
+            ),
         }))
     }
 

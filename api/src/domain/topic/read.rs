@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use entity::{comment_report, topic, topic_comment, topic_cosign, topic_rating, topic_update};
 use sea_orm::ActiveEnum;
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect, QueryTrait,
 };
 
 use super::rules::{self, TopicStatus};
@@ -40,8 +40,12 @@ pub struct ListNeeds {
     pub threshold: bool,
     /// `ballot`: each topic's latest ballot and its pending turnout, read with the topics.
     pub ballot: bool,
-    /// `body`: the topics' text (up to 5,000 characters each; read as empty when not shown).
-    pub body: bool,
+    /// The topic columns the page's fields show (the id and creation time, the page's key, are
+    /// always read; a list never needs a 5,000-character `body` unless it shows it). Every
+    /// column by default.
+    pub topic_cols: crate::db::Columns<topic::Entity>,
+    /// With `ballot`: the ballot columns its fields show ([`batch::join_latest`]).
+    pub ballot_cols: batch::Columns,
 }
 
 /// One keyset page of topics, newest first: at most `limit` rows after the key (`created_at`,
@@ -52,38 +56,6 @@ pub struct TopicPage {
     pub total: Option<u64>,
     /// With `ListNeeds::ballot`: the latest ballot of each topic that has one, by topic id.
     pub ballots: Option<HashMap<String, batch::Latest>>,
-}
-
-/// A topic row with its latest ballot (`batch::join_latest`).
-struct TopicWithBallot {
-    topic: topic::Model,
-    latest: Option<batch::Latest>,
-}
-
-impl sea_orm::FromQueryResult for TopicWithBallot {
-    /// By position: the topic's columns (`topic::Entity::find()` selects them in declaration
-    /// order), then the joined ballot's.
-    fn from_query_result(res: &sea_orm::QueryResult, _pre: &str) -> Result<Self, sea_orm::DbErr> {
-        let mut cols = crate::db::Positional::new(res);
-        let topic = topic::Model {
-            id: cols.take()?,
-            community_id: cols.take()?,
-            proposer_id: cols.take()?,
-            title: cols.take()?,
-            body: cols.take()?,
-            category: cols.take()?,
-            status: cols.take()?,
-            cosign_count: cols.take()?,
-            reject_reason: cols.take()?,
-            progress: cols.take()?,
-            created_at: cols.take()?,
-            updated_at: cols.take()?,
-        };
-        Ok(Self {
-            topic,
-            latest: batch::Latest::from_row(&mut cols)?,
-        })
-    }
 }
 
 /// Newest first, after a keyset key: (created_at, id) strictly below it; `limit + 1` rows, the
@@ -101,17 +73,34 @@ pub(super) fn page_of(
     )
 }
 
-/// The topics' columns in declaration order (the order [`TopicWithBallot`] reads them in), with
-/// `body` read as an empty string unless the page shows it: a list's rows would otherwise carry
-/// up to 5,000 characters each that nothing displays.
-fn with_body_if(q: sea_orm::Select<topic::Entity>, body: bool) -> sea_orm::Select<topic::Entity> {
-    use sea_orm::Iterable;
-    if body {
-        return q;
-    }
-    topic::Column::iter().fold(q.select_only(), |q, col| match col {
-        topic::Column::Body => q.expr_as(Expr::value(""), "body"),
-        col => q.column(col),
+/// `cols` with the columns every page reads: the id and the creation time (the page's key).
+fn topic_core(mut cols: crate::db::Columns<topic::Entity>) -> crate::db::Columns<topic::Entity> {
+    cols.add(&[topic::Column::Id, topic::Column::CreatedAt]);
+    cols
+}
+
+/// A topic row of a page read with [`topic_core`]`(cols)`, by position in declaration order;
+/// every column not read holds a placeholder (`community_id` the page's own community).
+fn topic_from_row(
+    row: &mut crate::db::Positional<'_>,
+    cols: crate::db::Columns<topic::Entity>,
+    community_id: &str,
+) -> Result<topic::Model, sea_orm::DbErr> {
+    use entity::topic::{Column as C, TopicCategory};
+    let at = |c| cols.has(c);
+    Ok(topic::Model {
+        id: row.take()?,
+        community_id: row.take_if(at(C::CommunityId), community_id.to_owned())?,
+        proposer_id: row.take_if(at(C::ProposerId), String::new())?,
+        title: row.take_if(at(C::Title), String::new())?,
+        body: row.take_if(at(C::Body), String::new())?,
+        category: row.take_if(at(C::Category), TopicCategory::Other)?,
+        status: row.take_if(at(C::Status), TopicStatus::Proposed)?,
+        cosign_count: row.take_if(at(C::CosignCount), 0)?,
+        reject_reason: row.take_if(at(C::RejectReason), None)?,
+        progress: row.take_if(at(C::Progress), 0)?,
+        created_at: row.take()?,
+        updated_at: row.take_if(at(C::UpdatedAt), Default::default())?,
     })
 }
 
@@ -124,10 +113,14 @@ async fn threshold_if(db: &DatabaseConnection, community_id: &str, needed: bool)
     }
 }
 
-/// One keyset page of a topic query as the viewer sees it, with the total when it is selected.
+/// One keyset page of a topic query as the viewer sees it, with the total when it is selected:
+/// one statement for the rows (with their latest ballots when shown), reading only the columns
+/// the page shows.
+#[allow(clippy::too_many_arguments)]
 async fn topic_page(
     db: &DatabaseConnection,
     access: &Access,
+    community_id: &str,
     threshold: i32,
     q: sea_orm::Select<topic::Entity>,
     after: Option<&(DateTime<Utc>, String)>,
@@ -138,26 +131,27 @@ async fn topic_page(
         true => Some(q.clone().count(db).await?),
         false => None,
     };
-    let q = with_body_if(q, needs.body);
-    let (rows, mut ballots) = match needs.ballot {
-        false => (page_of(q, after, limit).all(db).await?, None),
-        true => {
-            let mut stmt = page_of(q, after, limit).into_query();
-            batch::join_latest(&mut stmt);
-            let found = TopicWithBallot::find_by_statement(db.get_database_backend().build(&stmt))
-                .all(db)
-                .await?;
-            let mut ballots = HashMap::new();
-            let mut rows = Vec::with_capacity(found.len());
-            for r in found {
-                if let Some(l) = r.latest {
-                    ballots.insert(r.topic.id.clone(), l);
-                }
-                rows.push(r.topic);
+    let cols = topic_core(needs.topic_cols);
+    let q = cols.iter().fold(q.select_only(), |q, col| q.column(col));
+    let mut stmt = page_of(q, after, limit).into_query();
+    if needs.ballot {
+        batch::join_latest(&mut stmt, needs.ballot_cols);
+    }
+    let found = db
+        .query_all_raw(db.get_database_backend().build(&stmt))
+        .await?;
+    let mut rows = Vec::with_capacity(found.len());
+    let mut ballots = needs.ballot.then(HashMap::new);
+    for r in &found {
+        let mut row = crate::db::Positional::new(r);
+        let t = topic_from_row(&mut row, cols, community_id)?;
+        if let Some(b) = ballots.as_mut() {
+            if let Some(l) = batch::Latest::from_row(&mut row, needs.ballot_cols, &t.id)? {
+                b.insert(t.id.clone(), l);
             }
-            (rows, Some(ballots))
         }
-    };
+        rows.push(t);
+    }
     // Nothing of the extra row is loaded or shown.
     let (rows, has_next) = crate::db::split_page(rows, limit);
     if let (true, Some(b)) = (has_next, ballots.as_mut()) {
@@ -187,7 +181,7 @@ pub async fn list(
     if let Some(statuses) = statuses {
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.to_value())));
     }
-    topic_page(db, &access, threshold, q, after, limit, needs).await
+    topic_page(db, &access, community_id, threshold, q, after, limit, needs).await
 }
 
 /// PROPOSED topics the viewer can still co-sign, newest first (none for a viewer who is not on
@@ -219,7 +213,7 @@ pub async fn to_cosign(
         .filter(topic::Column::CommunityId.eq(community_id))
         .filter(topic::Column::Status.eq(TopicStatus::Proposed))
         .filter(topic::Column::Id.not_in_subquery(signed));
-    topic_page(db, &access, threshold, q, after, limit, needs).await
+    topic_page(db, &access, community_id, threshold, q, after, limit, needs).await
 }
 
 /// One keyset page of a comment thread, oldest first: the rows after the key, whether more

@@ -388,7 +388,7 @@ pub(super) async fn views<C: ConnectionTrait>(
         cosigned: true,
         threshold: true,
         ballot: false,
-        body: true,
+        ..ListNeeds::default()
     };
     views_for(conn, access, threshold, topics, all).await
 }
