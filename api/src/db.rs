@@ -139,7 +139,14 @@ impl<E: sea_orm::EntityTrait> Columns<E> {
     }
 
     pub fn has(&self, col: E::Column) -> bool {
-        self.bits & (1 << Self::index(col)) != 0
+        self.has_at(Self::index(col))
+    }
+
+    /// Whether the column at this position in declaration order is selected: a decoder's
+    /// per-row test, `cols.has_at(Column::Title as u32)` (a column enum's discriminant is its
+    /// position), where [`Columns::has`] would look the column up by name.
+    pub fn has_at(&self, position: u32) -> bool {
+        position < 64 && self.bits & (1 << position) != 0
     }
 
     pub fn is_all(&self) -> bool {
@@ -149,7 +156,10 @@ impl<E: sea_orm::EntityTrait> Columns<E> {
     /// The selected columns, in declaration order.
     pub fn iter(self) -> impl Iterator<Item = E::Column> {
         use sea_orm::Iterable;
-        E::Column::iter().filter(move |c| self.has(*c))
+        E::Column::iter()
+            .zip(0..)
+            .filter(move |(_, at)| self.has_at(*at))
+            .map(|(c, _)| c)
     }
 
     fn index(col: E::Column) -> u32 {
@@ -276,4 +286,36 @@ pub fn split_page<T>(mut rows: Vec<T>, limit: u64) -> (Vec<T>, bool) {
     let has_next = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     (rows, has_next)
+}
+
+#[cfg(test)]
+mod columns_tests {
+    use super::Columns;
+    use sea_orm::Iterable;
+
+    /// The decoders test `Column::X as u32` against [`Columns`]' positions: a column enum's
+    /// discriminant must be its place in `Column::iter()`, the SELECT's order.
+    #[test]
+    fn a_columns_discriminant_is_its_position_in_declaration_order() {
+        for (at, c) in entity::ballot::Column::iter().enumerate() {
+            assert_eq!(c as usize, at, "{c:?}");
+            assert!(Columns::<entity::ballot::Entity>::of(&[c]).has_at(at as u32));
+        }
+        for (at, c) in entity::topic::Column::iter().enumerate() {
+            assert_eq!(c as usize, at, "{c:?}");
+            assert!(Columns::<entity::topic::Entity>::of(&[c]).has_at(at as u32));
+        }
+    }
+
+    #[test]
+    fn columns_select_in_declaration_order_and_all_means_every_column() {
+        use entity::topic::Column as C;
+        let cols = Columns::<entity::topic::Entity>::of(&[C::UpdatedAt, C::Id, C::Title]);
+        let picked: Vec<C> = cols.iter().collect();
+        assert_eq!(format!("{picked:?}"), "[Id, Title, UpdatedAt]");
+        assert!(!cols.has(C::Body) && cols.has(C::Title));
+        let all = Columns::<entity::topic::Entity>::all();
+        assert_eq!(all.iter().count(), C::iter().count());
+        assert!(all.is_all() && !cols.is_all());
+    }
 }

@@ -115,7 +115,7 @@ impl Latest {
             // The other selected columns of a missing ballot are NULL; nothing more is read.
             return Ok(None);
         };
-        let at = |c| cols.has(c);
+        let at = |c: C| cols.has_at(c as u32);
         // Fields in declaration order, which is the SELECT's (`select_prefixed_only`): a
         // struct expression evaluates its fields in the order written.
         let ballot = ballot::Model {

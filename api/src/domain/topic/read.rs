@@ -87,7 +87,7 @@ fn topic_from_row(
     community_id: &str,
 ) -> Result<topic::Model, sea_orm::DbErr> {
     use entity::topic::{Column as C, TopicCategory};
-    let at = |c| cols.has(c);
+    let at = |c: C| cols.has_at(c as u32);
     Ok(topic::Model {
         id: row.take()?,
         community_id: row.take_if(at(C::CommunityId), community_id.to_owned())?,
