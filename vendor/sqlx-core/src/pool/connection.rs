@@ -203,6 +203,26 @@ impl<DB: Database> Drop for PoolConnection<DB> {
             return;
         }
 
+        // Jiayuan's change (vendor/README.md): SQLite's connection goes back to the pool at once,
+        // without the on-release ping and the task that runs it. Its worker thread runs commands
+        // one after another in the order they were sent, so whatever a dropped statement or
+        // transaction left behind (the queued rollback) runs before the next holder's first
+        // command anyway, which is what the ping waits for elsewhere. On a one-connection
+        // SQLite pool the ping and the task were two more hand-offs per statement.
+        if DB::NAME == "SQLite"
+            && !self.pool.is_closed()
+            && self.pool.options.after_release.is_none()
+            && self
+                .live
+                .as_ref()
+                .is_some_and(|live| !is_beyond_max_lifetime(live, &self.pool.options))
+        {
+            if let Some(live) = self.live.take() {
+                live.float(self.pool.clone()).release();
+            }
+            return;
+        }
+
         // We still need to spawn a task to maintain `min_connections`.
         if self.live.is_some() || self.pool.options.min_connections > 0 {
             crate::rt::spawn(self.return_to_pool());
