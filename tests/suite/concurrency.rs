@@ -1020,3 +1020,93 @@ mod events {
         assert_eq!(r["volunteerHours"], "1.5");
     }
 }
+
+/// A request abandoned mid-transaction (the client hung up, a timeout) never leaks into the
+/// next holder of its connection: its writes are rolled back and the next transaction begins
+/// cleanly. On SQLite the pool's one connection goes back without a ping (vendor/README.md), so
+/// this holds only because its worker runs the dropped transaction's rollback before the next
+/// command: 300 transactions, each cut off at a different moment while others commit beside
+/// them, leave exactly the committed rows.
+#[tokio::test]
+async fn transactions_cut_off_at_any_moment_leave_only_what_was_committed() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let db = app.db().clone();
+    db.execute_unprepared("CREATE TABLE scratch_cut (id TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let attempt = |i: u32, cut_after_us: Option<u64>| {
+        let db = db.clone();
+        async move {
+            let work = async {
+                let txn = db.begin().await?;
+                for k in 0..3 {
+                    txn.execute_unprepared(&format!(
+                        "INSERT INTO scratch_cut (id, n) VALUES ('{i}-{k}', {i})"
+                    ))
+                    .await?;
+                }
+                txn.commit().await?;
+                Ok::<_, sea_orm::DbErr>(())
+            };
+            match cut_after_us {
+                None => work.await.map(|_| true),
+                Some(us) => {
+                    match tokio::time::timeout(std::time::Duration::from_micros(us), work).await {
+                        Ok(done) => done.map(|_| true),
+                        Err(_) => Ok(false),
+                    }
+                }
+            }
+        }
+    };
+    let mut runs = Vec::new();
+    for i in 0..300u32 {
+        // Every third attempt runs to the end; the others are cut off after 0–400 µs.
+        let cut = (i % 3 != 0).then_some(u64::from(i * 37 % 400));
+        runs.push(attempt(i, cut));
+    }
+    let outcomes = join_all(runs).await;
+    let committed: Vec<u32> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| match o {
+            Ok(true) => u32::try_from(i).ok(),
+            Ok(false) => None,
+            Err(e) => panic!("attempt {i} failed instead of being cut off or committing: {e}"),
+        })
+        .collect();
+    let cut = outcomes.iter().filter(|o| matches!(o, Ok(false))).count();
+    assert!(
+        committed.len() >= 100 && cut >= 20,
+        "{} committed, {cut} cut off",
+        committed.len()
+    );
+    // Only whole committed transactions are there: three rows each, none of a cut-off one.
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT n, COUNT(*) FROM scratch_cut GROUP BY n ORDER BY n",
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let found: Vec<(u32, i64)> = rows
+        .iter()
+        .map(|r| {
+            let n: i32 = r.try_get_by_index(0).unwrap_or(-1);
+            let c: i64 = r.try_get_by_index(1).unwrap_or(-1);
+            (u32::try_from(n).unwrap_or(u32::MAX), c)
+        })
+        .collect();
+    let expected: Vec<(u32, i64)> = committed.iter().map(|i| (*i, 3)).collect();
+    assert_eq!(found, expected);
+    // And the connection is free of any transaction: a new one begins, writes and commits.
+    let txn = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    txn.execute_unprepared("INSERT INTO scratch_cut (id, n) VALUES ('last', 1000)")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    txn.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    db.execute_unprepared("DROP TABLE scratch_cut")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
