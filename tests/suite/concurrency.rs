@@ -1026,7 +1026,7 @@ mod events {
 /// cleanly. On SQLite the pool's one connection goes back without a ping (vendor/README.md), so
 /// this holds only because its worker runs the dropped transaction's rollback before the next
 /// command: 300 transactions, each cut off at a different moment while others commit beside
-/// them, leave exactly the committed rows.
+/// them, leave every committed one whole and nothing of the others but whole transactions.
 #[tokio::test]
 async fn transactions_cut_off_at_any_moment_leave_only_what_was_committed() {
     use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -1098,8 +1098,16 @@ async fn transactions_cut_off_at_any_moment_leave_only_what_was_committed() {
             (u32::try_from(n).unwrap_or(u32::MAX), c)
         })
         .collect();
-    let expected: Vec<(u32, i64)> = committed.iter().map(|i| (*i, 3)).collect();
-    assert_eq!(found, expected);
+    // Each transaction is all or nothing: three rows or none. Every one that reported its
+    // commit is there; one cut off while its COMMIT was already running may be there too (the
+    // database finished it), but never in part.
+    assert!(found.iter().all(|(_, rows)| *rows == 3), "{found:?}");
+    let present: Vec<u32> = found.iter().map(|(n, _)| *n).collect();
+    assert!(
+        committed.iter().all(|i| present.contains(i)),
+        "committed {committed:?}, present {present:?}"
+    );
+    assert!(present.len() < 300, "nothing was cut off: {present:?}");
     // And the connection is free of any transaction: a new one begins, writes and commits.
     let txn = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
     txn.execute_unprepared("INSERT INTO scratch_cut (id, n) VALUES ('last', 1000)")

@@ -915,9 +915,12 @@ async fn a_topic_page_reads_the_topics_text_only_when_it_is_selected() {
 /// row sends are most of a list's cost), and every field still shows what a read of one topic
 /// or ballot shows. The fields come from the schema itself, so a field added later is checked
 /// too: each is selected alone in the list and compared, topic by topic, with `topic(id:)`
-/// (which reads whole rows). The topics and ballots differ from every placeholder a projected
-/// read leaves in an unread column (a CHOICE, APPROVAL, secret, extended ballot with votes; a
-/// closed OWNERS motion; a cancelled ballot; a rejected topic; a topic with progress).
+/// (which reads whole rows). The topics and ballots differ from the placeholders a projected
+/// read leaves in unread columns (a RESIDENTS CHOICE, APPROVAL, secret, extended ballot with
+/// votes; a closed OWNERS motion; a cancelled ballot; a rejected topic; a topic with progress),
+/// except where no topic ballot can differ (`campaignId`, `categoryId`, `scope`: none) or the
+/// placeholder is the truth (a ballot's `topicId` is its topic's, a topic's `communityId` the
+/// page's).
 #[tokio::test]
 async fn a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does() {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -930,8 +933,9 @@ async fn a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does() {
     let committee = v.token(COMMITTEE_PHONE);
     // An open CHOICE ballot, secret, extended, with votes (the committee member's among them).
     let open = deliberating_topic(&app, &v).await;
+    // RESIDENTS: the viewer votes as a resident, not as the placeholder electorate's household.
     let spec = BallotSpec::motion(&open)
-        .by(Electorate::Households, DecisionRule::ResidentsMeeting)
+        .by(Electorate::Residents, DecisionRule::ResidentsMeeting)
         .choice(
             entity::ballot::VoteMethod::Approval,
             2,

@@ -208,8 +208,12 @@ impl<DB: Database> Drop for PoolConnection<DB> {
         // one after another in the order they were sent, so whatever a dropped statement or
         // transaction left behind (the queued rollback) runs before the next holder's first
         // command anyway, which is what the ping waits for elsewhere. On a one-connection
-        // SQLite pool the ping and the task were two more hand-offs per statement.
+        // SQLite pool the ping and the task were two more hand-offs per statement. Every 64th
+        // return still pings, so that a connection whose worker thread has died is found and
+        // replaced within 64 statements even under steady load.
+        static SQLITE_RETURNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         if DB::NAME == "SQLite"
+            && SQLITE_RETURNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 64 != 63
             && !self.pool.is_closed()
             && self.pool.options.after_release.is_none()
             && self
