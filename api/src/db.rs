@@ -225,35 +225,6 @@ pub fn on_unique(message: &'static str) -> impl FnOnce(sea_orm::DbErr) -> crate:
     }
 }
 
-/// Runs write statements one after another: on SQLite as one command (its statements joined,
-/// their values in order; SQLite binds `?` placeholders across them in turn), elsewhere one by
-/// one. The first that fails stops the rest and is the error; call it inside a transaction when
-/// they belong together.
-pub async fn execute_in_order<C: ConnectionTrait>(
-    conn: &C,
-    statements: Vec<sea_orm::Statement>,
-) -> Result<(), sea_orm::DbErr> {
-    let backend = conn.get_database_backend();
-    if backend != DbBackend::Sqlite || statements.len() < 2 {
-        for s in statements {
-            conn.execute_raw(s).await?;
-        }
-        return Ok(());
-    }
-    let mut sql = String::new();
-    let mut values = Vec::new();
-    for s in statements {
-        sql.push_str(&s.sql);
-        sql.push_str(";\n");
-        values.extend(s.values.map(|v| v.0).unwrap_or_default());
-    }
-    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
-        backend, sql, values,
-    ))
-    .await?;
-    Ok(())
-}
-
 /// SQL written with `$n` placeholders, as SQLite wants it (`?n`), for the few raw statements.
 pub fn portable(backend: DbBackend, sql: &str) -> String {
     match backend {

@@ -807,25 +807,8 @@ async fn a_topic_page_reads_rows_in_order_instead_of_sorting_the_whole_community
             "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title } } }",
         ),
     ] {
-        let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
-        let data = app
-            .ok(Some(viewer), query, json!({ "c": v.community_id }))
-            .await;
-        assert_eq!(
-            data["topics"]["nodes"].as_array().map(Vec::len),
-            Some(3),
-            "{data}"
-        );
-        let ran: Vec<sea_orm::Statement> = app
-            .statement_log
-            .lock()
-            .map(|l| l[start..].to_vec())
-            .unwrap_or_default();
-        let page = ran
-            .iter()
-            .find(|s| s.sql.contains(r#"FROM "topics""#) && s.sql.contains("ORDER BY"))
-            .unwrap_or_else(|| panic!("{what}: no topic page among {ran:#?}"));
-        let plan = plan_of(app.db(), page).await;
+        let page = topic_page_statement(&app, viewer, query, &v.community_id, 3).await;
+        let plan = plan_of(app.db(), &page).await;
         assert!(
             !plan.iter().any(|l| l.contains("Sort") || l.contains("TEMP B-TREE")),
             "{what} ({}): the page sorts instead of reading in order:\n{}",
@@ -1079,25 +1062,9 @@ async fn a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does() {
     // And the list reads no column it does not show: the benchmark's page reads neither the
     // topics' text nor the ballots' question or scope.
     let q = "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }";
-    let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
-    let data = app
-        .ok(Some(committee), q, json!({"c": v.community_id}))
-        .await;
-    assert_eq!(
-        data["topics"]["nodes"].as_array().map(Vec::len),
-        Some(4),
-        "{data}"
-    );
-    let ran: Vec<sea_orm::Statement> = app
-        .statement_log
-        .lock()
-        .map(|l| l[start..].to_vec())
-        .unwrap_or_default();
-    let page = ran
-        .iter()
-        .find(|s| s.sql.contains(r#"FROM "topics""#))
-        .map(|s| s.sql.clone())
-        .unwrap_or_else(|| panic!("no topic page among {ran:#?}"));
+    let page = topic_page_statement(&app, committee, q, &v.community_id, 4)
+        .await
+        .sql;
     for column in [
         r#""topics"."body""#,
         r#""topics"."reject_reason""#,
@@ -1116,6 +1083,33 @@ async fn a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does() {
     ] {
         assert!(page.contains(column), "{column} not read: {page}");
     }
+}
+
+/// Runs a topic list of `community` and returns its page statement (the one reading `topics` in
+/// order), after checking that `nodes` topics came back.
+async fn topic_page_statement(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    community: &str,
+    nodes: usize,
+) -> sea_orm::Statement {
+    let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+    let data = app.ok(Some(token), query, json!({ "c": community })).await;
+    assert_eq!(
+        data["topics"]["nodes"].as_array().map(Vec::len),
+        Some(nodes),
+        "{data}"
+    );
+    let ran: Vec<sea_orm::Statement> = app
+        .statement_log
+        .lock()
+        .map(|l| l[start..].to_vec())
+        .unwrap_or_default();
+    ran.iter()
+        .find(|s| s.sql.contains(r#"FROM "topics""#) && s.sql.contains("ORDER BY"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{query}: no topic page among {ran:#?}"))
 }
 
 /// The community's topics (four here) with `sel`, as one page; a selection too costly for a page

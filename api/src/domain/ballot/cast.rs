@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{ballot, ballot_box, ballot_option, ballot_participation, ballot_voter};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait,
 };
 
 use super::rules::{self, VoteMethod};
@@ -176,16 +176,19 @@ async fn record<C: ConnectionTrait>(
     cast_by: &str,
     option_ids: &[String],
 ) -> AppResult<String> {
-    let receipt = crate::auth::tokens::random_code(RECEIPT_LEN);
-    let box_id = new_id();
-    let participation = ballot_participation::Entity::insert(ballot_participation::ActiveModel {
+    ballot_participation::ActiveModel {
         id: Set(new_id()),
         ballot_id: Set(b.id.clone()),
         voter_id: Set(voter.voter_id.clone()),
         channel: Set(channel),
         cast_by: Set(cast_by.to_owned()),
-    });
-    let in_box = ballot_box::Entity::insert(ballot_box::ActiveModel {
+    }
+    .insert(conn)
+    .await
+    .map_err(crate::db::on_unique("this voter has already voted"))?;
+    let receipt = crate::auth::tokens::random_code(RECEIPT_LEN);
+    let box_id = new_id();
+    ballot_box::ActiveModel {
         id: Set(box_id.clone()),
         ballot_id: Set(b.id.clone()),
         receipt_hash: Set(crate::auth::tokens::sha256_hex(&receipt)),
@@ -193,21 +196,9 @@ async fn record<C: ConnectionTrait>(
         area: Set(voter.area),
         pending: Set(true),
         counted_option_ids: Set(None),
-    });
-    // Both rows in one command where the database takes one (SQLite: one hand-off to its
-    // worker instead of two). The participation comes first: a second vote of the same voter
-    // stops at its unique index, and the box row is not written. (A receipt's hash colliding
-    // in the box would read as the same CONFLICT; receipts are random, 60 bits.)
-    let backend = conn.get_database_backend();
-    crate::db::execute_in_order(
-        conn,
-        vec![
-            backend.build(&participation.into_query()),
-            backend.build(&in_box.into_query()),
-        ],
-    )
-    .await
-    .map_err(crate::db::on_unique("this voter has already voted"))?;
+    }
+    .insert(conn)
+    .await?;
     // A named vote (non-secret ballot) records whose choice this is; a secret one never does.
     if rules::is_named(b.secret) {
         super::named::record(conn, &b.id, &voter.voter_id, &box_id).await?;
