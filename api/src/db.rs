@@ -80,7 +80,7 @@ impl<'a> Positional<'a> {
 }
 
 /// Which columns of `E` a read selects: a list page reads only what its request shows. The
-/// SELECT lists them in declaration order ([`Columns::select`]) and the decoder takes them in
+/// SELECT lists them in declaration order ([`Columns::iter`]) and the decoder takes them in
 /// the same order with [`Positional::take_if`], leaving a placeholder in every other field.
 /// Whoever builds one names the columns each field it will show depends on, and falls back to
 /// [`Columns::all`] for any field it does not know.

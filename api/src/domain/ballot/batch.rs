@@ -100,9 +100,9 @@ impl Latest {
     /// The joined ballot of a row read with [`join_latest`] and the same `cols`, if the topic
     /// has one: its selected columns are the next ones of `cols` (after the topic's), read by
     /// position, then the pending turnout; every other field holds a placeholder (the topic's
-    /// id for `topic_id`, which the join makes equal). `reads::a_list_reads_each_ballot_field_
-    /// as_a_ballot_read_alone_does` compares each field, selected alone, with a ballot read
-    /// alone.
+    /// id for `topic_id`, which the join makes equal).
+    /// `reads::a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does` compares each
+    /// field, selected alone in a list, with a read of one topic.
     pub fn from_row(
         row: &mut crate::db::Positional<'_>,
         cols: Columns,
