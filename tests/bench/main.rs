@@ -663,6 +663,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
         // Where a list page's cost goes: the community check and one row, twenty rows, and
         // twenty rows with their ballots' turnout (the target).
+        let list_q = "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }";
         for (name, query) in [
             (
                 "1-topic list",
@@ -672,18 +673,18 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
                 "20-topic list without ballots",
                 "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title } } }",
             ),
-            (
-                "20-topic list with ballots",
-                "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }",
-            ),
+            ("20-topic list with ballots", list_q),
         ] {
-            let rate = throughput(&http, &base, voter, query, json!({"c": s.community}), 32).await?;
-            println!("[{label}] reads, 32 concurrent clients for 5 s: {name} {rate:.0}/s ({:.2}× me)", rate / me);
+            let rate =
+                throughput(&http, &base, voter, query, json!({"c": s.community}), 32).await?;
+            println!(
+                "[{label}] reads, 32 concurrent clients for 5 s: {name} {rate:.0}/s ({:.2}× me)",
+                rate / me
+            );
         }
         // The target: `me` and the list with ballots alternate three times, and the ratio is
         // the median round's, so that a shared machine's drift between two 5 s windows moves
         // both sides of a round alike.
-        let list_q = "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }";
         let mut rounds = Vec::new();
         for round in 1..=3 {
             let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
