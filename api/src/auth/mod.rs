@@ -5,7 +5,7 @@
 pub mod tokens;
 
 use async_graphql::Context;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult};
 
 use crate::error::{AppError, AppResult};
 
@@ -130,23 +130,36 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
         AuthState::Anonymous => Ok(None),
         AuthState::Invalid => Err(AppError::Unauthenticated),
         AuthState::Token(claims) => {
-            let found = account_with_session(db, &claims.sub, &claims.sid).await?;
-            match found {
-                Some(f) if f.account.session_epoch == claims.epoch && f.alive => {
-                    Ok(Some(match (f.places, f.grants) {
-                        (Some(places), Some(grants)) => {
-                            Viewer::with_access(f.account, places, grants)
-                        }
-                        // Rows the JSON reading does not understand are read again, lazily, by
-                        // the ordinary queries (`Viewer::places`, `Viewer::grants`).
-                        _ => Viewer::new(f.account),
-                    }))
-                }
-                _ => Err(AppError::Unauthenticated),
-            }
+            let backend = db.get_database_backend();
+            let stmt = viewer_statement(backend, &claims.sub, &claims.sid);
+            let found = db.query_one_raw(backend.build(&stmt)).await?;
+            let found = found
+                .map(|row| AccountSession::from_query_result(&row, VIEWER))
+                .transpose()?;
+            viewer_of(found, claims).map(Some)
         }
     }
 }
+
+/// The viewer of a token from its account statement's row (`None`: no such account): the
+/// session must be alive and the epoch unchanged, else UNAUTHENTICATED.
+fn viewer_of(found: Option<AccountSession>, claims: &tokens::Claims) -> AppResult<Viewer> {
+    match found {
+        Some(f) if f.account.session_epoch == claims.epoch && f.alive => {
+            Ok(match (f.places, f.grants) {
+                (Some(places), Some(grants)) => Viewer::with_access(f.account, places, grants),
+                // Rows the JSON reading does not understand are read again, lazily, by the
+                // ordinary queries (`Viewer::places`, `Viewer::grants`).
+                _ => Viewer::new(f.account),
+            })
+        }
+        _ => Err(AppError::Unauthenticated),
+    }
+}
+
+/// The prefix of the account statement's columns (so that they can sit beside a page's own
+/// columns in one row: [`Reader::viewer_and_page`]).
+const VIEWER: &str = "viewer_";
 
 struct AccountSession {
     account: entity::account::Model,
@@ -175,8 +188,8 @@ fn access_column<T: serde::de::DeserializeOwned>(
 impl sea_orm::FromQueryResult for AccountSession {
     fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
         let account = entity::account::Model::from_query_result(res, pre)?;
-        let places: Option<Vec<access_rows::Place>> = access_column(res, pre, "viewer_places")?;
-        let grants: Option<Vec<access_rows::Grant>> = access_column(res, pre, "viewer_grants")?;
+        let places: Option<Vec<access_rows::Place>> = access_column(res, pre, "places")?;
+        let grants: Option<Vec<access_rows::Grant>> = access_column(res, pre, "grants")?;
         Ok(Self {
             alive: res.try_get(pre, "session_alive")?,
             places: places.map(|p| p.into_iter().map(|p| p.into_model(&account.id)).collect()),
@@ -186,19 +199,20 @@ impl sea_orm::FromQueryResult for AccountSession {
     }
 }
 
-/// The account and whether the session (refresh-token family) is alive: while one of its
-/// tokens is not revoked. Signing out revokes them all, so the session's access tokens stop
-/// working at once too. A token from before sessions were named (empty id) is decided by its
-/// epoch alone. The viewer's live places and grants come along as JSON arrays, so that a
-/// request costs one statement before its own reads.
-async fn account_with_session(
-    db: &DatabaseConnection,
+/// The account statement: the account's columns and whether the session (refresh-token family)
+/// is alive, while one of its tokens is not revoked. Signing out revokes them all, so the
+/// session's access tokens stop working at once too. A token from before sessions were named
+/// (empty id) is decided by its epoch alone. The viewer's live places and grants come along as
+/// JSON arrays, so that a request costs one statement before its own reads. Every column is
+/// named with the [`VIEWER`] prefix.
+fn viewer_statement(
+    backend: sea_orm::DbBackend,
     account_id: &str,
     session_id: &str,
-) -> AppResult<Option<AccountSession>> {
-    use entity::refresh_token;
-    use sea_orm::sea_query::{Expr, Query};
-    use sea_orm::{ColumnTrait, QuerySelect};
+) -> sea_orm::sea_query::SelectStatement {
+    use entity::{account, refresh_token};
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::ColumnTrait;
     let alive = if session_id.is_empty() {
         Expr::val(true)
     } else {
@@ -211,20 +225,25 @@ async fn account_with_session(
                 .to_owned(),
         )
     };
-    let backend = db.get_database_backend();
-    Ok(entity::account::Entity::find_by_id(account_id.to_owned())
-        .expr_as(alive, "session_alive")
+    let mut stmt = Query::select();
+    stmt.from(account::Entity);
+    crate::db::select_prefixed_only::<account::Entity>(
+        &mut stmt,
+        &Alias::new("accounts"),
+        VIEWER,
+        crate::db::Columns::all(),
+    );
+    stmt.expr_as(alive, Alias::new(format!("{VIEWER}session_alive")))
         .expr_as(
             Expr::cust(access_rows::places_sql(backend)),
-            "viewer_places",
+            Alias::new(format!("{VIEWER}places")),
         )
         .expr_as(
             Expr::cust(access_rows::grants_sql(backend)),
-            "viewer_grants",
+            Alias::new(format!("{VIEWER}grants")),
         )
-        .into_model::<AccountSession>()
-        .one(db)
-        .await?)
+        .and_where(Expr::col((account::Entity, account::Column::Id)).eq(account_id));
+    stmt
 }
 
 /// The viewer's places and grants as JSON arrays inside the account statement: SQLite's
@@ -449,6 +468,96 @@ pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
             .await
             .cloned(),
         None => load_viewer(&state.db, &auth).await,
+    }
+}
+
+/// Who asks for a read that can bring the viewer along: a list whose statement does not depend
+/// on who reads it runs as one statement with the viewer's (the request's usual first one),
+/// and the caller decides access on the viewer before it shows anything of the rows.
+pub struct Reader<'a> {
+    db: &'a DatabaseConnection,
+    auth: AuthState,
+    cell: Option<&'a ViewerCell>,
+}
+
+impl<'a> Reader<'a> {
+    /// The reader of a resolver's request.
+    pub fn of(ctx: &Context<'a>) -> AppResult<Self> {
+        Ok(Self {
+            db: &app_state(ctx)?.db,
+            auth: ctx
+                .data_opt::<AuthState>()
+                .cloned()
+                .unwrap_or(AuthState::Anonymous),
+            cell: ctx.data_opt::<ViewerCell>(),
+        })
+    }
+
+    /// UNAUTHENTICATED for a request without a token or with a bad one (checked without the
+    /// database; whether the session is alive is read with the page).
+    pub fn signed_in(&self) -> AppResult<()> {
+        match (self.cell.and_then(|c| c.0.get()), &self.auth) {
+            (Some(Some(_)), _) | (None, AuthState::Token(_)) => Ok(()),
+            _ => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// The database the reader reads.
+    pub fn db(&self) -> &'a DatabaseConnection {
+        self.db
+    }
+
+    /// The signed-in viewer (else UNAUTHENTICATED) and the rows of `page`, in `order` (the
+    /// page's own ORDER BY, as column names of its SELECT).
+    ///
+    /// When the request has not read its viewer yet, both come from one statement,
+    /// `SELECT p.*, v.* FROM (account statement) v LEFT JOIN (page) p ON TRUE ORDER BY p…`:
+    /// each row holds the page's columns first, by position, then the viewer's, and the viewer
+    /// is kept for the rest of the request. `page`'s first column must be a non-NULL id: a row
+    /// where it is NULL is the join's row for an empty page, and is dropped.
+    pub async fn viewer_and_page(
+        &self,
+        page: sea_orm::sea_query::SelectStatement,
+        order: &[(&str, sea_orm::sea_query::Order)],
+    ) -> AppResult<(Viewer, Vec<sea_orm::QueryResult>)> {
+        use sea_orm::sea_query::{Alias, Asterisk, Expr, JoinType, Query};
+        let backend = self.db.get_database_backend();
+        let claims = match (self.cell.and_then(|c| c.0.get()), &self.auth) {
+            (Some(Some(viewer)), _) => {
+                let rows = self.db.query_all_raw(backend.build(&page)).await?;
+                return Ok((viewer.clone(), rows));
+            }
+            (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
+                return Err(AppError::Unauthenticated)
+            }
+            (None, AuthState::Token(claims)) => claims,
+        };
+        let (v, p) = (Alias::new("v"), Alias::new("p"));
+        let mut stmt = Query::select();
+        stmt.column((p.clone(), Asterisk))
+            .column((v.clone(), Asterisk))
+            .from_subquery(viewer_statement(backend, &claims.sub, &claims.sid), v)
+            .join_subquery(JoinType::LeftJoin, page, p.clone(), Expr::cust("1 = 1"));
+        for (col, o) in order {
+            stmt.order_by((p.clone(), Alias::new(*col)), o.clone());
+        }
+        let rows = self.db.query_all_raw(backend.build(&stmt)).await?;
+        let found = rows
+            .first()
+            .map(|r| AccountSession::from_query_result(r, VIEWER))
+            .transpose()?;
+        let viewer = viewer_of(found, claims)?;
+        if let Some(cell) = self.cell {
+            // Another resolver of the request may have read it meanwhile: either is current.
+            let _ = cell.0.set(Some(viewer.clone()));
+        }
+        let mut page_rows = Vec::with_capacity(rows.len());
+        for r in rows {
+            if r.try_get_by_index::<Option<String>>(0)?.is_some() {
+                page_rows.push(r);
+            }
+        }
+        Ok((viewer, page_rows))
     }
 }
 

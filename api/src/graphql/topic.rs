@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use super::enums::{self, TopicCategory, TopicStatus};
 use super::paging::{self, Totals};
 use super::types::Community;
-use crate::auth::{app_state, require_viewer};
+use crate::auth::{app_state, require_viewer, Reader};
 use crate::domain::ballot::batch;
 use crate::domain::topic::service::{self, CommentView, Person, TopicView, UpdateView};
 use crate::error::{AppResult, GqlResult};
@@ -584,12 +584,14 @@ impl TopicQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<TopicConnection> {
-        let viewer = require_viewer(ctx).await?;
+        // The viewer is read with the page (`Reader::viewer_and_page`); a request without a
+        // valid token is refused before its input is read.
+        let reader = Reader::of(ctx)?;
+        reader.signed_in()?;
         let page = paging::KeyPage::new(first, after.as_deref(), paging::LIST)?;
         let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
         let found = service::list(
-            &app_state(ctx)?.db,
-            &viewer,
+            &reader,
             &community_id,
             status.map(enums::all).as_deref(),
             after.as_ref(),

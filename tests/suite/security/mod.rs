@@ -8,6 +8,7 @@ mod events;
 mod floods;
 mod graphiql;
 mod mediation;
+mod reads;
 pub(crate) mod server;
 mod signin;
 mod takeover;

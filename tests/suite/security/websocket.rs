@@ -79,7 +79,7 @@ async fn next_json(ws: &mut Ws, wait: Duration) -> Value {
     }
 }
 
-async fn operation(ws: &mut Ws, id: &str, query: &str, variables: Value) -> Value {
+pub(super) async fn operation(ws: &mut Ws, id: &str, query: &str, variables: Value) -> Value {
     send(
         ws,
         json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }),
@@ -97,7 +97,7 @@ async fn operation(ws: &mut Ws, id: &str, query: &str, variables: Value) -> Valu
     }
 }
 
-fn ws_error_code(msg: &Value) -> String {
+pub(super) fn ws_error_code(msg: &Value) -> String {
     let errors = match msg["type"].as_str() {
         Some("error") => &msg["payload"],
         _ => &msg["payload"]["errors"],

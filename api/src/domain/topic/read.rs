@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::rules::{self, TopicStatus};
 use super::service::*;
-use crate::auth::Viewer;
+use crate::auth::{Reader, Viewer};
 use crate::domain::ballot::batch;
 use crate::error::{AppError, AppResult};
 
@@ -113,36 +113,54 @@ async fn threshold_if(db: &DatabaseConnection, community_id: &str, needed: bool)
     }
 }
 
-/// One keyset page of a topic query as the viewer sees it, with the total when it is selected:
-/// one statement for the rows (with their latest ballots when shown), reading only the columns
-/// the page shows.
-#[allow(clippy::too_many_arguments)]
-async fn topic_page(
-    db: &DatabaseConnection,
-    access: &Access,
-    community_id: &str,
-    threshold: i32,
+/// The keyset order of [`page_of`], as column names of a page's SELECT
+/// ([`crate::auth::Reader::viewer_and_page`]).
+const PAGE_ORDER: [(&str, sea_orm::sea_query::Order); 2] = [
+    ("created_at", sea_orm::sea_query::Order::Desc),
+    ("id", sea_orm::sea_query::Order::Desc),
+];
+
+/// The statement of one keyset page of a topic query: the rows (with their latest ballots when
+/// shown), reading only the columns the page shows (the id first), and the columns it reads.
+fn page_statement(
     q: sea_orm::Select<topic::Entity>,
     after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
     needs: ListNeeds,
-) -> AppResult<TopicPage> {
-    let total = match needs.total {
-        true => Some(q.clone().count(db).await?),
-        false => None,
-    };
+) -> (
+    sea_orm::sea_query::SelectStatement,
+    crate::db::Columns<topic::Entity>,
+) {
     let cols = topic_core(needs.topic_cols);
     let q = cols.iter().fold(q.select_only(), |q, col| q.column(col));
     let mut stmt = page_of(q, after, limit).into_query();
     if needs.ballot {
         batch::join_latest(&mut stmt, needs.ballot_cols);
     }
-    let found = db
-        .query_all_raw(db.get_database_backend().build(&stmt))
-        .await?;
+    (stmt, cols)
+}
+
+/// A page of a topic query as the viewer sees it, from the rows of its [`page_statement`]
+/// (read with `cols`), with the total when it is selected (one COUNT over `q`).
+#[allow(clippy::too_many_arguments)]
+async fn topic_page(
+    db: &DatabaseConnection,
+    access: &Access,
+    community_id: &str,
+    q: sea_orm::Select<topic::Entity>,
+    found: &[sea_orm::QueryResult],
+    cols: crate::db::Columns<topic::Entity>,
+    limit: u64,
+    needs: ListNeeds,
+) -> AppResult<TopicPage> {
+    let threshold = threshold_if(db, community_id, needs.threshold).await?;
+    let total = match needs.total {
+        true => Some(q.count(db).await?),
+        false => None,
+    };
     let mut rows = Vec::with_capacity(found.len());
     let mut ballots = needs.ballot.then(HashMap::new);
-    for r in &found {
+    for r in found {
         let mut row = crate::db::Positional::new(r);
         let t = topic_from_row(&mut row, cols, community_id)?;
         if let Some(b) = ballots.as_mut() {
@@ -165,23 +183,26 @@ async fn topic_page(
     })
 }
 
-/// A community's topics, newest first, optionally of some statuses.
+/// A community's topics, newest first, optionally of some statuses. The page does not depend on
+/// who reads it, so it is read with the viewer ([`Reader::viewer_and_page`]); access is decided
+/// before anything else is read or shown.
 pub async fn list(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
+    reader: &Reader<'_>,
     community_id: &str,
     statuses: Option<&[TopicStatus]>,
     after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
     needs: ListNeeds,
 ) -> AppResult<TopicPage> {
-    let access = access(db, viewer, community_id).await?;
-    let threshold = threshold_if(db, community_id, needs.threshold).await?;
+    let db = reader.db();
     let mut q = topic::Entity::find().filter(topic::Column::CommunityId.eq(community_id));
     if let Some(statuses) = statuses {
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.to_value())));
     }
-    topic_page(db, &access, community_id, threshold, q, after, limit, needs).await
+    let (stmt, cols) = page_statement(q.clone(), after, limit, needs);
+    let (viewer, found) = reader.viewer_and_page(stmt, &PAGE_ORDER).await?;
+    let access = access(db, &viewer, community_id).await?;
+    topic_page(db, &access, community_id, q, &found, cols, limit, needs).await
 }
 
 /// PROPOSED topics the viewer can still co-sign, newest first (none for a viewer who is not on
@@ -203,7 +224,6 @@ pub async fn to_cosign(
             ballots: needs.ballot.then(HashMap::new),
         });
     };
-    let threshold = threshold_if(db, community_id, needs.threshold).await?;
     let signed = topic_cosign::Entity::find()
         .select_only()
         .column(topic_cosign::Column::TopicId)
@@ -213,7 +233,11 @@ pub async fn to_cosign(
         .filter(topic::Column::CommunityId.eq(community_id))
         .filter(topic::Column::Status.eq(TopicStatus::Proposed))
         .filter(topic::Column::Id.not_in_subquery(signed));
-    topic_page(db, &access, community_id, threshold, q, after, limit, needs).await
+    let (stmt, cols) = page_statement(q.clone(), after, limit, needs);
+    let found = db
+        .query_all_raw(db.get_database_backend().build(&stmt))
+        .await?;
+    topic_page(db, &access, community_id, q, &found, cols, limit, needs).await
 }
 
 /// One keyset page of a comment thread, oldest first: the rows after the key, whether more

@@ -1,0 +1,140 @@
+//! A list read with its viewer (`Reader::viewer_and_page`): the page and the viewer's account
+//! come from one statement, and the rows reach no one whose session has ended, who is not a
+//! member, or who has no token at all, over HTTP or the WebSocket.
+
+use serde_json::{json, Value};
+
+use super::websocket::{operation, ws_error_code};
+use crate::harness::*;
+
+const LIST: &str = "query($c:ID!, $s:[TopicStatus!]){ topics(communityId:$c, status:$s, first: 20){ nodes { id title } } }";
+
+fn titles(resp: &Value) -> Vec<String> {
+    resp["data"]["topics"]["nodes"]
+        .as_array()
+        .map(|n| {
+            n.iter()
+                .map(|t| t["title"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The refusal `resp` must be: its code, and no topic in it.
+fn refused(resp: &Value, code: &str, who: &str) {
+    assert_eq!(error_code(resp), code, "{who}: {resp}");
+    assert!(
+        resp["data"].is_null() || resp["data"]["topics"].is_null(),
+        "{who} sees the page: {resp}"
+    );
+}
+
+#[tokio::test]
+async fn a_list_read_with_its_viewer_shows_nothing_to_an_ended_session_or_an_outsider() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let c = w.community_id.clone();
+    app.ok(
+        Some(w.token(RESIDENT)),
+        "mutation($c:ID!){ proposeTopic(communityId:$c, title:\"楼道灯不亮\", body:\"三楼的灯坏了一个星期了\", category: FACILITIES){ id } }",
+        json!({ "c": c }),
+    )
+    .await;
+    let all = json!({ "c": c, "s": null });
+
+    // A member's session reads the page, and an empty page still finds its viewer.
+    let session = app.sign_in_full(RESIDENT, PASSWORD).await;
+    let token = session["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let resp = app.gql(Some(&token), LIST, all.clone()).await;
+    assert_eq!(titles(&resp), ["楼道灯不亮"], "{resp}");
+    let none = app
+        .gql(Some(&token), LIST, json!({ "c": c, "s": ["COMPLETED"] }))
+        .await;
+    assert!(none.get("errors").is_none(), "{none}");
+    assert_eq!(titles(&none), Vec::<String>::new(), "{none}");
+    // With `me` beside it (the viewer read by either field first).
+    let both = app
+        .gql(
+            Some(&token),
+            "query($c:ID!){ me { id } topics(communityId:$c, first: 5){ nodes { title } } }",
+            json!({ "c": c }),
+        )
+        .await;
+    assert!(both.get("errors").is_none(), "{both}");
+    assert_eq!(titles(&both), ["楼道灯不亮"], "{both}");
+
+    // No token, or a forged one.
+    refused(
+        &app.gql(None, LIST, all.clone()).await,
+        "UNAUTHENTICATED",
+        "anonymous",
+    );
+    let forged = format!("{}x", &token[..token.len() - 1]);
+    refused(
+        &app.gql(Some(&forged), LIST, all.clone()).await,
+        "UNAUTHENTICATED",
+        "forged",
+    );
+
+    // A member of another community only.
+    let b = app.create_community(&w.admin, "西城社区").await;
+    let resp = app
+        .import_roster(
+            &w.admin,
+            &b,
+            "building,unit,area_m2,owner,name,phone,roles\n9栋,901,70.00,true,赵一,13700000001,\n",
+        )
+        .await;
+    let code = resp["data"]["importRoster"]["invites"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (outsider, _) = app.claim(&code, PASSWORD).await;
+    assert!(!outsider.is_empty(), "{resp}");
+    refused(
+        &app.gql(Some(&outsider), LIST, all.clone()).await,
+        "NOT_FOUND",
+        "outsider",
+    );
+
+    // A resident who moved out (deactivated): their sessions end with their last place.
+    let moved = w.person("13800000005").clone();
+    app.ok(
+        Some(w.token(COMMITTEE)),
+        "mutation($r:ID!){ deactivateResident(residentId:$r){ id } }",
+        json!({ "r": moved.resident_id }),
+    )
+    .await;
+    refused(
+        &app.gql(Some(&moved.token), LIST, all.clone()).await,
+        "UNAUTHENTICATED",
+        "moved out",
+    );
+
+    // A signed-out session: its access token reads nothing, over HTTP or the WebSocket.
+    let mut ws = ws_connect(app.port, &token).await;
+    let before = operation(&mut ws, "1", LIST, all.clone()).await;
+    assert_eq!(before["type"], "next", "{before}");
+    app.ok(
+        None,
+        "mutation($r:String!){ signOut(refreshToken:$r) }",
+        json!({ "r": session["refreshToken"] }),
+    )
+    .await;
+    refused(
+        &app.gql(Some(&token), LIST, all.clone()).await,
+        "UNAUTHENTICATED",
+        "signed out",
+    );
+    let after = operation(&mut ws, "2", LIST, all.clone()).await;
+    assert_eq!(ws_error_code(&after), "UNAUTHENTICATED", "{after}");
+    assert!(after["payload"]["data"]["topics"].is_null(), "{after}");
+    // The member's other session is untouched.
+    assert_eq!(
+        titles(&app.gql(Some(w.token(RESIDENT)), LIST, all).await),
+        ["楼道灯不亮"]
+    );
+}
