@@ -248,8 +248,9 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         vote(&b, OptionRole::Approve).await?,
         vote(&b, OptionRole::Oppose).await?,
     );
-    ballot::cast(state, &people[2], &b.id, &yes, None).await?;
-    ballot::cast(state, &people[5], &b.id, &no, None).await?;
+    let reader = |v: &Viewer| crate::auth::Reader::known(&state.db, v.clone());
+    ballot::cast(state, &reader(&people[2]), &b.id, &yes, None).await?;
+    ballot::cast(state, &reader(&people[5]), &b.id, &no, None).await?;
 
     // ADOPTED, then IMPLEMENTING with progress.
     let t = topic::propose(
@@ -269,7 +270,7 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
     .await?;
     let yes = vote(&b, OptionRole::Approve).await?;
     for i in [0usize, 2, 3, 5, 6, 7] {
-        ballot::cast(state, &people[i], &b.id, &yes, None).await?;
+        ballot::cast(state, &reader(&people[i]), &b.id, &yes, None).await?;
     }
     end_now(b).await?;
     topic::post_progress(
@@ -302,10 +303,10 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
         vote(&b, OptionRole::Oppose).await?,
     );
     for i in [2usize, 3, 6] {
-        ballot::cast(state, &people[i], &b.id, &yes, None).await?;
+        ballot::cast(state, &reader(&people[i]), &b.id, &yes, None).await?;
     }
     for i in [0usize, 5, 9] {
-        ballot::cast(state, &people[i], &b.id, &no, None).await?;
+        ballot::cast(state, &reader(&people[i]), &b.id, &no, None).await?;
     }
     end_now(b).await?;
 
@@ -327,7 +328,7 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
     .await?;
     let yes = vote(&b, OptionRole::Approve).await?;
     for i in [0usize, 2, 3, 5, 6, 7] {
-        ballot::cast(state, &people[i], &b.id, &yes, None).await?;
+        ballot::cast(state, &reader(&people[i]), &b.id, &yes, None).await?;
     }
     end_now(b).await?;
 
@@ -349,7 +350,7 @@ async fn seed_deliberation(state: &AppState, community_id: &str) -> crate::error
     .await?;
     let yes = vote(&b, OptionRole::Approve).await?;
     for i in [0usize, 2, 3, 5, 6] {
-        ballot::cast(state, &people[i], &b.id, &yes, None).await?;
+        ballot::cast(state, &reader(&people[i]), &b.id, &yes, None).await?;
     }
     end_now(b).await?;
     topic::post_progress(state, committee, &t.topic.id, 100, "杂物已全部清理完毕。").await?;

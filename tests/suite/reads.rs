@@ -779,6 +779,22 @@ async fn plan_of(db: &sea_orm::DatabaseConnection, stmt: &sea_orm::Statement) ->
         .collect()
 }
 
+/// PostgreSQL's `EXPLAIN ANALYZE` of `stmt` (it runs it), one line per step: each scan with
+/// its `loops`.
+async fn analyzed(db: &sea_orm::DatabaseConnection, stmt: &sea_orm::Statement) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let explain = sea_orm::Statement {
+        sql: format!("EXPLAIN (ANALYZE, TIMING OFF, COSTS OFF) {}", stmt.sql),
+        ..stmt.clone()
+    };
+    db.query_all_raw(explain)
+        .await
+        .unwrap_or_else(|e| panic!("explain analyze {}: {e}", stmt.sql))
+        .iter()
+        .map(|r| r.try_get::<String>("", "QUERY PLAN").unwrap_or_default())
+        .collect()
+}
+
 /// How many sorts a plan of [`plan_of`] runs (PostgreSQL's Sort nodes, SQLite's temporary
 /// B-trees for an ORDER BY).
 fn sorts(plan: &[String]) -> usize {
@@ -836,6 +852,29 @@ async fn a_topic_page_reads_rows_in_order_instead_of_sorting_the_whole_community
             backend(),
             plan.join("\n")
         );
+        // The viewer's session and access subqueries run once for the statement, not once
+        // for each row of the page (the account statement is not merged into the join).
+        let account_reads = |l: &&String| {
+            [" on residents x", " on role_grants x", " on refresh_tokens"]
+                .iter()
+                .any(|t| l.contains(t))
+        };
+        match backend() {
+            "postgres" => {
+                let ran = analyzed(app.db(), &page).await;
+                let reads: Vec<&String> = ran.iter().filter(account_reads).collect();
+                assert!(
+                    reads.len() == 3 && reads.iter().all(|l| l.contains("loops=1)")),
+                    "{what}: the account's subqueries ran per row:\n{}",
+                    ran.join("\n")
+                );
+            }
+            _ => assert!(
+                plan.iter().any(|l| l.contains("CO-ROUTINE v") || l.contains("MATERIALIZE v")),
+                "{what}: the account statement is merged into the join:\n{}",
+                plan.join("\n")
+            ),
+        }
     }
 }
 

@@ -129,16 +129,19 @@ pub async fn load_viewer(db: &DatabaseConnection, state: &AuthState) -> AppResul
     match state {
         AuthState::Anonymous => Ok(None),
         AuthState::Invalid => Err(AppError::Unauthenticated),
-        AuthState::Token(claims) => {
-            let backend = db.get_database_backend();
-            let stmt = viewer_statement(backend, &claims.sub, &claims.sid);
-            let found = db.query_one_raw(backend.build(&stmt)).await?;
-            let found = found
-                .map(|row| AccountSession::from_query_result(&row, VIEWER))
-                .transpose()?;
-            viewer_of(found, claims).map(Some)
-        }
+        AuthState::Token(claims) => viewer_on(db, claims).await.map(Some),
     }
+}
+
+/// The viewer of a token, read on `conn` (the account statement).
+async fn viewer_on<C: ConnectionTrait>(conn: &C, claims: &tokens::Claims) -> AppResult<Viewer> {
+    let backend = conn.get_database_backend();
+    let stmt = viewer_statement(backend, &claims.sub, &claims.sid);
+    let found = conn.query_one_raw(backend.build(&stmt)).await?;
+    let found = found
+        .map(|row| AccountSession::from_query_result(&row, VIEWER))
+        .transpose()?;
+    viewer_of(found, claims)
 }
 
 /// The viewer of a token from its account statement's row (`None`: no such account): the
@@ -478,6 +481,8 @@ pub struct Reader<'a> {
     db: &'a DatabaseConnection,
     auth: AuthState,
     cell: Option<&'a ViewerCell>,
+    /// A viewer read before (`Reader::known`).
+    known: Option<Viewer>,
 }
 
 impl<'a> Reader<'a> {
@@ -490,15 +495,58 @@ impl<'a> Reader<'a> {
                 .cloned()
                 .unwrap_or(AuthState::Anonymous),
             cell: ctx.data_opt::<ViewerCell>(),
+            known: None,
         })
+    }
+
+    /// The reader of a viewer already read (background work, the demo's data).
+    pub fn known(db: &'a DatabaseConnection, viewer: Viewer) -> Self {
+        Self {
+            db,
+            auth: AuthState::Anonymous,
+            cell: None,
+            known: Some(viewer),
+        }
+    }
+
+    /// The viewer when the request has read it: `Some(None)` for an anonymous one.
+    fn read_before(&self) -> Option<Option<&Viewer>> {
+        match &self.known {
+            Some(v) => Some(Some(v)),
+            None => self.cell.and_then(|c| c.0.get()).map(Option::as_ref),
+        }
     }
 
     /// UNAUTHENTICATED for a request without a token or with a bad one (checked without the
     /// database; whether the session is alive is read with the page).
     pub fn signed_in(&self) -> AppResult<()> {
-        match (self.cell.and_then(|c| c.0.get()), &self.auth) {
+        match (self.read_before(), &self.auth) {
             (Some(Some(_)), _) | (None, AuthState::Token(_)) => Ok(()),
             _ => Err(AppError::Unauthenticated),
+        }
+    }
+
+    /// The signed-in viewer (else UNAUTHENTICATED), read on `conn` when the request has not
+    /// read it yet: a write reads it inside its own transaction, which on SQLite's one
+    /// connection saves a turn at the pool.
+    pub async fn viewer_on<C: ConnectionTrait>(&self, conn: &C) -> AppResult<Viewer> {
+        let claims = match (self.read_before(), &self.auth) {
+            (Some(Some(viewer)), _) => return Ok(viewer.clone()),
+            (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
+                return Err(AppError::Unauthenticated)
+            }
+            (None, AuthState::Token(claims)) => claims,
+        };
+        let viewer = viewer_on(conn, claims).await?;
+        self.keep(&viewer);
+        Ok(viewer)
+    }
+
+    /// Keeps the viewer for the rest of the request. Another resolver of the request may have
+    /// read it meanwhile: either is current.
+    fn keep(&self, viewer: &Viewer) {
+        if let Some(cell) = self.cell {
+            let _ = cell.0.set(Some(viewer.clone()));
         }
     }
 
@@ -522,7 +570,7 @@ impl<'a> Reader<'a> {
     ) -> AppResult<(Viewer, Vec<sea_orm::QueryResult>)> {
         use sea_orm::sea_query::{Alias, Asterisk, Expr, JoinType, Query};
         let backend = self.db.get_database_backend();
-        let claims = match (self.cell.and_then(|c| c.0.get()), &self.auth) {
+        let claims = match (self.read_before(), &self.auth) {
             (Some(Some(viewer)), _) => {
                 let rows = self.db.query_all_raw(backend.build(&page)).await?;
                 return Ok((viewer.clone(), rows));
@@ -533,10 +581,15 @@ impl<'a> Reader<'a> {
             (None, AuthState::Token(claims)) => claims,
         };
         let (v, p) = (Alias::new("v"), Alias::new("p"));
+        // LIMIT 1 (an account is one row anyway) keeps the databases from merging the account
+        // statement into the join, which would run its session and access subqueries once per
+        // row of the page.
+        let mut account = viewer_statement(backend, &claims.sub, &claims.sid);
+        account.limit(1);
         let mut stmt = Query::select();
         stmt.column((p.clone(), Asterisk))
             .column((v.clone(), Asterisk))
-            .from_subquery(viewer_statement(backend, &claims.sub, &claims.sid), v)
+            .from_subquery(account, v)
             .join_subquery(JoinType::LeftJoin, page, p.clone(), Expr::cust("1 = 1"));
         for (col, o) in order {
             stmt.order_by((p.clone(), Alias::new(*col)), o.clone());
@@ -547,10 +600,7 @@ impl<'a> Reader<'a> {
             .map(|r| AccountSession::from_query_result(r, VIEWER))
             .transpose()?;
         let viewer = viewer_of(found, claims)?;
-        if let Some(cell) = self.cell {
-            // Another resolver of the request may have read it meanwhile: either is current.
-            let _ = cell.0.set(Some(viewer.clone()));
-        }
+        self.keep(&viewer);
         let mut page_rows = Vec::with_capacity(rows.len());
         for r in rows {
             if r.try_get_by_index::<Option<String>>(0)?.is_some() {

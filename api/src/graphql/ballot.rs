@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures_util::{Stream, StreamExt};
 
-use crate::auth::{app_state, require_viewer};
+use crate::auth::{app_state, require_viewer, Reader};
 use crate::bus::BusEvent;
 use crate::domain::ballot::batch;
 use crate::domain::ballot::live::TallySnapshot;
@@ -922,10 +922,12 @@ impl BallotMutation {
         option_ids: Vec<ID>,
         receipt: Option<String>,
     ) -> GqlResult<VoteReceipt> {
-        let viewer = require_viewer(ctx).await?;
+        // The viewer is read inside the vote's transaction (`Reader::viewer_on`).
+        let reader = Reader::of(ctx)?;
+        reader.signed_in()?;
         let ids: Vec<String> = option_ids.into_iter().map(|i| i.to_string()).collect();
         let state = app_state(ctx)?;
-        let new = service::cast(state, &viewer, &ballot_id, &ids, receipt.as_deref()).await?;
+        let new = service::cast(state, &reader, &ballot_id, &ids, receipt.as_deref()).await?;
         state
             .metrics
             .vote_cast(crate::http::metrics::VoteChannel::Online, receipt.is_some());

@@ -1,10 +1,15 @@
 //! A list read with its viewer (`Reader::viewer_and_page`): the page and the viewer's account
 //! come from one statement, and the rows reach no one whose session has ended, who is not a
-//! member, or who has no token at all, over HTTP or the WebSocket.
+//! member, or who has no token at all, over HTTP or the WebSocket. A vote reads its viewer in
+//! its own transaction.
 
 use serde_json::{json, Value};
 
 use super::websocket::{operation, ws_error_code};
+use crate::ballots::{
+    deliberating_topic, open_ballot, option_id, phone, vote, voters, OWNERS_ROSTER,
+};
+use crate::build::BallotSpec;
 use crate::harness::*;
 
 const LIST: &str = "query($c:ID!, $s:[TopicStatus!]){ topics(communityId:$c, status:$s, first: 20){ nodes { id title } } }";
@@ -137,4 +142,50 @@ async fn a_list_read_with_its_viewer_shows_nothing_to_an_ended_session_or_an_out
         titles(&app.gql(Some(w.token(RESIDENT)), LIST, all).await),
         ["楼道灯不亮"]
     );
+}
+
+const CAST: &str = "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }";
+
+/// A vote reads its viewer inside its own transaction (`Reader::viewer_on`): an ended session or
+/// no token gets UNAUTHENTICATED and records nothing, over HTTP or the WebSocket.
+#[tokio::test]
+async fn a_vote_read_with_its_viewer_in_its_transaction_refuses_an_ended_session() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
+    let id = b["id"].as_str().unwrap_or_default().to_owned();
+    let choice = json!({ "b": id, "o": [option_id(&b, "APPROVE")] });
+
+    let session = app.sign_in_full(&phone(2), PASSWORD).await;
+    let token = session["accessToken"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut ws = ws_connect(app.port, &token).await;
+    app.ok(
+        None,
+        "mutation($r:String!){ signOut(refreshToken:$r) }",
+        json!({ "r": session["refreshToken"] }),
+    )
+    .await;
+    let resp = app.gql(Some(&token), CAST, choice.clone()).await;
+    assert_eq!(error_code(&resp), "UNAUTHENTICATED", "{resp}");
+    let resp = operation(&mut ws, "1", CAST, choice.clone()).await;
+    assert_eq!(ws_error_code(&resp), "UNAUTHENTICATED", "{resp}");
+    let resp = app.gql(None, CAST, choice.clone()).await;
+    assert_eq!(error_code(&resp), "UNAUTHENTICATED", "{resp}");
+
+    // Nothing was recorded: the household votes once, with its live session.
+    let turnout = "query($b:ID!){ ballot(id:$b){ turnoutCount } }";
+    let data = app
+        .ok(Some(v.token(&phone(2))), turnout, json!({ "b": id }))
+        .await;
+    assert_eq!(data["ballot"]["turnoutCount"], 0, "{data}");
+    let voted = vote(&app, v.token(&phone(2)), &id, &[option_id(&b, "APPROVE")]).await;
+    assert!(voted["data"]["castVote"]["receipt"].is_string(), "{voted}");
+    let data = app
+        .ok(Some(v.token(&phone(2))), turnout, json!({ "b": id }))
+        .await;
+    assert_eq!(data["ballot"]["turnoutCount"], 1, "{data}");
 }

@@ -14,7 +14,7 @@ use sea_orm::{
 
 use super::rules::{self, VoteMethod};
 use super::service::*;
-use crate::auth::Viewer;
+use crate::auth::{Reader, Viewer};
 use crate::bus::BusEvent;
 use crate::domain::{audit, new_id, now, roles};
 use crate::error::{AppError, AppResult};
@@ -209,14 +209,16 @@ async fn record<C: ConnectionTrait>(
 /// Casts the viewer's vote, or with a receipt replaces the vote that receipt belongs to.
 pub async fn cast(
     state: &Services,
-    viewer: &Viewer,
+    reader: &Reader<'_>,
     ballot_id: &str,
     option_ids: &[String],
     receipt: Option<&str>,
 ) -> AppResult<String> {
-    // One transaction from the start: each statement outside it would queue for a pooled
-    // connection again (SQLite has one), which costs more under a rush than the statements.
+    // One transaction from the start, the viewer's account read in it too: each statement
+    // outside it would queue for a pooled connection again (SQLite has one), which costs more
+    // under a rush than the statements.
     let txn = state.db.begin().await?;
+    let viewer = &reader.viewer_on(&txn).await?;
     // Votes and vote changes share a resident's write budget (each one moves every live tally).
     let limit = state.settings.write_limit;
     let key = crate::domain::rate_limit::key("write", viewer.id());
