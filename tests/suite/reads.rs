@@ -113,8 +113,13 @@ async fn me_a_list_page_and_a_vote_stay_within_their_statement_budgets() {
         "{resp}"
     );
     // the account with its session and access, and the topics with their latest ballots and
-    // turnout: one statement (`Reader::viewer_and_page`)
-    assert!(ran.len() <= 1, "the list ran {ran:#?}");
+    // turnout: one statement on PostgreSQL (`Reader::viewer_and_page`), two on SQLite, which
+    // runs in the process
+    let budget = match backend() {
+        "postgres" => 1,
+        _ => 2,
+    };
+    assert!(ran.len() <= budget, "the list ran {ran:#?}");
     let (ran, _) = app
         .statements_of(Some(viewer), "{ me { id } }", json!({}))
         .await;
@@ -838,8 +843,9 @@ async fn a_topic_page_reads_rows_in_order_instead_of_sorting_the_whole_community
     ] {
         let page = topic_page_statement(&app, viewer, query, &v.community_id, 3).await;
         let plan = plan_of(app.db(), &page).await;
-        // The page comes with the viewer (`Reader::viewer_and_page`), whose statement sorts
-        // the at most `first + 1` rows of the page once more, on top: one sort in all.
+        // On PostgreSQL the page comes with the viewer (`Reader::viewer_and_page`), whose
+        // statement sorts the at most `first + 1` rows of the page once more, on top: one sort
+        // in all.
         assert!(
             sorts(&plan) <= 1,
             "{what} ({}): the page sorts instead of reading in order:\n{}",
@@ -852,28 +858,22 @@ async fn a_topic_page_reads_rows_in_order_instead_of_sorting_the_whole_community
             backend(),
             plan.join("\n")
         );
-        // The viewer's session and access subqueries run once for the statement, not once
-        // for each row of the page (the account statement is not merged into the join).
-        let account_reads = |l: &&String| {
-            [" on residents x", " on role_grants x", " on refresh_tokens"]
-                .iter()
-                .any(|t| l.contains(t))
-        };
-        match backend() {
-            "postgres" => {
-                let ran = analyzed(app.db(), &page).await;
-                let reads: Vec<&String> = ran.iter().filter(account_reads).collect();
-                assert!(
-                    reads.len() == 3 && reads.iter().all(|l| l.contains("loops=1)")),
-                    "{what}: the account's subqueries ran per row:\n{}",
-                    ran.join("\n")
-                );
-            }
-            _ => assert!(
-                plan.iter().any(|l| l.contains("CO-ROUTINE v") || l.contains("MATERIALIZE v")),
-                "{what}: the account statement is merged into the join:\n{}",
-                plan.join("\n")
-            ),
+        // On PostgreSQL the page comes with the account statement: the viewer's session and
+        // access subqueries run once for the statement, not once for each row of the page (the
+        // account statement is not merged into the join).
+        if backend() == "postgres" {
+            let account_reads = |l: &&String| {
+                [" on residents x", " on role_grants x", " on refresh_tokens"]
+                    .iter()
+                    .any(|t| l.contains(t))
+            };
+            let ran = analyzed(app.db(), &page).await;
+            let reads: Vec<&String> = ran.iter().filter(account_reads).collect();
+            assert!(
+                reads.len() == 3 && reads.iter().all(|l| l.contains("loops=1)")),
+                "{what}: the account's subqueries ran per row:\n{}",
+                ran.join("\n")
+            );
         }
     }
 }

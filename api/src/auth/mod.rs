@@ -558,7 +558,8 @@ impl<'a> Reader<'a> {
     /// The signed-in viewer (else UNAUTHENTICATED) and the rows of `page`, in `order` (the
     /// page's own ORDER BY, as column names of its SELECT).
     ///
-    /// When the request has not read its viewer yet, both come from one statement,
+    /// When the request has not read its viewer yet, both come from one statement on
+    /// PostgreSQL (SQLite reads the account first, then the page),
     /// `SELECT p.*, v.* FROM (account statement) v LEFT JOIN (page) p ON TRUE ORDER BY p…`:
     /// each row holds the page's columns first, by position, then the viewer's, and the viewer
     /// is kept for the rest of the request. `page`'s first column must be a non-NULL id: a row
@@ -577,6 +578,14 @@ impl<'a> Reader<'a> {
             }
             (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
                 return Err(AppError::Unauthenticated)
+            }
+            // SQLite runs in the process: a second statement costs no round trip, and the joined
+            // statement's copies of the account into each row (and their sort) cost more than
+            // it saves (BENCHMARKS.md, session 18). The account first, then the page.
+            (None, AuthState::Token(_)) if backend == sea_orm::DbBackend::Sqlite => {
+                let viewer = self.viewer_on(self.db).await?;
+                let rows = self.db.query_all_raw(backend.build(&page)).await?;
+                return Ok((viewer, rows));
             }
             (None, AuthState::Token(claims)) => claims,
         };
