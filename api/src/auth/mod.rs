@@ -1,6 +1,8 @@
 //! Who is asking: access tokens (JWT, HS256) and the signed-in viewer of a request.
 //!
-//! Resolvers call `require_viewer(ctx)`; per-record permissions live in `domain::*::policy`.
+//! Resolvers call `require_viewer(ctx)`, or take a [`Reader`] when a list's page can come with
+//! the viewer or a write reads the viewer in its own transaction; per-record permissions live in
+//! `domain::*::policy`.
 
 pub mod tokens;
 
@@ -44,8 +46,8 @@ impl Viewer {
         }
     }
 
-    /// A viewer whose places and grants were read with the account (the request's one
-    /// statement, [`load_viewer`]).
+    /// A viewer whose places and grants were read with the account (the account statement:
+    /// [`load_viewer`], [`Reader::viewer_on`], [`Reader::viewer_and_page`]).
     fn with_access(
         account: entity::account::Model,
         places: Vec<entity::resident::Model>,
@@ -474,9 +476,11 @@ pub async fn optional_viewer(ctx: &Context<'_>) -> AppResult<Option<Viewer>> {
     }
 }
 
-/// Who asks for a read that can bring the viewer along: a list whose statement does not depend
-/// on who reads it runs as one statement with the viewer's (the request's usual first one),
-/// and the caller decides access on the viewer before it shows anything of the rows.
+/// Who asks, for a read that can bring the viewer along: on PostgreSQL a list whose statement
+/// does not depend on who reads it runs as one statement with the viewer's (the request's usual
+/// first one), and access is decided on the viewer before any row is returned
+/// ([`Reader::viewer_and_page`]); a write reads the viewer in its own transaction
+/// ([`Reader::viewer_on`]).
 pub struct Reader<'a> {
     db: &'a DatabaseConnection,
     auth: AuthState,
@@ -555,39 +559,36 @@ impl<'a> Reader<'a> {
         self.db
     }
 
-    /// The signed-in viewer (else UNAUTHENTICATED) and the rows of `page`, in `order` (the
-    /// page's own ORDER BY, as column names of its SELECT).
+    /// The signed-in viewer's access (else UNAUTHENTICATED), as `allowed` decides it on the
+    /// viewer (its error, such as NOT_FOUND, is the answer), and the rows of `page`, in `order`
+    /// (the page's own ORDER BY, as column names of its SELECT). No row is returned unless
+    /// `allowed` said yes.
     ///
-    /// When the request has not read its viewer yet, both come from one statement on
-    /// PostgreSQL (SQLite reads the account first, then the page),
-    /// `SELECT p.*, v.* FROM (account statement) v LEFT JOIN (page) p ON TRUE ORDER BY p…`:
-    /// each row holds the page's columns first, by position, then the viewer's, and the viewer
-    /// is kept for the rest of the request. `page`'s first column must be a non-NULL id: a row
-    /// where it is NULL is the join's row for an empty page, and is dropped.
-    pub async fn viewer_and_page(
+    /// When the request has read its viewer already, or on SQLite (which runs in the process:
+    /// a second statement costs no round trip, and the joined statement's copies of the
+    /// account into each row, and their sort, measured slower there: BENCHMARKS.md, session
+    /// 18), `allowed` runs first and the page is read only when it says yes. Otherwise, on
+    /// PostgreSQL, the account statement and the page are one statement,
+    /// `SELECT p.*, v.* FROM (account statement LIMIT 1) v LEFT JOIN (page) p ON 1 = 1
+    /// ORDER BY p…`: each row holds the page's columns first, by position, then the viewer's
+    /// (named with the `viewer_` prefix); the viewer is checked (`viewer_of`) and kept for the
+    /// rest of the request, then `allowed` runs. `page`'s first column must be a non-NULL id: a
+    /// row where it is NULL is the join's row for an empty page, and is dropped.
+    pub async fn viewer_and_page<T>(
         &self,
         page: sea_orm::sea_query::SelectStatement,
         order: &[(&str, sea_orm::sea_query::Order)],
-    ) -> AppResult<(Viewer, Vec<sea_orm::QueryResult>)> {
+        allowed: impl AsyncFnOnce(&Viewer) -> AppResult<T>,
+    ) -> AppResult<(T, Vec<sea_orm::QueryResult>)> {
         use sea_orm::sea_query::{Alias, Asterisk, Expr, JoinType, Query};
         let backend = self.db.get_database_backend();
-        let claims = match (self.read_before(), &self.auth) {
-            (Some(Some(viewer)), _) => {
-                let rows = self.db.query_all_raw(backend.build(&page)).await?;
-                return Ok((viewer.clone(), rows));
-            }
-            (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
-                return Err(AppError::Unauthenticated)
-            }
-            // SQLite runs in the process: a second statement costs no round trip, and the joined
-            // statement's copies of the account into each row (and their sort) cost more than
-            // it saves (BENCHMARKS.md, session 18). The account first, then the page.
-            (None, AuthState::Token(_)) if backend == sea_orm::DbBackend::Sqlite => {
-                let viewer = self.viewer_on(self.db).await?;
-                let rows = self.db.query_all_raw(backend.build(&page)).await?;
-                return Ok((viewer, rows));
-            }
-            (None, AuthState::Token(claims)) => claims,
+        let joined = backend == sea_orm::DbBackend::Postgres && self.read_before().is_none();
+        let (true, AuthState::Token(claims)) = (joined, &self.auth) else {
+            // The viewer as read before (or now, alone), UNAUTHENTICATED without one.
+            let viewer = self.viewer_on(self.db).await?;
+            let access = allowed(&viewer).await?;
+            let rows = self.db.query_all_raw(backend.build(&page)).await?;
+            return Ok((access, rows));
         };
         let (v, p) = (Alias::new("v"), Alias::new("p"));
         // LIMIT 1 (an account is one row anyway) keeps the databases from merging the account
@@ -610,13 +611,14 @@ impl<'a> Reader<'a> {
             .transpose()?;
         let viewer = viewer_of(found, claims)?;
         self.keep(&viewer);
+        let access = allowed(&viewer).await?;
         let mut page_rows = Vec::with_capacity(rows.len());
         for r in rows {
             if r.try_get_by_index::<Option<String>>(0)?.is_some() {
                 page_rows.push(r);
             }
         }
-        Ok((viewer, page_rows))
+        Ok((access, page_rows))
     }
 }
 

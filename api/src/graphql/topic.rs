@@ -584,11 +584,18 @@ impl TopicQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<TopicConnection> {
-        // The viewer is read with the page (`Reader::viewer_and_page`); a request without a
-        // valid token is refused before its input is read.
+        // The viewer is read with the page (`Reader::viewer_and_page`). A request without a
+        // valid token is refused before its input is read; one whose session ended gets
+        // UNAUTHENTICATED before an input error too.
         let reader = Reader::of(ctx)?;
         reader.signed_in()?;
-        let page = paging::KeyPage::new(first, after.as_deref(), paging::LIST)?;
+        let page = match paging::KeyPage::new(first, after.as_deref(), paging::LIST) {
+            Ok(page) => page,
+            Err(e) => {
+                require_viewer(ctx).await?;
+                return Err(e.into());
+            }
+        };
         let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
         let found = service::list(
             &reader,

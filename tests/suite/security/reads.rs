@@ -1,5 +1,6 @@
-//! A list read with its viewer (`Reader::viewer_and_page`): the page and the viewer's account
-//! come from one statement, and the rows reach no one whose session has ended, who is not a
+//! A list read with its viewer (`Reader::viewer_and_page`): on PostgreSQL the page and the
+//! viewer's account come from one statement, and the rows reach no one whose session has ended
+//! (signed out, or its epoch moved by a password reset), who is not a
 //! member, or who has no token at all, over HTTP or the WebSocket. A vote reads its viewer in
 //! its own transaction.
 
@@ -84,21 +85,8 @@ async fn a_list_read_with_its_viewer_shows_nothing_to_an_ended_session_or_an_out
         "forged",
     );
 
-    // A member of another community only.
-    let b = app.create_community(&w.admin, "西城社区").await;
-    let resp = app
-        .import_roster(
-            &w.admin,
-            &b,
-            "building,unit,area_m2,owner,name,phone,roles\n9栋,901,70.00,true,赵一,13700000001,\n",
-        )
-        .await;
-    let code = resp["data"]["importRoster"]["invites"][0]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let (outsider, _) = app.claim(&code, PASSWORD).await;
-    assert!(!outsider.is_empty(), "{resp}");
+    // A member of another community only (its committee).
+    let (_, outsider) = super::takeover::community_b(&app, &w.admin).await;
     refused(
         &app.gql(Some(&outsider), LIST, all.clone()).await,
         "NOT_FOUND",
@@ -137,10 +125,58 @@ async fn a_list_read_with_its_viewer_shows_nothing_to_an_ended_session_or_an_out
     let after = operation(&mut ws, "2", LIST, all.clone()).await;
     assert_eq!(ws_error_code(&after), "UNAUTHENTICATED", "{after}");
     assert!(after["payload"]["data"]["topics"].is_null(), "{after}");
+    // With an empty page (the join's one row of NULLs), and before an input error.
+    let empty = json!({ "c": c, "s": ["COMPLETED"] });
+    refused(
+        &app.gql(Some(&token), LIST, empty.clone()).await,
+        "UNAUTHENTICATED",
+        "signed out, empty page",
+    );
+    let bad = "query($c:ID!){ topics(communityId:$c, first: 0){ nodes { id } } }";
+    let live = app
+        .gql(Some(w.token(RESIDENT)), bad, json!({ "c": c }))
+        .await;
+    assert_eq!(error_code(&live), "BAD_USER_INPUT", "{live}");
+    refused(
+        &app.gql(Some(&token), bad, json!({ "c": c })).await,
+        "UNAUTHENTICATED",
+        "signed out, bad input",
+    );
     // The member's other session is untouched.
     assert_eq!(
-        titles(&app.gql(Some(w.token(RESIDENT)), LIST, all).await),
+        titles(&app.gql(Some(w.token(RESIDENT)), LIST, all.clone()).await),
         ["楼道灯不亮"]
+    );
+
+    // A moved session epoch alone (as a password reset moves it) ends every token of the
+    // account, the session itself still alive.
+    let mediator = w.token(MEDIATOR).to_owned();
+    let me = app.ok(Some(&mediator), "{ me { id } }", json!({})).await;
+    assert_eq!(
+        titles(&app.gql(Some(&mediator), LIST, all.clone()).await),
+        ["楼道灯不亮"]
+    );
+    {
+        use entity::account::{Column, Entity};
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let moved = Entity::update_many()
+            .col_expr(Column::SessionEpoch, Expr::col(Column::SessionEpoch).add(1))
+            .filter(Column::Id.eq(me["me"]["id"].as_str().unwrap_or_default()))
+            .exec(app.db())
+            .await
+            .unwrap_or_else(|e| panic!("move the epoch: {e}"));
+        assert_eq!(moved.rows_affected, 1);
+    }
+    refused(
+        &app.gql(Some(&mediator), LIST, all).await,
+        "UNAUTHENTICATED",
+        "epoch moved",
+    );
+    refused(
+        &app.gql(Some(&mediator), LIST, empty).await,
+        "UNAUTHENTICATED",
+        "epoch moved, empty page",
     );
 }
 

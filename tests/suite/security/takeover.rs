@@ -19,7 +19,7 @@ const ROSTER_Q: &str =
 const MY_COMMUNITIES: &str = "{ me { communities { id } } }";
 
 /// Community B with its own committee (13700000001); returns (B, B's committee token).
-async fn community_b(app: &TestApp, admin: &str) -> (String, String) {
+pub(super) async fn community_b(app: &TestApp, admin: &str) -> (String, String) {
     let b = app.create_community(admin, "西城社区").await;
     let resp = app
         .import_roster(

@@ -184,8 +184,8 @@ async fn topic_page(
 }
 
 /// A community's topics, newest first, optionally of some statuses. The page does not depend on
-/// who reads it, so it is read with the viewer ([`Reader::viewer_and_page`]); access is decided
-/// before anything else is read or shown.
+/// who reads it, so it may be read with the viewer ([`Reader::viewer_and_page`]); access is
+/// decided on the viewer before anything of the page is shown or anything else is read.
 pub async fn list(
     reader: &Reader<'_>,
     community_id: &str,
@@ -200,8 +200,11 @@ pub async fn list(
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.to_value())));
     }
     let (stmt, cols) = page_statement(q.clone(), after, limit, needs);
-    let (viewer, found) = reader.viewer_and_page(stmt, &PAGE_ORDER).await?;
-    let access = access(db, &viewer, community_id).await?;
+    let (access, found) = reader
+        .viewer_and_page(stmt, &PAGE_ORDER, async |viewer| {
+            access(db, viewer, community_id).await
+        })
+        .await?;
     topic_page(db, &access, community_id, q, &found, cols, limit, needs).await
 }
 
