@@ -522,7 +522,7 @@ impl<'a> Reader<'a> {
     }
 
     /// UNAUTHENTICATED for a request without a token or with a bad one (checked without the
-    /// database; whether the session is alive is read with the page).
+    /// database; whether its session is alive is read later, with the account statement).
     pub fn signed_in(&self) -> AppResult<()> {
         match (self.read_before(), &self.auth) {
             (Some(Some(_)), _) | (None, AuthState::Token(_)) => Ok(()),
