@@ -17,6 +17,9 @@ pub struct Model {
     pub progress: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The topic's latest ballot (`Topic.ballot`): set when a ballot opens on it, in the same
+    /// UPDATE that moves it to VOTING.
+    pub latest_ballot_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m20261203_000008_mediation;
 mod m20261204_000009_awards;
 mod m20261204_000010_events;
 mod m20261206_000011_topic_list_order;
+mod m20261206_000012_topic_latest_ballot;
 
 mod columns;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_awards::Migration),
             Box::new(m20261204_000010_events::Migration),
             Box::new(m20261206_000011_topic_list_order::Migration),
+            Box::new(m20261206_000012_topic_latest_ballot::Migration),
         ]
     }
 }

@@ -279,6 +279,7 @@ async fn backfill_topics(state: &AppState, ballot: &str, n: usize) -> anyhow::Re
         for i in start..(start + 250).min(n) {
             let at = t.created_at - chrono::Duration::hours(i as i64 + 1);
             let topic_id = api::domain::new_id();
+            let ballot_id = api::domain::new_id();
             topics.push(
                 topic::Model {
                     id: topic_id.clone(),
@@ -286,13 +287,14 @@ async fn backfill_topics(state: &AppState, ballot: &str, n: usize) -> anyhow::Re
                     status: topic::TopicStatus::Adopted,
                     created_at: at,
                     updated_at: at,
+                    latest_ballot_id: Some(ballot_id.clone()),
                     ..t.clone()
                 }
                 .into_active_model(),
             );
             ballots.push(
                 ballot::Model {
-                    id: api::domain::new_id(),
+                    id: ballot_id,
                     topic_id: Some(topic_id),
                     status: ballot::BallotStatus::Closed,
                     opened_at: at,

@@ -151,8 +151,12 @@ async fn comment(
         .clone()
 }
 
+/// The ballot id the hook tests name: they move topics without opening a ballot (the topic then
+/// shows none: `Topic.ballot` is null).
+const NO_BALLOT: &str = "hook-test-without-a-ballot";
+
 async fn start_voting(app: &TestApp, w: &World, topic_id: &str) -> usize {
-    topics::start_voting(app.db(), topic_id, &w.community_id)
+    topics::start_voting(app.db(), topic_id, &w.community_id, NO_BALLOT)
         .await
         .unwrap_or_else(|e| panic!("start_voting: {}", e.describe()))
         .len()
@@ -725,7 +729,7 @@ async fn every_wrong_step_answers_invalid_state_and_changes_nothing() {
     }
     // The ballot hooks refuse wrong steps too.
     for status in ["PROPOSED", "UNDER_REVIEW", "VOTING", "ADOPTED", "COMPLETED"] {
-        let r = topics::start_voting(app.db(), &s(status), &w.community_id).await;
+        let r = topics::start_voting(app.db(), &s(status), &w.community_id, NO_BALLOT).await;
         assert_eq!(r.err().map(|e| e.code()), Some("INVALID_STATE"), "{status}");
     }
     for status in ["DELIBERATING", "ADOPTED", "NOT_ADOPTED", "COMPLETED"] {
@@ -742,9 +746,9 @@ async fn a_ballot_hook_for_a_topic_of_another_community_is_not_found() {
     let t = id(&propose(&app, w.token(COMMITTEE), &w.community_id, "跨社区测试").await);
     let (other, _) = second_community(&app, &w.admin).await;
 
-    let r = topics::start_voting(app.db(), &t, &other).await;
+    let r = topics::start_voting(app.db(), &t, &other, NO_BALLOT).await;
     assert_eq!(r.err().map(|e| e.code()), Some("NOT_FOUND"));
-    let r = topics::start_voting(app.db(), "no-such-topic", &w.community_id).await;
+    let r = topics::start_voting(app.db(), "no-such-topic", &w.community_id, NO_BALLOT).await;
     assert_eq!(r.err().map(|e| e.code()), Some("NOT_FOUND"));
     assert_eq!(
         topic(&app, w.token(COMMITTEE), &t).await["status"],

@@ -569,11 +569,13 @@ impl<'a> Reader<'a> {
     /// account into each row, and their sort, measured slower there: BENCHMARKS.md, session
     /// 18), `allowed` runs first and the page is read only when it says yes. Otherwise, on
     /// PostgreSQL, the account statement and the page are one statement,
-    /// `SELECT p.*, v.* FROM (account statement LIMIT 1) v LEFT JOIN (page) p ON 1 = 1
+    /// `SELECT p.*, v.* FROM (page) p FULL JOIN (account statement LIMIT 1) v ON FALSE
     /// ORDER BY p…`: each row holds the page's columns first, by position, then the viewer's
-    /// (named with the `viewer_` prefix); the viewer is checked (`viewer_of`) and kept for the
-    /// rest of the request, then `allowed` runs. `page`'s first column must be a non-NULL id: a
-    /// row where it is NULL is the join's row for an empty page, and is dropped.
+    /// (named with the `viewer_` prefix). A join on FALSE pairs nothing: the account is one row
+    /// of its own (every page column NULL) and each page row has NULL viewer columns, so the
+    /// account is sent once, not copied into every row (and sorted with it). The viewer is
+    /// checked (`viewer_of`) and kept for the rest of the request, then `allowed` runs.
+    /// `page`'s first column must be a non-NULL id: the row where it is NULL is the account's.
     pub async fn viewer_and_page<T>(
         &self,
         page: sea_orm::sea_query::SelectStatement,
@@ -591,33 +593,33 @@ impl<'a> Reader<'a> {
             return Ok((access, rows));
         };
         let (v, p) = (Alias::new("v"), Alias::new("p"));
-        // LIMIT 1 (an account is one row anyway) keeps the databases from merging the account
-        // statement into the join, which would run its session and access subqueries once per
-        // row of the page.
+        // LIMIT 1 (an account is one row anyway) keeps the account statement apart: merged into
+        // the join, its session and access subqueries could run once per row of the page.
         let mut account = viewer_statement(backend, &claims.sub, &claims.sid);
         account.limit(1);
         let mut stmt = Query::select();
         stmt.column((p.clone(), Asterisk))
             .column((v.clone(), Asterisk))
-            .from_subquery(account, v)
-            .join_subquery(JoinType::LeftJoin, page, p.clone(), Expr::cust("1 = 1"));
+            .from_subquery(page, p.clone())
+            .join_subquery(JoinType::FullOuterJoin, account, v, Expr::cust("FALSE"));
         for (col, o) in order {
             stmt.order_by((p.clone(), Alias::new(*col)), o.clone());
         }
         let rows = self.db.query_all_raw(backend.build(&stmt)).await?;
-        let found = rows
-            .first()
-            .map(|r| AccountSession::from_query_result(r, VIEWER))
+        let mut account_row = None;
+        let mut page_rows = Vec::with_capacity(rows.len());
+        for r in rows {
+            match r.try_get_by_index::<Option<String>>(0)? {
+                Some(_) => page_rows.push(r),
+                None => account_row = Some(r),
+            }
+        }
+        let found = account_row
+            .map(|r| AccountSession::from_query_result(&r, VIEWER))
             .transpose()?;
         let viewer = viewer_of(found, claims)?;
         self.keep(&viewer);
         let access = allowed(&viewer).await?;
-        let mut page_rows = Vec::with_capacity(rows.len());
-        for r in rows {
-            if r.try_get_by_index::<Option<String>>(0)?.is_some() {
-                page_rows.push(r);
-            }
-        }
         Ok((access, page_rows))
     }
 }

@@ -12,16 +12,21 @@ use crate::domain::now;
 use crate::error::AppResult;
 use crate::state::Services;
 
-/// The latest ballot of each topic (closed first if its time has come, as a single read does).
+/// The latest ballot of each topic (the one its row names: `topics.latest_ballot_id`), closed
+/// first if its time has come, as a single read does.
 pub async fn latest_for_topics(
     state: &Services,
     topic_ids: &[String],
 ) -> AppResult<HashMap<String, ballot::Model>> {
+    use sea_orm::{QuerySelect, QueryTrait};
+    let named = entity::topic::Entity::find()
+        .select_only()
+        .column(entity::topic::Column::LatestBallotId)
+        .filter(entity::topic::Column::Id.is_in(topic_ids.iter().cloned()))
+        .into_query();
     let mut latest: HashMap<String, ballot::Model> = HashMap::new();
     for b in ballot::Entity::find()
-        .filter(ballot::Column::TopicId.is_in(topic_ids.iter().cloned()))
-        .order_by_asc(ballot::Column::OpenedAt)
-        .order_by_asc(ballot::Column::Id)
+        .filter(ballot::Column::Id.in_subquery(named))
         .all(&state.db)
         .await?
     {
@@ -57,13 +62,8 @@ pub fn join_latest(stmt: &mut sea_orm::sea_query::SelectStatement, cols: Columns
         JoinType::LeftJoin,
         ballot::Entity,
         lb.clone(),
-        Expr::col((lb, ballot::Column::TopicId))
-            .equals((entity::topic::Entity, entity::topic::Column::Id))
-            .and(Expr::cust(
-                "NOT EXISTS (SELECT 1 FROM ballots later WHERE later.topic_id = lb.topic_id \
-                 AND (later.opened_at > lb.opened_at \
-                      OR (later.opened_at = lb.opened_at AND later.id > lb.id)))",
-            )),
+        Expr::col((lb, ballot::Column::Id))
+            .equals((entity::topic::Entity, entity::topic::Column::LatestBallotId)),
     );
     let pending = |what: &str| {
         Expr::cust(format!(

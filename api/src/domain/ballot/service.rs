@@ -387,8 +387,11 @@ pub async fn open(
         input.building_ids.as_deref(),
         &building_ids(&txn, &community_id).await?,
     )?;
+    let ballot_id = new_id();
     let mut pending = match &topic_id {
-        Some(topic_id) => topic::service::start_voting(&txn, topic_id, &community_id).await?,
+        Some(topic_id) => {
+            topic::service::start_voting(&txn, topic_id, &community_id, &ballot_id).await?
+        }
         None => Vec::new(),
     };
 
@@ -396,7 +399,7 @@ pub async fn open(
         electorate_members(&txn, &community_id, input.electorate, scope.as_deref()).await?;
     let eligible_area: i64 = members.iter().map(|(_, a)| a).sum();
     let b = ballot::ActiveModel {
-        id: Set(new_id()),
+        id: Set(ballot_id),
         community_id: Set(community_id.clone()),
         topic_id: Set(topic_id.clone()),
         campaign_id: Set(campaign.as_ref().map(|c| c.campaign_id.clone())),

@@ -74,6 +74,7 @@ pub async fn propose(
         progress: Set(0),
         created_at: Set(at),
         updated_at: Set(at),
+        latest_ballot_id: Set(None),
     }
     .insert(&txn)
     .await?;

@@ -101,6 +101,7 @@ fn topic_from_row(
         progress: row.take_if(at(C::Progress), 0)?,
         created_at: row.take()?,
         updated_at: row.take_if(at(C::UpdatedAt), Default::default())?,
+        latest_ballot_id: row.take_if(at(C::LatestBallotId), None)?,
     })
 }
 

@@ -441,13 +441,16 @@ pub use super::read::*;
 // Hooks for the ballot module
 // ---------------------------------------------------------------------------------------------
 
-/// A ballot on the topic opens: DELIBERATING → VOTING (NOT_FOUND when the topic is not in that
-/// community, INVALID_STATE when it is not DELIBERATING). Every co-signer still on the roster
-/// (the proposer included) is told; the caller publishes the returned notifications after commit.
+/// Ballot `ballot_id` opens on the topic: DELIBERATING → VOTING, and it becomes the topic's
+/// latest ballot (`latest_ballot_id`, in the same UPDATE) (NOT_FOUND when the topic is not in
+/// that community, INVALID_STATE when it is not DELIBERATING). Every co-signer still on the
+/// roster (the proposer included) is told; the caller publishes the returned notifications
+/// after commit.
 pub async fn start_voting<C: ConnectionTrait>(
     conn: &C,
     topic_id: &str,
     community_id: &str,
+    ballot_id: &str,
 ) -> AppResult<Vec<Pending>> {
     let t = topic::Entity::find_by_id(topic_id.to_owned())
         .filter(topic::Column::CommunityId.eq(community_id))
@@ -455,7 +458,12 @@ pub async fn start_voting<C: ConnectionTrait>(
         .await?
         .ok_or(AppError::NotFound)?;
     guard(Transition::StartVoting, t.status)?;
-    apply(conn, transition(&t.id, Transition::StartVoting)).await?;
+    apply(
+        conn,
+        transition(&t.id, Transition::StartVoting)
+            .col_expr(topic::Column::LatestBallotId, Expr::value(ballot_id)),
+    )
+    .await?;
     let cosigners: Vec<String> = topic_cosign::Entity::find()
         .select_only()
         .column(topic_cosign::Column::ResidentId)
