@@ -352,6 +352,93 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
 /// while others are posted, the newest arriving on the last page; a cursor no page could have
 /// made (an old offset cursor, say) is BAD_USER_INPUT.
 #[tokio::test]
+async fn the_migration_that_names_each_topics_latest_ballot_names_the_one_the_list_showed() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = TestApp::spawn().await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let committee = v.token(COMMITTEE_PHONE);
+    // A topic whose first ballot was cancelled and a second opened, one with one ballot, one
+    // with none.
+    let redone = deliberating_topic(&app, &v).await;
+    let first = open_ballot(&app, &v, &BallotSpec::motion(&redone)).await;
+    app.ok(
+        Some(committee),
+        "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"问题表述有误，重新表决\"){ id } }",
+        json!({"b": first["id"]}),
+    )
+    .await;
+    let second = open_ballot(&app, &v, &BallotSpec::motion(&redone)).await;
+    let single = deliberating_topic(&app, &v).await;
+    let only = open_ballot(&app, &v, &BallotSpec::motion(&single)).await;
+    let none = deliberating_topic(&app, &v).await;
+    let expected = [
+        (redone.as_str(), second["id"].as_str()),
+        (single.as_str(), only["id"].as_str()),
+        (none.as_str(), None),
+    ];
+    let db = app.db();
+    let backend = db.get_database_backend();
+    let named = async |topic: &str| -> Option<String> {
+        let row = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                match backend {
+                    sea_orm::DbBackend::Postgres => {
+                        "SELECT latest_ballot_id FROM topics WHERE id = $1"
+                    }
+                    _ => "SELECT latest_ballot_id FROM topics WHERE id = ?",
+                },
+                [topic.into()],
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("topic {topic} not found"));
+        row.try_get_by_index::<Option<String>>(0)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    for (topic, ballot) in expected {
+        assert_eq!(named(topic).await.as_deref(), ballot, "as opened: {topic}");
+    }
+
+    // Undo the migration (and any after it) and run it again over these rows: the backfill
+    // names the same ballots.
+    let all = Migrator::migrations();
+    let at = all
+        .iter()
+        .position(|m| m.name() == "m20261206_000012_topic_latest_ballot")
+        .expect("the migration is listed");
+    Migrator::down(db, Some((all.len() - at) as u32))
+        .await
+        .unwrap_or_else(|e| panic!("down: {e}"));
+    Migrator::up(db, None)
+        .await
+        .unwrap_or_else(|e| panic!("up: {e}"));
+    for (topic, ballot) in expected {
+        assert_eq!(named(topic).await.as_deref(), ballot, "backfilled: {topic}");
+    }
+    let data = app
+        .ok(
+            Some(committee),
+            "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id ballot { id status } } } }",
+            json!({"c": v.community_id}),
+        )
+        .await;
+    let nodes = data["topics"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (topic, ballot) in expected {
+        let node = nodes
+            .iter()
+            .find(|n| n["id"] == topic)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(node["ballot"]["id"].as_str(), ballot, "listed: {node}");
+    }
+}
+
+#[tokio::test]
 async fn paging_comments_and_replies_shows_each_once_in_order_while_new_ones_arrive() {
     let app = TestApp::spawn_with(|s| {
         s.comment_limit.max = 1000;
