@@ -316,6 +316,10 @@ pub fn ballot_columns(field: &str) -> Option<&'static [entity::ballot::Column]> 
     })
 }
 
+/// Resolvers that await a service box their bodies (`Box::pin(async move { … }).await`):
+/// the future of async-graphql's `resolve_field` holds whichever field it resolves, so one
+/// large body sizes it for every field, and a list page allocates and moves it once per
+/// field of every row (unboxed, `notice` (the result notice) made it about 7 KB for `id`).
 #[Object]
 impl Ballot {
     async fn id(&self) -> ID {
@@ -373,20 +377,26 @@ impl Ballot {
     }
     /// The buildings the electorate was narrowed to; null: the whole community.
     async fn scope(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<Building>>> {
-        Ok(service::scope_buildings(&app_state(ctx)?.db, &self.model)
-            .await?
-            .map(|list| list.into_iter().map(Building::from).collect()))
+        Box::pin(async move {
+            Ok(service::scope_buildings(&app_state(ctx)?.db, &self.model)
+                .await?
+                .map(|list| list.into_iter().map(Building::from).collect()))
+        })
+        .await
     }
     /// The printable result notice (公示) of a closed ballot; null while open and when cancelled.
     async fn notice(&self, ctx: &Context<'_>) -> GqlResult<Option<ResultNotice>> {
-        if self.model.status != service::BallotStatus::Closed {
-            return Ok(None);
-        }
-        let viewer = require_viewer(ctx).await?;
-        let Some(n) = notice::notice(app_state(ctx)?, &viewer, &self.model.id).await? else {
-            return Ok(None);
-        };
-        Ok(Some(ResultNotice::from_notice(n)?))
+        Box::pin(async move {
+            if self.model.status != service::BallotStatus::Closed {
+                return Ok(None);
+            }
+            let viewer = require_viewer(ctx).await?;
+            let Some(n) = notice::notice(app_state(ctx)?, &viewer, &self.model.id).await? else {
+                return Ok(None);
+            };
+            Ok(Some(ResultNotice::from_notice(n)?))
+        })
+        .await
     }
     async fn secret(&self) -> bool {
         self.model.secret
@@ -402,37 +412,44 @@ impl Ballot {
     /// Its size is the electorate's, so it costs as much as the bulletin in the query cost.
     #[graphql(complexity = "BULLETIN_COST + child_complexity")]
     async fn named_roll(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<NamedVote>>> {
-        let viewer = require_viewer(ctx).await?;
-        let Some(roll) = named::roll(&app_state(ctx)?.db, &viewer, &self.model.id).await? else {
-            return Ok(None);
-        };
-        Ok(Some(
-            roll.into_iter()
-                .map(|v| {
-                    Ok(NamedVote {
-                        voter_id: ID(v.voter_id),
-                        name: v.place.name,
-                        building: v.place.building,
-                        unit: v.place.unit,
-                        channel: v.channel.into(),
-                        option_ids: v.options.iter().map(|o| ID(o.id.clone())).collect(),
-                        option_labels: v.options.into_iter().map(|o| o.label).collect(),
-                        area: format_area(v.area),
+        Box::pin(async move {
+            let viewer = require_viewer(ctx).await?;
+            let Some(roll) = named::roll(&app_state(ctx)?.db, &viewer, &self.model.id).await?
+            else {
+                return Ok(None);
+            };
+            Ok(Some(
+                roll.into_iter()
+                    .map(|v| {
+                        Ok(NamedVote {
+                            voter_id: ID(v.voter_id),
+                            name: v.place.name,
+                            building: v.place.building,
+                            unit: v.place.unit,
+                            channel: v.channel.into(),
+                            option_ids: v.options.iter().map(|o| ID(o.id.clone())).collect(),
+                            option_labels: v.options.into_iter().map(|o| o.label).collect(),
+                            area: format_area(v.area),
+                        })
                     })
-                })
-                .collect::<AppResult<Vec<_>>>()?,
-        ))
+                    .collect::<AppResult<Vec<_>>>()?,
+            ))
+        })
+        .await
     }
     /// What the viewer may do with the ballot now; each flag is the check its mutation makes.
     async fn viewer_can(&self, ctx: &Context<'_>) -> GqlResult<BallotActions> {
-        let viewer = require_viewer(ctx).await?;
-        let acts = service::viewer_acts(&app_state(ctx)?.db, &viewer, &self.model).await?;
-        Ok(BallotActions {
-            record_paper_ballot: acts.record_paper_ballot,
-            extend: acts.extend,
-            cancel: acts.cancel,
-            named_roll: acts.read_named_roll,
+        Box::pin(async move {
+            let viewer = require_viewer(ctx).await?;
+            let acts = service::viewer_acts(&app_state(ctx)?.db, &viewer, &self.model).await?;
+            Ok(BallotActions {
+                record_paper_ballot: acts.record_paper_ballot,
+                extend: acts.extend,
+                cancel: acts.cancel,
+                named_roll: acts.read_named_roll,
+            })
         })
+        .await
     }
     async fn opened_at(&self) -> DateTime<Utc> {
         self.model.opened_at
@@ -533,69 +550,78 @@ impl Ballot {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<ElectorateConnection> {
-        use async_graphql::connection::{Connection, Edge, OpaqueCursor};
-        let limit = super::paging::first(first, super::paging::LIST)?;
-        let after = super::paging::id_after(after.as_deref())?;
-        let viewer = require_viewer(ctx).await?;
-        let found = service::electorate(
-            &app_state(ctx)?.db,
-            &viewer,
-            &self.model.id,
-            service::ElectorateFilter {
-                search: search.as_deref(),
-                not_voted: not_voted.unwrap_or(false),
-                with_total: ctx.look_ahead().field("totalCount").exists(),
-            },
-            after.as_deref(),
-            limit,
-        )
-        .await?;
-        let mut conn = Connection::with_additional_fields(
-            after.is_some(),
-            found.has_next,
-            super::paging::Totals {
-                total_count: found.total.unwrap_or(0),
-            },
-        );
-        conn.edges.extend(found.rows.into_iter().map(|e| {
-            Edge::new(
-                OpaqueCursor(e.voter_id.clone()),
-                ElectorateMember {
-                    voter_id: ID(e.voter_id),
-                    label: e.label,
-                    area: format_area(e.area),
-                    voted: e.channel.is_some(),
-                    channel: e.channel,
+        Box::pin(async move {
+            use async_graphql::connection::{Connection, Edge, OpaqueCursor};
+            let limit = super::paging::first(first, super::paging::LIST)?;
+            let after = super::paging::id_after(after.as_deref())?;
+            let viewer = require_viewer(ctx).await?;
+            let found = service::electorate(
+                &app_state(ctx)?.db,
+                &viewer,
+                &self.model.id,
+                service::ElectorateFilter {
+                    search: search.as_deref(),
+                    not_voted: not_voted.unwrap_or(false),
+                    with_total: ctx.look_ahead().field("totalCount").exists(),
                 },
+                after.as_deref(),
+                limit,
             )
-        }));
-        Ok(conn)
+            .await?;
+            let mut conn = Connection::with_additional_fields(
+                after.is_some(),
+                found.has_next,
+                super::paging::Totals {
+                    total_count: found.total.unwrap_or(0),
+                },
+            );
+            conn.edges.extend(found.rows.into_iter().map(|e| {
+                Edge::new(
+                    OpaqueCursor(e.voter_id.clone()),
+                    ElectorateMember {
+                        voter_id: ID(e.voter_id),
+                        label: e.label,
+                        area: format_area(e.area),
+                        voted: e.channel.is_some(),
+                        channel: e.channel,
+                    },
+                )
+            }));
+            Ok(conn)
+        })
+        .await
     }
     /// Whether the viewer (or, for household electorates, their household) may vote here.
     async fn viewer_eligible(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        let Some(key) = self.viewer_key(ctx).await? else {
-            return Ok(false);
-        };
-        if let Some(found) = self.reads.as_ref().and_then(|r| r.eligible.as_ref()) {
-            return Ok(found.contains(&key));
-        }
-        let loaders = super::Loaders::of(ctx)?;
-        Ok(super::loaders::one(&loaders.eligible, key)
-            .await?
-            .unwrap_or(false))
+        Box::pin(async move {
+            let Some(key) = self.viewer_key(ctx).await? else {
+                return Ok(false);
+            };
+            if let Some(found) = self.reads.as_ref().and_then(|r| r.eligible.as_ref()) {
+                return Ok(found.contains(&key));
+            }
+            let loaders = super::Loaders::of(ctx)?;
+            Ok(super::loaders::one(&loaders.eligible, key)
+                .await?
+                .unwrap_or(false))
+        })
+        .await
     }
     /// Whether the viewer's vote (or their household's) has been cast, online or on paper.
     async fn viewer_has_voted(&self, ctx: &Context<'_>) -> GqlResult<bool> {
-        let Some(key) = self.viewer_key(ctx).await? else {
-            return Ok(false);
-        };
-        if let Some(found) = self.reads.as_ref().and_then(|r| r.voted.as_ref()) {
-            return Ok(found.contains(&key));
-        }
-        let loaders = super::Loaders::of(ctx)?;
-        Ok(super::loaders::one(&loaders.participated, key)
-            .await?
-            .unwrap_or(false))
+        Box::pin(async move {
+            let Some(key) = self.viewer_key(ctx).await? else {
+                return Ok(false);
+            };
+            if let Some(found) = self.reads.as_ref().and_then(|r| r.voted.as_ref()) {
+                return Ok(found.contains(&key));
+            }
+            let loaders = super::Loaders::of(ctx)?;
+            Ok(super::loaders::one(&loaders.participated, key)
+                .await?
+                .unwrap_or(false))
+        })
+        .await
     }
 }
 

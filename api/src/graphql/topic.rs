@@ -236,6 +236,10 @@ impl ListPreload {
     }
 }
 
+/// Resolvers that await a service box their bodies (`Box::pin(async move { … }).await`):
+/// the future of async-graphql's `resolve_field` holds whichever field it resolves, so one
+/// large body sizes it for every field, and a list page allocates and moves it once per
+/// field of every row (unboxed, `ballots` (all of a topic's ballots, closing the due ones) made it about 7 KB for `id`).
 #[Object]
 impl Topic {
     async fn id(&self) -> ID {
@@ -289,28 +293,32 @@ impl Topic {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<TopicUpdateConnection> {
-        let page = paging::KeyPage::new(first, after.as_deref(), paging::UPDATES)?;
-        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
-        let found =
-            service::updates(&app_state(ctx)?.db, &self.view, after.as_ref(), page.limit).await?;
-        let keyed = found
-            .rows
-            .into_iter()
-            .map(|u| {
-                let key = paging::Key {
-                    at: u.created_at,
-                    id: u.id.clone(),
-                };
-                (key, TopicUpdate::from(u))
-            })
-            .collect();
-        Ok(page.connection(
-            keyed,
-            found.has_next,
-            Totals {
-                total_count: found.total,
-            },
-        ))
+        Box::pin(async move {
+            let page = paging::KeyPage::new(first, after.as_deref(), paging::UPDATES)?;
+            let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+            let found =
+                service::updates(&app_state(ctx)?.db, &self.view, after.as_ref(), page.limit)
+                    .await?;
+            let keyed = found
+                .rows
+                .into_iter()
+                .map(|u| {
+                    let key = paging::Key {
+                        at: u.created_at,
+                        id: u.id.clone(),
+                    };
+                    (key, TopicUpdate::from(u))
+                })
+                .collect();
+            Ok(page.connection(
+                keyed,
+                found.has_next,
+                Totals {
+                    total_count: found.total,
+                },
+            ))
+        })
+        .await
     }
     /// Top-level comments, oldest first, at most 50 a page; each has its own `replies`.
     #[graphql(complexity = "paging::cost(first, paging::COMMENTS, child_complexity)")]
@@ -320,11 +328,15 @@ impl Topic {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<CommentConnection> {
-        let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
-        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
-        let found =
-            service::comments(&app_state(ctx)?.db, &self.view, after.as_ref(), page.limit).await?;
-        Ok(comment_connection(&page, found))
+        Box::pin(async move {
+            let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
+            let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+            let found =
+                service::comments(&app_state(ctx)?.db, &self.view, after.as_ref(), page.limit)
+                    .await?;
+            Ok(comment_connection(&page, found))
+        })
+        .await
     }
     async fn viewer_has_cosigned(&self) -> bool {
         self.view.viewer_has_cosigned
@@ -382,10 +394,13 @@ impl Topic {
     /// Every ballot of the topic, oldest first (a new one may follow NO_QUORUM, TIE or a
     /// cancellation); each keeps its result.
     async fn ballots(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::ballot::Ballot>> {
-        let list =
-            crate::domain::ballot::service::all_for_topic(app_state(ctx)?, &self.view.topic.id)
-                .await?;
-        Ok(list.into_iter().map(super::ballot::Ballot::new).collect())
+        Box::pin(async move {
+            let list =
+                crate::domain::ballot::service::all_for_topic(app_state(ctx)?, &self.view.topic.id)
+                    .await?;
+            Ok(list.into_iter().map(super::ballot::Ballot::new).collect())
+        })
+        .await
     }
 }
 
