@@ -316,10 +316,10 @@ pub fn ballot_columns(field: &str) -> Option<&'static [entity::ballot::Column]> 
     })
 }
 
-/// Resolvers that await a service box their bodies (`Box::pin(async move { … }).await`):
-/// the future of async-graphql's `resolve_field` holds whichever field it resolves, so one
-/// large body sizes it for every field, and a list page allocates and moves it once per
-/// field of every row (unboxed, `notice` (the result notice) made it about 7 KB for `id`).
+// Resolvers that await a service box their bodies (`Box::pin(async move { … }).await`): the
+// future of async-graphql's `resolve_field` holds whichever field it resolves, so one large
+// body sizes it for every field, and a list page allocates and moves it once per field of
+// every row (unboxed, `notice` made it about 7 KB for `id`).
 #[Object]
 impl Ballot {
     async fn id(&self) -> ID {

@@ -236,10 +236,10 @@ impl ListPreload {
     }
 }
 
-/// Resolvers that await a service box their bodies (`Box::pin(async move { … }).await`):
-/// the future of async-graphql's `resolve_field` holds whichever field it resolves, so one
-/// large body sizes it for every field, and a list page allocates and moves it once per
-/// field of every row (unboxed, `ballots` (all of a topic's ballots, closing the due ones) made it about 7 KB for `id`).
+// Resolvers that await a service box their bodies (`Box::pin(async move { … }).await`): the
+// future of async-graphql's `resolve_field` holds whichever field it resolves, so one large
+// body sizes it for every field, and a list page allocates and moves it once per field of
+// every row (unboxed, `ballots` made it about 7 KB for `id`).
 #[Object]
 impl Topic {
     async fn id(&self) -> ID {
