@@ -29,7 +29,8 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared(
                 "UPDATE topics SET latest_ballot_id = (SELECT b.id FROM ballots b \
-                 WHERE b.topic_id = topics.id ORDER BY b.opened_at DESC, b.id DESC LIMIT 1)",
+                 WHERE b.topic_id = topics.id ORDER BY b.opened_at DESC, b.id DESC LIMIT 1) \
+                 WHERE EXISTS (SELECT 1 FROM ballots b WHERE b.topic_id = topics.id)",
             )
             .await?;
         Ok(())

@@ -348,9 +348,8 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
     assert!(cancelled["cancelledAt"].is_string(), "{cancelled}");
 }
 
-/// Comments and replies page by keyset cursors, oldest first: each exactly once across pages
-/// while others are posted, the newest arriving on the last page; a cursor no page could have
-/// made (an old offset cursor, say) is BAD_USER_INPUT.
+/// `topics.latest_ballot_id`, as the migration fills it for rows made before it, names the
+/// ballot each topic showed as its latest: the one opened last (after a cancellation too), or none.
 #[tokio::test]
 async fn the_migration_that_names_each_topics_latest_ballot_names_the_one_the_list_showed() {
     use migration::{Migrator, MigratorTrait};
@@ -438,6 +437,9 @@ async fn the_migration_that_names_each_topics_latest_ballot_names_the_one_the_li
     }
 }
 
+/// Comments and replies page by keyset cursors, oldest first: each exactly once across pages
+/// while others are posted, the newest arriving on the last page; a cursor no page could have
+/// made (an old offset cursor, say) is BAD_USER_INPUT.
 #[tokio::test]
 async fn paging_comments_and_replies_shows_each_once_in_order_while_new_ones_arrive() {
     let app = TestApp::spawn_with(|s| {
@@ -931,8 +933,8 @@ async fn a_topic_page_reads_rows_in_order_instead_of_sorting_the_whole_community
         let page = topic_page_statement(&app, viewer, query, &v.community_id, 3).await;
         let plan = plan_of(app.db(), &page).await;
         // On PostgreSQL the page comes with the viewer (`Reader::viewer_and_page`), whose
-        // statement sorts the at most `first + 1` rows of the page once more, on top: one sort
-        // in all.
+        // statement sorts the at most `first + 1` rows of the page (and the account's row) once
+        // more, on top: one sort in all.
         assert!(
             sorts(&plan) <= usize::from(backend() == "postgres"),
             "{what} ({}): the page sorts instead of reading in order:\n{}",

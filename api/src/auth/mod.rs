@@ -565,9 +565,9 @@ impl<'a> Reader<'a> {
     /// `allowed` said yes.
     ///
     /// When the request has read its viewer already, or on SQLite (which runs in the process:
-    /// a second statement costs no round trip, and the joined statement's copies of the
-    /// account into each row, and their sort, measured slower there: BENCHMARKS.md, session
-    /// 18), `allowed` runs first and the page is read only when it says yes. Otherwise, on
+    /// a second statement costs no round trip; the joined statement of session 18, which
+    /// copied the account into each row, measured slower there: BENCHMARKS.md), `allowed`
+    /// runs first and the page is read only when it says yes. Otherwise, on
     /// PostgreSQL, the account statement and the page are one statement,
     /// `SELECT p.*, v.* FROM (page) p FULL JOIN (account statement LIMIT 1) v ON FALSE
     /// ORDER BY p…`: each row holds the page's columns first, by position, then the viewer's
@@ -593,8 +593,10 @@ impl<'a> Reader<'a> {
             return Ok((access, rows));
         };
         let (v, p) = (Alias::new("v"), Alias::new("p"));
-        // LIMIT 1 (an account is one row anyway) keeps the account statement apart: merged into
-        // the join, its session and access subqueries could run once per row of the page.
+        // LIMIT 1 (an account is one row anyway) keeps the planner from merging the account
+        // statement into the join (`reads::a_topic_page_reads_rows_in_order_…` checks that its
+        // subqueries run once). For a session that has ended, or an account that is gone, the
+        // page's rows still reach this process, and are dropped below before anything reads them.
         let mut account = viewer_statement(backend, &claims.sub, &claims.sid);
         account.limit(1);
         let mut stmt = Query::select();

@@ -288,7 +288,7 @@ impl Ballot {
 pub fn ballot_columns(field: &str) -> Option<&'static [entity::ballot::Column]> {
     use entity::ballot::Column as C;
     Some(match field {
-        // `topicId`: the join makes it the topic's own id.
+        // `topicId`: the topic's own id (its `latest_ballot_id` names a ballot on it).
         "__typename" | "id" | "status" | "closesAt" | "topicId" => &[],
         "campaignId" => &[C::CampaignId],
         "categoryId" => &[C::CategoryId],

@@ -50,7 +50,8 @@ pub struct Latest {
 /// Column prefix of the joined ballot in a topic statement.
 const JOINED: &str = "lb_";
 
-/// Adds each topic's latest ballot (LEFT JOIN: topics without one keep a row) to a SELECT over
+/// Adds each topic's latest ballot (the one `topics.latest_ballot_id` names, by primary key;
+/// LEFT JOIN: topics without one keep a row) to a SELECT over
 /// `topics`: the columns in `cols` (the id, status and closing time always: a list's ballots
 /// are closed when due), and the pending turnout count or area when `cols` has the turnout
 /// column it adds to. Read the row back with [`Latest::from_row`] and the same `cols`.
@@ -100,7 +101,8 @@ impl Latest {
     /// The joined ballot of a row read with [`join_latest`] and the same `cols`, if the topic
     /// has one: its selected columns are the next ones of `cols` (after the topic's), read by
     /// position, then the pending turnout; every other field holds a placeholder (the topic's
-    /// id for `topic_id`, which the join makes equal).
+    /// id for `topic_id`: a topic's `latest_ballot_id` names a ballot on that topic, as
+    /// `topic::service::start_voting` sets it).
     /// `reads::a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does` compares each
     /// field, selected alone in a list, with a read of one topic.
     pub fn from_row(
