@@ -222,15 +222,7 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
     let ended = open_ballot(&app, &v, &BallotSpec::motion(&due)).await;
     let ended_id = ended["id"].as_str().unwrap_or_default().to_owned();
     let_voting_time_pass(&app, &ended_id).await;
-    let redone = deliberating_topic(&app, &v).await;
-    let first = open_ballot(&app, &v, &BallotSpec::motion(&redone)).await;
-    app.ok(
-        Some(committee),
-        "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"问题表述有误，重新表决\"){ id } }",
-        json!({"b": first["id"]}),
-    )
-    .await;
-    let second = open_ballot(&app, &v, &BallotSpec::motion(&redone)).await;
+    let (redone, second) = reopened_topic(&app, &v).await;
 
     let single = read_ballot(&app, committee, &id).await;
     assert_eq!(
@@ -348,6 +340,21 @@ async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
     assert!(cancelled["cancelledAt"].is_string(), "{cancelled}");
 }
 
+/// A deliberating topic whose first ballot was cancelled and a second opened: the topic's id
+/// and the second (its latest) ballot.
+async fn reopened_topic(app: &TestApp, v: &crate::ballots::Voters) -> (String, Value) {
+    let topic = deliberating_topic(app, v).await;
+    let first = open_ballot(app, v, &BallotSpec::motion(&topic)).await;
+    app.ok(
+        Some(v.token(COMMITTEE_PHONE)),
+        "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"问题表述有误，重新表决\"){ id } }",
+        json!({"b": first["id"]}),
+    )
+    .await;
+    let second = open_ballot(app, v, &BallotSpec::motion(&topic)).await;
+    (topic, second)
+}
+
 /// `topics.latest_ballot_id`, as the migration fills it for rows made before it, names the
 /// ballot each topic showed as its latest: the one opened last (after a cancellation too), or none.
 #[tokio::test]
@@ -359,15 +366,7 @@ async fn the_migration_that_names_each_topics_latest_ballot_names_the_one_the_li
     let committee = v.token(COMMITTEE_PHONE);
     // A topic whose first ballot was cancelled and a second opened, one with one ballot, one
     // with none.
-    let redone = deliberating_topic(&app, &v).await;
-    let first = open_ballot(&app, &v, &BallotSpec::motion(&redone)).await;
-    app.ok(
-        Some(committee),
-        "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"问题表述有误，重新表决\"){ id } }",
-        json!({"b": first["id"]}),
-    )
-    .await;
-    let second = open_ballot(&app, &v, &BallotSpec::motion(&redone)).await;
+    let (redone, second) = reopened_topic(&app, &v).await;
     let single = deliberating_topic(&app, &v).await;
     let only = open_ballot(&app, &v, &BallotSpec::motion(&single)).await;
     let none = deliberating_topic(&app, &v).await;
