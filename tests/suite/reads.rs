@@ -405,7 +405,7 @@ async fn the_migration_that_names_each_topics_latest_ballot_names_the_one_the_li
     let at = all
         .iter()
         .position(|m| m.name() == "m20261206_000012_topic_latest_ballot")
-        .expect("the migration is listed");
+        .unwrap_or_else(|| panic!("the migration is listed"));
     Migrator::down(db, Some((all.len() - at) as u32))
         .await
         .unwrap_or_else(|e| panic!("down: {e}"));
