@@ -4,6 +4,7 @@
 //! `take` counts an attempt *before* the work it guards (one atomic statement), so a burst of
 //! parallel attempts cannot all pass a check that reads the counter first.
 
+use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query};
 use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 
 use crate::domain::now;
@@ -16,28 +17,52 @@ pub fn key(scope: &str, subject: &str) -> String {
     )
 }
 
-/// Counts one and returns the count in the current window; a window that has run out starts
-/// again at 1. One statement, so concurrent callers each see a distinct count.
-async fn count_one<C: ConnectionTrait>(conn: &C, key: &str, window_secs: i64) -> AppResult<i64> {
+/// The one statement that counts an attempt and returns the count in the current window
+/// (`RETURNING count`); a window that has run out starts again at 1. Concurrent callers each see
+/// a distinct count. A caller may run it inside a larger statement (castVote, on PostgreSQL, as
+/// a common table expression of the statement that reads the ballot) and pass the count to
+/// [`verdict`].
+pub fn count_statement(key: &str, window_secs: i64) -> InsertStatement {
+    use entity::rate_limit::{Column, Entity};
     let now = now();
     let cutoff = now - chrono::Duration::seconds(window_secs);
-    let sql = "INSERT INTO rate_limits (key, window_start, count) VALUES ($1, $2, 1) \
-               ON CONFLICT (key) DO UPDATE SET \
-               count = CASE WHEN rate_limits.window_start <= $3 THEN 1 ELSE rate_limits.count + 1 END, \
-               window_start = CASE WHEN rate_limits.window_start <= $3 THEN $2 ELSE rate_limits.window_start END \
-               RETURNING count";
+    let expired = || Expr::col((Entity, Column::WindowStart)).lte(cutoff);
+    Query::insert()
+        .into_table(Entity)
+        .columns([Column::Key, Column::WindowStart, Column::Count])
+        .values_panic([key.into(), now.into(), 1.into()])
+        .on_conflict(
+            OnConflict::column(Column::Key)
+                .value(
+                    Column::Count,
+                    Expr::case(expired(), 1).finally(Expr::col((Entity, Column::Count)).add(1)),
+                )
+                .value(
+                    Column::WindowStart,
+                    Expr::case(expired(), now).finally(Expr::col((Entity, Column::WindowStart))),
+                )
+                .to_owned(),
+        )
+        .returning_col(Column::Count)
+        .to_owned()
+}
+
+/// Counts one and returns the count in the current window ([`count_statement`]).
+async fn count_one<C: ConnectionTrait>(conn: &C, key: &str, window_secs: i64) -> AppResult<i32> {
     let backend = conn.get_database_backend();
-    let stmt = Statement::from_sql_and_values(
-        backend,
-        crate::db::portable(backend, sql),
-        [key.into(), now.into(), cutoff.into()],
-    );
     let row = conn
-        .query_one_raw(stmt)
+        .query_one_raw(backend.build(&count_statement(key, window_secs)))
         .await?
         .ok_or_else(|| anyhow::anyhow!("rate limit counter returned no row"))?;
-    let count: i32 = row.try_get_by_index(0)?;
-    Ok(i64::from(count))
+    Ok(row.try_get_by_index(0)?)
+}
+
+/// RATE_LIMITED when a count from [`count_statement`] is beyond `max`.
+pub fn verdict(count: i32, max: i32) -> AppResult<()> {
+    match count > max {
+        true => Err(AppError::RateLimited),
+        false => Ok(()),
+    }
 }
 
 /// Reserves one attempt: counts it, then refuses with `RATE_LIMITED` when it is beyond `max`
@@ -48,10 +73,7 @@ pub async fn take<C: ConnectionTrait>(
     max: i32,
     window_secs: i64,
 ) -> AppResult<()> {
-    if count_one(conn, key, window_secs).await? > i64::from(max) {
-        return Err(AppError::RateLimited);
-    }
-    Ok(())
+    verdict(count_one(conn, key, window_secs).await?, max)
 }
 
 /// Counts one failure (no refusal).

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{ballot, ballot_box, ballot_option, ballot_participation, ballot_voter};
+use sea_orm::sea_query::InsertStatement;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionTrait,
@@ -16,7 +17,7 @@ use super::rules::{self, VoteMethod};
 use super::service::*;
 use crate::auth::{Reader, Viewer};
 use crate::bus::BusEvent;
-use crate::domain::{audit, new_id, now, roles};
+use crate::domain::{audit, new_id, now, rate_limit, roles};
 use crate::error::{AppError, AppResult};
 use crate::state::Services;
 
@@ -101,20 +102,68 @@ struct ForVote {
     options: Vec<ballot_option::Model>,
 }
 
-async fn read_for_vote<C: ConnectionTrait>(
+/// Counts the vote against the viewer's write limit (`limit`: [`rate_limit::count_statement`])
+/// and reads [`ForVote`] (`None`: no such ballot); returns the count too, for
+/// [`rate_limit::verdict`]. On PostgreSQL this is one statement: the count is a common table
+/// expression, and so is the ballot locked FOR SHARE, joined to the count's one row so that a
+/// count comes back even when the ballot does not. SQLite has no INSERT in a WITH, so the count
+/// runs first, on its own.
+async fn count_and_read_for_vote<C: ConnectionTrait>(
     conn: &C,
+    limit: InsertStatement,
     ballot_id: &str,
     candidates: Vec<String>,
-) -> AppResult<Option<ForVote>> {
+) -> AppResult<(i32, Option<ForVote>)> {
     use crate::db::select_prefixed;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, Order, Query};
+    use sea_orm::sea_query::{
+        Alias, CommonTableExpression, Expr, ExprTrait, JoinType, LockType, Order, Query, WithClause,
+    };
     use sea_orm::FromQueryResult;
     let (b, v, o) = (Alias::new("b"), Alias::new("v"), Alias::new("o"));
+    let (counted, count) = (Alias::new("counted"), Alias::new("write_count"));
+    let backend = conn.get_database_backend();
+    let pg = backend == sea_orm::DbBackend::Postgres;
     let mut q = Query::select();
-    q.from_as(ballot::Entity, b.clone());
     select_prefixed::<ballot::Entity>(&mut q, &b, "b_");
     select_prefixed::<ballot_voter::Entity>(&mut q, &v, "v_");
     select_prefixed::<ballot_option::Entity>(&mut q, &o, "o_");
+    let this_ballot = Expr::col((ballot::Entity, ballot::Column::Id)).eq(ballot_id);
+    let mut with = WithClause::new();
+    let mut sqlite_count = None;
+    if pg {
+        let mut locked = Query::select();
+        locked
+            .column(sea_orm::sea_query::Asterisk)
+            .from(ballot::Entity)
+            .and_where(this_ballot)
+            .lock(LockType::Share);
+        with.cte(
+            CommonTableExpression::new()
+                .query(limit)
+                .table_name(counted.clone())
+                .to_owned(),
+        )
+        .cte(
+            CommonTableExpression::new()
+                .query(locked)
+                .table_name(b.clone())
+                .to_owned(),
+        );
+        q.expr_as(
+            Expr::col((counted.clone(), entity::rate_limit::Column::Count)),
+            count.clone(),
+        )
+        .from(counted)
+        .join(JoinType::LeftJoin, b.clone(), Expr::cust("TRUE"));
+    } else {
+        let row = conn
+            .query_one_raw(backend.build(&limit))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("rate limit counter returned no row"))?;
+        sqlite_count = Some(row.try_get_by_index::<i32>(0)?);
+        q.from_as(ballot::Entity, b.clone())
+            .and_where(Expr::col((b.clone(), ballot::Column::Id)).eq(ballot_id));
+    }
     q.join_as(
         JoinType::LeftJoin,
         ballot_voter::Entity,
@@ -130,16 +179,24 @@ async fn read_for_vote<C: ConnectionTrait>(
         Expr::col((o.clone(), ballot_option::Column::BallotId))
             .equals((b.clone(), ballot::Column::Id)),
     );
-    q.and_where(Expr::col((b.clone(), ballot::Column::Id)).eq(ballot_id));
     q.order_by((o.clone(), ballot_option::Column::Position), Order::Asc);
-    let backend = conn.get_database_backend();
-    if backend == sea_orm::DbBackend::Postgres {
-        q.lock_with_tables(LockType::Share, [b]);
-    }
-    let rows = conn.query_all_raw(backend.build(&q)).await?;
-    let Some(first) = rows.first() else {
-        return Ok(None);
+    let rows = match pg {
+        true => conn.query_all_raw(backend.build(&q.with(with))).await?,
+        false => conn.query_all_raw(backend.build(&q)).await?,
     };
+    let count = match sqlite_count {
+        Some(c) => c,
+        None => rows
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("the vote's statement returned no row"))?
+            .try_get::<i32>("", "write_count")?,
+    };
+    let Some(first) = rows.first() else {
+        return Ok((count, None));
+    };
+    if first.try_get::<Option<String>>("b_", "id")?.is_none() {
+        return Ok((count, None));
+    }
     let ballot = ballot::Model::from_query_result(first, "b_")?;
     let mut voters: Vec<ballot_voter::Model> = Vec::new();
     let mut options: Vec<ballot_option::Model> = Vec::new();
@@ -157,17 +214,23 @@ async fn read_for_vote<C: ConnectionTrait>(
             }
         }
     }
-    Ok(Some(ForVote {
-        ballot,
-        voters,
-        options,
-    }))
+    Ok((
+        count,
+        Some(ForVote {
+            ballot,
+            voters,
+            options,
+        }),
+    ))
 }
 
 /// Records a vote: participation (who) and the ballot box (what) in one transaction, with no
-/// shared key, under the ballot's shared lock (`read_for_vote`, `lock_open_ballot`). Append-only: no counter is
-/// updated; the box row is `pending` until a fold counts it (`tally`). Returns the receipt code,
-/// shown once.
+/// shared key, under the ballot's shared lock (`count_and_read_for_vote`, `lock_open_ballot`).
+/// Append-only: no counter is updated; the box row is `pending` until a fold counts it
+/// (`tally`). A named vote also records whose box row it is (`named`). On PostgreSQL the rows
+/// go in one statement (the participation and the named row as common tables of the box's
+/// INSERT); SQLite has no INSERT in a WITH and takes one each. Returns the receipt code, shown
+/// once.
 async fn record<C: ConnectionTrait>(
     conn: &C,
     b: &ballot::Model,
@@ -176,19 +239,20 @@ async fn record<C: ConnectionTrait>(
     cast_by: &str,
     option_ids: &[String],
 ) -> AppResult<String> {
-    ballot_participation::ActiveModel {
+    use sea_orm::sea_query::{Alias, CommonTableExpression, WithClause};
+    use sea_orm::QueryTrait;
+    let already = || crate::db::on_unique("this voter has already voted");
+    let participation = ballot_participation::Entity::insert(ballot_participation::ActiveModel {
         id: Set(new_id()),
         ballot_id: Set(b.id.clone()),
         voter_id: Set(voter.voter_id.clone()),
         channel: Set(channel),
         cast_by: Set(cast_by.to_owned()),
-    }
-    .insert(conn)
-    .await
-    .map_err(crate::db::on_unique("this voter has already voted"))?;
+    })
+    .into_query();
     let receipt = crate::auth::tokens::random_code(RECEIPT_LEN);
     let box_id = new_id();
-    ballot_box::ActiveModel {
+    let ballot_box = ballot_box::Entity::insert(ballot_box::ActiveModel {
         id: Set(box_id.clone()),
         ballot_id: Set(b.id.clone()),
         receipt_hash: Set(crate::auth::tokens::sha256_hex(&receipt)),
@@ -196,12 +260,39 @@ async fn record<C: ConnectionTrait>(
         area: Set(voter.area),
         pending: Set(true),
         counted_option_ids: Set(None),
-    }
-    .insert(conn)
-    .await?;
+    })
+    .into_query();
     // A named vote (non-secret ballot) records whose choice this is; a secret one never does.
-    if rules::is_named(b.secret) {
-        super::named::record(conn, &b.id, &voter.voter_id, &box_id).await?;
+    let named = rules::is_named(b.secret)
+        .then(|| super::named::record_statement(&b.id, &voter.voter_id, &box_id));
+    let backend = conn.get_database_backend();
+    if backend == sea_orm::DbBackend::Postgres {
+        let mut with = WithClause::new();
+        with.cte(
+            CommonTableExpression::new()
+                .query(participation)
+                .table_name(Alias::new("participation"))
+                .to_owned(),
+        );
+        if let Some(named) = named {
+            with.cte(
+                CommonTableExpression::new()
+                    .query(named)
+                    .table_name(Alias::new("named"))
+                    .to_owned(),
+            );
+        }
+        conn.execute_raw(backend.build(&ballot_box.with(with)))
+            .await
+            .map_err(already())?;
+    } else {
+        conn.execute_raw(backend.build(&participation))
+            .await
+            .map_err(already())?;
+        conn.execute_raw(backend.build(&ballot_box)).await?;
+        if let Some(named) = named {
+            conn.execute_raw(backend.build(&named)).await?;
+        }
     }
     Ok(receipt)
 }
@@ -220,9 +311,6 @@ pub async fn cast(
     let txn = state.db.begin().await?;
     let viewer = &reader.viewer_on(&txn).await?;
     // Votes and vote changes share a resident's write budget (each one moves every live tally).
-    let limit = state.settings.write_limit;
-    let key = crate::domain::rate_limit::key("write", viewer.id());
-    crate::domain::rate_limit::take(&txn, &key, limit.max, limit.window_secs).await?;
     // The ballot's shared lock: it stays open until this transaction ends. The voter is one of
     // the viewer's places or households (ids are random: no other community's can match).
     let candidates: Vec<String> = viewer
@@ -231,9 +319,17 @@ pub async fn cast(
         .iter()
         .flat_map(|p| [p.id.clone(), p.household_id.clone()])
         .collect();
-    let found = read_for_vote(&txn, ballot_id, candidates)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let limit = state.settings.write_limit;
+    let key = rate_limit::key("write", viewer.id());
+    let (count, found) = count_and_read_for_vote(
+        &txn,
+        rate_limit::count_statement(&key, limit.window_secs),
+        ballot_id,
+        candidates,
+    )
+    .await?;
+    rate_limit::verdict(count, limit.max)?;
+    let found = found.ok_or(AppError::NotFound)?;
     let b = found.ballot;
     roles::can_see_community(&txn, viewer, &b.community_id).await?;
     if !is_open(&b, now()) {

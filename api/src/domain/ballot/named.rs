@@ -13,10 +13,7 @@ use entity::{
     ballot, ballot_box, ballot_named_vote, ballot_option, ballot_participation, building,
     household, resident,
 };
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use super::rules::{self, Electorate, NamedRollAccess};
 use super::service::{options_of, visible, BallotStatus};
@@ -25,22 +22,21 @@ use crate::domain::{new_id, roles};
 use crate::error::{AppError, AppResult};
 use entity::ballot_participation::VoteChannel;
 
-/// Records whose vote a box row of a named vote is (called inside the vote's transaction).
-pub(super) async fn record<C: ConnectionTrait>(
-    conn: &C,
+/// The row that records whose vote a box row of a named vote is (run inside the vote's
+/// transaction, by `cast::record`).
+pub(super) fn record_statement(
     ballot_id: &str,
     voter_id: &str,
     box_id: &str,
-) -> AppResult<()> {
-    ballot_named_vote::ActiveModel {
+) -> sea_orm::sea_query::InsertStatement {
+    use sea_orm::QueryTrait;
+    ballot_named_vote::Entity::insert(ballot_named_vote::ActiveModel {
         id: Set(new_id()),
         ballot_id: Set(ballot_id.to_owned()),
         voter_id: Set(voter_id.to_owned()),
         box_id: Set(box_id.to_owned()),
-    }
-    .insert(conn)
-    .await?;
-    Ok(())
+    })
+    .into_query()
 }
 
 /// Is this box row of a named vote the given voter's own?
