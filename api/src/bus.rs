@@ -2,10 +2,17 @@
 //! may see. On PostgreSQL every event goes through `pg_notify`, and each replica LISTENs and
 //! rebroadcasts locally, so a subscriber connected to any replica sees events from all of them.
 //! On SQLite (one process) the bus is in-process.
+//!
+//! Tally events coalesce on their way to PostgreSQL: a rush of votes on one ballot is one
+//! `pg_notify` per round trip of the relay, not one per vote (each notify is a statement, and
+//! PostgreSQL serialises the commits that notify). A live tally is loaded after its event
+//! arrives, so it always shows the latest committed votes.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, Notify};
 
 pub const CHANNEL: &str = "jiayuan_bus";
 
@@ -35,6 +42,29 @@ pub enum BusEvent {
 pub struct Bus {
     tx: broadcast::Sender<BusEvent>,
     relay: Option<DatabaseConnection>,
+    /// Ballots whose tally changed and that the relay has not announced yet (PostgreSQL).
+    tallies: Arc<PendingTallies>,
+}
+
+#[derive(Default)]
+struct PendingTallies {
+    ballots: Mutex<BTreeSet<String>>,
+    wake: Notify,
+}
+
+impl PendingTallies {
+    fn add(&self, ballot_id: String) {
+        self.ballots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(ballot_id);
+        // A permit is kept when the relay is busy: it looks again once it is done.
+        self.wake.notify_one();
+    }
+
+    fn take(&self) -> BTreeSet<String> {
+        std::mem::take(&mut *self.ballots.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 impl Bus {
@@ -42,8 +72,13 @@ impl Bus {
     /// replica is listening, so no event published after start-up is missed.
     pub async fn for_database(db: &DatabaseConnection) -> anyhow::Result<Self> {
         let (tx, _) = broadcast::channel(1024);
+        let tallies = Arc::new(PendingTallies::default());
         if db.get_database_backend() != DbBackend::Postgres {
-            return Ok(Self { tx, relay: None });
+            return Ok(Self {
+                tx,
+                relay: None,
+                tallies,
+            });
         }
         let mut listener =
             sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool())
@@ -66,27 +101,37 @@ impl Bus {
                 }
             }
         });
+        // The relay of tally events: whatever ballots changed while it was announcing the last
+        // ones, it announces next, once each.
+        let pending = tallies.clone();
+        let (relay_db, relay_tx) = (db.clone(), tx.clone());
+        tokio::spawn(async move {
+            loop {
+                pending.wake.notified().await;
+                for ballot_id in pending.take() {
+                    relay(&relay_db, &relay_tx, BusEvent::BallotTally { ballot_id }).await;
+                }
+            }
+        });
         Ok(Self {
             tx,
             relay: Some(db.clone()),
+            tallies,
         })
     }
 
+    /// Publishes an event to every replica. A tally event on PostgreSQL returns at once and is
+    /// announced by the relay, coalesced with others for the same ballot; every other event is
+    /// announced before this returns.
     pub async fn publish(&self, event: BusEvent) {
-        if let Some(db) = &self.relay {
-            let payload = serde_json::to_string(&event).unwrap_or_default();
-            let stmt = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            );
-            match db.execute_raw(stmt).await {
-                Ok(_) => return,
-                Err(e) => tracing::warn!(error = %e, "pg_notify failed; delivering locally only"),
+        match (&self.relay, event) {
+            (Some(_), BusEvent::BallotTally { ballot_id }) => self.tallies.add(ballot_id),
+            (Some(db), event) => relay(db, &self.tx, event).await,
+            // No subscriber is not an error.
+            (None, event) => {
+                let _ = self.tx.send(event);
             }
         }
-        // No subscriber is not an error.
-        let _ = self.tx.send(event);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
@@ -96,6 +141,24 @@ impl Bus {
 
 /// Resolves when the bus carries an event `ends` accepts. The receiver must be taken before the
 /// work it guards starts (`Bus::subscribe`), so that no event is missed.
+/// Announces an event through PostgreSQL (every replica's listener rebroadcasts it locally);
+/// when that fails, to this replica's subscribers only.
+async fn relay(db: &DatabaseConnection, local: &broadcast::Sender<BusEvent>, event: BusEvent) {
+    let payload = serde_json::to_string(&event).unwrap_or_default();
+    let stmt = Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [CHANNEL.into(), payload.into()],
+    );
+    match db.execute_raw(stmt).await {
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "pg_notify failed; delivering locally only");
+            let _ = local.send(event);
+        }
+    }
+}
+
 pub async fn wait_for(mut events: broadcast::Receiver<BusEvent>, ends: impl Fn(&BusEvent) -> bool) {
     loop {
         match events.recv().await {

@@ -11,8 +11,48 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
+/// The URL the server connects with: `url` itself, except that a PostgreSQL URL that names no
+/// `sslmode` (and no `PGSSLMODE` in the environment) and points at this machine (a loopback
+/// address, `localhost`, or a Unix socket) connects without TLS. Bytes to a loopback address
+/// never leave the kernel, so TLS there protects nothing, and it cost castVote about 29 % of
+/// the server's CPU in the benchmark (BENCHMARKS.md, session 20). The default of the drivers,
+/// `prefer`, does not check the certificate anyway. Anything else is left as written: a
+/// database on another host gets TLS as the URL asks, and `sslmode=require` forces it on
+/// loopback too.
+pub fn connection_url(url: &str, env_sslmode: Option<&str>) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") || env_sslmode.is_some() {
+        return url.to_owned();
+    }
+    let mut socket_host = false;
+    for (key, value) in parsed.query_pairs() {
+        match key.to_ascii_lowercase().as_str() {
+            "sslmode" | "ssl-mode" => return url.to_owned(),
+            "host" => socket_host = value.starts_with('/'),
+            _ => {}
+        }
+    }
+    let host = parsed.host_str().unwrap_or_default();
+    let loopback = host.is_empty()
+        || host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !(loopback || socket_host) {
+        return url.to_owned();
+    }
+    let mut local = parsed;
+    local.query_pairs_mut().append_pair("sslmode", "disable");
+    local.into()
+}
+
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
-    let mut opts = ConnectOptions::new(url.to_owned());
+    let url = connection_url(url, std::env::var("PGSSLMODE").ok().as_deref());
+    let mut opts = ConnectOptions::new(url.clone());
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
@@ -317,5 +357,58 @@ mod columns_tests {
         let all = Columns::<entity::topic::Entity>::all();
         assert_eq!(all.iter().count(), C::iter().count());
         assert!(all.is_all() && !cols.is_all());
+    }
+}
+
+#[cfg(test)]
+mod connection_url_tests {
+    use super::connection_url;
+
+    #[test]
+    fn a_postgres_url_on_this_machine_without_sslmode_connects_without_tls() {
+        for (url, want) in [
+            (
+                "postgres://postgres@127.0.0.1:5432/jiayuan",
+                "postgres://postgres@127.0.0.1:5432/jiayuan?sslmode=disable",
+            ),
+            (
+                "postgresql://app:s%40cret@localhost/jiayuan?application_name=j",
+                "postgresql://app:s%40cret@localhost/jiayuan?application_name=j&sslmode=disable",
+            ),
+            (
+                "postgres://app@[::1]:5432/jiayuan",
+                "postgres://app@[::1]:5432/jiayuan?sslmode=disable",
+            ),
+            (
+                "postgres://app@127.0.0.2/jiayuan",
+                "postgres://app@127.0.0.2/jiayuan?sslmode=disable",
+            ),
+            (
+                "postgres:///jiayuan?host=/var/run/postgresql",
+                "postgres:///jiayuan?host=/var/run/postgresql&sslmode=disable",
+            ),
+        ] {
+            assert_eq!(connection_url(url, None), want, "{url}");
+        }
+    }
+
+    #[test]
+    fn any_other_url_is_left_as_written() {
+        for url in [
+            // another host: TLS as the URL (or the driver's default) asks
+            "postgres://app@db.internal:5432/jiayuan",
+            "postgres://app@10.0.0.5/jiayuan",
+            // the operator chose, in the URL
+            "postgres://app@127.0.0.1/jiayuan?sslmode=require",
+            "postgres://app@localhost/jiayuan?SSLMODE=verify-full",
+            // not PostgreSQL
+            "sqlite://jiayuan.db?mode=rwc",
+            "sqlite::memory:",
+        ] {
+            assert_eq!(connection_url(url, None), url, "{url}");
+        }
+        // the operator chose, in the environment (PGSSLMODE, which the driver reads)
+        let url = "postgres://app@127.0.0.1/jiayuan";
+        assert_eq!(connection_url(url, Some("require")), url);
     }
 }

@@ -459,17 +459,21 @@ async fn answered(
 }
 
 /// Runs a pgbench script (64 clients, 2 threads, 10 s, no vacuum) with these variables and
-/// returns its transactions per second.
-fn pgbench(url: &str, script: &str, vars: &[(&str, &str)]) -> anyhow::Result<f64> {
+/// returns its transactions per second. `mode` is pgbench's query mode: `prepared` for a
+/// script that mirrors what sqlx sends (parameters, prepared statements), `simple` for one
+/// that writes its values into the SQL. It connects as the server does
+/// (`api::db::connection_url`: no TLS to this machine unless the URL asks for it).
+fn pgbench(url: &str, mode: &str, script: &str, vars: &[(&str, &str)]) -> anyhow::Result<f64> {
+    let url = api::db::connection_url(url, std::env::var("PGSSLMODE").ok().as_deref());
     let file = std::env::temp_dir().join(format!("jiayuan-pgbench-{}.sql", uuid::Uuid::new_v4()));
     std::fs::write(&file, script)?;
     let mut cmd = std::process::Command::new("pgbench");
-    cmd.args(["-n", "-c", "64", "-j", "2", "-T", "10", "-f"])
+    cmd.args(["-n", "-c", "64", "-j", "2", "-T", "10", "-M", mode, "-f"])
         .arg(&file);
     for (k, v) in vars {
         cmd.arg("-D").arg(format!("{k}={v}"));
     }
-    let out = cmd.arg(url).output();
+    let out = cmd.arg(&url).output();
     let _ = std::fs::remove_file(&file);
     let out = out.map_err(|e| {
         anyhow::anyhow!("pgbench could not run ({e}); is postgresql-client installed?")
@@ -621,19 +625,22 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
     // The same vote transaction through pgbench, on its own ballots (PostgreSQL only).
     if let (Some(pg_url), Some(http_rate)) = (&pg_url, http_rate) {
         let voter = &s.voters[1];
-        for (name, script) in [
+        for (name, mode, script) in [
             (
                 "append-only (today)",
+                "prepared",
                 include_str!("pgbench/vote_append.sql"),
             ),
             (
                 "with counters (before)",
+                "simple",
                 include_str!("pgbench/vote_counters.sql"),
             ),
         ] {
             let (pb_ballot, pb_option) = open_motion(&http, &base, &s, name).await?;
             let tps = pgbench(
                 pg_url,
+                mode,
                 script,
                 &[
                     ("account", &voter.2),

@@ -97,3 +97,77 @@ async fn a_vote_cast_on_one_replica_moves_the_tally_on_another() {
         "the subscriber on replica B saw no tally from replica A"
     );
 }
+
+/// A rush of votes on one ballot is announced to the other replicas in few notifies, not one per
+/// vote (each `pg_notify` is a statement, and PostgreSQL serialises the commits that notify);
+/// a change after the rush is announced again.
+#[tokio::test]
+async fn tally_events_for_one_ballot_coalesce_on_their_way_to_other_replicas() {
+    use api::bus::BusEvent;
+    use std::time::Duration;
+    if backend() != "postgres" {
+        eprintln!(
+            "skipped on {}: replicas share events through PostgreSQL only",
+            backend()
+        );
+        return;
+    }
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let mut seen = b.state.bus.subscribe();
+    let tally = || BusEvent::BallotTally {
+        ballot_id: "ballot-in-a-rush".into(),
+    };
+    let notifies = |app: &TestApp| {
+        app.sql_log
+            .lock()
+            .map(|l| l.iter().filter(|s| s.contains("pg_notify")).count())
+            .unwrap_or_default()
+    };
+    let before = notifies(&a);
+    for _ in 0..100 {
+        a.state.bus.publish(tally()).await;
+    }
+    // Replica B hears of it, once or twice (the relay may have been woken by the first event
+    // before the other 99 arrived), and no more.
+    let mut heard = 0;
+    while let Ok(Ok(event)) = tokio::time::timeout(
+        Duration::from_secs(match heard {
+            0 => 10,
+            _ => 1,
+        }),
+        seen.recv(),
+    )
+    .await
+    {
+        if event == tally() {
+            heard += 1;
+        }
+    }
+    assert!(
+        (1..=2).contains(&heard),
+        "100 changes of one ballot reached replica B as {heard} events"
+    );
+    let sent = notifies(&a) - before;
+    assert!(
+        (1..=2).contains(&sent),
+        "100 changes of one ballot made {sent} notifies"
+    );
+    // A change after the rush is announced again.
+    a.state.bus.publish(tally()).await;
+    let again = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match seen.recv().await {
+                Ok(event) if event == tally() => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+    })
+    .await;
+    assert_eq!(
+        again,
+        Ok(true),
+        "the change after the rush was not announced"
+    );
+}
