@@ -16,6 +16,9 @@ use tokio::sync::{broadcast, Notify};
 
 pub const CHANNEL: &str = "jiayuan_bus";
 
+/// At most this many tally events in one `pg_notify` statement.
+const RELAY_BATCH: usize = 100;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum BusEvent {
@@ -102,14 +105,19 @@ impl Bus {
             }
         });
         // The relay of tally events: whatever ballots changed while it was announcing the last
-        // ones, it announces next, once each.
+        // ones, it announces next, once each, in one statement per hundred ballots.
         let pending = tallies.clone();
         let (relay_db, relay_tx) = (db.clone(), tx.clone());
         tokio::spawn(async move {
             loop {
                 pending.wake.notified().await;
-                for ballot_id in pending.take() {
-                    relay(&relay_db, &relay_tx, BusEvent::BallotTally { ballot_id }).await;
+                let changed: Vec<BusEvent> = pending
+                    .take()
+                    .into_iter()
+                    .map(|ballot_id| BusEvent::BallotTally { ballot_id })
+                    .collect();
+                for batch in changed.chunks(RELAY_BATCH) {
+                    relay(&relay_db, &relay_tx, batch.to_vec()).await;
                 }
             }
         });
@@ -126,7 +134,7 @@ impl Bus {
     pub async fn publish(&self, event: BusEvent) {
         match (&self.relay, event) {
             (Some(_), BusEvent::BallotTally { ballot_id }) => self.tallies.add(ballot_id),
-            (Some(db), event) => relay(db, &self.tx, event).await,
+            (Some(db), event) => relay(db, &self.tx, vec![event]).await,
             // No subscriber is not an error.
             (None, event) => {
                 let _ = self.tx.send(event);
@@ -139,26 +147,39 @@ impl Bus {
     }
 }
 
-/// Resolves when the bus carries an event `ends` accepts. The receiver must be taken before the
-/// work it guards starts (`Bus::subscribe`), so that no event is missed.
-/// Announces an event through PostgreSQL (every replica's listener rebroadcasts it locally);
-/// when that fails, to this replica's subscribers only.
-async fn relay(db: &DatabaseConnection, local: &broadcast::Sender<BusEvent>, event: BusEvent) {
-    let payload = serde_json::to_string(&event).unwrap_or_default();
-    let stmt = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_notify($1, $2)",
-        [CHANNEL.into(), payload.into()],
-    );
+/// Announces events through PostgreSQL, in one statement (every replica's listener rebroadcasts
+/// them locally); when that fails, to this replica's subscribers only.
+async fn relay(
+    db: &DatabaseConnection,
+    local: &broadcast::Sender<BusEvent>,
+    events: Vec<BusEvent>,
+) {
+    if events.is_empty() {
+        return;
+    }
+    let mut sql = String::from("SELECT ");
+    let mut values: Vec<sea_orm::Value> = vec![CHANNEL.into()];
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("pg_notify($1, ${})", i + 2));
+        values.push(serde_json::to_string(event).unwrap_or_default().into());
+    }
+    let stmt = Statement::from_sql_and_values(DbBackend::Postgres, sql, values);
     match db.execute_raw(stmt).await {
         Ok(_) => {}
         Err(e) => {
             tracing::warn!(error = %e, "pg_notify failed; delivering locally only");
-            let _ = local.send(event);
+            for event in events {
+                let _ = local.send(event);
+            }
         }
     }
 }
 
+/// Resolves when the bus carries an event `ends` accepts. The receiver must be taken before the
+/// work it guards starts (`Bus::subscribe`), so that no event is missed.
 pub async fn wait_for(mut events: broadcast::Receiver<BusEvent>, ends: impl Fn(&BusEvent) -> bool) {
     loop {
         match events.recv().await {

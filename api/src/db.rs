@@ -11,14 +11,15 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
-/// The URL the server connects with: `url` itself, except that a PostgreSQL URL that names no
-/// `sslmode` (and no `PGSSLMODE` in the environment) and points at this machine (a loopback
-/// address, `localhost`, or a Unix socket) connects without TLS. Bytes to a loopback address
-/// never leave the kernel, so TLS there protects nothing, and it cost castVote about 29 % of
-/// the server's CPU in the benchmark (BENCHMARKS.md, session 20). The default of the drivers,
-/// `prefer`, does not check the certificate anyway. Anything else is left as written: a
-/// database on another host gets TLS as the URL asks, and `sslmode=require` forces it on
-/// loopback too.
+/// The URL the server connects with: `url` itself, except that a PostgreSQL URL whose host is a
+/// loopback address or `localhost`, and that says nothing else about where or how to connect
+/// securely (no `host` or `hostaddr` parameter, no `ssl…` parameter, no `PGSSLMODE` in the
+/// environment), connects without TLS. TLS to a loopback address protects nothing that the
+/// machine's own users could not read anyway, and it cost castVote about 29 % of the server's
+/// CPU in the benchmark (BENCHMARKS.md, session 20); the drivers' default, `prefer`, does not
+/// check the certificate either. Anything else is left as written: a database on another host
+/// gets TLS as its URL asks. When something on this machine forwards the port to another host
+/// (an SSH tunnel, a TCP proxy), name `sslmode` in the URL: `sslmode=require` or stronger.
 pub fn connection_url(url: &str, env_sslmode: Option<&str>) -> String {
     let Ok(parsed) = url::Url::parse(url) else {
         return url.to_owned();
@@ -26,23 +27,20 @@ pub fn connection_url(url: &str, env_sslmode: Option<&str>) -> String {
     if !matches!(parsed.scheme(), "postgres" | "postgresql") || env_sslmode.is_some() {
         return url.to_owned();
     }
-    let mut socket_host = false;
-    for (key, value) in parsed.query_pairs() {
-        match key.to_ascii_lowercase().as_str() {
-            "sslmode" | "ssl-mode" => return url.to_owned(),
-            "host" => socket_host = value.starts_with('/'),
-            _ => {}
-        }
-    }
+    // Parameters that move the connection elsewhere or configure TLS, in any spelling the
+    // driver might read: then the operator decides.
+    let decided = parsed.query_pairs().any(|(key, _)| {
+        let key = key.to_ascii_lowercase();
+        key == "host" || key == "hostaddr" || key.starts_with("ssl")
+    });
     let host = parsed.host_str().unwrap_or_default();
-    let loopback = host.is_empty()
-        || host.eq_ignore_ascii_case("localhost")
+    let loopback = host.eq_ignore_ascii_case("localhost")
         || host
             .trim_start_matches('[')
             .trim_end_matches(']')
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-    if !(loopback || socket_host) {
+    if decided || !loopback {
         return url.to_owned();
     }
     let mut local = parsed;
@@ -383,10 +381,6 @@ mod connection_url_tests {
                 "postgres://app@127.0.0.2/jiayuan",
                 "postgres://app@127.0.0.2/jiayuan?sslmode=disable",
             ),
-            (
-                "postgres:///jiayuan?host=/var/run/postgresql",
-                "postgres:///jiayuan?host=/var/run/postgresql&sslmode=disable",
-            ),
         ] {
             assert_eq!(connection_url(url, None), want, "{url}");
         }
@@ -401,6 +395,15 @@ mod connection_url_tests {
             // the operator chose, in the URL
             "postgres://app@127.0.0.1/jiayuan?sslmode=require",
             "postgres://app@localhost/jiayuan?SSLMODE=verify-full",
+            "postgres://app@localhost/jiayuan?sslrootcert=/etc/ca.pem",
+            "postgres://app@localhost/jiayuan?ssl-mode=require",
+            // the URL's host is not where the driver goes
+            "postgres://app:pw@localhost/jiayuan?host=db.internal",
+            "postgres://app@localhost/jiayuan?hostaddr=10.0.0.5",
+            "postgres://app@localhost/jiayuan?HOST=/tmp",
+            // no host: the driver reads PGHOST or uses a socket; left to it
+            "postgres:///jiayuan",
+            "postgres:///jiayuan?host=/var/run/postgresql",
             // not PostgreSQL
             "sqlite://jiayuan.db?mode=rwc",
             "sqlite::memory:",

@@ -171,3 +171,60 @@ async fn tally_events_for_one_ballot_coalesce_on_their_way_to_other_replicas() {
         "the change after the rush was not announced"
     );
 }
+
+/// Tally events published from several tasks while the relay is busy announcing earlier ones
+/// all reach the other replicas: none is lost between the relay taking what is pending and
+/// waiting again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tally_events_published_while_the_relay_is_busy_all_reach_other_replicas() {
+    use api::bus::BusEvent;
+    use std::collections::BTreeSet;
+    use std::time::{Duration, Instant};
+    if backend() != "postgres" {
+        eprintln!(
+            "skipped on {}: replicas share events through PostgreSQL only",
+            backend()
+        );
+        return;
+    }
+    let a = TestApp::spawn().await;
+    let b = a.replica().await;
+    let mut seen = b.state.bus.subscribe();
+    let id = |t: usize, i: usize| format!("busy-{t}-{i}");
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let bus = a.state.bus.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..25 {
+                bus.publish(BusEvent::BallotTally {
+                    ballot_id: id(t, i),
+                })
+                .await;
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let mut missing: BTreeSet<String> = (0..8)
+        .flat_map(|t| (0..25).map(move |i| id(t, i)))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !missing.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, seen.recv()).await {
+            Ok(Ok(BusEvent::BallotTally { ballot_id })) => {
+                missing.remove(&ballot_id);
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => panic!("replica B's bus failed: {e}"),
+            Err(_) => break,
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of 200 tally events never reached replica B: {missing:?}",
+        missing.len()
+    );
+}

@@ -5,7 +5,8 @@
 -- and a pending box row in one statement; no counter is updated (a fold adds pending rows
 -- later). Run by `jiayuan-bench --pg` (see BENCHMARKS.md) with -D account=… ballot=…
 -- household=… option=… session=…; each transaction is a new voter (a new write-limit key and a
--- new voter id), and the receipt is random. No notify: castVote leaves the tally event to the
+-- new voter id), and the receipt is random. The voter rows are looked up among two ids, as
+-- castVote's are (the resident's and the household's; here the household's and the account's). No notify: castVote leaves the tally event to the
 -- bus's relay, which announces a ballot once per round trip however many votes it took.
 BEGIN;
 SELECT accounts.id AS viewer_id, accounts.phone AS viewer_phone, accounts.name AS viewer_name, accounts.password_hash AS viewer_password_hash, accounts.is_admin AS viewer_is_admin, accounts.session_epoch AS viewer_session_epoch, accounts.created_at AS viewer_created_at, EXISTS(SELECT 1 FROM refresh_tokens WHERE refresh_tokens.family_id = :session AND refresh_tokens.revoked_at IS NULL) AS viewer_session_alive, (SELECT COALESCE(json_agg(json_build_object('id', x.id, 'community_id', x.community_id, 'household_id', x.household_id, 'name', x.name, 'active', x.active, 'created_at', x.created_at, 'deactivated_at', x.deactivated_at, 'linked_at', x.linked_at)), '[]'::json)::text FROM residents x WHERE x.account_id = accounts.id AND x.active AND x.linked_at IS NOT NULL) AS viewer_places, (SELECT COALESCE(json_agg(json_build_object('id', x.id, 'community_id', x.community_id, 'role', x.role, 'granted_at', x.granted_at)), '[]'::json)::text FROM role_grants x WHERE x.account_id = accounts.id) AS viewer_grants FROM accounts WHERE accounts.id = :account;

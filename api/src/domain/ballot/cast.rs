@@ -282,6 +282,9 @@ async fn record<C: ConnectionTrait>(
                     .to_owned(),
             );
         }
+        // The box's and the named row's unique indexes (a receipt per ballot, a voter per named
+        // roll) cannot be broken by a voter who has not voted: 20 random characters, and one
+        // participation per voter first.
         conn.execute_raw(backend.build(&ballot_box.with(with)))
             .await
             .map_err(already())?;
@@ -310,15 +313,17 @@ pub async fn cast(
     // under a rush than the statements.
     let txn = state.db.begin().await?;
     let viewer = &reader.viewer_on(&txn).await?;
-    // Votes and vote changes share a resident's write budget (each one moves every live tally).
-    // The ballot's shared lock: it stays open until this transaction ends. The voter is one of
-    // the viewer's places or households (ids are random: no other community's can match).
+    // The voter is one of the viewer's places or households (ids are random: no other
+    // community's can match).
     let candidates: Vec<String> = viewer
         .places(&txn)
         .await?
         .iter()
         .flat_map(|p| [p.id.clone(), p.household_id.clone()])
         .collect();
+    // Votes and vote changes share a resident's write budget (each one moves every live tally),
+    // counted in the statement that takes the ballot's shared lock: it stays taken until this
+    // transaction ends.
     let limit = state.settings.write_limit;
     let key = rate_limit::key("write", viewer.id());
     let (count, found) = count_and_read_for_vote(
