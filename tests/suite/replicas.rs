@@ -6,6 +6,18 @@ use serde_json::json;
 use crate::build::BallotSpec;
 use crate::harness::*;
 
+/// True (and said) when this run has no PostgreSQL: replicas share events through it only.
+fn skipped_without_postgres() -> bool {
+    if backend() == "postgres" {
+        return false;
+    }
+    eprintln!(
+        "skipped on {}: replicas share events through PostgreSQL only",
+        backend()
+    );
+    true
+}
+
 #[tokio::test]
 async fn a_token_from_one_replica_works_on_another() {
     let a = TestApp::spawn().await;
@@ -19,11 +31,7 @@ async fn a_token_from_one_replica_works_on_another() {
 
 #[tokio::test]
 async fn a_notification_made_on_one_replica_reaches_a_subscriber_on_another() {
-    if backend() != "postgres" {
-        eprintln!(
-            "skipped on {}: replicas share events through PostgreSQL only",
-            backend()
-        );
+    if skipped_without_postgres() {
         return;
     }
     let a = TestApp::spawn().await;
@@ -59,11 +67,7 @@ async fn a_notification_made_on_one_replica_reaches_a_subscriber_on_another() {
 #[tokio::test]
 async fn a_vote_cast_on_one_replica_moves_the_tally_on_another() {
     use crate::ballots::*;
-    if backend() != "postgres" {
-        eprintln!(
-            "skipped on {}: replicas share events through PostgreSQL only",
-            backend()
-        );
+    if skipped_without_postgres() {
         return;
     }
     let a = TestApp::spawn().await;
@@ -105,11 +109,7 @@ async fn a_vote_cast_on_one_replica_moves_the_tally_on_another() {
 async fn tally_events_for_one_ballot_coalesce_on_their_way_to_other_replicas() {
     use api::bus::BusEvent;
     use std::time::Duration;
-    if backend() != "postgres" {
-        eprintln!(
-            "skipped on {}: replicas share events through PostgreSQL only",
-            backend()
-        );
+    if skipped_without_postgres() {
         return;
     }
     let a = TestApp::spawn().await;
@@ -180,11 +180,7 @@ async fn tally_events_published_while_the_relay_is_busy_all_reach_other_replicas
     use api::bus::BusEvent;
     use std::collections::BTreeSet;
     use std::time::{Duration, Instant};
-    if backend() != "postgres" {
-        eprintln!(
-            "skipped on {}: replicas share events through PostgreSQL only",
-            backend()
-        );
+    if skipped_without_postgres() {
         return;
     }
     let a = TestApp::spawn().await;
