@@ -47,14 +47,19 @@ pub fn count_statement(key: &str, window_secs: i64) -> InsertStatement {
         .to_owned()
 }
 
-/// Counts one and returns the count in the current window ([`count_statement`]).
-async fn count_one<C: ConnectionTrait>(conn: &C, key: &str, window_secs: i64) -> AppResult<i32> {
+/// Runs a [`count_statement`] on its own and returns the count.
+pub async fn run_count<C: ConnectionTrait>(conn: &C, stmt: &InsertStatement) -> AppResult<i32> {
     let backend = conn.get_database_backend();
     let row = conn
-        .query_one_raw(backend.build(&count_statement(key, window_secs)))
+        .query_one_raw(backend.build(stmt))
         .await?
         .ok_or_else(|| anyhow::anyhow!("rate limit counter returned no row"))?;
     Ok(row.try_get_by_index(0)?)
+}
+
+/// Counts one and returns the count in the current window ([`count_statement`]).
+async fn count_one<C: ConnectionTrait>(conn: &C, key: &str, window_secs: i64) -> AppResult<i32> {
+    run_count(conn, &count_statement(key, window_secs)).await
 }
 
 /// RATE_LIMITED when a count from [`count_statement`] is beyond `max`.

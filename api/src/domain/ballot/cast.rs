@@ -156,11 +156,7 @@ async fn count_and_read_for_vote<C: ConnectionTrait>(
         .from(counted)
         .join(JoinType::LeftJoin, b.clone(), Expr::cust("TRUE"));
     } else {
-        let row = conn
-            .query_one_raw(backend.build(&limit))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("rate limit counter returned no row"))?;
-        sqlite_count = Some(row.try_get_by_index::<i32>(0)?);
+        sqlite_count = Some(rate_limit::run_count(conn, &limit).await?);
         q.from_as(ballot::Entity, b.clone())
             .and_where(Expr::col((b.clone(), ballot::Column::Id)).eq(ballot_id));
     }
