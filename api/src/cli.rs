@@ -74,6 +74,10 @@ pub struct ServeArgs {
     /// With --trust-proxy: how many proxies in front of this server append to X-Forwarded-For.
     #[arg(long, env = "JIAYUAN_PROXY_HOPS", default_value_t = 1)]
     pub proxy_hops: usize,
+    /// PostgreSQL connections the server keeps open at most (SQLite always uses one).
+    #[arg(long, env = "JIAYUAN_DB_POOL_SIZE", default_value_t = crate::db::DEFAULT_POOL_SIZE,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +116,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.audit_key = cli.audit_key.clone();
             settings.trust_proxy = args.trust_proxy;
             settings.proxy_hops = args.proxy_hops;
+            settings.db_pool_size = args.db_pool_size;
             if let Some(dir) = args.portal_dir {
                 settings.portal_dir = dir;
             }
@@ -245,4 +250,27 @@ async fn audit_access(
     };
     let db = crate::db::connect(database_url).await?;
     Ok(Some((db, key)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn pool_size(args: &[&str]) -> Result<u32, clap::Error> {
+        let cli = Cli::try_parse_from(["jiayuan", "serve"].iter().chain(args))?;
+        match cli.command {
+            Command::Serve(serve) => Ok(serve.db_pool_size),
+            _ => Err(clap::Error::new(clap::error::ErrorKind::InvalidSubcommand)),
+        }
+    }
+
+    #[test]
+    fn the_pool_size_is_sixteen_unless_set_and_never_zero() {
+        assert_eq!(pool_size(&[]).ok(), Some(crate::db::DEFAULT_POOL_SIZE));
+        assert_eq!(pool_size(&["--db-pool-size", "48"]).ok(), Some(48));
+        for bad in ["0", "1001", "-1", "many"] {
+            assert!(pool_size(&["--db-pool-size", bad]).is_err(), "{bad}");
+        }
+    }
 }

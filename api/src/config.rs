@@ -6,6 +6,8 @@ use std::path::PathBuf;
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub database_url: String,
+    /// PostgreSQL connections the pool keeps at most (SQLite has one).
+    pub db_pool_size: u32,
     pub bind: String,
     /// HMAC secret for access tokens; when absent one is generated once and kept in the database.
     pub jwt_secret: Option<String>,
@@ -62,6 +64,7 @@ impl Settings {
     pub fn for_database(database_url: impl Into<String>) -> Self {
         Self {
             database_url: database_url.into(),
+            db_pool_size: crate::db::DEFAULT_POOL_SIZE,
             bind: "127.0.0.1:8080".into(),
             jwt_secret: None,
             audit_key: None,

@@ -48,7 +48,16 @@ pub fn connection_url(url: &str, env_sslmode: Option<&str>) -> String {
     local.into()
 }
 
+/// Connections a PostgreSQL pool keeps at most unless `--db-pool-size` says otherwise (SQLite
+/// always has one: it has one writer).
+pub const DEFAULT_POOL_SIZE: u32 = 16;
+
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, DEFAULT_POOL_SIZE).await
+}
+
+/// [`connect`] with a PostgreSQL pool of at most `pool_size` connections (at least one).
+pub async fn connect_with(url: &str, pool_size: u32) -> anyhow::Result<DatabaseConnection> {
     let url = connection_url(url, std::env::var("PGSSLMODE").ok().as_deref());
     let mut opts = ConnectOptions::new(url.clone());
     opts.sqlx_logging(false)
@@ -63,7 +72,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     if is_sqlite {
         opts.max_connections(1).min_connections(1);
     } else {
-        opts.max_connections(16).min_connections(1);
+        opts.max_connections(pool_size.max(1)).min_connections(1);
     }
     let db = Database::connect(opts)
         .await

@@ -48,7 +48,7 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = crate::db::connect(&settings.database_url).await?;
+        let db = crate::db::connect_with(&settings.database_url, settings.db_pool_size).await?;
         crate::db::migrate(&db).await?;
         Self::build_with_db(settings, db).await
     }

@@ -386,8 +386,60 @@ async fn tally_latency(
     Ok(lat)
 }
 
+/// CPU seconds used so far by this process (the server and the bench client) and by every
+/// `postgres` process on the machine, from `/proc` (clock ticks of 1/100 s).
+fn cpu_seconds() -> (f64, f64) {
+    fn ticks(stat: &str) -> Option<(String, f64)> {
+        // `pid (comm) state …`: utime and stime are the 14th and 15th fields.
+        let (head, rest) = stat.rsplit_once(')')?;
+        let comm = head.split_once('(')?.1.to_owned();
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let utime: f64 = fields.get(11)?.parse().ok()?;
+        let stime: f64 = fields.get(12)?.parse().ok()?;
+        Some((comm, (utime + stime) / 100.0))
+    }
+    let own = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| ticks(&s))
+        .map_or(0.0, |(_, t)| t);
+    let mut pg = 0.0;
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            if let Some((comm, t)) = std::fs::read_to_string(entry.path().join("stat"))
+                .ok()
+                .and_then(|s| ticks(&s))
+            {
+                if comm == "postgres" {
+                    pg += t;
+                }
+            }
+        }
+    }
+    (own, pg)
+}
+
+/// What one query's load measured: requests per second, and the CPU time each request cost in
+/// this process (server and bench client) and in PostgreSQL. CPU per request moves less than
+/// the rate when the shared machine is slower or faster from one window to the next.
+#[derive(Clone, Copy)]
+struct Load {
+    per_sec: f64,
+    own_us: f64,
+    pg_us: f64,
+}
+
+impl std::fmt::Display for Load {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0}/s (CPU per request: {:.0} µs server and client, {:.0} µs PostgreSQL)",
+            self.per_sec, self.own_us, self.pg_us
+        )
+    }
+}
+
 /// Requests per second that `clients` concurrent clients get for one query over 5 seconds
-/// (after a 1-second warm-up). Any error fails the run.
+/// (after a 1-second warm-up), with their CPU cost. Any error fails the run.
 async fn throughput(
     http: &reqwest::Client,
     base: &str,
@@ -395,13 +447,14 @@ async fn throughput(
     query: &str,
     vars: Value,
     clients: usize,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Load> {
     // The load generator shares the machine with the server: each request's body is written
     // once, and an answer is only checked for errors, not built into a JSON tree (a 20-topic
     // page cost the client several times what `me` did).
     let body = serde_json::to_vec(&json!({"query": query, "variables": vars}))?;
-    let mut rates = Vec::new();
+    let mut last = None;
     for window in [Duration::from_secs(1), Duration::from_secs(5)] {
+        let cpu_before = cpu_seconds();
         let until = Instant::now() + window;
         let mut tasks = Vec::new();
         for _ in 0..clients {
@@ -424,9 +477,15 @@ async fn throughput(
         for t in tasks {
             total += t.await??;
         }
-        rates.push(total as f64 / window.as_secs_f64());
+        let cpu_after = cpu_seconds();
+        let per_request = |before: f64, after: f64| (after - before) * 1e6 / total.max(1) as f64;
+        last = Some(Load {
+            per_sec: total as f64 / window.as_secs_f64(),
+            own_us: per_request(cpu_before.0, cpu_after.0),
+            pg_us: per_request(cpu_before.1, cpu_after.1),
+        });
     }
-    Ok(rates.last().copied().unwrap_or(0.0))
+    last.ok_or_else(|| anyhow::anyhow!("no window measured"))
 }
 
 /// POSTs a GraphQL request body; an error unless the answer has data and no errors.
@@ -511,6 +570,19 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
     settings.audit_key = Some(format!("bench-{}", uuid::Uuid::new_v4().simple()).repeat(2));
     // The committee opens many topics; voters vote once each.
     settings.proposal_limit.max = 1_000_000;
+    // The pool as the server would have it (`JIAYUAN_DB_POOL_SIZE`, as `jiayuan serve` reads it).
+    if let Some(n) = std::env::var("JIAYUAN_DB_POOL_SIZE")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        settings.db_pool_size = n.max(1);
+    }
+    if pg_url.is_some() {
+        println!(
+            "[{label}] server pool: {} connections",
+            settings.db_pool_size
+        );
+    }
     let app = Application::build(settings).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
@@ -536,6 +608,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             (0..s.voters.len()).collect::<Vec<_>>(),
         ));
         let started = Instant::now();
+        let cpu_before = cpu_seconds();
         let mut workers = Vec::new();
         for _ in 0..a.concurrency {
             let (queue, s, http, base, ballot, yes) = (
@@ -582,6 +655,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             errors += e;
         }
         let elapsed = started.elapsed();
+        let cpu_after = cpu_seconds();
         lat.sort();
         done.sort();
         // Votes per second over the first and the last quarter of the votes (decay shows here).
@@ -606,6 +680,16 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         println!(
         "[{label}] castVote rate: first quarter {first_q:.0} votes/s, last quarter {last_q:.0} votes/s"
     );
+        let per_vote = |before: f64, after: f64| (after - before) * 1e6 / lat.len().max(1) as f64;
+        println!(
+            "[{label}] castVote CPU per vote: {:.0} µs server and client, {:.0} µs PostgreSQL{}",
+            per_vote(cpu_before.0, cpu_after.0),
+            per_vote(cpu_before.1, cpu_after.1),
+            match pg_url {
+                Some(_) => "",
+                None => " (none: SQLite runs in the server)",
+            }
+        );
         http_rate = Some(lat.len() as f64 / elapsed.as_secs_f64());
         let check = gql(
             &http,
@@ -638,6 +722,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             ),
         ] {
             let (pb_ballot, pb_option) = open_motion(&http, &base, &s, name).await?;
+            let pg_before = cpu_seconds().1;
             let tps = pgbench(
                 pg_url,
                 mode,
@@ -651,8 +736,9 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
                     ("session", "pgbench"),
                 ],
             )?;
+            let pg_us = (cpu_seconds().1 - pg_before) * 1e6 / (tps * 10.0).max(1.0);
             println!(
-                "[{label}] pgbench, vote transaction {name}: {tps:.0} transactions/s (64 clients, 10 s); HTTP castVote / this = {:.2}",
+                "[{label}] pgbench, vote transaction {name}: {tps:.0} transactions/s (64 clients, 10 s; {pg_us:.0} µs PostgreSQL CPU each); HTTP castVote / this = {:.2}",
                 http_rate / tps
             );
         }
@@ -702,6 +788,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         );
         let voter = &s.voters[0].0;
         let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
+        println!("[{label}] reads, 32 concurrent clients for 5 s: me {me}");
         // Where a list page's cost goes: the community check and one row, twenty rows, and
         // twenty rows with their ballots' turnout (the target).
         let list_q = "query($c:ID!){ topics(communityId:$c, first: 20){ nodes { id title ballot { turnoutCount } } } }";
@@ -716,11 +803,11 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             ),
             ("20-topic list with ballots", list_q),
         ] {
-            let rate =
+            let load =
                 throughput(&http, &base, voter, query, json!({"c": s.community}), 32).await?;
             println!(
-                "[{label}] reads, 32 concurrent clients for 5 s: {name} {rate:.0}/s ({:.2}× me)",
-                rate / me
+                "[{label}] reads, 32 concurrent clients for 5 s: {name} {load} ({:.2}× me)",
+                load.per_sec / me.per_sec
             );
         }
         // The target: `me` and the list with ballots alternate three times, and the ratio is
@@ -732,15 +819,16 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             let list =
                 throughput(&http, &base, voter, list_q, json!({"c": s.community}), 32).await?;
             println!(
-                "[{label}] reads, round {round}: me {me:.0}/s, 20-topic list with ballots {list:.0}/s, ratio {:.2}",
-                list / me
+                "[{label}] reads, round {round}: me {me}, 20-topic list with ballots {list}, ratio {:.2}",
+                list.per_sec / me.per_sec
             );
-            rounds.push((list / me, me, list));
+            rounds.push((list.per_sec / me.per_sec, me, list));
         }
         rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (ratio, me, list) = rounds[1];
         println!(
-            "[{label}] reads, 32 concurrent clients for 5 s each: me {me:.0}/s, 20-topic list with ballots {list:.0}/s, ratio {ratio:.2} (the median of 3 alternating rounds; target ≥ 0.5)"
+            "[{label}] reads, 32 concurrent clients for 5 s each: me {:.0}/s, 20-topic list with ballots {:.0}/s, ratio {ratio:.2} (the median of 3 alternating rounds; target ≥ 0.5)",
+            me.per_sec, list.per_sec
         );
     }
 

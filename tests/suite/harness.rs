@@ -129,7 +129,7 @@ impl TestApp {
         }
         adjust(&mut settings);
         // Exactly what `Application::build` does, with a statement counter on the connection.
-        let mut db = api::db::connect(&settings.database_url)
+        let mut db = api::db::connect_with(&settings.database_url, settings.db_pool_size)
             .await
             .unwrap_or_else(|e| panic!("connect: {e:#}"));
         let statements = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));

@@ -220,6 +220,23 @@ async fn the_first_scrape_of_a_fresh_server_has_every_family() {
     }
 }
 
+/// `--db-pool-size` bounds the PostgreSQL pool (SQLite keeps its one connection), and the
+/// metrics say so.
+#[tokio::test]
+async fn the_pool_size_setting_bounds_the_database_pool() {
+    let app = TestApp::spawn_with(|s| s.db_pool_size = 3).await;
+    let text = metrics(&app).await;
+    let want = match backend() {
+        "postgres" => 3.0,
+        _ => 1.0,
+    };
+    assert_eq!(
+        sample(&text, "jiayuan_db_pool_max_connections"),
+        Some(want),
+        "{text}"
+    );
+}
+
 /// A vote moves `jiayuan_votes_cast_total{channel="online"}`; a changed vote is counted apart;
 /// a paper ballot moves `{channel="paper"}`; a refused vote moves none.
 #[tokio::test]
