@@ -386,31 +386,40 @@ async fn tally_latency(
     Ok(lat)
 }
 
-/// CPU seconds used so far by this process (the server and the bench client) and by every
-/// `postgres` process on the machine, from `/proc` (clock ticks of 1/100 s).
+/// CPU seconds used so far by this process (the server and the bench client) and by
+/// PostgreSQL, from `/proc` (clock ticks of 1/100 s). PostgreSQL's is every `postgres`
+/// process's own time plus the time of its ended children (a pgbench run's backends end with
+/// it, and their time moves to the postmaster's children's time).
 fn cpu_seconds() -> (f64, f64) {
-    fn ticks(stat: &str) -> Option<(String, f64)> {
-        // `pid (comm) state …`: utime and stime are the 14th and 15th fields.
+    /// A process's command name, its own CPU time and its ended children's.
+    fn ticks(stat: &str) -> Option<(String, f64, f64)> {
+        // `pid (comm) state …`: utime, stime, cutime and cstime are the 14th to 17th fields.
         let (head, rest) = stat.rsplit_once(')')?;
         let comm = head.split_once('(')?.1.to_owned();
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let utime: f64 = fields.get(11)?.parse().ok()?;
-        let stime: f64 = fields.get(12)?.parse().ok()?;
-        Some((comm, (utime + stime) / 100.0))
+        let fields: Vec<f64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(4)
+            .map(|f| f.parse().unwrap_or(0.0))
+            .collect();
+        let [utime, stime, cutime, cstime] = fields[..] else {
+            return None;
+        };
+        Some((comm, (utime + stime) / 100.0, (cutime + cstime) / 100.0))
     }
     let own = std::fs::read_to_string("/proc/self/stat")
         .ok()
         .and_then(|s| ticks(&s))
-        .map_or(0.0, |(_, t)| t);
+        .map_or(0.0, |(_, t, _)| t);
     let mut pg = 0.0;
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for entry in dir.flatten() {
-            if let Some((comm, t)) = std::fs::read_to_string(entry.path().join("stat"))
+            if let Some((comm, t, children)) = std::fs::read_to_string(entry.path().join("stat"))
                 .ok()
                 .and_then(|s| ticks(&s))
             {
                 if comm == "postgres" {
-                    pg += t;
+                    pg += t + children;
                 }
             }
         }
