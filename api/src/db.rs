@@ -247,6 +247,32 @@ pub fn select_prefixed_only<E: sea_orm::EntityTrait>(
     }
 }
 
+/// A common table expression `name AS (query)`. sea-query's chained builders end in
+/// `to_owned()`, a deep copy of the statement; this builds it in place.
+pub fn cte(
+    name: impl sea_orm::sea_query::IntoIden,
+    query: impl Into<sea_orm::sea_query::SubQueryStatement>,
+) -> sea_orm::sea_query::CommonTableExpression {
+    let mut cte = sea_orm::sea_query::CommonTableExpression::new();
+    cte.query(query).table_name(name);
+    cte
+}
+
+/// `WITH ctes query`, without the copy of both that `SelectStatement::with` and
+/// `InsertStatement::with` make (`WithClause::query` ends in `to_owned()`).
+pub fn with_query(
+    ctes: impl IntoIterator<Item = sea_orm::sea_query::CommonTableExpression>,
+    query: impl Into<sea_orm::sea_query::SubQueryStatement>,
+) -> sea_orm::sea_query::WithQuery {
+    let mut with = sea_orm::sea_query::WithClause::new();
+    for cte in ctes {
+        with.cte(cte);
+    }
+    let mut q = sea_orm::sea_query::WithQuery::new();
+    q.with_clause(with).query(query);
+    q
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await.context("running migrations")
 }

@@ -115,9 +115,7 @@ async fn count_and_read_for_vote<C: ConnectionTrait>(
     candidates: Vec<String>,
 ) -> AppResult<(i32, Option<ForVote>)> {
     use crate::db::select_prefixed;
-    use sea_orm::sea_query::{
-        Alias, CommonTableExpression, Expr, ExprTrait, JoinType, LockType, Order, Query, WithClause,
-    };
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, Order, Query};
     use sea_orm::FromQueryResult;
     let (b, v, o) = (Alias::new("b"), Alias::new("v"), Alias::new("o"));
     let (counted, count) = (Alias::new("counted"), Alias::new("write_count"));
@@ -128,7 +126,7 @@ async fn count_and_read_for_vote<C: ConnectionTrait>(
     select_prefixed::<ballot_voter::Entity>(&mut q, &v, "v_");
     select_prefixed::<ballot_option::Entity>(&mut q, &o, "o_");
     let this_ballot = Expr::col((ballot::Entity, ballot::Column::Id)).eq(ballot_id);
-    let mut with = WithClause::new();
+    let mut ctes = Vec::new();
     let mut sqlite_count = None;
     if pg {
         let mut locked = Query::select();
@@ -137,18 +135,8 @@ async fn count_and_read_for_vote<C: ConnectionTrait>(
             .from(ballot::Entity)
             .and_where(this_ballot)
             .lock(LockType::Share);
-        with.cte(
-            CommonTableExpression::new()
-                .query(limit)
-                .table_name(counted.clone())
-                .to_owned(),
-        )
-        .cte(
-            CommonTableExpression::new()
-                .query(locked)
-                .table_name(b.clone())
-                .to_owned(),
-        );
+        ctes.push(crate::db::cte(counted.clone(), limit));
+        ctes.push(crate::db::cte(b.clone(), locked));
         q.expr_as(
             Expr::col((counted.clone(), entity::rate_limit::Column::Count)),
             count.clone(),
@@ -177,7 +165,10 @@ async fn count_and_read_for_vote<C: ConnectionTrait>(
     );
     q.order_by((o.clone(), ballot_option::Column::Position), Order::Asc);
     let rows = match pg {
-        true => conn.query_all_raw(backend.build(&q.with(with))).await?,
+        true => {
+            conn.query_all_raw(backend.build(&crate::db::with_query(ctes, q)))
+                .await?
+        }
         false => conn.query_all_raw(backend.build(&q)).await?,
     };
     let count = match sqlite_count {
@@ -235,7 +226,7 @@ async fn record<C: ConnectionTrait>(
     cast_by: &str,
     option_ids: &[String],
 ) -> AppResult<String> {
-    use sea_orm::sea_query::{Alias, CommonTableExpression, WithClause};
+    use sea_orm::sea_query::Alias;
     use sea_orm::QueryTrait;
     let already = || crate::db::on_unique("this voter has already voted");
     let participation = ballot_participation::Entity::insert(ballot_participation::ActiveModel {
@@ -263,25 +254,14 @@ async fn record<C: ConnectionTrait>(
         .then(|| super::named::record_statement(&b.id, &voter.voter_id, &box_id));
     let backend = conn.get_database_backend();
     if backend == sea_orm::DbBackend::Postgres {
-        let mut with = WithClause::new();
-        with.cte(
-            CommonTableExpression::new()
-                .query(participation)
-                .table_name(Alias::new("participation"))
-                .to_owned(),
-        );
+        let mut ctes = vec![crate::db::cte(Alias::new("participation"), participation)];
         if let Some(named) = named {
-            with.cte(
-                CommonTableExpression::new()
-                    .query(named)
-                    .table_name(Alias::new("named"))
-                    .to_owned(),
-            );
+            ctes.push(crate::db::cte(Alias::new("named"), named));
         }
         // The box's and the named row's unique indexes (a receipt per ballot, a voter per named
         // roll) cannot be broken by a voter who has not voted: 20 random characters, and one
         // participation per voter first.
-        conn.execute_raw(backend.build(&ballot_box.with(with)))
+        conn.execute_raw(backend.build(&crate::db::with_query(ctes, ballot_box)))
             .await
             .map_err(already())?;
     } else {
