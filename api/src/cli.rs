@@ -74,9 +74,10 @@ pub struct ServeArgs {
     /// With --trust-proxy: how many proxies in front of this server append to X-Forwarded-For.
     #[arg(long, env = "JIAYUAN_PROXY_HOPS", default_value_t = 1)]
     pub proxy_hops: usize,
-    /// PostgreSQL connections the server keeps open at most (SQLite always uses one).
+    /// PostgreSQL connections the server keeps open at most, one of them the event bus's
+    /// listener (SQLite always uses one).
     #[arg(long, env = "JIAYUAN_DB_POOL_SIZE", default_value_t = crate::db::DEFAULT_POOL_SIZE,
-          value_parser = clap::value_parser!(u32).range(1..=1000))]
+          value_parser = clap::value_parser!(u32).range(crate::db::MIN_POOL_SIZE as i64..=1000))]
     pub db_pool_size: u32,
 }
 
@@ -266,10 +267,15 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_size_is_sixteen_unless_set_and_never_zero() {
-        assert_eq!(pool_size(&[]).ok(), Some(crate::db::DEFAULT_POOL_SIZE));
+    fn the_pool_size_is_sixteen_unless_set_and_leaves_room_beside_the_listener() {
+        // (The environment variable, when a developer has set it, is the default.)
+        if std::env::var_os("JIAYUAN_DB_POOL_SIZE").is_none() {
+            assert_eq!(pool_size(&[]).ok(), Some(crate::db::DEFAULT_POOL_SIZE));
+        }
+        assert_eq!(pool_size(&["--db-pool-size", "2"]).ok(), Some(2));
         assert_eq!(pool_size(&["--db-pool-size", "48"]).ok(), Some(48));
-        for bad in ["0", "1001", "-1", "many"] {
+        // One connection would be the bus listener's alone: every request would wait for it.
+        for bad in ["0", "1", "1001", "many", "2.5"] {
             assert!(pool_size(&["--db-pool-size", bad]).is_err(), "{bad}");
         }
     }

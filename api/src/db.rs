@@ -52,11 +52,16 @@ pub fn connection_url(url: &str, env_sslmode: Option<&str>) -> String {
 /// always has one: it has one writer).
 pub const DEFAULT_POOL_SIZE: u32 = 16;
 
+/// The smallest PostgreSQL pool: the bus's listener holds one connection of it for good
+/// (`bus.rs`), and requests and background jobs need at least one more.
+pub const MIN_POOL_SIZE: u32 = 2;
+
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     connect_with(url, DEFAULT_POOL_SIZE).await
 }
 
-/// [`connect`] with a PostgreSQL pool of at most `pool_size` connections (at least one).
+/// [`connect`] with a PostgreSQL pool of at most `pool_size` connections (at least
+/// [`MIN_POOL_SIZE`]).
 pub async fn connect_with(url: &str, pool_size: u32) -> anyhow::Result<DatabaseConnection> {
     let url = connection_url(url, std::env::var("PGSSLMODE").ok().as_deref());
     let mut opts = ConnectOptions::new(url.clone());
@@ -72,7 +77,8 @@ pub async fn connect_with(url: &str, pool_size: u32) -> anyhow::Result<DatabaseC
     if is_sqlite {
         opts.max_connections(1).min_connections(1);
     } else {
-        opts.max_connections(pool_size.max(1)).min_connections(1);
+        opts.max_connections(pool_size.max(MIN_POOL_SIZE))
+            .min_connections(1);
     }
     let db = Database::connect(opts)
         .await

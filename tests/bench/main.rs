@@ -434,16 +434,21 @@ fn cpu_seconds() -> (f64, f64) {
 struct Load {
     per_sec: f64,
     own_us: f64,
-    pg_us: f64,
+    /// `None` on SQLite, which runs in the server.
+    pg_us: Option<f64>,
 }
 
 impl std::fmt::Display for Load {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:.0}/s (CPU per request: {:.0} µs server and client, {:.0} µs PostgreSQL)",
-            self.per_sec, self.own_us, self.pg_us
-        )
+            "{:.0}/s (CPU per request: {:.0} µs server and client",
+            self.per_sec, self.own_us
+        )?;
+        match self.pg_us {
+            Some(pg) => write!(f, ", {pg:.0} µs PostgreSQL)"),
+            None => write!(f, ")"),
+        }
     }
 }
 
@@ -456,6 +461,7 @@ async fn throughput(
     query: &str,
     vars: Value,
     clients: usize,
+    pg: bool,
 ) -> anyhow::Result<Load> {
     // The load generator shares the machine with the server: each request's body is written
     // once, and an answer is only checked for errors, not built into a JSON tree (a 20-topic
@@ -491,7 +497,7 @@ async fn throughput(
         last = Some(Load {
             per_sec: total as f64 / window.as_secs_f64(),
             own_us: per_request(cpu_before.0, cpu_after.0),
-            pg_us: per_request(cpu_before.1, cpu_after.1),
+            pg_us: pg.then(|| per_request(cpu_before.1, cpu_after.1)),
         });
     }
     last.ok_or_else(|| anyhow::anyhow!("no window measured"))
@@ -573,18 +579,23 @@ fn pgbench(url: &str, mode: &str, script: &str, vars: &[(&str, &str)]) -> anyhow
 
 async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
     let pg_url = url.starts_with("postgres").then(|| url.clone());
+    let pg = pg_url.is_some();
     let mut settings = Settings::for_database(url);
     settings.bind = "127.0.0.1:0".into();
     // PostgreSQL needs an audit key kept outside the database; the bench makes a throw-away one.
     settings.audit_key = Some(format!("bench-{}", uuid::Uuid::new_v4().simple()).repeat(2));
     // The committee opens many topics; voters vote once each.
     settings.proposal_limit.max = 1_000_000;
-    // The pool as the server would have it (`JIAYUAN_DB_POOL_SIZE`, as `jiayuan serve` reads it).
-    if let Some(n) = std::env::var("JIAYUAN_DB_POOL_SIZE")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-    {
-        settings.db_pool_size = n.max(1);
+    // The pool as the server would have it (`JIAYUAN_DB_POOL_SIZE`, within the bounds
+    // `jiayuan serve` takes).
+    if let Ok(v) = std::env::var("JIAYUAN_DB_POOL_SIZE") {
+        match v.parse::<u32>() {
+            Ok(n) if (api::db::MIN_POOL_SIZE..=1000).contains(&n) => settings.db_pool_size = n,
+            _ => anyhow::bail!(
+                "JIAYUAN_DB_POOL_SIZE must be {}–1000, not {v}",
+                api::db::MIN_POOL_SIZE
+            ),
+        }
     }
     if pg_url.is_some() {
         println!(
@@ -690,14 +701,13 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         "[{label}] castVote rate: first quarter {first_q:.0} votes/s, last quarter {last_q:.0} votes/s"
     );
         let per_vote = |before: f64, after: f64| (after - before) * 1e6 / lat.len().max(1) as f64;
+        let pg_part = match pg {
+            true => format!(", {:.0} µs PostgreSQL", per_vote(cpu_before.1, cpu_after.1)),
+            false => String::new(),
+        };
         println!(
-            "[{label}] castVote CPU per vote: {:.0} µs server and client, {:.0} µs PostgreSQL{}",
+            "[{label}] castVote CPU per vote: {:.0} µs server and client{pg_part}",
             per_vote(cpu_before.0, cpu_after.0),
-            per_vote(cpu_before.1, cpu_after.1),
-            match pg_url {
-                Some(_) => "",
-                None => " (none: SQLite runs in the server)",
-            }
         );
         http_rate = Some(lat.len() as f64 / elapsed.as_secs_f64());
         let check = gql(
@@ -745,6 +755,9 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
                     ("session", "pgbench"),
                 ],
             )?;
+            // pgbench's backends end with it; the postmaster counts them once it has reaped
+            // them.
+            tokio::time::sleep(Duration::from_millis(500)).await;
             let pg_us = (cpu_seconds().1 - pg_before) * 1e6 / (tps * 10.0).max(1.0);
             println!(
                 "[{label}] pgbench, vote transaction {name}: {tps:.0} transactions/s (64 clients, 10 s; {pg_us:.0} µs PostgreSQL CPU each); HTTP castVote / this = {:.2}",
@@ -796,7 +809,16 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             ms(percentile(&opens, 1.0))
         );
         let voter = &s.voters[0].0;
-        let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
+        let me = throughput(
+            &http,
+            &base,
+            voter,
+            "query { me { id } }",
+            json!({}),
+            32,
+            pg,
+        )
+        .await?;
         println!("[{label}] reads, 32 concurrent clients for 5 s: me {me}");
         // Where a list page's cost goes: the community check and one row, twenty rows, and
         // twenty rows with their ballots' turnout (the target).
@@ -812,8 +834,16 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             ),
             ("20-topic list with ballots", list_q),
         ] {
-            let load =
-                throughput(&http, &base, voter, query, json!({"c": s.community}), 32).await?;
+            let load = throughput(
+                &http,
+                &base,
+                voter,
+                query,
+                json!({"c": s.community}),
+                32,
+                pg,
+            )
+            .await?;
             println!(
                 "[{label}] reads, 32 concurrent clients for 5 s: {name} {load} ({:.2}× me)",
                 load.per_sec / me.per_sec
@@ -824,9 +854,26 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         // both sides of a round alike.
         let mut rounds = Vec::new();
         for round in 1..=3 {
-            let me = throughput(&http, &base, voter, "query { me { id } }", json!({}), 32).await?;
-            let list =
-                throughput(&http, &base, voter, list_q, json!({"c": s.community}), 32).await?;
+            let me = throughput(
+                &http,
+                &base,
+                voter,
+                "query { me { id } }",
+                json!({}),
+                32,
+                pg,
+            )
+            .await?;
+            let list = throughput(
+                &http,
+                &base,
+                voter,
+                list_q,
+                json!({"c": s.community}),
+                32,
+                pg,
+            )
+            .await?;
             println!(
                 "[{label}] reads, round {round}: me {me}, 20-topic list with ballots {list}, ratio {:.2}",
                 list.per_sec / me.per_sec

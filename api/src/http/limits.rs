@@ -245,9 +245,14 @@ pub fn parse(request: &async_graphql::Request) -> Option<ExecutableDocument> {
     }
     let doc = async_graphql::parser::parse_query(query).ok()?;
     if cacheable {
-        if let Ok(mut cache) = DOCUMENTS.lock() {
-            cache.put(query, Arc::new(doc.clone()));
-        }
+        let kept = Arc::new(doc.clone());
+        // What the entry pushes out is freed after the lock is let go (a large document is
+        // thousands of small frees).
+        let evicted = DOCUMENTS
+            .lock()
+            .ok()
+            .map(|mut cache| cache.put(query, kept));
+        drop(evicted);
     }
     Some(doc)
 }
@@ -259,9 +264,9 @@ const MAX_CACHED_QUERY_BYTES: usize = 4 * 1024;
 /// documents again and again (the portal's, with different variables), and the parser costs
 /// more than a copy of its result: about a twentieth of a list request's CPU. Parsing depends on
 /// the text alone, so one cache serves every schema and both transports. It is bounded by the
-/// text it holds (a parsed document takes some hundred times its text's bytes at worst), so a
-/// client sending ever new documents only evicts entries: each costs it the parse it would have
-/// cost anyway.
+/// text it holds (a parsed document takes some hundred times its text's bytes at worst: about
+/// 10 MB), so a client sending ever new documents only evicts entries, at the cost of the parse
+/// it would have cost anyway and a copy of it.
 static DOCUMENTS: LazyLock<Mutex<DocumentCache>> =
     LazyLock::new(|| Mutex::new(DocumentCache::new(64 * 1024)));
 
@@ -285,19 +290,26 @@ impl DocumentCache {
         self.entries.get(query).cloned()
     }
 
-    fn put(&mut self, query: &str, doc: Arc<ExecutableDocument>) {
+    /// Keeps `doc` for `query`; returns what it replaced or pushed out, for the caller to free.
+    fn put(&mut self, query: &str, doc: Arc<ExecutableDocument>) -> Vec<Arc<ExecutableDocument>> {
         if query.len() > self.budget {
-            return;
+            return vec![doc];
         }
-        if self.entries.put(query.to_owned(), doc).is_none() {
-            self.bytes += query.len();
+        let mut out = Vec::new();
+        match self.entries.put(query.to_owned(), doc) {
+            Some(replaced) => out.push(replaced),
+            None => self.bytes += query.len(),
         }
         while self.bytes > self.budget {
             match self.entries.pop_lru() {
-                Some((text, _)) => self.bytes -= text.len(),
+                Some((text, doc)) => {
+                    self.bytes -= text.len();
+                    out.push(doc);
+                }
                 None => break,
             }
         }
+        out
     }
 }
 
@@ -565,7 +577,11 @@ mod tests {
         cache.put(b, parsed(b));
         // `a` used after `b`: `b` is the least recently used when `c` arrives.
         assert!(cache.get(a).is_some());
-        cache.put(c, parsed(c));
+        assert_eq!(
+            cache.put(c, parsed(c)).len(),
+            1,
+            "the evicted entry comes back"
+        );
         assert!(cache.get(b).is_none(), "the least recently used went");
         assert!(cache.get(a).is_some() && cache.get(c).is_some());
         assert!(
@@ -575,11 +591,15 @@ mod tests {
             cache.budget
         );
         // The same text again replaces its entry without counting its bytes twice.
-        cache.put(c, parsed(c));
+        assert_eq!(
+            cache.put(c, parsed(c)).len(),
+            1,
+            "the replaced entry comes back"
+        );
         assert_eq!(cache.bytes, a.len() + c.len());
         // A text longer than the whole budget is never kept (and evicts nothing).
         let long = format!("{{ me {{ id {} }} }}", "name ".repeat(20));
-        cache.put(&long, parsed(&long));
+        assert_eq!(cache.put(&long, parsed(&long)).len(), 1);
         assert!(cache.get(&long).is_none());
         assert!(cache.get(a).is_some() && cache.get(c).is_some());
     }
@@ -589,6 +609,9 @@ mod tests {
         let q = "query Q($c: ID!) { topics(communityId: $c, first: 20) { nodes { id ...T } } } fragment T on Topic { title }";
         let request = async_graphql::Request::new(q);
         let first = parse(&request).map(|d| format!("{d:?}"));
+        // Kept by the first parse (no other test sends this text), and given by the second.
+        let kept = DOCUMENTS.lock().ok().and_then(|mut c| c.get(q));
+        assert_eq!(kept.map(|d| format!("{d:?}")), first);
         let second = parse(&request).map(|d| format!("{d:?}"));
         assert!(first.is_some());
         assert_eq!(first, second);
