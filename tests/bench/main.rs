@@ -809,16 +809,11 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             ms(percentile(&opens, 1.0))
         );
         let voter = &s.voters[0].0;
-        let me = throughput(
-            &http,
-            &base,
-            voter,
-            "query { me { id } }",
-            json!({}),
-            32,
-            pg,
-        )
-        .await?;
+        // One query's load: 32 clients, the first voter's token.
+        let (h, b) = (&http, &base);
+        let read =
+            move |query: &'static str, vars: Value| throughput(h, b, voter, query, vars, 32, pg);
+        let me = read("query { me { id } }", json!({})).await?;
         println!("[{label}] reads, 32 concurrent clients for 5 s: me {me}");
         // Where a list page's cost goes: the community check and one row, twenty rows, and
         // twenty rows with their ballots' turnout (the target).
@@ -834,16 +829,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             ),
             ("20-topic list with ballots", list_q),
         ] {
-            let load = throughput(
-                &http,
-                &base,
-                voter,
-                query,
-                json!({"c": s.community}),
-                32,
-                pg,
-            )
-            .await?;
+            let load = read(query, json!({"c": s.community})).await?;
             println!(
                 "[{label}] reads, 32 concurrent clients for 5 s: {name} {load} ({:.2}× me)",
                 load.per_sec / me.per_sec
@@ -854,26 +840,8 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         // both sides of a round alike.
         let mut rounds = Vec::new();
         for round in 1..=3 {
-            let me = throughput(
-                &http,
-                &base,
-                voter,
-                "query { me { id } }",
-                json!({}),
-                32,
-                pg,
-            )
-            .await?;
-            let list = throughput(
-                &http,
-                &base,
-                voter,
-                list_q,
-                json!({"c": s.community}),
-                32,
-                pg,
-            )
-            .await?;
+            let me = read("query { me { id } }", json!({})).await?;
+            let list = read(list_q, json!({"c": s.community})).await?;
             println!(
                 "[{label}] reads, round {round}: me {me}, 20-topic list with ballots {list}, ratio {:.2}",
                 list.per_sec / me.per_sec
