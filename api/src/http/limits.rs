@@ -236,7 +236,9 @@ impl Refusal {
 /// executor reports that). Documents seen lately come from [`DOCUMENTS`] instead of the parser.
 pub fn parse(request: &async_graphql::Request) -> Option<ExecutableDocument> {
     let query = request.query.as_str();
-    let cacheable = query.len() <= MAX_CACHED_QUERY_BYTES;
+    // A text with a string literal may hold what a client wrote inline (a password, a phone
+    // number): it is parsed every time and never kept. The portal sends its values as variables.
+    let cacheable = query.len() <= MAX_CACHED_QUERY_BYTES && !query.contains('"');
     if cacheable {
         let hit = DOCUMENTS.lock().ok().and_then(|mut cache| cache.get(query));
         if let Some(doc) = hit {
@@ -616,6 +618,15 @@ mod tests {
         assert!(first.is_some());
         assert_eq!(first, second);
         assert_eq!(second, Some(format!("{:?}", parsed(q))));
+        // A document with a string literal (a password written inline) is parsed, never kept.
+        let inline =
+            "mutation { signIn(phone: \"13800000000\", password: \"secret-1\") { accessToken } }";
+        assert!(parse(&async_graphql::Request::new(inline)).is_some());
+        assert!(DOCUMENTS
+            .lock()
+            .ok()
+            .and_then(|mut c| c.get(inline))
+            .is_none());
         // A document that does not parse is never cached and still does not parse.
         let broken = async_graphql::Request::new("{ me { id }");
         assert!(parse(&broken).is_none() && parse(&broken).is_none());
