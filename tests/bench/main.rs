@@ -532,23 +532,117 @@ async fn answered(
     }
 }
 
-/// Runs a pgbench script (64 clients, 2 threads, 10 s, no vacuum) with these variables and
-/// returns its transactions per second. `mode` is pgbench's query mode: `prepared` for a
+/// Copies of the statements the server runs while a request is measured (a sea-orm metric
+/// hook; on PostgreSQL only). Off, it costs the server one atomic load per statement.
+#[derive(Clone, Default)]
+struct Capture {
+    on: Arc<std::sync::atomic::AtomicBool>,
+    kept: Arc<std::sync::Mutex<Vec<sea_orm::Statement>>>,
+}
+
+impl Capture {
+    fn keep(&self, stmt: &sea_orm::Statement) {
+        if self.on.load(std::sync::atomic::Ordering::Relaxed) {
+            if let Ok(mut kept) = self.kept.lock() {
+                kept.push(stmt.clone());
+            }
+        }
+    }
+
+    /// The one statement that read the viewer while `request` ran (a read's budget is one
+    /// statement on PostgreSQL, the viewer's account with the page; a background job's
+    /// statements in the same window read no viewer).
+    async fn during(
+        &self,
+        request: impl std::future::Future<Output = anyhow::Result<Value>>,
+    ) -> anyhow::Result<sea_orm::Statement> {
+        use std::sync::atomic::Ordering;
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.clear();
+        }
+        self.on.store(true, Ordering::Relaxed);
+        let answered = request.await;
+        self.on.store(false, Ordering::Relaxed);
+        answered?;
+        let kept = self
+            .kept
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the statement copies were poisoned"))?;
+        let mut viewer = kept.iter().filter(|s| s.sql.contains("viewer_places"));
+        match (viewer.next(), viewer.next()) {
+            (Some(one), None) => Ok(one.clone()),
+            _ => anyhow::bail!(
+                "expected one statement reading the viewer, the request ran: {:?}",
+                kept.iter().map(|s| &s.sql).collect::<Vec<_>>()
+            ),
+        }
+    }
+}
+
+/// A statement as a pgbench script run with `-M prepared`: each `$n` becomes `:pn`, and the
+/// values become `-D pn=…` (sent as text, their types inferred by PostgreSQL as for sqlx's).
+fn pgbench_script(stmt: &sea_orm::Statement) -> anyhow::Result<(String, Vec<(String, String)>)> {
+    use sea_orm::Value as V;
+    let mut vars = Vec::new();
+    for (i, v) in stmt.values.iter().flat_map(|v| v.0.iter()).enumerate() {
+        let text = match v {
+            V::String(Some(s)) => s.to_string(),
+            V::Bool(Some(b)) => b.to_string(),
+            V::TinyInt(Some(n)) => n.to_string(),
+            V::SmallInt(Some(n)) => n.to_string(),
+            V::Int(Some(n)) => n.to_string(),
+            V::BigInt(Some(n)) => n.to_string(),
+            V::TinyUnsigned(Some(n)) => n.to_string(),
+            V::SmallUnsigned(Some(n)) => n.to_string(),
+            V::Unsigned(Some(n)) => n.to_string(),
+            V::BigUnsigned(Some(n)) => n.to_string(),
+            other => anyhow::bail!("pgbench cannot be given {other:?}"),
+        };
+        vars.push((format!("p{}", i + 1), text));
+    }
+    let mut sql = String::with_capacity(stmt.sql.len() + 16);
+    let mut chars = stmt.sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('$', Some(d)) if d.is_ascii_digit() => sql.push_str(":p"),
+            _ => sql.push(c),
+        }
+    }
+    Ok((format!("{sql};\n"), vars))
+}
+
+/// Runs a pgbench script (`clients` clients, 2 threads, 10 s, no vacuum) with these variables
+/// and returns its transactions per second. `mode` is pgbench's query mode: `prepared` for a
 /// script that mirrors what sqlx sends (parameters, prepared statements), `simple` for one
 /// that writes its values into the SQL. It connects as the server does
 /// (`api::db::connection_url`: no TLS to this machine unless the URL asks for it).
-fn pgbench(url: &str, mode: &str, script: &str, vars: &[(&str, &str)]) -> anyhow::Result<f64> {
+fn pgbench(
+    url: &str,
+    clients: u32,
+    mode: &str,
+    script: &str,
+    vars: &[(&str, &str)],
+) -> anyhow::Result<f64> {
     let url = api::db::connection_url(url, std::env::var("PGSSLMODE").ok().as_deref());
     let file = std::env::temp_dir().join(format!("jiayuan-pgbench-{}.sql", uuid::Uuid::new_v4()));
     std::fs::write(&file, script)?;
     let mut cmd = std::process::Command::new("pgbench");
-    cmd.args(["-n", "-c", "64", "-j", "2", "-T", "10", "-M", mode, "-f"])
+    cmd.args(["-n", "-j", "2", "-T", "10", "-M", mode])
+        .arg("-c")
+        .arg(clients.to_string())
+        .arg("-f")
         .arg(&file);
     for (k, v) in vars {
         cmd.arg("-D").arg(format!("{k}={v}"));
     }
     let out = cmd.arg(&url).output();
-    let _ = std::fs::remove_file(&file);
+    // JIAYUAN_BENCH_KEEP=1 keeps the script beside the database, to run it again by hand.
+    match std::env::var_os("JIAYUAN_BENCH_KEEP") {
+        Some(_) => println!("(kept {} with {vars:?})", file.display()),
+        None => {
+            let _ = std::fs::remove_file(&file);
+        }
+    }
     let out = out.map_err(|e| {
         anyhow::anyhow!("pgbench could not run ({e}); is postgresql-client installed?")
     })?;
@@ -603,7 +697,18 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             settings.db_pool_size
         );
     }
-    let app = Application::build(settings).await?;
+    // The server as `Application::build` makes it, with a hook that can copy the statements it
+    // runs (for pgbench to run the reads' statements on their own, below); it copies nothing
+    // until asked.
+    let pool_size = settings.db_pool_size;
+    let mut db = api::db::connect_with(&settings.database_url, pool_size).await?;
+    let capture = Capture::default();
+    if pg {
+        let c = capture.clone();
+        db.set_metric_callback(move |info| c.keep(info.statement));
+    }
+    api::db::migrate(&db).await?;
+    let app = Application::build_with_db(settings, db).await?;
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.into_server());
@@ -744,6 +849,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             let pg_before = cpu_seconds().1;
             let tps = pgbench(
                 pg_url,
+                64,
                 mode,
                 script,
                 &[
@@ -854,6 +960,37 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             "[{label}] reads, 32 concurrent clients for 5 s each: me {:.0}/s, 20-topic list with ballots {:.0}/s, ratio {ratio:.2} (the median of 3 alternating rounds; target ≥ 0.5)",
             me.per_sec, list.per_sec
         );
+        // PostgreSQL's own share of that ratio: the one statement each request ran, copied as
+        // the server sent it (parameters and all), run by pgbench alone on the same database,
+        // with as many clients as the server's pool has connections.
+        if let Some(pg_url) = &pg_url {
+            let mut runs = Vec::new();
+            for (name, query, vars) in [
+                ("me", "query { me { id } }", json!({})),
+                ("the list", list_q, json!({"c": s.community})),
+            ] {
+                let stmt = capture
+                    .during(gql(&http, &base, voter, query, vars))
+                    .await?;
+                let (script, vars) = pgbench_script(&stmt)?;
+                let vars: Vec<(&str, &str)> =
+                    vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let pg_before = cpu_seconds().1;
+                let tps = pgbench(pg_url, pool_size, "prepared", &script, &vars)?;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let pg_us = (cpu_seconds().1 - pg_before) * 1e6 / (tps * 10.0).max(1.0);
+                println!(
+                    "[{label}] pgbench, {name}'s statement alone (prepared, {pool_size} clients, 10 s): {tps:.0}/s ({pg_us:.0} µs PostgreSQL CPU each)"
+                );
+                runs.push(tps);
+            }
+            if let [me_tps, list_tps] = runs[..] {
+                println!(
+                    "[{label}] pgbench, the list's statement / me's = {:.2} (PostgreSQL's own ratio for the two requests; HTTP's above: {ratio:.2})",
+                    list_tps / me_tps
+                );
+            }
+        }
     }
 
     if want("rush") {
