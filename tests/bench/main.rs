@@ -612,9 +612,10 @@ fn pgbench_script(stmt: &sea_orm::Statement) -> anyhow::Result<(String, Vec<(Str
 }
 
 /// Runs a pgbench script (`clients` clients, 2 threads, 10 s, no vacuum) with these variables
-/// and returns its transactions per second. `mode` is pgbench's query mode: `prepared` for a
-/// script that mirrors what sqlx sends (parameters, prepared statements), `simple` for one
-/// that writes its values into the SQL. It connects as the server does
+/// and returns its transactions per second and PostgreSQL's CPU time per transaction in µs
+/// (every `postgres` process's, [`cpu_seconds`]). `mode` is pgbench's query mode: `prepared`
+/// for a script that mirrors what sqlx sends (parameters, prepared statements), `simple` for
+/// one that writes its values into the SQL. It connects as the server does
 /// (`api::db::connection_url`: no TLS to this machine unless the URL asks for it).
 fn pgbench(
     url: &str,
@@ -622,10 +623,11 @@ fn pgbench(
     mode: &str,
     script: &str,
     vars: &[(&str, &str)],
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<(f64, f64)> {
     let url = api::db::connection_url(url, std::env::var("PGSSLMODE").ok().as_deref());
     let file = std::env::temp_dir().join(format!("jiayuan-pgbench-{}.sql", uuid::Uuid::new_v4()));
     std::fs::write(&file, script)?;
+    let pg_before = cpu_seconds().1;
     let mut cmd = std::process::Command::new("pgbench");
     cmd.args(["-n", "-j", "2", "-T", "10", "-M", mode])
         .arg("-c")
@@ -661,7 +663,10 @@ fn pgbench(
         Some(t)
             if out.status.success() && failed.starts_with("number of failed transactions: 0 ") =>
         {
-            Ok(t)
+            // pgbench's backends end with it; the postmaster counts them once it has reaped
+            // them.
+            std::thread::sleep(Duration::from_millis(500));
+            Ok((t, (cpu_seconds().1 - pg_before) * 1e6 / (t * 10.0).max(1.0)))
         }
         _ => anyhow::bail!(
             "pgbench failed: {}\n{}",
@@ -846,8 +851,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             ),
         ] {
             let (pb_ballot, pb_option) = open_motion(&http, &base, &s, name).await?;
-            let pg_before = cpu_seconds().1;
-            let tps = pgbench(
+            let (tps, pg_us) = pgbench(
                 pg_url,
                 64,
                 mode,
@@ -861,10 +865,6 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
                     ("session", "pgbench"),
                 ],
             )?;
-            // pgbench's backends end with it; the postmaster counts them once it has reaped
-            // them.
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let pg_us = (cpu_seconds().1 - pg_before) * 1e6 / (tps * 10.0).max(1.0);
             println!(
                 "[{label}] pgbench, vote transaction {name}: {tps:.0} transactions/s (64 clients, 10 s; {pg_us:.0} µs PostgreSQL CPU each); HTTP castVote / this = {:.2}",
                 http_rate / tps
@@ -975,10 +975,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
                 let (script, vars) = pgbench_script(&stmt)?;
                 let vars: Vec<(&str, &str)> =
                     vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                let pg_before = cpu_seconds().1;
-                let tps = pgbench(pg_url, pool_size, "prepared", &script, &vars)?;
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                let pg_us = (cpu_seconds().1 - pg_before) * 1e6 / (tps * 10.0).max(1.0);
+                let (tps, pg_us) = pgbench(pg_url, pool_size, "prepared", &script, &vars)?;
                 println!(
                     "[{label}] pgbench, {name}'s statement alone (prepared, {pool_size} clients, 10 s): {tps:.0}/s ({pg_us:.0} µs PostgreSQL CPU each)"
                 );
