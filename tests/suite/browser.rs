@@ -1273,6 +1273,60 @@ async fn a_text_pack_that_does_not_load_offers_a_retry_instead_of_raw_keys() {
     b.close().await;
 }
 
+/// While a new search of the roster is on its way, the committee sees "loading", not the
+/// previous search's residents (a tap on one of them would act on a resident the search no
+/// longer shows) or their count; then the search's own rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_roster_search_shows_loading_not_the_previous_rows() {
+    let app = TestApp::spawn().await;
+    let _world = app.community().await;
+    let b = browser().await;
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/committee/residents", app.address))
+        .await;
+    b.find("[data-testid=resident-row]").await;
+    b.wait_until("document.querySelectorAll('[data-testid=resident-row]').length > 1")
+        .await;
+    // The answer to a search waits until the test lets it through.
+    b.eval(
+        "window.__fetch = window.fetch;\
+         window.__held = [];\
+         window.fetch = function (input, init) {\
+           const forward = () => window.__fetch.call(window, input, init);\
+           if (!(input instanceof Request) || input.method !== 'POST') return forward();\
+           return input.clone().text().then(body => body.includes('\"search\":\"陈静\"')\
+             ? new Promise(resolve => window.__held.push(() => resolve(forward())))\
+             : forward());\
+         };\
+         return null;",
+    )
+    .await;
+
+    b.fill("#resident-search", "陈静").await;
+    b.click("[data-testid=resident-search-submit]").await;
+    b.wait_until("window.__held.length === 1").await;
+
+    assert!(
+        !b.exists("[data-testid=resident-row]").await,
+        "the previous search's residents are shown while the new search loads"
+    );
+    assert_eq!(
+        b.eval("return document.querySelector('[data-testid=residents-total]').innerText;")
+            .await,
+        json!(""),
+        "the previous search's count is shown while the new search loads"
+    );
+    b.eval(
+        "window.__held.forEach(release => release()); window.fetch = window.__fetch; return null;",
+    )
+    .await;
+    b.wait_until("document.querySelectorAll('[data-testid=resident-row]').length === 1")
+        .await;
+    b.wait_text("[data-testid=resident-row]", "陈静").await;
+    b.close().await;
+}
+
 /// Home and the pages offer each committee tool only when the server's `Community.viewerCan`
 /// says so: the platform admin (on no roster) gets the roster and the review queue but not the
 /// committee's case queue, which the server refuses them; an organizer gets "new event" and no

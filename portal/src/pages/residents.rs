@@ -92,6 +92,10 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
         }
     });
     let loading = Signal::derive(move || pages.loading());
+    // Until the new search's first page arrives, nothing of the previous search's list is
+    // shown: not its rows (a tap on one would act on a resident the search no longer shows),
+    // their count, its error or its "load more".
+    let first_loading = Signal::derive(move || pages.first_loading());
     // A search (or the moved-out switch) starts the list again.
     let load = move |reset: bool| {
         if reset {
@@ -154,6 +158,9 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
     };
 
     let list = move || {
+        if first_loading.get() {
+            return view! { <Loading /> }.into_any();
+        }
         if rows.with(Vec::is_empty) {
             return if loading.get() {
                 view! { <Loading /> }.into_any()
@@ -190,12 +197,12 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
                 <label for="include-inactive">{tv("residents.include_inactive")}</label>
             </div>
         </form>
-        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        <ErrorBanner message=Signal::derive(move || error.get().filter(|_| !first_loading.get()).map(|e| error_text(&e))) />
         <p class="muted" role="status" data-testid="residents-total">
-            {move || total.get().map(|n| tf("residents.total", &[("count", &n.to_string())]))}
+            {move || total.get().filter(|_| !first_loading.get()).map(|n| tf("residents.total", &[("count", &n.to_string())]))}
         </p>
         {list}
-        <Show when=move || has_more.get()>
+        <Show when=move || has_more.get() && !first_loading.get()>
             <button type="button" class="button wide" data-testid="load-more"
                 disabled=move || loading.get() on:click=move |_| load(false)>
                 {move || if loading.get() { t("common.loading") } else { t("common.load_more") }}

@@ -122,6 +122,9 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         }
     });
     let loading = move || pages.loading();
+    // Until the chosen filter's first page arrives, nothing of another filter's list is shown
+    // under its chip: not its topics, their count, its error or its "load more".
+    let first_loading = Signal::derive(move || pages.first_loading());
     let load_more = move || pages.load_more(cursor.get_untracked());
 
     let needs_view = move || {
@@ -165,6 +168,9 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
     };
 
     let list = move || {
+        if first_loading.get() {
+            return view! { <Loading /> }.into_any();
+        }
         if items.with(Vec::is_empty) {
             return if loading() {
                 view! { <Loading /> }.into_any()
@@ -188,12 +194,12 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         <nav aria-label=move || t("topics.filter_label")>
             <ul class="chips">{chips}</ul>
         </nav>
-        <ErrorBanner message=Signal::derive(move || error.get().map(|e| error_text(&e))) />
+        <ErrorBanner message=Signal::derive(move || error.get().filter(|_| !first_loading.get()).map(|e| error_text(&e))) />
         <p class="muted" role="status" data-testid="topics-total">
-            {move || total.get().map(|n| tf("topics.total", &[("count", &n.to_string())]))}
+            {move || total.get().filter(|_| !first_loading.get()).map(|n| tf("topics.total", &[("count", &n.to_string())]))}
         </p>
         {list}
-        <Show when=move || has_more.get()>
+        <Show when=move || has_more.get() && !first_loading.get()>
             <button type="button" class="button wide" data-testid="load-more"
                 disabled=loading on:click=move |_| load_more()>
                 {move || if loading() { t("common.loading") } else { t("common.load_more") }}

@@ -985,3 +985,60 @@ async fn after_a_cancelled_ballot_the_committee_is_offered_a_new_one_and_a_resid
     );
     b.close().await;
 }
+
+/// On a slow network, choosing another status filter shows "loading" under the new chip until
+/// that filter's first page arrives, never the previous filter's topics or their count; then
+/// the new filter's own list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_filter_shows_loading_not_the_previous_filters_topics() {
+    // Arrange: one topic collecting co-signatures, listed under "all" and not under "voting".
+    let app = TestApp::spawn().await;
+    let v = ballots::voters(&app, &OWNERS_ROSTER).await;
+    propose(&app, &v, &phone(2), "楼道杂物清理").await;
+    let b = browser().await;
+    b.sign_in(&app.address, &phone(2), PASSWORD, COMMUNITY)
+        .await;
+    b.goto(&format!("{}/topics", app.address)).await;
+    b.find("[data-testid=topic-item]").await;
+    b.wait_until("document.querySelector('[data-testid=topics-total]').innerText.length > 0")
+        .await;
+    // The answer to a filtered list waits until the test lets it through.
+    b.eval(
+        "window.__fetch = window.fetch;\
+         window.__held = [];\
+         window.fetch = function (input, init) {\
+           const forward = () => window.__fetch.call(window, input, init);\
+           if (!(input instanceof Request) || input.method !== 'POST') return forward();\
+           return input.clone().text().then(body => body.includes('\"status\":[')\
+             ? new Promise(resolve => window.__held.push(() => resolve(forward())))\
+             : forward());\
+         };\
+         return null;",
+    )
+    .await;
+
+    // Act: the resident chooses "voting".
+    b.click("[data-testid=status-filter][data-filter=voting]")
+        .await;
+    b.wait_until("window.__held.length === 1").await;
+
+    // Assert: while its page is on its way, neither the "all" list nor its count is shown.
+    assert!(
+        !b.exists("[data-testid=topic-item]").await,
+        "the previous filter's topics are shown under the new filter"
+    );
+    assert_eq!(
+        text_of(&b, "[data-testid=topics-total]").await,
+        "",
+        "the previous filter's count is shown under the new filter"
+    );
+    assert!(!b.exists("[data-testid=topics-empty]").await);
+    // Then the page arrives: no topic is voting.
+    b.eval(
+        "window.__held.forEach(release => release()); window.fetch = window.__fetch; return null;",
+    )
+    .await;
+    b.find("[data-testid=topics-empty]").await;
+    assert!(!b.exists("[data-testid=topic-item]").await);
+    b.close().await;
+}
