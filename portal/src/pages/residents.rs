@@ -161,13 +161,10 @@ fn ResidentList(community: CommunityRef) -> impl IntoView {
         if first_loading.get() {
             return view! { <Loading /> }.into_any();
         }
+        // Only a page with rows offers "load more": an empty list waits for nothing.
         if rows.with(Vec::is_empty) {
-            return if loading.get() {
-                view! { <Loading /> }.into_any()
-            } else {
-                view! { <p class="empty" data-testid="residents-empty">{tv("residents.none")}</p> }
-                    .into_any()
-            };
+            return view! { <p class="empty" data-testid="residents-empty">{tv("residents.none")}</p> }
+                .into_any();
         }
         view! {
             <ul class="residents" data-testid="residents">

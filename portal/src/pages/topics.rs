@@ -171,13 +171,10 @@ fn TopicList(info: SessionInfo) -> impl IntoView {
         if first_loading.get() {
             return view! { <Loading /> }.into_any();
         }
+        // Only a page with topics offers "load more": an empty list waits for nothing.
         if items.with(Vec::is_empty) {
-            return if loading() {
-                view! { <Loading /> }.into_any()
-            } else {
-                view! { <p class="empty" data-testid="topics-empty">{tv("topics.none")}</p> }
-                    .into_any()
-            };
+            return view! { <p class="empty" data-testid="topics-empty">{tv("topics.none")}</p> }
+                .into_any();
         }
         view! {
             <ul class="topics" data-testid="topics">
