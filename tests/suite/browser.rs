@@ -256,6 +256,34 @@ impl Browser {
             .is_empty()
     }
 
+    /// Holds back, as on a slow network, every GraphQL request whose body contains `needle`
+    /// until [`Browser::release_held`]; counts them in `window.__held.length`.
+    pub async fn hold_requests_containing(&self, needle: &str) {
+        let script = format!(
+            "window.__fetch = window.fetch;\
+             window.__held = [];\
+             const needle = {};\
+             window.fetch = function (input, init) {{\
+               const forward = () => window.__fetch.call(window, input, init);\
+               if (!(input instanceof Request) || input.method !== 'POST') return forward();\
+               return input.clone().text().then(body => body.includes(needle)\
+                 ? new Promise(resolve => window.__held.push(() => resolve(forward())))\
+                 : forward());\
+             }};\
+             return null;",
+            json!(needle)
+        );
+        self.eval(&script).await;
+    }
+
+    /// Lets the held requests through and holds no more.
+    pub async fn release_held(&self) {
+        self.eval(
+            "window.__held.forEach(release => release()); window.fetch = window.__fetch; return null;",
+        )
+        .await;
+    }
+
     /// `<html lang>`.
     pub async fn html_lang(&self) -> String {
         self.eval("return document.documentElement.lang;")
@@ -1289,19 +1317,7 @@ async fn a_new_roster_search_shows_loading_not_the_previous_rows() {
     b.wait_until("document.querySelectorAll('[data-testid=resident-row]').length > 1")
         .await;
     // The answer to a search waits until the test lets it through.
-    b.eval(
-        "window.__fetch = window.fetch;\
-         window.__held = [];\
-         window.fetch = function (input, init) {\
-           const forward = () => window.__fetch.call(window, input, init);\
-           if (!(input instanceof Request) || input.method !== 'POST') return forward();\
-           return input.clone().text().then(body => body.includes('\"search\":\"陈静\"')\
-             ? new Promise(resolve => window.__held.push(() => resolve(forward())))\
-             : forward());\
-         };\
-         return null;",
-    )
-    .await;
+    b.hold_requests_containing("\"search\":\"陈静\"").await;
 
     b.fill("#resident-search", "陈静").await;
     b.click("[data-testid=resident-search-submit]").await;
@@ -1317,10 +1333,7 @@ async fn a_new_roster_search_shows_loading_not_the_previous_rows() {
         json!(""),
         "the previous search's count is shown while the new search loads"
     );
-    b.eval(
-        "window.__held.forEach(release => release()); window.fetch = window.__fetch; return null;",
-    )
-    .await;
+    b.release_held().await;
     b.wait_until("document.querySelectorAll('[data-testid=resident-row]').length === 1")
         .await;
     b.wait_text("[data-testid=resident-row]", "陈静").await;

@@ -1003,19 +1003,7 @@ async fn a_new_filter_shows_loading_not_the_previous_filters_topics() {
     b.wait_until("document.querySelector('[data-testid=topics-total]').innerText.length > 0")
         .await;
     // The answer to a filtered list waits until the test lets it through.
-    b.eval(
-        "window.__fetch = window.fetch;\
-         window.__held = [];\
-         window.fetch = function (input, init) {\
-           const forward = () => window.__fetch.call(window, input, init);\
-           if (!(input instanceof Request) || input.method !== 'POST') return forward();\
-           return input.clone().text().then(body => body.includes('\"status\":[')\
-             ? new Promise(resolve => window.__held.push(() => resolve(forward())))\
-             : forward());\
-         };\
-         return null;",
-    )
-    .await;
+    b.hold_requests_containing("\"status\":[").await;
 
     // Act: the resident chooses "voting".
     b.click("[data-testid=status-filter][data-filter=voting]")
@@ -1034,10 +1022,7 @@ async fn a_new_filter_shows_loading_not_the_previous_filters_topics() {
     );
     assert!(!b.exists("[data-testid=topics-empty]").await);
     // Then the page arrives: no topic is voting.
-    b.eval(
-        "window.__held.forEach(release => release()); window.fetch = window.__fetch; return null;",
-    )
-    .await;
+    b.release_held().await;
     b.find("[data-testid=topics-empty]").await;
     assert!(!b.exists("[data-testid=topic-item]").await);
     b.close().await;
