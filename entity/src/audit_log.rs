@@ -81,4 +81,6 @@ pub enum AuditAction {
     EventCancel,
     #[sea_orm(string_value = "hours.correct")]
     HoursCorrect,
+    #[sea_orm(string_value = "group.leader")]
+    GroupLeader,
 }

@@ -912,6 +912,73 @@ mod events {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn leaders_named_at_once_leave_one_leader_who_is_a_member_once() {
+        let app = app().await;
+        let w = app.community().await;
+        let group = s(&app
+            .ok(
+                Some(w.token(COMMITTEE)),
+                "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"巡逻队\", leaderId:$l){ id } }",
+                json!({ "c": w.community_id, "l": w.person(ORGANIZER).resident_id }),
+            )
+            .await["createVolunteerGroup"]["id"]);
+        let named = [CHEN, LI, ZHANG, CHEN, LI, ZHANG];
+        let results = join_all(named.iter().map(|phone| {
+            app.gql(
+                Some(w.token(COMMITTEE)),
+                SET_LEADER,
+                json!({ "g": group, "r": w.person(phone).resident_id }),
+            )
+        }))
+        .await;
+        for r in &results {
+            assert!(r.get("errors").is_none(), "{r}");
+        }
+        let stored = entity::volunteer_group::Entity::find_by_id(group.clone())
+            .one(app.db())
+            .await
+            .ok()
+            .flatten()
+            .map(|g| g.leader_id)
+            .unwrap_or_default();
+        let ids: Vec<String> = [CHEN, LI, ZHANG]
+            .iter()
+            .map(|p| w.person(p).resident_id.clone())
+            .collect();
+        assert!(ids.contains(&stored), "the leader is one of those named");
+        // Everyone named joined once; the first leader stayed.
+        for id in ids.iter().chain([&w.person(ORGANIZER).resident_id]) {
+            let rows = entity::volunteer_group_member::Entity::find()
+                .filter(entity::volunteer_group_member::Column::GroupId.eq(group.clone()))
+                .filter(entity::volunteer_group_member::Column::ResidentId.eq(id.clone()))
+                .count(app.db())
+                .await
+                .unwrap_or(0);
+            assert_eq!(rows, 1, "{id}");
+        }
+        // One audit entry per change of leader, each naming the leader it replaced: they form
+        // one chain from the first leader to the stored one.
+        let entries = entity::audit_log::Entity::find()
+            .filter(entity::audit_log::Column::Subject.eq(group.clone()))
+            .all(app.db())
+            .await
+            .unwrap_or_default();
+        let mut leader = w.person(ORGANIZER).resident_id.clone();
+        let mut entries: Vec<Value> = entries
+            .iter()
+            .map(|e| serde_json::from_str(&e.details).unwrap_or_default())
+            .collect();
+        while let Some(i) = entries
+            .iter()
+            .position(|d| d["previous"] == leader.as_str())
+        {
+            leader = s(&entries.remove(i)["leader"]);
+        }
+        assert!(entries.is_empty(), "entries off the chain: {entries:?}");
+        assert_eq!(leader, stored);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn one_resident_signing_up_twenty_times_at_once_holds_one_registration() {
         let app = app().await;
         let w = app.community().await;

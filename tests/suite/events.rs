@@ -1112,6 +1112,153 @@ async fn volunteer_groups_have_a_leader_who_runs_their_events() {
     assert_eq!(r["leaveVolunteerGroup"]["viewerIsMember"], false);
 }
 
+/// `setVolunteerGroupLeader` with `groupId` and `residentId`, answering the group as the caller
+/// sees it.
+pub const SET_LEADER: &str =
+    "mutation($g:ID!,$r:ID!){ setVolunteerGroupLeader(groupId:$g, residentId:$r){ \
+     leader { name } members { name } viewerCan { appointLeader } } }";
+
+#[tokio::test]
+async fn the_committee_replaces_a_leader_who_moved_out_and_the_one_who_steps_down_may_leave() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let group = s(&app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"夕阳红志愿队\", leaderId:$l){ id } }",
+            json!({ "c": w.community_id, "l": w.person(CHEN).resident_id }),
+        )
+        .await["createVolunteerGroup"]["id"]);
+    app.ok(
+        Some(w.token(LI)),
+        "mutation($g:ID!){ joinVolunteerGroup(groupId:$g){ id } }",
+        json!({ "g": group }),
+    )
+    .await;
+    let groups = |token: String| {
+        let (app, c) = (&app, w.community_id.clone());
+        async move {
+            app.ok(
+                Some(&token),
+                "query($c:ID!){ volunteerGroups(communityId:$c){ leader { name } members { name } \
+                 viewerCan { leave appointLeader } } }",
+                json!({ "c": c }),
+            )
+            .await["volunteerGroups"][0]
+                .clone()
+        }
+    };
+    // The server says who may name a leader: the committee, not the leader or a member.
+    for (phone, may) in [(COMMITTEE, true), (CHEN, false), (LI, false)] {
+        let g = groups(w.token(phone).to_owned()).await;
+        assert_eq!(g["viewerCan"]["appointLeader"], may, "{phone}: {g}");
+    }
+    // Neither the leader nor a member may hand the group over, and nothing changes.
+    for phone in [CHEN, LI] {
+        let r = app
+            .gql(
+                Some(w.token(phone)),
+                SET_LEADER,
+                json!({ "g": group, "r": w.person(LI).resident_id }),
+            )
+            .await;
+        assert_eq!(error_code(&r), "FORBIDDEN", "{phone}: {r}");
+    }
+    assert_eq!(
+        groups(w.token(LI).to_owned()).await["leader"]["name"],
+        "陈静"
+    );
+
+    // 陈静 steps down: the committee names 张伟, who was not in the group and now is; she stays a
+    // member, and may now leave.
+    let r = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            SET_LEADER,
+            json!({ "g": group, "r": w.person(ZHANG).resident_id }),
+        )
+        .await;
+    assert_eq!(
+        r["setVolunteerGroupLeader"]["leader"]["name"], "张伟",
+        "{r}"
+    );
+    assert_eq!(
+        r["setVolunteerGroupLeader"]["members"],
+        json!([{ "name": "陈静" }, { "name": "李秀英" }, { "name": "张伟" }])
+    );
+    assert_eq!(
+        groups(w.token(CHEN).to_owned()).await["viewerCan"]["leave"],
+        true
+    );
+    app.ok(
+        Some(w.token(CHEN)),
+        "mutation($g:ID!){ leaveVolunteerGroup(groupId:$g){ id } }",
+        json!({ "g": group }),
+    )
+    .await;
+    let r = app
+        .gql(
+            Some(w.token(ZHANG)),
+            "mutation($g:ID!){ leaveVolunteerGroup(groupId:$g){ id } }",
+            json!({ "g": group }),
+        )
+        .await;
+    assert_eq!(error_code(&r), "INVALID_STATE", "the new leader stays: {r}");
+    // Naming the leader the group already has changes nothing (and is not audited again).
+    app.ok(
+        Some(w.token(COMMITTEE)),
+        SET_LEADER,
+        json!({ "g": group, "r": w.person(ZHANG).resident_id }),
+    )
+    .await;
+
+    // 张伟 moves out: he is no longer listed, and no longer a possible leader; the committee
+    // names 李秀英 in his place.
+    app.ok(
+        Some(w.token(COMMITTEE)),
+        "mutation($r:ID!){ deactivateResident(residentId:$r){ id } }",
+        json!({ "r": w.person(ZHANG).resident_id }),
+    )
+    .await;
+    for (who, id) in [
+        ("moved out", w.person(ZHANG).resident_id.clone()),
+        ("no such resident", "no-such-resident".to_owned()),
+    ] {
+        let r = app
+            .gql(
+                Some(w.token(COMMITTEE)),
+                SET_LEADER,
+                json!({ "g": group, "r": id }),
+            )
+            .await;
+        assert_eq!(error_code(&r), "BAD_USER_INPUT", "{who}: {r}");
+        assert_eq!(r["errors"][0]["extensions"]["field"], "residentId", "{who}");
+    }
+    let r = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            SET_LEADER,
+            json!({ "g": group, "r": w.person(LI).resident_id }),
+        )
+        .await;
+    assert_eq!(
+        r["setVolunteerGroupLeader"]["leader"]["name"], "李秀英",
+        "{r}"
+    );
+    assert_eq!(
+        r["setVolunteerGroupLeader"]["members"],
+        json!([{ "name": "李秀英" }])
+    );
+    // Two appointments, two audit entries naming the group.
+    let audited = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq(entity::audit_log::AuditAction::GroupLeader))
+        .filter(entity::audit_log::Column::Subject.eq(group.clone()))
+        .count(app.db())
+        .await
+        .unwrap_or(0);
+    assert_eq!(audited, 2);
+}
+
 #[tokio::test]
 async fn a_page_of_events_or_registrations_costs_the_same_statements_at_five_and_at_fifty() {
     // Background jobs slowed: their statements would be counted too.

@@ -317,6 +317,8 @@ pub struct GroupActions {
     pub leave: bool,
     /// Name the group as an event's organizer (`EventInput.groupId`).
     pub organize: bool,
+    /// Name another leader (`setVolunteerGroupLeader`: the committee).
+    pub appoint_leader: bool,
 }
 
 impl From<read::GroupView> for VolunteerGroup {
@@ -331,6 +333,7 @@ impl From<read::GroupView> for VolunteerGroup {
                 join: g.viewer_can.join,
                 leave: g.viewer_can.leave,
                 organize: g.viewer_can.organize,
+                appoint_leader: g.viewer_can.appoint_leader,
             },
         }
     }
@@ -707,6 +710,21 @@ impl EventsMutation {
         let viewer = require_viewer(ctx).await?;
         let state = app_state(ctx)?;
         let g = organize::membership(state, &viewer, &group_id, false).await?;
+        group_of(state, &viewer, &g.community_id, &g.id).await
+    }
+
+    /// The committee names another leader for a volunteer group: a resident who lives in the
+    /// community, who joins the group if not in it; the previous leader stays a member
+    /// (audited).
+    async fn set_volunteer_group_leader(
+        &self,
+        ctx: &Context<'_>,
+        group_id: ID,
+        resident_id: ID,
+    ) -> GqlResult<VolunteerGroup> {
+        let viewer = require_viewer(ctx).await?;
+        let state = app_state(ctx)?;
+        let g = organize::set_group_leader(state, &viewer, &group_id, &resident_id).await?;
         group_of(state, &viewer, &g.community_id, &g.id).await
     }
 

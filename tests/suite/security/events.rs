@@ -351,6 +351,15 @@ async fn another_community_and_a_former_resident_cannot_join_leave_or_list_a_gro
             .await;
         assert_eq!(error_code(&r), "NOT_FOUND", "{op}: {r}");
     }
+    // Another community's committee cannot name this group's leader.
+    let r = app
+        .gql(
+            Some(&outsider),
+            SET_LEADER,
+            json!({ "g": group, "r": w.person(CHEN).resident_id }),
+        )
+        .await;
+    assert_eq!(error_code(&r), "NOT_FOUND", "{r}");
     let r = app
         .gql(
             Some(&outsider),
@@ -392,5 +401,60 @@ async fn another_community_and_a_former_resident_cannot_join_leave_or_list_a_gro
         members["volunteerGroups"][0]["members"],
         json!([{ "name": "刘芳" }]),
         "a resident who moved out is no longer listed: {members}"
+    );
+}
+
+#[tokio::test]
+async fn only_the_committee_names_a_groups_leader_over_http_and_the_websocket() {
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    let group = s(&app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"护绿队\", leaderId:$l){ id } }",
+            json!({ "c": w.community_id, "l": w.person(ORGANIZER).resident_id }),
+        )
+        .await["createVolunteerGroup"]["id"]);
+    // A resident naming themselves, the group's own leader (an ORGANIZER) naming another, and
+    // an unknown group.
+    for (phone, g, code) in [
+        (LI, group.as_str(), "FORBIDDEN"),
+        (ORGANIZER, group.as_str(), "FORBIDDEN"),
+        (COMMITTEE, "no-such-group", "NOT_FOUND"),
+    ] {
+        let r = app
+            .gql(
+                Some(w.token(phone)),
+                SET_LEADER,
+                json!({ "g": g, "r": w.person(LI).resident_id }),
+            )
+            .await;
+        assert_eq!(error_code(&r), code, "{phone}: {r}");
+    }
+    let mut ws = ws_connect(app.port, w.token(LI)).await;
+    ws_subscribe(
+        &mut ws,
+        SET_LEADER,
+        json!({ "g": group, "r": w.person(LI).resident_id }),
+    )
+    .await;
+    let msg = ws_next(&mut ws).await;
+    let code = msg["payload"]["errors"][0]["extensions"]["code"]
+        .as_str()
+        .or(msg["payload"][0]["extensions"]["code"].as_str())
+        .unwrap_or("<none>")
+        .to_owned();
+    assert_eq!(code, "FORBIDDEN", "{msg}");
+    let r = app
+        .ok(
+            Some(w.token(LI)),
+            "query($c:ID!){ volunteerGroups(communityId:$c){ leader { name } members { name } } }",
+            json!({ "c": w.community_id }),
+        )
+        .await;
+    assert_eq!(r["volunteerGroups"][0]["leader"]["name"], "刘芳", "{r}");
+    assert_eq!(
+        r["volunteerGroups"][0]["members"],
+        json!([{ "name": "刘芳" }])
     );
 }

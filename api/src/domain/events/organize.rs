@@ -530,6 +530,62 @@ pub async fn membership(
     Ok(g)
 }
 
+/// The committee names another leader for a volunteer group: any resident who lives in the
+/// community (they join the group if they were not in it); the previous leader stays a member,
+/// free to leave. Audited. Naming the leader it has already changes nothing. The group row is
+/// locked, so two appointments at once apply one after the other.
+pub async fn set_group_leader(
+    state: &Services,
+    viewer: &Viewer,
+    group_id: &str,
+    resident_id: &str,
+) -> AppResult<volunteer_group::Model> {
+    let txn = state.db.begin().await?;
+    let g = volunteer_group::Entity::find_by_id(group_id.to_owned())
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    roles::require_resident(&txn, viewer, &g.community_id).await?;
+    if !viewing(&txn, viewer, &g.community_id).await?.committee {
+        return Err(AppError::Forbidden);
+    }
+    let leader = member_of(&txn, &g.community_id, resident_id, "residentId").await?;
+    if leader.id == g.leader_id {
+        return Ok(g);
+    }
+    volunteer_group_member::Entity::insert(volunteer_group_member::ActiveModel {
+        id: Set(new_id()),
+        group_id: Set(g.id.clone()),
+        resident_id: Set(leader.id.clone()),
+        created_at: Set(now()),
+    })
+    .on_conflict_do_nothing_on([
+        volunteer_group_member::Column::GroupId,
+        volunteer_group_member::Column::ResidentId,
+    ])
+    .exec(&txn)
+    .await?;
+    let previous = g.leader_id.clone();
+    let mut active: volunteer_group::ActiveModel = g.into();
+    active.leader_id = Set(leader.id.clone());
+    let g = active.update(&txn).await?;
+    audit::append(
+        &txn,
+        &state.audit,
+        audit::Entry {
+            actor_id: Some(viewer.id()),
+            community_id: Some(&g.community_id),
+            action: AuditAction::GroupLeader,
+            subject: &g.id,
+            details: serde_json::json!({ "leader": leader.id, "previous": previous }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(g)
+}
+
 /// The committee corrects a resident's volunteer hours with a new ledger entry (never an edit),
 /// with a note; the total may not go below zero (audited).
 pub async fn correct_hours(

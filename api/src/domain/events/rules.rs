@@ -222,6 +222,9 @@ pub struct GroupActions {
     pub leave: bool,
     /// Run an event for the group (`EventInput.groupId`).
     pub organize: bool,
+    /// Name another leader (the committee): a leader who steps down or moves out is replaced,
+    /// not left in charge.
+    pub appoint_leader: bool,
 }
 
 /// Who runs events for a group: the committee, or its leader when they may run events at all
@@ -235,6 +238,7 @@ pub fn group_actions(member: bool, leader: bool, organizer: bool, committee: boo
         join: !member,
         leave: member && !leader,
         organize: may_organize_for(leader, organizer, committee),
+        appoint_leader: committee,
     }
 }
 
@@ -479,6 +483,22 @@ mod tests {
         assert!(check_leave(false).is_ok());
         let outsider = group_actions(false, false, false, true);
         assert!(outsider.join && !outsider.leave && outsider.organize);
+    }
+
+    #[test]
+    fn only_the_committee_names_a_groups_leader() {
+        // (member, leader, organizer, committee): the leader, an organizing member and an
+        // outsider may not; the committee may, member or not.
+        for (who, member, leader, organizer, committee, may) in [
+            ("leader", true, true, true, false, false),
+            ("organizing member", true, false, true, false, false),
+            ("outsider", false, false, false, false, false),
+            ("committee, not a member", false, false, false, true, true),
+            ("committee and leader", true, true, false, true, true),
+        ] {
+            let can = group_actions(member, leader, organizer, committee);
+            assert_eq!(can.appoint_leader, may, "{who}");
+        }
     }
 
     #[test]
