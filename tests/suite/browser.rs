@@ -2368,6 +2368,32 @@ async fn an_event_goes_from_sign_up_to_a_scanned_code_and_credited_hours_in_the_
     b.wait_text("[data-testid=registration-status]", "已签到")
         .await;
     b.sign_out().await;
+
+    // 刘芳 steps down: the committee names 李秀英, a member, as the group's leader. Members see
+    // no such control.
+    b.sign_in(&app.address, COMMITTEE, PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/volunteer-groups", app.address)).await;
+    b.wait_text("[data-testid=group-members]", "李秀英").await;
+    let li: String = b
+        .eval("return [...document.querySelectorAll('[data-testid=group-new-leader] option')].find(o => o.textContent === '李秀英').value;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    b.set_value("[data-testid=group-new-leader]", &li).await;
+    problems.extend(audit(&b, "volunteer groups, new leader (zh)").await);
+    b.click("[data-testid=group-set-leader]").await;
+    b.wait_text("[data-testid=volunteer-group]", "队长：李秀英")
+        .await;
+    b.sign_out().await;
+    b.sign_in(&app.address, "13800000005", PASSWORD, "测试社区")
+        .await;
+    b.goto(&format!("{}/volunteer-groups", app.address)).await;
+    b.wait_text("[data-testid=volunteer-group]", "队长：李秀英")
+        .await;
+    assert!(!b.exists("[data-testid=group-leader-form]").await);
+    b.sign_out().await;
     b.close().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -377,6 +377,7 @@ pub async fn update(id: &str, input: serde_json::Value) -> Result<(), ApiError> 
 
 /// What the viewer may do with a volunteer group (the server's rule).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GroupCan {
     #[serde(default)]
     pub join: bool,
@@ -384,6 +385,18 @@ pub struct GroupCan {
     pub leave: bool,
     #[serde(default)]
     pub organize: bool,
+    /// Name another leader (the committee).
+    #[serde(default)]
+    pub appoint_leader: bool,
+}
+
+/// A group's leader or member: who they are, for naming a new leader.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct Member {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -392,9 +405,9 @@ pub struct Group {
     pub id: String,
     pub name: String,
     #[serde(default)]
-    pub leader: Named,
+    pub leader: Member,
     #[serde(default)]
-    pub members: Vec<Named>,
+    pub members: Vec<Member>,
     #[serde(default)]
     pub viewer_can: GroupCan,
 }
@@ -428,6 +441,16 @@ pub async fn membership(group_id: &str, join: bool) -> Result<(), ApiError> {
         doc::LEAVE_VOLUNTEER_GROUP
     };
     let _: serde::de::IgnoredAny = graphql(document, json!({ "id": group_id })).await?;
+    Ok(())
+}
+
+/// The committee names another leader of a group.
+pub async fn set_group_leader(group_id: &str, resident_id: &str) -> Result<(), ApiError> {
+    let _: serde::de::IgnoredAny = graphql(
+        doc::SET_VOLUNTEER_GROUP_LEADER,
+        json!({ "id": group_id, "leader": resident_id }),
+    )
+    .await?;
     Ok(())
 }
 

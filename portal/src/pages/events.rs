@@ -1001,12 +1001,28 @@ pub fn VolunteerGroups() -> impl IntoView {
                             let _ = version.try_update(|v| *v += 1);
                         });
                     };
+                    let appoint = move |group: String, leader: String| {
+                        busy.set(true);
+                        error.set(None);
+                        spawn_local(async move {
+                            if let Err(e) = events::set_group_leader(&group, &leader).await {
+                                let _ = error.try_set(Some(e));
+                            }
+                            let _ = busy.try_set(false);
+                            let _ = version.try_update(|v| *v += 1);
+                        });
+                    };
                     let item = move |g: Group| {
                         let (join_id, leave_id) = (g.id.clone(), g.id.clone());
                         let (join_name, leave_name) = (g.name.clone(), g.name.clone());
                         let leader = g.leader.name.clone();
                         let count = g.members.len().to_string();
                         let members = g.members.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join("、");
+                        let appoint_form = g.viewer_can.appoint_leader.then(|| view! {
+                            <LeaderChange group=g.id.clone() name=g.name.clone() leader=g.leader.id.clone()
+                                members=g.members.clone() busy=busy.into()
+                                on_pick=Callback::new(move |(group, leader): (String, String)| appoint(group, leader)) />
+                        });
                         view! {
                             <li class="topic" data-testid="volunteer-group">
                                 <h2 class="topic-link">{g.name.clone()}</h2>
@@ -1031,6 +1047,7 @@ pub fn VolunteerGroups() -> impl IntoView {
                                         </button>
                                     })}
                                 </p>
+                                {appoint_form}
                             </li>
                         }
                     };
@@ -1051,6 +1068,50 @@ pub fn VolunteerGroups() -> impl IntoView {
             </section>
         } />
     }
+}
+
+/// The committee names another leader among the group's members (one who lives here: the
+/// server lists no one who moved out); the group's leader is not offered.
+#[component]
+fn LeaderChange(
+    group: String,
+    name: String,
+    leader: String,
+    members: Vec<events::Member>,
+    busy: Signal<bool>,
+    on_pick: Callback<(String, String)>,
+) -> impl IntoView {
+    let choices: Vec<events::Member> = members.into_iter().filter(|m| m.id != leader).collect();
+    if choices.is_empty() {
+        return None;
+    }
+    let chosen = RwSignal::new(String::new());
+    let field = format!("leader-of-{group}");
+    let group = StoredValue::new(group);
+    let label = move || tf("ev.g.new_leader_named", &[("group", &name)]);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let pick = chosen.get_untracked();
+        if !pick.is_empty() {
+            on_pick.run((group.get_value(), pick));
+        }
+    };
+    Some(view! {
+        <form class="inline" on:submit=on_submit data-testid="group-leader-form">
+            <label for=field.clone()>{label}</label>
+            <select id=field data-testid="group-new-leader" on:change=move |ev| chosen.set(event_target_value(&ev))>
+                <option value="" selected=move || chosen.get().is_empty()>{tv("ev.g.pick_member")}</option>
+                {choices.into_iter().map(|m| {
+                    let id = m.id.clone();
+                    view! { <option value=m.id selected=move || chosen.get() == id>{m.name}</option> }
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button" data-testid="group-set-leader"
+                disabled=move || busy.get() || chosen.get().is_empty()>
+                {tv("ev.g.set_leader")}
+            </button>
+        </form>
+    })
 }
 
 /// The committee's form for a new group: a name and a leader.
