@@ -22,10 +22,11 @@ const RELAY_BATCH: usize = 100;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum BusEvent {
-    Notification {
-        account_id: String,
-        notification_id: String,
-    },
+    /// Notifications stored for accounts, as (account id, notification id): as many as fit in
+    /// one `pg_notify` payload ([`notification_events`]), so that a notice to every household
+    /// of a large community is a few hundred events, not one per household (which overran every
+    /// replica's local channel and ended every live socket).
+    Notifications { items: Vec<(String, String)> },
     /// A ballot's counters or status changed.
     BallotTally { ballot_id: String },
     /// Every session of the account ended (deactivated by the community that alone controls
@@ -142,9 +143,59 @@ impl Bus {
         }
     }
 
+    /// Publishes many events to every replica: on PostgreSQL in one statement per hundred
+    /// events rather than one round trip each. Tally events take [`Bus::publish`]'s way.
+    pub async fn publish_all(&self, events: Vec<BusEvent>) {
+        let Some(db) = &self.relay else {
+            for event in events {
+                let _ = self.tx.send(event);
+            }
+            return;
+        };
+        let mut others = Vec::with_capacity(events.len());
+        for event in events {
+            match event {
+                BusEvent::BallotTally { ballot_id } => self.tallies.add(ballot_id),
+                other => others.push(other),
+            }
+        }
+        for batch in others.chunks(RELAY_BATCH) {
+            relay(db, &self.tx, batch.to_vec()).await;
+        }
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<BusEvent> {
         self.tx.subscribe()
     }
+}
+
+/// PostgreSQL refuses a `pg_notify` payload of 8,000 bytes or more; an event of notifications
+/// stays under this many.
+const PAYLOAD_MAX: usize = 7_000;
+
+/// Events announcing these (account id, notification id) pairs, in order: each as many pairs
+/// as keep its payload under [`PAYLOAD_MAX`] bytes.
+pub fn notification_events(items: impl IntoIterator<Item = (String, String)>) -> Vec<BusEvent> {
+    // `{"type":"Notifications","items":[]}`, and `["…","…"],` per pair (ids need no escaping:
+    // they are ours, but a longer escape only makes an event smaller than the limit allows).
+    const WRAPPER: usize = 40;
+    let mut events = Vec::new();
+    let (mut batch, mut size) = (Vec::new(), WRAPPER);
+    for (account_id, notification_id) in items {
+        let item = account_id.len() + notification_id.len() + 8;
+        if !batch.is_empty() && size + item > PAYLOAD_MAX {
+            events.push(BusEvent::Notifications {
+                items: std::mem::take(&mut batch),
+            });
+            size = WRAPPER;
+        }
+        size += item;
+        batch.push((account_id, notification_id));
+    }
+    if !batch.is_empty() {
+        events.push(BusEvent::Notifications { items: batch });
+    }
+    events
 }
 
 /// Announces events through PostgreSQL, in one statement (every replica's listener rebroadcasts
@@ -225,7 +276,30 @@ pub fn until<T: Send + 'static>(
 
 #[cfg(test)]
 mod tests {
+    use super::{notification_events, BusEvent, PAYLOAD_MAX};
     use futures_util::StreamExt;
+
+    #[test]
+    fn notifications_travel_in_events_under_postgres_payload_limit_in_order() {
+        let id = |n: usize| format!("{n:08}-0000-4000-8000-000000000000");
+        let items: Vec<(String, String)> = (0..20_000).map(|n| (id(n), id(n + 1))).collect();
+        let events = notification_events(items.clone());
+        // About ninety to an event: 20,000 notices are a few hundred events, well inside the
+        // local channel's 1,024.
+        assert!(events.len() > 150 && events.len() < 300, "{}", events.len());
+        let mut back = Vec::new();
+        for e in &events {
+            let payload = serde_json::to_string(e).unwrap_or_default();
+            assert!(payload.len() < PAYLOAD_MAX, "{}", payload.len());
+            let BusEvent::Notifications { items } = e else {
+                panic!("{e:?}");
+            };
+            back.extend(items.iter().cloned());
+        }
+        assert_eq!(back, items);
+        assert!(notification_events(Vec::new()).is_empty());
+        assert_eq!(notification_events(vec![(id(1), id(2))]).len(), 1);
+    }
 
     #[tokio::test]
     async fn a_stream_ends_with_its_last_item_when_the_end_comes() {

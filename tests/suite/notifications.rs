@@ -542,3 +542,116 @@ async fn a_large_outbox_backlog_is_sent_in_one_run_and_each_message_once_across_
         0
     );
 }
+
+/// Adds `n` owner households to the community, each with a resident signed up (rows written
+/// directly: a roster import and `n` invite claims would take minutes).
+async fn add_households(app: &TestApp, community_id: &str, n: usize) {
+    use entity::{account, building, household, resident};
+    use sea_orm::Set;
+    let now = api::domain::now();
+    let block = api::domain::new_id();
+    building::Entity::insert(building::ActiveModel {
+        id: Set(block.clone()),
+        community_id: Set(community_id.to_owned()),
+        name: Set("9栋".into()),
+    })
+    .exec(app.db())
+    .await
+    .unwrap_or_else(|e| panic!("building: {e}"));
+    let ids: Vec<(String, String)> = (0..n)
+        .map(|_| (api::domain::new_id(), api::domain::new_id()))
+        .collect();
+    for (c, chunk) in ids.chunks(250).enumerate() {
+        let at = |j: usize| c * 250 + j;
+        household::Entity::insert_many(chunk.iter().enumerate().map(|(j, (h, _))| {
+            household::ActiveModel {
+                id: Set(h.clone()),
+                community_id: Set(community_id.to_owned()),
+                building_id: Set(block.clone()),
+                unit: Set(format!("{}", 10_000 + at(j))),
+                area_centi: Set(8_000),
+                owner: Set(true),
+            }
+        }))
+        .exec(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("households: {e}"));
+        account::Entity::insert_many(chunk.iter().enumerate().map(|(j, (_, a))| {
+            account::ActiveModel {
+                id: Set(a.clone()),
+                phone: Set(format!("137{:08}", 50_000 + at(j))),
+                name: Set(format!("居民{}", at(j))),
+                password_hash: Set(None),
+                is_admin: Set(false),
+                session_epoch: Set(0),
+                created_at: Set(now),
+            }
+        }))
+        .exec(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("accounts: {e}"));
+        resident::Entity::insert_many(chunk.iter().enumerate().map(|(j, (h, a))| {
+            resident::ActiveModel {
+                id: Set(api::domain::new_id()),
+                account_id: Set(a.clone()),
+                community_id: Set(community_id.to_owned()),
+                household_id: Set(h.clone()),
+                name: Set(format!("居民{}", at(j))),
+                active: Set(true),
+                created_at: Set(now),
+                deactivated_at: Set(None),
+                linked_at: Set(Some(now)),
+            }
+        }))
+        .exec(app.db())
+        .await
+        .unwrap_or_else(|e| panic!("residents: {e}"));
+    }
+}
+
+#[tokio::test]
+async fn a_ballot_for_more_households_than_a_replicas_live_channel_holds_reaches_open_sockets() {
+    // The bus's local channel holds 1,024 events: a notice to 1,500 households announced one
+    // event per household overran it, which ended every live socket (and lost notices).
+    let app = TestApp::spawn().await;
+    let w = app.community().await;
+    add_households(&app, &w.community_id, 1_500).await;
+    let (mut mine, _) = live_subscriber(&app, &w, RESIDENT).await;
+    let (mut neighbour, _) = live_subscriber(&app, &w, NEIGHBOUR).await;
+    let topic = crate::build::TopicSpec::new("更换电梯", "2栋电梯老化，提议使用维修资金更换。")
+        .propose(&app, w.token(COMMITTEE), &w.community_id)
+        .await;
+    let topic = topic["id"].as_str().unwrap_or_default().to_owned();
+    let opened = app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id eligibleCount } }",
+            json!({ "i": crate::build::BallotSpec::motion(&topic).input() }),
+        )
+        .await;
+    assert!(
+        opened["openBallot"]["eligibleCount"].as_i64().unwrap_or(0) > 1_500,
+        "{opened}"
+    );
+    // (The probes' last notice may come first.)
+    for (who, ws) in [("李秀英", &mut mine), ("陈静", &mut neighbour)] {
+        let mut seen = Vec::new();
+        loop {
+            let n = next_notification(ws, Duration::from_secs(20))
+                .await
+                .unwrap_or_else(|| panic!("{who}: no notice of the ballot (saw {seen:?})"));
+            if n["kind"] == "BALLOT_OPENED" {
+                break;
+            }
+            seen.push(n["kind"].clone());
+            assert!(seen.len() < 3, "{who}: {seen:?}");
+        }
+    }
+    // Both sockets stay open: the next notice reaches each too.
+    set_role(&app, &w, RESIDENT, "MEDIATOR", true).await;
+    let (n, _) = wait_for_role(&mut mine, "MEDIATOR").await;
+    assert_eq!(n["kind"], "ROLE_GRANTED", "{n}");
+    set_role(&app, &w, NEIGHBOUR, "MEDIATOR", true).await;
+    let (n, _) = wait_for_role(&mut neighbour, "MEDIATOR").await;
+    assert_eq!(n["kind"], "ROLE_GRANTED", "{n}");
+}

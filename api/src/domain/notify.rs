@@ -10,7 +10,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
-use crate::bus::{Bus, BusEvent};
+use crate::bus::Bus;
 use crate::domain::{new_id, now};
 use crate::error::AppResult;
 
@@ -78,14 +78,15 @@ pub async fn emit_many<C: ConnectionTrait>(
     Ok(pending)
 }
 
+/// Announces notifications written by a committed transaction: packed into a few events (a
+/// ballot opened for 20,000 households is about 220 events, in 3 statements on PostgreSQL).
 pub async fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
-    for p in pending {
-        bus.publish(BusEvent::Notification {
-            account_id: p.account_id,
-            notification_id: p.notification_id,
-        })
-        .await;
-    }
+    let events = crate::bus::notification_events(
+        pending
+            .into_iter()
+            .map(|p| (p.account_id, p.notification_id)),
+    );
+    bus.publish_all(events).await;
 }
 
 /// Outbox rows one statement claims, and statements per run of the background job: a run

@@ -105,19 +105,26 @@ impl NotificationSubscription {
         let state = app_state(ctx)?.clone();
         let me = viewer.id().to_owned();
         let events = tokio_stream::wrappers::BroadcastStream::new(state.bus.subscribe());
-        Ok(events.filter_map(move |event| {
+        // The viewer's own notifications of each event (one event carries many accounts').
+        let own = events.flat_map(move |event| {
+            let ids: Vec<String> = match event {
+                Ok(BusEvent::Notifications { items }) => items
+                    .into_iter()
+                    .filter(|(account_id, _)| *account_id == me)
+                    .map(|(_, notification_id)| notification_id)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            futures_util::stream::iter(ids)
+        });
+        let me = viewer.id().to_owned();
+        Ok(own.filter_map(move |notification_id| {
             let (state, me) = (state.clone(), me.clone());
             async move {
-                match event {
-                    Ok(BusEvent::Notification {
-                        account_id,
-                        notification_id,
-                    }) if account_id == me => notify::find_own(&state.db, &me, &notification_id)
-                        .await
-                        .ok()
-                        .map(Notification),
-                    _ => None,
-                }
+                notify::find_own(&state.db, &me, &notification_id)
+                    .await
+                    .ok()
+                    .map(Notification)
             }
         }))
     }
