@@ -377,6 +377,16 @@ impl Drop for TestApp {
     }
 }
 
+/// The `extensions.code` of a WebSocket answer's first error (a `next` with errors, or an
+/// `error` message), or `<none>`.
+pub fn ws_error_code(msg: &Value) -> String {
+    msg["payload"]["errors"][0]["extensions"]["code"]
+        .as_str()
+        .or(msg["payload"][0]["extensions"]["code"].as_str())
+        .unwrap_or("<none>")
+        .to_owned()
+}
+
 pub fn error_code(resp: &Value) -> String {
     resp["errors"][0]["extensions"]["code"]
         .as_str()

@@ -112,11 +112,7 @@ async fn over_the_websocket_a_neighbour_reads_nothing_of_a_private_nomination() 
     )
     .await;
     let msg = ws_next(&mut ws).await;
-    let code = msg["payload"]["errors"][0]["extensions"]["code"]
-        .as_str()
-        .or(msg["payload"][0]["extensions"]["code"].as_str())
-        .unwrap_or("<none>")
-        .to_owned();
+    let code = ws_error_code(&msg);
     assert_eq!(code, "NOT_FOUND", "{msg}");
     assert!(!msg.to_string().contains("独居老人"), "{msg}");
 }

@@ -190,11 +190,7 @@ async fn over_the_websocket_an_outsider_reads_no_event() {
     )
     .await;
     let msg = ws_next(&mut ws).await;
-    let code = msg["payload"]["errors"][0]["extensions"]["code"]
-        .as_str()
-        .or(msg["payload"][0]["extensions"]["code"].as_str())
-        .unwrap_or("<none>")
-        .to_owned();
+    let code = ws_error_code(&msg);
     assert_eq!(code, "NOT_FOUND", "{msg}");
     assert!(!msg.to_string().contains("内部活动"), "{msg}");
 }
@@ -439,11 +435,7 @@ async fn only_the_committee_names_a_groups_leader_over_http_and_the_websocket() 
     )
     .await;
     let msg = ws_next(&mut ws).await;
-    let code = msg["payload"]["errors"][0]["extensions"]["code"]
-        .as_str()
-        .or(msg["payload"][0]["extensions"]["code"].as_str())
-        .unwrap_or("<none>")
-        .to_owned();
+    let code = ws_error_code(&msg);
     assert_eq!(code, "FORBIDDEN", "{msg}");
     let r = app
         .ok(

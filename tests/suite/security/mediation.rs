@@ -285,11 +285,7 @@ async fn over_the_websocket_an_outsider_reads_nothing_of_a_case() {
     )
     .await;
     let msg = ws_next(&mut ws).await;
-    let code = msg["payload"]["errors"][0]["extensions"]["code"]
-        .as_str()
-        .or(msg["payload"][0]["extensions"]["code"].as_str())
-        .unwrap_or("<none>")
-        .to_owned();
+    let code = ws_error_code(&msg);
     assert_eq!(code, "NOT_FOUND", "{msg}");
     assert!(!msg.to_string().contains("噪音"), "{msg}");
 }
