@@ -915,13 +915,7 @@ mod events {
     async fn leaders_named_at_once_leave_one_leader_who_is_a_member_once() {
         let app = app().await;
         let w = app.community().await;
-        let group = s(&app
-            .ok(
-                Some(w.token(COMMITTEE)),
-                "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"巡逻队\", leaderId:$l){ id } }",
-                json!({ "c": w.community_id, "l": w.person(ORGANIZER).resident_id }),
-            )
-            .await["createVolunteerGroup"]["id"]);
+        let group = new_group(&app, &w, "巡逻队", ORGANIZER).await;
         let named = [CHEN, LI, ZHANG, CHEN, LI, ZHANG];
         let results = join_all(named.iter().map(|phone| {
             app.gql(

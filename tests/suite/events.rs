@@ -1112,6 +1112,17 @@ async fn volunteer_groups_have_a_leader_who_runs_their_events() {
     assert_eq!(r["leaveVolunteerGroup"]["viewerIsMember"], false);
 }
 
+/// The committee creates a volunteer group `name` led by `leader`; its id.
+pub async fn new_group(app: &TestApp, w: &World, name: &str, leader: &str) -> String {
+    s(&app
+        .ok(
+            Some(w.token(COMMITTEE)),
+            "mutation($c:ID!,$n:String!,$l:ID!){ createVolunteerGroup(communityId:$c, name:$n, leaderId:$l){ id } }",
+            json!({ "c": w.community_id, "n": name, "l": w.person(leader).resident_id }),
+        )
+        .await["createVolunteerGroup"]["id"])
+}
+
 /// `setVolunteerGroupLeader` with `groupId` and `residentId`, answering the group as the caller
 /// sees it.
 pub const SET_LEADER: &str =
@@ -1122,13 +1133,7 @@ pub const SET_LEADER: &str =
 async fn the_committee_replaces_a_leader_who_moved_out_and_the_one_who_steps_down_may_leave() {
     let app = TestApp::spawn().await;
     let w = app.community().await;
-    let group = s(&app
-        .ok(
-            Some(w.token(COMMITTEE)),
-            "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"夕阳红志愿队\", leaderId:$l){ id } }",
-            json!({ "c": w.community_id, "l": w.person(CHEN).resident_id }),
-        )
-        .await["createVolunteerGroup"]["id"]);
+    let group = new_group(&app, &w, "夕阳红志愿队", CHEN).await;
     app.ok(
         Some(w.token(LI)),
         "mutation($g:ID!){ joinVolunteerGroup(groupId:$g){ id } }",

@@ -404,13 +404,7 @@ async fn another_community_and_a_former_resident_cannot_join_leave_or_list_a_gro
 async fn only_the_committee_names_a_groups_leader_over_http_and_the_websocket() {
     let app = TestApp::spawn().await;
     let w = app.community().await;
-    let group = s(&app
-        .ok(
-            Some(w.token(COMMITTEE)),
-            "mutation($c:ID!,$l:ID!){ createVolunteerGroup(communityId:$c, name:\"护绿队\", leaderId:$l){ id } }",
-            json!({ "c": w.community_id, "l": w.person(ORGANIZER).resident_id }),
-        )
-        .await["createVolunteerGroup"]["id"]);
+    let group = new_group(&app, &w, "护绿队", ORGANIZER).await;
     // A resident naming themselves, the group's own leader (an ORGANIZER) naming another, and
     // an unknown group.
     for (phone, g, code) in [
