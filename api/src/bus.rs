@@ -176,8 +176,9 @@ const PAYLOAD_MAX: usize = 7_000;
 /// Events announcing these (account id, notification id) pairs, in order: each as many pairs
 /// as keep its payload under [`PAYLOAD_MAX`] bytes.
 pub fn notification_events(items: impl IntoIterator<Item = (String, String)>) -> Vec<BusEvent> {
-    // `{"type":"Notifications","items":[]}`, and `["…","…"],` per pair (ids need no escaping:
-    // they are ours, but a longer escape only makes an event smaller than the limit allows).
+    // `{"type":"Notifications","items":[]}` (35 bytes), and `["…","…"],` per pair: 8 bytes and
+    // the ids, which are ours (UUIDs: nothing to escape; an escape would make the payload longer
+    // than counted, and the limit keeps 1,000 bytes below PostgreSQL's).
     const WRAPPER: usize = 40;
     let mut events = Vec::new();
     let (mut batch, mut size) = (Vec::new(), WRAPPER);

@@ -973,6 +973,54 @@ mod events {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_member_leaving_as_the_committee_names_them_leader_is_either_gone_or_leads_as_a_member(
+    ) {
+        let app = app().await;
+        let w = app.community().await;
+        let group = new_group(&app, &w, "巡逻队", ORGANIZER).await;
+        let join = "mutation($g:ID!){ joinVolunteerGroup(groupId:$g){ id } }";
+        let leave = "mutation($g:ID!){ leaveVolunteerGroup(groupId:$g){ id } }";
+        for round in 0..8 {
+            app.ok(Some(w.token(LI)), join, json!({ "g": group })).await;
+            let (left, named) = tokio::join!(
+                app.gql(Some(w.token(LI)), leave, json!({ "g": group })),
+                app.gql(
+                    Some(w.token(COMMITTEE)),
+                    SET_LEADER,
+                    json!({ "g": group, "r": w.person(LI).resident_id }),
+                )
+            );
+            assert!(named.get("errors").is_none(), "round {round}: {named}");
+            // Either she left first (and was named, joining again) or was named first (and
+            // may not leave): both ways she leads as a member.
+            let g = app
+                .ok(
+                    Some(w.token(LI)),
+                    "query($c:ID!){ volunteerGroups(communityId:$c){ leader { name } viewerIsMember } }",
+                    json!({ "c": w.community_id }),
+                )
+                .await;
+            assert_eq!(
+                g["volunteerGroups"][0]["leader"]["name"], "李秀英",
+                "round {round}"
+            );
+            assert_eq!(
+                g["volunteerGroups"][0]["viewerIsMember"], true,
+                "round {round}: the leader is not a member ({left})"
+            );
+            // The next round starts with 刘芳 leading and 李秀英 out of the group.
+            app.ok(
+                Some(w.token(COMMITTEE)),
+                SET_LEADER,
+                json!({ "g": group, "r": w.person(ORGANIZER).resident_id }),
+            )
+            .await;
+            app.ok(Some(w.token(LI)), leave, json!({ "g": group }))
+                .await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn one_resident_signing_up_twenty_times_at_once_holds_one_registration() {
         let app = app().await;
         let w = app.community().await;

@@ -1088,7 +1088,8 @@ fn LeaderChange(
     let chosen = RwSignal::new(String::new());
     let field = format!("leader-of-{group}");
     let group = StoredValue::new(group);
-    let label = move || tf("ev.g.new_leader_named", &[("group", &name)]);
+    let name = StoredValue::new(name);
+    let label = move || tf("ev.g.new_leader_named", &[("group", &name.get_value())]);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let pick = chosen.get_untracked();
@@ -1107,6 +1108,7 @@ fn LeaderChange(
                 }).collect_view()}
             </select>
             <button type="submit" class="button" data-testid="group-set-leader"
+                aria-label=move || tf("ev.g.set_leader_named", &[("group", &name.get_value())])
                 disabled=move || busy.get() || chosen.get().is_empty()>
                 {tv("ev.g.set_leader")}
             </button>

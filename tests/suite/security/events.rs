@@ -405,22 +405,49 @@ async fn only_the_committee_names_a_groups_leader_over_http_and_the_websocket() 
     let app = TestApp::spawn().await;
     let w = app.community().await;
     let group = new_group(&app, &w, "护绿队", ORGANIZER).await;
-    // A resident naming themselves, the group's own leader (an ORGANIZER) naming another, and
-    // an unknown group.
-    for (phone, g, code) in [
-        (LI, group.as_str(), "FORBIDDEN"),
-        (ORGANIZER, group.as_str(), "FORBIDDEN"),
-        (COMMITTEE, "no-such-group", "NOT_FOUND"),
+    // A resident naming themselves, the group's own leader (an ORGANIZER) naming another, the
+    // platform admin (not on this roster), and an unknown group.
+    for (who, token, g, code) in [
+        ("resident", w.token(LI), group.as_str(), "FORBIDDEN"),
+        ("leader", w.token(ORGANIZER), group.as_str(), "FORBIDDEN"),
+        ("admin", w.admin.as_str(), group.as_str(), "FORBIDDEN"),
+        (
+            "committee",
+            w.token(COMMITTEE),
+            "no-such-group",
+            "NOT_FOUND",
+        ),
     ] {
         let r = app
             .gql(
-                Some(w.token(phone)),
+                Some(token),
                 SET_LEADER,
                 json!({ "g": g, "r": w.person(LI).resident_id }),
             )
             .await;
-        assert_eq!(error_code(&r), code, "{phone}: {r}");
+        assert_eq!(error_code(&r), code, "{who}: {r}");
     }
+    // The committee cannot name a resident of another community.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (_, household) = stranger(&app, &w).await;
+    let outsider = entity::resident::Entity::find()
+        .filter(entity::resident::Column::HouseholdId.eq(household))
+        .one(app.db())
+        .await
+        .ok()
+        .flatten()
+        .map(|r| r.id)
+        .unwrap_or_default();
+    assert!(!outsider.is_empty());
+    let r = app
+        .gql(
+            Some(w.token(COMMITTEE)),
+            SET_LEADER,
+            json!({ "g": group, "r": outsider }),
+        )
+        .await;
+    assert_eq!(error_code(&r), "BAD_USER_INPUT", "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["field"], "residentId");
     let mut ws = ws_connect(app.port, w.token(LI)).await;
     ws_subscribe(
         &mut ws,

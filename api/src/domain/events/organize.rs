@@ -47,9 +47,12 @@ async fn member_of<C: ConnectionTrait>(
     resident_id: &str,
     field: &'static str,
 ) -> AppResult<resident::Model> {
+    // Locked (shared) until the caller commits: a deactivation waits for it, or, first, leaves
+    // no live place to find.
     resident::Entity::find_by_id(resident_id.to_owned())
         .filter(resident::Column::CommunityId.eq(community_id))
         .filter(roles::live_place())
+        .lock_shared()
         .one(conn)
         .await?
         .ok_or_else(|| AppError::bad_input(field, "not a resident of this community"))
@@ -487,7 +490,9 @@ pub async fn create_group(
 }
 
 /// The viewer joins (or leaves) a volunteer group of their community. Joining twice is
-/// CONFLICT; leaving a group one is not in is a no-op.
+/// CONFLICT; leaving a group one is not in is a no-op. A leave locks the group row, so it and the
+/// committee naming the same resident leader apply one after the other (a leader is always a
+/// member).
 pub async fn membership(
     state: &Services,
     viewer: &Viewer,
@@ -519,14 +524,21 @@ pub async fn membership(
         .insert(&state.db)
         .await
         .map_err(crate::db::on_unique("you are already a member"))?;
-    } else {
-        rules::check_leave(g.leader_id == me.id)?;
-        volunteer_group_member::Entity::delete_many()
-            .filter(volunteer_group_member::Column::GroupId.eq(g.id.clone()))
-            .filter(volunteer_group_member::Column::ResidentId.eq(me.id))
-            .exec(&state.db)
-            .await?;
+        return Ok(g);
     }
+    let txn = state.db.begin().await?;
+    let g = volunteer_group::Entity::find_by_id(g.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    rules::check_leave(g.leader_id == me.id)?;
+    volunteer_group_member::Entity::delete_many()
+        .filter(volunteer_group_member::Column::GroupId.eq(g.id.clone()))
+        .filter(volunteer_group_member::Column::ResidentId.eq(me.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
     Ok(g)
 }
 
