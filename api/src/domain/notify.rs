@@ -79,7 +79,7 @@ pub async fn emit_many<C: ConnectionTrait>(
 }
 
 /// Announces notifications written by a committed transaction: packed into a few events (a
-/// ballot opened for 20,000 households is about 220 events, in 3 statements on PostgreSQL).
+/// ballot opened for 20,000 households is about 230 events, in 3 statements on PostgreSQL).
 pub async fn publish(bus: &Bus, pending: impl IntoIterator<Item = Pending>) {
     let events = crate::bus::notification_events(
         pending
