@@ -990,27 +990,23 @@ pub fn VolunteerGroups() -> impl IntoView {
                     });
                     let error = RwSignal::new(None::<ApiError>);
                     let busy = RwSignal::new(false);
-                    let act = move |id: String, join: bool| {
+                    // One of the viewer's acts on a group; then the groups are read again.
+                    let run = move |work: futures::future::LocalBoxFuture<'static, Result<(), ApiError>>| {
                         busy.set(true);
                         error.set(None);
                         spawn_local(async move {
-                            if let Err(e) = events::membership(&id, join).await {
+                            if let Err(e) = work.await {
                                 let _ = error.try_set(Some(e));
                             }
                             let _ = busy.try_set(false);
                             let _ = version.try_update(|v| *v += 1);
                         });
                     };
+                    let act = move |id: String, join: bool| {
+                        run(Box::pin(async move { events::membership(&id, join).await }))
+                    };
                     let appoint = move |group: String, leader: String| {
-                        busy.set(true);
-                        error.set(None);
-                        spawn_local(async move {
-                            if let Err(e) = events::set_group_leader(&group, &leader).await {
-                                let _ = error.try_set(Some(e));
-                            }
-                            let _ = busy.try_set(false);
-                            let _ = version.try_update(|v| *v += 1);
-                        });
+                        run(Box::pin(async move { events::set_group_leader(&group, &leader).await }))
                     };
                     let item = move |g: Group| {
                         let (join_id, leave_id) = (g.id.clone(), g.id.clone());
