@@ -1227,3 +1227,71 @@ async fn transactions_cut_off_at_any_moment_leave_only_what_was_committed() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// A connection goes back to the pool without a round trip when nothing is left to send
+/// (vendor/README.md), but a transaction dropped while it holds a lock still lets go of the
+/// lock at once, not when its connection is next used: the rollback it queued is sent as the
+/// connection is returned. Here an uncommitted insert holds a key; the transaction is dropped
+/// while another connection of the pool is idle, and that other connection's insert of the same
+/// key must not wait for the dropped one. The test has a pool of its own, which no background
+/// job uses: on PostgreSQL, nothing would ever send the first connection's rollback otherwise.
+/// And a statement cut off before its answer was read leaves nothing behind for the
+/// connection's next holder.
+#[tokio::test]
+async fn a_dropped_transaction_lets_go_of_its_locks_at_once_and_a_cut_off_statement_leaves_nothing_behind(
+) {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let db = api::db::connect_with(&app.state.settings.database_url, 4)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let run = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            db.execute_unprepared(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    };
+    run("CREATE TABLE scratch_hold (id TEXT PRIMARY KEY)").await;
+    for round in 0..3 {
+        let txn = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        txn.execute_unprepared("INSERT INTO scratch_hold (id) VALUES ('held')")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // A second connection, idle in the pool before the first one comes back.
+            run("SELECT 1").await;
+        }
+        drop(txn);
+        let insert = db.execute_unprepared("INSERT INTO scratch_hold (id) VALUES ('held')");
+        match tokio::time::timeout(std::time::Duration::from_secs(5), insert).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => panic!("round {round}: {e}"),
+            Err(_) => panic!("round {round}: the dropped transaction still holds its lock"),
+        }
+        run("DELETE FROM scratch_hold").await;
+    }
+    // Statements cut off at different moments, their answers unread: every later statement on
+    // any connection still gets its own answer.
+    for i in 0..60u64 {
+        let slow = db.query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM scratch_hold UNION ALL SELECT 'x'",
+        ));
+        let _ = tokio::time::timeout(std::time::Duration::from_micros(i * 20), slow).await;
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT 'mine' AS v",
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let v: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get_by_index(0).unwrap_or_default())
+            .collect();
+        assert_eq!(v, ["mine"], "after a statement cut off at {} µs", i * 20);
+    }
+    run("DROP TABLE scratch_hold").await;
+}

@@ -203,23 +203,31 @@ impl<DB: Database> Drop for PoolConnection<DB> {
             return;
         }
 
-        // Jiayuan's change (vendor/README.md): SQLite's connection goes back to the pool at once,
-        // without the on-release ping and the task that runs it. Its worker thread runs commands
-        // one after another in the order they were sent, so whatever a dropped statement or
-        // transaction left behind (the queued rollback) runs before the next holder's first
-        // command anyway, which is what the ping waits for elsewhere. On a one-connection
-        // SQLite pool the ping and the task were two more hand-offs per statement. Every 64th
-        // return still pings, so that a connection whose worker thread has died is found and
-        // replaced within 64 statements even under steady load.
-        static SQLITE_RETURNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        if DB::NAME == "SQLite"
-            && SQLITE_RETURNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 64 != 63
+        // Jiayuan's change (vendor/README.md): a connection goes back to the pool at once,
+        // without the on-release ping and the task that runs it, when nothing is left to flush:
+        // - SQLite always: its worker thread runs commands one after another in the order they
+        //   were sent, so whatever a dropped statement or transaction left behind (the queued
+        //   rollback) runs before the next holder's first command anyway, which is what the ping
+        //   waits for elsewhere. On a one-connection pool the ping and the task were two more
+        //   hand-offs per statement.
+        // - Other databases when the connection is clean: no transaction open and nothing
+        //   queued to send (a dropped transaction queues its rollback, so it still pings and
+        //   its locks go at once). Answers a dropped statement left unread are read by the next
+        //   holder before its own command (PostgreSQL's `wait_until_ready`). The ping was one
+        //   more round trip per statement, during which the connection served no one.
+        // Every 64th return still pings, so that a broken connection (a dead SQLite worker
+        // thread, a server that hung up) is found and replaced within 64 statements even under
+        // steady load.
+        static RETURNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let clean = |live: &Live<DB>| {
+            DB::NAME == "SQLite" || (!live.raw.should_flush() && !live.raw.is_in_transaction())
+        };
+        if RETURNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 64 != 63
             && !self.pool.is_closed()
             && self.pool.options.after_release.is_none()
-            && self
-                .live
-                .as_ref()
-                .is_some_and(|live| !is_beyond_max_lifetime(live, &self.pool.options))
+            && self.live.as_ref().is_some_and(|live| {
+                clean(live) && !is_beyond_max_lifetime(live, &self.pool.options)
+            })
         {
             if let Some(live) = self.live.take() {
                 live.float(self.pool.clone()).release();
