@@ -730,146 +730,17 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
     );
 
     let want = |phase: &str| a.only.as_deref().is_none_or(|o| o == phase);
-    let mut http_rate = None;
     if want("votes") {
-        // castVote: every household votes once, `concurrency` at a time, over HTTP.
-        let (ballot, yes) = open_motion(&http, &base, &s, "基准议题一").await?;
-        let queue = Arc::new(tokio::sync::Mutex::new(
-            (0..s.voters.len()).collect::<Vec<_>>(),
-        ));
-        let started = Instant::now();
-        let cpu_before = cpu_seconds();
-        let mut workers = Vec::new();
-        for _ in 0..a.concurrency {
-            let (queue, s, http, base, ballot, yes) = (
-                queue.clone(),
-                s.clone(),
-                http.clone(),
-                base.clone(),
-                ballot.clone(),
-                yes.clone(),
-            );
-            workers.push(tokio::spawn(async move {
-                let mut lat = Vec::new();
-                let mut done = Vec::new();
-                let mut errors = 0usize;
-                loop {
-                    let Some(i) = queue.lock().await.pop() else {
-                        break;
-                    };
-                    let t = Instant::now();
-                    let r = gql(
-                    &http,
-                    &base,
-                    &s.voters[i].0,
-                    "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
-                    json!({"b": ballot, "o": [yes]}),
-                )
-                .await;
-                    lat.push(t.elapsed());
-                    done.push(started.elapsed());
-                    if r.is_err() {
-                        errors += 1;
-                    }
-                }
-                (lat, done, errors)
-            }));
-        }
-        let mut lat = Vec::new();
-        let mut done = Vec::new();
-        let mut errors = 0;
-        for w in workers {
-            let (l, d, e) = w.await?;
-            lat.extend(l);
-            done.extend(d);
-            errors += e;
-        }
-        let elapsed = started.elapsed();
-        let cpu_after = cpu_seconds();
-        lat.sort();
-        done.sort();
-        // Votes per second over the first and the last quarter of the votes (decay shows here).
-        let q = done.len() / 4;
-        let (first_q, last_q) = if q > 0 {
-            (
-                q as f64 / done[q - 1].as_secs_f64(),
-                q as f64 / (done[done.len() - 1] - done[done.len() - 1 - q]).as_secs_f64(),
-            )
-        } else {
-            (0.0, 0.0)
-        };
-        println!(
-            "[{label}] castVote: {} votes, {} concurrent, {:.0} votes/s, p50 {}, p99 {}, errors {}",
-            lat.len(),
-            a.concurrency,
-            lat.len() as f64 / elapsed.as_secs_f64(),
-            ms(percentile(&lat, 0.50)),
-            ms(percentile(&lat, 0.99)),
-            errors
-        );
-        println!(
-        "[{label}] castVote rate: first quarter {first_q:.0} votes/s, last quarter {last_q:.0} votes/s"
-    );
-        let per_vote = |before: f64, after: f64| (after - before) * 1e6 / lat.len().max(1) as f64;
-        let pg_part = match pg {
-            true => format!(", {:.0} µs PostgreSQL", per_vote(cpu_before.1, cpu_after.1)),
-            false => String::new(),
-        };
-        println!(
-            "[{label}] castVote CPU per vote: {:.0} µs server and client{pg_part}",
-            per_vote(cpu_before.0, cpu_after.0),
-        );
-        http_rate = Some(lat.len() as f64 / elapsed.as_secs_f64());
-        let check = gql(
+        votes(
+            label,
             &http,
             &base,
-            &s.committee_token,
-            "query($b:ID!){ ballot(id:$b){ turnoutCount } }",
-            json!({"b": ballot}),
+            &state,
+            &s,
+            a.concurrency,
+            pg_url.as_deref(),
         )
         .await?;
-        println!(
-            "[{label}] turnout after the run: {} (expected {})",
-            check["ballot"]["turnoutCount"],
-            s.voters.len() - errors
-        );
-    }
-
-    // The same vote transaction through pgbench, on its own ballots (PostgreSQL only).
-    if let (Some(pg_url), Some(http_rate)) = (&pg_url, http_rate) {
-        let voter = &s.voters[1];
-        for (name, mode, script) in [
-            (
-                "append-only (today)",
-                "prepared",
-                include_str!("pgbench/vote_append.sql"),
-            ),
-            (
-                "with counters (before)",
-                "simple",
-                include_str!("pgbench/vote_counters.sql"),
-            ),
-        ] {
-            let (pb_ballot, pb_option) = open_motion(&http, &base, &s, name).await?;
-            let (tps, pg_us) = pgbench(
-                pg_url,
-                64,
-                mode,
-                script,
-                &[
-                    ("account", &voter.2),
-                    ("community", &s.community),
-                    ("ballot", &pb_ballot),
-                    ("household", &voter.1),
-                    ("option", &pb_option),
-                    ("session", "pgbench"),
-                ],
-            )?;
-            println!(
-                "[{label}] pgbench, vote transaction {name}: {tps:.0} transactions/s (64 clients, 10 s; {pg_us:.0} µs PostgreSQL CPU each); HTTP castVote / this = {:.2}",
-                http_rate / tps
-            );
-        }
     }
 
     // A list page against a trivial query on the same server (issue 7: at least 0.5×).
@@ -891,22 +762,7 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         }
         // The openings queued an SMS per voter; the reads are measured once the background
         // job has sent them (which is a figure of its own).
-        let drain = Instant::now();
-        let pending = || {
-            use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-            entity::outbox::Entity::find()
-                .filter(entity::outbox::Column::Status.eq(entity::outbox::OutboxStatus::Pending))
-                .count(&state.db)
-        };
-        let queued = pending().await?;
-        while pending().await? > 0 && drain.elapsed() < Duration::from_secs(300) {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        println!(
-            "[{label}] outbox: {queued} queued messages sent in {} (left: {})",
-            ms(drain.elapsed()),
-            pending().await?
-        );
+        drain_outbox(label, &state).await?;
         opens.sort();
         println!(
             "[{label}] proposeTopic + openBallot for {} households: median {}, slowest {} (20 ballots)",
@@ -1009,6 +865,255 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Waits (at most 5 minutes) until the background job has sent every queued message, and
+/// prints how many there were and how long it took.
+async fn drain_outbox(label: &str, state: &AppState) -> anyhow::Result<()> {
+    let drain = Instant::now();
+    let pending = || {
+        use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+        entity::outbox::Entity::find()
+            .filter(entity::outbox::Column::Status.eq(entity::outbox::OutboxStatus::Pending))
+            .count(&state.db)
+    };
+    let queued = pending().await?;
+    while pending().await? > 0 && drain.elapsed() < Duration::from_secs(300) {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!(
+        "[{label}] outbox: {queued} queued messages sent in {} (left: {})",
+        ms(drain.elapsed()),
+        pending().await?
+    );
+    Ok(())
+}
+
+/// castVote under a rush (issue 7 §2): every household votes once on a ballot of its own,
+/// `concurrency` at a time, over HTTP. On PostgreSQL, pgbench runs the same vote transaction
+/// (`pgbench/vote_append.sql`) after each HTTP round, on a ballot of its own, and the ratio
+/// printed against the target is the median of three alternating rounds, so that the
+/// machine's drift between two windows moves both sides of a round alike (one pair of windows
+/// moved by ±0.04 from run to run). Every ballot is opened first, and the SMS that each
+/// opening queues are sent before any window is measured: the background job that sends them
+/// is not part of a vote, and it used to run through the first HTTP window and pgbench's.
+async fn votes(
+    label: &str,
+    http: &reqwest::Client,
+    base: &str,
+    state: &AppState,
+    s: &Arc<Seeded>,
+    concurrency: usize,
+    pg_url: Option<&str>,
+) -> anyhow::Result<()> {
+    let rounds = if pg_url.is_some() { 3 } else { 1 };
+    let mut ballots = Vec::new();
+    for round in 1..=rounds {
+        ballots.push(open_motion(http, base, s, &format!("基准议题 {round}")).await?);
+    }
+    let mut scripts = Vec::new();
+    if pg_url.is_some() {
+        for (name, mode, script) in [
+            (
+                "append-only (today)",
+                "prepared",
+                include_str!("pgbench/vote_append.sql"),
+            ),
+            (
+                "with counters (before)",
+                "simple",
+                include_str!("pgbench/vote_counters.sql"),
+            ),
+        ] {
+            let ballot = open_motion(http, base, s, name).await?;
+            scripts.push((name, mode, script, ballot));
+        }
+    }
+    drain_outbox(label, state).await?;
+    let voter = &s.voters[1];
+    let run_pgbench = |url: &str, mode: &str, script: &str, (ballot, option): &(String, String)| {
+        pgbench(
+            url,
+            64,
+            mode,
+            script,
+            &[
+                ("account", &voter.2),
+                ("community", &s.community),
+                ("ballot", ballot),
+                ("household", &voter.1),
+                ("option", option),
+                ("session", "pgbench"),
+            ],
+        )
+    };
+    let mut pairs = Vec::new();
+    for (round, (ballot, yes)) in ballots.iter().enumerate() {
+        let rate = cast_all(
+            label,
+            http,
+            base,
+            s,
+            concurrency,
+            ballot,
+            yes,
+            round == 0,
+            pg_url.is_some(),
+        )
+        .await?;
+        if let (Some(url), Some((name, mode, script, pb))) = (pg_url, scripts.first()) {
+            let (tps, pg_us) = run_pgbench(url, mode, script, pb)?;
+            println!(
+                "[{label}] round {}: castVote {rate:.0} votes/s; pgbench, vote transaction {name}: {tps:.0} transactions/s (64 clients, 10 s; {pg_us:.0} µs PostgreSQL CPU each); HTTP castVote / this = {:.2}",
+                round + 1,
+                rate / tps
+            );
+            pairs.push((rate / tps, rate, tps));
+        }
+    }
+    let Some(url) = pg_url else {
+        return Ok(());
+    };
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let Some(&(ratio, rate, tps)) = pairs.get(pairs.len() / 2) else {
+        return Ok(());
+    };
+    println!(
+        "[{label}] castVote {rate:.0} votes/s, pgbench's vote transaction append-only (today) {tps:.0} transactions/s: HTTP castVote / pgbench = {ratio:.2} (the median of {} alternating rounds; target ≥ 0.6)",
+        pairs.len()
+    );
+    if let Some((name, mode, script, pb)) = scripts.get(1) {
+        let (tps, pg_us) = run_pgbench(url, mode, script, pb)?;
+        println!(
+            "[{label}] pgbench, vote transaction {name}: {tps:.0} transactions/s (64 clients, 10 s; {pg_us:.0} µs PostgreSQL CPU each); HTTP castVote (the median round) / this = {:.2}",
+            rate / tps
+        );
+    }
+    Ok(())
+}
+
+/// Every voter votes once on `ballot`, `concurrency` at a time; returns the votes per second.
+/// `detail`: also prints latency, the first and last quarter's rates, CPU and the turnout.
+#[allow(clippy::too_many_arguments)]
+async fn cast_all(
+    label: &str,
+    http: &reqwest::Client,
+    base: &str,
+    s: &Arc<Seeded>,
+    concurrency: usize,
+    ballot: &str,
+    yes: &str,
+    detail: bool,
+    pg: bool,
+) -> anyhow::Result<f64> {
+    let queue = Arc::new(tokio::sync::Mutex::new(
+        (0..s.voters.len()).collect::<Vec<_>>(),
+    ));
+    let started = Instant::now();
+    let cpu_before = cpu_seconds();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (queue, s, http, base, ballot, yes) = (
+            queue.clone(),
+            s.clone(),
+            http.clone(),
+            base.to_owned(),
+            ballot.to_owned(),
+            yes.to_owned(),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut done = Vec::new();
+            let mut errors = 0usize;
+            loop {
+                let Some(i) = queue.lock().await.pop() else {
+                    break;
+                };
+                let t = Instant::now();
+                let r = gql(
+                    &http,
+                    &base,
+                    &s.voters[i].0,
+                    "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
+                    json!({"b": ballot, "o": [yes]}),
+                )
+                .await;
+                lat.push(t.elapsed());
+                done.push(started.elapsed());
+                if r.is_err() {
+                    errors += 1;
+                }
+            }
+            (lat, done, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut done = Vec::new();
+    let mut errors = 0;
+    for w in workers {
+        let (l, d, e) = w.await?;
+        lat.extend(l);
+        done.extend(d);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    let cpu_after = cpu_seconds();
+    lat.sort();
+    done.sort();
+    let rate = lat.len() as f64 / elapsed.as_secs_f64();
+    if !detail {
+        println!(
+            "[{label}] castVote: {} votes, {concurrency} concurrent, {rate:.0} votes/s, p99 {}, errors {errors}",
+            lat.len(),
+            ms(percentile(&lat, 0.99)),
+        );
+        return Ok(rate);
+    }
+    // Votes per second over the first and the last quarter of the votes (decay shows here).
+    let q = done.len() / 4;
+    let (first_q, last_q) = if q > 0 {
+        (
+            q as f64 / done[q - 1].as_secs_f64(),
+            q as f64 / (done[done.len() - 1] - done[done.len() - 1 - q]).as_secs_f64(),
+        )
+    } else {
+        (0.0, 0.0)
+    };
+    println!(
+        "[{label}] castVote: {} votes, {} concurrent, {:.0} votes/s, p50 {}, p99 {}, errors {}",
+        lat.len(),
+        concurrency,
+        lat.len() as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&lat, 0.50)),
+        ms(percentile(&lat, 0.99)),
+        errors
+    );
+    println!(
+    "[{label}] castVote rate: first quarter {first_q:.0} votes/s, last quarter {last_q:.0} votes/s"
+);
+    let per_vote = |before: f64, after: f64| (after - before) * 1e6 / lat.len().max(1) as f64;
+    let pg_part = match pg {
+        true => format!(", {:.0} µs PostgreSQL", per_vote(cpu_before.1, cpu_after.1)),
+        false => String::new(),
+    };
+    println!(
+        "[{label}] castVote CPU per vote: {:.0} µs server and client{pg_part}",
+        per_vote(cpu_before.0, cpu_after.0),
+    );
+    let check = gql(
+        http,
+        base,
+        &s.committee_token,
+        "query($b:ID!){ ballot(id:$b){ turnoutCount } }",
+        json!({"b": ballot}),
+    )
+    .await?;
+    println!(
+        "[{label}] turnout after the run: {} (expected {})",
+        check["ballot"]["turnoutCount"],
+        s.voters.len() - errors
+    );
+    Ok(rate)
 }
 
 /// The sign-up rush (issue 11): 2,000 residents sign up for 50 seats at once through
