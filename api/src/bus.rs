@@ -42,6 +42,35 @@ pub enum BusEvent {
     },
 }
 
+/// An event as the version before packed notifications sent it: one notice per event.
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum EarlierEvent {
+    Notification {
+        account_id: String,
+        notification_id: String,
+    },
+}
+
+impl BusEvent {
+    /// An event from another replica's payload. During a rolling upgrade the replicas of the
+    /// version before still send one `Notification` per notice; it is read as a packed event
+    /// of one, so their live notices still reach this replica's sockets.
+    pub fn decode(payload: &str) -> Result<BusEvent, serde_json::Error> {
+        serde_json::from_str::<BusEvent>(payload).or_else(|e| {
+            match serde_json::from_str::<EarlierEvent>(payload) {
+                Ok(EarlierEvent::Notification {
+                    account_id,
+                    notification_id,
+                }) => Ok(BusEvent::Notifications {
+                    items: vec![(account_id, notification_id)],
+                }),
+                Err(_) => Err(e),
+            }
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Bus {
     tx: broadcast::Sender<BusEvent>,
@@ -92,7 +121,7 @@ impl Bus {
         tokio::spawn(async move {
             loop {
                 match listener.recv().await {
-                    Ok(n) => match serde_json::from_str::<BusEvent>(n.payload()) {
+                    Ok(n) => match BusEvent::decode(n.payload()) {
                         Ok(event) => {
                             let _ = local.send(event);
                         }
@@ -300,6 +329,24 @@ mod tests {
         assert_eq!(back, items);
         assert!(notification_events(Vec::new()).is_empty());
         assert_eq!(notification_events(vec![(id(1), id(2))]).len(), 1);
+    }
+
+    #[test]
+    fn an_event_from_the_version_before_packed_notifications_is_still_read() {
+        let earlier = r#"{"type":"Notification","account_id":"a1","notification_id":"n1"}"#;
+        assert_eq!(
+            BusEvent::decode(earlier).ok(),
+            Some(BusEvent::Notifications {
+                items: vec![("a1".into(), "n1".into())]
+            })
+        );
+        let tally = BusEvent::BallotTally {
+            ballot_id: "b1".into(),
+        };
+        let payload = serde_json::to_string(&tally).unwrap_or_default();
+        assert_eq!(BusEvent::decode(&payload).ok(), Some(tally));
+        assert!(BusEvent::decode(r#"{"type":"Notification","account_id":"a1"}"#).is_err());
+        assert!(BusEvent::decode("not json").is_err());
     }
 
     #[tokio::test]
