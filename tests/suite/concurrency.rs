@@ -1272,17 +1272,35 @@ async fn a_dropped_transaction_lets_go_of_its_locks_at_once_and_a_cut_off_statem
         }
         run("DELETE FROM scratch_hold").await;
     }
-    // Statements cut off at different moments, their answers unread: every later statement on
-    // any connection still gets its own answer.
-    for i in 0..60u64 {
-        let slow = db.query_all_raw(sea_orm::Statement::from_string(
-            db.get_database_backend(),
-            "SELECT id FROM scratch_hold UNION ALL SELECT 'x'",
-        ));
-        let _ = tokio::time::timeout(std::time::Duration::from_micros(i * 20), slow).await;
-        let rows = db
+    // Statements cut off at different moments, their answers unread, on a pool of one
+    // connection: the next statement on that connection still gets its own answer, not theirs.
+    let mut one = sea_orm::ConnectOptions::new(api::db::connection_url(
+        &app.state.settings.database_url,
+        None,
+    ));
+    one.max_connections(1).min_connections(1).sqlx_logging(false);
+    let one = sea_orm::Database::connect(one)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let many_rows = match one.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "SELECT g FROM generate_series(1, 200000) g",
+        _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000) SELECT x FROM c",
+    };
+    for polls in 0..40 {
+        let mut cut = Box::pin(one.query_all_raw(sea_orm::Statement::from_string(
+            one.get_database_backend(),
+            many_rows,
+        )));
+        for _ in 0..polls {
+            if futures_util::poll!(cut.as_mut()).is_ready() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        drop(cut);
+        let rows = one
             .query_all_raw(sea_orm::Statement::from_string(
-                db.get_database_backend(),
+                one.get_database_backend(),
                 "SELECT 'mine' AS v",
             ))
             .await
@@ -1291,7 +1309,61 @@ async fn a_dropped_transaction_lets_go_of_its_locks_at_once_and_a_cut_off_statem
             .iter()
             .map(|r| r.try_get_by_index(0).unwrap_or_default())
             .collect();
-        assert_eq!(v, ["mine"], "after a statement cut off at {} µs", i * 20);
+        assert_eq!(v, ["mine"], "after a statement cut off after {polls} polls");
     }
     run("DROP TABLE scratch_hold").await;
+}
+
+/// A connection the server hung up on (a restart, a failover, `pg_terminate_backend`) fails the
+/// one statement that finds it out and is closed as it goes back to the pool, not handed on to
+/// fail again (vendor/README.md: the return skips its ping only when no answer is left unread).
+/// PostgreSQL only: SQLite has no server to hang up.
+#[tokio::test]
+async fn connections_the_server_hung_up_on_fail_one_statement_each_and_are_replaced() {
+    use sea_orm::ConnectionTrait;
+    const POOL: usize = 4;
+    let app = TestApp::spawn().await;
+    if app.db().get_database_backend() != sea_orm::DbBackend::Postgres {
+        return;
+    }
+    let db = api::db::connect_with(&app.state.settings.database_url, POOL as u32)
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let sql = |text: &str| sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, text);
+    // Every connection of the pool at once, each naming its server process.
+    let pids = join_all((0..POOL).map(|_| {
+        db.query_one_raw(sql(
+            "SELECT pg_backend_pid() AS pid, pg_sleep(0.3)::text AS slept",
+        ))
+    }))
+    .await;
+    let pids: std::collections::BTreeSet<i32> = pids
+        .into_iter()
+        .map(|r| match r {
+            Ok(Some(row)) => row.try_get_by_index(0).unwrap_or(0),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(pids.len(), POOL, "{pids:?}");
+    for pid in &pids {
+        app.db()
+            .execute_unprepared(&format!("SELECT pg_terminate_backend({pid})"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut failed = 0;
+    for _ in 0..200 {
+        if db.execute_unprepared("SELECT 1").await.is_err() {
+            failed += 1;
+        }
+    }
+    assert!(
+        failed <= POOL,
+        "{failed} of 200 statements failed on {POOL} connections the server had closed"
+    );
+    let rows = db
+        .query_all_raw(sql("SELECT 1 AS one"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rows.len(), 1);
 }

@@ -210,14 +210,15 @@ impl<DB: Database> Drop for PoolConnection<DB> {
         //   rollback) runs before the next holder's first command anyway, which is what the ping
         //   waits for elsewhere. On a one-connection pool the ping and the task were two more
         //   hand-offs per statement.
-        // - Other databases when the connection is clean: no transaction open and nothing
-        //   queued to send (a dropped transaction queues its rollback, so it still pings and
-        //   its locks go at once). Answers a dropped statement left unread are read by the next
-        //   holder before its own command (PostgreSQL's `wait_until_ready`). The ping was one
-        //   more round trip per statement, during which the connection served no one.
-        // Every 64th return still pings, so that a broken connection (a dead SQLite worker
-        // thread, a server that hung up) is found and replaced within 64 statements even under
-        // steady load.
+        // - Other databases when the connection is clean: no transaction open, nothing queued
+        //   to send and no answer left unread (`should_flush`, which vendor/sqlx-postgres also
+        //   makes count unread answers). A dropped transaction queues its rollback, and a
+        //   statement cut off or failed on a hung-up server leaves answers unread, so those
+        //   still ping: the locks go at once, and a broken connection is closed, not handed on.
+        //   The ping was one more round trip per statement, during which the connection served
+        //   no one.
+        // Every 64th return still pings, so that a broken connection that nothing else reveals
+        // (a dead SQLite worker thread) is found and replaced even under steady load.
         static RETURNS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let clean = |live: &Live<DB>| {
             DB::NAME == "SQLite" || (!live.raw.should_flush() && !live.raw.is_in_transaction())
