@@ -1278,7 +1278,9 @@ async fn a_dropped_transaction_lets_go_of_its_locks_at_once_and_a_cut_off_statem
         &app.state.settings.database_url,
         None,
     ));
-    one.max_connections(1).min_connections(1).sqlx_logging(false);
+    one.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
     let one = sea_orm::Database::connect(one)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
