@@ -1060,7 +1060,8 @@ async fn cast_all(
     let cpu_after = cpu_seconds();
     lat.sort();
     done.sort();
-    let rate = lat.len() as f64 / elapsed.as_secs_f64();
+    // Only the votes that counted: a round whose votes failed fast must not look fast.
+    let rate = (lat.len() - errors) as f64 / elapsed.as_secs_f64();
     if !detail {
         println!(
             "[{label}] castVote: {} votes, {concurrency} concurrent, {rate:.0} votes/s, p99 {}, errors {errors}",
