@@ -992,6 +992,55 @@ async fn votes(
     Ok(())
 }
 
+/// One call of [`fan_out`]: how long it took, when it finished (since the start) and what it
+/// answered.
+struct Call<T> {
+    latency: Duration,
+    finished: Duration,
+    answer: T,
+}
+
+/// Runs `op(i)` once for every `i` of `items`, `concurrency` at a time (a worker takes the next
+/// item as soon as its call is answered); returns every call and the time the whole took.
+async fn fan_out<T, F, Fut>(
+    items: Vec<usize>,
+    concurrency: usize,
+    op: F,
+) -> anyhow::Result<(Vec<Call<T>>, Duration)>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = T> + Send,
+{
+    let queue = Arc::new(tokio::sync::Mutex::new(items));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (queue, op) = (queue.clone(), op.clone());
+        workers.push(tokio::spawn(async move {
+            let mut calls = Vec::new();
+            loop {
+                let Some(i) = queue.lock().await.pop() else {
+                    break;
+                };
+                let t = Instant::now();
+                let answer = op(i).await;
+                calls.push(Call {
+                    latency: t.elapsed(),
+                    finished: started.elapsed(),
+                    answer,
+                });
+            }
+            calls
+        }));
+    }
+    let mut calls = Vec::new();
+    for w in workers {
+        calls.extend(w.await?);
+    }
+    Ok((calls, started.elapsed()))
+}
+
 /// Every voter votes once on `ballot`, `concurrency` at a time; returns the votes per second.
 /// `detail`: also prints latency, the first and last quarter's rates, CPU and the turnout.
 #[allow(clippy::too_many_arguments)]
@@ -1006,58 +1055,33 @@ async fn cast_all(
     detail: bool,
     pg: bool,
 ) -> anyhow::Result<f64> {
-    let queue = Arc::new(tokio::sync::Mutex::new(
-        (0..s.voters.len()).collect::<Vec<_>>(),
-    ));
-    let started = Instant::now();
     let cpu_before = cpu_seconds();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (queue, s, http, base, ballot, yes) = (
-            queue.clone(),
-            s.clone(),
-            http.clone(),
-            base.to_owned(),
-            ballot.to_owned(),
-            yes.to_owned(),
-        );
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut done = Vec::new();
-            let mut errors = 0usize;
-            loop {
-                let Some(i) = queue.lock().await.pop() else {
-                    break;
-                };
-                let t = Instant::now();
-                let r = gql(
-                    &http,
-                    &base,
-                    &s.voters[i].0,
-                    "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
-                    json!({"b": ballot, "o": [yes]}),
-                )
-                .await;
-                lat.push(t.elapsed());
-                done.push(started.elapsed());
-                if r.is_err() {
-                    errors += 1;
-                }
-            }
-            (lat, done, errors)
-        }));
-    }
-    let mut lat = Vec::new();
-    let mut done = Vec::new();
-    let mut errors = 0;
-    for w in workers {
-        let (l, d, e) = w.await?;
-        lat.extend(l);
-        done.extend(d);
-        errors += e;
-    }
-    let elapsed = started.elapsed();
+    let each = (
+        http.clone(),
+        base.to_owned(),
+        ballot.to_owned(),
+        yes.to_owned(),
+        s.clone(),
+    );
+    let (calls, elapsed) = fan_out((0..s.voters.len()).collect(), concurrency, move |i| {
+        let (http, base, ballot, yes, voters) = each.clone();
+        async move {
+            gql(
+                &http,
+                &base,
+                &voters.voters[i].0,
+                "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
+                json!({"b": ballot, "o": [yes]}),
+            )
+            .await
+            .is_ok()
+        }
+    })
+    .await?;
     let cpu_after = cpu_seconds();
+    let errors = calls.iter().filter(|c| !c.answer).count();
+    let mut lat: Vec<Duration> = calls.iter().map(|c| c.latency).collect();
+    let mut done: Vec<Duration> = calls.iter().map(|c| c.finished).collect();
     lat.sort();
     done.sort();
     // Only the votes that counted: a round whose votes failed fast must not look fast.
@@ -1153,53 +1177,26 @@ async fn rush(
         .unwrap_or_default()
         .to_owned();
     let n = RESIDENTS.min(s.voters.len().saturating_sub(1));
-    let queue = Arc::new(tokio::sync::Mutex::new((1..=n).collect::<Vec<_>>()));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (queue, s, http, base, event) = (
-            queue.clone(),
-            s.clone(),
-            http.clone(),
-            base.to_owned(),
-            event.clone(),
-        );
-        workers.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut answers = Vec::new();
-            let mut errors = 0usize;
-            loop {
-                let Some(i) = queue.lock().await.pop() else {
-                    break;
-                };
-                let t = Instant::now();
-                let r = gql(
-                    &http,
-                    &base,
-                    &s.voters[i].0,
-                    "mutation($e:ID!){ signUp(eventId:$e){ status waitlistPosition } }",
-                    json!({ "e": event }),
-                )
-                .await;
-                lat.push(t.elapsed());
-                match r {
-                    Ok(v) => answers.push(v["signUp"].clone()),
-                    Err(_) => errors += 1,
-                }
-            }
-            (lat, answers, errors)
-        }));
-    }
-    let mut lat = Vec::new();
-    let mut answers = Vec::new();
-    let mut errors = 0;
-    for w in workers {
-        let (l, a, e) = w.await?;
-        lat.extend(l);
-        answers.extend(a);
-        errors += e;
-    }
-    let elapsed = started.elapsed();
+    let each = (http.clone(), base.to_owned(), s.clone(), event.clone());
+    let (calls, elapsed) = fan_out((1..=n).collect(), concurrency, move |i| {
+        let (http, base, voters, ev) = each.clone();
+        async move {
+            gql(
+                &http,
+                &base,
+                &voters.voters[i].0,
+                "mutation($e:ID!){ signUp(eventId:$e){ status waitlistPosition } }",
+                json!({ "e": ev }),
+            )
+            .await
+            .ok()
+            .map(|v| v["signUp"].clone())
+        }
+    })
+    .await?;
+    let errors = calls.iter().filter(|c| c.answer.is_none()).count();
+    let mut lat: Vec<Duration> = calls.iter().map(|c| c.latency).collect();
+    let answers: Vec<Value> = calls.into_iter().filter_map(|c| c.answer).collect();
     lat.sort();
     let confirmed = answers
         .iter()
