@@ -1316,6 +1316,85 @@ async fn a_dropped_transaction_lets_go_of_its_locks_at_once_and_a_cut_off_statem
     run("DROP TABLE scratch_hold").await;
 }
 
+/// A transaction cut off while it begins (a phone that hangs up, a timeout) leaves the
+/// connection's next holder outside any transaction: that holder's own statement is committed
+/// at once, visible to everyone, and holds no lock afterwards. On PostgreSQL, sqlx 0.9.0 left
+/// the server inside the half-begun transaction while the client counted none, so the next
+/// holder's writes stayed uncommitted until some later `COMMIT` or `ROLLBACK` on that
+/// connection decided them (vendor/README.md, the fourth change; transact-rs/sqlx#4393).
+#[tokio::test]
+async fn a_transaction_cut_off_while_it_begins_leaves_the_next_holder_outside_it() {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    app.db()
+        .execute_unprepared("CREATE TABLE scratch_begin (id INTEGER PRIMARY KEY)")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut options = sea_orm::ConnectOptions::new(api::db::connection_url(
+        &app.state.settings.database_url,
+        None,
+    ));
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let one = sea_orm::Database::connect(options)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // A cut between the `BEGIN` leaving and its answer coming back depends on timing: rounds
+    // go on until ten cuts fell there (a begin answered at its first poll tests nothing).
+    let (mut cut_while_pending, mut round) = (0, 0i32);
+    while cut_while_pending < 10 && round < 400 {
+        let polls = round % 4;
+        let mut begin = Box::pin(one.begin());
+        let mut begun = false;
+        for _ in 0..polls {
+            if futures_util::poll!(begin.as_mut()).is_ready() {
+                begun = true;
+                break;
+            }
+            // Time for the `BEGIN` to reach the server before the cut.
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        if !begun && polls > 0 {
+            cut_while_pending += 1;
+        }
+        drop(begin);
+        one.execute_unprepared(&format!("INSERT INTO scratch_begin (id) VALUES ({round})"))
+            .await
+            .unwrap_or_else(|e| panic!("after a begin cut off after {polls} polls: {e}"));
+        // Seen from another connection: committed, not held inside a stray transaction.
+        let seen = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            app.db().query_one_raw(sea_orm::Statement::from_string(
+                app.db().get_database_backend(),
+                format!(
+                    "SELECT CAST(COUNT(*) AS INTEGER) AS n FROM scratch_begin WHERE id = {round}"
+                ),
+            )),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("after a begin cut off after {polls} polls: the read waited"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .and_then(|row| row.try_get_by_index::<i32>(0).ok());
+        assert_eq!(
+            seen,
+            Some(1),
+            "after a begin cut off after {polls} polls, the next holder's insert is not committed"
+        );
+        round += 1;
+    }
+    assert_eq!(
+        cut_while_pending, 10,
+        "only {cut_while_pending} of {round} begins were cut off before their answer came"
+    );
+    one.close().await.unwrap_or_else(|e| panic!("{e}"));
+    app.db()
+        .execute_unprepared("DROP TABLE scratch_begin")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
 /// A connection the server hung up on (a restart, a failover, `pg_terminate_backend`) fails the
 /// one statement that finds it out and is closed as it goes back to the pool, not handed on to
 /// fail again (vendor/README.md: the return skips its ping only when no answer is left unread).

@@ -82,7 +82,19 @@ struct Rollback<'c> {
 
 impl Drop for Rollback<'_> {
     fn drop(&mut self) {
-        if !self.defuse {
+        if self.defuse {
+            return;
+        }
+        // Jiayuan's change (vendor/README.md): a `begin` cut off while its `BEGIN` was queued or
+        // on the wire leaves the depth at 0, where `start_rollback` queues nothing, and the
+        // server may already be inside a transaction the client does not count: the
+        // connection's next holder would run inside it. Queue a `ROLLBACK` after the `BEGIN`
+        // (only a warning if the `BEGIN` never ran). Upstream: transact-rs/sqlx#4393.
+        if self.conn.inner.transaction_depth == 0 {
+            self.conn
+                .queue_simple_query("ROLLBACK")
+                .expect("BUG: Rollback query somehow too large for protocol");
+        } else {
             PgTransactionManager::start_rollback(self.conn)
         }
     }
