@@ -722,7 +722,8 @@ impl MediationMutation {
         ))
     }
 
-    /// An assigned mediator schedules a session (in the future, within a year).
+    /// An assigned mediator schedules a session (in the future, within a year); a case holds at
+    /// most 50 (INVALID_STATE after that).
     async fn schedule_case_session(
         &self,
         ctx: &Context<'_>,

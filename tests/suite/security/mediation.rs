@@ -340,3 +340,75 @@ async fn dispute_in(app: &TestApp, w: World) -> Dispute {
         w,
     }
 }
+
+/// Every view of a case lists all its sessions and each session tells every party, so one
+/// mediator scheduling at the write limit could grow every read of the case without end: a case
+/// holds at most 50 sessions, also when the last places are asked for at once, and a refused
+/// schedule stores nothing and tells no one.
+#[tokio::test]
+async fn a_case_holds_at_most_fifty_sessions_also_when_the_last_are_scheduled_at_once() {
+    const MAX: usize = api::domain::mediation::rules::MAX_SESSIONS;
+    let app = TestApp::spawn_with(|s| s.write_limit.max = 1_000).await;
+    let d = in_mediation_with_terms(&app).await;
+    let schedule = "mutation($c:ID!,$at:DateTime!){ scheduleCaseSession(caseId:$c, startsAt:$at, place:\"调解室\"){ id } }";
+    let at = |i: usize| (chrono::Utc::now() + chrono::Duration::days(1 + i as i64)).to_rfc3339();
+    for i in 0..MAX - 2 {
+        app.ok(
+            Some(d.t(MEDIATOR)),
+            schedule,
+            json!({ "c": d.id, "at": at(i) }),
+        )
+        .await;
+    }
+    let announced = || async {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        entity::notification::Entity::find()
+            .filter(
+                entity::notification::Column::Kind
+                    .eq(entity::notification::NotificationKind::CaseSessionScheduled),
+            )
+            .count(app.db())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let told_before = announced().await;
+    assert!(told_before >= (MAX - 2) as u64, "{told_before}");
+    let rush = futures_util::future::join_all((0..5).map(|i| {
+        app.gql(
+            Some(d.t(MEDIATOR)),
+            schedule,
+            json!({ "c": d.id, "at": at(MAX + i) }),
+        )
+    }))
+    .await;
+    let mut codes: Vec<String> = rush.iter().map(error_code).collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "<no error>",
+            "<no error>",
+            "INVALID_STATE",
+            "INVALID_STATE",
+            "INVALID_STATE"
+        ]
+    );
+    let read = app
+        .ok(
+            Some(d.t(APPLICANT)),
+            "query($c:ID!){ mediationCase(id:$c){ sessions { id } } }",
+            json!({ "c": d.id }),
+        )
+        .await;
+    assert_eq!(
+        read["mediationCase"]["sessions"].as_array().map(Vec::len),
+        Some(MAX)
+    );
+    // Each stored session told the same parties; the refused ones told no one.
+    let per_session = told_before / (MAX - 2) as u64;
+    assert_eq!(
+        announced().await,
+        told_before + 2 * per_session,
+        "only the two sessions stored were announced"
+    );
+}

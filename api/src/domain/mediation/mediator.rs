@@ -82,6 +82,7 @@ pub async fn schedule(
     note: Option<&str>,
 ) -> AppResult<CaseView> {
     let txn = state.db.begin().await?;
+    // The case row is locked, so two schedules at once cannot both take its last session.
     let v = lock(&txn, viewer, case_id).await?;
     v.require(Act::Schedule)?;
     throttle(&txn, viewer, "write", state.settings.write_limit).await?;

@@ -51,6 +51,10 @@ pub const DEFAULT_OVERDUE_DAYS: i32 = 30;
 pub const FOLLOW_UP_AFTER_DAYS: i64 = 14;
 /// Sessions are scheduled at most this far ahead.
 pub const SESSION_HORIZON_DAYS: i64 = 366;
+/// Sessions one case may hold in all. Every view of a case lists them all (`Case.sessions`),
+/// and each one tells every party; without a cap, one mediator scheduling at the write limit
+/// grows every read of the case without end.
+pub const MAX_SESSIONS: usize = 50;
 
 /// The acts of a case.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -180,6 +184,8 @@ pub struct Facts {
     pub has_outside_party: bool,
     pub outside_consented: bool,
     pub outside_signed: bool,
+    /// Sessions the case holds (at most [`MAX_SESSIONS`]).
+    pub sessions: usize,
 }
 
 /// What the viewer has done already.
@@ -262,6 +268,9 @@ pub fn check(
         Act::OutsideSignature if !facts.has_terms => Err(Refusal::InvalidState(
             "no agreement has been drafted yet".into(),
         )),
+        Act::Schedule if facts.sessions >= MAX_SESSIONS => Err(Refusal::InvalidState(format!(
+            "a case holds at most {MAX_SESSIONS} sessions"
+        ))),
         Act::OutsideSignature if facts.outside_signed => Err(Refusal::Conflict(
             "the outside party's signature of these terms is already recorded".into(),
         )),
@@ -639,6 +648,24 @@ mod tests {
             &roles(&[Mediator]),
             &consented
         ));
+    }
+
+    #[test]
+    fn a_case_takes_sessions_up_to_its_cap_and_says_so_in_the_viewer_actions() {
+        let mediator = roles(&[CaseRole::Mediator]);
+        for (sessions, open) in [(0, true), (MAX_SESSIONS - 1, true), (MAX_SESSIONS, false)] {
+            let f = Facts {
+                sessions,
+                ..Facts::default()
+            };
+            let checked = check(Act::Schedule, CaseStatus::InMediation, &f, &mediator);
+            assert_eq!(checked.is_ok(), open, "{sessions} sessions");
+            if !open {
+                assert!(matches!(checked, Err(Refusal::InvalidState(_))));
+            }
+            let offered = actions(CaseStatus::InMediation, &f, &mediator).contains(&Act::Schedule);
+            assert_eq!(offered, open, "{sessions} sessions");
+        }
     }
 
     #[test]

@@ -136,6 +136,7 @@ impl CaseView {
             has_outside_party: self.case.outside_party.is_some(),
             outside_consented: self.case.outside_consent_at.is_some(),
             outside_signed: self.case.outside_signed_at.is_some(),
+            sessions: self.sessions.len(),
         }
     }
 
@@ -221,8 +222,17 @@ pub async fn views<C: ConnectionTrait>(
     // case's mediators: not shown, not a signer, not told; the committee reassigns.
     let current = current_mediators(conn, mediators.iter().map(|m| m.resident_id.clone())).await?;
     mediators.retain(|m| current.contains(&m.resident_id));
+    // Signatures of each case's current terms only: every new draft voids the earlier ones,
+    // which stay stored, so the earlier versions' grow with every draft.
+    let current_terms = cases.iter().fold(sea_orm::Condition::any(), |any, c| {
+        any.add(
+            sea_orm::Condition::all()
+                .add(case_signature::Column::CaseId.eq(c.id.clone()))
+                .add(case_signature::Column::Version.eq(c.terms_version)),
+        )
+    });
     let signatures = case_signature::Entity::find()
-        .filter(case_signature::Column::CaseId.is_in(ids.clone()))
+        .filter(current_terms)
         .order_by_asc(case_signature::Column::SignedAt)
         .all(conn)
         .await?;

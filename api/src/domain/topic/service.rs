@@ -518,9 +518,12 @@ pub async fn participant_accounts<C: ConnectionTrait>(
         .into_tuple()
         .all(conn)
         .await?;
+    // One row per commenter, not per comment: a topic's comments grow with every resident's
+    // write limit, its commenters only with the roster.
     let commenters: Vec<String> = topic_comment::Entity::find()
         .select_only()
         .column(topic_comment::Column::AuthorId)
+        .distinct()
         .filter(topic_comment::Column::TopicId.eq(topic_id))
         .into_tuple()
         .all(conn)
