@@ -471,3 +471,35 @@ async fn only_the_committee_names_a_groups_leader_over_http_and_the_websocket() 
         json!([{ "name": "刘芳" }])
     );
 }
+
+/// Each sign-up after a cancellation is a new registration, and the export and the viewer's own
+/// views read all of them: one resident signs up for one event at most ten times. The event
+/// says so before the eleventh (`viewerCan.signUp`), which answers INVALID_STATE and stores
+/// nothing; a neighbour still signs up.
+#[tokio::test]
+async fn a_resident_signs_up_for_one_event_at_most_ten_times() {
+    const MAX: usize = api::domain::events::rules::MAX_SIGN_UPS;
+    let app = TestApp::spawn_with(|s| s.write_limit.max = 1_000).await;
+    let w = app.community().await;
+    let id = create(&app, &w, 48, json!({})).await;
+    for i in 0..MAX {
+        let r = sign_up(&app, w.token(CHEN), &id, 0).await;
+        let reg = s(&r["data"]["signUp"]["id"]);
+        assert!(!reg.is_empty(), "sign-up {i}: {r}");
+        let c = cancel(&app, w.token(CHEN), &reg).await;
+        assert_eq!(error_code(&c), "<no error>", "cancel {i}: {c}");
+    }
+    let can = |e: Value| e["data"]["event"]["viewerCan"]["signUp"].clone();
+    assert_eq!(can(event(&app, w.token(CHEN), &id).await), json!(false));
+    let r = sign_up(&app, w.token(CHEN), &id, 0).await;
+    assert_eq!(error_code(&r), "INVALID_STATE", "{r}");
+    let stored = registrations(&app, w.token(ORGANIZER), &id).await;
+    assert_eq!(stored.len(), MAX);
+    assert!(
+        stored.iter().all(|r| r["status"] == "CANCELLED"),
+        "{stored:?}"
+    );
+    assert_eq!(can(event(&app, w.token(LI), &id).await), json!(true));
+    let r = sign_up(&app, w.token(LI), &id, 0).await;
+    assert_eq!(s(&r["data"]["signUp"]["status"]), "CONFIRMED", "{r}");
+}

@@ -54,7 +54,7 @@ pub async fn sign_up(
     )
     .await?;
     // Under the event's lock only what the decision needs (a rush queues on this row): the
-    // event, the viewer's place, and their active registration if any.
+    // event, the viewer's place, and their registrations for it (at most `MAX_SIGN_UPS`).
     let txn = state.db.begin().await?;
     let e = event::Entity::find_by_id(event_id.to_owned())
         .lock_exclusive()
@@ -65,12 +65,12 @@ pub async fn sign_up(
     else {
         return Err(AppError::NotFound);
     };
-    let active = registration::Entity::find()
+    let mine = registration::Entity::find()
+        .filter(registration::Column::ResidentId.eq(me.id.clone()))
         .filter(registration::Column::EventId.eq(e.id.clone()))
-        .filter(registration::Column::ActiveKey.eq(me.id.clone()))
-        .one(&txn)
+        .all(&txn)
         .await?;
-    if let Some(r) = active {
+    if let Some(r) = mine.iter().find(|r| r.active_key.is_some()) {
         txn.commit().await?;
         return Ok((
             service::registration(&state.db, viewer, &r.id).await?,
@@ -80,6 +80,7 @@ pub async fn sign_up(
     let standing = rules::Standing {
         member: true,
         manager: false,
+        sign_ups: mine.len(),
     };
     rules::check_event(EventAct::SignUp, &e, now(), standing)?;
     let companions = rules::companions(companions, e.companions_allowed)?;

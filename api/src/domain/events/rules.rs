@@ -19,6 +19,9 @@ pub const GROUP_NAME_MAX: usize = 40;
 pub const NOTE_MAX: usize = 200;
 pub const MAX_CAPACITY: i32 = 100_000;
 pub const MAX_COMPANIONS: i32 = 10;
+/// Sign-ups one resident may make for one event, cancelled ones included: each sign-up after a
+/// cancellation is a new registration, and the export and the viewer's own views read them all.
+pub const MAX_SIGN_UPS: usize = 10;
 /// Volunteer hours credited per attendee: at most a day's, in hundredths of an hour.
 pub const MAX_HOURS_CENTI: i32 = 2_400;
 /// A correction of someone's hours: at most this many, either way.
@@ -112,6 +115,8 @@ pub struct Standing {
     pub member: bool,
     /// The organizer, the leader of its volunteer group, or the committee.
     pub manager: bool,
+    /// The viewer's registrations for the event so far, cancelled ones included.
+    pub sign_ups: usize,
 }
 
 /// What a viewer may do with an event.
@@ -136,6 +141,11 @@ pub fn check_event(
     let ph = phase(e, at);
     match act {
         EventAct::SignUp => match ph {
+            EventPhase::SignupOpen if standing.sign_ups >= MAX_SIGN_UPS => {
+                Err(AppError::invalid_state(format!(
+                    "you have signed up for this event {MAX_SIGN_UPS} times already"
+                )))
+            }
             EventPhase::SignupOpen => Ok(()),
             EventPhase::Upcoming => Err(AppError::invalid_state("sign-up has not opened yet")),
             EventPhase::Cancelled => Err(AppError::invalid_state("the event was cancelled")),

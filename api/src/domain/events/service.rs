@@ -209,6 +209,7 @@ async fn assemble<C: ConnectionTrait>(
             let group = e.group_id.as_ref().and_then(|g| groups.get(g)).cloned();
             let me = viewing.resident.as_ref();
             let standing = Standing {
+                sign_ups: mine.iter().filter(|r| r.event_id == e.id).count(),
                 member: me.is_some(),
                 manager: me.is_some()
                     && (viewing.committee
