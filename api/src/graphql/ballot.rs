@@ -860,7 +860,8 @@ pub struct BallotMutation;
 
 #[Object]
 impl BallotMutation {
-    /// The committee opens a ballot on a topic under deliberation.
+    /// The committee opens a ballot on a topic under deliberation (at most 20 ballots a topic;
+    /// INVALID_STATE after that).
     async fn open_ballot(&self, ctx: &Context<'_>, input: OpenBallotInput) -> GqlResult<Ballot> {
         let viewer = require_viewer(ctx).await?;
         let input = OpenBallot {

@@ -366,3 +366,56 @@ async fn the_bulletin_csv_has_one_line_per_vote_matches_the_graphql_bulletin_and
         404
     );
 }
+
+/// Each opening tells every voter and `Topic.ballots` lists every ballot, so opening and
+/// cancelling in a loop would grow both without end: a topic has at most 20 ballots. Two
+/// openings at once after the nineteenth give one ballot, and a refused opening stores nothing.
+#[tokio::test]
+async fn a_topic_has_at_most_twenty_ballots_also_when_the_last_is_opened_twice_at_once() {
+    const MAX: u64 = api::domain::ballot::rules::MAX_BALLOTS_PER_TOPIC;
+    let app = TestApp::spawn().await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let cancel = "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"表决事项表述有误，重新表决\"){ status } }";
+    let open = "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id } }";
+    for _ in 0..MAX - 1 {
+        let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
+        app.ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            cancel,
+            json!({ "b": s(&b["id"]) }),
+        )
+        .await;
+    }
+    let input = json!({ "i": BallotSpec::motion(&topic).input() });
+    let both = futures_util::future::join_all(
+        (0..2).map(|_| app.gql(Some(v.token(COMMITTEE_PHONE)), open, input.clone())),
+    )
+    .await;
+    let opened: Vec<String> = both
+        .iter()
+        .map(|r| s(&r["data"]["openBallot"]["id"]))
+        .collect();
+    let opened: Vec<&String> = opened.iter().filter(|id| !id.is_empty()).collect();
+    assert_eq!(opened.len(), 1, "{both:?}");
+    app.ok(
+        Some(v.token(COMMITTEE_PHONE)),
+        cancel,
+        json!({ "b": opened[0] }),
+    )
+    .await;
+    let refused = app.gql(Some(v.token(COMMITTEE_PHONE)), open, input).await;
+    assert_eq!(error_code(&refused), "INVALID_STATE", "{refused}");
+    let stored = app
+        .ok(
+            Some(v.token(COMMITTEE_PHONE)),
+            "query($t:ID!){ topic(id:$t){ status ballots { id } } }",
+            json!({ "t": topic }),
+        )
+        .await;
+    assert_eq!(stored["topic"]["status"], "DELIBERATING");
+    assert_eq!(
+        stored["topic"]["ballots"].as_array().map(Vec::len),
+        Some(MAX as usize)
+    );
+}

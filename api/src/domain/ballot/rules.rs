@@ -556,6 +556,20 @@ pub fn topic_step(outcome: Outcome) -> TopicStep {
     }
 }
 
+/// Ballots one topic may have in all (a new one may follow NO_QUORUM, TIE or a cancellation;
+/// `Topic.ballots` lists every one, and each opening tells every voter).
+pub const MAX_BALLOTS_PER_TOPIC: u64 = 20;
+
+/// Room for one more ballot on a topic that has had `existing`: INVALID_STATE at the cap.
+pub fn another_ballot(existing: u64) -> AppResult<()> {
+    if existing >= MAX_BALLOTS_PER_TOPIC {
+        return Err(AppError::invalid_state(format!(
+            "a topic has at most {MAX_BALLOTS_PER_TOPIC} ballots"
+        )));
+    }
+    Ok(())
+}
+
 pub const QUESTION_CHARS: (usize, usize) = (4, 200);
 pub const REASON_CHARS: (usize, usize) = (2, 500);
 
@@ -1424,6 +1438,18 @@ mod tests {
             "buildingIds"
         );
         assert_eq!(field(scope(Some(&ids(&["b1"])), &[])), "buildingIds");
+    }
+
+    #[test]
+    fn a_topic_takes_ballots_up_to_its_cap() {
+        for (existing, expected) in [
+            (0, "ok"),
+            (MAX_BALLOTS_PER_TOPIC - 1, "ok"),
+            (MAX_BALLOTS_PER_TOPIC, "INVALID_STATE"),
+            (MAX_BALLOTS_PER_TOPIC + 5, "INVALID_STATE"),
+        ] {
+            assert_eq!(field(another_ballot(existing)), expected, "{existing}");
+        }
     }
 
     #[test]

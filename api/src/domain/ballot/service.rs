@@ -9,8 +9,8 @@ use entity::{
     ballot, ballot_box, ballot_option, ballot_participation, ballot_voter, household, resident,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 
 use super::rules::{self, BallotKind, DecisionRule, Electorate, OptionRole, VoteMethod, VoterId};
@@ -390,6 +390,14 @@ pub async fn open(
     let ballot_id = new_id();
     let mut pending = match &topic_id {
         Some(topic_id) => {
+            // Two openings at once both count the same ballots, but only one moves the topic
+            // to VOTING (`start_voting`), so the cap holds.
+            rules::another_ballot(
+                ballot::Entity::find()
+                    .filter(ballot::Column::TopicId.eq(topic_id.clone()))
+                    .count(&txn)
+                    .await?,
+            )?;
             topic::service::start_voting(&txn, topic_id, &community_id, &ballot_id).await?
         }
         None => Vec::new(),
