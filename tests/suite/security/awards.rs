@@ -290,3 +290,70 @@ async fn nominee_searches_are_for_residents_bounded_and_counted() {
     }
     assert_eq!(last, "RATE_LIMITED");
 }
+
+/// Each public vote tells every voter and `AwardCampaign.votes` lists every one, so opening and
+/// cancelling in a loop would grow both without end: a category has at most 20 ballots, the
+/// campaign stops offering it (`openBallotCategoryIds`) at the cap, and the next opening
+/// answers INVALID_STATE.
+#[tokio::test]
+async fn a_campaign_category_has_at_most_twenty_ballots_and_says_so() {
+    const MAX: u64 = api::domain::ballot::rules::MAX_BALLOTS;
+    let app = TestApp::spawn().await;
+    let c = campaign(&app, 1).await;
+    let mut ids = Vec::new();
+    for (nominator, nominee, endorser) in [
+        (NOMINATOR, NOMINEE, NEIGHBOUR),
+        (NEIGHBOUR, NOMINATOR, NOMINEE),
+    ] {
+        let home = c.w.person(nominee).household_id.clone();
+        let r = nominate(&app, c.t(nominator), &c, &c.household, &home, STORY).await;
+        let id = s(&r["data"]["nominate"]["id"]);
+        consent(&app, c.t(nominee), &id, true).await;
+        let r = endorse(&app, c.t(endorser), &id).await;
+        assert_eq!(r["data"]["endorse"]["status"], "QUALIFIED", "{r}");
+        ids.push(id);
+    }
+    advance(&app, &c).await;
+    advance(&app, &c).await;
+    for id in &ids {
+        shortlist(&app, &c, id, "").await;
+    }
+    let input = json!({ "i": {
+        "campaignId": c.id, "categoryId": c.household, "question": "文明家庭评选",
+        "kind": "CHOICE", "electorate": "RESIDENTS", "rule": "PLURALITY", "secret": true,
+        "closesAt": (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339(),
+    } });
+    let open = "mutation($i:OpenBallotInput!){ openBallot(input:$i){ id } }";
+    let cancel = "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"候选名单有误，重新投票\"){ status } }";
+    let offered = || async {
+        app.ok(
+            Some(c.t(COMMITTEE)),
+            "query($c:ID!){ awardCampaign(id:$c){ viewerCan { openBallotCategoryIds } votes { id } } }",
+            json!({ "c": c.id }),
+        )
+        .await["awardCampaign"]
+            .clone()
+    };
+    for _ in 0..MAX {
+        assert_eq!(
+            offered().await["viewerCan"]["openBallotCategoryIds"],
+            json!([c.household])
+        );
+        let b = app.ok(Some(c.t(COMMITTEE)), open, input.clone()).await;
+        app.ok(
+            Some(c.t(COMMITTEE)),
+            cancel,
+            json!({ "b": s(&b["openBallot"]["id"]) }),
+        )
+        .await;
+    }
+    let now = offered().await;
+    assert_eq!(now["viewerCan"]["openBallotCategoryIds"], json!([]));
+    assert_eq!(now["votes"].as_array().map(Vec::len), Some(MAX as usize));
+    let r = app.gql(Some(c.t(COMMITTEE)), open, input).await;
+    assert_eq!(code_of(&r), "INVALID_STATE", "{r}");
+    assert_eq!(
+        offered().await["votes"].as_array().map(Vec::len),
+        Some(MAX as usize)
+    );
+}

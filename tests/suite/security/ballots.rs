@@ -372,7 +372,7 @@ async fn the_bulletin_csv_has_one_line_per_vote_matches_the_graphql_bulletin_and
 /// openings at once after the nineteenth give one ballot, and a refused opening stores nothing.
 #[tokio::test]
 async fn a_topic_has_at_most_twenty_ballots_also_when_the_last_is_opened_twice_at_once() {
-    const MAX: u64 = api::domain::ballot::rules::MAX_BALLOTS_PER_TOPIC;
+    const MAX: u64 = api::domain::ballot::rules::MAX_BALLOTS;
     let app = TestApp::spawn().await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;

@@ -230,12 +230,13 @@ async fn open_votes<C: ConnectionTrait>(
     Ok(q.count(conn).await?)
 }
 
-/// What decides where a campaign's public votes may open: shortlisted nominations by category
-/// and the categories with a vote open.
+/// What decides where a campaign's public votes may open: shortlisted nominations by category,
+/// the categories with a vote open, and how many ballots each category has had.
 #[derive(Clone, Debug, Default)]
 pub struct VoteState {
     pub shortlisted: HashMap<String, i64>,
     pub open: HashSet<String>,
+    pub ballots: HashMap<String, u64>,
 }
 
 /// The vote state of several campaigns (a list page's), in two statements whatever their number.
@@ -265,19 +266,30 @@ pub async fn vote_states<C: ConnectionTrait>(
             .shortlisted
             .insert(category, n);
     }
-    let open: Vec<(Option<String>, Option<String>)> = ballot::Entity::find()
+    // Every ballot of these campaigns: at most `MAX_BALLOTS` a category.
+    let ballots: Vec<(
+        Option<String>,
+        Option<String>,
+        ballot::BallotStatus,
+        chrono::DateTime<chrono::Utc>,
+    )> = ballot::Entity::find()
         .select_only()
         .column(ballot::Column::CampaignId)
         .column(ballot::Column::CategoryId)
+        .column(ballot::Column::Status)
+        .column(ballot::Column::ClosesAt)
         .filter(ballot::Column::CampaignId.is_in(campaign_ids.to_vec()))
-        .filter(ballot::Column::Status.eq(ballot::BallotStatus::Open))
-        .filter(ballot::Column::ClosesAt.gt(now()))
         .into_tuple()
         .all(conn)
         .await?;
-    for (campaign, category) in open {
+    let at = now();
+    for (campaign, category, status, closes_at) in ballots {
         if let (Some(campaign), Some(category)) = (campaign, category) {
-            out.entry(campaign).or_default().open.insert(category);
+            let state = out.entry(campaign).or_default();
+            *state.ballots.entry(category.clone()).or_default() += 1;
+            if status == ballot::BallotStatus::Open && closes_at > at {
+                state.open.insert(category);
+            }
         }
     }
     Ok(out)
@@ -293,7 +305,8 @@ pub fn vote_categories(v: &CampaignView, state: &VoteState) -> Vec<String> {
         .iter()
         .filter(|c| {
             let n = state.shortlisted.get(&c.id).copied().unwrap_or(0) as usize;
-            rules::check_category_vote(n, state.open.contains(&c.id)).is_ok()
+            let had = state.ballots.get(&c.id).copied().unwrap_or(0);
+            rules::check_category_vote(n, state.open.contains(&c.id), had).is_ok()
         })
         .map(|c| c.id.clone())
         .collect()
@@ -326,6 +339,13 @@ pub async fn ballot_for<C: ConnectionTrait>(
     })?;
     let category = v.category(category_id)?.clone();
     let vote_open = open_votes(conn, campaign_id, Some(category_id)).await? > 0;
+    // Counted under the campaign's lock (`campaign(…, true)`): two openings cannot both take
+    // the last place.
+    let ballots = ballot::Entity::find()
+        .filter(ballot::Column::CampaignId.eq(campaign_id))
+        .filter(ballot::Column::CategoryId.eq(category_id))
+        .count(conn)
+        .await?;
     let shortlisted = nomination::Entity::find()
         .filter(nomination::Column::CategoryId.eq(category_id))
         .filter(nomination::Column::Status.eq(NominationStatus::Shortlisted))
@@ -333,7 +353,7 @@ pub async fn ballot_for<C: ConnectionTrait>(
         .order_by_asc(nomination::Column::Id)
         .all(conn)
         .await?;
-    rules::check_category_vote(shortlisted.len(), vote_open)?;
+    rules::check_category_vote(shortlisted.len(), vote_open, ballots)?;
     let nominees: Vec<_> = shortlisted
         .iter()
         .map(|n| (n.nominee_kind, n.nominee_id.clone()))

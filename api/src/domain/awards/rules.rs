@@ -224,12 +224,13 @@ pub const VOTE_MIN_SHORTLISTED: usize = 2;
 /// Whether a vote may be opened on one category now, given what it holds (the campaign's act
 /// and phase are `check_campaign`'s): INVALID_STATE under two shortlisted nominations, CONFLICT
 /// while a vote on the category is open. `openBallot` enforces it and `viewerCan` states it.
-pub fn check_category_vote(shortlisted: usize, vote_open: bool) -> AppResult<()> {
+pub fn check_category_vote(shortlisted: usize, vote_open: bool, ballots: u64) -> AppResult<()> {
     if vote_open {
         return Err(AppError::conflict(
             "a vote on this category is already open",
         ));
     }
+    crate::domain::ballot::rules::another_ballot("a campaign category", ballots)?;
     if shortlisted < VOTE_MIN_SHORTLISTED {
         return Err(AppError::invalid_state(
             "shortlist at least two nominations of the category first",
@@ -413,11 +414,24 @@ mod tests {
     #[test]
     fn a_category_vote_needs_two_shortlisted_and_none_open() {
         let code = |r: AppResult<()>| r.err().map(|e| e.code());
-        assert_eq!(code(check_category_vote(2, false)), None);
-        assert_eq!(code(check_category_vote(9, false)), None);
-        assert_eq!(code(check_category_vote(1, false)), Some("INVALID_STATE"));
-        assert_eq!(code(check_category_vote(0, false)), Some("INVALID_STATE"));
-        assert_eq!(code(check_category_vote(5, true)), Some("CONFLICT"));
+        assert_eq!(code(check_category_vote(2, false, 0)), None);
+        assert_eq!(code(check_category_vote(9, false, 0)), None);
+        assert_eq!(
+            code(check_category_vote(1, false, 0)),
+            Some("INVALID_STATE")
+        );
+        assert_eq!(
+            code(check_category_vote(0, false, 0)),
+            Some("INVALID_STATE")
+        );
+        assert_eq!(code(check_category_vote(5, true, 0)), Some("CONFLICT"));
+        // Ballots of the category so far, cancelled and undecided ones included: up to the cap.
+        let max = crate::domain::ballot::rules::MAX_BALLOTS;
+        assert_eq!(code(check_category_vote(2, false, max - 1)), None);
+        assert_eq!(
+            code(check_category_vote(2, false, max)),
+            Some("INVALID_STATE")
+        );
     }
     use std::collections::HashMap;
 

@@ -556,15 +556,17 @@ pub fn topic_step(outcome: Outcome) -> TopicStep {
     }
 }
 
-/// Ballots one topic may have in all (a new one may follow NO_QUORUM, TIE or a cancellation;
-/// `Topic.ballots` lists every one, and each opening tells every voter).
-pub const MAX_BALLOTS_PER_TOPIC: u64 = 20;
+/// Ballots one topic, or one category of an award campaign, may have in all (a new one may
+/// follow NO_QUORUM, TIE or a cancellation; `Topic.ballots` and `AwardCampaign.votes` list
+/// every one, and each opening tells every voter).
+pub const MAX_BALLOTS: u64 = 20;
 
-/// Room for one more ballot on a topic that has had `existing`: INVALID_STATE at the cap.
-pub fn another_ballot(existing: u64) -> AppResult<()> {
-    if existing >= MAX_BALLOTS_PER_TOPIC {
+/// Room for one more ballot on `subject` ("a topic", "a campaign category"), which has had
+/// `existing`: INVALID_STATE at the cap.
+pub fn another_ballot(subject: &str, existing: u64) -> AppResult<()> {
+    if existing >= MAX_BALLOTS {
         return Err(AppError::invalid_state(format!(
-            "a topic has at most {MAX_BALLOTS_PER_TOPIC} ballots"
+            "{subject} has at most {MAX_BALLOTS} ballots"
         )));
     }
     Ok(())
@@ -1441,14 +1443,18 @@ mod tests {
     }
 
     #[test]
-    fn a_topic_takes_ballots_up_to_its_cap() {
+    fn a_topic_or_a_campaign_category_takes_ballots_up_to_the_cap() {
         for (existing, expected) in [
             (0, "ok"),
-            (MAX_BALLOTS_PER_TOPIC - 1, "ok"),
-            (MAX_BALLOTS_PER_TOPIC, "INVALID_STATE"),
-            (MAX_BALLOTS_PER_TOPIC + 5, "INVALID_STATE"),
+            (MAX_BALLOTS - 1, "ok"),
+            (MAX_BALLOTS, "INVALID_STATE"),
+            (MAX_BALLOTS + 5, "INVALID_STATE"),
         ] {
-            assert_eq!(field(another_ballot(existing)), expected, "{existing}");
+            assert_eq!(
+                field(another_ballot("a topic", existing)),
+                expected,
+                "{existing}"
+            );
         }
     }
 

@@ -393,6 +393,7 @@ pub async fn open(
             // Two openings at once both count the same ballots, but only one moves the topic
             // to VOTING (`start_voting`), so the cap holds.
             rules::another_ballot(
+                "a topic",
                 ballot::Entity::find()
                     .filter(ballot::Column::TopicId.eq(topic_id.clone()))
                     .count(&txn)
