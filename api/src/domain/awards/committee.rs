@@ -239,6 +239,14 @@ pub struct VoteState {
     pub ballots: HashMap<String, u64>,
 }
 
+/// A campaign ballot's campaign, category, status and closing time.
+type CategoryBallot = (
+    Option<String>,
+    Option<String>,
+    ballot::BallotStatus,
+    chrono::DateTime<chrono::Utc>,
+);
+
 /// The vote state of several campaigns (a list page's), in two statements whatever their number.
 pub async fn vote_states<C: ConnectionTrait>(
     conn: &C,
@@ -267,12 +275,7 @@ pub async fn vote_states<C: ConnectionTrait>(
             .insert(category, n);
     }
     // Every ballot of these campaigns: at most `MAX_BALLOTS` a category.
-    let ballots: Vec<(
-        Option<String>,
-        Option<String>,
-        ballot::BallotStatus,
-        chrono::DateTime<chrono::Utc>,
-    )> = ballot::Entity::find()
+    let ballots: Vec<CategoryBallot> = ballot::Entity::find()
         .select_only()
         .column(ballot::Column::CampaignId)
         .column(ballot::Column::CategoryId)
