@@ -14,6 +14,7 @@ mod m20261204_000009_awards;
 mod m20261204_000010_events;
 mod m20261206_000011_topic_list_order;
 mod m20261206_000012_topic_latest_ballot;
+mod m20261207_000013_registrations_event_resident;
 
 mod columns;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_events::Migration),
             Box::new(m20261206_000011_topic_list_order::Migration),
             Box::new(m20261206_000012_topic_latest_ballot::Migration),
+            Box::new(m20261207_000013_registrations_event_resident::Migration),
         ]
     }
 }

@@ -95,8 +95,8 @@ pub struct CampaignActions {
 #[async_graphql::ComplexObject]
 impl CampaignActions {
     /// The categories on which the viewer may open a public vote now (`openBallot` with
-    /// `campaignId` and `categoryId`): two or more shortlisted nominations and no vote on the
-    /// category open. Empty unless `openBallot`.
+    /// `campaignId` and `categoryId`): two or more shortlisted nominations, no vote on the
+    /// category open, and fewer than 20 ballots on it so far. Empty unless `openBallot`.
     async fn open_ballot_category_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<ID>> {
         let Some(view) = self.view.as_ref().filter(|_| self.open_ballot) else {
             return Ok(Vec::new());

@@ -43,7 +43,7 @@ pub struct Loaders {
     /// A topic's rating summary, by topic id; a resident's own rating, by (topic, resident).
     pub topic_ratings: DataLoader<TopicRatingLoader>,
     pub own_ratings: DataLoader<OwnRatingLoader>,
-    /// A campaign's shortlists and open votes, by campaign id.
+    /// A campaign's shortlists, open votes and ballots per category, by campaign id.
     pub campaign_votes: DataLoader<CampaignVotesLoader>,
 }
 

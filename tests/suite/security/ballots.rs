@@ -368,10 +368,12 @@ async fn the_bulletin_csv_has_one_line_per_vote_matches_the_graphql_bulletin_and
 }
 
 /// Each opening tells every voter and `Topic.ballots` lists every ballot, so opening and
-/// cancelling in a loop would grow both without end: a topic has at most 20 ballots. Two
-/// openings at once after the nineteenth give one ballot, and a refused opening stores nothing.
+/// cancelling in a loop would grow both without end: a topic has at most 20 ballots, and a
+/// refused opening stores nothing and leaves the topic deliberating. (Two openings at once give
+/// one ballot whatever the cap: only one moves the topic to VOTING; the cap is counted under
+/// that move's row lock.)
 #[tokio::test]
-async fn a_topic_has_at_most_twenty_ballots_also_when_the_last_is_opened_twice_at_once() {
+async fn a_topic_has_at_most_twenty_ballots_and_a_refused_opening_changes_nothing() {
     const MAX: u64 = api::domain::ballot::rules::MAX_BALLOTS;
     let app = TestApp::spawn().await;
     let v = voters(&app, &OWNERS_ROSTER).await;

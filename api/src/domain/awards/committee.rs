@@ -244,7 +244,7 @@ type CategoryBallot = (
     Option<String>,
     Option<String>,
     ballot::BallotStatus,
-    chrono::DateTime<chrono::Utc>,
+    DateTime<Utc>,
 );
 
 /// The vote state of several campaigns (a list page's), in two statements whatever their number.

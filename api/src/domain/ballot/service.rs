@@ -390,8 +390,11 @@ pub async fn open(
     let ballot_id = new_id();
     let mut pending = match &topic_id {
         Some(topic_id) => {
-            // Two openings at once both count the same ballots, but only one moves the topic
-            // to VOTING (`start_voting`), so the cap holds.
+            let told =
+                topic::service::start_voting(&txn, topic_id, &community_id, &ballot_id).await?;
+            // Counted after `start_voting`'s update, which holds the topic row until commit:
+            // every ballot an earlier holder of that lock opened is committed and counted, so
+            // openings at once (or an opening, a cancel and another opening) cannot pass the cap.
             rules::another_ballot(
                 "a topic",
                 ballot::Entity::find()
@@ -399,7 +402,7 @@ pub async fn open(
                     .count(&txn)
                     .await?,
             )?;
-            topic::service::start_voting(&txn, topic_id, &community_id, &ballot_id).await?
+            told
         }
         None => Vec::new(),
     };
