@@ -12,7 +12,7 @@ use entity::{
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, SimpleExpr},
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, QueryTrait,
 };
 
 use super::rules::{EventKind, RegistrationStatus};
@@ -93,21 +93,28 @@ pub async fn next_events(
         return Ok(Vec::new());
     };
     let viewing = viewing(db, viewer, community_id).await?;
-    let mine = registration::Entity::find()
-        .filter(registration::Column::ResidentId.eq(me.id.clone()))
-        .filter(registration::Column::Status.is_in([
-            RegistrationStatus::Confirmed,
-            RegistrationStatus::Waitlisted,
-        ]))
-        .all(db)
-        .await?;
-    if mine.is_empty() {
-        return Ok(Vec::new());
-    }
+    let active = || {
+        registration::Entity::find()
+            .filter(registration::Column::ResidentId.eq(me.id.clone()))
+            .filter(registration::Column::Status.is_in([
+                RegistrationStatus::Confirmed,
+                RegistrationStatus::Waitlisted,
+            ]))
+    };
+    // The soonest events first, then only their registrations: a resident's active
+    // registrations of every event ever (a waitlisted one of an ended event stays WAITLISTED)
+    // are never all read.
     let soonest: Vec<String> = event::Entity::find()
         .select_only()
         .column(event::Column::Id)
-        .filter(event::Column::Id.is_in(mine.iter().map(|r| r.event_id.clone())))
+        .filter(
+            event::Column::Id.in_subquery(
+                active()
+                    .select_only()
+                    .column(registration::Column::EventId)
+                    .into_query(),
+            ),
+        )
         .filter(event::Column::EndsAt.gt(now()))
         .filter(event::Column::CancelledAt.is_null())
         .order_by_asc(event::Column::StartsAt)
@@ -116,10 +123,13 @@ pub async fn next_events(
         .into_tuple()
         .all(db)
         .await?;
-    let mut regs: Vec<registration::Model> = mine
-        .into_iter()
-        .filter(|r| soonest.contains(&r.event_id))
-        .collect();
+    if soonest.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut regs: Vec<registration::Model> = active()
+        .filter(registration::Column::EventId.is_in(soonest.clone()))
+        .all(db)
+        .await?;
     regs.sort_by_key(|r| soonest.iter().position(|e| *e == r.event_id));
     registration_views(db, &viewing, regs).await
 }
