@@ -102,6 +102,26 @@ pub async fn nominate(
     .await
 }
 
+/// Qualified household nominations in `c`, one for each (nominator, nominee, endorser): each
+/// nominated, consented to by its nominee and endorsed once (threshold 1). Their ids, in order.
+pub async fn qualified_households(
+    app: &TestApp,
+    c: &Campaign,
+    trios: &[(&str, &str, &str)],
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (nominator, nominee, endorser) in trios {
+        let home = c.w.person(nominee).household_id.clone();
+        let r = nominate(app, c.t(nominator), c, &c.household, &home, STORY).await;
+        let id = s(&r["data"]["nominate"]["id"]);
+        consent(app, c.t(nominee), &id, true).await;
+        let r = endorse(app, c.t(endorser), &id).await;
+        assert_eq!(r["data"]["endorse"]["status"], "QUALIFIED", "{r}");
+        ids.push(id);
+    }
+    ids
+}
+
 pub async fn endorse(app: &TestApp, token: &str, id: &str) -> Value {
     app.gql(
         Some(token),
@@ -557,20 +577,16 @@ async fn the_public_vote_is_an_approval_ballot_over_a_category_shortlist() {
     let app = TestApp::spawn().await;
     let c = campaign(&app, 1).await;
     // Two qualified households, both shortlisted.
-    let mut ids = Vec::new();
-    for (nominator, nominee, endorser) in [
-        (NOMINATOR, NOMINEE, NEIGHBOUR),
-        (NEIGHBOUR, NOMINATOR, NOMINEE),
-        (NOMINATOR, RESIDENT, NEIGHBOUR),
-    ] {
-        let home = c.w.person(nominee).household_id.clone();
-        let r = nominate(&app, c.t(nominator), &c, &c.household, &home, STORY).await;
-        let id = s(&r["data"]["nominate"]["id"]);
-        consent(&app, c.t(nominee), &id, true).await;
-        let r = endorse(&app, c.t(endorser), &id).await;
-        assert_eq!(r["data"]["endorse"]["status"], "QUALIFIED", "{r}");
-        ids.push(id);
-    }
+    let ids = qualified_households(
+        &app,
+        &c,
+        &[
+            (NOMINATOR, NOMINEE, NEIGHBOUR),
+            (NEIGHBOUR, NOMINATOR, NOMINEE),
+            (NOMINATOR, RESIDENT, NEIGHBOUR),
+        ],
+    )
+    .await;
     let open = |extra: Value| {
         let mut input = json!({
             "campaignId": c.id, "categoryId": c.household, "question": "文明家庭评选",

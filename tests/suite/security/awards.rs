@@ -300,19 +300,15 @@ async fn a_campaign_category_has_at_most_twenty_ballots_and_says_so() {
     const MAX: u64 = api::domain::ballot::rules::MAX_BALLOTS;
     let app = TestApp::spawn().await;
     let c = campaign(&app, 1).await;
-    let mut ids = Vec::new();
-    for (nominator, nominee, endorser) in [
-        (NOMINATOR, NOMINEE, NEIGHBOUR),
-        (NEIGHBOUR, NOMINATOR, NOMINEE),
-    ] {
-        let home = c.w.person(nominee).household_id.clone();
-        let r = nominate(&app, c.t(nominator), &c, &c.household, &home, STORY).await;
-        let id = s(&r["data"]["nominate"]["id"]);
-        consent(&app, c.t(nominee), &id, true).await;
-        let r = endorse(&app, c.t(endorser), &id).await;
-        assert_eq!(r["data"]["endorse"]["status"], "QUALIFIED", "{r}");
-        ids.push(id);
-    }
+    let ids = qualified_households(
+        &app,
+        &c,
+        &[
+            (NOMINATOR, NOMINEE, NEIGHBOUR),
+            (NEIGHBOUR, NOMINATOR, NOMINEE),
+        ],
+    )
+    .await;
     advance(&app, &c).await;
     advance(&app, &c).await;
     for id in &ids {
