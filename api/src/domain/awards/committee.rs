@@ -290,7 +290,7 @@ pub async fn vote_states<C: ConnectionTrait>(
         if let (Some(campaign), Some(category)) = (campaign, category) {
             let state = out.entry(campaign).or_default();
             *state.ballots.entry(category.clone()).or_default() += 1;
-            if status == ballot::BallotStatus::Open && closes_at > at {
+            if crate::domain::ballot::service::open_at(status, closes_at, at) {
                 state.open.insert(category);
             }
         }
@@ -341,14 +341,22 @@ pub async fn ballot_for<C: ConnectionTrait>(
         AppError::bad_input("categoryId", "a campaign ballot is for one category")
     })?;
     let category = v.category(category_id)?.clone();
-    let vote_open = open_votes(conn, campaign_id, Some(category_id)).await? > 0;
-    // Counted under the campaign's lock (`campaign(…, true)`): two openings cannot both take
-    // the last place.
-    let ballots = ballot::Entity::find()
+    // The category's ballots (at most `MAX_BALLOTS`), read under the campaign's lock
+    // (`campaign(…, true)`): two openings cannot both take the last place or both open a vote.
+    let had: Vec<(ballot::BallotStatus, DateTime<Utc>)> = ballot::Entity::find()
+        .select_only()
+        .column(ballot::Column::Status)
+        .column(ballot::Column::ClosesAt)
         .filter(ballot::Column::CampaignId.eq(campaign_id))
         .filter(ballot::Column::CategoryId.eq(category_id))
-        .count(conn)
+        .into_tuple()
+        .all(conn)
         .await?;
+    let at = now();
+    let vote_open = had.iter().any(|(status, closes_at)| {
+        crate::domain::ballot::service::open_at(*status, *closes_at, at)
+    });
+    let ballots = had.len() as u64;
     let shortlisted = nomination::Entity::find()
         .filter(nomination::Column::CategoryId.eq(category_id))
         .filter(nomination::Column::Status.eq(NominationStatus::Shortlisted))

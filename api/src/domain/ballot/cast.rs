@@ -56,7 +56,12 @@ pub fn validate_choice(
 
 /// The one place that decides whether a ballot takes votes and changes: OPEN, before `closesAt`.
 pub fn is_open(b: &ballot::Model, now: DateTime<Utc>) -> bool {
-    b.status == BallotStatus::Open && b.closes_at > now
+    open_at(b.status, b.closes_at, now)
+}
+
+/// [`is_open`] for a read of a ballot's status and closing time alone.
+pub fn open_at(status: BallotStatus, closes_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    status == BallotStatus::Open && closes_at > now
 }
 
 /// OPEN but past `closesAt`: the next read closes it.

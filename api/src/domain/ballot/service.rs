@@ -616,7 +616,7 @@ pub async fn has_participated<C: ConnectionTrait>(
         .is_some())
 }
 
-pub use super::cast::{cast, is_due, is_open, not_open, record_paper, validate_choice};
+pub use super::cast::{cast, is_due, is_open, not_open, open_at, record_paper, validate_choice};
 pub(super) use super::close::shuffle_box;
 pub use super::close::{close_due, close_one, decide, send_reminders, thresholds};
 
