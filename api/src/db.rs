@@ -320,8 +320,21 @@ pub fn ascending_after<E: sea_orm::EntityTrait>(
     after: Option<&(chrono::DateTime<chrono::Utc>, String)>,
     limit: u64,
 ) -> sea_orm::Select<E> {
-    use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
-    let q = match after {
+    use sea_orm::{QueryOrder, QuerySelect};
+    strictly_after(q, (at_col, id_col), after)
+        .order_by_asc(at_col)
+        .order_by_asc(id_col)
+        .limit(limit.saturating_add(1))
+}
+
+/// The rows of `q` strictly after the key in ascending (`at_col`, `id_col`) order.
+fn strictly_after<E: sea_orm::EntityTrait>(
+    q: sea_orm::Select<E>,
+    (at_col, id_col): (E::Column, E::Column),
+    after: Option<&(chrono::DateTime<chrono::Utc>, String)>,
+) -> sea_orm::Select<E> {
+    use sea_orm::{ColumnTrait, Condition, QueryFilter};
+    match after {
         Some((at, id)) => q.filter(
             Condition::any().add(at_col.gt(*at)).add(
                 Condition::all()
@@ -330,10 +343,44 @@ pub fn ascending_after<E: sea_orm::EntityTrait>(
             ),
         ),
         None => q,
-    };
-    q.order_by_asc(at_col)
-        .order_by_asc(id_col)
-        .limit(limit.saturating_add(1))
+    }
+}
+
+/// [`ascending_after`] for many parents in one statement: the rows of `q`, each parent's
+/// (its value of `parent`) ascending by (`at_col`, `id_col`) strictly after the key, at most
+/// `limit + 1` of each ([`split_page`] per parent). A list whose every item shows a page of
+/// its children (a topic's comments, a comment's replies) reads them all at once this way.
+pub async fn ascending_pages<E, C>(
+    conn: &C,
+    q: sea_orm::Select<E>,
+    parent: E::Column,
+    (at_col, id_col): (E::Column, E::Column),
+    after: Option<&(chrono::DateTime<chrono::Utc>, String)>,
+    limit: u64,
+) -> Result<Vec<E::Model>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    C: ConnectionTrait,
+{
+    use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, WindowStatement};
+    use sea_orm::{ExprTrait, QueryTrait, StatementBuilder};
+    let mut inner = strictly_after(q, (at_col, id_col), after).into_query();
+    let mut window = WindowStatement::partition_by(parent);
+    window
+        .order_by(at_col, Order::Asc)
+        .order_by(id_col, Order::Asc);
+    inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"));
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("pages"))
+        .and_where(
+            Expr::col(Alias::new("page_row"))
+                .lte(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)),
+        )
+        .order_by(Alias::new("page_row"), Order::Asc)
+        .to_owned();
+    let stmt = StatementBuilder::build(&outer, &conn.get_database_backend());
+    E::find().from_raw_sql(stmt).all(conn).await
 }
 
 /// Keyset paging, newest first: rows descending by (`at_col`, `id_col`) strictly before the

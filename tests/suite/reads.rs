@@ -1361,3 +1361,270 @@ fn field_selections(types: &[Value], type_name: &str, depth: u32) -> Vec<(String
     }
     out
 }
+
+/// Every field of a topic, and of its ballots, runs as many statements in a page of twelve
+/// topics (fewer where the complexity limit refuses twelve) as in a page of one (a list request runs a constant number of statements). The
+/// fields come from the schema itself, so a field added later that reads once per topic fails
+/// here: the failure names it.
+#[tokio::test]
+async fn every_topic_and_ballot_field_costs_as_many_statements_for_more_topics_as_for_one() {
+    let app = TestApp::spawn_with(|s| {
+        s.proposal_limit.max = 1000;
+        s.write_limit.max = 1000;
+        // No background job runs between two counts.
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let committee = v.token(COMMITTEE_PHONE);
+    let viewer = v.token(&phone(2));
+    for i in 0..14 {
+        let topic = deliberating_topic(&app, &v).await;
+        let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
+        if i % 3 == 0 {
+            // A cancelled ballot and a new one: the topic has two.
+            app.ok(
+                Some(committee),
+                "mutation($b:ID!){ cancelBallot(ballotId:$b, reason:\"问题表述有误\"){ id } }",
+                json!({"b": b["id"]}),
+            )
+            .await;
+            open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
+        } else {
+            let id = b["id"].as_str().unwrap_or_default();
+            vote(&app, viewer, id, &[option_id(&b, "APPROVE")]).await;
+        }
+        app.ok(
+            Some(viewer),
+            "mutation($t:ID!){ commentOnTopic(topicId:$t, body:\"同意，尽快办。\"){ id } }",
+            json!({"t": topic}),
+        )
+        .await;
+    }
+    let schema = app
+        .ok(
+            Some(committee),
+            "{ __schema { types { name kind fields { name args { name type { kind } }
+               type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let types = schema["__schema"]["types"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    // A ballot's fields are checked one by one, under the latest ballot and under every
+    // ballot (all at once is too complex).
+    let mut cases: Vec<(String, String)> = field_selections(&types, "Topic", 2)
+        .into_iter()
+        .filter(|(name, _)| name != "ballot" && name != "ballots")
+        .map(|(name, sel)| (format!("Topic.{name}"), sel))
+        .collect();
+    for (name, sel) in field_selections(&types, "Ballot", 2) {
+        for under in ["ballot", "ballots"] {
+            cases.push((
+                format!("Topic.{under} {{ {name} }}"),
+                format!("{under} {{ id {sel} }}"),
+            ));
+        }
+    }
+    assert!(cases.len() >= 70, "{cases:?}");
+    let (mut differ, mut bounded) = (Vec::new(), std::collections::BTreeSet::new());
+    for token in [viewer, committee] {
+        for (field, sel) in &cases {
+            let q = format!(
+                "query($c:ID!,$n:Int){{ topics(communityId:$c, first:$n){{ nodes {{ id {sel} }} }} }}"
+            );
+            let count =
+                |n: i64| app.statements_of(Some(token), &q, json!({"c": v.community_id, "n": n}));
+            let too_complex = |r: &Value| r["errors"][0]["message"] == "Query is too complex.";
+            let _ = count(1).await;
+            // A field may be refused to this viewer (a named roll of a secret ballot): the
+            // refusal must cost no statement per topic either.
+            let refused_only = |r: &Value| {
+                r["errors"]
+                    .as_array()
+                    .is_none_or(|e| e.iter().all(|e| e["extensions"]["code"] == "FORBIDDEN"))
+            };
+            let (one, r1) = count(1).await;
+            assert!(refused_only(&r1), "{field}: {r1}");
+            // The largest page the complexity limit lets through (a nested page costs more).
+            let mut largest = None;
+            for n in [12, 8, 6, 4] {
+                let (more, r) = count(n).await;
+                if too_complex(&r) {
+                    continue;
+                }
+                assert!(refused_only(&r), "{field}: {r}");
+                let nodes = r["data"]["topics"]["nodes"].as_array().map_or(0, Vec::len);
+                assert_eq!(nodes, n as usize, "{field}: {r}");
+                largest = Some((n, more));
+                break;
+            }
+            match largest {
+                Some((n, more)) if more.len() != one.len() => differ.push(format!(
+                    "{field}: {} for 1, {} for {n}",
+                    one.len(),
+                    more.len()
+                )),
+                Some(_) => {}
+                None => {
+                    bounded.insert(field.clone());
+                }
+            }
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "per-topic statements:\n{}",
+        differ.join("\n")
+    );
+    // Fields read per ballot by design are priced so that a request holds at most two of them
+    // (`BULLETIN_COST`): the whole named roll, and a page of the electorate (a window over whole
+    // electorates would read them all). No other field may be.
+    let expected: std::collections::BTreeSet<String> = ["namedRoll", "voters"]
+        .iter()
+        .flat_map(|f| {
+            [
+                format!("Topic.ballot {{ {f} }}"),
+                format!("Topic.ballots {{ {f} }}"),
+            ]
+        })
+        .collect();
+    assert_eq!(bounded, expected);
+}
+
+/// A topic page's comments each show their first replies, and a list's topics each their
+/// first comments: every thread's page is read with the others (as many statements for ten
+/// comments as for two), and each shows exactly what a read of that thread alone shows: its own
+/// rows, oldest first, its total and whether more follow, a hidden body to the committee only.
+#[tokio::test]
+async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_statements() {
+    let app = TestApp::spawn_with(|s| {
+        s.comment_limit.max = 1000;
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let committee = v.token(COMMITTEE_PHONE);
+    let say = |topic: String, parent: Option<String>, n: usize| {
+        let (app, token) = (&app, v.token(&phone(2 + n % 5)));
+        async move {
+            app.ok(
+                Some(token),
+                "mutation($id:ID!,$b:String!,$p:ID){ commentOnTopic(topicId:$id, body:$b, parentId:$p){ id } }",
+                json!({"id": topic, "b": format!("意见 {n}"), "p": parent}),
+            )
+            .await["commentOnTopic"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    // Three topics with 12, 0 and 3 comments; the comments with 0 to 4 replies each.
+    let mut topics = Vec::new();
+    let mut n = 0;
+    for count in [12, 0, 3] {
+        let topic = deliberating_topic(&app, &v).await;
+        for c in 0..count {
+            n += 1;
+            let comment = say(topic.clone(), None, n).await;
+            for _ in 0..(c % 5) {
+                n += 1;
+                say(topic.clone(), Some(comment.clone()), n).await;
+            }
+            if c == 1 {
+                app.ok(
+                    Some(committee),
+                    "mutation($c:ID!){ hideComment(commentId:$c, reason:\"人身攻击\"){ id } }",
+                    json!({"c": comment}),
+                )
+                .await;
+            }
+        }
+        topics.push(topic);
+    }
+    const THREAD: &str = "totalCount pageInfo { hasNextPage endCursor } nodes { id body hidden parentId author { name } }";
+    let replies = format!("replies(first: 2) {{ {THREAD} }}");
+    for token in [v.token(&phone(3)), committee] {
+        // A topic page: its comments, each with its first replies.
+        let q = format!(
+            "query($t:ID!,$n:Int){{ topic(id:$t){{ comments(first:$n){{ totalCount pageInfo {{ hasNextPage endCursor }}
+               nodes {{ id body hidden parentId author {{ name }} {replies} }} }} }} }}"
+        );
+        let page =
+            |first: i64| app.statements_of(Some(token), &q, json!({"t": topics[0], "n": first}));
+        let _ = page(2).await;
+        let (two, _) = page(2).await;
+        let (ten, r) = page(10).await;
+        assert_eq!(
+            two.len(),
+            ten.len(),
+            "ten comments ran {ten:#?}\ntwo ran {two:#?}"
+        );
+        let comments = r["data"]["topic"]["comments"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(comments.len(), 10, "{r}");
+        for c in &comments {
+            let alone = app
+                .ok(
+                    Some(token),
+                    &format!("query($c:ID!){{ comment(id:$c){{ {replies} }} }}"),
+                    json!({"c": c["id"]}),
+                )
+                .await;
+            assert_eq!(c["replies"], alone["comment"]["replies"], "{c}");
+        }
+        assert!(
+            comments
+                .iter()
+                .any(|c| c["replies"]["pageInfo"]["hasNextPage"] == true),
+            "a thread with more replies than the page"
+        );
+        assert!(comments.iter().any(|c| c["replies"]["totalCount"] == 0));
+        let hidden = &comments[1];
+        assert_eq!(hidden["hidden"], true);
+        assert_eq!(hidden["body"].is_string(), token == committee, "{hidden}");
+
+        // A list: each topic with its first comments.
+        let list = app
+            .ok(
+                Some(token),
+                &format!(
+                    "query($c:ID!){{ topics(communityId:$c, first: 3){{ nodes {{ id comments(first: 2) {{ {THREAD} }} }} }} }}"
+                ),
+                json!({"c": v.community_id}),
+            )
+            .await;
+        let nodes = list["topics"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(nodes.len(), 3);
+        for t in &nodes {
+            let alone = app
+                .ok(
+                    Some(token),
+                    &format!(
+                        "query($t:ID!){{ topic(id:$t){{ comments(first: 2) {{ {THREAD} }} }} }}"
+                    ),
+                    json!({"t": t["id"]}),
+                )
+                .await;
+            assert_eq!(t["comments"], alone["topic"]["comments"], "{t}");
+        }
+        let totals: Vec<Value> = nodes
+            .iter()
+            .map(|t| t["comments"]["totalCount"].clone())
+            .collect();
+        assert_eq!(
+            totals,
+            [json!(3), json!(0), json!(12)],
+            "newest topic first"
+        );
+    }
+}

@@ -45,6 +45,51 @@ pub struct Loaders {
     pub own_ratings: DataLoader<OwnRatingLoader>,
     /// A campaign's shortlists, open votes and ballots per category, by campaign id.
     pub campaign_votes: DataLoader<CampaignVotesLoader>,
+    /// Every ballot of a topic, oldest first, by topic id.
+    pub topic_all_ballots: DataLoader<TopicBallotsLoader>,
+    /// A page of a comment thread (a topic's comments, a comment's replies), as its viewer
+    /// sees it.
+    pub comment_pages: DataLoader<CommentPagesLoader>,
+    /// A page of a topic's progress updates.
+    pub update_pages: DataLoader<UpdatePagesLoader>,
+}
+
+pub struct TopicBallotsLoader(AppState);
+pub struct CommentPagesLoader(DbLoader);
+pub struct UpdatePagesLoader(DbLoader);
+
+impl Loader<String> for TopicBallotsLoader {
+    type Value = Vec<entity::ballot::Model>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        batch::all_for_topics(&self.0, keys).await.map_err(app_fail)
+    }
+}
+
+impl Loader<topic_service::ThreadKey> for CommentPagesLoader {
+    type Value = topic_service::CommentPage;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[topic_service::ThreadKey],
+    ) -> Result<HashMap<topic_service::ThreadKey, Self::Value>, Self::Error> {
+        topic_service::comment_pages(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
+    }
+}
+
+impl Loader<topic_service::UpdatesKey> for UpdatePagesLoader {
+    type Value = topic_service::UpdatePage;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[topic_service::UpdatesKey],
+    ) -> Result<HashMap<topic_service::UpdatesKey, Self::Value>, Self::Error> {
+        topic_service::update_pages(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
+    }
 }
 
 pub struct CampaignVotesLoader(DbLoader);
@@ -207,6 +252,11 @@ impl Loaders {
             own_ratings: DataLoader::new(OwnRatingLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
             campaign_votes: DataLoader::new(CampaignVotesLoader(l()), tokio::spawn)
                 .delay(BATCH_WINDOW),
+            topic_all_ballots: DataLoader::new(TopicBallotsLoader(state.clone()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+            comment_pages: DataLoader::new(CommentPagesLoader(l()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+            update_pages: DataLoader::new(UpdatePagesLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
         }
     }
 }

@@ -102,9 +102,22 @@ impl Comment {
         after: Option<String>,
     ) -> GqlResult<CommentConnection> {
         let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
-        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
-        let found =
-            service::replies(&app_state(ctx)?.db, &self.0, after.as_ref(), page.limit).await?;
+        // Threads are one level deep: a reply has no replies.
+        let found = match self.0.parent_id {
+            Some(_) => service::CommentPage::default(),
+            None => {
+                let key = service::ThreadKey {
+                    topic_id: self.0.topic_id.clone(),
+                    parent_id: Some(self.0.id.clone()),
+                    after: page.after.as_ref().map(|k| (k.at, k.id.clone())),
+                    limit: page.limit,
+                    access: self.0.access.clone(),
+                };
+                super::loaders::one(&super::Loaders::of(ctx)?.comment_pages, key)
+                    .await?
+                    .unwrap_or_default()
+            }
+        };
         Ok(comment_connection(&page, found))
     }
 }
@@ -295,10 +308,14 @@ impl Topic {
     ) -> GqlResult<TopicUpdateConnection> {
         Box::pin(async move {
             let page = paging::KeyPage::new(first, after.as_deref(), paging::UPDATES)?;
-            let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
-            let found =
-                service::updates(&app_state(ctx)?.db, &self.view, after.as_ref(), page.limit)
-                    .await?;
+            let key = service::UpdatesKey {
+                topic_id: self.view.topic.id.clone(),
+                after: page.after.as_ref().map(|k| (k.at, k.id.clone())),
+                limit: page.limit,
+            };
+            let found = super::loaders::one(&super::Loaders::of(ctx)?.update_pages, key)
+                .await?
+                .unwrap_or_default();
             let keyed = found
                 .rows
                 .into_iter()
@@ -330,10 +347,16 @@ impl Topic {
     ) -> GqlResult<CommentConnection> {
         Box::pin(async move {
             let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
-            let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
-            let found =
-                service::comments(&app_state(ctx)?.db, &self.view, after.as_ref(), page.limit)
-                    .await?;
+            let key = service::ThreadKey {
+                topic_id: self.view.topic.id.clone(),
+                parent_id: None,
+                after: page.after.as_ref().map(|k| (k.at, k.id.clone())),
+                limit: page.limit,
+                access: self.view.access.clone(),
+            };
+            let found = super::loaders::one(&super::Loaders::of(ctx)?.comment_pages, key)
+                .await?
+                .unwrap_or_default();
             Ok(comment_connection(&page, found))
         })
         .await
@@ -394,13 +417,11 @@ impl Topic {
     /// Every ballot of the topic, oldest first (a new one may follow NO_QUORUM, TIE or a
     /// cancellation); each keeps its result.
     async fn ballots(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::ballot::Ballot>> {
-        Box::pin(async move {
-            let list =
-                crate::domain::ballot::service::all_for_topic(app_state(ctx)?, &self.view.topic.id)
-                    .await?;
-            Ok(list.into_iter().map(super::ballot::Ballot::new).collect())
-        })
-        .await
+        let loaders = super::Loaders::of(ctx)?;
+        let list = super::loaders::one(&loaders.topic_all_ballots, self.view.topic.id.clone())
+            .await?
+            .unwrap_or_default();
+        Ok(list.into_iter().map(super::ballot::Ballot::new).collect())
     }
 }
 

@@ -38,6 +38,30 @@ pub async fn latest_for_topics(
     Ok(latest)
 }
 
+/// Every ballot of each topic, oldest first, each closed first if its time has come (one
+/// statement for any number of topics: a topic holds at most `rules::MAX_BALLOTS`). The caller
+/// has checked that the viewer may see the topics.
+pub async fn all_for_topics(
+    state: &Services,
+    topic_ids: &[String],
+) -> AppResult<HashMap<String, Vec<ballot::Model>>> {
+    let mut found = ballot::Entity::find()
+        .filter(ballot::Column::TopicId.is_in(topic_ids.iter().cloned()))
+        .order_by_asc(ballot::Column::OpenedAt)
+        .order_by_asc(ballot::Column::Id)
+        .all(&state.db)
+        .await?;
+    close_due_in(state, found.iter_mut()).await?;
+    let mut out: HashMap<String, Vec<ballot::Model>> =
+        topic_ids.iter().map(|t| (t.clone(), Vec::new())).collect();
+    for b in found {
+        if let Some(list) = b.topic_id.as_ref().and_then(|t| out.get_mut(t)) {
+            list.push(b);
+        }
+    }
+    Ok(out)
+}
+
 /// A topic's latest ballot read with its topic row (one statement for a list page), and its
 /// turnout not folded in yet, from the same snapshot.
 #[derive(Clone, Debug)]
@@ -175,23 +199,32 @@ pub async fn settle_due(
     state: &Services,
     latest: &mut HashMap<String, ballot::Model>,
 ) -> AppResult<()> {
-    let due: Vec<String> = latest
-        .values()
-        .filter(|b| is_due(b, now()))
-        .map(|b| b.id.clone())
+    close_due_in(state, latest.values_mut()).await
+}
+
+/// [`settle_due`] for any collection of ballot rows.
+async fn close_due_in<'a>(
+    state: &Services,
+    ballots: impl IntoIterator<Item = &'a mut ballot::Model>,
+) -> AppResult<()> {
+    let at = now();
+    let mut due: Vec<&mut ballot::Model> = ballots.into_iter().filter(|b| is_due(b, at)).collect();
+    if due.is_empty() {
+        return Ok(());
+    }
+    for b in &due {
+        close_one(state, &b.id).await?;
+    }
+    let mut closed: HashMap<String, ballot::Model> = ballot::Entity::find()
+        .filter(ballot::Column::Id.is_in(due.iter().map(|b| b.id.clone())))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|b| (b.id.clone(), b))
         .collect();
-    if !due.is_empty() {
-        for id in &due {
-            close_one(state, id).await?;
-        }
-        for b in ballot::Entity::find()
-            .filter(ballot::Column::Id.is_in(due))
-            .all(&state.db)
-            .await?
-        {
-            if let Some(topic) = b.topic_id.clone() {
-                latest.insert(topic, b);
-            }
+    for b in &mut due {
+        if let Some(c) = closed.remove(&b.id) {
+            **b = c;
         }
     }
     Ok(())

@@ -558,27 +558,6 @@ pub async fn options_of<C: ConnectionTrait>(
         .await?)
 }
 
-/// Every ballot of a topic, oldest first (each closed first if its time has come). The caller
-/// has checked that the viewer may see the topic.
-pub async fn all_for_topic(state: &Services, topic_id: &str) -> AppResult<Vec<ballot::Model>> {
-    let list = ballot::Entity::find()
-        .filter(ballot::Column::TopicId.eq(topic_id))
-        .order_by_asc(ballot::Column::OpenedAt)
-        .order_by_asc(ballot::Column::Id)
-        .all(&state.db)
-        .await?;
-    let mut out = Vec::with_capacity(list.len());
-    for b in list {
-        if is_due(&b, now()) {
-            close_one(state, &b.id).await?;
-            out.extend(ballot::Entity::find_by_id(b.id).one(&state.db).await?);
-        } else {
-            out.push(b);
-        }
-    }
-    Ok(out)
-}
-
 /// Who votes for the viewer on this ballot: their resident id, or their household's id.
 pub async fn voter_id_of<C: ConnectionTrait>(
     conn: &C,

@@ -246,47 +246,101 @@ pub async fn to_cosign(
 
 /// One keyset page of a comment thread, oldest first: the rows after the key, whether more
 /// follow, and how many there are in all.
+#[derive(Clone, Debug, Default)]
 pub struct CommentPage {
     pub rows: Vec<CommentView>,
     pub has_next: bool,
     pub total: u64,
 }
 
-/// One page of the topic's top-level comments, oldest first, after a keyset key
-/// (`created_at`, `id`).
-pub async fn comments(
-    db: &DatabaseConnection,
-    view: &TopicView,
-    after: Option<&(DateTime<Utc>, String)>,
-    limit: u64,
-) -> AppResult<CommentPage> {
-    thread_page(db, &view.access, &view.topic.id, None, after, limit).await
+/// A page of one comment thread as one viewer asks for it: a topic's top-level comments, or a
+/// top-level comment's replies (a reply has none: threads are one level deep).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ThreadKey {
+    pub topic_id: String,
+    /// None: the topic's top-level comments; the comment whose replies these are otherwise.
+    pub parent_id: Option<String>,
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: u64,
+    pub access: Access,
 }
 
-/// One page of a top-level comment's replies, oldest first, and how many there are (a reply
-/// has none: threads are one level deep).
-pub async fn replies(
+/// Pages of many comment threads, oldest first, in as many statements as one (a topic page's
+/// replies under each of its comments; each topic's comments in a list): the threads' totals,
+/// their rows, the authors' names and, for a moderator, the report counts. Keys that differ in
+/// kind, cursor, size or viewer are read apart.
+pub async fn comment_pages(
     db: &DatabaseConnection,
-    comment: &CommentView,
-    after: Option<&(DateTime<Utc>, String)>,
-    limit: u64,
-) -> AppResult<CommentPage> {
-    if comment.parent_id.is_some() {
-        return Ok(CommentPage {
-            rows: Vec::new(),
-            has_next: false,
-            total: 0,
-        });
+    keys: &[ThreadKey],
+) -> AppResult<HashMap<ThreadKey, CommentPage>> {
+    type Group<'a> = (bool, &'a Option<(DateTime<Utc>, String)>, u64, &'a Access);
+    let mut groups: HashMap<Group<'_>, Vec<&ThreadKey>> = HashMap::new();
+    for k in keys {
+        groups
+            .entry((k.parent_id.is_some(), &k.after, k.limit, &k.access))
+            .or_default()
+            .push(k);
     }
-    thread_page(
-        db,
-        &comment.access,
-        &comment.topic_id,
-        Some(&comment.id),
-        after,
-        limit,
-    )
-    .await
+    let mut out = HashMap::with_capacity(keys.len());
+    for ((replies, after, limit, access), group) in groups {
+        if let [k] = group[..] {
+            let page = thread_page(
+                db,
+                access,
+                &k.topic_id,
+                k.parent_id.as_deref(),
+                after.as_ref(),
+                limit,
+            )
+            .await?;
+            out.insert(k.clone(), page);
+            continue;
+        }
+        use topic_comment::Column as C;
+        let topics: BTreeSet<&str> = group.iter().map(|k| k.topic_id.as_str()).collect();
+        let q = topic_comment::Entity::find().filter(C::TopicId.is_in(topics));
+        let (q, by) = match replies {
+            true => (
+                q.filter(C::ParentId.is_in(group.iter().filter_map(|k| k.parent_id.clone()))),
+                C::ParentId,
+            ),
+            false => (q.filter(C::ParentId.is_null()), C::TopicId),
+        };
+        let totals: HashMap<String, i64> = q
+            .clone()
+            .select_only()
+            .column(by)
+            .column_as(C::Id.count(), "n")
+            .group_by(by)
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let rows =
+            crate::db::ascending_pages(db, q, by, (C::CreatedAt, C::Id), after.as_ref(), limit)
+                .await?;
+        let mut threads: HashMap<String, Vec<CommentView>> = HashMap::new();
+        for c in comment_views(db, access, rows).await? {
+            let of = c.parent_id.clone().unwrap_or_else(|| c.topic_id.clone());
+            threads.entry(of).or_default().push(c);
+        }
+        for k in group {
+            let of = k.parent_id.as_ref().unwrap_or(&k.topic_id);
+            let (rows, has_next) =
+                crate::db::split_page(threads.remove(of).unwrap_or_default(), limit);
+            let total = totals.get(of).copied().unwrap_or(0);
+            out.insert(
+                k.clone(),
+                CommentPage {
+                    rows,
+                    has_next,
+                    total: u64::try_from(total).unwrap_or(0),
+                },
+            );
+        }
+    }
+    Ok(out)
 }
 
 pub(super) async fn thread_page(
@@ -381,39 +435,93 @@ pub async fn get_comment(
     comment_view(db, viewer, comment_id).await
 }
 
-/// One page of the progress updates, oldest first, and how many there are.
-pub async fn updates(
+/// A page of one topic's progress updates (a loader's key).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct UpdatesKey {
+    pub topic_id: String,
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: u64,
+}
+
+/// Pages of many topics' progress updates, oldest first, and how many each has: three
+/// statements whatever the number of topics (keys with another cursor or size are read apart).
+pub async fn update_pages(
     db: &DatabaseConnection,
-    view: &TopicView,
-    after: Option<&(DateTime<Utc>, String)>,
-    limit: u64,
-) -> AppResult<UpdatePage> {
+    keys: &[UpdatesKey],
+) -> AppResult<HashMap<UpdatesKey, UpdatePage>> {
     use topic_update::Column as C;
-    let q = topic_update::Entity::find().filter(C::TopicId.eq(view.topic.id.clone()));
-    let total = q.clone().count(db).await?;
-    let found = crate::db::ascending_after(q, (C::CreatedAt, C::Id), after, limit)
-        .all(db)
-        .await?;
-    let (rows, has_next) = crate::db::split_page(found, limit);
-    let names = people(db, rows.iter().map(|u| u.author_id.clone())).await?;
-    let list = rows
-        .into_iter()
-        .map(|u| UpdateView {
-            id: u.id,
-            author: person(&names, &u.author_id),
-            percent: u.percent,
-            note: u.note,
-            created_at: u.created_at,
-        })
-        .collect();
-    Ok(UpdatePage {
-        rows: list,
-        has_next,
-        total,
-    })
+    type Group<'a> = (&'a Option<(DateTime<Utc>, String)>, u64);
+    let mut groups: HashMap<Group<'_>, Vec<&UpdatesKey>> = HashMap::new();
+    for k in keys {
+        groups.entry((&k.after, k.limit)).or_default().push(k);
+    }
+    let mut out = HashMap::with_capacity(keys.len());
+    for ((after, limit), group) in groups {
+        let q = topic_update::Entity::find()
+            .filter(C::TopicId.is_in(group.iter().map(|k| k.topic_id.clone())));
+        let totals: HashMap<String, i64> = q
+            .clone()
+            .select_only()
+            .column(C::TopicId)
+            .column_as(C::Id.count(), "n")
+            .group_by(C::TopicId)
+            .into_tuple::<(String, i64)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let found = match group[..] {
+            // One topic's page reads only its rows, in key order (no window over the topic).
+            [_] => {
+                crate::db::ascending_after(q, (C::CreatedAt, C::Id), after.as_ref(), limit)
+                    .all(db)
+                    .await?
+            }
+            _ => {
+                crate::db::ascending_pages(
+                    db,
+                    q,
+                    C::TopicId,
+                    (C::CreatedAt, C::Id),
+                    after.as_ref(),
+                    limit,
+                )
+                .await?
+            }
+        };
+        let names = people(db, found.iter().map(|u| u.author_id.clone())).await?;
+        let mut pages: HashMap<String, Vec<UpdateView>> = HashMap::new();
+        for u in found {
+            pages
+                .entry(u.topic_id.clone())
+                .or_default()
+                .push(UpdateView {
+                    author: person(&names, &u.author_id),
+                    id: u.id,
+                    percent: u.percent,
+                    note: u.note,
+                    created_at: u.created_at,
+                });
+        }
+        for k in group {
+            let (rows, has_next) =
+                crate::db::split_page(pages.remove(&k.topic_id).unwrap_or_default(), limit);
+            let total = totals.get(&k.topic_id).copied().unwrap_or(0);
+            out.insert(
+                k.clone(),
+                UpdatePage {
+                    rows,
+                    has_next,
+                    total: u64::try_from(total).unwrap_or(0),
+                },
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// One keyset page of a topic's progress updates, oldest first.
+#[derive(Clone, Debug, Default)]
 pub struct UpdatePage {
     pub rows: Vec<UpdateView>,
     pub has_next: bool,

@@ -26,7 +26,7 @@ use crate::domain::roles::{self, Role};
 use crate::error::{AppError, AppResult};
 
 /// What the viewer may do in a topic's community, worked out once per request.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Access {
     /// The viewer's active place on the roster: taking part (co-signing, commenting, rating).
     pub resident_id: Option<String>,
