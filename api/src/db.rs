@@ -346,17 +346,22 @@ fn strictly_after<E: sea_orm::EntityTrait>(
     }
 }
 
-/// [`ascending_after`] for many parents in one statement: the rows of `q`, each parent's
-/// (its value of `parent`) ascending by (`at_col`, `id_col`) strictly after the key, at most
-/// `limit + 1` of each ([`split_page`] per parent). A list whose every item shows a page of
-/// its children (a topic's comments, a comment's replies) reads them all at once this way.
-pub async fn ascending_pages<E, C>(
+/// [`ascending_after`] (or, with `Order::Desc`, [`descending_after`]) for many parents in one
+/// statement: the rows of `q`, each parent's (its value of `parent`) in (`at_col`, `id_col`)
+/// order past the key, at most `each` of each parent (`limit + 1` for a page that tells
+/// whether a next one exists: [`split_page`] per parent). A list whose
+/// every item shows a page of its children (a topic's comments, a case's timeline) reads them
+/// all at once this way.
+pub async fn keyset_pages<E, C>(
     conn: &C,
     q: sea_orm::Select<E>,
     parent: E::Column,
     (at_col, id_col): (E::Column, E::Column),
-    after: Option<&(chrono::DateTime<chrono::Utc>, String)>,
-    limit: u64,
+    (after, order): (
+        Option<&(chrono::DateTime<chrono::Utc>, String)>,
+        sea_orm::sea_query::Order,
+    ),
+    each: u64,
 ) -> Result<Vec<E::Model>, sea_orm::DbErr>
 where
     E: sea_orm::EntityTrait,
@@ -364,19 +369,21 @@ where
 {
     use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, WindowStatement};
     use sea_orm::{ExprTrait, QueryTrait, StatementBuilder};
-    let mut inner = strictly_after(q, (at_col, id_col), after).into_query();
+    let q = match order {
+        Order::Desc => strictly_before(q, (at_col, id_col), after),
+        _ => strictly_after(q, (at_col, id_col), after),
+    };
+    let mut inner = q.into_query();
     let mut window = WindowStatement::partition_by(parent);
     window
-        .order_by(at_col, Order::Asc)
-        .order_by(id_col, Order::Asc);
+        .order_by(at_col, order.clone())
+        .order_by(id_col, order);
     inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"));
+    let most = i64::try_from(each).unwrap_or(i64::MAX);
     let outer = Query::select()
         .column(Asterisk)
         .from_subquery(inner, Alias::new("pages"))
-        .and_where(
-            Expr::col(Alias::new("page_row"))
-                .lte(i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)),
-        )
+        .and_where(Expr::col(Alias::new("page_row")).lte(most))
         .order_by(Alias::new("page_row"), Order::Asc)
         .to_owned();
     let stmt = StatementBuilder::build(&outer, &conn.get_database_backend());
@@ -391,8 +398,21 @@ pub fn descending_after<E: sea_orm::EntityTrait>(
     after: Option<&(chrono::DateTime<chrono::Utc>, String)>,
     limit: u64,
 ) -> sea_orm::Select<E> {
-    use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryOrder, QuerySelect};
-    let q = match after {
+    use sea_orm::{QueryOrder, QuerySelect};
+    strictly_before(q, (at_col, id_col), after)
+        .order_by_desc(at_col)
+        .order_by_desc(id_col)
+        .limit(limit.saturating_add(1))
+}
+
+/// The rows of `q` strictly before the key in ascending (`at_col`, `id_col`) order.
+fn strictly_before<E: sea_orm::EntityTrait>(
+    q: sea_orm::Select<E>,
+    (at_col, id_col): (E::Column, E::Column),
+    before: Option<&(chrono::DateTime<chrono::Utc>, String)>,
+) -> sea_orm::Select<E> {
+    use sea_orm::{ColumnTrait, Condition, QueryFilter};
+    match before {
         Some((at, id)) => q.filter(
             Condition::any().add(at_col.lt(*at)).add(
                 Condition::all()
@@ -401,10 +421,7 @@ pub fn descending_after<E: sea_orm::EntityTrait>(
             ),
         ),
         None => q,
-    };
-    q.order_by_desc(at_col)
-        .order_by_desc(id_col)
-        .limit(limit.saturating_add(1))
+    }
 }
 
 /// A `limit + 1` fetch as the page's rows and whether a next page exists.

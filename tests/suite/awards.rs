@@ -792,6 +792,30 @@ async fn a_page_of_nominations_costs_the_same_statements_whatever_its_size() {
         large.len(),
         large.join("\n")
     );
+
+    // Every field of a nomination, not only the portal's: for a neighbour and the committee.
+    let types = crate::reads::schema_types(&app, c.t(NEIGHBOUR)).await;
+    let cases: Vec<(String, String)> = crate::reads::field_selections(&types, "Nomination", 2)
+        .into_iter()
+        .map(|(n, s)| (format!("Nomination.{n}"), s))
+        .collect();
+    assert!(cases.len() >= 10, "{cases:?}");
+    let list = format!(
+        "query($n:Int){{ awardCampaign(id:\"{}\"){{ nominations(first:$n){{ nodes {{ id {{sel}} }} }} }} }}",
+        c.id
+    );
+    let mut differ = Vec::new();
+    for (token, sizes) in [(c.t(NEIGHBOUR), (2, 4)), (c.t(COMMITTEE), (2, 5))] {
+        let (grows, bounded) =
+            crate::reads::per_item_statements(&app, token, &list, &json!({}), &cases, sizes).await;
+        differ.extend(grows);
+        assert!(bounded.is_empty(), "{bounded:?}");
+    }
+    assert!(
+        differ.is_empty(),
+        "per-nomination statements:\n{}",
+        differ.join("\n")
+    );
 }
 
 /// The committee's list of campaigns says where each one may open a public vote, in the same
@@ -857,6 +881,31 @@ async fn where_votes_may_open_costs_the_same_statements_for_one_campaign_as_for_
     {
         assert_eq!(n["viewerCan"]["openBallotCategoryIds"], json!([]), "{r}");
     }
+
+    // Every field of a campaign, not only the portal's, in a list of four: for the committee
+    // and for a resident.
+    create(&app, &committee, &first.w.community_id, 1).await;
+    let types = crate::reads::schema_types(&app, &committee).await;
+    let cases: Vec<(String, String)> = crate::reads::field_selections(&types, "AwardCampaign", 2)
+        .into_iter()
+        .map(|(n, s)| (format!("AwardCampaign.{n}"), s))
+        .collect();
+    assert!(cases.len() >= 10, "{cases:?}");
+    let list =
+        "query($c:ID!,$n:Int){ awardCampaigns(communityId:$c, first:$n){ nodes { id {sel} } } }";
+    let vars = json!({ "c": first.w.community_id });
+    let mut differ = Vec::new();
+    for token in [committee.as_str(), first.t(RESIDENT)] {
+        let (grows, bounded) =
+            crate::reads::per_item_statements(&app, token, list, &vars, &cases, (2, 4)).await;
+        differ.extend(grows);
+        assert!(bounded.is_empty(), "{bounded:?}");
+    }
+    assert!(
+        differ.is_empty(),
+        "per-campaign statements:\n{}",
+        differ.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -915,4 +964,89 @@ async fn the_demo_seeds_a_campaign_in_its_endorsing_window_and_one_on_the_honour
         r["needsMe"]["nominations"][0]["viewerCan"]["consent"], true,
         "{r}"
     );
+}
+
+/// Campaigns listed with their nominations show, campaign by campaign, what a read of that
+/// campaign alone shows: its own nominations, oldest first, a page's worth with whether more
+/// follow, and a nomination still waiting for its nominee's consent only to the nominator, the
+/// nominee and the committee.
+#[tokio::test]
+async fn campaigns_listed_with_their_nominations_show_what_each_campaign_alone_shows() {
+    let app = TestApp::spawn_with(|s| {
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let c = campaign(&app, 1).await;
+    let (building, _) = buildings(&app, &c.w).await.remove(0);
+    let home = c.w.person(NOMINEE).household_id.clone();
+    // The first campaign: a building, the household (waiting for consent), three residents.
+    nominate(&app, c.t(NOMINATOR), &c, &c.building, &building, STORY).await;
+    nominate(&app, c.t(NOMINATOR), &c, &c.household, &home, STORY).await;
+    for phone in [NOMINATOR, NEIGHBOUR, RESIDENT] {
+        let me = c.w.person(phone).resident_id.clone();
+        nominate(&app, c.t(phone), &c, &c.resident, &me, STORY).await;
+    }
+    // A second campaign: the household first (waiting), then one resident.
+    let second = create(&app, c.t(COMMITTEE), &c.w.community_id, 1).await;
+    let made = &second["data"]["createAwardCampaign"];
+    for (category, nominee, token) in [
+        (
+            s(&made["categories"][0]["id"]),
+            home.clone(),
+            c.t(NOMINATOR),
+        ),
+        (
+            s(&made["categories"][2]["id"]),
+            c.w.person(NEIGHBOUR).resident_id.clone(),
+            c.t(NEIGHBOUR),
+        ),
+    ] {
+        let r = app
+            .gql(
+                Some(token),
+                "mutation($c:ID!,$k:ID!,$n:ID!,$s:String!){ nominate(campaignId:$c, categoryId:$k, nomineeId:$n, story:$s){ id } }",
+                json!({ "c": made["id"], "k": category, "n": nominee, "s": STORY }),
+            )
+            .await;
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    const PAGE: &str = "nominations(first: 3) { pageInfo { hasNextPage } nodes { id status nominee { name } viewerIsNominee viewerEndorsed } }";
+    for phone in [NEIGHBOUR, NOMINEE, NOMINATOR, COMMITTEE] {
+        let listed = app
+            .ok(
+                Some(c.t(phone)),
+                &format!("query($w:ID!){{ awardCampaigns(communityId:$w, first: 5){{ nodes {{ id {PAGE} }} }} }}"),
+                json!({ "w": c.w.community_id }),
+            )
+            .await;
+        let nodes = listed["awardCampaigns"]["nodes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(nodes.len(), 2, "{listed}");
+        for n in &nodes {
+            let alone = app
+                .ok(
+                    Some(c.t(phone)),
+                    &format!("query($c:ID!){{ awardCampaign(id:$c){{ id {PAGE} }} }}"),
+                    json!({ "c": n["id"] }),
+                )
+                .await;
+            assert_eq!(n, &alone["awardCampaign"], "{phone}");
+        }
+        // The newest campaign first: its waiting household is shown to the nominator, the
+        // nominee and the committee only.
+        let waiting = nodes[0]["nominations"]["nodes"].as_array().map_or(0, |l| {
+            l.iter()
+                .filter(|x| x["status"] == "AWAITING_CONSENT")
+                .count()
+        });
+        let sees = phone != NEIGHBOUR;
+        assert_eq!(waiting, usize::from(sees), "{phone}: {listed}");
+        assert_eq!(
+            nodes[1]["nominations"]["pageInfo"]["hasNextPage"], true,
+            "{phone}: {listed}"
+        );
+    }
 }

@@ -1330,6 +1330,47 @@ async fn a_page_of_events_or_registrations_costs_the_same_statements_at_five_and
         "{r}"
     );
     assert_eq!(two.len(), all.len(), "2: {two:#?}\n50: {all:#?}");
+
+    // Every field of an event and of a registration, not only the portal's.
+    let types = crate::reads::schema_types(&app, &tokens[5]).await;
+    let every = |t: &str| -> Vec<(String, String)> {
+        crate::reads::field_selections(&types, t, 2)
+            .into_iter()
+            .map(|(n, s)| (format!("{t}.{n}"), s))
+            .collect()
+    };
+    let events = "query($c:ID!,$n:Int){ events(communityId:$c, first:$n){ nodes { id {sel} } } }";
+    let mine =
+        "query($c:ID!,$n:Int){ myRegistrations(communityId:$c, first:$n){ nodes { id {sel} } } }";
+    let of_event =
+        "query($e:ID!,$n:Int){ event(id:$e){ registrations(first:$n){ nodes { id {sel} } } } }";
+    let c = json!({ "c": w.community_id });
+    let mut differ = Vec::new();
+    // An event's page of three holds a waitlisted registration (its position is read once).
+    for (token, list, vars, kind, sizes) in [
+        (tokens[5].as_str(), events, &c, "Event", (1, 7)),
+        (w.token(ORGANIZER), events, &c, "Event", (1, 7)),
+        (tokens[5].as_str(), mine, &c, "Registration", (1, 7)),
+        (
+            w.token(ORGANIZER),
+            of_event,
+            &json!({ "e": ids[0] }),
+            "Registration",
+            (3, 6),
+        ),
+    ] {
+        let cases = every(kind);
+        assert!(cases.len() >= 8, "{kind}: {cases:?}");
+        let (grows, bounded) =
+            crate::reads::per_item_statements(&app, token, list, vars, &cases, sizes).await;
+        differ.extend(grows);
+        assert!(bounded.is_empty(), "{bounded:?}");
+    }
+    assert!(
+        differ.is_empty(),
+        "per-item statements:\n{}",
+        differ.join("\n")
+    );
 }
 
 #[tokio::test]

@@ -1345,6 +1345,90 @@ async fn a_case_list_runs_the_same_statements_for_five_cases_as_for_fifty() {
         .map(|n| s(&n["number"]))
         .collect();
     assert_eq!(numbers.len(), 12, "numbers are unique");
+
+    // Every field of a case, not only the portal's: for a party, for the committee, and for
+    // the mediator of every case (who reads its private notes too).
+    for n in r50["data"]["myCases"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let id = s(&n["id"]);
+        let r = app
+            .gql(
+                Some(w.token(COMMITTEE)),
+                &q("mutation($c:ID!,$m:[ID!]!){ acceptCase(caseId:$c, mediatorIds:$m)"),
+                json!({ "c": id, "m": [w.person(MEDIATOR).resident_id] }),
+            )
+            .await;
+        assert!(r.get("errors").is_none(), "{r}");
+        let r = app
+            .gql(
+                Some(w.token(MEDIATOR)),
+                &q("mutation($c:ID!){ addCaseNote(caseId:$c, body:\"双方情绪激动，先分开谈。\")"),
+                json!({ "c": id }),
+            )
+            .await;
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    let types = crate::reads::schema_types(&app, w.token(APPLICANT)).await;
+    let cases: Vec<(String, String)> = crate::reads::field_selections(&types, "MediationCase", 2)
+        .into_iter()
+        .map(|(n, s)| (format!("MediationCase.{n}"), s))
+        .collect();
+    assert!(cases.len() >= 15, "{cases:?}");
+    let c = json!({ "c": w.community_id });
+    let mut differ = Vec::new();
+    for (token, list) in [
+        (
+            w.token(APPLICANT),
+            "query($c:ID!,$n:Int){ myCases(communityId:$c, first:$n){ nodes { id {sel} } } }",
+        ),
+        (
+            w.token(COMMITTEE),
+            "query($c:ID!,$n:Int){ communityCases(communityId:$c, first:$n){ nodes { id {sel} } } }",
+        ),
+        (
+            w.token(MEDIATOR),
+            "query($c:ID!,$n:Int){ assignedCases(communityId:$c, first:$n){ nodes { id {sel} } } }",
+        ),
+    ] {
+        let (grows, bounded) =
+            crate::reads::per_item_statements(&app, token, list, &c, &cases, (1, 12)).await;
+        differ.extend(grows);
+        assert!(bounded.is_empty(), "{bounded:?}");
+    }
+    assert!(
+        differ.is_empty(),
+        "per-case statements:\n{}",
+        differ.join("\n")
+    );
+    // Read together, each case's timeline and notes are its own, as a read of one shows them.
+    const PART: &str = "id notes { id body author { name } } timeline(first: 2) { pageInfo { hasNextPage } nodes { id kind body author { name } } }";
+    let listed = app
+        .ok(
+            Some(w.token(MEDIATOR)),
+            &format!("query($c:ID!){{ assignedCases(communityId:$c, first: 12){{ nodes {{ {PART} }} }} }}"),
+            json!({ "c": w.community_id }),
+        )
+        .await;
+    let nodes = listed["assignedCases"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(nodes.len(), 12);
+    for n in &nodes {
+        let alone = app
+            .ok(
+                Some(w.token(MEDIATOR)),
+                &format!("query($id:ID!){{ mediationCase(id:$id){{ {PART} }} }}"),
+                json!({ "id": n["id"] }),
+            )
+            .await;
+        assert_eq!(n, &alone["mediationCase"]);
+        assert_eq!(n["notes"].as_array().map(Vec::len), Some(1), "{n}");
+        assert_eq!(n["timeline"]["pageInfo"]["hasNextPage"], true, "{n}");
+    }
 }
 
 #[tokio::test]

@@ -1316,7 +1316,7 @@ async fn list_nodes(
 
 /// Each field of `type_name` without a required argument, with a selection of it: leaves
 /// alone, objects with their own leaves (to `depth` levels).
-fn field_selections(types: &[Value], type_name: &str, depth: u32) -> Vec<(String, String)> {
+pub fn field_selections(types: &[Value], type_name: &str, depth: u32) -> Vec<(String, String)> {
     let of = |name: &str| types.iter().find(|t| t["name"] == name).cloned();
     let mut out = Vec::new();
     let Some(t) = of(type_name) else {
@@ -1402,18 +1402,7 @@ async fn every_topic_and_ballot_field_costs_as_many_statements_for_more_topics_a
         )
         .await;
     }
-    let schema = app
-        .ok(
-            Some(committee),
-            "{ __schema { types { name kind fields { name args { name type { kind } }
-               type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }",
-            json!({}),
-        )
-        .await;
-    let types = schema["__schema"]["types"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let types = schema_types(&app, committee).await;
     // A ballot's fields are checked one by one, under the latest ballot and under every
     // ballot (all at once is too complex).
     let mut cases: Vec<(String, String)> = field_selections(&types, "Topic", 2)
@@ -1430,50 +1419,13 @@ async fn every_topic_and_ballot_field_costs_as_many_statements_for_more_topics_a
         }
     }
     assert!(cases.len() >= 70, "{cases:?}");
+    let list = "query($c:ID!,$n:Int){ topics(communityId:$c, first:$n){ nodes { id {sel} } } }";
+    let vars = json!({"c": v.community_id});
     let (mut differ, mut bounded) = (Vec::new(), std::collections::BTreeSet::new());
     for token in [viewer, committee] {
-        for (field, sel) in &cases {
-            let q = format!(
-                "query($c:ID!,$n:Int){{ topics(communityId:$c, first:$n){{ nodes {{ id {sel} }} }} }}"
-            );
-            let count =
-                |n: i64| app.statements_of(Some(token), &q, json!({"c": v.community_id, "n": n}));
-            let too_complex = |r: &Value| r["errors"][0]["message"] == "Query is too complex.";
-            let _ = count(1).await;
-            // A field may be refused to this viewer (a named roll of a secret ballot): the
-            // refusal must cost no statement per topic either.
-            let refused_only = |r: &Value| {
-                r["errors"]
-                    .as_array()
-                    .is_none_or(|e| e.iter().all(|e| e["extensions"]["code"] == "FORBIDDEN"))
-            };
-            let (one, r1) = count(1).await;
-            assert!(refused_only(&r1), "{field}: {r1}");
-            // The largest page the complexity limit lets through (a nested page costs more).
-            let mut largest = None;
-            for n in [12, 8, 6, 4] {
-                let (more, r) = count(n).await;
-                if too_complex(&r) {
-                    continue;
-                }
-                assert!(refused_only(&r), "{field}: {r}");
-                let nodes = r["data"]["topics"]["nodes"].as_array().map_or(0, Vec::len);
-                assert_eq!(nodes, n as usize, "{field}: {r}");
-                largest = Some((n, more));
-                break;
-            }
-            match largest {
-                Some((n, more)) if more.len() != one.len() => differ.push(format!(
-                    "{field}: {} for 1, {} for {n}",
-                    one.len(),
-                    more.len()
-                )),
-                Some(_) => {}
-                None => {
-                    bounded.insert(field.clone());
-                }
-            }
-        }
+        let found = per_item_statements(&app, token, list, &vars, &cases, (1, 12)).await;
+        differ.extend(found.0);
+        bounded.extend(found.1);
     }
     assert!(
         differ.is_empty(),
@@ -1627,4 +1579,97 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
             "newest topic first"
         );
     }
+}
+
+/// The schema's types, as introspection lists them (for [`field_selections`]).
+pub async fn schema_types(app: &TestApp, token: &str) -> Vec<Value> {
+    let schema = app
+        .ok(
+            Some(token),
+            "{ __schema { types { name kind fields { name args { name type { kind } }
+               type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    schema["__schema"]["types"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Each case's selection (`(name, selection)`, [`field_selections`]) put alone into a list
+/// query's nodes (`list` has `{sel}` there, its first connection takes `$n`, and `vars` its
+/// other variables), and the statements counted for a page of `least` items and for the largest
+/// page of at most `most` (and at least four) that the complexity limit lets through. Returns the
+/// cases whose statements grow with the page ("name: a for 1, b for n") and those the limit
+/// keeps out of every page of four. A field refused inside the page (FORBIDDEN to this viewer,
+/// or BAD_USER_INPUT in a list at all) is counted too: a refusal must not cost a statement per
+/// item either. Any other error fails, and so
+/// does a page with fewer than `n` nodes (seed at least `most` items).
+pub async fn per_item_statements(
+    app: &TestApp,
+    token: &str,
+    list: &str,
+    vars: &Value,
+    cases: &[(String, String)],
+    (least, most): (i64, i64),
+) -> (Vec<String>, std::collections::BTreeSet<String>) {
+    let (mut differ, mut bounded) = (Vec::new(), std::collections::BTreeSet::new());
+    // A field refused inside the page (to this viewer, or in a list at all).
+    let refused_only = |r: &Value| {
+        r["errors"].as_array().is_none_or(|e| {
+            e.iter().all(|e| {
+                e["path"].is_array()
+                    && ["FORBIDDEN", "BAD_USER_INPUT"]
+                        .contains(&e["extensions"]["code"].as_str().unwrap_or_default())
+            })
+        })
+    };
+    // The list's nodes: the first `nodes` under `data`, outermost first.
+    fn nodes_in(v: &Value) -> Option<usize> {
+        let o = v.as_object()?;
+        if let Some(n) = o.get("nodes").and_then(Value::as_array) {
+            return Some(n.len());
+        }
+        o.values().find_map(nodes_in)
+    }
+    let nodes = |r: &Value| nodes_in(&r["data"]).unwrap_or(0);
+    for (field, sel) in cases {
+        let q = list.replace("{sel}", sel);
+        let count = |n: i64| {
+            let mut vars = vars.clone();
+            vars["n"] = json!(n);
+            let q = q.clone();
+            async move { app.statements_of(Some(token), &q, vars).await }
+        };
+        // The first request of a connection may prepare statements.
+        let _ = count(least).await;
+        let (one, r1) = count(least).await;
+        assert!(refused_only(&r1), "{field}: {r1}");
+        assert_eq!(nodes(&r1), least as usize, "{field}: {r1}");
+        let mut largest = None;
+        let mut n = most;
+        while n >= 4 && n > least {
+            let (more, r) = count(n).await;
+            if r["errors"][0]["message"] != "Query is too complex." {
+                assert!(refused_only(&r), "{field}: {r}");
+                assert_eq!(nodes(&r), n as usize, "{field}: {r}");
+                largest = Some((n, more));
+                break;
+            }
+            n = n * 2 / 3;
+        }
+        match largest {
+            Some((n, more)) if more.len() != one.len() => differ.push(format!(
+                "{field}: {} for {least}, {} for {n}",
+                one.len(),
+                more.len()
+            )),
+            Some(_) => {}
+            None => {
+                bounded.insert(field.clone());
+            }
+        }
+    }
+    (differ, bounded)
 }

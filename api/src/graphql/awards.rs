@@ -219,7 +219,10 @@ impl AwardCampaign {
     }
     /// The campaign's public votes, one per category at most while open.
     async fn votes(&self, ctx: &Context<'_>) -> GqlResult<Vec<CampaignVote>> {
-        let found = read::votes(&app_state(ctx)?.db, &self.0).await?;
+        let loaders = super::Loaders::of(ctx)?;
+        let found = super::loaders::one(&loaders.campaign_ballots, self.0.campaign.id.clone())
+            .await?
+            .unwrap_or_default();
         Ok(found
             .into_iter()
             .map(|b| CampaignVote {
@@ -239,7 +242,23 @@ impl AwardCampaign {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<NominationConnection> {
-        nominations_of(ctx, &self.0.campaign.id, category_id, first, after).await
+        let page = paging::KeyPage::new(first, after.as_deref(), paging::LIST)?;
+        let key = read::NominationsKey {
+            campaign_id: self.0.campaign.id.clone(),
+            category_id: category_id.map(|c| c.0),
+            after: page.after.as_ref().map(|k| (k.at, k.id.clone())),
+            limit: page.limit,
+            reader: self.0.reader.clone(),
+        };
+        let (rows, has_next) = super::loaders::one(&super::Loaders::of(ctx)?.nomination_pages, key)
+            .await?
+            .unwrap_or_default();
+        let keyed = paging::keyed(
+            rows,
+            |v| (v.nomination.created_at, v.nomination.id.clone()),
+            Nomination,
+        );
+        Ok(page.connection(keyed, has_next, EmptyFields))
     }
 }
 
@@ -337,33 +356,6 @@ impl Award {
 
 pub type AwardCampaignConnection = paging::KeyConnection<AwardCampaign, EmptyFields>;
 pub type NominationConnection = paging::KeyConnection<Nomination, EmptyFields>;
-
-async fn nominations_of(
-    ctx: &Context<'_>,
-    campaign_id: &str,
-    category_id: Option<ID>,
-    first: Option<i32>,
-    after: Option<String>,
-) -> GqlResult<NominationConnection> {
-    let viewer = require_viewer(ctx).await?;
-    let page = paging::KeyPage::new(first, after.as_deref(), paging::LIST)?;
-    let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
-    let (rows, has_next) = read::nominations(
-        &app_state(ctx)?.db,
-        &viewer,
-        campaign_id,
-        category_id.as_ref().map(|c| c.as_str()),
-        after.as_ref(),
-        page.limit,
-    )
-    .await?;
-    let keyed = paging::keyed(
-        rows,
-        |v| (v.nomination.created_at, v.nomination.id.clone()),
-        Nomination,
-    );
-    Ok(page.connection(keyed, has_next, EmptyFields))
-}
 
 #[derive(InputObject)]
 pub struct AwardCategoryInput {

@@ -8,7 +8,9 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{account, building, household};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
+use crate::domain::awards::read as awards;
 use crate::domain::ballot::batch;
+use crate::domain::mediation::read as mediation;
 use crate::domain::topic::service as topic_service;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -52,6 +54,68 @@ pub struct Loaders {
     pub comment_pages: DataLoader<CommentPagesLoader>,
     /// A page of a topic's progress updates.
     pub update_pages: DataLoader<UpdatePagesLoader>,
+    /// A page of a mediation case's timeline.
+    pub case_timelines: DataLoader<CaseTimelineLoader>,
+    /// A mediation case's private notes, by case id (read for its mediators only).
+    pub case_notes: DataLoader<CaseNotesLoader>,
+    /// An award campaign's public votes, by campaign id.
+    pub campaign_ballots: DataLoader<CampaignBallotsLoader>,
+    /// A page of a campaign's nominations, as its reader may read them.
+    pub nomination_pages: DataLoader<NominationPagesLoader>,
+}
+
+pub struct NominationPagesLoader(DbLoader);
+
+impl Loader<awards::NominationsKey> for NominationPagesLoader {
+    type Value = awards::NominationPage;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[awards::NominationsKey],
+    ) -> Result<HashMap<awards::NominationsKey, Self::Value>, Self::Error> {
+        awards::nomination_pages(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
+    }
+}
+
+pub struct CampaignBallotsLoader(DbLoader);
+
+impl Loader<String> for CampaignBallotsLoader {
+    type Value = Vec<entity::ballot::Model>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        awards::votes_of(&self.0.db, keys).await.map_err(app_fail)
+    }
+}
+
+pub struct CaseTimelineLoader(DbLoader);
+pub struct CaseNotesLoader(DbLoader);
+
+impl Loader<mediation::TimelineKey> for CaseTimelineLoader {
+    type Value = mediation::TimelinePage;
+    type Error = LoadError;
+    async fn load(
+        &self,
+        keys: &[mediation::TimelineKey],
+    ) -> Result<HashMap<mediation::TimelineKey, Self::Value>, Self::Error> {
+        mediation::timelines(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
+    }
+}
+
+impl Loader<String> for CaseNotesLoader {
+    type Value = Vec<(
+        entity::case_note::Model,
+        crate::domain::topic::service::Person,
+    )>;
+    type Error = LoadError;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        mediation::notes_of(&self.0.db, keys)
+            .await
+            .map_err(app_fail)
+    }
 }
 
 pub struct TopicBallotsLoader(AppState);
@@ -257,6 +321,13 @@ impl Loaders {
             comment_pages: DataLoader::new(CommentPagesLoader(l()), tokio::spawn)
                 .delay(BATCH_WINDOW),
             update_pages: DataLoader::new(UpdatePagesLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
+            case_timelines: DataLoader::new(CaseTimelineLoader(l()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+            case_notes: DataLoader::new(CaseNotesLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
+            campaign_ballots: DataLoader::new(CampaignBallotsLoader(l()), tokio::spawn)
+                .delay(BATCH_WINDOW),
+            nomination_pages: DataLoader::new(NominationPagesLoader(l()), tokio::spawn)
+                .delay(BATCH_WINDOW),
         }
     }
 }

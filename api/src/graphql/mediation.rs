@@ -289,9 +289,14 @@ impl MediationCase {
         after: Option<String>,
     ) -> GqlResult<paging::KeyConnection<CaseEntry, EmptyFields>> {
         let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
-        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
-        let (rows, has_next) =
-            read::timeline(&app_state(ctx)?.db, &self.0, after.as_ref(), page.limit).await?;
+        let key = read::TimelineKey {
+            case_id: self.0.case.id.clone(),
+            after: page.after.as_ref().map(|k| (k.at, k.id.clone())),
+            limit: page.limit,
+        };
+        let (rows, has_next) = super::loaders::one(&super::Loaders::of(ctx)?.case_timelines, key)
+            .await?
+            .unwrap_or_default();
         let keyed = rows
             .into_iter()
             .map(|(e, author)| {
@@ -314,18 +319,24 @@ impl MediationCase {
     /// The mediators' private notes, the newest 200 oldest first: null for anyone but an
     /// assigned mediator.
     async fn notes(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<CaseNote>>> {
-        Ok(read::notes(&app_state(ctx)?.db, &self.0)
-            .await?
-            .map(|rows| {
-                rows.into_iter()
-                    .map(|(n, author)| CaseNote {
-                        id: ID(n.id),
-                        body: n.body,
-                        author: author.into(),
-                        created_at: n.created_at,
-                    })
-                    .collect()
-            }))
+        if !self.0.sees_notes() {
+            return Ok(None);
+        }
+        let loaders = super::Loaders::of(ctx)?;
+        Ok(
+            super::loaders::one(&loaders.case_notes, self.0.case.id.clone())
+                .await?
+                .map(|rows| {
+                    rows.into_iter()
+                        .map(|(n, author)| CaseNote {
+                            id: ID(n.id),
+                            body: n.body,
+                            author: author.into(),
+                            created_at: n.created_at,
+                        })
+                        .collect()
+                }),
+        )
     }
     /// The community the case belongs to.
     async fn community(&self) -> CaseCommunity {

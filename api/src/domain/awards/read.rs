@@ -2,11 +2,13 @@
 //! waiting for the viewer, the honour roll, and the nominees a resident may choose. Every list
 //! is one statement for its rows plus a constant number for what the rows show.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{award_campaign, building, household, nomination, resident};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    sea_query::Order, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::rules::{NominationStatus, NomineeKind};
@@ -27,18 +29,30 @@ pub async fn campaign(
     super::service::campaign(db, viewer, campaign_id, false).await
 }
 
-/// A campaign's public votes, oldest first (the caller holds the campaign's view, so the viewer
-/// may read it).
-pub async fn votes<C: sea_orm::ConnectionTrait>(
+/// The public votes of each campaign (its categories' APPROVAL ballots), oldest first, in one
+/// statement for any number of campaigns (at most `rules::MAX_CATEGORIES` categories of at most
+/// `ballot::rules::MAX_BALLOTS` ballots each). The caller has checked that the viewer sees the
+/// campaigns.
+pub async fn votes_of<C: sea_orm::ConnectionTrait>(
     conn: &C,
-    v: &CampaignView,
-) -> AppResult<Vec<entity::ballot::Model>> {
-    Ok(entity::ballot::Entity::find()
-        .filter(entity::ballot::Column::CampaignId.eq(v.campaign.id.clone()))
+    campaign_ids: &[String],
+) -> AppResult<HashMap<String, Vec<entity::ballot::Model>>> {
+    let mut out: HashMap<String, Vec<entity::ballot::Model>> = campaign_ids
+        .iter()
+        .map(|c| (c.clone(), Vec::new()))
+        .collect();
+    for b in entity::ballot::Entity::find()
+        .filter(entity::ballot::Column::CampaignId.is_in(campaign_ids.iter().cloned()))
         .order_by_asc(entity::ballot::Column::OpenedAt)
         .order_by_asc(entity::ballot::Column::Id)
         .all(conn)
-        .await?)
+        .await?
+    {
+        if let Some(list) = b.campaign_id.as_ref().and_then(|c| out.get_mut(c)) {
+            list.push(b);
+        }
+    }
+    Ok(out)
 }
 
 /// A community's campaigns, newest first; its residents only (NOT_FOUND for others).
@@ -98,34 +112,100 @@ fn visible(
     q.filter(any)
 }
 
-/// A campaign's nominations (one category, or all), oldest first.
-pub async fn nominations(
+/// A page of one campaign's nominations (one category, or all) as one reader asks for it (a
+/// loader's key).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NominationsKey {
+    pub campaign_id: String,
+    pub category_id: Option<String>,
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: u64,
+    pub reader: Reader,
+}
+
+/// A page of nominations the reader may read, and whether more follow.
+pub type NominationPage = (Vec<NominationView>, bool);
+
+/// Pages of many campaigns' nominations (one category, or all), oldest first, in as many
+/// statements as one: the rows (only those the reader may read, in SQL, so pages stay full)
+/// and what their views show. Keys that differ in category, cursor, size or reader are read
+/// apart. The caller holds each campaign's view, so the reader may read the campaigns.
+pub async fn nomination_pages(
     db: &DatabaseConnection,
-    viewer: &Viewer,
-    campaign_id: &str,
-    category_id: Option<&str>,
-    after: Option<&(DateTime<Utc>, String)>,
-    limit: u64,
-) -> AppResult<(Vec<NominationView>, bool)> {
-    let c = super::service::campaign(db, viewer, campaign_id, false).await?;
-    let viewing = viewing(db, viewer, &c.campaign.community_id).await?;
-    let mut q = nomination::Entity::find().filter(nomination::Column::CampaignId.eq(campaign_id));
-    if let Some(category) = category_id {
-        q = q.filter(nomination::Column::CategoryId.eq(category));
-    }
-    let q = crate::db::ascending_after(
-        visible(q, &viewing),
-        (nomination::Column::CreatedAt, nomination::Column::Id),
-        after,
-        limit,
+    keys: &[NominationsKey],
+) -> AppResult<HashMap<NominationsKey, NominationPage>> {
+    use nomination::Column as C;
+    type Group<'a> = (
+        &'a Option<String>,
+        &'a Option<(DateTime<Utc>, String)>,
+        u64,
+        &'a Reader,
     );
-    let (rows, has_next) = crate::db::split_page(q.all(db).await?, limit);
-    let rows = views(db, &viewing, rows)
-        .await?
-        .into_iter()
-        .filter(NominationView::readable)
-        .collect();
-    Ok((rows, has_next))
+    let mut groups: HashMap<Group<'_>, Vec<&NominationsKey>> = HashMap::new();
+    for k in keys {
+        groups
+            .entry((&k.category_id, &k.after, k.limit, &k.reader))
+            .or_default()
+            .push(k);
+    }
+    let mut out = HashMap::with_capacity(keys.len());
+    for ((category, after, limit, reader), group) in groups {
+        let viewing = &reader.0;
+        let mut q = nomination::Entity::find()
+            .filter(C::CampaignId.is_in(group.iter().map(|k| k.campaign_id.clone())));
+        if let Some(category) = category {
+            q = q.filter(C::CategoryId.eq(category.clone()));
+        }
+        let q = visible(q, viewing);
+        let found = match group[..] {
+            // One campaign reads only its page, in key order.
+            [_] => {
+                crate::db::ascending_after(q, (C::CreatedAt, C::Id), after.as_ref(), limit)
+                    .all(db)
+                    .await?
+            }
+            _ => {
+                crate::db::keyset_pages(
+                    db,
+                    q,
+                    C::CampaignId,
+                    (C::CreatedAt, C::Id),
+                    (after.as_ref(), Order::Asc),
+                    limit.saturating_add(1),
+                )
+                .await?
+            }
+        };
+        let mut by_campaign: HashMap<String, Vec<nomination::Model>> = HashMap::new();
+        for n in found {
+            by_campaign
+                .entry(n.campaign_id.clone())
+                .or_default()
+                .push(n);
+        }
+        let mut pages = Vec::with_capacity(group.len());
+        let mut rows = Vec::new();
+        for k in group {
+            let (page, has_next) = crate::db::split_page(
+                by_campaign.remove(&k.campaign_id).unwrap_or_default(),
+                limit,
+            );
+            let ids: Vec<String> = page.iter().map(|n| n.id.clone()).collect();
+            rows.extend(page);
+            pages.push((k, ids, has_next));
+        }
+        let mut shown: HashMap<String, NominationView> = views(db, viewing, rows)
+            .await?
+            .into_iter()
+            .filter(NominationView::readable)
+            .map(|v| (v.nomination.id.clone(), v))
+            .collect();
+        for (k, ids, has_next) in pages {
+            let list = ids.iter().filter_map(|id| shown.remove(id)).collect();
+            out.insert(k.clone(), (list, has_next));
+        }
+    }
+    Ok(out)
 }
 
 /// One nomination; NOT_FOUND for anyone who may not read it.

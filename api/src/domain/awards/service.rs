@@ -43,6 +43,39 @@ pub struct CampaignView {
     pub phase: CampaignPhase,
     pub member: Member,
     pub community_name: String,
+    /// Who reads it: which of its nominations they may read.
+    pub reader: Reader,
+}
+
+/// Who reads a community's nominations (`read::visible`, `views`), compared by what decides
+/// that (the resident's row and household, and the roles), so that the nominations of many
+/// campaigns are read for one reader at once.
+#[derive(Clone, Debug)]
+pub struct Reader(pub std::sync::Arc<Viewing>);
+
+impl Reader {
+    fn key(&self) -> (Option<(&str, &str)>, bool, bool) {
+        let v = &self.0;
+        let place = v
+            .resident
+            .as_ref()
+            .map(|r| (r.id.as_str(), r.household_id.as_str()));
+        (place, v.committee, v.organizer)
+    }
+}
+
+impl PartialEq for Reader {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Reader {}
+
+impl std::hash::Hash for Reader {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
 }
 
 impl CampaignView {
@@ -87,9 +120,11 @@ pub async fn campaign_views<C: ConnectionTrait>(
         .map(|c| (c.id, c.name))
         .collect();
     let at = now();
+    let reader = Reader(std::sync::Arc::new(viewing.clone()));
     Ok(campaigns
         .into_iter()
         .map(|c| CampaignView {
+            reader: reader.clone(),
             categories: categories
                 .iter()
                 .filter(|k| k.campaign_id == c.id)

@@ -3,15 +3,16 @@
 //! respondents. Every list is one statement for its rows plus a constant number for what the
 //! rows show (`service::views`), whatever the page size.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::{
     case_entry, case_mediator, case_note, case_party, household, mediation_case, resident,
 };
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    sea_query::{Expr, Order},
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 
 use super::rules::{self, CaseCategory, CaseStatus};
@@ -174,74 +175,113 @@ async fn committee_viewing(
     Ok(viewing)
 }
 
-/// A page of a case's timeline, oldest first (the view has been read by this viewer).
-pub async fn timeline(
+/// A page of one case's timeline (a loader's key).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TimelineKey {
+    pub case_id: String,
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: u64,
+}
+
+/// A page of a timeline: its entries with their authors, and whether more follow.
+pub type TimelinePage = (Vec<(case_entry::Model, Option<Person>)>, bool);
+
+/// Pages of many cases' timelines (messages and steps), oldest first, in as many statements as
+/// one: the rows and their authors' names (keys with another cursor or size are read apart).
+/// The caller has checked that the viewer sees the cases.
+pub async fn timelines(
     db: &DatabaseConnection,
-    view: &CaseView,
-    after: Option<&(DateTime<Utc>, String)>,
-    limit: u64,
-) -> AppResult<(Vec<(case_entry::Model, Option<Person>)>, bool)> {
-    let mut q =
-        case_entry::Entity::find().filter(case_entry::Column::CaseId.eq(view.case.id.clone()));
-    if let Some((at, id)) = after {
-        q = q.filter(
-            Condition::any()
-                .add(case_entry::Column::CreatedAt.gt(*at))
-                .add(
-                    Condition::all()
-                        .add(case_entry::Column::CreatedAt.eq(*at))
-                        .add(case_entry::Column::Id.gt(id.clone())),
-                ),
-        );
+    keys: &[TimelineKey],
+) -> AppResult<HashMap<TimelineKey, TimelinePage>> {
+    use case_entry::Column as C;
+    type Group<'a> = (&'a Option<(DateTime<Utc>, String)>, u64);
+    let mut groups: HashMap<Group<'_>, Vec<&TimelineKey>> = HashMap::new();
+    for k in keys {
+        groups.entry((&k.after, k.limit)).or_default().push(k);
     }
-    let found = q
-        .order_by_asc(case_entry::Column::CreatedAt)
-        .order_by_asc(case_entry::Column::Id)
-        .limit(limit.saturating_add(1))
-        .all(db)
-        .await?;
-    let (rows, has_next) = crate::db::split_page(found, limit);
-    let names = people(db, rows.iter().filter_map(|e| e.author_id.clone())).await?;
-    Ok((
-        rows.into_iter()
-            .map(|e| {
-                let author = e.author_id.as_deref().map(|a| person(&names, a));
-                (e, author)
-            })
-            .collect(),
-        has_next,
-    ))
+    let mut out = HashMap::with_capacity(keys.len());
+    for ((after, limit), group) in groups {
+        let q = case_entry::Entity::find()
+            .filter(C::CaseId.is_in(group.iter().map(|k| k.case_id.clone())));
+        let found = match group[..] {
+            // One case reads only its page, in key order.
+            [_] => {
+                crate::db::ascending_after(q, (C::CreatedAt, C::Id), after.as_ref(), limit)
+                    .all(db)
+                    .await?
+            }
+            _ => {
+                crate::db::keyset_pages(
+                    db,
+                    q,
+                    C::CaseId,
+                    (C::CreatedAt, C::Id),
+                    (after.as_ref(), Order::Asc),
+                    limit.saturating_add(1),
+                )
+                .await?
+            }
+        };
+        let names = people(db, found.iter().filter_map(|e| e.author_id.clone())).await?;
+        let mut pages: HashMap<String, Vec<(case_entry::Model, Option<Person>)>> = HashMap::new();
+        for e in found {
+            let author = e.author_id.as_deref().map(|a| person(&names, a));
+            pages
+                .entry(e.case_id.clone())
+                .or_default()
+                .push((e, author));
+        }
+        for k in group {
+            let page = crate::db::split_page(pages.remove(&k.case_id).unwrap_or_default(), limit);
+            out.insert(k.clone(), page);
+        }
+    }
+    Ok(out)
 }
 
 /// Notes a case shows at most: the newest ones, so a long case never hides its latest.
 pub const NOTES_SHOWN: u64 = 200;
 
-/// The mediators' private notes, the newest [`NOTES_SHOWN`] oldest first: `None` for anyone who
-/// is not an assigned mediator (parties and the committee never read them).
-pub async fn notes(
+/// The mediators' private notes of each case, the newest [`NOTES_SHOWN`] oldest first, in as
+/// many statements for many cases as for one. Only for an assigned mediator: the caller
+/// checks (`CaseView::is_mediator`; parties and the committee never read them).
+pub async fn notes_of(
     db: &DatabaseConnection,
-    view: &CaseView,
-) -> AppResult<Option<Vec<(case_note::Model, Person)>>> {
-    if !view.is_mediator() {
-        return Ok(None);
-    }
-    let mut rows = case_note::Entity::find()
-        .filter(case_note::Column::CaseId.eq(view.case.id.clone()))
-        .order_by_desc(case_note::Column::CreatedAt)
-        .order_by_desc(case_note::Column::Id)
-        .limit(NOTES_SHOWN)
-        .all(db)
-        .await?;
+    case_ids: &[String],
+) -> AppResult<HashMap<String, Vec<(case_note::Model, Person)>>> {
+    use case_note::Column as C;
+    let q = case_note::Entity::find().filter(C::CaseId.is_in(case_ids.iter().cloned()));
+    let mut rows = match case_ids {
+        [_] => {
+            q.order_by_desc(C::CreatedAt)
+                .order_by_desc(C::Id)
+                .limit(NOTES_SHOWN)
+                .all(db)
+                .await?
+        }
+        _ => {
+            crate::db::keyset_pages(
+                db,
+                q,
+                C::CaseId,
+                (C::CreatedAt, C::Id),
+                (None, Order::Desc),
+                NOTES_SHOWN,
+            )
+            .await?
+        }
+    };
     rows.reverse();
     let names = people(db, rows.iter().map(|n| n.author_id.clone())).await?;
-    Ok(Some(
-        rows.into_iter()
-            .map(|n| {
-                let author = person(&names, &n.author_id);
-                (n, author)
-            })
-            .collect(),
-    ))
+    let mut out: HashMap<String, Vec<(case_note::Model, Person)>> =
+        case_ids.iter().map(|c| (c.clone(), Vec::new())).collect();
+    for n in rows {
+        let author = person(&names, &n.author_id);
+        if let Some(list) = out.get_mut(&n.case_id) {
+            list.push((n, author));
+        }
+    }
+    Ok(out)
 }
 
 /// Community statistics for the committee: they name nobody.

@@ -192,6 +192,12 @@ impl CaseView {
     pub fn is_mediator(&self) -> bool {
         self.standing.roles.contains(&CaseRole::Mediator)
     }
+
+    /// Whether the viewer reads the mediators' private notes: an assigned mediator only
+    /// (parties and the committee never do).
+    pub fn sees_notes(&self) -> bool {
+        self.is_mediator()
+    }
 }
 
 /// Views of `cases` for a viewer, with what each shows, in a constant number of statements

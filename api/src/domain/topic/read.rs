@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use entity::{comment_report, topic, topic_comment, topic_cosign, topic_rating, topic_update};
+use sea_orm::sea_query::Order;
 use sea_orm::ActiveEnum;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -317,9 +318,15 @@ pub async fn comment_pages(
             .await?
             .into_iter()
             .collect();
-        let rows =
-            crate::db::ascending_pages(db, q, by, (C::CreatedAt, C::Id), after.as_ref(), limit)
-                .await?;
+        let rows = crate::db::keyset_pages(
+            db,
+            q,
+            by,
+            (C::CreatedAt, C::Id),
+            (after.as_ref(), Order::Asc),
+            limit.saturating_add(1),
+        )
+        .await?;
         let mut threads: HashMap<String, Vec<CommentView>> = HashMap::new();
         for c in comment_views(db, access, rows).await? {
             let of = c.parent_id.clone().unwrap_or_else(|| c.topic_id.clone());
@@ -478,13 +485,13 @@ pub async fn update_pages(
                     .await?
             }
             _ => {
-                crate::db::ascending_pages(
+                crate::db::keyset_pages(
                     db,
                     q,
                     C::TopicId,
                     (C::CreatedAt, C::Id),
-                    after.as_ref(),
-                    limit,
+                    (after.as_ref(), Order::Asc),
+                    limit.saturating_add(1),
                 )
                 .await?
             }
