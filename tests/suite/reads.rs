@@ -842,6 +842,30 @@ async fn a_roster_page_runs_as_many_statements_for_fifty_residents_as_for_five()
         want.sort_unstable();
         assert_eq!(got, want, "{name}");
     }
+    // Every field of a resident, not only the portal's. From twelve residents on, a page holds
+    // a claimed place (whose account is read once): fewer may hold none.
+    let types = schema_types(&app, &committee).await;
+    let cases: Vec<(String, String)> = field_selections(&types, "Resident", 2)
+        .into_iter()
+        .map(|(n, s)| (format!("Resident.{n}"), s))
+        .collect();
+    assert!(cases.len() >= 8, "{cases:?}");
+    let list = "query($c:ID!,$n:Int){ residents(communityId:$c, first:$n){ nodes { id {sel} } } }";
+    let (grows, bounded) = per_item_statements(
+        &app,
+        &committee,
+        list,
+        &json!({"c": community}),
+        &cases,
+        (12, 50),
+    )
+    .await;
+    assert!(
+        grows.is_empty(),
+        "per-resident statements:\n{}",
+        grows.join("\n")
+    );
+    assert!(bounded.is_empty(), "{bounded:?}");
 }
 
 /// The plan the database chooses for `stmt`, one line per step: SQLite's `EXPLAIN QUERY PLAN`,
@@ -1448,7 +1472,7 @@ async fn every_topic_and_ballot_field_costs_as_many_statements_for_more_topics_a
 }
 
 /// A topic page's comments each show their first replies, and a list's topics each their
-/// first comments: every thread's page is read with the others (as many statements for ten
+/// first comments: every thread's page is read with the others (as many statements for 36
 /// comments as for two), and each shows exactly what a read of that thread alone shows: its own
 /// rows, oldest first, its total and whether more follow, a hidden body to the committee only.
 #[tokio::test]
@@ -1475,10 +1499,11 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
                 .to_owned()
         }
     };
-    // Three topics with 12, 0 and 3 comments; the comments with 0 to 4 replies each.
+    // Three topics with 36, 0 and 3 comments (a page of more than 30 items is resolved a few at
+    // a time: `loaders::Batched`); the comments with 0 to 4 replies each.
     let mut topics = Vec::new();
     let mut n = 0;
-    for count in [12, 0, 3] {
+    for count in [36, 0, 3] {
         let topic = deliberating_topic(&app, &v).await;
         for c in 0..count {
             n += 1;
@@ -1510,17 +1535,17 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
             |first: i64| app.statements_of(Some(token), &q, json!({"t": topics[0], "n": first}));
         let _ = page(2).await;
         let (two, _) = page(2).await;
-        let (ten, r) = page(10).await;
+        let (many, r) = page(36).await;
         assert_eq!(
             two.len(),
-            ten.len(),
-            "ten comments ran {ten:#?}\ntwo ran {two:#?}"
+            many.len(),
+            "36 comments ran {many:#?}\ntwo ran {two:#?}"
         );
         let comments = r["data"]["topic"]["comments"]["nodes"]
             .as_array()
             .cloned()
             .unwrap_or_default();
-        assert_eq!(comments.len(), 10, "{r}");
+        assert_eq!(comments.len(), 36, "{r}");
         for c in &comments {
             let alone = app
                 .ok(
@@ -1575,7 +1600,7 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
             .collect();
         assert_eq!(
             totals,
-            [json!(3), json!(0), json!(12)],
+            [json!(3), json!(0), json!(36)],
             "newest topic first"
         );
     }

@@ -3,6 +3,8 @@
 //! only batch (a viewer-specific key carries the viewer's voter id).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{account, building, household};
@@ -30,38 +32,38 @@ fn fail(e: sea_orm::DbErr) -> LoadError {
 
 /// One loader per entity kind (each `Loader<String>` impl needs its own type).
 pub struct Loaders {
-    pub households: DataLoader<HouseholdLoader>,
-    pub buildings: DataLoader<BuildingLoader>,
-    pub accounts: DataLoader<AccountLoader>,
+    pub households: Batched<HouseholdLoader>,
+    pub buildings: Batched<BuildingLoader>,
+    pub accounts: Batched<AccountLoader>,
     /// A topic's latest ballot, by topic id.
-    pub topic_ballots: DataLoader<TopicBallotLoader>,
+    pub topic_ballots: Batched<TopicBallotLoader>,
     /// A ballot's options, by ballot id.
-    pub ballot_options: DataLoader<BallotOptionsLoader>,
+    pub ballot_options: Batched<BallotOptionsLoader>,
     /// An open ballot's counts (roll-up plus votes not folded in yet), by ballot id.
-    pub tallies: DataLoader<TallyLoader>,
+    pub tallies: Batched<TallyLoader>,
     /// Whether (ballot, voter) is in the frozen electorate / has taken part.
-    pub eligible: DataLoader<EligibleLoader>,
-    pub participated: DataLoader<ParticipatedLoader>,
+    pub eligible: Batched<EligibleLoader>,
+    pub participated: Batched<ParticipatedLoader>,
     /// A topic's rating summary, by topic id; a resident's own rating, by (topic, resident).
-    pub topic_ratings: DataLoader<TopicRatingLoader>,
-    pub own_ratings: DataLoader<OwnRatingLoader>,
+    pub topic_ratings: Batched<TopicRatingLoader>,
+    pub own_ratings: Batched<OwnRatingLoader>,
     /// A campaign's shortlists, open votes and ballots per category, by campaign id.
-    pub campaign_votes: DataLoader<CampaignVotesLoader>,
+    pub campaign_votes: Batched<CampaignVotesLoader>,
     /// Every ballot of a topic, oldest first, by topic id.
-    pub topic_all_ballots: DataLoader<TopicBallotsLoader>,
+    pub topic_all_ballots: Batched<TopicBallotsLoader>,
     /// A page of a comment thread (a topic's comments, a comment's replies), as its viewer
     /// sees it.
-    pub comment_pages: DataLoader<CommentPagesLoader>,
+    pub comment_pages: Batched<CommentPagesLoader>,
     /// A page of a topic's progress updates.
-    pub update_pages: DataLoader<UpdatePagesLoader>,
+    pub update_pages: Batched<UpdatePagesLoader>,
     /// A page of a mediation case's timeline.
-    pub case_timelines: DataLoader<CaseTimelineLoader>,
+    pub case_timelines: Batched<CaseTimelineLoader>,
     /// A mediation case's private notes, by case id (read for its mediators only).
-    pub case_notes: DataLoader<CaseNotesLoader>,
+    pub case_notes: Batched<CaseNotesLoader>,
     /// An award campaign's public votes, by campaign id.
-    pub campaign_ballots: DataLoader<CampaignBallotsLoader>,
+    pub campaign_ballots: Batched<CampaignBallotsLoader>,
     /// A page of a campaign's nominations, as its reader may read them.
-    pub nomination_pages: DataLoader<NominationPagesLoader>,
+    pub nomination_pages: Batched<NominationPagesLoader>,
 }
 
 pub struct NominationPagesLoader(DbLoader);
@@ -289,10 +291,48 @@ loader!(HouseholdLoader, household);
 loader!(BuildingLoader, building);
 loader!(AccountLoader, account);
 
-/// How long a loader waits for more keys before it loads: none. Keys asked for in the same
-/// poll still share one statement; the default 1 ms window adds that much latency to every
-/// single read (a ballot's options, say), and list pages preload instead (`ListPreload`).
-const BATCH_WINDOW: std::time::Duration = std::time::Duration::ZERO;
+/// A DataLoader whose batch waits for the rest of a page's keys.
+///
+/// async-graphql resolves a list of more than 30 items through `FuturesUnordered`, which stops
+/// polling them (returns to the scheduler) as soon as two items' own field futures have woken
+/// themselves, as every object's fields do: so a page's items ask for their keys two at a
+/// time, one scheduler turn after another. A loader that loads as soon as the scheduler lets
+/// it (no delay) took the first two keys, and a page of 50 residents ran 25 statements for
+/// their accounts. A fixed delay (async-graphql's default is 1 ms) would add that much to every
+/// single read. So the batch task yields to the scheduler as long as keys keep arriving, and
+/// loads on the first turn in which none did (after at most [`MAX_TURNS`]): the request that
+/// asked resolves its next items in each of those turns.
+pub struct Batched<L: Send + Sync + 'static> {
+    loader: DataLoader<L>,
+    asked: Arc<AtomicU64>,
+}
+
+/// Scheduler turns a batch waits for more keys at most (a page of 100 asks in 50).
+const MAX_TURNS: u32 = 64;
+
+impl<L: Send + Sync + 'static> Batched<L> {
+    fn new(loader: L) -> Self {
+        let asked = Arc::new(AtomicU64::new(0));
+        let counted = asked.clone();
+        let spawn = move |batch: futures_util::future::BoxFuture<'static, ()>| {
+            let asked = counted.clone();
+            tokio::spawn(async move {
+                for _ in 0..MAX_TURNS {
+                    let seen = asked.load(Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                    if asked.load(Ordering::Relaxed) == seen {
+                        break;
+                    }
+                }
+                batch.await;
+            })
+        };
+        Self {
+            loader: DataLoader::new(loader, spawn).delay(std::time::Duration::ZERO),
+            asked,
+        }
+    }
+}
 
 impl Loaders {
     pub fn new(state: &AppState) -> Self {
@@ -300,34 +340,24 @@ impl Loaders {
             db: state.db.clone(),
         };
         Self {
-            households: DataLoader::new(HouseholdLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
-            buildings: DataLoader::new(BuildingLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
-            accounts: DataLoader::new(AccountLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
-            topic_ballots: DataLoader::new(TopicBallotLoader(state.clone()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            ballot_options: DataLoader::new(BallotOptionsLoader(l()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            tallies: DataLoader::new(TallyLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
-            eligible: DataLoader::new(EligibleLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
-            participated: DataLoader::new(ParticipatedLoader(l()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            topic_ratings: DataLoader::new(TopicRatingLoader(l()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            own_ratings: DataLoader::new(OwnRatingLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
-            campaign_votes: DataLoader::new(CampaignVotesLoader(l()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            topic_all_ballots: DataLoader::new(TopicBallotsLoader(state.clone()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            comment_pages: DataLoader::new(CommentPagesLoader(l()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            update_pages: DataLoader::new(UpdatePagesLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
-            case_timelines: DataLoader::new(CaseTimelineLoader(l()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            case_notes: DataLoader::new(CaseNotesLoader(l()), tokio::spawn).delay(BATCH_WINDOW),
-            campaign_ballots: DataLoader::new(CampaignBallotsLoader(l()), tokio::spawn)
-                .delay(BATCH_WINDOW),
-            nomination_pages: DataLoader::new(NominationPagesLoader(l()), tokio::spawn)
-                .delay(BATCH_WINDOW),
+            households: Batched::new(HouseholdLoader(l())),
+            buildings: Batched::new(BuildingLoader(l())),
+            accounts: Batched::new(AccountLoader(l())),
+            topic_ballots: Batched::new(TopicBallotLoader(state.clone())),
+            ballot_options: Batched::new(BallotOptionsLoader(l())),
+            tallies: Batched::new(TallyLoader(l())),
+            eligible: Batched::new(EligibleLoader(l())),
+            participated: Batched::new(ParticipatedLoader(l())),
+            topic_ratings: Batched::new(TopicRatingLoader(l())),
+            own_ratings: Batched::new(OwnRatingLoader(l())),
+            campaign_votes: Batched::new(CampaignVotesLoader(l())),
+            topic_all_ballots: Batched::new(TopicBallotsLoader(state.clone())),
+            comment_pages: Batched::new(CommentPagesLoader(l())),
+            update_pages: Batched::new(UpdatePagesLoader(l())),
+            case_timelines: Batched::new(CaseTimelineLoader(l())),
+            case_notes: Batched::new(CaseNotesLoader(l())),
+            campaign_ballots: Batched::new(CampaignBallotsLoader(l())),
+            nomination_pages: Batched::new(NominationPagesLoader(l())),
         }
     }
 }
@@ -341,12 +371,14 @@ impl Loaders {
 }
 
 /// One value through a loader; a failed batch is INTERNAL (its cause was logged).
-pub async fn one<K, L>(loader: &DataLoader<L>, key: K) -> Result<Option<L::Value>, AppError>
+pub async fn one<K, L>(loader: &Batched<L>, key: K) -> Result<Option<L::Value>, AppError>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     L: Loader<K, Error = LoadError>,
 {
+    loader.asked.fetch_add(1, Ordering::Relaxed);
     loader
+        .loader
         .load_one(key)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("batched look-up failed: {e}")))

@@ -130,11 +130,8 @@ impl Household {
         if let Some(name) = &self.1 {
             return Ok(name.clone());
         }
-        let b = Loaders::of(ctx)?
-            .buildings
-            .load_one(self.0.building_id.clone())
-            .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("building look-up failed")))?;
+        let b =
+            super::loaders::one(&Loaders::of(ctx)?.buildings, self.0.building_id.clone()).await?;
         Ok(b.map(|b| b.name).unwrap_or_default())
     }
     async fn unit(&self) -> &str {
@@ -150,11 +147,7 @@ impl Household {
 }
 
 pub async fn household_by_id(ctx: &Context<'_>, id: &str) -> AppResult<Option<Household>> {
-    let h = Loaders::of(ctx)?
-        .households
-        .load_one(id.to_owned())
-        .await
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("household look-up failed")))?;
+    let h = super::loaders::one(&Loaders::of(ctx)?.households, id.to_owned()).await?;
     Ok(h.map(|h| Household(h, None)))
 }
 
@@ -322,11 +315,7 @@ impl Resident {
     async fn account(&self, ctx: &Context<'_>) -> AppResult<Option<entity::account::Model>> {
         // Resolvers that reach a Resident have already checked the viewer may see the roster.
         let _ = require_viewer(ctx).await?;
-        Loaders::of(ctx)?
-            .accounts
-            .load_one(self.0.account_id.clone())
-            .await
-            .map_err(|_| AppError::Internal(anyhow::anyhow!("account look-up failed")))
+        super::loaders::one(&Loaders::of(ctx)?.accounts, self.0.account_id.clone()).await
     }
 }
 
