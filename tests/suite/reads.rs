@@ -652,6 +652,30 @@ async fn ballots_awaiting_my_vote_are_one_statement_and_page_closing_soonest_fir
         json!([{"id": open[2].1["id"]}]),
         "{tenant}"
     );
+    // Every field of a ballot, not only the portal's: the four awaiting the viewer's vote.
+    let types = schema_types(&app, viewer).await;
+    let cases: Vec<(String, String)> = field_selections(&types, "Ballot", 2)
+        .into_iter()
+        .map(|(n, s)| (format!("Ballot.{n}"), s))
+        .collect();
+    let list = "query($c:ID!,$n:Int){ needsMe(communityId:$c){ ballots(first:$n){ nodes { id {sel} } } } }";
+    let (grows, bounded) = per_item_statements(
+        &app,
+        viewer,
+        list,
+        &json!({"c": v.community_id}),
+        &cases,
+        (1, 4),
+    )
+    .await;
+    assert!(
+        grows.is_empty(),
+        "per-ballot statements:\n{}",
+        grows.join("\n")
+    );
+    let expected: std::collections::BTreeSet<String> =
+        ["Ballot.namedRoll".to_owned(), "Ballot.voters".to_owned()].into();
+    assert_eq!(bounded, expected);
 }
 
 /// The committee's electorate list reads one page at a time (it loaded the whole electorate,
