@@ -201,7 +201,7 @@ impl Event {
         let (rows, has_next) = read::registrations(
             &app_state(ctx)?.db,
             &viewer,
-            &self.0.event.id,
+            &self.0,
             status.map(Into::into),
             after.as_ref(),
             page.limit,

@@ -135,21 +135,22 @@ pub async fn next_events(
 }
 
 /// An event's registrations in sign-up order, for its managers (FORBIDDEN for other residents),
-/// optionally of one status.
+/// optionally of one status. The caller holds the event's view for this viewer (read in the
+/// same request: the event is not read again).
 pub async fn registrations(
     db: &DatabaseConnection,
     viewer: &Viewer,
-    event_id: &str,
+    v: &EventView,
     status: Option<RegistrationStatus>,
     after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
 ) -> AppResult<(Vec<RegistrationView>, bool)> {
-    let v = super::service::event(db, viewer, event_id, false).await?;
     if !v.standing.manager {
         return Err(AppError::Forbidden);
     }
     let viewing = viewing(db, viewer, &v.event.community_id).await?;
-    let mut q = registration::Entity::find().filter(registration::Column::EventId.eq(event_id));
+    let mut q =
+        registration::Entity::find().filter(registration::Column::EventId.eq(v.event.id.clone()));
     // Filtered by the status shown: once the event has ended an unchecked confirmed sign-up
     // shows as NO_SHOW, before the closing pass has written it.
     let ended = v.phase == super::rules::EventPhase::Ended;
