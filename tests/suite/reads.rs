@@ -866,6 +866,24 @@ async fn a_roster_page_runs_as_many_statements_for_fifty_residents_as_for_five()
         want.sort_unstable();
         assert_eq!(got, want, "{name}");
     }
+    // The count over the whole roster runs only when `totalCount` is selected.
+    let counted = |sel: &'static str| {
+        let q = format!(
+            "query($c:ID!){{ residents(communityId:$c, first: 5){{ {sel} nodes {{ id }} }} }}"
+        );
+        let (app, committee, community) = (&app, &committee, &community);
+        async move {
+            let (ran, r) = app
+                .statements_of(Some(committee), &q, json!({"c": community}))
+                .await;
+            assert!(r.get("errors").is_none(), "{r}");
+            (ran.iter().any(|s| s.contains("COUNT(")), r)
+        }
+    };
+    assert!(!counted("").await.0);
+    let (yes, r) = counted("totalCount").await;
+    assert!(yes);
+    assert_eq!(r["data"]["residents"]["totalCount"], 60, "{r}");
     // Every field of a resident, not only the portal's. From twelve residents on, a page holds
     // a claimed place (whose account is read once): fewer may hold none.
     let types = schema_types(&app, &committee).await;

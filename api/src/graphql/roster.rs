@@ -48,6 +48,7 @@ impl RosterQuery {
             include_inactive.unwrap_or(false),
             after.as_deref(),
             limit,
+            ctx.look_ahead().field("totalCount").exists(),
         )
         .await?;
         let mut conn = Connection::with_additional_fields(

@@ -640,7 +640,9 @@ pub async fn set_role(
     Ok(r)
 }
 
-/// The community's residents for the committee, by building, unit and name.
+/// The community's residents for the committee, by building, unit and name; how many match
+/// in all only when `with_total` (0 otherwise: one COUNT over the whole filter saved).
+#[allow(clippy::too_many_arguments)]
 pub async fn list(
     db: &DatabaseConnection,
     viewer: &Viewer,
@@ -649,6 +651,7 @@ pub async fn list(
     include_inactive: bool,
     after: Option<&str>,
     limit: u64,
+    with_total: bool,
 ) -> AppResult<ResidentPage> {
     roles::can_manage_roster(db, viewer, community_id).await?;
     let mut q = resident::Entity::find().filter(resident::Column::CommunityId.eq(community_id));
@@ -670,7 +673,10 @@ pub async fn list(
                 .add(resident::Column::AccountId.in_subquery(phone_matches)),
         );
     }
-    let total = q.clone().count(db).await?;
+    let total = match with_total {
+        true => q.clone().count(db).await?,
+        false => 0,
+    };
     // By (name, id) after the cursor's row, whose name is looked up in the same statement (a
     // cursor from another community finds no name there: an empty page).
     if let Some(id) = after {
