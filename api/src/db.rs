@@ -347,15 +347,21 @@ fn strictly_after<E: sea_orm::EntityTrait>(
 }
 
 /// [`ascending_after`] (or, with `Order::Desc`, [`descending_after`]) for many parents in one
-/// statement: the rows of `q`, each parent's (its value of `parent`) in (`at_col`, `id_col`)
-/// order past the key, at most `each` of each parent (`limit + 1` for a page that tells
-/// whether a next one exists: [`split_page`] per parent). A list whose
+/// statement: the rows of `q`, each parent's (each of `parents`, a value of the `parent`
+/// column) in (`at_col`, `id_col`) order past the key, at most `each` of each parent (`limit +
+/// 1` for a page that tells whether a next one exists: [`split_page`] per parent). A list whose
 /// every item shows a page of its children (a topic's comments, a case's timeline) reads them
 /// all at once this way.
+///
+/// Each parent's page is its own `LIMIT` in a `UNION ALL` (one branch per parent, as many as the
+/// list's page holds), so the database reads only the rows shown through the parent's index: a
+/// window over the parents would number every child of every parent first (a topic's whole
+/// thread for one comment shown). The rows come back in key order across parents; callers group
+/// them by parent.
 pub async fn keyset_pages<E, C>(
     conn: &C,
     q: sea_orm::Select<E>,
-    parent: E::Column,
+    (parent, parents): (E::Column, &[String]),
     (at_col, id_col): (E::Column, E::Column),
     (after, order): (
         Option<&(chrono::DateTime<chrono::Utc>, String)>,
@@ -367,26 +373,36 @@ where
     E: sea_orm::EntityTrait,
     C: ConnectionTrait,
 {
-    use sea_orm::sea_query::{Alias, Asterisk, Expr, Order, Query, WindowStatement};
-    use sea_orm::{ExprTrait, QueryTrait, StatementBuilder};
+    use sea_orm::sea_query::{Alias, Asterisk, Order, Query, UnionType};
+    use sea_orm::{
+        ColumnTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, StatementBuilder,
+    };
     let q = match order {
         Order::Desc => strictly_before(q, (at_col, id_col), after),
         _ => strictly_after(q, (at_col, id_col), after),
     };
-    let mut inner = q.into_query();
-    let mut window = WindowStatement::partition_by(parent);
-    window
-        .order_by(at_col, order.clone())
-        .order_by(id_col, order);
-    inner.expr_window_as(Expr::cust("ROW_NUMBER()"), window, Alias::new("page_row"));
-    let most = i64::try_from(each).unwrap_or(i64::MAX);
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, Alias::new("pages"))
-        .and_where(Expr::col(Alias::new("page_row")).lte(most))
-        .order_by(Alias::new("page_row"), Order::Asc)
-        .to_owned();
-    let stmt = StatementBuilder::build(&outer, &conn.get_database_backend());
+    let branch = |n: usize, p: &String| {
+        let page = q
+            .clone()
+            .filter(parent.eq(p.clone()))
+            .order_by(at_col, order.clone())
+            .order_by(id_col, order.clone())
+            .limit(each)
+            .into_query();
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(page, Alias::new(format!("page_{n}")))
+            .to_owned()
+    };
+    let mut branches = parents.iter().enumerate().map(|(n, p)| branch(n, p));
+    let Some(mut all) = branches.next() else {
+        return Ok(Vec::new());
+    };
+    for b in branches {
+        all.union(UnionType::All, b);
+    }
+    all.order_by(at_col, order.clone()).order_by(id_col, order);
+    let stmt = StatementBuilder::build(&all, &conn.get_database_backend());
     E::find().from_raw_sql(stmt).all(conn).await
 }
 

@@ -1012,7 +1012,9 @@ async fn campaigns_listed_with_their_nominations_show_what_each_campaign_alone_s
         assert!(r.get("errors").is_none(), "{r}");
     }
     const PAGE: &str = "nominations(first: 3) { pageInfo { hasNextPage } nodes { id status nominee { name } viewerIsNominee viewerEndorsed } }";
-    for phone in [NEIGHBOUR, NOMINEE, NOMINATOR, COMMITTEE] {
+    let viewers = [NEIGHBOUR, NOMINEE, NOMINATOR, COMMITTEE];
+    let mut alone_lists = Vec::new();
+    for phone in viewers {
         let listed = app
             .ok(
                 Some(c.t(phone)),
@@ -1048,5 +1050,20 @@ async fn campaigns_listed_with_their_nominations_show_what_each_campaign_alone_s
             nodes[1]["nominations"]["pageInfo"]["hasNextPage"], true,
             "{phone}: {listed}"
         );
+        alone_lists.push(listed);
+    }
+    // The four at once (the loaders serve every request: their keys may share a batch), each
+    // shown what it is shown alone.
+    let q = format!(
+        "query($w:ID!){{ awardCampaigns(communityId:$w, first: 5){{ nodes {{ id {PAGE} }} }} }}"
+    );
+    for _ in 0..5 {
+        let together = futures_util::future::join_all(
+            viewers
+                .iter()
+                .map(|phone| app.ok(Some(c.t(phone)), &q, json!({ "w": c.w.community_id }))),
+        )
+        .await;
+        assert_eq!(together, alone_lists);
     }
 }

@@ -1348,6 +1348,7 @@ async fn a_case_list_runs_the_same_statements_for_five_cases_as_for_fifty() {
 
     // Every field of a case, not only the portal's: for a party, for the committee, and for
     // the mediator of every case (who reads its private notes too).
+    let mut notes: std::collections::HashMap<String, Vec<Value>> = Default::default();
     for n in r50["data"]["myCases"]["nodes"]
         .as_array()
         .cloned()
@@ -1362,14 +1363,21 @@ async fn a_case_list_runs_the_same_statements_for_five_cases_as_for_fifty() {
             )
             .await;
         assert!(r.get("errors").is_none(), "{r}");
-        let r = app
-            .gql(
-                Some(w.token(MEDIATOR)),
-                &q("mutation($c:ID!){ addCaseNote(caseId:$c, body:\"双方情绪激动，先分开谈。\")"),
-                json!({ "c": id }),
-            )
-            .await;
-        assert!(r.get("errors").is_none(), "{r}");
+        // One to three notes a case, each case's own.
+        let mut bodies = Vec::new();
+        for k in 0..=(notes.len() % 3) {
+            let body = format!("记录 {}-{k}", notes.len());
+            let r = app
+                .gql(
+                    Some(w.token(MEDIATOR)),
+                    &q("mutation($c:ID!,$b:String!){ addCaseNote(caseId:$c, body:$b)"),
+                    json!({ "c": id, "b": body }),
+                )
+                .await;
+            assert!(r.get("errors").is_none(), "{r}");
+            bodies.push(json!(body));
+        }
+        notes.insert(id, bodies);
     }
     let types = crate::reads::schema_types(&app, w.token(APPLICANT)).await;
     let cases: Vec<(String, String)> = crate::reads::field_selections(&types, "MediationCase", 2)
@@ -1426,7 +1434,15 @@ async fn a_case_list_runs_the_same_statements_for_five_cases_as_for_fifty() {
             )
             .await;
         assert_eq!(n, &alone["mediationCase"]);
-        assert_eq!(n["notes"].as_array().map(Vec::len), Some(1), "{n}");
+        let bodies: Vec<Value> = n["notes"]
+            .as_array()
+            .map(|l| l.iter().map(|x| x["body"].clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            Some(&bodies),
+            notes.get(&s(&n["id"])),
+            "oldest first, its own: {n}"
+        );
         assert_eq!(n["timeline"]["pageInfo"]["hasNextPage"], true, "{n}");
     }
 }

@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use crate::domain::awards::read as awards;
 use crate::domain::ballot::batch;
 use crate::domain::mediation::read as mediation;
+use crate::domain::mediation::service::NotesOf;
 use crate::domain::topic::service as topic_service;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -58,7 +59,7 @@ pub struct Loaders {
     pub update_pages: Batched<UpdatePagesLoader>,
     /// A page of a mediation case's timeline.
     pub case_timelines: Batched<CaseTimelineLoader>,
-    /// A mediation case's private notes, by case id (read for its mediators only).
+    /// A mediation case's private notes (keys only its mediators' views make).
     pub case_notes: Batched<CaseNotesLoader>,
     /// An award campaign's public votes, by campaign id.
     pub campaign_ballots: Batched<CampaignBallotsLoader>,
@@ -107,13 +108,13 @@ impl Loader<mediation::TimelineKey> for CaseTimelineLoader {
     }
 }
 
-impl Loader<String> for CaseNotesLoader {
+impl Loader<NotesOf> for CaseNotesLoader {
     type Value = Vec<(
         entity::case_note::Model,
         crate::domain::topic::service::Person,
     )>;
     type Error = LoadError;
-    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+    async fn load(&self, keys: &[NotesOf]) -> Result<HashMap<NotesOf, Self::Value>, Self::Error> {
         mediation::notes_of(&self.0.db, keys)
             .await
             .map_err(app_fail)
@@ -300,8 +301,10 @@ loader!(AccountLoader, account);
 /// it (no delay) took the first two keys, and a page of 50 residents ran 25 statements for
 /// their accounts. A fixed delay (async-graphql's default is 1 ms) would add that much to every
 /// single read. So the batch task yields to the scheduler as long as keys keep arriving, and
-/// loads on the first turn in which none did (after at most [`MAX_TURNS`]): the request that
-/// asked resolves its next items in each of those turns.
+/// loads on the first turn in which none did: the request that asked resolves its next items in
+/// each of those turns. The loaders serve every request, so under steady traffic other
+/// requests' keys keep arriving too (they join the same batch): the wait ends after
+/// [`MAX_TURNS`] turns or [`MAX_WAIT`], whichever comes first.
 pub struct Batched<L: Send + Sync + 'static> {
     loader: DataLoader<L>,
     asked: Arc<AtomicU64>,
@@ -309,6 +312,8 @@ pub struct Batched<L: Send + Sync + 'static> {
 
 /// Scheduler turns a batch waits for more keys at most (a page of 100 asks in 50).
 const MAX_TURNS: u32 = 64;
+/// How long a batch waits for more keys at most (async-graphql's own fixed delay is 1 ms).
+const MAX_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
 
 impl<L: Send + Sync + 'static> Batched<L> {
     fn new(loader: L) -> Self {
@@ -317,10 +322,11 @@ impl<L: Send + Sync + 'static> Batched<L> {
         let spawn = move |batch: futures_util::future::BoxFuture<'static, ()>| {
             let asked = counted.clone();
             tokio::spawn(async move {
+                let started = std::time::Instant::now();
                 for _ in 0..MAX_TURNS {
                     let seen = asked.load(Ordering::Relaxed);
                     tokio::task::yield_now().await;
-                    if asked.load(Ordering::Relaxed) == seen {
+                    if asked.load(Ordering::Relaxed) == seen || started.elapsed() >= MAX_WAIT {
                         break;
                     }
                 }

@@ -319,24 +319,22 @@ impl MediationCase {
     /// The mediators' private notes, the newest 200 oldest first: null for anyone but an
     /// assigned mediator.
     async fn notes(&self, ctx: &Context<'_>) -> GqlResult<Option<Vec<CaseNote>>> {
-        if !self.0.sees_notes() {
+        let Some(key) = self.0.notes_key() else {
             return Ok(None);
-        }
+        };
         let loaders = super::Loaders::of(ctx)?;
-        Ok(
-            super::loaders::one(&loaders.case_notes, self.0.case.id.clone())
-                .await?
-                .map(|rows| {
-                    rows.into_iter()
-                        .map(|(n, author)| CaseNote {
-                            id: ID(n.id),
-                            body: n.body,
-                            author: author.into(),
-                            created_at: n.created_at,
-                        })
-                        .collect()
-                }),
-        )
+        Ok(super::loaders::one(&loaders.case_notes, key)
+            .await?
+            .map(|rows| {
+                rows.into_iter()
+                    .map(|(n, author)| CaseNote {
+                        id: ID(n.id),
+                        body: n.body,
+                        author: author.into(),
+                        created_at: n.created_at,
+                    })
+                    .collect()
+            }))
     }
     /// The community the case belongs to.
     async fn community(&self) -> CaseCommunity {

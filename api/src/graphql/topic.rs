@@ -102,21 +102,12 @@ impl Comment {
         after: Option<String>,
     ) -> GqlResult<CommentConnection> {
         let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
-        // Threads are one level deep: a reply has no replies.
-        let found = match self.0.parent_id {
-            Some(_) => service::CommentPage::default(),
-            None => {
-                let key = service::ThreadKey {
-                    topic_id: self.0.topic_id.clone(),
-                    parent_id: Some(self.0.id.clone()),
-                    after: page.after.as_ref().map(|k| (k.at, k.id.clone())),
-                    limit: page.limit,
-                    access: self.0.access.clone(),
-                };
-                super::loaders::one(&super::Loaders::of(ctx)?.comment_pages, key)
-                    .await?
-                    .unwrap_or_default()
-            }
+        let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+        let found = match self.0.replies_key(after, page.limit) {
+            Some(key) => super::loaders::one(&super::Loaders::of(ctx)?.comment_pages, key)
+                .await?
+                .unwrap_or_default(),
+            None => service::CommentPage::default(),
         };
         Ok(comment_connection(&page, found))
     }
@@ -347,13 +338,8 @@ impl Topic {
     ) -> GqlResult<CommentConnection> {
         Box::pin(async move {
             let page = paging::KeyPage::new(first, after.as_deref(), paging::COMMENTS)?;
-            let key = service::ThreadKey {
-                topic_id: self.view.topic.id.clone(),
-                parent_id: None,
-                after: page.after.as_ref().map(|k| (k.at, k.id.clone())),
-                limit: page.limit,
-                access: self.view.access.clone(),
-            };
+            let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
+            let key = self.view.comments_key(after, page.limit);
             let found = super::loaders::one(&super::Loaders::of(ctx)?.comment_pages, key)
                 .await?
                 .unwrap_or_default();
@@ -416,6 +402,7 @@ impl Topic {
     }
     /// Every ballot of the topic, oldest first (a new one may follow NO_QUORUM, TIE or a
     /// cancellation); each keeps its result.
+    #[graphql(complexity = "ballots_cost(child_complexity)")]
     async fn ballots(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::ballot::Ballot>> {
         let loaders = super::Loaders::of(ctx)?;
         let list = super::loaders::one(&loaders.topic_all_ballots, self.view.topic.id.clone())
@@ -812,4 +799,13 @@ impl TopicMutation {
             .await?,
         ))
     }
+}
+
+/// `Topic.ballots` in the query cost: as many times its selection as a topic may hold ballots
+/// (`ballot::rules::MAX_BALLOTS`), so a costly ballot field (the named roll, the electorate)
+/// fits no more often under it than under a page of ballots.
+fn ballots_cost(child_complexity: usize) -> usize {
+    usize::try_from(crate::domain::ballot::rules::MAX_BALLOTS)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(child_complexity.max(1))
 }

@@ -150,32 +150,22 @@ pub async fn nomination_pages(
     }
     let mut out = HashMap::with_capacity(keys.len());
     for ((category, after, limit, reader), group) in groups {
-        let viewing = &reader.0;
-        let mut q = nomination::Entity::find()
-            .filter(C::CampaignId.is_in(group.iter().map(|k| k.campaign_id.clone())));
+        let viewing = reader.viewing();
+        let mut q = nomination::Entity::find();
         if let Some(category) = category {
             q = q.filter(C::CategoryId.eq(category.clone()));
         }
         let q = visible(q, viewing);
-        let found = match group[..] {
-            // One campaign reads only its page, in key order.
-            [_] => {
-                crate::db::ascending_after(q, (C::CreatedAt, C::Id), after.as_ref(), limit)
-                    .all(db)
-                    .await?
-            }
-            _ => {
-                crate::db::keyset_pages(
-                    db,
-                    q,
-                    C::CampaignId,
-                    (C::CreatedAt, C::Id),
-                    (after.as_ref(), Order::Asc),
-                    limit.saturating_add(1),
-                )
-                .await?
-            }
-        };
+        let campaigns: Vec<String> = group.iter().map(|k| k.campaign_id.clone()).collect();
+        let found = crate::db::keyset_pages(
+            db,
+            q,
+            (C::CampaignId, &campaigns),
+            (C::CreatedAt, C::Id),
+            (after.as_ref(), Order::Asc),
+            limit.saturating_add(1),
+        )
+        .await?;
         let mut by_campaign: HashMap<String, Vec<nomination::Model>> = HashMap::new();
         for n in found {
             by_campaign

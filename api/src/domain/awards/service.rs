@@ -50,10 +50,15 @@ pub struct CampaignView {
 /// Who reads a community's nominations (`read::visible`, `views`), compared by what decides
 /// that (the resident's row and household, and the roles), so that the nominations of many
 /// campaigns are read for one reader at once.
+/// Only a campaign's view for its viewer holds one (`campaign_views`).
 #[derive(Clone, Debug)]
-pub struct Reader(pub std::sync::Arc<Viewing>);
+pub struct Reader(std::sync::Arc<Viewing>);
 
 impl Reader {
+    pub(super) fn viewing(&self) -> &Viewing {
+        &self.0
+    }
+
     fn key(&self) -> (Option<(&str, &str)>, bool, bool) {
         let v = &self.0;
         let place = v

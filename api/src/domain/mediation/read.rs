@@ -201,27 +201,16 @@ pub async fn timelines(
     }
     let mut out = HashMap::with_capacity(keys.len());
     for ((after, limit), group) in groups {
-        let q = case_entry::Entity::find()
-            .filter(C::CaseId.is_in(group.iter().map(|k| k.case_id.clone())));
-        let found = match group[..] {
-            // One case reads only its page, in key order.
-            [_] => {
-                crate::db::ascending_after(q, (C::CreatedAt, C::Id), after.as_ref(), limit)
-                    .all(db)
-                    .await?
-            }
-            _ => {
-                crate::db::keyset_pages(
-                    db,
-                    q,
-                    C::CaseId,
-                    (C::CreatedAt, C::Id),
-                    (after.as_ref(), Order::Asc),
-                    limit.saturating_add(1),
-                )
-                .await?
-            }
-        };
+        let cases: Vec<String> = group.iter().map(|k| k.case_id.clone()).collect();
+        let found = crate::db::keyset_pages(
+            db,
+            case_entry::Entity::find(),
+            (C::CaseId, &cases),
+            (C::CreatedAt, C::Id),
+            (after.as_ref(), Order::Asc),
+            limit.saturating_add(1),
+        )
+        .await?;
         let names = people(db, found.iter().filter_map(|e| e.author_id.clone())).await?;
         let mut pages: HashMap<String, Vec<(case_entry::Model, Option<Person>)>> = HashMap::new();
         for e in found {
@@ -243,45 +232,37 @@ pub async fn timelines(
 pub const NOTES_SHOWN: u64 = 200;
 
 /// The mediators' private notes of each case, the newest [`NOTES_SHOWN`] oldest first, in as
-/// many statements for many cases as for one. Only for an assigned mediator: the caller
-/// checks (`CaseView::is_mediator`; parties and the committee never read them).
+/// many statements for many cases as for one: for an assigned mediator only (the keys come
+/// from `CaseView::notes_key`; parties and the committee never read them).
 pub async fn notes_of(
     db: &DatabaseConnection,
-    case_ids: &[String],
-) -> AppResult<HashMap<String, Vec<(case_note::Model, Person)>>> {
+    keys: &[NotesOf],
+) -> AppResult<HashMap<NotesOf, Vec<(case_note::Model, Person)>>> {
     use case_note::Column as C;
-    let q = case_note::Entity::find().filter(C::CaseId.is_in(case_ids.iter().cloned()));
-    let mut rows = match case_ids {
-        [_] => {
-            q.order_by_desc(C::CreatedAt)
-                .order_by_desc(C::Id)
-                .limit(NOTES_SHOWN)
-                .all(db)
-                .await?
-        }
-        _ => {
-            crate::db::keyset_pages(
-                db,
-                q,
-                C::CaseId,
-                (C::CreatedAt, C::Id),
-                (None, Order::Desc),
-                NOTES_SHOWN,
-            )
-            .await?
-        }
-    };
+    let case_ids: Vec<String> = keys.iter().map(|k| k.case_id().to_owned()).collect();
+    let mut rows = crate::db::keyset_pages(
+        db,
+        case_note::Entity::find(),
+        (C::CaseId, &case_ids),
+        (C::CreatedAt, C::Id),
+        (None, Order::Desc),
+        NOTES_SHOWN,
+    )
+    .await?;
     rows.reverse();
     let names = people(db, rows.iter().map(|n| n.author_id.clone())).await?;
-    let mut out: HashMap<String, Vec<(case_note::Model, Person)>> =
-        case_ids.iter().map(|c| (c.clone(), Vec::new())).collect();
+    let mut by_case: HashMap<String, Vec<(case_note::Model, Person)>> = HashMap::new();
     for n in rows {
         let author = person(&names, &n.author_id);
-        if let Some(list) = out.get_mut(&n.case_id) {
-            list.push((n, author));
-        }
+        by_case
+            .entry(n.case_id.clone())
+            .or_default()
+            .push((n, author));
     }
-    Ok(out)
+    Ok(keys
+        .iter()
+        .map(|k| (k.clone(), by_case.remove(k.case_id()).unwrap_or_default()))
+        .collect())
 }
 
 /// Community statistics for the committee: they name nobody.

@@ -193,10 +193,20 @@ impl CaseView {
         self.standing.roles.contains(&CaseRole::Mediator)
     }
 
-    /// Whether the viewer reads the mediators' private notes: an assigned mediator only
-    /// (parties and the committee never do).
-    pub fn sees_notes(&self) -> bool {
-        self.is_mediator()
+    /// The key to read the mediators' private notes of this case with: an assigned mediator's
+    /// only (parties and the committee never read them).
+    pub fn notes_key(&self) -> Option<NotesOf> {
+        self.is_mediator().then(|| NotesOf(self.case.id.clone()))
+    }
+}
+
+/// A case whose private notes its viewer may read (only [`CaseView::notes_key`] makes one).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NotesOf(String);
+
+impl NotesOf {
+    pub fn case_id(&self) -> &str {
+        &self.0
     }
 }
 

@@ -266,6 +266,37 @@ pub struct ThreadKey {
     pub access: Access,
 }
 
+impl TopicView {
+    /// The key of a page of this topic's top-level comments, as its viewer sees them.
+    pub fn comments_key(&self, after: Option<(DateTime<Utc>, String)>, limit: u64) -> ThreadKey {
+        ThreadKey {
+            topic_id: self.topic.id.clone(),
+            parent_id: None,
+            after,
+            limit,
+            access: self.access.clone(),
+        }
+    }
+}
+
+impl CommentView {
+    /// The key of a page of this comment's replies, as its viewer sees them: none for a reply
+    /// (threads are one level deep).
+    pub fn replies_key(
+        &self,
+        after: Option<(DateTime<Utc>, String)>,
+        limit: u64,
+    ) -> Option<ThreadKey> {
+        self.parent_id.is_none().then(|| ThreadKey {
+            topic_id: self.topic_id.clone(),
+            parent_id: Some(self.id.clone()),
+            after,
+            limit,
+            access: self.access.clone(),
+        })
+    }
+}
+
 /// Pages of many comment threads, oldest first, in as many statements as one (a topic page's
 /// replies under each of its comments; each topic's comments in a list): the threads' totals,
 /// their rows, the authors' names and, for a moderator, the report counts. Keys that differ in
@@ -284,31 +315,22 @@ pub async fn comment_pages(
     }
     let mut out = HashMap::with_capacity(keys.len());
     for ((replies, after, limit, access), group) in groups {
-        if let [k] = group[..] {
-            let page = thread_page(
-                db,
-                access,
-                &k.topic_id,
-                k.parent_id.as_deref(),
-                after.as_ref(),
-                limit,
-            )
-            .await?;
-            out.insert(k.clone(), page);
-            continue;
-        }
         use topic_comment::Column as C;
-        let topics: BTreeSet<&str> = group.iter().map(|k| k.topic_id.as_str()).collect();
-        let q = topic_comment::Entity::find().filter(C::TopicId.is_in(topics));
-        let (q, by) = match replies {
-            true => (
-                q.filter(C::ParentId.is_in(group.iter().filter_map(|k| k.parent_id.clone()))),
-                C::ParentId,
+        // A thread is a topic's top-level comments or a comment's replies.
+        let parents: Vec<String> = group
+            .iter()
+            .map(|k| k.parent_id.clone().unwrap_or_else(|| k.topic_id.clone()))
+            .collect();
+        let (thread, by) = match replies {
+            true => (topic_comment::Entity::find(), C::ParentId),
+            false => (
+                topic_comment::Entity::find().filter(C::ParentId.is_null()),
+                C::TopicId,
             ),
-            false => (q.filter(C::ParentId.is_null()), C::TopicId),
         };
-        let totals: HashMap<String, i64> = q
+        let totals: HashMap<String, i64> = thread
             .clone()
+            .filter(by.is_in(parents.iter().cloned()))
             .select_only()
             .column(by)
             .column_as(C::Id.count(), "n")
@@ -320,8 +342,8 @@ pub async fn comment_pages(
             .collect();
         let rows = crate::db::keyset_pages(
             db,
-            q,
-            by,
+            thread,
+            (by, &parents),
             (C::CreatedAt, C::Id),
             (after.as_ref(), Order::Asc),
             limit.saturating_add(1),
@@ -348,32 +370,6 @@ pub async fn comment_pages(
         }
     }
     Ok(out)
-}
-
-pub(super) async fn thread_page(
-    db: &DatabaseConnection,
-    access: &Access,
-    topic_id: &str,
-    parent_id: Option<&str>,
-    after: Option<&(DateTime<Utc>, String)>,
-    limit: u64,
-) -> AppResult<CommentPage> {
-    use topic_comment::Column as C;
-    let q = topic_comment::Entity::find().filter(C::TopicId.eq(topic_id));
-    let q = match parent_id {
-        None => q.filter(C::ParentId.is_null()),
-        Some(p) => q.filter(C::ParentId.eq(p)),
-    };
-    let total = q.clone().count(db).await?;
-    let found = crate::db::ascending_after(q, (C::CreatedAt, C::Id), after, limit)
-        .all(db)
-        .await?;
-    let (rows, has_next) = crate::db::split_page(found, limit);
-    Ok(CommentPage {
-        rows: comment_views(db, access, rows).await?,
-        has_next,
-        total,
-    })
 }
 
 /// Comments as one viewer sees them: authors' names, and report counts for moderators.
@@ -464,10 +460,9 @@ pub async fn update_pages(
     }
     let mut out = HashMap::with_capacity(keys.len());
     for ((after, limit), group) in groups {
-        let q = topic_update::Entity::find()
-            .filter(C::TopicId.is_in(group.iter().map(|k| k.topic_id.clone())));
-        let totals: HashMap<String, i64> = q
-            .clone()
+        let topics: Vec<String> = group.iter().map(|k| k.topic_id.clone()).collect();
+        let totals: HashMap<String, i64> = topic_update::Entity::find()
+            .filter(C::TopicId.is_in(topics.iter().cloned()))
             .select_only()
             .column(C::TopicId)
             .column_as(C::Id.count(), "n")
@@ -477,25 +472,15 @@ pub async fn update_pages(
             .await?
             .into_iter()
             .collect();
-        let found = match group[..] {
-            // One topic's page reads only its rows, in key order (no window over the topic).
-            [_] => {
-                crate::db::ascending_after(q, (C::CreatedAt, C::Id), after.as_ref(), limit)
-                    .all(db)
-                    .await?
-            }
-            _ => {
-                crate::db::keyset_pages(
-                    db,
-                    q,
-                    C::TopicId,
-                    (C::CreatedAt, C::Id),
-                    (after.as_ref(), Order::Asc),
-                    limit.saturating_add(1),
-                )
-                .await?
-            }
-        };
+        let found = crate::db::keyset_pages(
+            db,
+            topic_update::Entity::find(),
+            (C::TopicId, &topics),
+            (C::CreatedAt, C::Id),
+            (after.as_ref(), Order::Asc),
+            limit.saturating_add(1),
+        )
+        .await?;
         let names = people(db, found.iter().map(|u| u.author_id.clone())).await?;
         let mut pages: HashMap<String, Vec<UpdateView>> = HashMap::new();
         for u in found {

@@ -1,0 +1,38 @@
+//! A topic page shows each comment's first replies, read together: one `LIMIT` per comment in
+//! one statement (`db::keyset_pages`). Each such page needs the comment's replies in key
+//! order; without this index the database went through every comment of the topic
+//! (`ix_topic_comments_topic`) for each comment on the page.
+
+use sea_orm_migration::prelude::*;
+
+use crate::columns::{index, t};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+const NAME: &str = "ix_topic_comments_parent";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(index(
+                "topic_comments",
+                NAME,
+                &["parent_id", "created_at", "id"],
+                false,
+            ))
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(NAME)
+                    .table(t("topic_comments"))
+                    .to_owned(),
+            )
+            .await
+    }
+}
