@@ -1855,3 +1855,87 @@ pub async fn per_item_statements(
     }
     (differ, bounded)
 }
+
+/// Threads read together read each thread's page through its own index, in key order: a
+/// comment's replies by `ix_topic_comments_parent`, a topic's comments by
+/// `ix_topic_comments_topic`, never a scan of the table (a page of one comment's replies must
+/// not cost a read of the whole topic, or of every comment).
+#[tokio::test]
+async fn threads_read_together_read_each_page_through_its_index() {
+    let app = TestApp::spawn_with(|s| {
+        s.comment_limit.max = 1000;
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let token = v.token(&phone(2));
+    let mut topics = Vec::new();
+    for _ in 0..2 {
+        let topic = deliberating_topic(&app, &v).await;
+        for c in 0..4 {
+            let id = app
+                .ok(
+                    Some(token),
+                    "mutation($t:ID!,$b:String!){ commentOnTopic(topicId:$t, body:$b){ id } }",
+                    json!({"t": topic, "b": format!("意见 {c}")}),
+                )
+                .await["commentOnTopic"]["id"]
+                .clone();
+            for r in 0..3 {
+                app.ok(
+                    Some(token),
+                    "mutation($t:ID!,$b:String!,$p:ID){ commentOnTopic(topicId:$t, body:$b, parentId:$p){ id } }",
+                    json!({"t": topic, "b": format!("回复 {r}"), "p": id}),
+                )
+                .await;
+            }
+        }
+        topics.push(topic);
+    }
+    let statement = |query: String, vars: Value, part: &'static str| {
+        let app = &app;
+        async move {
+            let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+            app.ok(Some(token), &query, vars).await;
+            let ran: Vec<sea_orm::Statement> = app
+                .statement_log
+                .lock()
+                .map(|l| l[start..].to_vec())
+                .unwrap_or_default();
+            ran.into_iter()
+                .find(|s| s.sql.contains("UNION ALL") && s.sql.contains(part))
+                .unwrap_or_else(|| panic!("no page of threads in {query}"))
+        }
+    };
+    let replies = statement(
+        "query($t:ID!){ topic(id:$t){ comments(first: 4){ nodes { id replies(first: 2){ nodes { id } } } } } }".into(),
+        json!({"t": topics[0]}),
+        "parent_id",
+    )
+    .await;
+    let comments = statement(
+        "query($c:ID!){ topics(communityId:$c, first: 2){ nodes { id comments(first: 2){ nodes { id } } } } }".into(),
+        json!({"c": v.community_id}),
+        "topic_id",
+    )
+    .await;
+    for (what, stmt, index) in [
+        ("replies", &replies, "ix_topic_comments_parent"),
+        ("comments", &comments, "ix_topic_comments_topic"),
+    ] {
+        let plan = plan_of(app.db(), stmt).await;
+        let text = plan.join("\n");
+        assert!(
+            plan.iter().filter(|l| l.contains(index)).count() >= 2,
+            "{what} ({}): each page through {index}:\n{text}",
+            backend()
+        );
+        assert!(
+            !plan.iter().any(|l| l.contains("Seq Scan on topic_comments")
+                || l.trim_start().starts_with("SCAN topic_comments")),
+            "{what} ({}): a scan of every comment:\n{text}",
+            backend()
+        );
+    }
+}
