@@ -346,6 +346,19 @@ fn strictly_after<E: sea_orm::EntityTrait>(
     }
 }
 
+/// A loader's keys grouped by what one statement for many parents shares (the cursor, the page
+/// size, the viewer): [`keyset_pages`] reads each group at once.
+pub fn grouped<'a, K, G: Eq + std::hash::Hash>(
+    keys: &'a [K],
+    by: impl Fn(&'a K) -> G,
+) -> std::collections::HashMap<G, Vec<&'a K>> {
+    let mut groups: std::collections::HashMap<G, Vec<&'a K>> = std::collections::HashMap::new();
+    for k in keys {
+        groups.entry(by(k)).or_default().push(k);
+    }
+    groups
+}
+
 /// [`ascending_after`] (or, with `Order::Desc`, [`descending_after`]) for many parents in one
 /// statement: the rows of `q`, each parent's (each of `parents`, a value of the `parent`
 /// column) in (`at_col`, `id_col`) order past the key, at most `each` of each parent (`limit +

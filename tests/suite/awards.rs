@@ -745,6 +745,22 @@ async fn the_public_vote_is_an_approval_ballot_over_a_category_shortlist() {
     );
 }
 
+/// Five nominations in `c`: a building, three residents who nominate themselves, then the
+/// nominee's household (waiting for its consent: public to no one else yet).
+async fn five_nominations(app: &TestApp, c: &Campaign) {
+    let (building, _) = buildings(app, &c.w).await.remove(0);
+    let r = nominate(app, c.t(NOMINATOR), c, &c.building, &building, STORY).await;
+    assert!(r.get("errors").is_none(), "{r}");
+    for phone in [NOMINATOR, NEIGHBOUR, RESIDENT] {
+        let me = c.w.person(phone).resident_id.clone();
+        let r = nominate(app, c.t(phone), c, &c.resident, &me, STORY).await;
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    let home = c.w.person(NOMINEE).household_id.clone();
+    let r = nominate(app, c.t(NOMINATOR), c, &c.household, &home, STORY).await;
+    assert!(r.get("errors").is_none(), "{r}");
+}
+
 #[tokio::test]
 async fn a_page_of_nominations_costs_the_same_statements_whatever_its_size() {
     // No background job runs while statements are counted (its statements would land in a
@@ -755,15 +771,7 @@ async fn a_page_of_nominations_costs_the_same_statements_whatever_its_size() {
     })
     .await;
     let c = campaign(&app, 1).await;
-    let (building, _) = buildings(&app, &c.w).await.remove(0);
-    nominate(&app, c.t(NOMINATOR), &c, &c.building, &building, STORY).await;
-    for phone in [NOMINATOR, NEIGHBOUR, RESIDENT] {
-        let me = c.w.person(phone).resident_id.clone();
-        let r = nominate(&app, c.t(phone), &c, &c.resident, &me, STORY).await;
-        assert!(r.get("errors").is_none(), "{r}");
-    }
-    let home = c.w.person(NOMINEE).household_id.clone();
-    nominate(&app, c.t(NOMINATOR), &c, &c.household, &home, STORY).await;
+    five_nominations(&app, &c).await;
     let query = |first: i32| {
         format!(
             "{{ awardCampaign(id:\"{}\"){{ nominations(first:{first}){{ nodes {{ {NOMINATION} }} }} }} }}",
@@ -978,15 +986,8 @@ async fn campaigns_listed_with_their_nominations_show_what_each_campaign_alone_s
     })
     .await;
     let c = campaign(&app, 1).await;
-    let (building, _) = buildings(&app, &c.w).await.remove(0);
     let home = c.w.person(NOMINEE).household_id.clone();
-    // The first campaign: a building, the household (waiting for consent), three residents.
-    nominate(&app, c.t(NOMINATOR), &c, &c.building, &building, STORY).await;
-    nominate(&app, c.t(NOMINATOR), &c, &c.household, &home, STORY).await;
-    for phone in [NOMINATOR, NEIGHBOUR, RESIDENT] {
-        let me = c.w.person(phone).resident_id.clone();
-        nominate(&app, c.t(phone), &c, &c.resident, &me, STORY).await;
-    }
+    five_nominations(&app, &c).await;
     // A second campaign: the household first (waiting), then one resident.
     let second = create(&app, c.t(COMMITTEE), &c.w.community_id, 1).await;
     let made = &second["data"]["createAwardCampaign"];

@@ -449,20 +449,7 @@ async fn paging_comments_and_replies_shows_each_once_in_order_while_new_ones_arr
     .await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
-    let say = |parent: Option<String>, n: usize| {
-        let (app, token, topic) = (&app, v.token(&phone(2 + n % 5)), topic.clone());
-        async move {
-            app.ok(
-                Some(token),
-                "mutation($id:ID!,$b:String!,$p:ID){ commentOnTopic(topicId:$id, body:$b, parentId:$p){ id } }",
-                json!({"id": topic, "b": format!("意见 {n}"), "p": parent}),
-            )
-            .await["commentOnTopic"]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        }
-    };
+    let say = |parent: Option<String>, n: usize| say(&app, &v, topic.clone(), parent, n);
     let mut posted = Vec::new();
     for n in 0..7 {
         posted.push(say(None, n).await);
@@ -1530,20 +1517,7 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
     .await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     let committee = v.token(COMMITTEE_PHONE);
-    let say = |topic: String, parent: Option<String>, n: usize| {
-        let (app, token) = (&app, v.token(&phone(2 + n % 5)));
-        async move {
-            app.ok(
-                Some(token),
-                "mutation($id:ID!,$b:String!,$p:ID){ commentOnTopic(topicId:$id, body:$b, parentId:$p){ id } }",
-                json!({"id": topic, "b": format!("意见 {n}"), "p": parent}),
-            )
-            .await["commentOnTopic"]["id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        }
-    };
+    let say = |topic: String, parent: Option<String>, n: usize| say(&app, &v, topic, parent, n);
     // Three topics with 36, 0 and 3 comments (a page of more than 30 items is resolved a few at
     // a time: `loaders::Batched`); the comments with 0 to 4 replies each.
     let mut topics = Vec::new();
@@ -1938,4 +1912,24 @@ async fn threads_read_together_read_each_page_through_its_index() {
             backend()
         );
     }
+}
+
+/// Comment number `n` ("意见 n") on a topic, or a reply to `parent`, by one of five owners in
+/// turn; its id.
+async fn say(
+    app: &TestApp,
+    v: &crate::ballots::Voters,
+    topic: String,
+    parent: Option<String>,
+    n: usize,
+) -> String {
+    app.ok(
+        Some(v.token(&phone(2 + n % 5))),
+        "mutation($id:ID!,$b:String!,$p:ID){ commentOnTopic(topicId:$id, body:$b, parentId:$p){ id } }",
+        json!({"id": topic, "b": format!("意见 {n}"), "p": parent}),
+    )
+    .await["commentOnTopic"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -135,19 +135,7 @@ pub async fn nomination_pages(
     keys: &[NominationsKey],
 ) -> AppResult<HashMap<NominationsKey, NominationPage>> {
     use nomination::Column as C;
-    type Group<'a> = (
-        &'a Option<String>,
-        &'a Option<(DateTime<Utc>, String)>,
-        u64,
-        &'a Reader,
-    );
-    let mut groups: HashMap<Group<'_>, Vec<&NominationsKey>> = HashMap::new();
-    for k in keys {
-        groups
-            .entry((&k.category_id, &k.after, k.limit, &k.reader))
-            .or_default()
-            .push(k);
-    }
+    let groups = crate::db::grouped(keys, |k| (&k.category_id, &k.after, k.limit, &k.reader));
     let mut out = HashMap::with_capacity(keys.len());
     for ((category, after, limit, reader), group) in groups {
         let viewing = reader.viewing();

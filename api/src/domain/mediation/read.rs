@@ -194,11 +194,7 @@ pub async fn timelines(
     keys: &[TimelineKey],
 ) -> AppResult<HashMap<TimelineKey, TimelinePage>> {
     use case_entry::Column as C;
-    type Group<'a> = (&'a Option<(DateTime<Utc>, String)>, u64);
-    let mut groups: HashMap<Group<'_>, Vec<&TimelineKey>> = HashMap::new();
-    for k in keys {
-        groups.entry((&k.after, k.limit)).or_default().push(k);
-    }
+    let groups = crate::db::grouped(keys, |k| (&k.after, k.limit));
     let mut out = HashMap::with_capacity(keys.len());
     for ((after, limit), group) in groups {
         let cases: Vec<String> = group.iter().map(|k| k.case_id.clone()).collect();

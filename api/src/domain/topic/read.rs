@@ -305,14 +305,9 @@ pub async fn comment_pages(
     db: &DatabaseConnection,
     keys: &[ThreadKey],
 ) -> AppResult<HashMap<ThreadKey, CommentPage>> {
-    type Group<'a> = (bool, &'a Option<(DateTime<Utc>, String)>, u64, &'a Access);
-    let mut groups: HashMap<Group<'_>, Vec<&ThreadKey>> = HashMap::new();
-    for k in keys {
-        groups
-            .entry((k.parent_id.is_some(), &k.after, k.limit, &k.access))
-            .or_default()
-            .push(k);
-    }
+    let groups = crate::db::grouped(keys, |k| {
+        (k.parent_id.is_some(), &k.after, k.limit, &k.access)
+    });
     let mut out = HashMap::with_capacity(keys.len());
     for ((replies, after, limit, access), group) in groups {
         use topic_comment::Column as C;
@@ -453,11 +448,7 @@ pub async fn update_pages(
     keys: &[UpdatesKey],
 ) -> AppResult<HashMap<UpdatesKey, UpdatePage>> {
     use topic_update::Column as C;
-    type Group<'a> = (&'a Option<(DateTime<Utc>, String)>, u64);
-    let mut groups: HashMap<Group<'_>, Vec<&UpdatesKey>> = HashMap::new();
-    for k in keys {
-        groups.entry((&k.after, k.limit)).or_default().push(k);
-    }
+    let groups = crate::db::grouped(keys, |k| (&k.after, k.limit));
     let mut out = HashMap::with_capacity(keys.len());
     for ((after, limit), group) in groups {
         let topics: Vec<String> = group.iter().map(|k| k.topic_id.clone()).collect();
