@@ -370,7 +370,7 @@ pub fn grouped<'a, K, G: Eq + std::hash::Hash>(
 /// list's page holds), so the database reads only the rows shown through the parent's index: a
 /// window over the parents would number every child of every parent first (a topic's whole
 /// thread for one comment shown). The rows come back in key order across parents; callers group
-/// them by parent.
+/// them by parent (a parent's rows are all in one statement's answer, in order).
 pub async fn keyset_pages<E, C>(
     conn: &C,
     q: sea_orm::Select<E>,
@@ -407,17 +407,27 @@ where
             .from_subquery(page, Alias::new(format!("page_{n}")))
             .to_owned()
     };
-    let mut branches = parents.iter().enumerate().map(|(n, p)| branch(n, p));
-    let Some(mut all) = branches.next() else {
-        return Ok(Vec::new());
-    };
-    for b in branches {
-        all.union(UnionType::All, b);
+    let mut rows = Vec::new();
+    // One statement for a page's parents (at most 100); a batch that several requests share
+    // may hold more (SQLite allows 500 terms in a compound SELECT).
+    for chunk in parents.chunks(PARENTS_PER_STATEMENT) {
+        let mut branches = chunk.iter().enumerate().map(|(n, p)| branch(n, p));
+        let Some(mut all) = branches.next() else {
+            continue;
+        };
+        for b in branches {
+            all.union(UnionType::All, b);
+        }
+        all.order_by(at_col, order.clone())
+            .order_by(id_col, order.clone());
+        let stmt = StatementBuilder::build(&all, &conn.get_database_backend());
+        rows.extend(E::find().from_raw_sql(stmt).all(conn).await?);
     }
-    all.order_by(at_col, order.clone()).order_by(id_col, order);
-    let stmt = StatementBuilder::build(&all, &conn.get_database_backend());
-    E::find().from_raw_sql(stmt).all(conn).await
+    Ok(rows)
 }
+
+/// Parents whose pages [`keyset_pages`] reads in one statement: the largest page of a list.
+const PARENTS_PER_STATEMENT: usize = 100;
 
 /// Keyset paging, newest first: rows descending by (`at_col`, `id_col`) strictly before the
 /// key, `limit + 1` of them ([`split_page`]).

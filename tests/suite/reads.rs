@@ -1933,3 +1933,46 @@ async fn say(
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A batch that several requests share may hold more parents than one page: their pages are
+/// still read (in statements of at most a page's parents each; SQLite refuses a compound SELECT
+/// of more than 500 terms), each parent's own rows in key order.
+#[tokio::test]
+async fn pages_of_more_parents_than_one_statement_holds_are_each_their_own() {
+    use entity::topic_comment;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::spawn_with(|s| {
+        s.comment_limit.max = 1000;
+        s.job_interval_ms = 3_600_000;
+        s.fold_interval_ms = 3_600_000;
+    })
+    .await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let mut parents = Vec::new();
+    let mut first = Vec::new();
+    for t in 0..3 {
+        let topic = deliberating_topic(&app, &v).await;
+        first.push(say(&app, &v, topic.clone(), None, 10 * t).await);
+        say(&app, &v, topic.clone(), None, 10 * t + 1).await;
+        parents.push(topic);
+    }
+    // 600 parents: the three topics among topics that do not exist.
+    let mut all: Vec<String> = (0..597).map(|n| format!("no-such-topic-{n}")).collect();
+    all.insert(100, parents[0].clone());
+    all.insert(350, parents[1].clone());
+    all.push(parents[2].clone());
+    let rows = api::db::keyset_pages(
+        app.db(),
+        topic_comment::Entity::find().filter(topic_comment::Column::ParentId.is_null()),
+        (topic_comment::Column::TopicId, &all),
+        (topic_comment::Column::CreatedAt, topic_comment::Column::Id),
+        (None, sea_orm::sea_query::Order::Asc),
+        1,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut got: Vec<String> = rows.into_iter().map(|c| c.id).collect();
+    got.sort();
+    first.sort();
+    assert_eq!(got, first, "each topic's first comment, and nothing else");
+}
