@@ -1486,8 +1486,8 @@ async fn every_topic_and_ballot_field_costs_as_many_statements_for_more_topics_a
         differ.join("\n")
     );
     // Fields read per ballot by design are priced so that a request holds at most two of them
-    // (`BULLETIN_COST`): the whole named roll, and a page of the electorate (a window over whole
-    // electorates would read them all). Every ballot of a topic counts as many times as a topic
+    // (`BULLETIN_COST`): the whole named roll, and a page of the electorate (searched and
+    // ordered through the roster's households and buildings). Every ballot of a topic counts as many times as a topic
     // may hold ballots, so under `ballots` the whole result and notice (all their fields) fit
     // no page of four topics either. No other field may be kept out.
     let mut expected: std::collections::BTreeSet<String> = ["namedRoll", "voters"]

@@ -540,9 +540,9 @@ impl Ballot {
     }
     /// The frozen electorate and who has taken part (committee only, for paper ballots): filtered
     /// by a search over names, buildings and units, and optionally to those who have not voted;
-    /// by label, at most 100 a page. Each ballot's page is its own statement (a window over
-    /// whole electorates would read them all), so it costs as much as the bulletin in the query
-    /// cost on top of its page: at most two fit in one request.
+    /// by label, at most 100 a page. Each ballot's page is its own statement (searched and
+    /// ordered through the roster's households and buildings), so it costs as much as the
+    /// bulletin in the query cost on top of its page: at most two fit in one request.
     #[graphql(
         complexity = "BULLETIN_COST + super::paging::cost(first, super::paging::LIST, child_complexity)"
     )]
