@@ -1587,32 +1587,8 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
         assert_eq!(hidden["body"].is_string(), token == committee, "{hidden}");
 
         // A list: each topic with its first comments.
-        let list = app
-            .ok(
-                Some(token),
-                &format!(
-                    "query($c:ID!){{ topics(communityId:$c, first: 3){{ nodes {{ id comments(first: 2) {{ {THREAD} }} }} }} }}"
-                ),
-                json!({"c": v.community_id}),
-            )
-            .await;
-        let nodes = list["topics"]["nodes"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        assert_eq!(nodes.len(), 3);
-        for t in &nodes {
-            let alone = app
-                .ok(
-                    Some(token),
-                    &format!(
-                        "query($t:ID!){{ topic(id:$t){{ comments(first: 2) {{ {THREAD} }} }} }}"
-                    ),
-                    json!({"t": t["id"]}),
-                )
-                .await;
-            assert_eq!(t["comments"], alone["topic"]["comments"], "{t}");
-        }
+        let comments_sel = format!("comments(first: 2) {{ {THREAD} }}");
+        let nodes = topics_as_alone(&app, token, &v.community_id, &comments_sel).await;
         let totals: Vec<Value> = nodes
             .iter()
             .map(|t| t["comments"]["totalCount"].clone())
@@ -1688,29 +1664,7 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
         }
     }
     const UPDATES: &str = "updates(first: 2) { totalCount pageInfo { hasNextPage } nodes { percent note author { name } createdAt } }";
-    let list = app
-        .ok(
-            Some(committee),
-            &format!(
-                "query($c:ID!){{ topics(communityId:$c, first: 3){{ nodes {{ id {UPDATES} }} }} }}"
-            ),
-            json!({"c": v.community_id}),
-        )
-        .await;
-    let nodes = list["topics"]["nodes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for t in &nodes {
-        let alone = app
-            .ok(
-                Some(committee),
-                &format!("query($t:ID!){{ topic(id:$t){{ {UPDATES} }} }}"),
-                json!({"t": t["id"]}),
-            )
-            .await;
-        assert_eq!(t["updates"], alone["topic"]["updates"], "{t}");
-    }
+    let nodes = topics_as_alone(&app, committee, &v.community_id, UPDATES).await;
     let percents: Vec<Vec<Value>> = nodes
         .iter()
         .map(|t| {
@@ -1975,4 +1929,34 @@ async fn pages_of_more_parents_than_one_statement_holds_are_each_their_own() {
     got.sort();
     first.sort();
     assert_eq!(got, first, "each topic's first comment, and nothing else");
+}
+
+/// The community's three newest topics with `sel`, each as a read of that topic alone shows it
+/// (asserted); the nodes.
+async fn topics_as_alone(app: &TestApp, token: &str, community: &str, sel: &str) -> Vec<Value> {
+    let list = app
+        .ok(
+            Some(token),
+            &format!(
+                "query($c:ID!){{ topics(communityId:$c, first: 3){{ nodes {{ id {sel} }} }} }}"
+            ),
+            json!({"c": community}),
+        )
+        .await;
+    let nodes = list["topics"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(nodes.len(), 3, "{list}");
+    for t in &nodes {
+        let alone = app
+            .ok(
+                Some(token),
+                &format!("query($t:ID!){{ topic(id:$t){{ id {sel} }} }}"),
+                json!({"t": t["id"]}),
+            )
+            .await;
+        assert_eq!(t, &alone["topic"], "{sel}");
+    }
+    nodes
 }
