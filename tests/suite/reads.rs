@@ -1565,16 +1565,7 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
             .cloned()
             .unwrap_or_default();
         assert_eq!(comments.len(), 36, "{r}");
-        for c in &comments {
-            let alone = app
-                .ok(
-                    Some(token),
-                    &format!("query($c:ID!){{ comment(id:$c){{ {replies} }} }}"),
-                    json!({"c": c["id"]}),
-                )
-                .await;
-            assert_eq!(c["replies"], alone["comment"]["replies"], "{c}");
-        }
+        replies_as_alone(&app, token, &comments, &replies).await;
         assert!(
             comments
                 .iter()
@@ -1618,16 +1609,7 @@ async fn threads_read_together_show_what_each_thread_alone_shows_in_as_many_stat
             .cloned()
             .unwrap_or_default();
         assert_eq!(paged.len(), 12);
-        for c in &paged {
-            let alone = app
-                .ok(
-                    Some(token),
-                    &format!("query($c:ID!){{ comment(id:$c){{ {after} }} }}"),
-                    json!({"c": c["id"]}),
-                )
-                .await;
-            assert_eq!(c["replies"], alone["comment"]["replies"], "{c}");
-        }
+        replies_as_alone(&app, token, &paged, &after).await;
         let shown = |c: &Value| c["replies"]["nodes"].as_array().map_or(0, Vec::len);
         // Its own thread: the third of its three replies.
         assert_eq!(shown(&paged[3]), 1, "{}", paged[3]);
@@ -1959,4 +1941,18 @@ async fn topics_as_alone(app: &TestApp, token: &str, community: &str, sel: &str)
         assert_eq!(t, &alone["topic"], "{sel}");
     }
     nodes
+}
+
+/// Each comment's `replies` (selected by `sel`) as a read of that comment alone shows them.
+async fn replies_as_alone(app: &TestApp, token: &str, comments: &[Value], sel: &str) {
+    for c in comments {
+        let alone = app
+            .ok(
+                Some(token),
+                &format!("query($c:ID!){{ comment(id:$c){{ {sel} }} }}"),
+                json!({"c": c["id"]}),
+            )
+            .await;
+        assert_eq!(c["replies"], alone["comment"]["replies"], "{c}");
+    }
 }
