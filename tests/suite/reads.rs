@@ -1416,9 +1416,9 @@ pub fn field_selections(types: &[Value], type_name: &str, depth: u32) -> Vec<(St
 }
 
 /// Every field of a topic, and of its ballots, runs as many statements in a page of twelve
-/// topics (fewer where the complexity limit refuses twelve) as in a page of one (a list request runs a constant number of statements). The
-/// fields come from the schema itself, so a field added later that reads once per topic fails
-/// here: the failure names it.
+/// topics (fewer where the complexity limit refuses twelve) as in a page of one: a list
+/// request runs a constant number of statements. The fields come from the schema itself, so a
+/// field added later that reads once per topic fails here: the failure names it.
 #[tokio::test]
 async fn every_topic_and_ballot_field_costs_as_many_statements_for_more_topics_as_for_one() {
     let app = TestApp::spawn_with(|s| {
