@@ -150,6 +150,20 @@ impl<E> Clone for Columns<E> {
 
 impl<E> Copy for Columns<E> {}
 
+impl<E> PartialEq for Columns<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.bits == other.bits
+    }
+}
+
+impl<E> Eq for Columns<E> {}
+
+impl<E> std::hash::Hash for Columns<E> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bits.hash(state);
+    }
+}
+
 impl<E> std::fmt::Debug for Columns<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Columns({:#b})", self.bits)

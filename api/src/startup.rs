@@ -75,6 +75,7 @@ impl Application {
                 hasher: PasswordHasher::new(settings.argon2_memory_kib),
                 db,
                 bus,
+                topic_pages: Default::default(),
                 settings: Arc::new(settings),
             },
         };

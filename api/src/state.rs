@@ -23,4 +23,7 @@ pub struct Services {
     pub audit: AuditKey,
     pub hasher: PasswordHasher,
     pub bus: Bus,
+    /// Topic pages kept in memory, each checked against the database on every read
+    /// (`domain::topic::pages`).
+    pub topic_pages: Arc<crate::domain::topic::pages::Pages>,
 }

@@ -16,6 +16,7 @@ mod m20261206_000011_topic_list_order;
 mod m20261206_000012_topic_latest_ballot;
 mod m20261207_000013_registrations_event_resident;
 mod m20261207_000014_comment_replies;
+mod m20261207_000015_topic_page_versions;
 
 mod columns;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_topic_latest_ballot::Migration),
             Box::new(m20261207_000013_registrations_event_resident::Migration),
             Box::new(m20261207_000014_comment_replies::Migration),
+            Box::new(m20261207_000015_topic_page_versions::Migration),
         ]
     }
 }

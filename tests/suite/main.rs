@@ -18,6 +18,7 @@ mod layout;
 mod logs;
 mod mediation;
 mod notifications;
+mod pages;
 mod permissions;
 mod portal_documents;
 mod reads;

@@ -1290,6 +1290,8 @@ async fn whole_statements_of(
     query: &str,
     variables: Value,
 ) -> (Vec<String>, Value) {
+    // What reading it from the database runs: no page kept from an earlier request.
+    app.state.topic_pages.clear();
     let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
     let resp = app.gql(Some(token), query, variables).await;
     let ran = app
@@ -1309,6 +1311,7 @@ async fn topic_page_statement(
     community: &str,
     nodes: usize,
 ) -> sea_orm::Statement {
+    app.state.topic_pages.clear();
     let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
     let data = app.ok(Some(token), query, json!({ "c": community })).await;
     assert_eq!(

@@ -622,6 +622,7 @@ impl TopicQuery {
         let after = page.after.as_ref().map(|k| (k.at, k.id.clone()));
         let found = service::list(
             &reader,
+            &app_state(ctx)?.topic_pages,
             &community_id,
             status.map(enums::all).as_deref(),
             after.as_ref(),

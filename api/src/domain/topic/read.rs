@@ -11,6 +11,7 @@ use sea_orm::{
     QueryFilter, QuerySelect, QueryTrait,
 };
 
+use super::pages::{PageKey, Pages};
 use super::rules::{self, TopicStatus};
 use super::service::*;
 use crate::auth::{Reader, Viewer};
@@ -123,8 +124,10 @@ const PAGE_ORDER: [(&str, sea_orm::sea_query::Order); 2] = [
 ];
 
 /// The statement of one keyset page of a topic query: the rows (with their latest ballots when
-/// shown), reading only the columns the page shows (the id first), and the columns it reads.
+/// shown), reading only the columns the page shows (the id first), with the community's page
+/// version in each, and the columns it reads.
 fn page_statement(
+    community_id: &str,
     q: sea_orm::Select<topic::Entity>,
     after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
@@ -139,30 +142,32 @@ fn page_statement(
     if needs.ballot {
         batch::join_latest(&mut stmt, needs.ballot_cols);
     }
+    stmt.expr_as(
+        super::pages::version_of(community_id),
+        sea_orm::sea_query::Alias::new(PAGE_VERSION),
+    );
     (stmt, cols)
 }
 
-/// A page of a topic query as the viewer sees it, from the rows of its [`page_statement`]
-/// (read with `cols`), with the total when it is selected (one COUNT over `q`).
-#[allow(clippy::too_many_arguments)]
-async fn topic_page(
-    db: &DatabaseConnection,
-    access: &Access,
-    community_id: &str,
-    q: sea_orm::Select<topic::Entity>,
+/// The column of a page's rows that holds the community's page version
+/// ([`super::pages::version_of`]).
+const PAGE_VERSION: &str = "page_version";
+
+/// The rows of a page's [`page_statement`] (read with `cols`), as kept: the topics and their
+/// latest ballots, the extra row only telling that a next page exists, and the community's
+/// page version they were read with (`None` for an empty page, which tells none).
+fn decode_page(
     found: &[sea_orm::QueryResult],
     cols: crate::db::Columns<topic::Entity>,
+    community_id: &str,
     limit: u64,
     needs: ListNeeds,
-) -> AppResult<TopicPage> {
-    let threshold = threshold_if(db, community_id, needs.threshold).await?;
-    let total = match needs.total {
-        true => Some(q.count(db).await?),
-        false => None,
-    };
+) -> AppResult<(super::pages::Kept, Option<i64>)> {
     let mut rows = Vec::with_capacity(found.len());
     let mut ballots = needs.ballot.then(HashMap::new);
+    let mut version = None;
     for r in found {
+        version = Some(r.try_get::<Option<i64>>("", PAGE_VERSION)?.unwrap_or(0));
         let mut row = crate::db::Positional::new(r);
         let t = topic_from_row(&mut row, cols, community_id)?;
         if let Some(b) = ballots.as_mut() {
@@ -177,11 +182,35 @@ async fn topic_page(
     if let (true, Some(b)) = (has_next, ballots.as_mut()) {
         b.retain(|topic_id, _| rows.iter().any(|t| &t.id == topic_id));
     }
-    Ok(TopicPage {
-        rows: views_for(db, access, threshold, rows, needs).await?,
+    let kept = super::pages::Kept {
+        version: version.unwrap_or(0),
+        rows,
         has_next,
-        total,
         ballots,
+    };
+    Ok((kept, version))
+}
+
+/// A page of a topic query as the viewer sees it, from its rows (read now, or kept and still
+/// current), with the total when it is selected (one COUNT over `q`).
+async fn topic_page(
+    db: &DatabaseConnection,
+    access: &Access,
+    community_id: &str,
+    q: sea_orm::Select<topic::Entity>,
+    page: super::pages::Kept,
+    needs: ListNeeds,
+) -> AppResult<TopicPage> {
+    let threshold = threshold_if(db, community_id, needs.threshold).await?;
+    let total = match needs.total {
+        true => Some(q.count(db).await?),
+        false => None,
+    };
+    Ok(TopicPage {
+        rows: views_for(db, access, threshold, page.rows, needs).await?,
+        has_next: page.has_next,
+        total,
+        ballots: page.ballots,
     })
 }
 
@@ -190,6 +219,7 @@ async fn topic_page(
 /// decided on the viewer before anything of the page is shown or anything else is read.
 pub async fn list(
     reader: &Reader<'_>,
+    pages: &Pages,
     community_id: &str,
     statuses: Option<&[TopicStatus]>,
     after: Option<&(DateTime<Utc>, String)>,
@@ -201,13 +231,33 @@ pub async fn list(
     if let Some(statuses) = statuses {
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.to_value())));
     }
-    let (stmt, cols) = page_statement(q.clone(), after, limit, needs);
+    let (stmt, cols) = page_statement(community_id, q.clone(), after, limit, needs);
+    let ballot_cols = needs.ballot.then_some(needs.ballot_cols);
+    let key = PageKey::new(community_id, statuses, after, limit, cols, ballot_cols);
+    if let Some(kept) = pages.get(&key) {
+        // The viewer, the community's page version and the kept ballots' pending turnout,
+        // in one snapshot.
+        let check = super::pages::check_statement(community_id, &kept, ballot_cols);
+        let (access, found) = reader
+            .viewer_and_page(check, &[], async |viewer| {
+                access(db, viewer, community_id).await
+            })
+            .await?;
+        if let Some(page) = super::pages::still_current(&kept, &found, ballot_cols)? {
+            return topic_page(db, &access, community_id, q, page, needs).await;
+        }
+        // Something the page shows has changed: read it again (the viewer is read already).
+    }
     let (access, found) = reader
         .viewer_and_page(stmt, &PAGE_ORDER, async |viewer| {
             access(db, viewer, community_id).await
         })
         .await?;
-    topic_page(db, &access, community_id, q, &found, cols, limit, needs).await
+    let (page, version) = decode_page(&found, cols, community_id, limit, needs)?;
+    if version.is_some() {
+        pages.put(key, page.clone());
+    }
+    topic_page(db, &access, community_id, q, page, needs).await
 }
 
 /// PROPOSED topics the viewer can still co-sign, newest first (none for a viewer who is not on
@@ -238,11 +288,13 @@ pub async fn to_cosign(
         .filter(topic::Column::CommunityId.eq(community_id))
         .filter(topic::Column::Status.eq(TopicStatus::Proposed))
         .filter(topic::Column::Id.not_in_subquery(signed));
-    let (stmt, cols) = page_statement(q.clone(), after, limit, needs);
+    // The page depends on the viewer: it is not kept (its version column goes unread).
+    let (stmt, cols) = page_statement(community_id, q.clone(), after, limit, needs);
     let found = db
         .query_all_raw(db.get_database_backend().build(&stmt))
         .await?;
-    topic_page(db, &access, community_id, q, &found, cols, limit, needs).await
+    let (page, _) = decode_page(&found, cols, community_id, limit, needs)?;
+    topic_page(db, &access, community_id, q, page, needs).await
 }
 
 /// One keyset page of a comment thread, oldest first: the rows after the key, whether more
