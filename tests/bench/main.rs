@@ -810,6 +810,11 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
             );
             rounds.push((list.per_sec / me.per_sec, me, list));
         }
+        let pages = state.topic_pages.reads();
+        println!(
+            "[{label}] topic pages: {} served from memory, {} kept but changed, {} read",
+            pages.served, pages.stale, pages.read
+        );
         rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
         let (ratio, me, list) = rounds[1];
         println!(

@@ -289,3 +289,37 @@ async fn a_kept_page_costs_the_viewers_statement_and_reads_no_topic() {
     let (_, kept) = page(&app, viewer, c).await;
     assert!(kept);
 }
+
+/// `/metrics` tells how topic pages were found: read, served from memory, or kept but changed.
+#[tokio::test]
+async fn metrics_tell_how_topic_pages_were_found() {
+    let app = TestApp::spawn_with(|s| s.fold_interval_ms = 3_600_000).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    deliberating_topic(&app, &v).await;
+    let (viewer, c) = (v.token(&phone(2)), v.community_id.as_str());
+    let _ = page(&app, viewer, c).await; // read
+    let _ = page(&app, viewer, c).await; // served
+    let _ = page(&app, viewer, c).await; // served
+    deliberating_topic(&app, &v).await;
+    let _ = page(&app, viewer, c).await; // stale: read again
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .text()
+        .await
+        .unwrap_or_default();
+    for (line, want) in [
+        ("jiayuan_topic_page_reads_total{result=\"read\"}", 1),
+        ("jiayuan_topic_page_reads_total{result=\"served\"}", 2),
+        ("jiayuan_topic_page_reads_total{result=\"stale\"}", 1),
+        ("jiayuan_topic_pages_kept", 1),
+    ] {
+        assert!(
+            text.lines().any(|l| l == format!("{line} {want}")),
+            "{line} {want} not in:\n{text}"
+        );
+    }
+}

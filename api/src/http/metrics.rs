@@ -32,6 +32,8 @@ pub struct Metrics {
     votes: IntCounterVec,
     vote_changes: IntCounter,
     signups: IntCounterVec,
+    topic_pages: IntCounterVec,
+    topic_pages_kept: IntGauge,
 }
 
 /// Every `extensions.code` an error can carry (DESIGN §9).
@@ -45,6 +47,9 @@ const CODES: [&str; 8] = [
     "RATE_LIMITED",
     "INTERNAL",
 ];
+
+/// The labels of `jiayuan_topic_page_reads_total`, in the order of `PageReads`' fields.
+const PAGE_RESULTS: [&str; 3] = ["served", "stale", "read"];
 
 pub use entity::ballot_participation::VoteChannel;
 
@@ -126,6 +131,23 @@ impl Metrics {
         for status in ["CONFIRMED", "WAITLISTED"] {
             signups.with_label_values(&[status]);
         }
+        let topic_pages = IntCounterVec::new(
+            Opts::new(
+                "jiayuan_topic_page_reads_total",
+                "Topic list pages asked for, by how they were found: served (kept in memory, \
+                 unchanged), stale (kept, changed since: read again) or read (not kept)",
+            ),
+            &["result"],
+        )?;
+        for result in PAGE_RESULTS {
+            topic_pages.with_label_values(&[result]);
+        }
+        let topic_pages_kept = IntGauge::new(
+            "jiayuan_topic_pages_kept",
+            "Topic list pages kept in memory by this process",
+        )?;
+        registry.register(Box::new(topic_pages.clone()))?;
+        registry.register(Box::new(topic_pages_kept.clone()))?;
         registry.register(Box::new(signups.clone()))?;
         // Known labels start at zero, so every family is there from the first scrape.
         for op in known.iter().map(String::as_str).chain(["other"]) {
@@ -167,6 +189,8 @@ impl Metrics {
             votes,
             vote_changes,
             signups,
+            topic_pages,
+            topic_pages_kept,
         })
     }
 
@@ -186,6 +210,17 @@ impl Metrics {
                 .with_label_values(&[channel_label(channel)])
                 .inc();
         }
+    }
+
+    /// Brings the topic page counters up to the process's (called at each scrape).
+    pub fn read_pages(&self, pages: &crate::domain::topic::pages::Pages) {
+        let r = pages.reads();
+        for (result, total) in PAGE_RESULTS.into_iter().zip([r.served, r.stale, r.read]) {
+            let counter = self.topic_pages.with_label_values(&[result]);
+            counter.inc_by(total.saturating_sub(counter.get()));
+        }
+        self.topic_pages_kept
+            .set(i64::try_from(pages.size().0).unwrap_or(i64::MAX));
     }
 
     /// Reads the pool's use now (called at each scrape).
@@ -258,6 +293,7 @@ impl Metrics {
 
 pub async fn render(state: web::Data<AppState>) -> HttpResponse {
     state.metrics.read_pool(&state.db);
+    state.metrics.read_pages(&state.topic_pages);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render())

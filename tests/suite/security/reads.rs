@@ -1,8 +1,8 @@
 //! A list read with its viewer (`Reader::viewer_and_page`): on PostgreSQL the page and the
 //! viewer's account come from one statement, and the rows reach no one whose session has ended
 //! (signed out, or its epoch moved by a password reset), who is not a
-//! member, or who has no token at all, over HTTP or the WebSocket. A vote reads its viewer in
-//! its own transaction.
+//! member, or who has no token at all, over HTTP or the WebSocket; nor does a page kept in
+//! memory. A vote reads its viewer in its own transaction.
 
 use serde_json::{json, Value};
 
@@ -56,6 +56,10 @@ async fn a_list_read_with_its_viewer_shows_nothing_to_an_ended_session_or_an_out
         .to_owned();
     let resp = app.gql(Some(&token), LIST, all.clone()).await;
     assert_eq!(titles(&resp), ["楼道灯不亮"], "{resp}");
+    // The page is now kept in memory (`domain::topic::pages`): every refusal below is of a
+    // request for a kept page, which is used only after its viewer is allowed.
+    let kept = app.state.topic_pages.size().0;
+    assert!(kept >= 1, "the page was not kept");
     let none = app
         .gql(Some(&token), LIST, json!({ "c": c, "s": ["COMPLETED"] }))
         .await;
@@ -92,6 +96,20 @@ async fn a_list_read_with_its_viewer_shows_nothing_to_an_ended_session_or_an_out
         "NOT_FOUND",
         "outsider",
     );
+    // The outsider's own community changed nothing of this one's kept page.
+    let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+    let resp = app.gql(Some(&token), LIST, all.clone()).await;
+    assert_eq!(titles(&resp), ["楼道灯不亮"], "{resp}");
+    let read_rows = app
+        .statement_log
+        .lock()
+        .map(|l| {
+            l[start..]
+                .iter()
+                .any(|s| s.sql.contains(r#"FROM "topics""#))
+        })
+        .unwrap_or(true);
+    assert!(!read_rows, "the refusals above were not of a kept page");
 
     // A resident who moved out (deactivated): their sessions end with their last place.
     let moved = w.person("13800000005").clone();

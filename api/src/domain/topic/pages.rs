@@ -18,6 +18,7 @@
 //! recently used going first; a page larger than an eighth of that is not kept.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -135,6 +136,20 @@ struct Inner {
 #[derive(Default)]
 pub struct Pages {
     inner: Mutex<Inner>,
+    served: AtomicU64,
+    stale: AtomicU64,
+    read: AtomicU64,
+}
+
+/// How the pages asked for were found, since the process started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageReads {
+    /// Served from memory (the version unchanged).
+    pub served: u64,
+    /// Kept, but the version had moved: read again.
+    pub stale: u64,
+    /// Not kept: read.
+    pub read: u64,
 }
 
 impl Pages {
@@ -193,6 +208,25 @@ impl Pages {
         inner.bytes = 0;
     }
 
+    /// Counts how a page asked for was found.
+    pub fn count(&self, served: bool, was_kept: bool) {
+        let counter = match (served, was_kept) {
+            (true, _) => &self.served,
+            (false, true) => &self.stale,
+            (false, false) => &self.read,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How the pages asked for so far were found.
+    pub fn reads(&self) -> PageReads {
+        PageReads {
+            served: self.served.load(Ordering::Relaxed),
+            stale: self.stale.load(Ordering::Relaxed),
+            read: self.read.load(Ordering::Relaxed),
+        }
+    }
+
     /// How many pages are kept and their estimated bytes.
     pub fn size(&self) -> (usize, usize) {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -214,7 +248,8 @@ pub fn version_of(community_id: &str) -> sea_orm::sea_query::Expr {
     Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(q)))
 }
 
-/// The id column of [`check_statement`]'s version row (no ballot has an empty id).
+/// The id column of [`check_statement`]'s version row (no ballot has an empty id; written into
+/// the SQL, `''`, not sent as a value).
 const VERSION_ROW: &str = "";
 
 /// What a kept page is checked with, as a page of [`crate::auth::Reader::viewer_and_page`]:
@@ -229,7 +264,7 @@ pub fn check_statement(
     let table = Alias::new("topic_page_versions");
     let (id, n, area) = (Alias::new("id"), Alias::new("n"), Alias::new("area"));
     let mut stmt = Query::select()
-        .expr_as(Expr::val(VERSION_ROW), id.clone())
+        .expr_as(Expr::cust("''"), id.clone())
         .expr_as(Expr::col((table.clone(), Alias::new("version"))), n.clone())
         .expr_as(Expr::cust("CAST(0 AS BIGINT)"), area.clone())
         .from(table.clone())

@@ -231,28 +231,32 @@ pub async fn list(
     if let Some(statuses) = statuses {
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.to_value())));
     }
-    let (stmt, cols) = page_statement(community_id, q.clone(), after, limit, needs);
     let ballot_cols = needs.ballot.then_some(needs.ballot_cols);
+    let cols = topic_core(needs.topic_cols);
     let key = PageKey::new(community_id, statuses, after, limit, cols, ballot_cols);
-    if let Some(kept) = pages.get(&key) {
+    let kept = pages.get(&key);
+    if let Some(kept) = &kept {
         // The viewer, the community's page version and the kept ballots' pending turnout,
         // in one snapshot.
-        let check = super::pages::check_statement(community_id, &kept, ballot_cols);
+        let check = super::pages::check_statement(community_id, kept, ballot_cols);
         let (access, found) = reader
             .viewer_and_page(check, &[], async |viewer| {
                 access(db, viewer, community_id).await
             })
             .await?;
-        if let Some(page) = super::pages::still_current(&kept, &found, ballot_cols)? {
+        if let Some(page) = super::pages::still_current(kept, &found, ballot_cols)? {
+            pages.count(true, true);
             return topic_page(db, &access, community_id, q, page, needs).await;
         }
         // Something the page shows has changed: read it again (the viewer is read already).
     }
+    let (stmt, cols) = page_statement(community_id, q.clone(), after, limit, needs);
     let (access, found) = reader
         .viewer_and_page(stmt, &PAGE_ORDER, async |viewer| {
             access(db, viewer, community_id).await
         })
         .await?;
+    pages.count(false, kept.is_some());
     let (page, version) = decode_page(&found, cols, community_id, limit, needs)?;
     if version.is_some() {
         pages.put(key, page.clone());
