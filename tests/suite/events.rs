@@ -231,15 +231,7 @@ async fn seats_fill_in_sign_up_order_companions_included_and_the_rest_wait_in_li
     assert_eq!(again["data"]["signUp"]["companions"], 1);
 
     // Counted by status; the repeat is not a sign-up.
-    let metrics = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let metrics = app.metrics_text().await;
     for (status, n) in [("CONFIRMED", 2), ("WAITLISTED", 2)] {
         let line = format!("jiayuan_event_signups_total{{status=\"{status}\"}} {n}");
         assert!(metrics.lines().any(|l| l == line), "{line}: {metrics}");

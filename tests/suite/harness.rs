@@ -173,6 +173,18 @@ impl TestApp {
         &self.state.db
     }
 
+    /// The text `/metrics` answers now.
+    pub async fn metrics_text(&self) -> String {
+        self.http
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET /metrics: {e}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
     /// The SQL statements one request runs (background jobs should be slowed by the test).
     pub async fn statements_of(
         &self,

@@ -12,6 +12,7 @@ use crate::ballots::{
 };
 use crate::build::BallotSpec;
 use crate::harness::*;
+use crate::tallies::fold;
 
 const PAGE: &str = "query($c:ID!){ topics(communityId:$c, first: 20){ pageInfo { hasNextPage }
     nodes { id title status cosignCount
@@ -75,12 +76,6 @@ fn node(data: &Value, id: &str) -> Value {
 
 fn str_of(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
-}
-
-async fn fold(app: &TestApp) {
-    api::domain::ballot::tally::fold_due(app.db())
-        .await
-        .unwrap_or_else(|e| panic!("fold failed: {}", e.describe()));
 }
 
 #[tokio::test]
@@ -302,15 +297,7 @@ async fn metrics_tell_how_topic_pages_were_found() {
     let _ = page(&app, viewer, c).await; // served
     deliberating_topic(&app, &v).await;
     let _ = page(&app, viewer, c).await; // stale: read again
-    let text = app
-        .http
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .text()
-        .await
-        .unwrap_or_default();
+    let text = app.metrics_text().await;
     for (line, want) in [
         ("jiayuan_topic_page_reads_total{result=\"read\"}", 1),
         ("jiayuan_topic_page_reads_total{result=\"served\"}", 2),

@@ -62,7 +62,8 @@ fn api_counts(ballot: &Value) -> HashMap<String, i64> {
         .collect()
 }
 
-async fn fold(app: &TestApp) {
+/// Folds every ballot's pending votes into its counters now.
+pub async fn fold(app: &TestApp) {
     api::domain::ballot::tally::fold_due(app.db())
         .await
         .unwrap_or_else(|e| panic!("fold failed: {}", e.describe()));
