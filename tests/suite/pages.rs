@@ -170,6 +170,22 @@ async fn a_kept_topic_page_shows_every_change_to_its_topics_and_ballots_at_once(
     let read = after_change(&app, viewer, c, "cancelling").await;
     assert_eq!(node(&read, &second)["ballot"]["status"], "CANCELLED");
 
+    // A resident's proposal, then a neighbour's co-signature.
+    let proposed = crate::build::TopicSpec::new("加装电动车充电桩", "车棚里充电不安全，建议加装。")
+        .propose(&app, v.token(&phone(5)), c)
+        .await;
+    let proposed = str_of(&proposed["id"]);
+    let read = after_change(&app, viewer, c, "a resident's proposal").await;
+    assert_eq!(node(&read, &proposed)["cosignCount"], 1, "{read}");
+    app.ok(
+        Some(v.token(&phone(6))),
+        "mutation($id:ID!){ cosignTopic(topicId:$id){ id } }",
+        json!({ "id": proposed }),
+    )
+    .await;
+    let read = after_change(&app, viewer, c, "a co-signature").await;
+    assert_eq!(node(&read, &proposed)["cosignCount"], 2, "{read}");
+
     // The first ballot's time passes: the read that finds it due closes it.
     let_voting_time_pass(&app, &ballot).await;
     let (read, kept) = page(&app, viewer, c).await;
@@ -215,12 +231,17 @@ async fn reads_racing_votes_and_folds_never_see_the_turnout_fall() {
     let c = v.community_id.as_str();
     // The nine owners (the tenant of 2栋301 votes in no owners' ballot).
     let phones: Vec<String> = (1..=9).map(phone).collect();
-    let voting = futures_util::future::join_all(phones.iter().map(|p| {
+    let before = app.state.topic_pages.reads();
+    // A fold after every third vote: between folds, reads are served from memory with the
+    // votes still pending; after one, the kept rows are out of date.
+    let voting = futures_util::future::join_all(phones.iter().enumerate().map(|(i, p)| {
         let (app, ballot, approve, token) = (&app, &ballot, &approve, v.token(p));
         async move {
             let r = vote(app, token, ballot, std::slice::from_ref(approve)).await;
             assert!(r.get("errors").is_none(), "{r}");
-            fold(app).await;
+            if i % 3 == 2 {
+                fold(app).await;
+            }
         }
     }));
     let reading = futures_util::future::join_all((0..3).map(|i| {
@@ -246,6 +267,11 @@ async fn reads_racing_votes_and_folds_never_see_the_turnout_fall() {
     for s in seen {
         assert!(s.windows(2).all(|w| w[0] <= w[1]), "turnout fell: {s:?}");
     }
+    let after = app.state.topic_pages.reads();
+    assert!(
+        after.served > before.served && after.stale + after.read > before.stale + before.read,
+        "the reads were not both served from memory and read again: {before:?} → {after:?}"
+    );
     let (last, _) = page(&app, v.token(&phone(2)), c).await;
     assert_eq!(
         node(&last, &topic)["ballot"]["turnoutCount"],
@@ -271,9 +297,20 @@ async fn a_kept_page_costs_the_viewers_statement_and_reads_no_topic() {
     }
     let (viewer, c) = (v.token(&phone(2)), v.community_id.as_str());
     let _ = page(&app, viewer, c).await;
+    let whole = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
     let (ran, resp) = app
         .statements_of(Some(viewer), PAGE, json!({ "c": c }))
         .await;
+    let read_rows = app
+        .statement_log
+        .lock()
+        .map(|l| {
+            l[whole..]
+                .iter()
+                .any(|s| s.sql.contains(r#"FROM "topics""#))
+        })
+        .unwrap_or(true);
+    assert!(!read_rows, "the measured request read topic rows");
     assert!(resp.get("errors").is_none(), "{resp}");
     assert_eq!(nodes(&resp["data"]).len(), 3);
     let expected = match backend() {
@@ -281,8 +318,79 @@ async fn a_kept_page_costs_the_viewers_statement_and_reads_no_topic() {
         _ => 2,
     };
     assert_eq!(ran.len(), expected, "on {}: {ran:#?}", backend());
-    let (_, kept) = page(&app, viewer, c).await;
+}
+
+/// A filtered page and the page after it are kept and checked like the first; a filter names
+/// the same page whatever the order or repeats of its statuses, so that a long list of repeats
+/// is neither a page of its own in memory nor a long statement.
+#[tokio::test]
+async fn filtered_and_later_pages_are_kept_and_checked_and_a_filter_is_a_set() {
+    let app = TestApp::spawn_with(|s| s.fold_interval_ms = 3_600_000).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let first = deliberating_topic(&app, &v).await;
+    let second = deliberating_topic(&app, &v).await;
+    let (viewer, c) = (v.token(&phone(2)), v.community_id.as_str());
+    let query = "query($c:ID!,$s:[TopicStatus!],$a:String){ topics(communityId:$c, status:$s, first: 1, after:$a){
+        pageInfo { hasNextPage endCursor } nodes { id title status } } }";
+    let read = |statuses: Value, after: Value| {
+        let app = &app;
+        async move {
+            let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+            let data = app
+                .ok(
+                    Some(viewer),
+                    query,
+                    json!({ "c": c, "s": statuses, "a": after }),
+                )
+                .await;
+            let read_rows = app
+                .statement_log
+                .lock()
+                .map(|l| {
+                    l[start..]
+                        .iter()
+                        .any(|s| s.sql.contains(r#"FROM "topics""#))
+                })
+                .unwrap_or(true);
+            (data["topics"].clone(), !read_rows)
+        }
+    };
+    let set = json!(["VOTING", "DELIBERATING"]);
+    let (page1, kept) = read(set.clone(), Value::Null).await;
+    assert!(!kept);
+    assert_eq!(page1["pageInfo"]["hasNextPage"], true, "{page1}");
+    assert_eq!(page1["nodes"][0]["id"], second.as_str());
+    let repeats: Vec<&str> = std::iter::repeat_n("DELIBERATING", 5_000)
+        .chain(["VOTING"])
+        .collect();
+    let (again, kept) = read(json!(repeats), Value::Null).await;
+    assert!(kept, "the same set in another order was read again");
+    assert_eq!(again, page1);
+    assert_eq!(app.state.topic_pages.size().0, 1);
+
+    let cursor = page1["pageInfo"]["endCursor"].clone();
+    let (page2, kept) = read(set.clone(), cursor.clone()).await;
+    assert!(!kept);
+    assert_eq!(page2["nodes"][0]["id"], first.as_str());
+    assert_eq!(page2["pageInfo"]["hasNextPage"], false, "{page2}");
+    let (_, kept) = read(set.clone(), cursor.clone()).await;
     assert!(kept);
+
+    // Voting opens on the first topic: both pages are read again and show it.
+    open_ballot(&app, &v, &BallotSpec::motion(&first)).await;
+    let (page2, kept) = read(set.clone(), cursor.clone()).await;
+    assert!(
+        !kept,
+        "the later page was served from memory after its topic changed"
+    );
+    assert_eq!(page2["nodes"][0]["status"], "VOTING", "{page2}");
+    let (page1, kept) = read(set.clone(), Value::Null).await;
+    assert!(!kept);
+    assert_eq!(page1["nodes"][0]["id"], second.as_str());
+    // Only DELIBERATING: the first topic has left the filter.
+    let (only, _) = read(json!(["DELIBERATING"]), Value::Null).await;
+    assert_eq!(only["nodes"][0]["id"], second.as_str());
+    assert_eq!(only["pageInfo"]["hasNextPage"], false, "{only}");
 }
 
 /// `/metrics` tells how topic pages were found: read, served from memory, or kept but changed.

@@ -34,6 +34,9 @@ pub struct Metrics {
     signups: IntCounterVec,
     topic_pages: IntCounterVec,
     topic_pages_kept: IntGauge,
+    /// Held while `read_pages` brings the counters up: two scrapes at once would each add the
+    /// same difference.
+    pages_read: Arc<std::sync::Mutex<()>>,
 }
 
 /// Every `extensions.code` an error can carry (DESIGN §9).
@@ -191,6 +194,7 @@ impl Metrics {
             signups,
             topic_pages,
             topic_pages_kept,
+            pages_read: Arc::default(),
         })
     }
 
@@ -214,6 +218,7 @@ impl Metrics {
 
     /// Brings the topic page counters up to the process's (called at each scrape).
     pub fn read_pages(&self, pages: &crate::domain::topic::pages::Pages) {
+        let _one = self.pages_read.lock().unwrap_or_else(|e| e.into_inner());
         let r = pages.reads();
         for (result, total) in PAGE_RESULTS.into_iter().zip([r.served, r.stale, r.read]) {
             let counter = self.topic_pages.with_label_values(&[result]);

@@ -3,19 +3,21 @@
 //! A community's topic list is the same page for everyone who may see it, read again and again
 //! between changes. Reading its rows (the topics, each one's latest ballot) is most of what a
 //! list request costs the database. So a page read once is kept here with the community's page
-//! version (`topic_page_versions`), a counter the database itself moves, in the same
-//! transaction, on every change to a row of the community's `topics` or `ballots` (migration
-//! 000015's triggers), whoever makes it: this server, another replica, an operator's SQL.
+//! version (`topic_page_versions`), to which the database itself gives a new random value, in
+//! the same transaction, on every change to a row of the community's `topics` or `ballots`
+//! (migration 000015's triggers), whoever makes it: this server, another replica, an operator's
+//! SQL (unless it turns the triggers off).
 //!
-//! A later read of the same page asks the database, in one statement with the viewer, for the
-//! version and for the ballots' votes not folded in yet (those change with every vote and are
-//! never kept). Only when the version is the one the page was read with is the kept page used:
-//! then no row it was read from has changed since, and the page with the fresh pending turnout is
-//! what reading it again in that snapshot would give. Otherwise it is read again and kept anew.
-//! Access is decided on the viewer before anything kept is used, as on every read.
+//! A later read of the same page asks the database, in one statement, for the version and for
+//! the ballots' votes not folded in yet (those change with every vote and are never kept); on
+//! PostgreSQL the viewer comes with them. Only when the version is the one the page was read
+//! with is the kept page used: then no row it was read from has changed since, and the page with
+//! the fresh pending turnout is what reading it again in that snapshot would give. Otherwise it
+//! is read again and kept anew. Access is decided on the viewer before anything kept is used, as
+//! on every read.
 //!
-//! Bounded: at most [`MAX_PAGES`] pages and [`MAX_BYTES`] (estimated) in all, the least
-//! recently used going first; a page larger than an eighth of that is not kept.
+//! Bounded: at most [`MAX_PAGES`] pages and [`MAX_BYTES`] (estimated, keys included) in all,
+//! the least recently used going first; a page larger than an eighth of that is not kept.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,7 +25,6 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use entity::{ballot, ballot_box, topic};
-use sea_orm::ActiveEnum;
 
 use super::rules::TopicStatus;
 use crate::db::Columns;
@@ -39,7 +40,8 @@ pub const MAX_BYTES: usize = 8 << 20;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PageKey {
     community_id: String,
-    statuses: Option<Vec<String>>,
+    /// A set: each status once, in declaration order (`read::list` makes it so).
+    statuses: Option<Vec<TopicStatus>>,
     after: Option<(DateTime<Utc>, String)>,
     limit: u64,
     topic_cols: Columns<topic::Entity>,
@@ -57,12 +59,21 @@ impl PageKey {
     ) -> Self {
         Self {
             community_id: community_id.to_owned(),
-            statuses: statuses.map(|s| s.iter().map(|s| s.to_value()).collect()),
+            statuses: statuses.map(<[TopicStatus]>::to_vec),
             after: after.cloned(),
             limit,
             topic_cols,
             ballot_cols,
         }
+    }
+}
+
+impl PageKey {
+    /// A rough size in memory (a status is one byte; the filter holds each at most once).
+    fn bytes(&self) -> usize {
+        128 + self.community_id.len()
+            + self.statuses.as_ref().map_or(0, Vec::len)
+            + self.after.as_ref().map_or(0, |(_, id)| id.len())
     }
 }
 
@@ -84,6 +95,9 @@ impl Kept {
             .iter()
             .map(|t| {
                 256 + t.id.len()
+                    + t.community_id.len()
+                    + t.proposer_id.len()
+                    + t.latest_ballot_id.as_ref().map_or(0, String::len)
                     + t.title.len()
                     + t.body.len()
                     + t.reject_reason.as_ref().map_or(0, String::len)
@@ -93,7 +107,10 @@ impl Kept {
             b.values()
                 .map(|l| {
                     let b = &l.ballot;
-                    512 + b.question.len()
+                    512 + 2 * b.id.len()
+                        + b.community_id.len()
+                        + b.topic_id.as_ref().map_or(0, String::len)
+                        + b.question.len()
                         + b.scope.as_ref().map_or(0, String::len)
                         + b.extend_reason.as_ref().map_or(0, String::len)
                         + b.cancel_reason.as_ref().map_or(0, String::len)
@@ -165,7 +182,7 @@ impl Pages {
 
     /// Keeps a page read just now, in place of any older one under the same key.
     pub fn put(&self, key: PageKey, kept: Kept) {
-        let bytes = kept.bytes();
+        let bytes = kept.bytes() + key.bytes();
         if bytes > MAX_BYTES / 8 {
             return;
         }
@@ -281,7 +298,9 @@ pub fn check_statement(
             )
             .from(ballot_box::Entity)
             .and_where(Expr::col(ballot_box::Column::BallotId).is_in(ballots))
-            .and_where(Expr::col(ballot_box::Column::Pending).eq(true))
+            // The bare column, as the partial index's predicate is written: SQLite (and a
+            // generic plan on PostgreSQL) uses the index only for the same expression.
+            .and_where(Expr::col((ballot_box::Entity, ballot_box::Column::Pending)))
             .and_where(Expr::col(ballot_box::Column::CountedOptionIds).is_null())
             .group_by_col(ballot_box::Column::BallotId)
             .to_owned();

@@ -227,6 +227,13 @@ pub async fn list(
     needs: ListNeeds,
 ) -> AppResult<TopicPage> {
     let db = reader.db();
+    // A filter is a set: each status once, in declaration order, for the statement and for
+    // the kept page's key alike (a list of 60,000 repeats names the same page as one).
+    let statuses: Option<Vec<TopicStatus>> = statuses.map(|asked| {
+        use sea_orm::Iterable;
+        TopicStatus::iter().filter(|s| asked.contains(s)).collect()
+    });
+    let statuses = statuses.as_deref();
     let mut q = topic::Entity::find().filter(topic::Column::CommunityId.eq(community_id));
     if let Some(statuses) = statuses {
         q = q.filter(topic::Column::Status.is_in(statuses.iter().map(|s| s.to_value())));
