@@ -243,8 +243,8 @@ pub async fn list(
     let key = PageKey::new(community_id, statuses, after, limit, cols, ballot_cols);
     let kept = pages.get(&key);
     if let Some(kept) = &kept {
-        // The viewer, the community's page version and the kept ballots' pending turnout,
-        // in one snapshot.
+        // The community's page version and the kept ballots' pending turnout, in one snapshot
+        // (one statement with the viewer's on PostgreSQL, after it on SQLite).
         let check = super::pages::check_statement(community_id, kept, ballot_cols);
         let (access, found) = reader
             .viewer_and_page(check, &[], async |viewer| {
