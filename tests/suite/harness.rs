@@ -173,6 +173,24 @@ impl TestApp {
         &self.state.db
     }
 
+    /// A mark in the log of whole statements, for [`TestApp::whole_statements_since`].
+    pub fn statement_mark(&self) -> usize {
+        self.statement_log.lock().map(|l| l.len()).unwrap_or(0)
+    }
+
+    /// The SQL of each statement run since `mark`, whole.
+    pub fn whole_statements_since(&self, mark: usize) -> Vec<String> {
+        self.statement_log
+            .lock()
+            .map(|l| {
+                l[mark.min(l.len())..]
+                    .iter()
+                    .map(|s| s.sql.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The text `/metrics` answers now.
     pub async fn metrics_text(&self) -> String {
         self.http

@@ -21,17 +21,17 @@ const PAGE: &str = "query($c:ID!){ topics(communityId:$c, first: 20){ pageInfo {
 /// The page as `token` reads it, and whether it came from memory: the request read no topic
 /// row, only the community's page version (and the ballots' pending votes).
 async fn page(app: &TestApp, token: &str, community: &str) -> (Value, bool) {
-    let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+    let mark = app.statement_mark();
     let resp = app.gql(Some(token), PAGE, json!({ "c": community })).await;
     assert!(resp.get("errors").is_none(), "{resp}");
-    let ran: Vec<String> = app
-        .statement_log
-        .lock()
-        .map(|l| l[start..].iter().map(|s| s.sql.clone()).collect())
-        .unwrap_or_default();
+    let ran = app.whole_statements_since(mark);
     let checked = ran.iter().any(|s| s.contains("topic_page_versions"));
-    let read_rows = ran.iter().any(|s| s.contains(r#"FROM "topics""#));
-    (resp["data"].clone(), checked && !read_rows)
+    (resp["data"].clone(), checked && !read_topic_rows(&ran))
+}
+
+/// Whether these statements read rows of `topics` (a kept page served from memory reads none).
+pub fn read_topic_rows(ran: &[String]) -> bool {
+    ran.iter().any(|s| s.contains(r#"FROM "topics""#))
 }
 
 /// The page as the database gives it now (no page kept).
@@ -297,20 +297,14 @@ async fn a_kept_page_costs_the_viewers_statement_and_reads_no_topic() {
     }
     let (viewer, c) = (v.token(&phone(2)), v.community_id.as_str());
     let _ = page(&app, viewer, c).await;
-    let whole = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+    let mark = app.statement_mark();
     let (ran, resp) = app
         .statements_of(Some(viewer), PAGE, json!({ "c": c }))
         .await;
-    let read_rows = app
-        .statement_log
-        .lock()
-        .map(|l| {
-            l[whole..]
-                .iter()
-                .any(|s| s.sql.contains(r#"FROM "topics""#))
-        })
-        .unwrap_or(true);
-    assert!(!read_rows, "the measured request read topic rows");
+    assert!(
+        !read_topic_rows(&app.whole_statements_since(mark)),
+        "the measured request read topic rows"
+    );
     assert!(resp.get("errors").is_none(), "{resp}");
     assert_eq!(nodes(&resp["data"]).len(), 3);
     let expected = match backend() {
@@ -335,7 +329,7 @@ async fn filtered_and_later_pages_are_kept_and_checked_and_a_filter_is_a_set() {
     let read = |statuses: Value, after: Value| {
         let app = &app;
         async move {
-            let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+            let mark = app.statement_mark();
             let data = app
                 .ok(
                     Some(viewer),
@@ -343,15 +337,7 @@ async fn filtered_and_later_pages_are_kept_and_checked_and_a_filter_is_a_set() {
                     json!({ "c": c, "s": statuses, "a": after }),
                 )
                 .await;
-            let read_rows = app
-                .statement_log
-                .lock()
-                .map(|l| {
-                    l[start..]
-                        .iter()
-                        .any(|s| s.sql.contains(r#"FROM "topics""#))
-                })
-                .unwrap_or(true);
+            let read_rows = read_topic_rows(&app.whole_statements_since(mark));
             (data["topics"].clone(), !read_rows)
         }
     };

@@ -97,19 +97,13 @@ async fn a_list_read_with_its_viewer_shows_nothing_to_an_ended_session_or_an_out
         "outsider",
     );
     // The outsider's own community changed nothing of this one's kept page.
-    let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+    let mark = app.statement_mark();
     let resp = app.gql(Some(&token), LIST, all.clone()).await;
     assert_eq!(titles(&resp), ["楼道灯不亮"], "{resp}");
-    let read_rows = app
-        .statement_log
-        .lock()
-        .map(|l| {
-            l[start..]
-                .iter()
-                .any(|s| s.sql.contains(r#"FROM "topics""#))
-        })
-        .unwrap_or(true);
-    assert!(!read_rows, "the refusals above were not of a kept page");
+    assert!(
+        !crate::pages::read_topic_rows(&app.whole_statements_since(mark)),
+        "the refusals above were not of a kept page"
+    );
 
     // A resident who moved out (deactivated): their sessions end with their last place.
     let moved = w.person("13800000005").clone();
