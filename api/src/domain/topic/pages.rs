@@ -66,9 +66,7 @@ impl PageKey {
             ballot_cols,
         }
     }
-}
 
-impl PageKey {
     /// A rough size in memory (a status is one byte; the filter holds each at most once).
     fn bytes(&self) -> usize {
         128 + self.community_id.len()

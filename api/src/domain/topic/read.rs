@@ -124,10 +124,8 @@ const PAGE_ORDER: [(&str, sea_orm::sea_query::Order); 2] = [
 ];
 
 /// The statement of one keyset page of a topic query: the rows (with their latest ballots when
-/// shown), reading only the columns the page shows (the id first), with the community's page
-/// version in each, and the columns it reads.
+/// shown), reading only the columns the page shows (the id first), and the columns it reads.
 fn page_statement(
-    community_id: &str,
     q: sea_orm::Select<topic::Entity>,
     after: Option<&(DateTime<Utc>, String)>,
     limit: u64,
@@ -142,10 +140,6 @@ fn page_statement(
     if needs.ballot {
         batch::join_latest(&mut stmt, needs.ballot_cols);
     }
-    stmt.expr_as(
-        super::pages::version_of(community_id),
-        sea_orm::sea_query::Alias::new(PAGE_VERSION),
-    );
     (stmt, cols)
 }
 
@@ -153,21 +147,20 @@ fn page_statement(
 /// ([`super::pages::version_of`]).
 const PAGE_VERSION: &str = "page_version";
 
-/// The rows of a page's [`page_statement`] (read with `cols`), as kept: the topics and their
-/// latest ballots, the extra row only telling that a next page exists, and the community's
-/// page version they were read with (`None` for an empty page, which tells none).
+/// The rows of a page's [`page_statement`] (read with `cols`): the topics and their latest
+/// ballots, the extra row only telling that a next page exists; `version` the community's page
+/// version they were read with, when the statement read it ([`PAGE_VERSION`]).
 fn decode_page(
     found: &[sea_orm::QueryResult],
     cols: crate::db::Columns<topic::Entity>,
     community_id: &str,
     limit: u64,
     needs: ListNeeds,
-) -> AppResult<(super::pages::Kept, Option<i64>)> {
+    version: i64,
+) -> AppResult<super::pages::Kept> {
     let mut rows = Vec::with_capacity(found.len());
     let mut ballots = needs.ballot.then(HashMap::new);
-    let mut version = None;
     for r in found {
-        version = Some(r.try_get::<Option<i64>>("", PAGE_VERSION)?.unwrap_or(0));
         let mut row = crate::db::Positional::new(r);
         let t = topic_from_row(&mut row, cols, community_id)?;
         if let Some(b) = ballots.as_mut() {
@@ -182,13 +175,12 @@ fn decode_page(
     if let (true, Some(b)) = (has_next, ballots.as_mut()) {
         b.retain(|topic_id, _| rows.iter().any(|t| &t.id == topic_id));
     }
-    let kept = super::pages::Kept {
-        version: version.unwrap_or(0),
+    Ok(super::pages::Kept {
+        version,
         rows,
         has_next,
         ballots,
-    };
-    Ok((kept, version))
+    })
 }
 
 /// A page of a topic query as the viewer sees it, from its rows (read now, or kept and still
@@ -257,14 +249,30 @@ pub async fn list(
         }
         // Something the page shows has changed: read it again (the viewer is read already).
     }
-    let (stmt, cols) = page_statement(community_id, q.clone(), after, limit, needs);
+    let (mut stmt, cols) = page_statement(q.clone(), after, limit, needs);
+    stmt.expr_as(
+        super::pages::version_of(community_id),
+        sea_orm::sea_query::Alias::new(PAGE_VERSION),
+    );
     let (access, found) = reader
         .viewer_and_page(stmt, &PAGE_ORDER, async |viewer| {
             access(db, viewer, community_id).await
         })
         .await?;
     pages.count(false, kept.is_some());
-    let (page, version) = decode_page(&found, cols, community_id, limit, needs)?;
+    // Every row holds the version; an empty page tells none, and is not kept.
+    let version = match found.first() {
+        Some(r) => Some(r.try_get::<Option<i64>>("", PAGE_VERSION)?.unwrap_or(0)),
+        None => None,
+    };
+    let page = decode_page(
+        &found,
+        cols,
+        community_id,
+        limit,
+        needs,
+        version.unwrap_or(0),
+    )?;
     if version.is_some() {
         pages.put(key, page.clone());
     }
@@ -299,12 +307,12 @@ pub async fn to_cosign(
         .filter(topic::Column::CommunityId.eq(community_id))
         .filter(topic::Column::Status.eq(TopicStatus::Proposed))
         .filter(topic::Column::Id.not_in_subquery(signed));
-    // The page depends on the viewer: it is not kept (its version column goes unread).
-    let (stmt, cols) = page_statement(community_id, q.clone(), after, limit, needs);
+    // The page depends on the viewer: it is not kept (so it reads no version).
+    let (stmt, cols) = page_statement(q.clone(), after, limit, needs);
     let found = db
         .query_all_raw(db.get_database_backend().build(&stmt))
         .await?;
-    let (page, _) = decode_page(&found, cols, community_id, limit, needs)?;
+    let page = decode_page(&found, cols, community_id, limit, needs, 0)?;
     topic_page(db, &access, community_id, q, page, needs).await
 }
 
