@@ -765,11 +765,7 @@ async fn five_nominations(app: &TestApp, c: &Campaign) {
 async fn a_page_of_nominations_costs_the_same_statements_whatever_its_size() {
     // No background job runs while statements are counted (its statements would land in a
     // request's window: seen once on PostgreSQL under load).
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let c = campaign(&app, 1).await;
     five_nominations(&app, &c).await;
     let query = |first: i32| {
@@ -831,11 +827,7 @@ async fn a_page_of_nominations_costs_the_same_statements_whatever_its_size() {
 /// read together), and nothing for a resident.
 #[tokio::test]
 async fn where_votes_may_open_costs_the_same_statements_for_one_campaign_as_for_three() {
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let first = campaign(&app, 1).await;
     let committee = first.t(COMMITTEE).to_owned();
     let reviewing = |id: String| {
@@ -980,11 +972,7 @@ async fn the_demo_seeds_a_campaign_in_its_endorsing_window_and_one_on_the_honour
 /// nominee and the committee.
 #[tokio::test]
 async fn campaigns_listed_with_their_nominations_show_what_each_campaign_alone_shows() {
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let c = campaign(&app, 1).await;
     let home = c.w.person(NOMINEE).household_id.clone();
     five_nominations(&app, &c).await;

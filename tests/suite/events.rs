@@ -1259,11 +1259,7 @@ async fn the_committee_replaces_a_leader_who_moved_out_and_the_one_who_steps_dow
 #[tokio::test]
 async fn a_page_of_events_or_registrations_costs_the_same_statements_at_five_and_at_fifty() {
     // Background jobs slowed: their statements would be counted too.
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let w = app.community().await;
     let tokens = crowd(&app, &w, 6).await;
     let mut ids = Vec::new();
@@ -1470,11 +1466,7 @@ async fn the_demo_seeds_a_full_event_with_a_waitlist_an_open_one_and_a_past_one_
 /// after it, for a plain resident, the group's leader and the committee alike.
 #[tokio::test]
 async fn a_sign_up_stays_within_its_statement_budget_and_answers_what_a_fresh_read_shows() {
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let w = app.community().await;
     let group = app
         .ok(

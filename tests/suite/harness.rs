@@ -91,6 +91,16 @@ impl TestApp {
     }
 
     /// Starts the app with adjusted settings (e.g. a lower rate limit).
+    /// An app whose background job and tally fold run only when the test calls them (so that
+    /// a count of statements, or a kept page, is the test's own).
+    pub async fn spawn_quiet() -> TestApp {
+        Self::spawn_with(|s| {
+            s.job_interval_ms = 3_600_000;
+            s.fold_interval_ms = 3_600_000;
+        })
+        .await
+    }
+
     pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let (url, sqlite_file) = match pg_server() {
             Some(server) => (fresh_pg_database(&server).await, None),
@@ -178,17 +188,20 @@ impl TestApp {
         self.statement_log.lock().map(|l| l.len()).unwrap_or(0)
     }
 
-    /// The SQL of each statement run since `mark`, whole.
-    pub fn whole_statements_since(&self, mark: usize) -> Vec<String> {
+    /// Each statement run since `mark`, whole, with its values.
+    pub fn statements_since(&self, mark: usize) -> Vec<sea_orm::Statement> {
         self.statement_log
             .lock()
-            .map(|l| {
-                l[mark.min(l.len())..]
-                    .iter()
-                    .map(|s| s.sql.clone())
-                    .collect()
-            })
+            .map(|l| l[mark.min(l.len())..].to_vec())
             .unwrap_or_default()
+    }
+
+    /// The SQL of each statement run since `mark`, whole.
+    pub fn whole_statements_since(&self, mark: usize) -> Vec<String> {
+        self.statements_since(mark)
+            .into_iter()
+            .map(|s| s.sql)
+            .collect()
     }
 
     /// The text `/metrics` answers now.

@@ -7,7 +7,7 @@
 use serde_json::{json, Value};
 
 use crate::ballots::{
-    deliberating_topic, let_voting_time_pass, open_ballot, option_id, phone, vote, voters,
+    deliberating_topic, let_voting_time_pass, open_ballot, option_id, phone, vote, voters, Voters,
     COMMITTEE_PHONE, OWNERS_ROSTER,
 };
 use crate::build::BallotSpec;
@@ -78,19 +78,20 @@ fn str_of(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_owned()
 }
 
+/// The owners' community with one topic in voting: (voters, topic, ballot, the APPROVE option).
+async fn voting_on_a_topic(app: &TestApp) -> (Voters, String, String, String) {
+    let v = voters(app, &OWNERS_ROSTER).await;
+    let topic = deliberating_topic(app, &v).await;
+    let b = open_ballot(app, &v, &BallotSpec::motion(&topic)).await;
+    let (ballot, approve) = (str_of(&b["id"]), option_id(&b, "APPROVE"));
+    (v, topic, ballot, approve)
+}
+
 #[tokio::test]
 async fn a_kept_topic_page_shows_every_change_to_its_topics_and_ballots_at_once() {
     // Folds happen only when the test says.
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
-    let v = voters(&app, &OWNERS_ROSTER).await;
-    let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
-    let ballot = str_of(&b["id"]);
-    let approve = option_id(&b, "APPROVE");
+    let app = TestApp::spawn_quiet().await;
+    let (v, topic, ballot, approve) = voting_on_a_topic(&app).await;
     let (viewer, c) = (v.token(&phone(2)), v.community_id.as_str());
     let committee = v.token(COMMITTEE_PHONE);
 
@@ -218,16 +219,8 @@ async fn a_page_kept_by_one_replica_shows_a_change_made_through_another() {
 /// would count the folded votes nowhere and show the turnout falling.
 #[tokio::test]
 async fn reads_racing_votes_and_folds_never_see_the_turnout_fall() {
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
-    let v = voters(&app, &OWNERS_ROSTER).await;
-    let topic = deliberating_topic(&app, &v).await;
-    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
-    let ballot = str_of(&b["id"]);
-    let approve = option_id(&b, "APPROVE");
+    let app = TestApp::spawn_quiet().await;
+    let (v, topic, ballot, approve) = voting_on_a_topic(&app).await;
     let c = v.community_id.as_str();
     // The nine owners (the tenant of 2栋301 votes in no owners' ballot).
     let phones: Vec<String> = (1..=9).map(phone).collect();
@@ -285,11 +278,7 @@ async fn reads_racing_votes_and_folds_never_see_the_turnout_fall() {
 /// pending votes); on SQLite two (the viewer, then the check). Neither reads a topic row.
 #[tokio::test]
 async fn a_kept_page_costs_the_viewers_statement_and_reads_no_topic() {
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     for _ in 0..3 {
         let topic = deliberating_topic(&app, &v).await;

@@ -194,11 +194,7 @@ async fn paging_topics_while_new_ones_arrive_shows_each_older_topic_exactly_once
 /// successor is the one shown.
 #[tokio::test]
 async fn a_list_shows_each_topics_latest_ballot_with_its_turnout_as_of_now() {
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     let committee = v.token(COMMITTEE_PHONE);
     let voting = deliberating_topic(&app, &v).await;
@@ -544,11 +540,7 @@ async fn a_place_stored_with_an_unusual_time_still_gives_its_resident_access() {
 /// otherwise.
 #[tokio::test]
 async fn ballots_awaiting_my_vote_are_one_statement_and_page_closing_soonest_first() {
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     let mut open = Vec::new();
     for days in [6, 3, 5, 4, 2] {
@@ -672,11 +664,7 @@ async fn ballots_awaiting_my_vote_are_one_statement_and_page_closing_soonest_fir
 #[tokio::test]
 async fn the_electorate_list_pages_in_the_database() {
     // Background jobs (the tally fold after the vote) would add their statements to a count.
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     let topic = deliberating_topic(&app, &v).await;
     let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
@@ -961,11 +949,7 @@ fn sorts(plan: &[String]) -> usize {
 /// community that made the statement about 7× and the whole request 2 to 2.5× slower).
 #[tokio::test]
 async fn a_topic_page_reads_rows_in_order_instead_of_sorting_the_whole_community() {
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     for i in 0..3 {
         let topic = deliberating_topic(&app, &v).await;
@@ -1104,11 +1088,7 @@ async fn a_topic_page_reads_the_topics_text_only_when_it_is_selected() {
 #[tokio::test]
 async fn a_list_reads_each_topic_and_ballot_field_as_a_read_of_one_does() {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let app = TestApp::spawn_with(|s| {
-        s.job_interval_ms = 3_600_000;
-        s.fold_interval_ms = 3_600_000;
-    })
-    .await;
+    let app = TestApp::spawn_quiet().await;
     let v = voters(&app, &OWNERS_ROSTER).await;
     let committee = v.token(COMMITTEE_PHONE);
     // An open CHOICE ballot, secret, extended, with votes (the committee member's among them).
@@ -1292,14 +1272,9 @@ async fn whole_statements_of(
 ) -> (Vec<String>, Value) {
     // What reading it from the database runs: no page kept from an earlier request.
     app.state.topic_pages.clear();
-    let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+    let mark = app.statement_mark();
     let resp = app.gql(Some(token), query, variables).await;
-    let ran = app
-        .statement_log
-        .lock()
-        .map(|l| l[start..].iter().map(|s| s.sql.clone()).collect())
-        .unwrap_or_default();
-    (ran, resp)
+    (app.whole_statements_since(mark), resp)
 }
 
 /// Runs a topic list of `community` and returns its page statement (the one reading `topics` in
@@ -1312,18 +1287,14 @@ async fn topic_page_statement(
     nodes: usize,
 ) -> sea_orm::Statement {
     app.state.topic_pages.clear();
-    let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+    let mark = app.statement_mark();
     let data = app.ok(Some(token), query, json!({ "c": community })).await;
     assert_eq!(
         data["topics"]["nodes"].as_array().map(Vec::len),
         Some(nodes),
         "{data}"
     );
-    let ran: Vec<sea_orm::Statement> = app
-        .statement_log
-        .lock()
-        .map(|l| l[start..].to_vec())
-        .unwrap_or_default();
+    let ran = app.statements_since(mark);
     ran.iter()
         .find(|s| s.sql.contains(r#"FROM "topics""#) && s.sql.contains("ORDER BY"))
         .cloned()
@@ -1809,14 +1780,10 @@ async fn threads_read_together_read_each_page_through_its_index() {
     let statement = |query: String, vars: Value, part: &'static str| {
         let app = &app;
         async move {
-            let start = app.statement_log.lock().map(|l| l.len()).unwrap_or(0);
+            let mark = app.statement_mark();
             app.ok(Some(token), &query, vars).await;
-            let ran: Vec<sea_orm::Statement> = app
-                .statement_log
-                .lock()
-                .map(|l| l[start..].to_vec())
-                .unwrap_or_default();
-            ran.into_iter()
+            app.statements_since(mark)
+                .into_iter()
                 .find(|s| s.sql.contains("UNION ALL") && s.sql.contains(part))
                 .unwrap_or_else(|| panic!("no page of threads in {query}"))
         }
