@@ -23,6 +23,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
+use crate::columns::{ref_col, t};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -89,18 +91,9 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
-                    .table(Alias::new("topic_page_versions"))
-                    .col(
-                        ColumnDef::new(Alias::new("community_id"))
-                            .string_len(36)
-                            .not_null()
-                            .primary_key(),
-                    )
-                    .col(
-                        ColumnDef::new(Alias::new("version"))
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .table(t("topic_page_versions"))
+                    .col(ref_col("community_id").primary_key())
+                    .col(ColumnDef::new(t("version")).big_integer().not_null())
                     .to_owned(),
             )
             .await?;
@@ -170,11 +163,7 @@ impl MigrationTrait for Migration {
             }
         }
         manager
-            .drop_table(
-                Table::drop()
-                    .table(Alias::new("topic_page_versions"))
-                    .to_owned(),
-            )
+            .drop_table(Table::drop().table(t("topic_page_versions")).to_owned())
             .await
     }
 }
