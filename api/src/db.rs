@@ -318,6 +318,27 @@ pub fn on_unique(message: &'static str) -> impl FnOnce(sea_orm::DbErr) -> crate:
     }
 }
 
+/// Statements sent to SQLite as one command: its worker runs them one after another and
+/// answers once, where each command is a hand-off to the worker's thread and back. The one
+/// connection serves no one during a hand-off, so a rush of votes waits for every one of them
+/// (BENCHMARKS.md, session 28). Rows come back in the statements' order. SQLite only:
+/// placeholders are positional (`?`), so each statement's values follow the previous one's;
+/// PostgreSQL prepares one statement at a time (there, common table expressions join
+/// statements: [`with_query`]).
+pub fn sqlite_batch(statements: impl IntoIterator<Item = sea_orm::Statement>) -> sea_orm::Statement {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    for stmt in statements {
+        debug_assert_eq!(stmt.db_backend, DbBackend::Sqlite, "a batch is for SQLite");
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        sql.push_str(&stmt.sql);
+        values.extend(stmt.values.map(|v| v.0).unwrap_or_default());
+    }
+    sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+}
+
 /// SQL written with `$n` placeholders, as SQLite wants it (`?n`), for the few raw statements.
 pub fn portable(backend: DbBackend, sql: &str) -> String {
     match backend {

@@ -140,10 +140,25 @@ async fn viewer_on<C: ConnectionTrait>(conn: &C, claims: &tokens::Claims) -> App
     let backend = conn.get_database_backend();
     let stmt = viewer_statement(backend, &claims.sub, &claims.sid);
     let found = conn.query_one_raw(backend.build(&stmt)).await?;
-    let found = found
-        .map(|row| AccountSession::from_query_result(&row, VIEWER))
+    viewer_of_row(found.as_ref(), claims)
+}
+
+/// The viewer of a token from the account statement's row, if it returned one.
+fn viewer_of_row(row: Option<&sea_orm::QueryResult>, claims: &tokens::Claims) -> AppResult<Viewer> {
+    let found = row
+        .map(|row| AccountSession::from_query_result(row, VIEWER))
         .transpose()?;
     viewer_of(found, claims)
+}
+
+/// How a write reads its viewer in its own transaction ([`Reader::viewer_read`]).
+pub enum ViewerRead {
+    /// The request has read it already.
+    Known(Viewer),
+    /// The account statement, still to run: [`Reader::viewer_from_row`] takes its row. A write
+    /// may send it together with its own statements (SQLite: one hand-off to the connection's
+    /// worker instead of one each).
+    Statement(sea_orm::sea_query::SelectStatement),
 }
 
 /// The viewer of a token from its account statement's row (`None`: no such account): the
@@ -534,16 +549,59 @@ impl<'a> Reader<'a> {
     /// read it yet: a write reads it inside its own transaction, which on SQLite's one
     /// connection saves a turn at the pool.
     pub async fn viewer_on<C: ConnectionTrait>(&self, conn: &C) -> AppResult<Viewer> {
-        let claims = match (self.read_before(), &self.auth) {
-            (Some(Some(viewer)), _) => return Ok(viewer.clone()),
-            (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
-                return Err(AppError::Unauthenticated)
+        let backend = conn.get_database_backend();
+        match self.viewer_read(backend)? {
+            ViewerRead::Known(viewer) => Ok(viewer),
+            ViewerRead::Statement(stmt) => {
+                let row = conn.query_one_raw(backend.build(&stmt)).await?;
+                self.viewer_from_row(row.as_ref())
             }
-            (None, AuthState::Token(claims)) => claims,
+        }
+    }
+
+    /// The viewer as read before, or the statement that reads it ([`Reader::viewer_on`] runs
+    /// it alone); UNAUTHENTICATED without a token.
+    pub fn viewer_read(&self, backend: sea_orm::DbBackend) -> AppResult<ViewerRead> {
+        match (self.read_before(), &self.auth) {
+            (Some(Some(viewer)), _) => Ok(ViewerRead::Known(viewer.clone())),
+            (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
+                Err(AppError::Unauthenticated)
+            }
+            (None, AuthState::Token(claims)) => Ok(ViewerRead::Statement(viewer_statement(
+                backend,
+                &claims.sub,
+                &claims.sid,
+            ))),
+        }
+    }
+
+    /// The viewer from the row of [`ViewerRead::Statement`] (`None`: it returned none), kept
+    /// for the rest of the request; UNAUTHENTICATED when the session or the account is gone.
+    pub fn viewer_from_row(&self, row: Option<&sea_orm::QueryResult>) -> AppResult<Viewer> {
+        let AuthState::Token(claims) = &self.auth else {
+            return Err(AppError::Unauthenticated);
         };
-        let viewer = viewer_on(conn, claims).await?;
+        let viewer = viewer_of_row(row, claims)?;
         self.keep(&viewer);
         Ok(viewer)
+    }
+
+    /// Whether `row` is the account statement's (its first column is the viewer's id), among
+    /// the rows of several statements sent together.
+    pub fn is_viewer_row(row: &sea_orm::QueryResult) -> bool {
+        row.column_names()
+            .first()
+            .is_some_and(|c| c.strip_prefix(VIEWER) == Some("id"))
+    }
+
+    /// The id of the account the request is signed in as (its token's subject, or the viewer
+    /// read before), before the account is read; UNAUTHENTICATED without one.
+    pub fn account_id(&self) -> AppResult<&str> {
+        match (self.read_before(), &self.auth) {
+            (Some(Some(viewer)), _) => Ok(viewer.id()),
+            (None, AuthState::Token(claims)) => Ok(&claims.sub),
+            _ => Err(AppError::Unauthenticated),
+        }
     }
 
     /// Keeps the viewer for the rest of the request. Another resolver of the request may have

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{ballot, ballot_box, ballot_option, ballot_participation, ballot_voter};
-use sea_orm::sea_query::InsertStatement;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionTrait,
@@ -107,59 +106,153 @@ struct ForVote {
     options: Vec<ballot_option::Model>,
 }
 
-/// Counts the vote against the viewer's write limit (`limit`: [`rate_limit::count_statement`])
-/// and reads [`ForVote`] (`None`: no such ballot); returns the count too, for
-/// [`rate_limit::verdict`]. On PostgreSQL this is one statement: the count is a common table
-/// expression, and so is the ballot locked FOR SHARE, joined to the count's one row so that a
-/// count comes back even when the ballot does not. SQLite has no INSERT in a WITH, so the count
-/// runs first, on its own.
-async fn count_and_read_for_vote<C: ConnectionTrait>(
+/// The voter rows a vote may use: the viewer's live places and their households (the ballot's
+/// electorate says which one votes). Ids are random: no other community's can match.
+enum Candidates {
+    /// As read with the viewer (PostgreSQL, where the viewer's statement comes first).
+    Ids(Vec<String>),
+    /// Read in the vote's statement from the account's places (SQLite, where the viewer's
+    /// statement runs in the same command).
+    OfAccount(String),
+}
+
+impl Candidates {
+    fn condition(self, voter_id: sea_orm::sea_query::Expr) -> sea_orm::sea_query::Expr {
+        use entity::resident;
+        use sea_orm::sea_query::{ExprTrait, Query, UnionType};
+        match self {
+            Candidates::Ids(ids) => voter_id.is_in(ids),
+            Candidates::OfAccount(account_id) => {
+                let places = |col: resident::Column| {
+                    let mut q = Query::select();
+                    q.column(col)
+                        .from(resident::Entity)
+                        .and_where(resident::Column::AccountId.eq(account_id.clone()))
+                        .cond_where(roles::live_place());
+                    q
+                };
+                let mut ids = places(resident::Column::Id);
+                ids.union(UnionType::All, places(resident::Column::HouseholdId));
+                voter_id.in_subquery(ids)
+            }
+        }
+    }
+}
+
+/// What a vote reads before it writes: the viewer, the vote counted against the viewer's write
+/// limit (its count, for [`rate_limit::verdict`]), and [`ForVote`] (`None`: no such ballot).
+/// Nothing is decided here; the caller checks them in that order.
+///
+/// On PostgreSQL the viewer's statement runs first ([`Reader::viewer_on`]); then one statement
+/// counts and reads: the count is a common table expression, and so is the ballot locked FOR
+/// SHARE, joined to the count's one row so that a count comes back even when the ballot does
+/// not. SQLite has no INSERT in a WITH: the count, the viewer's statement and the read are one
+/// command of three statements ([`crate::db::sqlite_batch`]), the voter rows found through the
+/// account's places.
+async fn read_for_vote<C: ConnectionTrait>(
     conn: &C,
-    limit: InsertStatement,
+    reader: &Reader<'_>,
+    limit: &crate::config::WriteLimit,
     ballot_id: &str,
-    candidates: Vec<String>,
-) -> AppResult<(i32, Option<ForVote>)> {
-    use crate::db::select_prefixed;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, LockType, Order, Query};
-    use sea_orm::FromQueryResult;
-    let (b, v, o) = (Alias::new("b"), Alias::new("v"), Alias::new("o"));
-    let (counted, count) = (Alias::new("counted"), Alias::new("write_count"));
+) -> AppResult<(Viewer, i32, Option<ForVote>)> {
+    use crate::auth::ViewerRead;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Query};
     let backend = conn.get_database_backend();
-    let pg = backend == sea_orm::DbBackend::Postgres;
-    let mut q = Query::select();
-    select_prefixed::<ballot::Entity>(&mut q, &b, "b_");
-    select_prefixed::<ballot_voter::Entity>(&mut q, &v, "v_");
-    select_prefixed::<ballot_option::Entity>(&mut q, &o, "o_");
-    let this_ballot = Expr::col((ballot::Entity, ballot::Column::Id)).eq(ballot_id);
-    let mut ctes = Vec::new();
-    let mut sqlite_count = None;
-    if pg {
+    let count = rate_limit::count_statement(
+        &rate_limit::key("write", reader.account_id()?),
+        limit.window_secs,
+    );
+    if backend == sea_orm::DbBackend::Postgres {
+        let viewer = reader.viewer_on(conn).await?;
+        let candidates = viewer
+            .places(conn)
+            .await?
+            .iter()
+            .flat_map(|p| [p.id.clone(), p.household_id.clone()])
+            .collect();
+        let (b, counted) = (Alias::new("b"), Alias::new("counted"));
         let mut locked = Query::select();
         locked
             .column(sea_orm::sea_query::Asterisk)
             .from(ballot::Entity)
-            .and_where(this_ballot)
+            .and_where(Expr::col((ballot::Entity, ballot::Column::Id)).eq(ballot_id))
             .lock(LockType::Share);
-        ctes.push(crate::db::cte(counted.clone(), limit));
-        ctes.push(crate::db::cte(b.clone(), locked));
-        q.expr_as(
-            Expr::col((counted.clone(), entity::rate_limit::Column::Count)),
-            count.clone(),
-        )
-        .from(counted)
-        .join(JoinType::LeftJoin, b.clone(), Expr::cust("TRUE"));
-    } else {
-        sqlite_count = Some(rate_limit::run_count(conn, &limit).await?);
-        q.from_as(ballot::Entity, b.clone())
-            .and_where(Expr::col((b.clone(), ballot::Column::Id)).eq(ballot_id));
+        let q = for_vote_select(Candidates::Ids(candidates), |q| {
+            q.expr_as(
+                Expr::col((counted.clone(), entity::rate_limit::Column::Count)),
+                Alias::new("write_count"),
+            )
+            .from(counted.clone())
+            .join(
+                sea_orm::sea_query::JoinType::LeftJoin,
+                b.clone(),
+                Expr::cust("TRUE"),
+            );
+        });
+        let ctes = [crate::db::cte(counted, count), crate::db::cte(b, locked)];
+        let rows = conn
+            .query_all_raw(backend.build(&crate::db::with_query(ctes, q)))
+            .await?;
+        let count = rows
+            .first()
+            .ok_or_else(|| anyhow::anyhow!("the vote's statement returned no row"))?
+            .try_get::<i32>("", "write_count")?;
+        return Ok((viewer, count, for_vote(&rows)?));
     }
+    let candidates = Candidates::OfAccount(reader.account_id()?.to_owned());
+    let q = for_vote_select(candidates, |q| {
+        q.from_as(ballot::Entity, Alias::new("b"))
+            .and_where(Expr::col((Alias::new("b"), ballot::Column::Id)).eq(ballot_id));
+    });
+    let viewer_stmt = match reader.viewer_read(backend)? {
+        ViewerRead::Known(_) => None,
+        ViewerRead::Statement(stmt) => Some(backend.build(&stmt)),
+    };
+    let batch = crate::db::sqlite_batch(
+        [Some(backend.build(&count)), viewer_stmt, Some(backend.build(&q))]
+            .into_iter()
+            .flatten(),
+    );
+    let rows = conn.query_all_raw(batch).await?;
+    // The count's one row, the viewer's (unless read before, or the account is gone), then
+    // the read's.
+    let (count_row, rest) = rows
+        .split_first()
+        .ok_or_else(|| anyhow::anyhow!("the write limit's count returned no row"))?;
+    let count = count_row.try_get_by_index::<i32>(0)?;
+    let (viewer, rest) = match reader.viewer_read(backend)? {
+        ViewerRead::Known(viewer) => (viewer, rest),
+        ViewerRead::Statement(_) => match rest.split_first() {
+            Some((row, rest)) if Reader::is_viewer_row(row) => {
+                (reader.viewer_from_row(Some(row))?, rest)
+            }
+            _ => (reader.viewer_from_row(None)?, rest),
+        },
+    };
+    Ok((viewer, count, for_vote(rest)?))
+}
+
+/// The vote's read of its ballot `b`, voter rows `v` and options `o`, their columns prefixed
+/// with `b_`, `v_` and `o_`; `from` names where the ballot comes from (before the joins).
+fn for_vote_select(
+    candidates: Candidates,
+    from: impl FnOnce(&mut sea_orm::sea_query::SelectStatement),
+) -> sea_orm::sea_query::SelectStatement {
+    use crate::db::select_prefixed;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, Query};
+    let (b, v, o) = (Alias::new("b"), Alias::new("v"), Alias::new("o"));
+    let mut q = Query::select();
+    select_prefixed::<ballot::Entity>(&mut q, &b, "b_");
+    select_prefixed::<ballot_voter::Entity>(&mut q, &v, "v_");
+    select_prefixed::<ballot_option::Entity>(&mut q, &o, "o_");
+    from(&mut q);
     q.join_as(
         JoinType::LeftJoin,
         ballot_voter::Entity,
         v.clone(),
         Expr::col((v.clone(), ballot_voter::Column::BallotId))
             .equals((b.clone(), ballot::Column::Id))
-            .and(Expr::col((v.clone(), ballot_voter::Column::VoterId)).is_in(candidates)),
+            .and(candidates.condition(Expr::col((v.clone(), ballot_voter::Column::VoterId)))),
     );
     q.join_as(
         JoinType::LeftJoin,
@@ -169,30 +262,22 @@ async fn count_and_read_for_vote<C: ConnectionTrait>(
             .equals((b.clone(), ballot::Column::Id)),
     );
     q.order_by((o.clone(), ballot_option::Column::Position), Order::Asc);
-    let rows = match pg {
-        true => {
-            conn.query_all_raw(backend.build(&crate::db::with_query(ctes, q)))
-                .await?
-        }
-        false => conn.query_all_raw(backend.build(&q)).await?,
-    };
-    let count = match sqlite_count {
-        Some(c) => c,
-        None => rows
-            .first()
-            .ok_or_else(|| anyhow::anyhow!("the vote's statement returned no row"))?
-            .try_get::<i32>("", "write_count")?,
-    };
+    q
+}
+
+/// [`ForVote`] from the rows of [`for_vote_select`] (`None`: no ballot).
+fn for_vote(rows: &[sea_orm::QueryResult]) -> AppResult<Option<ForVote>> {
+    use sea_orm::FromQueryResult;
     let Some(first) = rows.first() else {
-        return Ok((count, None));
+        return Ok(None);
     };
     if first.try_get::<Option<String>>("b_", "id")?.is_none() {
-        return Ok((count, None));
+        return Ok(None);
     }
     let ballot = ballot::Model::from_query_result(first, "b_")?;
     let mut voters: Vec<ballot_voter::Model> = Vec::new();
     let mut options: Vec<ballot_option::Model> = Vec::new();
-    for row in &rows {
+    for row in rows {
         if row.try_get::<Option<String>>("v_", "id")?.is_some() {
             let voter = ballot_voter::Model::from_query_result(row, "v_")?;
             if !voters.iter().any(|x| x.id == voter.id) {
@@ -206,14 +291,11 @@ async fn count_and_read_for_vote<C: ConnectionTrait>(
             }
         }
     }
-    Ok((
-        count,
-        Some(ForVote {
-            ballot,
-            voters,
-            options,
-        }),
-    ))
+    Ok(Some(ForVote {
+        ballot,
+        voters,
+        options,
+    }))
 }
 
 /// Records a vote: participation (who) and the ballot box (what) in one transaction, with no
@@ -221,8 +303,8 @@ async fn count_and_read_for_vote<C: ConnectionTrait>(
 /// Append-only: no counter is updated; the box row is `pending` until a fold counts it
 /// (`tally`). A named vote also records whose box row it is (`named`). On PostgreSQL the rows
 /// go in one statement (the participation and the named row as common tables of the box's
-/// INSERT); SQLite has no INSERT in a WITH and takes one each. Returns the receipt code, shown
-/// once.
+/// INSERT); SQLite has no INSERT in a WITH and takes one each, sent as one command
+/// ([`crate::db::sqlite_batch`]). Returns the receipt code, shown once.
 async fn record<C: ConnectionTrait>(
     conn: &C,
     b: &ballot::Model,
@@ -270,13 +352,14 @@ async fn record<C: ConnectionTrait>(
             .await
             .map_err(already())?;
     } else {
-        conn.execute_raw(backend.build(&participation))
-            .await
-            .map_err(already())?;
-        conn.execute_raw(backend.build(&ballot_box)).await?;
-        if let Some(named) = named {
-            conn.execute_raw(backend.build(&named)).await?;
-        }
+        // One command: participation first, so that a second vote fails there, before the box.
+        let batch = crate::db::sqlite_batch(
+            [Some(participation), Some(ballot_box), named]
+                .into_iter()
+                .flatten()
+                .map(|stmt| backend.build(&stmt)),
+        );
+        conn.execute_raw(batch).await.map_err(already())?;
     }
     Ok(receipt)
 }
@@ -293,27 +376,12 @@ pub async fn cast(
     // outside it would queue for a pooled connection again (SQLite has one), which costs more
     // under a rush than the statements.
     let txn = state.db.begin().await?;
-    let viewer = &reader.viewer_on(&txn).await?;
-    // The voter is one of the viewer's places or households (ids are random: no other
-    // community's can match).
-    let candidates: Vec<String> = viewer
-        .places(&txn)
-        .await?
-        .iter()
-        .flat_map(|p| [p.id.clone(), p.household_id.clone()])
-        .collect();
     // Votes and vote changes share a resident's write budget (each one moves every live tally),
     // counted in the statement that takes the ballot's shared lock: it stays taken until this
     // transaction ends.
     let limit = state.settings.write_limit;
-    let key = rate_limit::key("write", viewer.id());
-    let (count, found) = count_and_read_for_vote(
-        &txn,
-        rate_limit::count_statement(&key, limit.window_secs),
-        ballot_id,
-        candidates,
-    )
-    .await?;
+    let (viewer, count, found) = read_for_vote(&txn, reader, &limit, ballot_id).await?;
+    let viewer = &viewer;
     rate_limit::verdict(count, limit.max)?;
     let found = found.ok_or(AppError::NotFound)?;
     let b = found.ballot;
