@@ -325,7 +325,9 @@ pub fn on_unique(message: &'static str) -> impl FnOnce(sea_orm::DbErr) -> crate:
 /// placeholders are positional (`?`), so each statement's values follow the previous one's;
 /// PostgreSQL prepares one statement at a time (there, common table expressions join
 /// statements: [`with_query`]).
-pub fn sqlite_batch(statements: impl IntoIterator<Item = sea_orm::Statement>) -> sea_orm::Statement {
+pub fn sqlite_batch(
+    statements: impl IntoIterator<Item = sea_orm::Statement>,
+) -> sea_orm::Statement {
     let mut sql = String::new();
     let mut values = Vec::new();
     for stmt in statements {
@@ -592,5 +594,81 @@ mod connection_url_tests {
         // the operator chose, in the environment (PGSSLMODE, which the driver reads)
         let url = "postgres://app@127.0.0.1/jiayuan";
         assert_eq!(connection_url(url, Some("require")), url);
+    }
+}
+
+#[cfg(test)]
+mod sqlite_batch_tests {
+    use super::sqlite_batch;
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SqliteQueryBuilder};
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+    fn build(stmt: &impl sea_orm::sea_query::QueryStatementWriter) -> Statement {
+        let (sql, values) = stmt.build(SqliteQueryBuilder);
+        Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+    }
+
+    /// Each statement of a batch takes its own values, in order (sea-query writes SQLite's
+    /// placeholders unnumbered), and the rows come back in the statements' order.
+    #[tokio::test]
+    async fn a_batch_binds_each_statements_values_in_turn_and_answers_in_order() {
+        let db = Database::connect("sqlite::memory:")
+            .await
+            .map_err(|e| e.to_string());
+        let Ok(db) = db else {
+            panic!("{db:?}");
+        };
+        let made = db
+            .execute_unprepared("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)")
+            .await;
+        assert!(made.is_ok(), "{made:?}");
+        let t = Alias::new("t");
+        let insert = |k: &str, n: i64| {
+            let mut q = Query::insert();
+            q.into_table(t.clone())
+                .columns([Alias::new("k"), Alias::new("n")])
+                .values_panic([k.into(), n.into()])
+                .returning_col(Alias::new("n"));
+            build(&q)
+        };
+        let mut select = Query::select();
+        select
+            .column(Alias::new("k"))
+            .from(t.clone())
+            .and_where(Expr::col(Alias::new("n")).gt(1))
+            .order_by(Alias::new("k"), sea_orm::Order::Asc);
+        let batch = sqlite_batch([
+            insert("a", 1),
+            insert("b", 2),
+            build(&select),
+            insert("c", 3),
+        ]);
+        let rows = db.query_all_raw(batch).await.map_err(|e| e.to_string());
+        let Ok(rows) = rows else {
+            panic!("{rows:?}");
+        };
+        let seen: Vec<String> = rows
+            .iter()
+            .map(|r| match r.try_get_by_index::<i64>(0) {
+                Ok(n) => n.to_string(),
+                Err(_) => r.try_get_by_index::<String>(0).unwrap_or_default(),
+            })
+            .collect();
+        assert_eq!(seen, ["1", "2", "b", "3"]);
+        // A failing statement fails the batch: the one after it does not run.
+        let failed = db
+            .execute_raw(sqlite_batch([insert("a", 9), insert("d", 4)]))
+            .await;
+        assert!(failed.is_err());
+        let d = db
+            .query_all_raw(build(
+                Query::select()
+                    .column(Alias::new("k"))
+                    .from(t)
+                    .and_where(Expr::col(Alias::new("k")).eq("d")),
+            ))
+            .await
+            .map(|rows| rows.len());
+        assert_eq!(d.ok(), Some(0));
     }
 }

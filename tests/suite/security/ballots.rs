@@ -421,3 +421,87 @@ async fn a_topic_has_at_most_twenty_ballots_and_a_refused_opening_changes_nothin
         Some(MAX as usize)
     );
 }
+
+/// A vote reads its voter, its write limit and its ballot before it writes (on SQLite as one
+/// command of three statements, the voter rows found through the account's places): an ended
+/// session, a resident who moved out and a member of another community are refused with their
+/// own codes and count nothing; the voter beside them counts once. Two votes in one request
+/// (the viewer read by the first) count once each.
+#[tokio::test]
+async fn a_vote_from_an_ended_session_a_moved_out_resident_or_an_outsider_counts_nothing() {
+    let app = TestApp::spawn().await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
+    let (id, yes) = (s(&b["id"]), option_id(&b, "APPROVE"));
+    let committee = v.token(COMMITTEE_PHONE);
+    let turnout = || async {
+        read_ballot(&app, committee, &id).await["turnoutCount"]
+            .as_i64()
+            .unwrap_or(-1)
+    };
+    let code = |resp: &Value| resp["errors"][0]["extensions"]["code"].clone();
+
+    // A signed-out session (a second one, so that the voter's first still works).
+    let session = app.sign_in_full(&phone(2), PASSWORD).await;
+    app.ok(
+        None,
+        "mutation($r:String!){ signOut(refreshToken:$r) }",
+        json!({ "r": session["refreshToken"] }),
+    )
+    .await;
+    let signed_out = session["accessToken"].as_str().unwrap_or_default();
+    let resp = vote(&app, signed_out, &id, std::slice::from_ref(&yes)).await;
+    assert_eq!(code(&resp), "UNAUTHENTICATED", "signed out: {resp}");
+
+    // A resident who moved out (their sessions end with their last place).
+    let moved = v.people.get(&phone(3)).cloned().unwrap_or_default();
+    app.ok(
+        Some(committee),
+        "mutation($r:ID!){ deactivateResident(residentId:$r){ id } }",
+        json!({ "r": moved.1 }),
+    )
+    .await;
+    let resp = vote(&app, &moved.0, &id, std::slice::from_ref(&yes)).await;
+    assert_eq!(code(&resp), "UNAUTHENTICATED", "moved out: {resp}");
+
+    // A member of another community: the ballot is not theirs to see.
+    let resp = vote(&app, &outsider(&app).await, &id, std::slice::from_ref(&yes)).await;
+    assert_eq!(code(&resp), "NOT_FOUND", "outsider: {resp}");
+    // No token at all.
+    let resp = app
+        .gql(
+            None,
+            "mutation($b:ID!,$o:[ID!]!){ castVote(ballotId:$b, optionIds:$o){ receipt } }",
+            json!({"b": id, "o": [yes]}),
+        )
+        .await;
+    assert_eq!(code(&resp), "UNAUTHENTICATED", "anonymous: {resp}");
+    assert_eq!(turnout().await, 0, "a refused vote counted");
+
+    // The voter's own first session still votes, once.
+    let resp = vote(&app, v.token(&phone(2)), &id, std::slice::from_ref(&yes)).await;
+    assert!(resp["data"]["castVote"]["receipt"].is_string(), "{resp}");
+    let again = vote(&app, v.token(&phone(2)), &id, std::slice::from_ref(&yes)).await;
+    assert_eq!(code(&again), "CONFLICT", "a second vote: {again}");
+    assert_eq!(turnout().await, 1);
+
+    // Two votes in one request, on two ballots: the second uses the viewer the first read.
+    let other_topic = deliberating_topic(&app, &v).await;
+    let other = open_ballot(&app, &v, &BallotSpec::motion(&other_topic)).await;
+    let both = app
+        .gql(
+            Some(v.token(&phone(4))),
+            "mutation($a:ID!,$x:[ID!]!,$b:ID!,$y:[ID!]!){ \
+             first: castVote(ballotId:$a, optionIds:$x){ receipt } \
+             second: castVote(ballotId:$b, optionIds:$y){ receipt } }",
+            json!({"a": id, "x": [yes], "b": s(&other["id"]), "y": [option_id(&other, "OPPOSE")]}),
+        )
+        .await;
+    assert!(both.get("errors").is_none(), "{both}");
+    assert!(both["data"]["first"]["receipt"].is_string(), "{both}");
+    assert!(both["data"]["second"]["receipt"].is_string(), "{both}");
+    assert_eq!(turnout().await, 2);
+    let other = read_ballot(&app, committee, &s(&other["id"])).await;
+    assert_eq!(other["turnoutCount"], 1, "{other}");
+}

@@ -209,9 +209,13 @@ async fn read_for_vote<C: ConnectionTrait>(
         ViewerRead::Statement(stmt) => Some(backend.build(&stmt)),
     };
     let batch = crate::db::sqlite_batch(
-        [Some(backend.build(&count)), viewer_stmt, Some(backend.build(&q))]
-            .into_iter()
-            .flatten(),
+        [
+            Some(backend.build(&count)),
+            viewer_stmt,
+            Some(backend.build(&q)),
+        ]
+        .into_iter()
+        .flatten(),
     );
     let rows = conn.query_all_raw(batch).await?;
     // The count's one row, the viewer's (unless read before, or the account is gone), then
