@@ -158,7 +158,7 @@ pub enum ViewerRead {
     /// The account statement, still to run: [`Reader::viewer_from_row`] takes its row. A write
     /// may send it together with its own statements (SQLite: one hand-off to the connection's
     /// worker instead of one each).
-    Statement(sea_orm::sea_query::SelectStatement),
+    Statement(sea_orm::Statement),
 }
 
 /// The viewer of a token from its account statement's row (`None`: no such account): the
@@ -553,7 +553,7 @@ impl<'a> Reader<'a> {
         match self.viewer_read(backend)? {
             ViewerRead::Known(viewer) => Ok(viewer),
             ViewerRead::Statement(stmt) => {
-                let row = conn.query_one_raw(backend.build(&stmt)).await?;
+                let row = conn.query_one_raw(stmt).await?;
                 self.viewer_from_row(row.as_ref())
             }
         }
@@ -567,11 +567,9 @@ impl<'a> Reader<'a> {
             (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
                 Err(AppError::Unauthenticated)
             }
-            (None, AuthState::Token(claims)) => Ok(ViewerRead::Statement(viewer_statement(
-                backend,
-                &claims.sub,
-                &claims.sid,
-            ))),
+            (None, AuthState::Token(claims)) => Ok(ViewerRead::Statement(
+                backend.build(&viewer_statement(backend, &claims.sub, &claims.sid)),
+            )),
         }
     }
 

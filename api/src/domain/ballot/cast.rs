@@ -204,9 +204,9 @@ async fn read_for_vote<C: ConnectionTrait>(
         q.from_as(ballot::Entity, Alias::new("b"))
             .and_where(Expr::col((Alias::new("b"), ballot::Column::Id)).eq(ballot_id));
     });
-    let viewer_stmt = match reader.viewer_read(backend)? {
-        ViewerRead::Known(_) => None,
-        ViewerRead::Statement(stmt) => Some(backend.build(&stmt)),
+    let (known, viewer_stmt) = match reader.viewer_read(backend)? {
+        ViewerRead::Known(viewer) => (Some(viewer), None),
+        ViewerRead::Statement(stmt) => (None, Some(stmt)),
     };
     let batch = crate::db::sqlite_batch(
         [
@@ -224,9 +224,9 @@ async fn read_for_vote<C: ConnectionTrait>(
         .split_first()
         .ok_or_else(|| anyhow::anyhow!("the write limit's count returned no row"))?;
     let count = count_row.try_get_by_index::<i32>(0)?;
-    let (viewer, rest) = match reader.viewer_read(backend)? {
-        ViewerRead::Known(viewer) => (viewer, rest),
-        ViewerRead::Statement(_) => match rest.split_first() {
+    let (viewer, rest) = match known {
+        Some(viewer) => (viewer, rest),
+        None => match rest.split_first() {
             Some((row, rest)) if Reader::is_viewer_row(row) => {
                 (reader.viewer_from_row(Some(row))?, rest)
             }
