@@ -321,10 +321,16 @@ pub fn on_unique(message: &'static str) -> impl FnOnce(sea_orm::DbErr) -> crate:
 /// Statements sent to SQLite as one command: its worker runs them one after another and
 /// answers once, where each command is a hand-off to the worker's thread and back. The one
 /// connection serves no one during a hand-off, so a rush of votes waits for every one of them
-/// (BENCHMARKS.md, session 28). Rows come back in the statements' order. SQLite only:
-/// placeholders are positional (`?`), so each statement's values follow the previous one's;
-/// PostgreSQL prepares one statement at a time (there, common table expressions join
-/// statements: [`with_query`]).
+/// (BENCHMARKS.md, session 28). Rows come back in the statements' order.
+///
+/// - **SQLite only**: PostgreSQL prepares one statement at a time (there, common table
+///   expressions join statements: [`with_query`]).
+/// - **Statements built by sea-query only**: their placeholders are unnumbered (`?`), so each
+///   statement takes its values after the previous one's. A numbered one (`?1`, as
+///   [`portable`] writes) would take the batch's first value, and a missing value binds NULL,
+///   without an error.
+/// - **Inside a transaction**: the batch stops at the first failing statement, and only the
+///   transaction's rollback undoes the ones before it.
 pub fn sqlite_batch(
     statements: impl IntoIterator<Item = sea_orm::Statement>,
 ) -> sea_orm::Statement {
@@ -332,6 +338,12 @@ pub fn sqlite_batch(
     let mut values = Vec::new();
     for stmt in statements {
         debug_assert_eq!(stmt.db_backend, DbBackend::Sqlite, "a batch is for SQLite");
+        debug_assert_eq!(
+            stmt.sql.matches('?').count(),
+            stmt.values.as_ref().map_or(0, |v| v.0.len()),
+            "one unnumbered placeholder per value: {}",
+            stmt.sql
+        );
         if !sql.is_empty() {
             sql.push_str(";\n");
         }

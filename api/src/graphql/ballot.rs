@@ -953,7 +953,7 @@ impl BallotMutation {
         option_ids: Vec<ID>,
         receipt: Option<String>,
     ) -> GqlResult<VoteReceipt> {
-        // The viewer is read inside the vote's transaction (`Reader::viewer_on`).
+        // The viewer is read inside the vote's transaction (`cast::read_for_vote`).
         let reader = Reader::of(ctx)?;
         reader.signed_in()?;
         let ids: Vec<String> = option_ids.into_iter().map(|i| i.to_string()).collect();

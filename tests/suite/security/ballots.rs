@@ -505,3 +505,78 @@ async fn a_vote_from_an_ended_session_a_moved_out_resident_or_an_outsider_counts
     let other = read_ballot(&app, committee, &s(&other["id"])).await;
     assert_eq!(other["turnoutCount"], 1, "{other}");
 }
+
+/// The vote's write limit is counted in the vote's first statement (on SQLite in the same
+/// command as the account and the ballot): a refused vote (an ended session, no such ballot)
+/// is rolled back with its count, so it spends none of the account's budget; votes and vote
+/// changes spend it, and the one beyond it is RATE_LIMITED and changes nothing.
+#[tokio::test]
+async fn refused_votes_spend_no_write_budget_and_the_vote_beyond_it_is_rate_limited() {
+    let app = TestApp::spawn_with(|s| s.write_limit.max = 2).await;
+    let v = voters(&app, &OWNERS_ROSTER).await;
+    let topic = deliberating_topic(&app, &v).await;
+    let b = open_ballot(&app, &v, &BallotSpec::motion(&topic)).await;
+    let (id, yes, no) = (
+        s(&b["id"]),
+        option_id(&b, "APPROVE"),
+        option_id(&b, "OPPOSE"),
+    );
+    let code = |resp: &Value| resp["errors"][0]["extensions"]["code"].clone();
+
+    // Three refusals of the same account: a signed-out session of it, and no such ballot.
+    let session = app.sign_in_full(&phone(2), PASSWORD).await;
+    app.ok(
+        None,
+        "mutation($r:String!){ signOut(refreshToken:$r) }",
+        json!({ "r": session["refreshToken"] }),
+    )
+    .await;
+    let signed_out = session["accessToken"].as_str().unwrap_or_default();
+    for _ in 0..2 {
+        let resp = vote(&app, signed_out, &id, std::slice::from_ref(&yes)).await;
+        assert_eq!(code(&resp), "UNAUTHENTICATED", "{resp}");
+    }
+    let voter = v.token(&phone(2));
+    let resp = vote(&app, voter, "no-such-ballot", std::slice::from_ref(&yes)).await;
+    assert_eq!(code(&resp), "NOT_FOUND", "{resp}");
+
+    // The live session still has its whole budget: a vote and a change.
+    let receipt = receipt_of(&app, voter, &id, &yes).await;
+    let changed = app
+        .gql(
+            Some(voter),
+            CHANGE,
+            json!({ "b": id, "o": [no], "r": receipt }),
+        )
+        .await;
+    assert!(changed.get("errors").is_none(), "{changed}");
+    // The third write is beyond it, and changes nothing.
+    let third = app
+        .gql(
+            Some(voter),
+            CHANGE,
+            json!({ "b": id, "o": [yes], "r": receipt }),
+        )
+        .await;
+    assert_eq!(code(&third), "RATE_LIMITED", "{third}");
+    let committee = v.token(COMMITTEE_PHONE);
+    close(&app, committee, &id).await;
+    let closed = read_ballot(&app, committee, &id).await;
+    assert_eq!(closed["turnoutCount"], 1, "{closed}");
+    let votes = |role: &str| {
+        closed["result"]["options"]
+            .as_array()
+            .and_then(|o| o.iter().find(|o| o["role"] == role))
+            .map(|o| o["votes"].clone())
+    };
+    assert_eq!(
+        votes("OPPOSE"),
+        Some(json!(1)),
+        "the change counted: {closed}"
+    );
+    assert_eq!(
+        votes("APPROVE"),
+        Some(json!(0)),
+        "the refused change did not: {closed}"
+    );
+}

@@ -96,10 +96,9 @@ async fn lock_open_ballot<C: ConnectionTrait>(
 }
 
 /// What a vote needs of its ballot, read in one statement: the ballot with its row locked
-/// SHARED for the rest of the transaction (PostgreSQL), the voter rows among `candidates` (the
-/// viewer's places and households: the ballot's electorate says which one votes) and its
-/// options in order. A vote on SQLite waits for every statement of the process; one statement
-/// instead of three is most of what a rush there costs.
+/// SHARED for the rest of the transaction (PostgreSQL), the voter rows among [`Candidates`]
+/// (the viewer's places and households: the ballot's electorate says which one votes) and its
+/// options in order.
 struct ForVote {
     ballot: ballot::Model,
     voters: Vec<ballot_voter::Model>,
@@ -108,11 +107,15 @@ struct ForVote {
 
 /// The voter rows a vote may use: the viewer's live places and their households (the ballot's
 /// electorate says which one votes). Ids are random: no other community's can match.
+/// Either way the voter is then chosen among the rows found by `voter_id_of`, from the viewer's
+/// places: the candidates can only narrow it.
 enum Candidates {
     /// As read with the viewer (PostgreSQL, where the viewer's statement comes first).
     Ids(Vec<String>),
     /// Read in the vote's statement from the account's places (SQLite, where the viewer's
-    /// statement runs in the same command).
+    /// statement runs in the same command). When the request read its viewer before, these are
+    /// read afresh while the viewer's places are the request's: a place lost in between is a
+    /// FORBIDDEN, never a vote it should not be.
     OfAccount(String),
 }
 
@@ -303,7 +306,7 @@ fn for_vote(rows: &[sea_orm::QueryResult]) -> AppResult<Option<ForVote>> {
 }
 
 /// Records a vote: participation (who) and the ballot box (what) in one transaction, with no
-/// shared key, under the ballot's shared lock (`count_and_read_for_vote`, `lock_open_ballot`).
+/// shared key, under the ballot's shared lock (`read_for_vote`, `lock_open_ballot`).
 /// Append-only: no counter is updated; the box row is `pending` until a fold counts it
 /// (`tally`). A named vote also records whose box row it is (`named`). On PostgreSQL the rows
 /// go in one statement (the participation and the named row as common tables of the box's
