@@ -106,9 +106,9 @@ struct ForVote {
 }
 
 /// The voter rows a vote may use: the viewer's live places and their households (the ballot's
-/// electorate says which one votes). Ids are random: no other community's can match.
-/// Either way the voter is then chosen among the rows found by `voter_id_of`, from the viewer's
-/// places: the candidates can only narrow it.
+/// electorate says which one votes). Ids are random: no other community's can match. Either
+/// way `voter_id_of` then picks the voter from the viewer's places, and it must be among the
+/// rows found: the candidates can only narrow the choice.
 enum Candidates {
     /// As read with the viewer (PostgreSQL, where the viewer's statement comes first).
     Ids(Vec<String>),
