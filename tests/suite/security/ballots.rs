@@ -422,6 +422,19 @@ async fn a_topic_has_at_most_twenty_ballots_and_a_refused_opening_changes_nothin
     );
 }
 
+/// The access token of a second session of `phone`'s account, signed out (its first session
+/// still works).
+async fn signed_out_session(app: &TestApp, phone: &str) -> String {
+    let session = app.sign_in_full(phone, PASSWORD).await;
+    app.ok(
+        None,
+        "mutation($r:String!){ signOut(refreshToken:$r) }",
+        json!({ "r": session["refreshToken"] }),
+    )
+    .await;
+    s(&session["accessToken"])
+}
+
 /// A vote reads its voter, its write limit and its ballot before it writes (on SQLite as one
 /// command of three statements, the voter rows found through the account's places): an ended
 /// session, a resident who moved out and a member of another community are refused with their
@@ -440,19 +453,11 @@ async fn a_vote_from_an_ended_session_a_moved_out_resident_or_an_outsider_counts
             .as_i64()
             .unwrap_or(-1)
     };
-    let code = |resp: &Value| resp["errors"][0]["extensions"]["code"].clone();
 
     // A signed-out session (a second one, so that the voter's first still works).
-    let session = app.sign_in_full(&phone(2), PASSWORD).await;
-    app.ok(
-        None,
-        "mutation($r:String!){ signOut(refreshToken:$r) }",
-        json!({ "r": session["refreshToken"] }),
-    )
-    .await;
-    let signed_out = session["accessToken"].as_str().unwrap_or_default();
+    let signed_out = &signed_out_session(&app, &phone(2)).await;
     let resp = vote(&app, signed_out, &id, std::slice::from_ref(&yes)).await;
-    assert_eq!(code(&resp), "UNAUTHENTICATED", "signed out: {resp}");
+    assert_eq!(error_code(&resp), "UNAUTHENTICATED", "signed out: {resp}");
 
     // A resident who moved out (their sessions end with their last place).
     let moved = v.people.get(&phone(3)).cloned().unwrap_or_default();
@@ -463,11 +468,11 @@ async fn a_vote_from_an_ended_session_a_moved_out_resident_or_an_outsider_counts
     )
     .await;
     let resp = vote(&app, &moved.0, &id, std::slice::from_ref(&yes)).await;
-    assert_eq!(code(&resp), "UNAUTHENTICATED", "moved out: {resp}");
+    assert_eq!(error_code(&resp), "UNAUTHENTICATED", "moved out: {resp}");
 
     // A member of another community: the ballot is not theirs to see.
     let resp = vote(&app, &outsider(&app).await, &id, std::slice::from_ref(&yes)).await;
-    assert_eq!(code(&resp), "NOT_FOUND", "outsider: {resp}");
+    assert_eq!(error_code(&resp), "NOT_FOUND", "outsider: {resp}");
     // No token at all.
     let resp = app
         .gql(
@@ -476,14 +481,14 @@ async fn a_vote_from_an_ended_session_a_moved_out_resident_or_an_outsider_counts
             json!({"b": id, "o": [yes]}),
         )
         .await;
-    assert_eq!(code(&resp), "UNAUTHENTICATED", "anonymous: {resp}");
+    assert_eq!(error_code(&resp), "UNAUTHENTICATED", "anonymous: {resp}");
     assert_eq!(turnout().await, 0, "a refused vote counted");
 
     // The voter's own first session still votes, once.
     let resp = vote(&app, v.token(&phone(2)), &id, std::slice::from_ref(&yes)).await;
     assert!(resp["data"]["castVote"]["receipt"].is_string(), "{resp}");
     let again = vote(&app, v.token(&phone(2)), &id, std::slice::from_ref(&yes)).await;
-    assert_eq!(code(&again), "CONFLICT", "a second vote: {again}");
+    assert_eq!(error_code(&again), "CONFLICT", "a second vote: {again}");
     assert_eq!(turnout().await, 1);
 
     // Two votes in one request, on two ballots: the second uses the viewer the first read.
@@ -521,24 +526,16 @@ async fn refused_votes_spend_no_write_budget_and_the_vote_beyond_it_is_rate_limi
         option_id(&b, "APPROVE"),
         option_id(&b, "OPPOSE"),
     );
-    let code = |resp: &Value| resp["errors"][0]["extensions"]["code"].clone();
 
     // Three refusals of the same account: a signed-out session of it, and no such ballot.
-    let session = app.sign_in_full(&phone(2), PASSWORD).await;
-    app.ok(
-        None,
-        "mutation($r:String!){ signOut(refreshToken:$r) }",
-        json!({ "r": session["refreshToken"] }),
-    )
-    .await;
-    let signed_out = session["accessToken"].as_str().unwrap_or_default();
+    let signed_out = &signed_out_session(&app, &phone(2)).await;
     for _ in 0..2 {
         let resp = vote(&app, signed_out, &id, std::slice::from_ref(&yes)).await;
-        assert_eq!(code(&resp), "UNAUTHENTICATED", "{resp}");
+        assert_eq!(error_code(&resp), "UNAUTHENTICATED", "{resp}");
     }
     let voter = v.token(&phone(2));
     let resp = vote(&app, voter, "no-such-ballot", std::slice::from_ref(&yes)).await;
-    assert_eq!(code(&resp), "NOT_FOUND", "{resp}");
+    assert_eq!(error_code(&resp), "NOT_FOUND", "{resp}");
 
     // The live session still has its whole budget: a vote and a change.
     let receipt = receipt_of(&app, voter, &id, &yes).await;
@@ -558,7 +555,7 @@ async fn refused_votes_spend_no_write_budget_and_the_vote_beyond_it_is_rate_limi
             json!({ "b": id, "o": [yes], "r": receipt }),
         )
         .await;
-    assert_eq!(code(&third), "RATE_LIMITED", "{third}");
+    assert_eq!(error_code(&third), "RATE_LIMITED", "{third}");
     let committee = v.token(COMMITTEE_PHONE);
     close(&app, committee, &id).await;
     let closed = read_ballot(&app, committee, &id).await;
