@@ -612,13 +612,8 @@ mod connection_url_tests {
 #[cfg(test)]
 mod sqlite_batch_tests {
     use super::sqlite_batch;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SqliteQueryBuilder};
-    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
-
-    fn build(stmt: &impl sea_orm::sea_query::QueryStatementWriter) -> Statement {
-        let (sql, values) = stmt.build(SqliteQueryBuilder);
-        Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
-    }
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::{ConnectionTrait, Database, DbBackend};
 
     /// Each statement of a batch takes its own values, in order (sea-query writes SQLite's
     /// placeholders unnumbered), and the rows come back in the statements' order.
@@ -641,7 +636,7 @@ mod sqlite_batch_tests {
                 .columns([Alias::new("k"), Alias::new("n")])
                 .values_panic([k.into(), n.into()])
                 .returning_col(Alias::new("n"));
-            build(&q)
+            DbBackend::Sqlite.build(&q)
         };
         let mut select = Query::select();
         select
@@ -652,7 +647,7 @@ mod sqlite_batch_tests {
         let batch = sqlite_batch([
             insert("a", 1),
             insert("b", 2),
-            build(&select),
+            DbBackend::Sqlite.build(&select),
             insert("c", 3),
         ]);
         let rows = db.query_all_raw(batch).await.map_err(|e| e.to_string());
@@ -673,12 +668,14 @@ mod sqlite_batch_tests {
             .await;
         assert!(failed.is_err());
         let d = db
-            .query_all_raw(build(
-                Query::select()
-                    .column(Alias::new("k"))
-                    .from(t)
-                    .and_where(Expr::col(Alias::new("k")).eq("d")),
-            ))
+            .query_all_raw(
+                DbBackend::Sqlite.build(
+                    Query::select()
+                        .column(Alias::new("k"))
+                        .from(t)
+                        .and_where(Expr::col(Alias::new("k")).eq("d")),
+                ),
+            )
             .await
             .map(|rows| rows.len());
         assert_eq!(d.ok(), Some(0));
