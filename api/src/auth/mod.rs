@@ -157,8 +157,9 @@ pub enum ViewerRead {
     Known(Viewer),
     /// The account statement, still to run: [`Reader::viewer_from_row`] takes its row. A write
     /// may send it together with its own statements (SQLite: one hand-off to the connection's
-    /// worker instead of one each).
-    Statement(sea_orm::Statement),
+    /// worker instead of one each), or join it to its own (PostgreSQL: one round trip,
+    /// [`Reader::viewer_from_joined_row`]).
+    Statement(sea_orm::sea_query::SelectStatement),
 }
 
 /// The viewer of a token from its account statement's row (`None`: no such account): the
@@ -553,7 +554,7 @@ impl<'a> Reader<'a> {
         match self.viewer_read(backend)? {
             ViewerRead::Known(viewer) => Ok(viewer),
             ViewerRead::Statement(stmt) => {
-                let row = conn.query_one_raw(stmt).await?;
+                let row = conn.query_one_raw(backend.build(&stmt)).await?;
                 self.viewer_from_row(row.as_ref())
             }
         }
@@ -567,9 +568,11 @@ impl<'a> Reader<'a> {
             (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
                 Err(AppError::Unauthenticated)
             }
-            (None, AuthState::Token(claims)) => Ok(ViewerRead::Statement(
-                backend.build(&viewer_statement(backend, &claims.sub, &claims.sid)),
-            )),
+            (None, AuthState::Token(claims)) => Ok(ViewerRead::Statement(viewer_statement(
+                backend,
+                &claims.sub,
+                &claims.sid,
+            ))),
         }
     }
 
@@ -582,6 +585,13 @@ impl<'a> Reader<'a> {
         let viewer = viewer_of_row(row, claims)?;
         self.keep(&viewer);
         Ok(viewer)
+    }
+
+    /// [`Reader::viewer_from_row`] for a row that holds the account statement's columns beside
+    /// a statement's own (joined to them): they are NULL when the account is gone.
+    pub fn viewer_from_joined_row(&self, row: &sea_orm::QueryResult) -> AppResult<Viewer> {
+        let id = row.try_get::<Option<String>>("", &format!("{VIEWER}id"))?;
+        self.viewer_from_row(id.is_some().then_some(row))
     }
 
     /// Whether `row` is the account statement's (its first column is the viewer's id), among

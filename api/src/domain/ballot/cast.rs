@@ -96,62 +96,48 @@ async fn lock_open_ballot<C: ConnectionTrait>(
 }
 
 /// What a vote needs of its ballot, read in one statement: the ballot with its row locked
-/// SHARED for the rest of the transaction (PostgreSQL), the voter rows among [`Candidates`]
-/// (the viewer's places and households: the ballot's electorate says which one votes) and its
-/// options in order.
+/// SHARED for the rest of the transaction (PostgreSQL), the voter rows among the viewer's
+/// places and their households ([`candidates`]: the ballot's electorate says which one votes)
+/// and its options in order.
 struct ForVote {
     ballot: ballot::Model,
     voters: Vec<ballot_voter::Model>,
     options: Vec<ballot_option::Model>,
 }
 
-/// The voter rows a vote may use: the viewer's live places and their households (the ballot's
-/// electorate says which one votes). Ids are random: no other community's can match. Either
-/// way `voter_id_of` then picks the voter from the viewer's places, and it must be among the
-/// rows found: the candidates can only narrow the choice.
-enum Candidates {
-    /// As read with the viewer (PostgreSQL, where the viewer's statement comes first).
-    Ids(Vec<String>),
-    /// Read in the vote's statement from the account's places (SQLite, where the viewer's
-    /// statement runs in the same command). When the request read its viewer before, these are
-    /// read afresh while the viewer's places are the request's: a place lost in between is a
-    /// FORBIDDEN, never a vote it should not be.
-    OfAccount(String),
+/// `voter_id` among the voter rows a vote may use: the account's live places and their
+/// households, read in the vote's own statement (ids are random: no other community's can
+/// match). `voter_id_of` then picks the voter from the viewer's places, and it must be among
+/// the rows found: these only narrow the choice. When the request read its viewer before, they
+/// are read afresh while the viewer's places are the request's: a place lost in between is a
+/// FORBIDDEN, never a vote it should not be.
+fn candidates(account_id: &str, voter_id: sea_orm::sea_query::Expr) -> sea_orm::sea_query::Expr {
+    use entity::resident;
+    use sea_orm::sea_query::{ExprTrait, Query, UnionType};
+    let places = |col: resident::Column| {
+        let mut q = Query::select();
+        q.column(col)
+            .from(resident::Entity)
+            .and_where(resident::Column::AccountId.eq(account_id))
+            .cond_where(roles::live_place());
+        q
+    };
+    let mut ids = places(resident::Column::Id);
+    ids.union(UnionType::All, places(resident::Column::HouseholdId));
+    voter_id.in_subquery(ids)
 }
 
-impl Candidates {
-    fn condition(self, voter_id: sea_orm::sea_query::Expr) -> sea_orm::sea_query::Expr {
-        use entity::resident;
-        use sea_orm::sea_query::{ExprTrait, Query, UnionType};
-        match self {
-            Candidates::Ids(ids) => voter_id.is_in(ids),
-            Candidates::OfAccount(account_id) => {
-                let places = |col: resident::Column| {
-                    let mut q = Query::select();
-                    q.column(col)
-                        .from(resident::Entity)
-                        .and_where(resident::Column::AccountId.eq(account_id.clone()))
-                        .cond_where(roles::live_place());
-                    q
-                };
-                let mut ids = places(resident::Column::Id);
-                ids.union(UnionType::All, places(resident::Column::HouseholdId));
-                voter_id.in_subquery(ids)
-            }
-        }
-    }
-}
-
-/// What a vote reads before it writes: the viewer, the vote counted against the viewer's write
-/// limit (its count, for [`rate_limit::verdict`]), and [`ForVote`] (`None`: no such ballot).
-/// Nothing is decided here; the caller checks them in that order.
+/// What a vote reads before it writes, in one round trip: the viewer (unless the request read
+/// it before), the vote counted against the viewer's write limit (its count, for
+/// [`rate_limit::verdict`]), and [`ForVote`] (`None`: no such ballot). Nothing is decided
+/// here; the caller checks them in that order.
 ///
-/// On PostgreSQL the viewer's statement runs first ([`Reader::viewer_on`]); then one statement
-/// counts and reads: the count is a common table expression, and so is the ballot locked FOR
-/// SHARE, joined to the count's one row so that a count comes back even when the ballot does
-/// not. SQLite has no INSERT in a WITH: the count, the viewer's statement and the read are one
-/// command of three statements ([`crate::db::sqlite_batch`]), the voter rows found through the
-/// account's places.
+/// PostgreSQL: one statement. The count is a common table expression, and so is the ballot
+/// locked FOR SHARE, joined to the count's one row so that a count comes back even when the
+/// ballot does not; the account statement is a third, materialized (its subqueries run once),
+/// and its columns (`viewer_…`) sit beside each row. SQLite has no INSERT in a WITH: the
+/// count, the account statement and the read are one command of three statements
+/// ([`crate::db::sqlite_batch`]).
 async fn read_for_vote<C: ConnectionTrait>(
     conn: &C,
     reader: &Reader<'_>,
@@ -159,62 +145,64 @@ async fn read_for_vote<C: ConnectionTrait>(
     ballot_id: &str,
 ) -> AppResult<(Viewer, i32, Option<ForVote>)> {
     use crate::auth::ViewerRead;
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, Query};
+    use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, LockType, Query};
     let backend = conn.get_database_backend();
-    let count = rate_limit::count_statement(
-        &rate_limit::key("write", reader.account_id()?),
-        limit.window_secs,
-    );
+    let account_id = reader.account_id()?;
+    let count =
+        rate_limit::count_statement(&rate_limit::key("write", account_id), limit.window_secs);
+    let (known, account) = match reader.viewer_read(backend)? {
+        ViewerRead::Known(viewer) => (Some(viewer), None),
+        ViewerRead::Statement(stmt) => (None, Some(stmt)),
+    };
     if backend == sea_orm::DbBackend::Postgres {
-        let viewer = reader.viewer_on(conn).await?;
-        let candidates = viewer
-            .places(conn)
-            .await?
-            .iter()
-            .flat_map(|p| [p.id.clone(), p.household_id.clone()])
-            .collect();
-        let (b, counted) = (Alias::new("b"), Alias::new("counted"));
+        let (b, counted, viewer) = (Alias::new("b"), Alias::new("counted"), Alias::new("viewer"));
         let mut locked = Query::select();
         locked
-            .column(sea_orm::sea_query::Asterisk)
+            .column(Asterisk)
             .from(ballot::Entity)
             .and_where(Expr::col((ballot::Entity, ballot::Column::Id)).eq(ballot_id))
             .lock(LockType::Share);
-        let q = for_vote_select(Candidates::Ids(candidates), |q| {
+        let mut q = for_vote_select(account_id, |q| {
             q.expr_as(
                 Expr::col((counted.clone(), entity::rate_limit::Column::Count)),
                 Alias::new("write_count"),
             )
             .from(counted.clone())
-            .join(
-                sea_orm::sea_query::JoinType::LeftJoin,
-                b.clone(),
+            .join(JoinType::LeftJoin, b.clone(), Expr::cust("TRUE"));
+        });
+        let mut ctes = vec![crate::db::cte(counted, count), crate::db::cte(b, locked)];
+        if let Some(mut account) = account {
+            account.limit(1);
+            let mut cte = crate::db::cte(viewer.clone(), account);
+            cte.materialized(true);
+            ctes.push(cte);
+            q.column((viewer.clone(), Asterisk)).join(
+                JoinType::LeftJoin,
+                viewer,
                 Expr::cust("TRUE"),
             );
-        });
-        let ctes = [crate::db::cte(counted, count), crate::db::cte(b, locked)];
+        }
         let rows = conn
             .query_all_raw(backend.build(&crate::db::with_query(ctes, q)))
             .await?;
-        let count = rows
+        let first = rows
             .first()
-            .ok_or_else(|| anyhow::anyhow!("the vote's statement returned no row"))?
-            .try_get::<i32>("", "write_count")?;
+            .ok_or_else(|| anyhow::anyhow!("the vote's statement returned no row"))?;
+        let count = first.try_get::<i32>("", "write_count")?;
+        let viewer = match known {
+            Some(viewer) => viewer,
+            None => reader.viewer_from_joined_row(first)?,
+        };
         return Ok((viewer, count, for_vote(&rows)?));
     }
-    let candidates = Candidates::OfAccount(reader.account_id()?.to_owned());
-    let q = for_vote_select(candidates, |q| {
+    let q = for_vote_select(account_id, |q| {
         q.from_as(ballot::Entity, Alias::new("b"))
             .and_where(Expr::col((Alias::new("b"), ballot::Column::Id)).eq(ballot_id));
     });
-    let (known, viewer_stmt) = match reader.viewer_read(backend)? {
-        ViewerRead::Known(viewer) => (Some(viewer), None),
-        ViewerRead::Statement(stmt) => (None, Some(stmt)),
-    };
     let batch = crate::db::sqlite_batch(
         [
             Some(backend.build(&count)),
-            viewer_stmt,
+            account.map(|a| backend.build(&a)),
             Some(backend.build(&q)),
         ]
         .into_iter()
@@ -242,7 +230,7 @@ async fn read_for_vote<C: ConnectionTrait>(
 /// The vote's read of its ballot `b`, voter rows `v` and options `o`, their columns prefixed
 /// with `b_`, `v_` and `o_`; `from` names where the ballot comes from (before the joins).
 fn for_vote_select(
-    candidates: Candidates,
+    account_id: &str,
     from: impl FnOnce(&mut sea_orm::sea_query::SelectStatement),
 ) -> sea_orm::sea_query::SelectStatement {
     use crate::db::select_prefixed;
@@ -259,7 +247,10 @@ fn for_vote_select(
         v.clone(),
         Expr::col((v.clone(), ballot_voter::Column::BallotId))
             .equals((b.clone(), ballot::Column::Id))
-            .and(candidates.condition(Expr::col((v.clone(), ballot_voter::Column::VoterId)))),
+            .and(candidates(
+                account_id,
+                Expr::col((v.clone(), ballot_voter::Column::VoterId)),
+            )),
     );
     q.join_as(
         JoinType::LeftJoin,
