@@ -159,7 +159,7 @@ pub enum ViewerRead {
     /// may send it together with its own statements (SQLite: one hand-off to the connection's
     /// worker instead of one each), or join it to its own (PostgreSQL: one round trip,
     /// [`Reader::viewer_from_joined_row`]).
-    Statement(sea_orm::sea_query::SelectStatement),
+    Statement(Box<sea_orm::sea_query::SelectStatement>),
 }
 
 /// The viewer of a token from its account statement's row (`None`: no such account): the
@@ -554,7 +554,7 @@ impl<'a> Reader<'a> {
         match self.viewer_read(backend)? {
             ViewerRead::Known(viewer) => Ok(viewer),
             ViewerRead::Statement(stmt) => {
-                let row = conn.query_one_raw(backend.build(&stmt)).await?;
+                let row = conn.query_one_raw(backend.build(&*stmt)).await?;
                 self.viewer_from_row(row.as_ref())
             }
         }
@@ -568,10 +568,8 @@ impl<'a> Reader<'a> {
             (Some(None), _) | (None, AuthState::Anonymous | AuthState::Invalid) => {
                 Err(AppError::Unauthenticated)
             }
-            (None, AuthState::Token(claims)) => Ok(ViewerRead::Statement(viewer_statement(
-                backend,
-                &claims.sub,
-                &claims.sid,
+            (None, AuthState::Token(claims)) => Ok(ViewerRead::Statement(Box::new(
+                viewer_statement(backend, &claims.sub, &claims.sid),
             ))),
         }
     }

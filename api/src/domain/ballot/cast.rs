@@ -171,7 +171,7 @@ async fn read_for_vote<C: ConnectionTrait>(
             .join(JoinType::LeftJoin, b.clone(), Expr::cust("TRUE"));
         });
         let mut ctes = vec![crate::db::cte(counted, count), crate::db::cte(b, locked)];
-        if let Some(mut account) = account {
+        if let Some(mut account) = account.map(|a| *a) {
             account.limit(1);
             let mut cte = crate::db::cte(viewer.clone(), account);
             cte.materialized(true);
@@ -202,7 +202,7 @@ async fn read_for_vote<C: ConnectionTrait>(
     let batch = crate::db::sqlite_batch(
         [
             Some(backend.build(&count)),
-            account.map(|a| backend.build(&a)),
+            account.map(|a| backend.build(&*a)),
             Some(backend.build(&q)),
         ]
         .into_iter()
