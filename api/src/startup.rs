@@ -120,10 +120,7 @@ fn run(listener: TcpListener, state: AppState, schema: AppSchema) -> anyhow::Res
             .app_data(web::Data::new(state.clone()))
             .app_data(web::Data::new(schema.clone()))
             .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-            // Small responses leave uncompressed (`http::compression`).
-            .wrap(middleware::from_fn(crate::http::compression::mark_small))
             .wrap(middleware::Compress::default())
-            .wrap(middleware::from_fn(crate::http::compression::unmark))
             .wrap(
                 middleware::DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

@@ -712,56 +712,6 @@ async fn path_traversal_does_not_escape_the_portal_folder() {
     assert_eq!(get(&app, "/healthz").await.status().as_u16(), 200);
 }
 
-/// Compression where it pays: a small GraphQL answer leaves as it is even to a browser that
-/// accepts brotli (no `Content-Encoding`, not even `identity`, and its length stated), a large
-/// one leaves compressed, and a client that accepts no encoding gets it plain.
-#[tokio::test]
-async fn small_answers_leave_uncompressed_and_large_ones_compressed() {
-    let app = TestApp::spawn().await;
-    let post = |query: &'static str, accept: Option<&'static str>| {
-        let mut req = app
-            .http
-            .post(format!("{}/graphql", app.address))
-            .json(&json!({ "query": query }));
-        if let Some(accept) = accept {
-            req = req.header("accept-encoding", accept);
-        }
-        async move {
-            let resp = req
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("POST /graphql: {e}"));
-            let header = |name: &str| {
-                resp.headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let head = (header("content-encoding"), header("content-length"));
-            (head, resp.bytes().await.unwrap_or_default().to_vec())
-        }
-    };
-    let small = "{ __typename }";
-    let ((encoding, length), body) = post(small, Some("gzip, deflate, br")).await;
-    assert_eq!(encoding, None, "a {}-byte answer was encoded", body.len());
-    assert_eq!(length, Some(body.len().to_string()));
-    assert_eq!(
-        serde_json::from_slice::<Value>(&body).unwrap_or_default(),
-        json!({ "data": { "__typename": "Query" } })
-    );
-    let large = "{ __schema { types { name fields { name } } } }";
-    let ((encoding, _), compressed) = post(large, Some("gzip, deflate, br")).await;
-    assert_eq!(encoding.as_deref(), Some("br"));
-    let ((encoding, _), plain) = post(large, None).await;
-    assert_eq!(encoding, None);
-    assert!(
-        plain.len() > 1024 && compressed.len() < plain.len(),
-        "plain {} bytes, brotli {}",
-        plain.len(),
-        compressed.len()
-    );
-}
-
 /// The build's precompressed copies are sent as they are to a browser that accepts them (brotli
 /// first, then gzip), with the original file's type and no download prompt; hashed assets are
 /// cached for a year as immutable, while index.html (and every client route) is revalidated.

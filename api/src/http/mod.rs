@@ -4,7 +4,6 @@
 pub mod background;
 pub mod bulletin;
 pub mod calendar;
-pub mod compression;
 pub mod graphiql;
 pub mod graphql;
 pub mod limits;
