@@ -685,6 +685,10 @@ async fn run(label: &str, url: String, a: &Args) -> anyhow::Result<()> {
     settings.audit_key = Some(format!("bench-{}", uuid::Uuid::new_v4().simple()).repeat(2));
     // The committee opens many topics; voters vote once each.
     settings.proposal_limit.max = 1_000_000;
+    // Every voter's access token is minted once, at seeding, and must outlast every phase
+    // however slow the machine: the usual 15 minutes may not (a run under a profiler had its
+    // later rounds' votes refused). A day outlasts any run.
+    settings.access_ttl_secs = 24 * 3600;
     // The pool as the server would have it (`JIAYUAN_DB_POOL_SIZE`, within the bounds
     // `jiayuan serve` takes).
     if let Ok(v) = std::env::var("JIAYUAN_DB_POOL_SIZE") {

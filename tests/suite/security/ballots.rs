@@ -435,8 +435,9 @@ async fn signed_out_session(app: &TestApp, phone: &str) -> String {
     s(&session["accessToken"])
 }
 
-/// A vote reads its voter, its write limit and its ballot before it writes (on SQLite as one
-/// command of three statements, the voter rows found through the account's places): an ended
+/// A vote reads its voter, its write limit and its ballot before it writes (in one statement on
+/// PostgreSQL, one command of three statements on SQLite; either way the voter rows are found
+/// through the account's places): an ended
 /// session, a resident who moved out and a member of another community are refused with their
 /// own codes and count nothing; the voter beside them counts once. Two votes in one request
 /// (the viewer read by the first) count once each.
