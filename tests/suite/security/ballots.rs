@@ -437,10 +437,9 @@ async fn signed_out_session(app: &TestApp, phone: &str) -> String {
 
 /// A vote reads its voter, its write limit and its ballot before it writes (in one statement on
 /// PostgreSQL, one command of three statements on SQLite; either way the voter rows are found
-/// through the account's places): an ended
-/// session, a resident who moved out and a member of another community are refused with their
-/// own codes and count nothing; the voter beside them counts once. Two votes in one request
-/// (the viewer read by the first) count once each.
+/// through the account's places): an ended session, a resident who moved out and a member of
+/// another community are refused with their own codes and count nothing; the voter beside them
+/// counts once. Two votes in one request (the viewer read by the first) count once each.
 #[tokio::test]
 async fn a_vote_from_an_ended_session_a_moved_out_resident_or_an_outsider_counts_nothing() {
     let app = TestApp::spawn().await;
